@@ -1,0 +1,58 @@
+# Capsync: `make demo` runs the whole app locally with no server needed; `make test` runs lint and the suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.12 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_ENV := DEBUG=1
+
+.PHONY: demo test lint bench install install-dev browser migrate clean help
+
+help:
+	@echo "make demo   - install, migrate, load demo data and run web + worker + beat on http://127.0.0.1:8000"
+	@echo "make test   - install dev dependencies, run ruff and the test suite"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Capsync needs Python 3.12 or newer, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install -q -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Browser tests drive Debian's Chromium; never a browser download.
+browser:
+	@bash scripts/ensure-chromium
+
+migrate: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+
+demo: install
+	@mkdir -p var
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo_data
+	@echo ""
+	@echo "Capsync is starting on http://127.0.0.1:8000  (sign in as demo@example.com / demo; Ctrl-C stops it)"
+	@echo ""
+	$(DEMO_ENV) $(BIN)/honcho start -f Procfile
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+test: install-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var staticfiles db.sqlite3 .pytest_cache

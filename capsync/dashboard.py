@@ -1,0 +1,30 @@
+from dataclasses import dataclass
+
+from django.db.models import Count, Sum
+
+from accounts.models import User
+from contacts.selectors import contacts_visible_to
+from opportunities.models import Opportunity
+from opportunities.selectors import opportunities_visible_to
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    contact_count: int
+    open_opportunity_count: int
+    open_value_by_currency: list[dict]
+
+
+def dashboard_summary(*, user: User) -> DashboardSummary:
+    """Headline figures for the user's teams; pipeline value is totalled per currency, never across them."""
+    open_opportunities = opportunities_visible_to(user=user).filter(outcome=Opportunity.Outcome.OPEN)
+    by_currency = list(
+        open_opportunities.values("currency_code").annotate(value=Sum("value"), count=Count("id")).order_by(
+            "currency_code"
+        )
+    )
+    return DashboardSummary(
+        contact_count=contacts_visible_to(user=user).count(),
+        open_opportunity_count=sum(row["count"] for row in by_currency),
+        open_value_by_currency=by_currency,
+    )

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from capsync import views
+
+admin.site.site_header = "Capsync administration"
+admin.site.site_title = "Capsync admin"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("contacts/", include("contacts.urls")),
+    path("pipeline/", include("opportunities.urls")),
+    path("integrations/xero/", include("integrations.xero.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,11 @@
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from capsync.dashboard import dashboard_summary
+from capsync.http import HtmxHttpRequest
+
+
+@require_GET
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "dashboard.html", {"summary": dashboard_summary(user=request.user)})

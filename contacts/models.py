@@ -1,0 +1,124 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person or an organisation, owned by one team. A person may belong to an organisation."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # Display name: the organisation's name, or the person's "first last" (kept for search and sorting).
+    name = models.CharField(max_length=255)
+    title = models.CharField(max_length=20, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    job_title = models.CharField(max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="people",
+        limit_choices_to={"kind": "organisation"},
+    )
+    about = models.TextField(blank=True)
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="contacts")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_contacts"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(Lower("name"), name="contact_name_lower_idx"), models.Index(fields=["team", "name"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["person", "organisation"]), name="contact_kind_valid"),
+            models.CheckConstraint(condition=~Q(name=""), name="contact_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(kind="person") | Q(organisation__isnull=True), name="only_people_belong_to_organisations"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == self.Kind.PERSON
+
+    @property
+    def primary_email(self) -> str:
+        first = next(iter(self.emails.all()), None)
+        return first.address if first else ""
+
+
+class EmailAddress(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    address = models.EmailField()
+    label = models.CharField(max_length=20, blank=True, default="work")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(Lower("address"), name="email_address_lower_idx")]
+        constraints = [
+            models.UniqueConstraint("contact", Lower("address"), name="email_unique_per_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class PhoneNumber(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(max_length=50)
+    label = models.CharField(max_length=20, blank=True, default="work")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Address(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="addresses")
+    label = models.CharField(max_length=20, blank=True, default="office")
+    street = models.CharField(max_length=500, blank=True)
+    city = models.CharField(max_length=255, blank=True)
+    region = models.CharField(max_length=255, blank=True)
+    postcode = models.CharField(max_length=50, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in [self.street, self.city, self.postcode, self.country] if part)
+
+
+class Note(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.body[:50]

@@ -1,0 +1,74 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+
+
+class Milestone(models.Model):
+    """A stage of the sales pipeline, shown as a column; `position` orders the columns."""
+
+    name = models.CharField(max_length=100, unique=True)
+    position = models.PositiveIntegerField(default=0)
+    probability = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(100)])
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.CheckConstraint(condition=Q(probability__lte=100), name="milestone_probability_max_100")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Opportunity(models.Model):
+    """A deal with a contact, moving through the pipeline's milestones until it is won or lost."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", "Open"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="opportunities")
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="opportunities")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="opportunities")
+    value = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal("0.00"))
+    currency_code = models.CharField(max_length=3, default="GBP")
+    probability = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    expected_close_date = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=4, choices=Outcome.choices, default=Outcome.OPEN)
+    closed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["expected_close_date", "id"]
+        verbose_name_plural = "opportunities"
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="opportunity_value_not_negative"),
+            models.CheckConstraint(condition=Q(probability__lte=100), name="opportunity_probability_max_100"),
+            models.CheckConstraint(
+                condition=Exact(Length("currency_code"), 3), name="opportunity_currency_is_iso_code"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="open", closed_on__isnull=True) | Q(outcome__in=["won", "lost"]),
+                name="open_opportunity_has_no_close_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == self.Outcome.OPEN
+
