@@ -4,6 +4,7 @@ from django.conf import settings
 
 from tests.services import running_in_ci
 
+
 @pytest.fixture
 def redis_client() -> redis.Redis:
     """A client for the real Redis. Missing Redis skips locally but fails in CI, where it must be there."""
