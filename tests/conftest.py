@@ -56,3 +56,10 @@ def admin_user():
 def member_client(client, member):
     client.force_login(member)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request):
+    """Hash passwords cheaply in tests; strength is the real hasher's job, not the suite's."""
+    if request.config.pluginmanager.hasplugin("django"):
+        request.getfixturevalue("settings").PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
