@@ -35,7 +35,7 @@ migrate: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 
 demo: install
-	@mkdir -p var
+	@mkdir -p var/broker var/broker-processed
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo_data
 	@echo ""
