@@ -3,7 +3,10 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-DEMO_ENV := DEBUG=1
+# The demo talks to the Xero sandbox (Procfile's `xero` process) with its seeded demo app.
+SANDBOX := http://127.0.0.1:8765
+DEMO_ENV := DEBUG=1 XERO_LOGIN_URL=$(SANDBOX)/login XERO_IDENTITY_URL=$(SANDBOX)/identity XERO_API_URL=$(SANDBOX)/api \
+	XERO_CLIENT_ID=capsync-demo XERO_CLIENT_SECRET=demo-secret XERO_WEBHOOK_KEY=demo-webhook-key
 
 .PHONY: demo test lint bench install install-dev browser migrate clean help
 
@@ -40,6 +43,7 @@ demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo_data
 	@echo ""
 	@echo "Capsync is starting on http://127.0.0.1:8000  (sign in as demo@example.com / demo; Ctrl-C stops it)"
+	@echo "The Xero sandbox runs on $(SANDBOX) (its demo Xero user: demo@example.com / demo)"
 	@echo ""
 	$(DEMO_ENV) $(BIN)/honcho start -f Procfile
 

@@ -4,6 +4,8 @@ from django.conf import settings
 
 from tests.services import running_in_ci
 
+pytest_plugins = ["tests.sandbox", "tests.xero_contract", "tests.browser"]
+
 
 @pytest.fixture
 def redis_client() -> redis.Redis:

@@ -1,0 +1,54 @@
+"""Pytest plugin: Debian's headless Chromium driven by Playwright, signed in as a given Capsync user.
+
+Never downloads a browser: it launches /usr/bin/chromium (installed by `make test` when missing).
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.services import running_in_ci
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium) or apt-get install chromium"
+        if running_in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls of the test itself are still
+    # synchronous, so Django's async-safety guard has nothing to protect here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def signed_in_page(browser: Browser, live_server, client) -> Iterator[Callable[..., Page]]:
+    """A function that opens a browser page already signed in to the live server as the given user."""
+    contexts = []
+
+    def open_page(user) -> Page:
+        client.force_login(user)
+        context = browser.new_context(viewport={"width": 1300, "height": 900})
+        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

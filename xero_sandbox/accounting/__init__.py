@@ -1,0 +1,150 @@
+"""Xero's accounting API (``/api.xro/2.0/...``) for one sandbox organisation.
+
+Infra does everything around ``handle()``: auth, tenant and scope checks, rate limits, faults, the envelope, JSON or
+XML serialisation and webhook delivery of the returned events. ``handle()`` only reads and changes ``TenantData``.
+
+Choices made where Xero's behaviour is unverified (see ../shared/xero/README.md):
+
+- Lists default to ``UpdatedDateUTC`` ascending, then id, so pages are stable. ``If-Modified-Since`` keeps records
+  whose ``UpdatedDateUTC`` is strictly later, compared to the millisecond; an unparseable header is ignored.
+- ``pagination`` appears only when ``page`` is sent (on the nine paged endpoints). A page past the end is ``[]``.
+  Without ``page``, Invoices, CreditNotes and Quotes lists carry ``LineItems: []``. ``summaryOnly`` pages as usual.
+- ``where``/``order`` errors: 400 ``QueryParseException`` (ErrorNumber 16). A missing field in ``where`` is null.
+- 404 is the plain text "The resource you're looking for cannot be found".
+- A 400 ValidationException lists only the failing elements (an empty GUID where no id was assigned); the valid
+  siblings are saved. Unreadable bodies: 400 ``PostDataInvalidException`` (ErrorNumber 14).
+- ``Idempotency-Key``: same key + method + path + body within 24 h replays the first answer; a different body is a
+  400 ValidationException; keys over 128 characters are a 400.
+- Tax: one standard rate per country (GB 20 %, NZ 15 %, AU 10 %), zero for NONE/exempt/zero-rated tax types.
+- VOIDED/DELETED documents show ``AmountDue`` 0 (as in the spec example). Voiding needs payments and allocations
+  removed first. SUBMITTED/AUTHORISED invoices need a ``DueDate``. ``createdByMyApp`` and Invoices'
+  ``includeArchived`` are accepted and ignored.
+"""
+
+from datetime import datetime
+
+from xero_sandbox.accounting import allocations, contacts, invoices, listing, payments, quotes, settings
+from xero_sandbox.accounting.results import ApiResult, RequestInvalid, not_found, not_implemented
+from xero_sandbox.accounting.settings import organisation_record
+from xero_sandbox.accounting.writes import idempotent
+from xero_sandbox.store import Event, TenantData
+
+__all__ = ["ApiResult", "Event", "handle", "organisation_record", "required_scopes"]
+
+_SCOPE_FAMILIES = {
+    "Contacts": ("accounting.contacts", None),
+    "Invoices": ("accounting.invoices", "accounting.transactions"),
+    "CreditNotes": ("accounting.invoices", "accounting.transactions"),
+    "Quotes": ("accounting.invoices", "accounting.transactions"),
+    "Items": ("accounting.invoices", "accounting.settings"),
+    "Payments": ("accounting.payments", "accounting.transactions"),
+    "Organisation": ("accounting.settings", None),
+    "Currencies": ("accounting.settings", None),
+    "Accounts": ("accounting.settings", None),
+    "TaxRates": ("accounting.settings", None),
+}
+
+
+def required_scopes(*, method: str, resource: str) -> set[str]:
+    """Any one of the returned scopes grants access. resource is the first path segment after /api.xro/2.0/ (e.g.
+    "Contacts"). GET accepts the .read or the write scope. Granular scopes: Contacts -> accounting.contacts[.read];
+    Invoices/CreditNotes/Quotes/Items -> accounting.invoices[.read]; Payments -> accounting.payments[.read];
+    Organisation/Currencies/Accounts/TaxRates -> accounting.settings[.read]; also accept the deprecated broad
+    accounting.transactions[.read] where Xero still does. An unknown resource returns an empty set."""
+    family = _SCOPE_FAMILIES.get(resource)
+    if family is None:
+        return set()
+    scopes = {name for name in family if name}
+    if method.upper() in ("GET", "HEAD"):
+        scopes |= {f"{name}.read" for name in family if name}
+    return scopes
+
+
+def handle(
+    *,
+    data: TenantData,
+    method: str,
+    path: list[str],
+    query: dict[str, list[str]],
+    headers: dict[str, str],
+    body: bytes,
+    now: datetime,
+    app_name: str,
+) -> ApiResult:
+    """path = segments after /api.xro/2.0/ (e.g. ["Invoices"], ["Invoices","<id>"], ["CreditNotes","<id>",
+    "Allocations"]). headers lower-cased keys (if-modified-since, idempotency-key, content-type...). now = sandbox
+    clock (aware UTC). Thread safety: infra holds a per-tenant lock around handle()."""
+    del app_name  # createdByMyApp is not modelled: every record counts as created by the calling app
+    method = method.upper()
+    try:
+        if method in ("PUT", "POST"):
+            return idempotent(
+                data=data,
+                method=method,
+                path=path,
+                headers=headers,
+                body=body,
+                now=now,
+                run=lambda: _route(data, method, path, query, headers, body, now),
+            )
+        return _route(data, method, path, query, headers, body, now)
+    except RequestInvalid as exc:
+        return exc.result
+
+
+def _route(
+    data: TenantData,
+    method: str,
+    path: list[str],
+    query: dict[str, list[str]],
+    headers: dict[str, str],
+    body: bytes,
+    now: datetime,
+) -> ApiResult:
+    if not path:
+        return not_found()
+    resource, rest = path[0], path[1:]
+    ident = rest[0] if rest else None
+    reads = method in ("GET", "HEAD")
+    if resource == "Organisation" and not rest:
+        return settings.get_organisation(data=data) if reads else not_implemented()
+    if resource == "Currencies" and not rest:
+        if reads:
+            return settings.list_currencies(data=data, query=query)
+        if method == "PUT":
+            return settings.write_currencies(data=data, query=query, body=body, now=now)
+        return not_implemented()
+    if resource == "Contacts" and len(rest) <= 1:
+        if reads:
+            if ident is None:
+                return contacts.list_contacts(data=data, query=query, headers=headers, now=now)
+            return contacts.get_contact(data=data, ref=ident, now=now)
+        if (method == "PUT" and ident is None) or method == "POST":
+            return contacts.write_contacts(data=data, method=method, contact_id=ident, query=query, body=body, now=now)
+    if resource in ("Invoices", "CreditNotes") and len(rest) <= 1:
+        if reads:
+            if ident is None:
+                return invoices.list_documents(data=data, collection=resource, query=query, headers=headers)
+            unit_dp = listing.query_int(query, "unitdp") or 2
+            return invoices.get_document(data=data, collection=resource, ref=ident, unit_dp=unit_dp)
+        if (method == "PUT" and ident is None) or method == "POST":
+            return invoices.write_documents(
+                data=data, collection=resource, method=method, document_id=ident, query=query, body=body, now=now
+            )
+    if resource == "CreditNotes" and len(rest) == 2 and rest[1] == "Allocations" and method in ("PUT", "POST"):
+        return allocations.write_allocations(data=data, credit_note_id=rest[0], query=query, body=body, now=now)
+    if resource == "Payments" and len(rest) <= 1:
+        if reads:
+            if ident is None:
+                return payments.list_payments(data=data, query=query, headers=headers)
+            return payments.get_payment(data=data, payment_id=ident)
+        if (method == "PUT" and ident is None) or method == "POST":
+            return payments.write_payments(data=data, method=method, payment_id=ident, query=query, body=body, now=now)
+    if resource == "Quotes" and len(rest) <= 1:
+        if reads:
+            if ident is None:
+                return quotes.list_quotes(data=data, query=query, headers=headers)
+            return quotes.get_quote(data=data, quote_id=ident)
+        if (method == "PUT" and ident is None) or method == "POST":
+            return quotes.write_quotes(data=data, method=method, quote_id=ident, query=query, body=body, now=now)
+    return not_found()

@@ -1,0 +1,141 @@
+"""GET list mechanics shared by every collection: If-Modified-Since, where, order, paging, query parsing."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from xero_sandbox import msdate, where
+from xero_sandbox.accounting.results import RequestInvalid, query_parse_error, validation_failed
+from xero_sandbox.store import Collection
+
+Record = dict[str, Any]
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+def query_value(query: dict[str, list[str]], name: str) -> str | None:
+    """The first value of a query parameter, matched case-insensitively (Xero ignores the case of names)."""
+    values = query.get(name)
+    if values is None:
+        lowered = name.lower()
+        for key, candidate in query.items():
+            if key.lower() == lowered:
+                values = candidate
+                break
+    return values[0] if values else None
+
+
+def query_bool(query: dict[str, list[str]], name: str) -> bool | None:
+    """A boolean query parameter (``true``/``True``/``1``), or None when absent."""
+    value = query_value(query, name)
+    if value is None:
+        return None
+    return value.strip().lower() in ("true", "1", "yes")
+
+
+def query_list(query: dict[str, list[str]], name: str) -> list[str] | None:
+    """A comma-separated query parameter (repeated parameters are joined), or None when absent."""
+    values: list[str] = []
+    found = False
+    for key, candidates in query.items():
+        if key.lower() == name.lower():
+            found = True
+            for candidate in candidates:
+                values.extend(part.strip() for part in candidate.split(",") if part.strip())
+    return values if found else None
+
+
+def query_int(query: dict[str, list[str]], name: str) -> int | None:
+    """An integer query parameter; a non-number is a 400."""
+    value = query_value(query, name)
+    if value is None or value.strip() == "":
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise RequestInvalid(validation_failed(f"The parameter {name} must be an integer.")) from exc
+
+
+def modified_after_ms(headers: dict[str, str]) -> int | None:
+    """The If-Modified-Since moment in ms, or None when absent. An unparseable value is ignored (RFC 9110)."""
+    value = headers.get("if-modified-since")
+    if not value:
+        return None
+    try:
+        return msdate.to_ms(msdate.parse_if_modified_since(value))
+    except ValueError:
+        return None
+
+
+def where_filter(query: dict[str, list[str]]) -> Callable[[Record], bool] | None:
+    """The compiled ``where`` parameter, or None. A malformed one is a 400 QueryParseException."""
+    text = query_value(query, "where")
+    if text is None or not text.strip():
+        return None
+    try:
+        return where.compile_where(text)
+    except where.QueryParseError as exc:
+        raise RequestInvalid(query_parse_error(str(exc))) from exc
+
+
+def ordering(query: dict[str, list[str]]) -> list[where.OrderTerm] | None:
+    """The parsed ``order`` parameter, or None."""
+    text = query_value(query, "order")
+    if text is None or not text.strip():
+        return None
+    try:
+        return where.parse_order(text)
+    except where.QueryParseError as exc:
+        raise RequestInvalid(query_parse_error(str(exc))) from exc
+
+
+@dataclass(frozen=True)
+class Page:
+    """The records of one response and, on paged endpoints, the pagination object."""
+
+    records: list[Record]
+    paged: bool
+    pagination: dict[str, int] | None
+
+
+def select(
+    *,
+    collection: Collection,
+    query: dict[str, list[str]],
+    headers: dict[str, str],
+    filters: Iterable[Callable[[Record], bool]] = (),
+    page_size_allowed: bool,
+    use_where: bool = True,
+) -> Page:
+    """Filter, order and page a collection the way Xero's list endpoints do.
+
+    Default order is ``UpdatedDateUTC`` ascending then id (stable across pages). Without ``page`` every matching
+    record is returned. ``pageSize`` (only where allowed) defaults to 100 and is clamped to 1..1000.
+    """
+    records = collection.ordered(modified_after_ms=modified_after_ms(headers))
+    predicates = list(filters)
+    if use_where:
+        predicate = where_filter(query)
+        if predicate is not None:
+            predicates.append(predicate)
+    for predicate in predicates:
+        records = [record for record in records if predicate(record)]
+    terms = ordering(query)
+    if terms:
+        records = where.sort_records(records, terms)
+    page = query_int(query, "page")
+    if page is None:
+        return Page(records=records, paged=False, pagination=None)
+    page = max(page, 1)
+    size = DEFAULT_PAGE_SIZE
+    if page_size_allowed:
+        requested = query_int(query, "pageSize")
+        if requested is not None:
+            size = min(max(requested, 1), MAX_PAGE_SIZE)
+    item_count = len(records)
+    chunk = records[(page - 1) * size : page * size]
+    pagination = None
+    if page_size_allowed:
+        pagination = {"page": page, "pageSize": size, "pageCount": -(-item_count // size), "itemCount": item_count}
+    return Page(records=chunk, paged=True, pagination=pagination)

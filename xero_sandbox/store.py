@@ -1,0 +1,352 @@
+"""The accounting records of one sandbox organisation, kept as Xero-shaped JSON dicts.
+
+Records are stored exactly as Xero would return them (PascalCase keys, ``/Date()/`` strings, Decimal amounts), so a
+body loaded through ``/_sandbox/load`` comes back verbatim. Records are never mutated in place once stored: a write
+replaces the whole dict (and any nested list it changes), so a shallow copy is a safe snapshot for a response.
+
+Each collection keeps its ids sorted by ``(UpdatedDateUTC ms, id)``: that is the default list order, and it makes an
+``If-Modified-Since`` query a binary search.
+"""
+
+import bisect
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from xero_sandbox import msdate
+
+ID_FIELDS = {
+    "Contacts": "ContactID",
+    "Invoices": "InvoiceID",
+    "CreditNotes": "CreditNoteID",
+    "Payments": "PaymentID",
+    "Quotes": "QuoteID",
+}
+_EVENT_CATEGORIES = {"Contacts": "CONTACT", "Invoices": "INVOICE", "CreditNotes": "CREDITNOTE"}
+_NUMBER_PREFIXES = {"Invoices": "INV-", "CreditNotes": "CN-", "Quotes": "QU-"}
+_NUMBER_FIELDS = {"Invoices": "InvoiceNumber", "CreditNotes": "CreditNoteNumber", "Quotes": "QuoteNumber"}
+
+CURRENCY_NAMES = {
+    "GBP": "British Pound",
+    "USD": "United States Dollar",
+    "EUR": "Euro",
+    "NZD": "New Zealand Dollar",
+    "AUD": "Australian Dollar",
+    "CAD": "Canadian Dollar",
+    "ZAR": "South African Rand",
+    "SGD": "Singapore Dollar",
+    "JPY": "Japanese Yen",
+    "CHF": "Swiss Franc",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One webhook-worthy change (infra turns it into a webhook event with the full resourceUrl)."""
+
+    category: str  # "CONTACT" | "INVOICE" | "CREDITNOTE"
+    event_type: str  # "CREATE" | "UPDATE"
+    resource_id: str
+    resource_url_path: str  # e.g. "Contacts/<id>"
+
+
+def guid_from_bits(bits: int) -> str:
+    """A lower-case version 4 GUID built from 128 random bits (version and variant bits are overwritten)."""
+    digits = f"{bits & (2**128 - 1):032x}"
+    variant = "89ab"[int(digits[16], 16) & 3]
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
+
+
+def new_id() -> str:
+    """A fresh lower-case random (version 4) GUID, as Xero issues them."""
+    return guid_from_bits(int.from_bytes(os.urandom(16)))
+
+
+def name_key(name: str) -> str:
+    """The form in which contact names are compared for uniqueness (case- and outer-space-insensitive)."""
+    return name.strip().casefold()
+
+
+def _msdate_time(value: object, *, default: str) -> str:
+    """A loaded UpdatedDateUTC in /Date()/ form; ISO strings are converted, anything unusable becomes ``default``."""
+    if isinstance(value, str) and value.startswith("/Date("):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return msdate.format_datetime(msdate.parse_if_modified_since(value))
+        except ValueError:
+            return default
+    return default
+
+
+class Collection:
+    """Records of one resource indexed by id and ordered by ``(UpdatedDateUTC ms, id)``."""
+
+    def __init__(self, id_field: str) -> None:
+        self.id_field = id_field
+        self.records: dict[str, dict[str, Any]] = {}
+        self._ms: dict[str, int] = {}
+        self._keys: list[tuple[int, str]] = []
+        self._sorted = True
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        """The stored record with this id (GUIDs compare case-insensitively), or None."""
+        if not isinstance(record_id, str):
+            return None
+        record = self.records.get(record_id)
+        if record is None and record_id != record_id.lower():
+            record = self.records.get(record_id.lower())
+        return record
+
+    def put(self, record: dict[str, Any]) -> None:
+        """Store (or replace) a record; its UpdatedDateUTC decides its place in the default order."""
+        record_id = record[self.id_field]
+        ms = msdate.ms_of(record["UpdatedDateUTC"])
+        old_ms = self._ms.get(record_id)
+        self.records[record_id] = record
+        self._ms[record_id] = ms
+        if not self._sorted:
+            return
+        keys = self._keys
+        if old_ms is not None:
+            del keys[bisect.bisect_left(keys, (old_ms, record_id))]
+        key = (ms, record_id)
+        if not keys or key > keys[-1]:
+            keys.append(key)
+        else:
+            bisect.insort(keys, key)
+
+    def begin_bulk(self) -> None:
+        """Stop maintaining the order on every put; it is rebuilt once on the next read."""
+        self._sorted = False
+
+    def ordered(self, *, modified_after_ms: int | None = None) -> list[dict[str, Any]]:
+        """Records in ``(UpdatedDateUTC, id)`` order, optionally only those updated strictly after a moment."""
+        if not self._sorted:
+            self._keys = sorted((ms, record_id) for record_id, ms in self._ms.items())
+            self._sorted = True
+        start = 0
+        if modified_after_ms is not None:
+            start = bisect.bisect_right(self._keys, (modified_after_ms, "\uffff"))
+        records = self.records
+        return [records[record_id] for _, record_id in self._keys[start:]]
+
+
+def default_accounts(make_id: Callable[[], str] = new_id) -> list[dict[str, Any]]:
+    """The chart-of-accounts entries the sandbox knows about (enough to validate payments)."""
+    return [
+        {"AccountID": make_id(), "Code": "090", "Name": "Business Bank Account", "Type": "BANK", "Status": "ACTIVE"},
+        {"AccountID": make_id(), "Code": "091", "Name": "Business Savings Account", "Type": "BANK", "Status": "ACTIVE"},
+        {"AccountID": make_id(), "Code": "200", "Name": "Sales", "Type": "REVENUE", "Status": "ACTIVE"},
+        {"AccountID": make_id(), "Code": "400", "Name": "Purchases", "Type": "DIRECTCOSTS", "Status": "ACTIVE"},
+    ]
+
+
+class TenantData:
+    """All accounting records of one organisation, kept as Xero-shaped JSON dicts (PascalCase, /Date()/ strings)
+    so loaded bodies come back verbatim."""
+
+    def __init__(self, *, organisation: dict) -> None:
+        self.organisation = organisation
+        # Where new GUIDs come from; the seeds swap in a seeded generator so restarts reproduce the same ids.
+        self.make_id: Callable[[], str] = new_id
+        base = organisation.get("BaseCurrency", "GBP")
+        self.currencies: list[dict[str, str]] = [{"Code": base, "Description": CURRENCY_NAMES.get(base, base)}]
+        self.accounts = default_accounts()
+        self.collections = {name: Collection(id_field) for name, id_field in ID_FIELDS.items()}
+        self.counters = dict.fromkeys(_NUMBER_PREFIXES, 0)
+        self.active_contact_names: dict[str, str] = {}
+        self.contact_numbers: dict[str, str] = {}
+        self.invoice_numbers: dict[str, str] = {}
+        self.credit_note_numbers: dict[str, str] = {}
+        self.documents_by_contact: dict[str, set[str]] = {}
+        # (method, path, key) -> {"expires_ms", "digest", "status", "body", "headers"}
+        self.idempotency: dict[str, dict[str, Any]] = {}
+
+    # -- convenience accessors -------------------------------------------------------------------------------------
+
+    @property
+    def contacts(self) -> Collection:
+        return self.collections["Contacts"]
+
+    @property
+    def invoices(self) -> Collection:
+        return self.collections["Invoices"]
+
+    @property
+    def credit_notes(self) -> Collection:
+        return self.collections["CreditNotes"]
+
+    @property
+    def payments(self) -> Collection:
+        return self.collections["Payments"]
+
+    @property
+    def quotes(self) -> Collection:
+        return self.collections["Quotes"]
+
+    @property
+    def timezone(self) -> str:
+        return self.organisation.get("Timezone", "UTC")
+
+    @property
+    def base_currency(self) -> str:
+        return self.organisation.get("BaseCurrency", "GBP")
+
+    def currency_enabled(self, code: str) -> bool:
+        """Whether the organisation has this currency switched on."""
+        return any(currency["Code"] == code for currency in self.currencies)
+
+    def enable_currency(self, code: str) -> dict[str, str]:
+        """Switch a currency on (idempotent) and return its record."""
+        for currency in self.currencies:
+            if currency["Code"] == code:
+                return currency
+        currency = {"Code": code, "Description": CURRENCY_NAMES.get(code, code)}
+        self.currencies.append(currency)
+        return currency
+
+    def find_account(self, *, account_id: str | None, code: str | None) -> dict[str, Any] | None:
+        """The account with this id or code, or None."""
+        for account in self.accounts:
+            if account_id and account["AccountID"].lower() == account_id.lower():
+                return account
+            if code and account["Code"] == code:
+                return account
+        return None
+
+    def find_contact(self, ref: str) -> dict[str, Any] | None:
+        """A contact by ContactID or ContactNumber."""
+        if not isinstance(ref, str):
+            return None
+        record = self.contacts.get(ref)
+        if record is None and ref in self.contact_numbers:
+            record = self.contacts.get(self.contact_numbers[ref])
+        return record
+
+    def find_invoice(self, ref: str) -> dict[str, Any] | None:
+        """An invoice by InvoiceID or InvoiceNumber."""
+        if not isinstance(ref, str):
+            return None
+        record = self.invoices.get(ref)
+        if record is None and ref in self.invoice_numbers:
+            record = self.invoices.get(self.invoice_numbers[ref])
+        return record
+
+    def find_credit_note(self, ref: str) -> dict[str, Any] | None:
+        """A credit note by CreditNoteID or CreditNoteNumber."""
+        if not isinstance(ref, str):
+            return None
+        record = self.credit_notes.get(ref)
+        if record is None and ref in self.credit_note_numbers:
+            record = self.credit_notes.get(self.credit_note_numbers[ref])
+        return record
+
+    def next_number(self, collection: str) -> str:
+        """The next automatic document number ("INV-0001", "CN-0001", "QU-0001")."""
+        self.counters[collection] += 1
+        return f"{_NUMBER_PREFIXES[collection]}{self.counters[collection]:04d}"
+
+    # -- writes ----------------------------------------------------------------------------------------------------
+
+    def save(self, collection: str, record: dict[str, Any]) -> None:
+        """Store a record and keep every secondary index in step."""
+        coll = self.collections[collection]
+        old = coll.get(record[coll.id_field])
+        coll.put(record)
+        self._index(collection, record, old)
+
+    def _index(self, collection: str, record: dict[str, Any], old: dict[str, Any] | None) -> None:
+        if collection == "Contacts":
+            contact_id = record["ContactID"]
+            if old is not None and old.get("Name"):
+                key = name_key(old["Name"])
+                if self.active_contact_names.get(key) == contact_id:
+                    del self.active_contact_names[key]
+            if record.get("Name") and record.get("ContactStatus", "ACTIVE") == "ACTIVE":
+                self.active_contact_names[name_key(record["Name"])] = contact_id
+            if record.get("ContactNumber"):
+                self.contact_numbers[record["ContactNumber"]] = contact_id
+            return
+        number_field = _NUMBER_FIELDS.get(collection)
+        if number_field and record.get(number_field):
+            self._bump_counter(collection, record[number_field])
+            if collection == "Invoices":
+                self.invoice_numbers[record[number_field]] = record["InvoiceID"]
+            elif collection == "CreditNotes":
+                self.credit_note_numbers[record[number_field]] = record["CreditNoteID"]
+        if collection in ("Invoices", "CreditNotes"):
+            contact_id = (record.get("Contact") or {}).get("ContactID")
+            if contact_id:
+                self.documents_by_contact.setdefault(contact_id, set()).add(record[ID_FIELDS[collection]])
+
+    def _bump_counter(self, collection: str, number: str) -> None:
+        prefix = _NUMBER_PREFIXES[collection]
+        if number.startswith(prefix) and number[len(prefix) :].isdigit():
+            self.counters[collection] = max(self.counters[collection], int(number[len(prefix) :]))
+
+    def load(self, body: dict, *, now: datetime) -> list[Event]:
+        """Store records verbatim (filling only missing ids and UpdatedDateUTC); return one event per change.
+
+        ``body`` is shaped like a Xero response, e.g. ``{"Contacts": [...], "Invoices": [...]}``.
+        """
+        events: list[Event] = []
+        stamp = msdate.format_datetime(now)
+        for collection in ("Contacts", "Invoices", "CreditNotes", "Payments", "Quotes"):
+            id_field = ID_FIELDS[collection]
+            for element in body.get(collection) or []:
+                record = dict(element)
+                record_id = record.get(id_field) or self.make_id()
+                record[id_field] = record_id
+                record["UpdatedDateUTC"] = _msdate_time(record.get("UpdatedDateUTC"), default=stamp)
+                existed = self.collections[collection].get(record_id) is not None
+                self.save(collection, record)
+                if collection in _EVENT_CATEGORIES:
+                    events.append(
+                        Event(
+                            category=_EVENT_CATEGORIES[collection],
+                            event_type="UPDATE" if existed else "CREATE",
+                            resource_id=record_id,
+                            resource_url_path=f"{collection}/{record_id}",
+                        )
+                    )
+        for currency in body.get("Currencies") or []:
+            self.enable_currency(currency["Code"])
+        return events
+
+    # -- persistence -----------------------------------------------------------------------------------------------
+
+    def to_json(self) -> dict:
+        """Everything needed to rebuild this organisation (Decimals included: serialise with jsonutil).
+
+        The containers are fresh copies and stored records are never mutated in place, so the snapshot may be
+        serialised after the tenant lock is released.
+        """
+        return {
+            "Organisation": dict(self.organisation),
+            "Currencies": list(self.currencies),
+            "Accounts": list(self.accounts),
+            "Counters": dict(self.counters),
+            "Idempotency": dict(self.idempotency),
+            **{name: coll.ordered() for name, coll in self.collections.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TenantData":
+        """The inverse of ``to_json``."""
+        tenant = cls(organisation=data["Organisation"])
+        tenant.currencies = list(data.get("Currencies") or tenant.currencies)
+        tenant.accounts = list(data.get("Accounts") or tenant.accounts)
+        tenant.idempotency = dict(data.get("Idempotency") or {})
+        for name in ID_FIELDS:
+            tenant.collections[name].begin_bulk()
+            for record in data.get(name) or []:
+                tenant.save(name, record)
+        for name, value in (data.get("Counters") or {}).items():
+            tenant.counters[name] = max(tenant.counters.get(name, 0), int(value))
+        return tenant
