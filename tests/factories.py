@@ -1,9 +1,12 @@
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import factory
 
 from accounts.models import Team, User
 from contacts.models import Contact, EmailAddress
+from invoices.models import Invoice, Payment
+from invoices.services import AllocationData, InvoiceData, PaymentData
 from opportunities.models import Milestone, Opportunity
 
 
@@ -76,3 +79,95 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     milestone = factory.SubFactory(MilestoneFactory)
     value = Decimal("1000.00")
     currency_code = "GBP"
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An authorised GBP sales invoice of 100.00, unpaid, due 2026-03-31. Pass `connection` (there is no default)."""
+
+    class Meta:
+        model = Invoice
+
+    xero_id = factory.Sequence(lambda n: f"00000000-0000-4000-8000-{n:012d}")
+    contact = factory.SubFactory(OrganisationFactory)
+    xero_contact_id = factory.Sequence(lambda n: f"c0000000-0000-4000-8000-{n:012d}")
+    kind = Invoice.Kind.INVOICE
+    type = Invoice.Type.ACCREC
+    status = Invoice.Status.AUTHORISED
+    number = factory.Sequence(lambda n: f"INV-{n:04d}")
+    reference = ""
+    issued_on = date(2026, 3, 1)
+    due_on = date(2026, 3, 31)
+    currency_code = "GBP"
+    currency_rate = None
+    sub_total = Decimal("100.00")
+    total_tax = Decimal("0.00")
+    total = factory.SelfAttribute("sub_total")
+    amount_due = factory.LazyAttribute(lambda invoice: invoice.total - invoice.amount_paid - invoice.amount_credited)
+    amount_paid = Decimal("0.00")
+    amount_credited = Decimal("0.00")
+    remaining_credit = Decimal("0.00")
+    fully_paid_on = None
+    xero_updated_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    synced_at = datetime(2026, 3, 1, 9, 5, tzinfo=UTC)
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payment
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    xero_id = factory.Sequence(lambda n: f"p0000000-0000-4000-8000-{n:012d}")
+    paid_on = date(2026, 3, 10)
+    amount = Decimal("40.00")
+    currency_rate = None
+    status = Payment.Status.AUTHORISED
+
+
+class PaymentDataFactory(factory.Factory):
+    class Meta:
+        model = PaymentData
+
+    xero_id = factory.Sequence(lambda n: f"p1000000-0000-4000-8000-{n:012d}")
+    paid_on = date(2026, 3, 10)
+    amount = Decimal("40.00")
+    currency_rate = None
+    status = "AUTHORISED"
+
+
+class AllocationDataFactory(factory.Factory):
+    class Meta:
+        model = AllocationData
+
+    invoice_xero_id = factory.Sequence(lambda n: f"00000000-0000-4000-9000-{n:012d}")
+    amount = Decimal("30.00")
+    allocated_on = date(2026, 3, 5)
+
+
+class InvoiceDataFactory(factory.Factory):
+    """An authorised GBP sales invoice of 100.00 as the Xero sync hands it over, with no payments."""
+
+    class Meta:
+        model = InvoiceData
+
+    xero_id = factory.Sequence(lambda n: f"00000000-0000-4000-a000-{n:012d}")
+    xero_contact_id = "c0000000-0000-4000-8000-000000000001"
+    kind = "invoice"
+    type = "ACCREC"
+    status = "AUTHORISED"
+    number = factory.Sequence(lambda n: f"INV-{n:04d}")
+    reference = ""
+    issued_on = date(2026, 3, 1)
+    due_on = date(2026, 3, 31)
+    currency_code = "GBP"
+    currency_rate = None
+    sub_total = Decimal("100.00")
+    total_tax = Decimal("0.00")
+    total = factory.SelfAttribute("sub_total")
+    amount_due = factory.LazyAttribute(lambda data: data.total - data.amount_paid - data.amount_credited)
+    amount_paid = Decimal("0.00")
+    amount_credited = Decimal("0.00")
+    remaining_credit = Decimal("0.00")
+    fully_paid_on = None
+    xero_updated_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    payments = ()
+    allocations = ()

@@ -1,0 +1,288 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+
+
+class XeroGrant(models.Model):
+    """One consent given at Xero: the token pair that covers every organisation linked in it.
+
+    Xero issues one access/refresh token pair per consent, whatever the number of organisations picked, and
+    refresh tokens are single use, so the organisations of one consent must share this row (and its lock).
+    Tokens are Fernet-encrypted (see auth.py); nothing else reads these columns.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+        REVOKED = "revoked", "Revoked"
+
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="xero_grants"
+    )
+    auth_event_id = models.CharField(max_length=64, blank=True)
+    xero_user_id = models.CharField(max_length=64, blank=True)
+    scopes = models.TextField(blank=True)
+    access_token_encrypted = models.TextField(editable=False)
+    refresh_token_encrypted = models.TextField(editable=False)
+    access_token_expires_at = models.DateTimeField()
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Xero consent {self.pk} by {self.connected_by or 'a former user'}"
+
+
+class XeroConnection(models.Model):
+    """A Xero organisation linked to Capsync, with the options chosen in the connect wizard."""
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    class Suppliers(models.TextChoices):
+        IGNORE = "ignore", "Ignore suppliers"
+        IMPORT = "import", "Import suppliers as contacts"
+        IMPORT_TAGGED = "import_tagged", "Import suppliers and tag them “Supplier”"
+
+    grant = models.ForeignKey(XeroGrant, null=True, blank=True, on_delete=models.SET_NULL, related_name="connections")
+    tenant_id = models.CharField(max_length=64, unique=True)
+    xero_connection_id = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=255)
+    short_code = models.CharField(max_length=20, blank=True)
+    base_currency = models.CharField(max_length=3, blank=True)
+    timezone = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
+    status_reason = models.CharField(max_length=255, blank=True)
+    # Wizard options.
+    is_configured = models.BooleanField(default=False)
+    suppliers = models.CharField(max_length=20, choices=Suppliers.choices, default=Suppliers.IGNORE)
+    default_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="xero_connections"
+    )
+    sync_interval_seconds = models.PositiveIntegerField(default=2 * 60 * 60)
+    push_crm_edits = models.BooleanField(default=True)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    # One sync per organisation at a time: a claim taken with a conditional UPDATE, which expires by itself
+    # if its holder dies (see sync/run.py).
+    sync_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    sync_claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="xero_connections"
+    )
+    connected_at = models.DateTimeField()
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    last_successful_sync_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sync_interval_seconds__gte=5 * 60), name="xero_sync_interval_at_least_5_minutes"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="disconnected") | Q(grant__isnull=False), name="live_connection_has_a_grant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """How the organisation is named wherever its data appears."""
+        return f"{self.name} ({self.base_currency})" if self.base_currency else self.name
+
+
+class XeroContact(models.Model):
+    """A Xero contact as last read, and its link to a CRM contact.
+
+    Xero's details are kept for matching and for showing evidence in conflicts; once linked, the CRM contact is
+    the source of truth and these fields are never copied over it.
+    """
+
+    class LinkState(models.TextChoices):
+        UNLINKED = "unlinked", "Not brought in (not a paying customer)"
+        LINKED = "linked", "Linked"
+        CONFLICT = "conflict", "Conflict waiting for an admin"
+        IGNORED = "ignored", "Ignored by an admin"
+
+    class PushState(models.TextChoices):
+        IN_SYNC = "in_sync", "In sync"
+        PENDING = "pending", "Waiting to be sent to Xero"
+        FAILED = "failed", "Xero refused the last change"
+
+    connection = models.ForeignKey(XeroConnection, on_delete=models.PROTECT, related_name="xero_contacts")
+    xero_id = models.CharField(max_length=64)
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="xero_links"
+    )
+    link_state = models.CharField(max_length=10, choices=LinkState.choices, default=LinkState.UNLINKED)
+    name = models.CharField(max_length=255)
+    first_name = models.CharField(max_length=255, blank=True)
+    last_name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    phones = models.JSONField(default=list, blank=True)
+    addresses = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=12, default="ACTIVE")
+    is_customer = models.BooleanField(default=False)
+    is_supplier = models.BooleanField(default=False)
+    is_paying = models.BooleanField(default=False)
+    xero_updated_at = models.DateTimeField()
+    push_state = models.CharField(max_length=8, choices=PushState.choices, default=PushState.IN_SYNC)
+    push_error = models.TextField(blank=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "xero_id"], name="xero_contact_unique_per_connection"),
+            models.UniqueConstraint(
+                fields=["connection", "contact"], condition=Q(contact__isnull=False),
+                name="crm_contact_linked_once_per_connection",
+            ),
+            models.CheckConstraint(
+                condition=Q(link_state="linked", contact__isnull=False) | ~Q(link_state="linked"),
+                name="linked_xero_contact_has_a_crm_contact",
+            ),
+        ]
+        indexes = [models.Index(fields=["connection", "link_state"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MatchConflict(models.Model):
+    """A paying Xero contact whose CRM match is doubtful, waiting for an admin's decision."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    class Resolution(models.TextChoices):
+        LINKED = "linked", "Linked to an existing contact"
+        CREATED = "created", "Created a new contact"
+        IGNORED = "ignored", "Ignored the Xero contact"
+
+    xero_contact = models.ForeignKey(XeroContact, on_delete=models.CASCADE, related_name="conflicts")
+    # [{"contact_id": 1, "score": 60, "evidence": ["same name", "same phone"]}, ...], strongest first.
+    candidates = models.JSONField(default=list)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    resolution = models.CharField(max_length=8, choices=Resolution.choices, blank=True)
+    resolved_contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["xero_contact"], condition=Q(status="open"), name="one_open_conflict_per_xero_contact"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Match for {self.xero_contact.name}"
+
+
+class SyncRun(models.Model):
+    """One run of the sync for one organisation, with its progress and outcome (the sync health page)."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Full reconcile"
+        INCREMENTAL = "incremental", "Incremental"
+        WEBHOOK = "webhook", "Webhook"
+        CONTACT = "contact", "One contact"
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Partly done"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (another sync was running)"
+
+    connection = models.ForeignKey(XeroConnection, on_delete=models.CASCADE, related_name="sync_runs")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    stage = models.CharField(max_length=100, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    api_calls = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["connection", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} sync of {self.connection} ({self.get_outcome_display()})"
+
+
+class SyncError(models.Model):
+    """A record Xero sent that could not be parsed or applied, kept with its raw payload for an admin."""
+
+    connection = models.ForeignKey(XeroConnection, on_delete=models.CASCADE, related_name="sync_errors")
+    run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="errors")
+    resource = models.CharField(max_length=20)
+    record_id = models.CharField(max_length=64, blank=True)
+    reason = models.TextField()
+    # Xero's record as received; its amounts were decoded as Decimal, which this encoder keeps exact as text.
+    payload = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.record_id or '(no id)'}: {self.reason[:60]}"
+
+
+class SyncCursor(models.Model):
+    """How far an organisation's resource has been read: the newest UpdatedDateUTC actually stored."""
+
+    connection = models.ForeignKey(XeroConnection, on_delete=models.CASCADE, related_name="cursors")
+    resource = models.CharField(max_length=20)
+    modified_since = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "resource"], name="one_cursor_per_resource"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection} {self.resource} since {self.modified_since.isoformat()}"
+
+
+class WebhookEvent(models.Model):
+    """A Xero webhook event, stored under its own key before any work so duplicates are applied once."""
+
+    event_key = models.CharField(max_length=64, unique=True)
+    tenant_id = models.CharField(max_length=64)
+    category = models.CharField(max_length=20)
+    event_type = models.CharField(max_length=20)
+    resource_id = models.CharField(max_length=64)
+    event_date = models.DateTimeField()
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event_date", "id"]
+        indexes = [models.Index(fields=["tenant_id", "processed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.event_type} {self.resource_id}"

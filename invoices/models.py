@@ -1,0 +1,154 @@
+"""The CRM's mirror of Xero invoices, credit notes, their payments and credit allocations.
+
+Rows are written only by `services.invoices_upsert` (the Xero sync) and read through `selectors`. Amounts are
+Xero's own figures, in the document's currency (`currency_code`); nothing here converts or rounds them.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+
+
+class Invoice(models.Model):
+    """One Xero invoice or credit note of one connected organisation.
+
+    `currency_rate` is Xero's CurrencyRate: units of the document's currency per 1 unit of the organisation's base
+    currency (Xero shows it as "1 GBP = 1.170000 EUR"), so base amount = amount / currency_rate. It is null (read
+    as 1) when the document is in the base currency.
+    """
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+
+    class Type(models.TextChoices):
+        ACCREC = "ACCREC", "Sales invoice"
+        ACCPAY = "ACCPAY", "Bill"
+        ACCRECCREDIT = "ACCRECCREDIT", "Sales credit note"
+        ACCPAYCREDIT = "ACCPAYCREDIT", "Supplier credit note"
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        SUBMITTED = "SUBMITTED", "Submitted"
+        AUTHORISED = "AUTHORISED", "Authorised"
+        PAID = "PAID", "Paid"
+        VOIDED = "VOIDED", "Voided"
+        DELETED = "DELETED", "Deleted"
+
+    connection = models.ForeignKey("xero.XeroConnection", on_delete=models.PROTECT, related_name="invoices")
+    xero_id = models.CharField(max_length=64)
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
+    )
+    xero_contact_id = models.CharField(max_length=64, db_index=True)
+    kind = models.CharField(max_length=11, choices=Kind.choices)
+    type = models.CharField(max_length=12, choices=Type.choices)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    number = models.CharField(max_length=255, blank=True)
+    reference = models.CharField(max_length=255, blank=True)
+    issued_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    currency_code = models.CharField(max_length=3)
+    currency_rate = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    sub_total = models.DecimalField(max_digits=18, decimal_places=2)
+    total_tax = models.DecimalField(max_digits=18, decimal_places=2)
+    total = models.DecimalField(max_digits=18, decimal_places=2)
+    amount_due = models.DecimalField(max_digits=18, decimal_places=2)
+    amount_paid = models.DecimalField(max_digits=18, decimal_places=2)
+    amount_credited = models.DecimalField(max_digits=18, decimal_places=2)
+    remaining_credit = models.DecimalField(max_digits=18, decimal_places=2)
+    fully_paid_on = models.DateField(null=True, blank=True)
+    xero_updated_at = models.DateTimeField()
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "xero_id"], name="invoice_unique_per_connection"),
+            models.CheckConstraint(
+                condition=Q(kind="invoice", type__in=["ACCREC", "ACCPAY"])
+                | Q(kind="credit_note", type__in=["ACCRECCREDIT", "ACCPAYCREDIT"]),
+                name="invoice_kind_matches_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED"]),
+                name="invoice_status_valid",
+            ),
+            models.CheckConstraint(condition=Exact(Length("currency_code"), 3), name="invoice_currency_is_iso_code"),
+            models.CheckConstraint(
+                condition=Q(currency_rate__isnull=True) | Q(currency_rate__gt=0), name="invoice_currency_rate_positive"
+            ),
+            # Xero refuses documents with a negative total, and the settlement figures can't go below zero.
+            # SubTotal and TotalTax are left free: a discount line can make the tax of a positive invoice negative.
+            models.CheckConstraint(
+                condition=Q(total__gte=0)
+                & Q(amount_due__gte=0)
+                & Q(amount_paid__gte=0)
+                & Q(amount_credited__gte=0)
+                & Q(remaining_credit__gte=0),
+                name="invoice_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="credit_note") | Q(remaining_credit=0), name="only_credit_notes_have_remaining_credit"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact", "kind", "status"], name="invoice_contact_kind_status"),
+            models.Index(fields=["connection", "xero_updated_at"], name="invoice_connection_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"{self.get_kind_display()} {self.xero_id}"
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == self.Kind.CREDIT_NOTE
+
+
+class Payment(models.Model):
+    """A Xero payment applied to an invoice or credit note, in the document's currency."""
+
+    class Status(models.TextChoices):
+        AUTHORISED = "AUTHORISED", "Authorised"
+        DELETED = "DELETED", "Deleted"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
+    xero_id = models.CharField(max_length=64)
+    paid_on = models.DateField()
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    # Xero's CurrencyRate at payment time, same direction as Invoice.currency_rate; null in the base currency.
+    currency_rate = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "xero_id"], name="payment_unique_per_invoice"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_not_negative"),
+            models.CheckConstraint(condition=Q(status__in=["AUTHORISED", "DELETED"]), name="payment_status_valid"),
+            models.CheckConstraint(
+                condition=Q(currency_rate__isnull=True) | Q(currency_rate__gt=0), name="payment_currency_rate_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.xero_id}"
+
+
+class CreditAllocation(models.Model):
+    """Part of a credit note applied to an invoice (named by its Xero ID: it may not be mirrored here)."""
+
+    credit_note = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations")
+    invoice_xero_id = models.CharField(max_length=64)
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    allocated_on = models.DateField()
+
+    class Meta:
+        ordering = ["allocated_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="credit_allocation_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Credit allocation to {self.invoice_xero_id}"

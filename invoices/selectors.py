@@ -1,0 +1,394 @@
+"""Reads of the invoice mirror for the contact page's Xero panel and the dashboard.
+
+Contacts are reached only through `contacts_visible_to`, so team visibility applies here too. Totals are per
+currency (`Totals`), summed in SQL; "today" is each organisation's own local date. Only sales count towards a
+customer's figures: AUTHORISED ACCREC invoices for what is owed, AUTHORISED ACCRECCREDIT credit notes for credit.
+Draft, submitted, voided and deleted documents never count.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
+from operator import or_
+from zoneinfo import ZoneInfoNotFoundError
+
+from django.db.models import Aggregate, Count, DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+
+from accounts.models import User
+from contacts.models import Contact
+from contacts.selectors import contacts_visible_to
+from invoices.models import Invoice, Payment
+from invoices.money import Totals, totals_merge
+from invoices.overdue import InvoiceState, days_overdue, invoice_state, org_today
+
+logger = logging.getLogger(__name__)
+
+RECENT_INVOICES = 20
+_CENTS = Decimal("0.01")
+_SALES = [Invoice.Type.ACCREC, Invoice.Type.ACCRECCREDIT]
+_HIDDEN_STATUSES = [Invoice.Status.DRAFT, Invoice.Status.VOIDED, Invoice.Status.DELETED]
+_OUTSTANDING = Q(type=Invoice.Type.ACCREC, status=Invoice.Status.AUTHORISED, amount_due__gt=0)
+_CREDIT_AVAILABLE = Q(type=Invoice.Type.ACCRECCREDIT, status=Invoice.Status.AUTHORISED, remaining_credit__gt=0)
+# Wide enough for amount / rate before the one rounding at the end.
+_EXACT = DecimalField(max_digits=36, decimal_places=12)
+# The connection model belongs to the Xero integration, which this app must not import; the FK leads to it.
+_Connection = Invoice._meta.get_field("connection").related_model
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRow:
+    """One invoice or credit note as listed in the panel, with its status chip."""
+
+    id: int
+    xero_id: str
+    kind: str
+    type: str
+    status: str
+    number: str
+    reference: str
+    issued_on: date | None
+    due_on: date | None
+    currency_code: str
+    total: Decimal
+    amount_due: Decimal
+    amount_paid: Decimal
+    remaining_credit: Decimal
+    state: InvoiceState
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionInvoiceSummary:
+    """A customer's position in one Xero organisation, as of that organisation's local date `today`.
+
+    Per-currency figures are exact sums of Xero's amounts, never mixed across currencies. The `*_in_base` figures
+    convert each document with its own CurrencyRate (amount / rate) and are rounded to 2 places once, at the end;
+    they are None when the base currency is unknown or a foreign-currency document has no rate.
+    `paid_last_12_months` sums payments dated after the same day a year before `today`, up to `today`.
+    """
+
+    connection_id: int
+    name: str
+    short_code: str
+    base_currency: str
+    today: date
+    outstanding: Totals
+    overdue: Totals
+    credit_available: Totals
+    paid_last_12_months: Totals
+    oldest_days_overdue: int
+    next_due_on: date | None
+    outstanding_in_base: Decimal | None
+    overdue_in_base: Decimal | None
+    credit_available_in_base: Decimal | None
+    invoices: tuple[InvoiceRow, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.base_currency})" if self.base_currency else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInvoiceSummary:
+    """The Xero panel of one contact: a summary per organisation holding its listed documents, ordered by name."""
+
+    contact_id: int
+    include_hidden: bool
+    connections: tuple[ConnectionInvoiceSummary, ...]
+
+    @property
+    def has_invoices(self) -> bool:
+        return any(connection.invoices for connection in self.connections)
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueAccount:
+    """A customer with overdue sales invoices, for the dashboard (`contact.owner` is loaded)."""
+
+    contact: Contact
+    overdue: Totals
+    oldest_days_overdue: int
+    invoice_count: int
+
+    @property
+    def owner(self) -> User | None:
+        return self.contact.owner
+
+
+@dataclass(frozen=True, slots=True)
+class _Org:
+    id: int
+    name: str
+    short_code: str
+    base_currency: str
+    today: date
+
+
+@dataclass
+class _BaseTotal:
+    """A base-currency total being summed; `known` turns False for good once a part can't be converted."""
+
+    amount: Decimal = Decimal(0)
+    known: bool = True
+
+    def add(self, *, org: _Org, currency: str, raw: Decimal | None, converted: Decimal | None, missing: int) -> None:
+        if not org.base_currency or (currency != org.base_currency and missing):
+            self.known = False
+        elif currency == org.base_currency:
+            self.amount += raw or 0
+        else:
+            self.amount += converted or 0
+
+    def result(self) -> Decimal | None:
+        return self.amount.quantize(_CENTS, rounding=ROUND_HALF_UP) if self.known else None
+
+
+@dataclass
+class _Figures:
+    outstanding: Totals = field(default_factory=dict)
+    overdue: Totals = field(default_factory=dict)
+    credit_available: Totals = field(default_factory=dict)
+    paid_last_12_months: Totals = field(default_factory=dict)
+    in_base: dict[str, _BaseTotal] = field(default_factory=dict)
+    oldest_due_on: date | None = None
+    next_due_on: date | None = None
+
+
+def _today_of(*, connection_id: int, timezone_name: str, now: datetime) -> date:
+    """The organisation's local date; an unknown zone name is logged and read as UTC rather than failing a page."""
+    try:
+        return org_today(now=now, timezone_name=timezone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if now.tzinfo is None:
+            raise
+        logger.warning("Unknown organisation timezone, using UTC", extra={"connection_id": connection_id})
+        return org_today(now=now, timezone_name="")
+
+
+def _orgs(connections: QuerySet, *, now: datetime) -> dict[int, _Org]:
+    """The organisations with each one's local date, ordered by name (one query)."""
+    rows = connections.order_by("name", "pk").values_list("pk", "name", "short_code", "base_currency", "timezone")
+    return {
+        pk: _Org(pk, name, short_code, base, _today_of(connection_id=pk, timezone_name=zone, now=now))
+        for pk, name, short_code, base, zone in rows
+    }
+
+
+def _per_org(orgs: dict[int, _Org], condition: Callable[[date], Q], *, connection: str = "connection_id") -> Q:
+    """`condition(today)` with each organisation's own today, for its own rows; never true without organisations."""
+    return reduce(or_, (Q(**{connection: org.id}) & condition(org.today) for org in orgs.values()), Q(pk__in=[]))
+
+
+def _overdue(orgs: dict[int, _Org]) -> Q:
+    return _OUTSTANDING & _per_org(orgs, lambda today: Q(due_on__lt=today))
+
+
+def _in_base(amount_field: str, condition: Q) -> Aggregate:
+    rate = Coalesce("currency_rate", Value(Decimal(1)), output_field=_EXACT)
+    # SQLite (the demo database) keeps whole amounts as integers and would divide them as integers; the "* 1.0"
+    # makes that a real division there and changes nothing on PostgreSQL, where both sides are numeric.
+    amount = ExpressionWrapper(F(amount_field) * Value(Decimal("1.0")), output_field=_EXACT)
+    return Sum(amount / rate, filter=condition, output_field=_EXACT)
+
+
+def _one_year_before(today: date) -> date:
+    if (today.month, today.day) == (2, 29):
+        return date(today.year - 1, 2, 28)
+    return today.replace(year=today.year - 1)
+
+
+def _figures(*, contact_id: int, orgs: dict[int, _Org]) -> dict[int, _Figures]:
+    """Per-organisation totals of the contact's sales: two aggregate queries whatever the number of documents."""
+    figures = {org_id: _Figures() for org_id in orgs}
+    measures = {
+        "outstanding": ("amount_due", _OUTSTANDING),
+        "overdue": ("amount_due", _overdue(orgs)),
+        "credit_available": ("remaining_credit", _CREDIT_AVAILABLE),
+    }
+    annotations: dict[str, Aggregate] = {}
+    for name, (amount_field, condition) in measures.items():
+        annotations[name] = Sum(amount_field, filter=condition)
+        annotations[f"{name}_in_base"] = _in_base(amount_field, condition)
+        annotations[f"{name}_missing_rates"] = Count("pk", filter=condition & Q(currency_rate__isnull=True))
+    groups = (
+        Invoice.objects.filter(
+            contact_id=contact_id, connection_id__in=orgs, type__in=_SALES, status=Invoice.Status.AUTHORISED
+        )
+        .values("connection_id", "currency_code")
+        .order_by("connection_id", "currency_code")
+        .annotate(
+            **annotations,
+            oldest_due_on=Min("due_on", filter=_overdue(orgs)),
+            next_due_on=Min("due_on", filter=_OUTSTANDING & _per_org(orgs, lambda today: Q(due_on__gte=today))),
+        )
+    )
+    for group in groups:
+        org, currency, found = orgs[group["connection_id"]], group["currency_code"], figures[group["connection_id"]]
+        for name in measures:
+            if group[name] is not None:
+                getattr(found, name)[currency] = group[name]
+            found.in_base.setdefault(name, _BaseTotal()).add(
+                org=org,
+                currency=currency,
+                raw=group[name],
+                converted=group[f"{name}_in_base"],
+                missing=group[f"{name}_missing_rates"],
+            )
+        found.oldest_due_on = min(filter(None, [found.oldest_due_on, group["oldest_due_on"]]), default=None)
+        found.next_due_on = min(filter(None, [found.next_due_on, group["next_due_on"]]), default=None)
+
+    paid = (
+        Payment.objects.filter(
+            invoice__contact_id=contact_id,
+            invoice__connection_id__in=orgs,
+            invoice__type=Invoice.Type.ACCREC,
+            invoice__status__in=[Invoice.Status.AUTHORISED, Invoice.Status.PAID],
+            status=Payment.Status.AUTHORISED,
+        )
+        .filter(
+            _per_org(
+                orgs,
+                lambda today: Q(paid_on__gt=_one_year_before(today), paid_on__lte=today),
+                connection="invoice__connection_id",
+            )
+        )
+        .values("invoice__connection_id", "invoice__currency_code")
+        .order_by("invoice__connection_id", "invoice__currency_code")
+        .annotate(amount=Sum("amount"))
+    )
+    for group in paid:
+        figures[group["invoice__connection_id"]].paid_last_12_months[group["invoice__currency_code"]] = group["amount"]
+    return figures
+
+
+def _recent_rows(documents: QuerySet[Invoice], orgs: dict[int, _Org]) -> dict[int, list[InvoiceRow]]:
+    """The newest RECENT_INVOICES documents of each organisation, with their chips (one query)."""
+    newest_first = [F("issued_on").desc(nulls_last=True), F("xero_updated_at").desc(), F("pk").desc()]
+    recent = (
+        documents.annotate(position=Window(RowNumber(), partition_by=[F("connection_id")], order_by=newest_first))
+        .filter(position__lte=RECENT_INVOICES)
+        .order_by("connection_id", "position")
+    )
+    rows: dict[int, list[InvoiceRow]] = {org_id: [] for org_id in orgs}
+    for invoice in recent:
+        state = invoice_state(
+            kind=invoice.kind,
+            type=invoice.type,
+            status=invoice.status,
+            due_on=invoice.due_on,
+            amount_due=invoice.amount_due,
+            amount_paid=invoice.amount_paid,
+            today=orgs[invoice.connection_id].today,
+        )
+        rows[invoice.connection_id].append(
+            InvoiceRow(
+                id=invoice.pk,
+                xero_id=invoice.xero_id,
+                kind=invoice.kind,
+                type=invoice.type,
+                status=invoice.status,
+                number=invoice.number,
+                reference=invoice.reference,
+                issued_on=invoice.issued_on,
+                due_on=invoice.due_on,
+                currency_code=invoice.currency_code,
+                total=invoice.total,
+                amount_due=invoice.amount_due,
+                amount_paid=invoice.amount_paid,
+                remaining_credit=invoice.remaining_credit,
+                state=state,
+            )
+        )
+    return rows
+
+
+def invoice_summary(
+    *, user: User, contact_id: int, now: datetime, include_hidden: bool = False
+) -> ContactInvoiceSummary:
+    """The contact's Xero position per organisation, as of `now` in each organisation's timezone.
+
+    Lists sales documents except drafts, voided and deleted ones; `include_hidden=True` lists every document,
+    bills included (they still never count in the totals). Five queries whatever the number of documents.
+    Raises Contact.DoesNotExist when the contact does not exist or the user may not see it.
+    """
+    contact = contacts_visible_to(user=user).only("pk").get(pk=contact_id)
+    documents = Invoice.objects.filter(contact_id=contact.pk)
+    if not include_hidden:
+        documents = documents.filter(type__in=_SALES).exclude(status__in=_HIDDEN_STATUSES)
+    orgs = _orgs(_Connection.objects.filter(pk__in=documents.values("connection_id")), now=now)
+    if not orgs:
+        return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, connections=())
+    figures = _figures(contact_id=contact.pk, orgs=orgs)
+    rows = _recent_rows(documents.filter(connection_id__in=orgs), orgs)
+    summaries = []
+    for org in orgs.values():
+        found = figures[org.id]
+        in_base = {
+            name: found.in_base.get(name, _BaseTotal()).result() if org.base_currency else None
+            for name in ("outstanding", "overdue", "credit_available")
+        }
+        summaries.append(
+            ConnectionInvoiceSummary(
+                connection_id=org.id,
+                name=org.name,
+                short_code=org.short_code,
+                base_currency=org.base_currency,
+                today=org.today,
+                outstanding=found.outstanding,
+                overdue=found.overdue,
+                credit_available=found.credit_available,
+                paid_last_12_months=found.paid_last_12_months,
+                oldest_days_overdue=(
+                    days_overdue(due_date=found.oldest_due_on, amount_due=Decimal(1), today=org.today)
+                    if found.oldest_due_on
+                    else 0
+                ),
+                next_due_on=found.next_due_on,
+                outstanding_in_base=in_base["outstanding"],
+                overdue_in_base=in_base["overdue"],
+                credit_available_in_base=in_base["credit_available"],
+                invoices=tuple(rows[org.id]),
+            )
+        )
+    return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, connections=tuple(summaries))
+
+
+def overdue_accounts(*, user: User, now: datetime) -> list[OverdueAccount]:
+    """Visible contacts with overdue sales invoices, longest overdue first (then by name). Three queries.
+
+    Overdue is judged with each organisation's local date; amounts are per currency across organisations.
+    """
+    orgs = _orgs(_Connection.objects.all(), now=now)
+    groups = (
+        Invoice.objects.filter(_overdue(orgs), contact__in=contacts_visible_to(user=user))
+        .values("contact_id", "connection_id", "currency_code")
+        .order_by("contact_id", "connection_id", "currency_code")
+        .annotate(amount=Sum("amount_due"), oldest_due_on=Min("due_on"), count=Count("pk"))
+    )
+    per_contact: dict[int, list[dict]] = {}
+    for group in groups:
+        per_contact.setdefault(group["contact_id"], []).append(group)
+    contacts = contacts_visible_to(user=user).select_related("owner").in_bulk(per_contact)
+    accounts = [
+        OverdueAccount(
+            contact=contacts[contact_id],
+            overdue=totals_merge({group["currency_code"]: group["amount"]} for group in found),
+            oldest_days_overdue=max(
+                days_overdue(
+                    due_date=group["oldest_due_on"],
+                    amount_due=group["amount"],
+                    today=orgs[group["connection_id"]].today,
+                )
+                for group in found
+            ),
+            invoice_count=sum(group["count"] for group in found),
+        )
+        for contact_id, found in per_contact.items()
+        if contact_id in contacts
+    ]
+    return sorted(
+        accounts, key=lambda account: (-account.oldest_days_overdue, account.contact.name, account.contact.pk)
+    )

@@ -1,0 +1,280 @@
+"""Writes to the invoice mirror. The Xero sync builds InvoiceData records and calls these; nothing else writes here."""
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import batched
+
+from django.db import transaction
+from django.db.models import BigIntegerField, Case, Value, When
+
+from contacts.models import Contact
+from invoices.models import CreditAllocation, Invoice, Payment
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+
+# Every Invoice column the sync owns: all of them are overwritten when a record is (re)applied.
+_UPDATED_FIELDS = [
+    "contact",
+    "xero_contact_id",
+    "kind",
+    "type",
+    "status",
+    "number",
+    "reference",
+    "issued_on",
+    "due_on",
+    "currency_code",
+    "currency_rate",
+    "sub_total",
+    "total_tax",
+    "total",
+    "amount_due",
+    "amount_paid",
+    "amount_credited",
+    "remaining_credit",
+    "fully_paid_on",
+    "xero_updated_at",
+    "synced_at",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentData:
+    """A payment as read from Xero, in the currency of the document it pays."""
+
+    xero_id: str
+    paid_on: date
+    amount: Decimal
+    currency_rate: Decimal | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationData:
+    """Part of a credit note applied to the invoice with Xero ID `invoice_xero_id`."""
+
+    invoice_xero_id: str
+    amount: Decimal
+    allocated_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceData:
+    """An invoice or credit note as read from Xero (see Invoice for the meaning of each field).
+
+    `payments` and `allocations` are the complete current lists: applying the record replaces the stored ones.
+    """
+
+    xero_id: str
+    xero_contact_id: str
+    kind: str
+    type: str
+    status: str
+    number: str
+    reference: str
+    issued_on: date | None
+    due_on: date | None
+    currency_code: str
+    currency_rate: Decimal | None
+    sub_total: Decimal
+    total_tax: Decimal
+    total: Decimal
+    amount_due: Decimal
+    amount_paid: Decimal
+    amount_credited: Decimal
+    remaining_credit: Decimal
+    fully_paid_on: date | None
+    xero_updated_at: datetime
+    payments: tuple[PaymentData, ...]
+    allocations: tuple[AllocationData, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """What invoices_upsert did. `newest_xero_updated_at` is the newest UpdatedDateUTC it stored (the sync's
+    watermark candidate), None when nothing was stored."""
+
+    created: int
+    updated: int
+    skipped_stale: int
+    newest_xero_updated_at: datetime | None
+
+
+def _newest_per_xero_id(items: Sequence[InvoiceData]) -> tuple[list[InvoiceData], int]:
+    """The newest version of each record in `items` (the later one on a tie), and how many older copies were dropped.
+
+    One INSERT ... ON CONFLICT cannot touch the same row twice, and the newest version must win.
+    """
+    newest: dict[str, InvoiceData] = {}
+    for item in items:
+        kept = newest.get(item.xero_id)
+        if kept is None or item.xero_updated_at >= kept.xero_updated_at:
+            newest[item.xero_id] = item
+    return list(newest.values()), len(items) - len(newest)
+
+
+def _invoice_row(item: InvoiceData, *, connection_id: int, contact_id: int | None, now: datetime) -> Invoice:
+    return Invoice(
+        connection_id=connection_id,
+        xero_id=item.xero_id,
+        contact_id=contact_id,
+        xero_contact_id=item.xero_contact_id,
+        kind=item.kind,
+        type=item.type,
+        status=item.status,
+        number=item.number,
+        reference=item.reference,
+        issued_on=item.issued_on,
+        due_on=item.due_on,
+        currency_code=item.currency_code,
+        currency_rate=item.currency_rate,
+        sub_total=item.sub_total,
+        total_tax=item.total_tax,
+        total=item.total,
+        amount_due=item.amount_due,
+        amount_paid=item.amount_paid,
+        amount_credited=item.amount_credited,
+        remaining_credit=item.remaining_credit,
+        fully_paid_on=item.fully_paid_on,
+        xero_updated_at=item.xero_updated_at,
+        synced_at=now,
+    )
+
+
+def _children(
+    items: Sequence[InvoiceData], ids: dict[str, int]
+) -> tuple[Iterator[Payment], Iterator[CreditAllocation]]:
+    payments = (
+        Payment(
+            invoice_id=ids[item.xero_id],
+            xero_id=payment.xero_id,
+            paid_on=payment.paid_on,
+            amount=payment.amount,
+            currency_rate=payment.currency_rate,
+            status=payment.status,
+        )
+        for item in items
+        for payment in item.payments
+    )
+    allocations = (
+        CreditAllocation(
+            credit_note_id=ids[item.xero_id],
+            invoice_xero_id=allocation.invoice_xero_id,
+            amount=allocation.amount,
+            allocated_on=allocation.allocated_on,
+        )
+        for item in items
+        for allocation in item.allocations
+    )
+    return payments, allocations
+
+
+def _upsert_batch(
+    *, connection_id: int, items: Sequence[InvoiceData], contact_ids_by_xero_id: dict[str, int], now: datetime
+) -> tuple[list[InvoiceData], int]:
+    """Store the items of one batch that are not older than the stored rows; return them and how many were new.
+
+    Six queries whatever the batch size (lock, upsert, two deletes, two inserts), plus one per extra 1,000 payments
+    or allocations.
+    """
+    stored = dict(
+        Invoice.objects.select_for_update()
+        .filter(connection_id=connection_id, xero_id__in=[item.xero_id for item in items])
+        .order_by("pk")
+        .values_list("xero_id", "xero_updated_at")
+    )
+    fresh = [item for item in items if item.xero_id not in stored or item.xero_updated_at >= stored[item.xero_id]]
+    if not fresh:
+        return [], 0
+    rows = Invoice.objects.bulk_create(
+        [
+            _invoice_row(
+                item,
+                connection_id=connection_id,
+                contact_id=contact_ids_by_xero_id.get(item.xero_contact_id),
+                now=now,
+            )
+            for item in fresh
+        ],
+        update_conflicts=True,
+        unique_fields=["connection", "xero_id"],
+        update_fields=_UPDATED_FIELDS,
+    )
+    ids = {row.xero_id: row.pk for row in rows}
+    Payment.objects.filter(invoice_id__in=ids.values()).delete()
+    CreditAllocation.objects.filter(credit_note_id__in=ids.values()).delete()
+    payments, allocations = _children(fresh, ids)
+    Payment.objects.bulk_create(payments, batch_size=BATCH_SIZE)
+    CreditAllocation.objects.bulk_create(allocations, batch_size=BATCH_SIZE)
+    return fresh, sum(1 for item in fresh if item.xero_id not in stored)
+
+
+@transaction.atomic
+def invoices_upsert(
+    *, connection_id: int, items: list[InvoiceData], contact_ids_by_xero_id: dict[str, int], now: datetime
+) -> UpsertResult:
+    """Store Xero invoices and credit notes of one connection, idempotently and whatever the arrival order.
+
+    A record older (by `xero_updated_at`) than the stored copy is skipped and counted in `skipped_stale`; an equal
+    or newer one overwrites every field, and its payments and allocations replace the stored ones. Within `items`,
+    only the newest version of a record counts (the older copies are counted as stale). `contact` is set from
+    `contact_ids_by_xero_id` (None when the Xero contact is not linked), so the mapping must cover every
+    `xero_contact_id` that is linked. Rows are written in batches of 1,000 with a fixed number of queries per batch.
+    Raises IntegrityError when a record breaks a constraint (e.g. a credit note with an invoice type) or the
+    connection does not exist; nothing is stored then.
+    """
+    unique_items, skipped = _newest_per_xero_id(items)
+    created = updated = 0
+    stored_times: list[datetime] = []
+    for batch in batched(unique_items, BATCH_SIZE):
+        applied, batch_created = _upsert_batch(
+            connection_id=connection_id, items=batch, contact_ids_by_xero_id=contact_ids_by_xero_id, now=now
+        )
+        created += batch_created
+        updated += len(applied) - batch_created
+        skipped += len(batch) - len(applied)
+        stored_times.extend(item.xero_updated_at for item in applied)
+    if skipped:
+        logger.info("Skipped stale Xero invoices", extra={"connection_id": connection_id, "skipped_stale": skipped})
+    return UpsertResult(
+        created=created, updated=updated, skipped_stale=skipped, newest_xero_updated_at=max(stored_times, default=None)
+    )
+
+
+@transaction.atomic
+def invoices_link_contact(*, connection_id: int, xero_contact_id: str, contact_id: int | None) -> int:
+    """Attach every invoice of the Xero contact to the CRM contact (None detaches them); return how many changed.
+
+    Raises Contact.DoesNotExist when `contact_id` names no contact.
+    """
+    if contact_id is not None and not Contact.objects.filter(pk=contact_id).exists():
+        raise Contact.DoesNotExist(f"No contact {contact_id}")
+    return Invoice.objects.filter(connection_id=connection_id, xero_contact_id=xero_contact_id).update(
+        contact_id=contact_id
+    )
+
+
+@transaction.atomic
+def invoices_link_contacts(*, connection_id: int, contact_ids_by_xero_id: dict[str, int]) -> int:
+    """Attach the invoices of each Xero contact in the mapping to its CRM contact; return how many rows moved.
+
+    The bulk form of invoices_link_contact, for the sync's relinking pass: one UPDATE per 500 Xero contacts. Invoices
+    of Xero contacts missing from the mapping are left as they are.
+    """
+    moved = 0
+    for batch in batched(sorted(contact_ids_by_xero_id.items()), 500):
+        target = Case(
+            *(When(xero_contact_id=xero_id, then=Value(contact_id)) for xero_id, contact_id in batch),
+            output_field=BigIntegerField(),
+        )
+        moved += (
+            Invoice.objects.filter(connection_id=connection_id, xero_contact_id__in=[xero_id for xero_id, _ in batch])
+            .exclude(contact_id=target)
+            .update(contact_id=target)
+        )
+    return moved

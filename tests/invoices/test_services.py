@@ -1,0 +1,328 @@
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError
+
+from contacts.models import Contact
+from invoices import services
+from invoices.models import CreditAllocation, Invoice, Payment
+from tests.factories import (
+    AllocationDataFactory,
+    InvoiceDataFactory,
+    InvoiceFactory,
+    OrganisationFactory,
+    PaymentDataFactory,
+)
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+FIRST_EDIT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # the factories' xero_updated_at
+SECOND_EDIT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+XERO_CONTACT = "c0000000-0000-4000-8000-000000000001"
+
+
+def _upsert(connection, items, *, contacts=None, now=NOW):
+    return services.invoices_upsert(
+        connection_id=connection.pk, items=items, contact_ids_by_xero_id=contacts or {}, now=now
+    )
+
+
+def _stored(connection):
+    return list(
+        Invoice.objects.filter(connection=connection)
+        .order_by("xero_id")
+        .values("xero_id", "status", "amount_due", "xero_updated_at", "contact_id")
+    )
+
+
+@pytest.mark.django_db
+def test_upsert_creates_one_row_per_xero_record(uk_org):
+    items = InvoiceDataFactory.build_batch(3)
+
+    result = _upsert(uk_org, items)
+
+    assert (result.created, result.updated, result.skipped_stale) == (3, 0, 0)
+    assert Invoice.objects.filter(connection=uk_org).count() == 3
+
+
+@pytest.mark.django_db
+def test_upsert_stores_every_field(uk_org):
+    item = InvoiceDataFactory.build(
+        currency_code="USD",
+        currency_rate=Decimal("1.234567"),
+        reference="PO 7",
+        fully_paid_on=date(2026, 3, 9),
+        status="PAID",
+        amount_paid=Decimal("100.00"),
+    )
+
+    _upsert(uk_org, [item])
+
+    stored = Invoice.objects.get(connection=uk_org, xero_id=item.xero_id)
+    assert (stored.currency_code, stored.currency_rate, stored.reference, stored.fully_paid_on) == (
+        "USD",
+        Decimal("1.234567"),
+        "PO 7",
+        date(2026, 3, 9),
+    )
+    assert (stored.amount_due, stored.synced_at, stored.xero_updated_at) == (Decimal("0.00"), NOW, FIRST_EDIT)
+
+
+@pytest.mark.django_db
+def test_upserting_the_same_records_twice_leaves_the_same_rows(uk_org):
+    items = [InvoiceDataFactory.build(payments=(PaymentDataFactory.build(),)) for _ in range(3)]
+    _upsert(uk_org, items)
+    first = (_stored(uk_org), list(Payment.objects.values_list("invoice__xero_id", "xero_id", "amount")))
+
+    result = _upsert(uk_org, items)
+
+    assert (result.created, result.updated, result.skipped_stale) == (0, 3, 0)
+    assert (_stored(uk_org), list(Payment.objects.values_list("invoice__xero_id", "xero_id", "amount"))) == first
+
+
+@pytest.mark.django_db
+def test_a_record_older_than_the_stored_one_is_skipped(uk_org):
+    newer = InvoiceDataFactory.build(status="PAID", amount_paid=Decimal("100.00"), xero_updated_at=SECOND_EDIT)
+    older = InvoiceDataFactory.build(xero_id=newer.xero_id, status="AUTHORISED", xero_updated_at=FIRST_EDIT)
+    _upsert(uk_org, [newer])
+
+    result = _upsert(uk_org, [older])
+
+    assert (result.created, result.updated, result.skipped_stale) == (0, 0, 1)
+    assert Invoice.objects.get(xero_id=newer.xero_id).status == "PAID"
+
+
+@pytest.mark.django_db
+def test_a_skipped_record_keeps_its_stored_payments(uk_org):
+    payment = PaymentDataFactory.build(amount=Decimal("60.00"))
+    newer = InvoiceDataFactory.build(payments=(payment,), amount_paid=Decimal("60.00"), xero_updated_at=SECOND_EDIT)
+    older = InvoiceDataFactory.build(xero_id=newer.xero_id, payments=(), xero_updated_at=FIRST_EDIT)
+    _upsert(uk_org, [newer])
+
+    _upsert(uk_org, [older])
+
+    assert list(Payment.objects.values_list("xero_id", flat=True)) == [payment.xero_id]
+
+
+@pytest.mark.parametrize("arrival", ["old_then_new", "new_then_old"])
+@pytest.mark.django_db
+def test_the_newest_version_wins_whatever_the_arrival_order(uk_org, arrival):
+    old = InvoiceDataFactory.build(xero_id="inv-1", status="AUTHORISED", xero_updated_at=FIRST_EDIT)
+    new = InvoiceDataFactory.build(xero_id="inv-1", status="VOIDED", xero_updated_at=SECOND_EDIT)
+    calls = [[old], [new]] if arrival == "old_then_new" else [[new], [old]]
+
+    for items in calls:
+        _upsert(uk_org, items)
+
+    assert Invoice.objects.get(xero_id="inv-1").status == "VOIDED"
+
+
+@pytest.mark.parametrize("arrival", ["old_first", "new_first"])
+@pytest.mark.django_db
+def test_the_newest_version_wins_within_one_call(uk_org, arrival):
+    old = InvoiceDataFactory.build(xero_id="inv-1", status="AUTHORISED", xero_updated_at=FIRST_EDIT)
+    new = InvoiceDataFactory.build(xero_id="inv-1", status="VOIDED", xero_updated_at=SECOND_EDIT)
+
+    result = _upsert(uk_org, [old, new] if arrival == "old_first" else [new, old])
+
+    assert (result.created, result.skipped_stale) == (1, 1)
+    assert Invoice.objects.get(xero_id="inv-1").status == "VOIDED"
+
+
+@pytest.mark.django_db
+def test_a_record_with_the_same_update_time_is_applied_again(uk_org):
+    first = InvoiceDataFactory.build(xero_id="inv-1", reference="before")
+    again = InvoiceDataFactory.build(xero_id="inv-1", reference="after", xero_updated_at=first.xero_updated_at)
+    _upsert(uk_org, [first])
+
+    result = _upsert(uk_org, [again])
+
+    assert (result.updated, result.skipped_stale) == (1, 0)
+    assert Invoice.objects.get(xero_id="inv-1").reference == "after"
+
+
+@pytest.mark.django_db
+def test_payments_are_replaced_by_the_newer_record(uk_org):
+    first_payment, second_payment = PaymentDataFactory.build_batch(2)
+    _upsert(uk_org, [InvoiceDataFactory.build(xero_id="inv-1", payments=(first_payment,))])
+    newer = InvoiceDataFactory.build(xero_id="inv-1", payments=(second_payment,), xero_updated_at=SECOND_EDIT)
+
+    _upsert(uk_org, [newer])
+
+    assert list(Payment.objects.values_list("xero_id", flat=True)) == [second_payment.xero_id]
+
+
+@pytest.mark.django_db
+def test_credit_allocations_are_replaced_by_the_newer_record(uk_org):
+    credit_note = InvoiceDataFactory.build(
+        kind="credit_note", type="ACCRECCREDIT", allocations=(AllocationDataFactory.build(invoice_xero_id="inv-1"),)
+    )
+    _upsert(uk_org, [credit_note])
+    second = AllocationDataFactory.build(invoice_xero_id="inv-2", amount=Decimal("12.00"))
+
+    _upsert(uk_org, [replace(credit_note, allocations=(second,), xero_updated_at=SECOND_EDIT)])
+
+    assert list(CreditAllocation.objects.values_list("invoice_xero_id", "amount")) == [("inv-2", Decimal("12.00"))]
+
+
+@pytest.mark.django_db
+def test_the_same_xero_id_in_two_organisations_makes_two_rows(uk_org, nz_org):
+    item = InvoiceDataFactory.build(xero_id="inv-1")
+
+    _upsert(uk_org, [item])
+    _upsert(nz_org, [item])
+
+    assert Invoice.objects.filter(xero_id="inv-1").count() == 2
+
+
+@pytest.mark.django_db
+def test_upsert_links_the_contact_mapped_to_the_xero_contact(uk_org):
+    contact = OrganisationFactory()
+
+    _upsert(uk_org, [InvoiceDataFactory.build(xero_contact_id=XERO_CONTACT)], contacts={XERO_CONTACT: contact.pk})
+
+    assert Invoice.objects.get().contact == contact
+
+
+@pytest.mark.django_db
+def test_upsert_leaves_an_unlinked_xero_contacts_invoice_without_a_contact(uk_org):
+    _upsert(uk_org, [InvoiceDataFactory.build(xero_contact_id="someone-else")], contacts={XERO_CONTACT: 1})
+
+    invoice = Invoice.objects.get()
+    assert (invoice.contact_id, invoice.xero_contact_id) == (None, "someone-else")
+
+
+@pytest.mark.django_db
+def test_upsert_reports_the_newest_update_time_it_stored(uk_org):
+    stored_old = InvoiceDataFactory.build(xero_updated_at=FIRST_EDIT)
+    stored_new = InvoiceDataFactory.build(xero_updated_at=SECOND_EDIT)
+    _upsert(uk_org, [InvoiceDataFactory.build(xero_id="inv-1", xero_updated_at=SECOND_EDIT + timedelta(days=1))])
+    stale = InvoiceDataFactory.build(xero_id="inv-1", xero_updated_at=SECOND_EDIT + timedelta(hours=1))
+
+    result = _upsert(uk_org, [stored_old, stale, stored_new])
+
+    assert result.newest_xero_updated_at == SECOND_EDIT
+
+
+@pytest.mark.django_db
+def test_upsert_of_nothing_does_nothing(uk_org):
+    result = _upsert(uk_org, [])
+
+    assert result == services.UpsertResult(created=0, updated=0, skipped_stale=0, newest_xero_updated_at=None)
+
+
+@pytest.mark.django_db
+def test_upsert_spans_several_batches(uk_org):
+    items = [InvoiceDataFactory.build(payments=(PaymentDataFactory.build(),)) for _ in range(services.BATCH_SIZE + 5)]
+
+    result = _upsert(uk_org, items)
+
+    assert (result.created, Invoice.objects.count(), Payment.objects.count()) == (1005, 1005, 1005)
+
+
+@pytest.mark.django_db
+def test_upsert_uses_the_same_number_of_queries_for_one_or_a_thousand_records(uk_org, django_assert_num_queries):
+    def upsert(count):
+        items = [
+            InvoiceDataFactory.build(
+                payments=(PaymentDataFactory.build(),),
+                allocations=(AllocationDataFactory.build(),),
+                kind="credit_note",
+                type="ACCRECCREDIT",
+            )
+            for _ in range(count)
+        ]
+        _upsert(uk_org, items)
+
+    # savepoint + lock + upsert + 2 deletes + 2 inserts + release
+    with django_assert_num_queries(8):
+        upsert(1)
+    with django_assert_num_queries(8):
+        upsert(1000)
+
+
+@pytest.mark.django_db
+def test_a_record_whose_kind_contradicts_its_type_is_refused_and_nothing_is_stored(uk_org):
+    good = InvoiceDataFactory.build()
+    bad = InvoiceDataFactory.build(kind="credit_note", type="ACCREC")
+
+    with pytest.raises(IntegrityError):
+        _upsert(uk_org, [good, bad])
+
+    assert not Invoice.objects.exists()
+
+
+@pytest.mark.django_db
+def test_link_contact_attaches_every_invoice_of_the_xero_contact(uk_org):
+    contact = OrganisationFactory()
+    _upsert(uk_org, InvoiceDataFactory.build_batch(2, xero_contact_id=XERO_CONTACT))
+    _upsert(uk_org, [InvoiceDataFactory.build(xero_contact_id="another")])
+
+    changed = services.invoices_link_contact(
+        connection_id=uk_org.pk, xero_contact_id=XERO_CONTACT, contact_id=contact.pk
+    )
+
+    assert changed == 2
+    assert sorted(Invoice.objects.values_list("xero_contact_id", "contact_id")) == [
+        ("another", None),
+        (XERO_CONTACT, contact.pk),
+        (XERO_CONTACT, contact.pk),
+    ]
+
+
+@pytest.mark.django_db
+def test_link_contact_only_touches_that_organisations_invoices(uk_org, nz_org):
+    contact = OrganisationFactory()
+    _upsert(nz_org, [InvoiceDataFactory.build(xero_contact_id=XERO_CONTACT)])
+
+    changed = services.invoices_link_contact(
+        connection_id=uk_org.pk, xero_contact_id=XERO_CONTACT, contact_id=contact.pk
+    )
+
+    assert changed == 0
+
+
+@pytest.mark.django_db
+def test_link_contact_with_none_detaches_the_invoices(uk_org):
+    invoice = InvoiceFactory(connection=uk_org, xero_contact_id=XERO_CONTACT)
+
+    services.invoices_link_contact(connection_id=uk_org.pk, xero_contact_id=XERO_CONTACT, contact_id=None)
+
+    invoice.refresh_from_db()
+    assert invoice.contact_id is None
+
+
+@pytest.mark.django_db
+def test_link_contact_to_a_missing_contact_is_refused(uk_org):
+    with pytest.raises(Contact.DoesNotExist):
+        services.invoices_link_contact(connection_id=uk_org.pk, xero_contact_id=XERO_CONTACT, contact_id=999_999)
+
+
+@pytest.mark.django_db
+def test_link_contacts_attaches_each_xero_contacts_invoices_to_its_contact(uk_org):
+    alice, bob = OrganisationFactory(), OrganisationFactory()
+    InvoiceFactory(connection=uk_org, xero_contact_id="xa", contact=None)
+    InvoiceFactory(connection=uk_org, xero_contact_id="xb", contact=alice)
+    InvoiceFactory(connection=uk_org, xero_contact_id="xc", contact=None)
+
+    moved = services.invoices_link_contacts(
+        connection_id=uk_org.pk, contact_ids_by_xero_id={"xa": alice.pk, "xb": bob.pk}
+    )
+
+    assert moved == 2
+    assert sorted(Invoice.objects.values_list("xero_contact_id", "contact_id")) == [
+        ("xa", alice.pk),
+        ("xb", bob.pk),
+        ("xc", None),
+    ]
+
+
+@pytest.mark.django_db
+def test_link_contacts_counts_nothing_when_every_invoice_is_already_linked(uk_org):
+    alice = OrganisationFactory()
+    InvoiceFactory(connection=uk_org, xero_contact_id="xa", contact=alice)
+
+    moved = services.invoices_link_contacts(connection_id=uk_org.pk, contact_ids_by_xero_id={"xa": alice.pk})
+
+    assert moved == 0
