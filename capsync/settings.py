@@ -4,6 +4,7 @@ Every variable is listed in README.md and .env.example. Defaults let `make demo`
 broker; production (DEBUG=0) refuses to start without a real SECRET_KEY and CAPSYNC_ENCRYPTION_KEYS.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -125,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "integrations.xero.context_processors.xero_banner",
             ],
         },
     },
@@ -241,7 +243,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=50 
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=55 * 60)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"integrations.xero.tasks.*": {"queue": "xero"}}
 
 XERO_LOGIN_URL = env.str("XERO_LOGIN_URL", default="https://login.xero.com").rstrip("/")
 XERO_IDENTITY_URL = env.str("XERO_IDENTITY_URL", default="https://identity.xero.com").rstrip("/")
@@ -249,7 +252,35 @@ XERO_API_URL = env.str("XERO_API_URL", default="https://api.xero.com").rstrip("/
 XERO_CLIENT_ID = env.str("XERO_CLIENT_ID", default="")
 XERO_CLIENT_SECRET = env_secret("XERO_CLIENT_SECRET")
 XERO_WEBHOOK_KEY = env_secret("XERO_WEBHOOK_KEY")
+# "Connect to Xero" posts a form that redirects to Xero's login page; browsers apply form-action to that redirect.
+SECURE_CSP["form-action"] = [CSP.SELF, XERO_LOGIN_URL]
+
+# What Capsync asks of a Xero organisation: Xero's granular scopes (required of apps created since March 2026).
+XERO_SCOPES = env.list(
+    "XERO_SCOPES",
+    default=["openid", "profile", "email", "offline_access", "accounting.contacts", "accounting.invoices",
+             "accounting.payments", "accounting.settings.read"],
+)
+# oauthlib refuses plain http. Allow it only when every Xero URL is either https or on this machine (the sandbox).
+_XERO_URLS = (XERO_LOGIN_URL, XERO_IDENTITY_URL, XERO_API_URL)
+if all(url.startswith(("https://", "http://127.0.0.1", "http://localhost")) for url in _XERO_URLS):
+    if any(url.startswith("http://") for url in _XERO_URLS):
+        os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+else:
+    raise ImproperlyConfigured(
+        "XERO_LOGIN_URL, XERO_IDENTITY_URL and XERO_API_URL must use https (or be on 127.0.0.1)."
+    )
+# Xero answers with the scopes it granted, which may be listed in another order or grow over consents.
+os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 XERO_SYNC_INTERVAL_SECONDS = env.int("XERO_SYNC_INTERVAL_SECONDS", default=2 * 60 * 60)
+# Beat wakes the fan-out often; each organisation's own interval (default XERO_SYNC_INTERVAL_SECONDS) decides
+# whether it is due.
+CELERY_BEAT_SCHEDULE = {
+    "xero-organisations-sync-due": {
+        "task": "integrations.xero.tasks.organisations_sync_due",
+        "schedule": min(XERO_SYNC_INTERVAL_SECONDS, 5 * 60),
+    },
+}
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="keyvalue" if DEBUG else "json")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

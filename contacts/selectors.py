@@ -1,8 +1,11 @@
+from collections import defaultdict
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
 from accounts.selectors import teams_visible_to
-from contacts.models import Contact
+from contacts.models import Address, Contact, EmailAddress, PhoneNumber
 
 
 def contacts_visible_to(*, user: User) -> QuerySet[Contact]:
@@ -44,3 +47,31 @@ def contact_detail(*, user: User, contact_id: int) -> Contact:
         )
         .get(pk=contact_id)
     )
+
+
+@dataclass(frozen=True)
+class MatchFacts:
+    """What the Xero sync compares when looking for a contact (all teams: matching is not a user's view)."""
+
+    contact_id: int
+    is_person: bool
+    name: str
+    emails: list[str]
+    phones: list[str]
+    postcodes: list[str]
+
+
+def contacts_match_facts() -> list[MatchFacts]:
+    """Every CRM contact's name, emails, phones and postcodes, in four queries whatever their number."""
+    emails, phones, postcodes = defaultdict(list), defaultdict(list), defaultdict(list)
+    for contact_id, address in EmailAddress.objects.values_list("contact_id", "address"):
+        emails[contact_id].append(address)
+    for contact_id, number in PhoneNumber.objects.values_list("contact_id", "number"):
+        phones[contact_id].append(number)
+    for contact_id, postcode in Address.objects.exclude(postcode="").values_list("contact_id", "postcode"):
+        postcodes[contact_id].append(postcode)
+    return [
+        MatchFacts(contact_id=pk, is_person=kind == Contact.Kind.PERSON, name=name, emails=emails[pk],
+                   phones=phones[pk], postcodes=postcodes[pk])
+        for pk, kind, name in Contact.objects.values_list("pk", "kind", "name")
+    ]

@@ -4,7 +4,7 @@ from django.conf import settings
 
 from tests.services import running_in_ci
 
-pytest_plugins = ["tests.sandbox", "tests.xero_contract", "tests.browser"]
+pytest_plugins = ["tests.sandbox", "tests.xero_contract", "tests.browser", "tests.celery_worker"]
 
 
 @pytest.fixture

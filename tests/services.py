@@ -26,6 +26,8 @@ def running_in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+# Xero is the sandbox on 127.0.0.1 in tests, reached over plain http.
+os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 if "DATABASE_URL" not in os.environ and _answers("127.0.0.1", 5432):
     os.environ["DATABASE_URL"] = DEFAULT_POSTGRES_URL
 if "REDIS_URL" not in os.environ and _answers("127.0.0.1", 6379):

@@ -1,8 +1,17 @@
 from django.urls import path
 
-from integrations.xero import views
+from integrations.xero import views, webhooks
 
 app_name = "xero"
 urlpatterns = [
     path("", views.integrations, name="integrations"),
+    path("connect/", views.connect, name="connect"),
+    path("authorize/", views.authorize, name="authorize"),
+    path("callback/", views.callback, name="callback"),
+    path("webhooks/", webhooks.receive, name="webhooks"),
+    path("pick/", views.pick, name="pick"),
+    path("<int:connection_id>/options/", views.options, name="options"),
+    path("<int:connection_id>/disconnect/", views.disconnect, name="disconnect"),
+    path("<int:connection_id>/sync/", views.sync_now, name="sync_now"),
+    path("<int:connection_id>/sync/status/", views.sync_status, name="sync_status"),
 ]

@@ -1,0 +1,175 @@
+"""The connect wizard's work: finish a consent, link organisations, set their options, disconnect."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from integrations.xero import auth, client, schemas
+from integrations.xero.models import WebhookEvent, XeroConnection, XeroGrant
+
+logger = logging.getLogger(__name__)
+
+
+class NoOrganisationAuthorised(Exception):
+    """The consent at Xero did not include any organisation."""
+
+
+@dataclass(frozen=True)
+class Consent:
+    grant_id: int
+    tenants: list[schemas.TenantConnection]
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    connection: XeroConnection
+    reconnected: bool
+
+
+def consent_complete(
+    *, identity: client.XeroIdentity, code: str, code_verifier: str, user_id: int, now: datetime
+) -> Consent:
+    """Exchange the authorisation code, keep the tokens, and list the organisations of this consent.
+
+    Raises NoOrganisationAuthorised when none was ticked, or a XeroError when Xero refuses or cannot be reached.
+    """
+    tokens = identity.exchange_code(code=code, code_verifier=code_verifier, now=now)
+    tenants = [
+        tenant
+        for tenant in identity.connections(access_token=tokens.access_token, auth_event_id=tokens.auth_event_id)
+        if tenant.tenant_type == "ORGANISATION"
+    ]
+    if not tenants:
+        raise NoOrganisationAuthorised("No Xero organisation was selected.")
+    grant = auth.grant_create(tokens=tokens, connected_by_id=user_id, now=now)
+    return Consent(grant_id=grant.pk, tenants=tenants)
+
+
+def connections_link(
+    *,
+    grant_id: int,
+    tenants: list[schemas.TenantConnection],
+    chosen_tenant_ids: list[str],
+    identity: client.XeroIdentity,
+    user_id: int,
+    clock: Callable[[], datetime],
+) -> list[LinkResult]:
+    """Link the chosen organisations of a consent; an organisation linked before is reconnected, not duplicated.
+
+    Organisations authorised at Xero but not chosen are disconnected there, so Capsync holds no access it does
+    not use. Each organisation's name, short code, base currency and time zone are read from Xero.
+    """
+    grant = XeroGrant.objects.get(pk=grant_id)
+    results = []
+    for tenant in tenants:
+        if tenant.tenant_id not in chosen_tenant_ids:
+            identity.disconnect(
+                access_token=auth.grant_access_token(grant_id=grant_id, identity=identity, now=clock()),
+                connection_id=tenant.connection_id,
+            )
+            continue
+        probe = XeroConnection(grant=grant, tenant_id=tenant.tenant_id)
+        organisation = auth.client_for(connection=probe, identity=identity, clock=clock).organisation()
+        with transaction.atomic():
+            connection, created = XeroConnection.objects.select_for_update().get_or_create(
+                tenant_id=tenant.tenant_id,
+                defaults={"grant": grant, "name": organisation.name, "connected_at": clock(),
+                          "connected_by_id": user_id, "sync_interval_seconds": settings.XERO_SYNC_INTERVAL_SECONDS},
+            )
+            connection.grant = grant
+            connection.xero_connection_id = tenant.connection_id
+            connection.name = organisation.name
+            connection.short_code = organisation.short_code
+            connection.base_currency = organisation.base_currency
+            connection.timezone = organisation.timezone_iana
+            connection.status = XeroConnection.Status.CONNECTED
+            connection.status_reason = ""
+            connection.disconnected_at = None
+            connection.connected_by_id = user_id
+            if not created:
+                connection.connected_at = clock()
+            connection.save()
+        logger.info("Linked Xero organisation", extra={"connection_id": connection.pk, "reconnected": not created})
+        results.append(LinkResult(connection=connection, reconnected=not created))
+    return results
+
+
+def connection_configure(
+    *,
+    connection_id: int,
+    suppliers: str,
+    default_team_id: int | None,
+    sync_interval_seconds: int,
+    push_crm_edits: bool,
+) -> XeroConnection:
+    """Save the wizard's options for one organisation."""
+    connection = XeroConnection.objects.get(pk=connection_id)
+    connection.suppliers = suppliers
+    connection.default_team_id = default_team_id
+    connection.sync_interval_seconds = sync_interval_seconds
+    connection.push_crm_edits = push_crm_edits
+    connection.is_configured = True
+    connection.save()
+    return connection
+
+
+def connection_disconnect(
+    *, connection_id: int, identity: client.XeroIdentity, clock: Callable[[], datetime]
+) -> XeroConnection:
+    """Disconnect one organisation at Xero and stop its syncs; its linked data and history stay.
+
+    The connection is removed at Xero; when it was the consent's last organisation, the refresh token is
+    revoked too. A consent that Xero already dropped is simply marked disconnected.
+    """
+    connection = XeroConnection.objects.select_related("grant").get(pk=connection_id)
+    grant = connection.grant
+    if grant is not None and grant.status == XeroGrant.Status.ACTIVE:
+        try:
+            access_token = auth.grant_access_token(grant_id=grant.pk, identity=identity, now=clock())
+            identity.disconnect(access_token=access_token, connection_id=connection.xero_connection_id)
+            others = grant.connections.exclude(pk=connection.pk).exclude(status=XeroConnection.Status.DISCONNECTED)
+            if not others.exists():
+                identity.revoke(refresh_token=auth.secret_decrypt(grant.refresh_token_encrypted))
+                grant.status = XeroGrant.Status.REVOKED
+                grant.save(update_fields=["status"])
+        except client.ReconnectNeeded:
+            logger.info("Xero had already dropped the consent", extra={"connection_id": connection.pk})
+    connection.status = XeroConnection.Status.DISCONNECTED
+    connection.status_reason = "Disconnected by an admin"
+    connection.disconnected_at = clock()
+    connection.save(update_fields=["status", "status_reason", "disconnected_at"])
+    logger.info("Disconnected Xero organisation", extra={"connection_id": connection.pk})
+    return connection
+
+
+def webhook_events_store(*, events: object, now: datetime) -> set[int]:
+    """Keep each new event of a delivery under its own key; returns the linked organisations that have new ones.
+
+    Events of organisations Capsync does not sync, repeats of events already stored, and events that do not
+    parse are dropped (the last are logged).
+    """
+    parsed, errors = schemas.webhook_events(events)
+    if errors:
+        logger.warning("Xero webhook events did not parse", extra={"record_ids": [e.record_id for e in errors]})
+    connections = dict(
+        XeroConnection.objects.filter(
+            tenant_id__in={event.tenant_id for event in parsed}, status=XeroConnection.Status.CONNECTED
+        ).values_list("tenant_id", "pk")
+    )
+    wanted = {event.key: event for event in parsed if event.tenant_id in connections}
+    known = set(WebhookEvent.objects.filter(event_key__in=wanted).values_list("event_key", flat=True))
+    new = [event for key, event in wanted.items() if key not in known]
+    WebhookEvent.objects.bulk_create(
+        [
+            WebhookEvent(event_key=event.key, tenant_id=event.tenant_id, category=event.category,
+                         event_type=event.event_type, resource_id=event.resource_id, event_date=event.event_date,
+                         received_at=now)
+            for event in new
+        ],
+        ignore_conflicts=True,
+    )
+    return {connections[event.tenant_id] for event in new}

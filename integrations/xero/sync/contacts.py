@@ -1,0 +1,194 @@
+"""Paying Xero contacts into the CRM: keep Xero's copy, then link, create or queue a conflict for each."""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from contacts import selectors as contact_selectors
+from contacts import services as contact_services
+from contacts.models import Contact
+from integrations.xero import schemas
+from integrations.xero.models import MatchConflict, XeroConnection, XeroContact
+from integrations.xero.sync.matching import Action, CrmIndex, Facts, match, name_key
+
+logger = logging.getLogger(__name__)
+
+SUPPLIER_TAG = "Supplier"
+MIRRORED_FIELDS = ["name", "first_name", "last_name", "email", "phones", "addresses", "status", "is_customer",
+                   "is_supplier", "xero_updated_at"]
+
+
+@dataclass
+class LinkCounts:
+    linked: int = 0
+    created: int = 0
+    conflicts: int = 0
+
+
+def _mirror(connection_id: int, record: schemas.XeroContact) -> XeroContact:
+    return XeroContact(
+        connection_id=connection_id,
+        xero_id=record.contact_id,
+        name=record.name,
+        first_name=record.first_name,
+        last_name=record.last_name,
+        email=record.email,
+        phones=[phone.number for phone in record.phones],
+        addresses=[
+            {"lines": list(address.lines), "city": address.city, "region": address.region,
+             "postal_code": address.postal_code, "country": address.country}
+            for address in record.addresses
+        ],
+        status=str(record.status),
+        is_customer=record.is_customer,
+        is_supplier=record.is_supplier,
+        xero_updated_at=record.updated_at,
+    )
+
+
+def xero_contacts_store(*, connection_id: int, records: list[schemas.XeroContact]) -> int:
+    """Keep Xero's copy of these contacts. A record older than the one stored is dropped (newer wins).
+
+    Returns how many were stored. Links to CRM contacts are never changed here.
+    """
+    if not records:
+        return 0
+    stored = dict(
+        XeroContact.objects.filter(connection_id=connection_id, xero_id__in=[r.contact_id for r in records])
+        .values_list("xero_id", "xero_updated_at")
+    )
+    fresh = {
+        record.contact_id: record for record in records
+        if record.contact_id not in stored or stored[record.contact_id] <= record.updated_at
+    }
+    XeroContact.objects.bulk_create(
+        [_mirror(connection_id, record) for record in fresh.values()],
+        update_conflicts=True, unique_fields=["connection", "xero_id"], update_fields=MIRRORED_FIELDS,
+    )
+    return len(fresh)
+
+
+def paying_mark(*, connection_id: int, xero_contact_ids: set[str]) -> None:
+    """Remember which Xero contacts have an authorised sales invoice (the rule that brings them in)."""
+    XeroContact.objects.filter(connection_id=connection_id, xero_id__in=xero_contact_ids, is_paying=False).update(
+        is_paying=True
+    )
+
+
+def xero_contact_ids_missing(*, connection_id: int, xero_contact_ids: set[str]) -> set[str]:
+    """Which of these Xero contacts we have no copy of yet (to be fetched by id)."""
+    known = set(
+        XeroContact.objects.filter(connection_id=connection_id, xero_id__in=xero_contact_ids)
+        .values_list("xero_id", flat=True)
+    )
+    return xero_contact_ids - known
+
+
+def _facts(xero_contact: XeroContact) -> Facts:
+    return Facts.of(
+        name=xero_contact.name, is_person=_is_person(xero_contact), emails=[xero_contact.email],
+        phones=xero_contact.phones, postcodes=[a.get("postal_code", "") for a in xero_contact.addresses],
+    )
+
+
+def _is_person(xero_contact: XeroContact) -> bool:
+    """A Xero contact is a person when its name is exactly its first and last name; otherwise an organisation."""
+    full_name = f"{xero_contact.first_name} {xero_contact.last_name}"
+    return bool(xero_contact.first_name and xero_contact.last_name) and name_key(full_name) == name_key(
+        xero_contact.name
+    )
+
+
+def crm_index_build(*, connection_id: int) -> CrmIndex:
+    """Index every CRM contact for matching; those already linked in this organisation are marked as such."""
+    linked = set(
+        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=False)
+        .values_list("contact_id", flat=True)
+    )
+    index = CrmIndex()
+    for facts in contact_selectors.contacts_match_facts():
+        index.add(
+            facts.contact_id,
+            Facts.of(name=facts.name, is_person=facts.is_person, emails=facts.emails, phones=facts.phones,
+                     postcodes=facts.postcodes),
+            already_linked=facts.contact_id in linked,
+        )
+    return index
+
+
+def _wanted(connection: XeroConnection) -> QuerySet[XeroContact]:
+    brought_in = Q(is_paying=True)
+    if connection.suppliers != XeroConnection.Suppliers.IGNORE:
+        brought_in |= Q(is_supplier=True)
+    return XeroContact.objects.filter(brought_in, connection=connection, link_state=XeroContact.LinkState.UNLINKED)
+
+
+def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> LinkCounts:
+    """Bring each paying (and, per the connection's option, supplier) Xero contact into the CRM.
+
+    Archived Xero contacts are linked when they match, but never create a new CRM contact.
+    """
+    counts = LinkCounts()
+    for xero_contact in _wanted(connection).order_by("name", "pk").iterator(chunk_size=500):
+        facts = _facts(xero_contact)
+        decision = match(facts, index)
+        with transaction.atomic():
+            if decision.action == Action.LINK:
+                contact_link(xero_contact=xero_contact, contact_id=decision.contact_id)
+                index.linked.add(decision.contact_id)
+                counts.linked += 1
+            elif decision.action == Action.CONFLICT:
+                conflict_open(xero_contact=xero_contact, candidates=decision.candidates)
+                counts.conflicts += 1
+            elif xero_contact.status != "ARCHIVED":
+                contact = contact_from_xero(xero_contact=xero_contact, connection=connection)
+                index.add(contact.pk, facts, already_linked=True)
+                counts.created += 1
+    return counts
+
+
+def contact_link(*, xero_contact: XeroContact, contact_id: int) -> None:
+    """Link a Xero contact to a CRM contact; the CRM keeps its own details."""
+    xero_contact.contact_id = contact_id
+    xero_contact.link_state = XeroContact.LinkState.LINKED
+    xero_contact.save(update_fields=["contact", "link_state"])
+
+
+def conflict_open(*, xero_contact: XeroContact, candidates: tuple) -> MatchConflict:
+    """Queue a doubtful match for an admin, with the evidence for each candidate."""
+    xero_contact.link_state = XeroContact.LinkState.CONFLICT
+    xero_contact.save(update_fields=["link_state"])
+    conflict, _ = MatchConflict.objects.get_or_create(
+        xero_contact=xero_contact, status=MatchConflict.Status.OPEN,
+        defaults={"candidates": [
+            {"contact_id": c.contact_id, "score": c.score, "evidence": list(c.evidence)} for c in candidates
+        ]},
+    )
+    return conflict
+
+
+def contact_from_xero(*, xero_contact: XeroContact, connection: XeroConnection) -> Contact:
+    """Create the CRM contact for a Xero contact nobody in the CRM matches, in the connection's default team."""
+    tags = [SUPPLIER_TAG] if (xero_contact.is_supplier and connection.suppliers == "import_tagged") else []
+    person = _is_person(xero_contact)
+    contact = contact_services.contact_create(
+        kind=Contact.Kind.PERSON if person else Contact.Kind.ORGANISATION,
+        name=xero_contact.name,
+        first_name=xero_contact.first_name if person else "",
+        last_name=xero_contact.last_name if person else "",
+        team_id=connection.default_team_id,
+        emails=[xero_contact.email] if xero_contact.email else [],
+        phones=xero_contact.phones,
+        addresses=[
+            contact_services.AddressData(
+                street=", ".join(a.get("lines", [])), city=a.get("city", ""), region=a.get("region", ""),
+                postcode=a.get("postal_code", ""), country=a.get("country", ""),
+            )
+            for a in xero_contact.addresses
+        ],
+        tags=tags,
+    )
+    contact_link(xero_contact=xero_contact, contact_id=contact.pk)
+    return contact

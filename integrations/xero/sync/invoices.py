@@ -1,0 +1,115 @@
+"""Xero invoices and credit notes into the CRM's invoice mirror (the invoices app owns the storage)."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from integrations.xero import schemas
+from integrations.xero.models import XeroContact
+from invoices import services as invoice_services
+
+ZERO = Decimal("0")
+
+
+def _linked_contacts(connection_id: int, xero_contact_ids: set[str]) -> dict[str, int]:
+    return dict(
+        XeroContact.objects.filter(connection_id=connection_id, xero_id__in=xero_contact_ids, contact__isnull=False)
+        .values_list("xero_id", "contact_id")
+    )
+
+
+def _invoice_data(invoice: schemas.XeroInvoice) -> invoice_services.InvoiceData:
+    return invoice_services.InvoiceData(
+        xero_id=invoice.invoice_id,
+        xero_contact_id=invoice.contact_id,
+        kind="invoice",
+        type=str(invoice.type),
+        status=str(invoice.status),
+        number=invoice.number or "",
+        reference=invoice.reference or "",
+        issued_on=invoice.date,
+        due_on=invoice.due_date,
+        currency_code=invoice.currency_code,
+        currency_rate=invoice.currency_rate,
+        sub_total=invoice.sub_total or ZERO,
+        total_tax=invoice.total_tax or ZERO,
+        total=invoice.total or ZERO,
+        amount_due=invoice.amount_due or ZERO,
+        amount_paid=invoice.amount_paid or ZERO,
+        amount_credited=invoice.amount_credited or ZERO,
+        remaining_credit=ZERO,
+        fully_paid_on=invoice.fully_paid_on,
+        xero_updated_at=invoice.updated_at,
+        payments=tuple(
+            invoice_services.PaymentData(
+                xero_id=payment.payment_id, paid_on=payment.date, amount=payment.amount,
+                currency_rate=payment.currency_rate,
+                # Payments listed inside an invoice carry no status; only live payments are listed there.
+                status=str(payment.status or schemas.PaymentStatus.AUTHORISED),
+            )
+            for payment in invoice.payments
+            if payment.date is not None and payment.amount is not None
+        ),
+        allocations=(),
+    )
+
+
+def _credit_note_data(note: schemas.XeroCreditNote) -> invoice_services.InvoiceData:
+    return invoice_services.InvoiceData(
+        xero_id=note.credit_note_id,
+        xero_contact_id=note.contact_id,
+        kind="credit_note",
+        type=str(note.type),
+        status=str(note.status),
+        number=note.number or "",
+        reference=note.reference or "",
+        issued_on=note.date,
+        due_on=None,
+        currency_code=note.currency_code,
+        currency_rate=note.currency_rate,
+        sub_total=note.total or ZERO,
+        total_tax=ZERO,
+        total=note.total or ZERO,
+        amount_due=ZERO,
+        amount_paid=ZERO,
+        amount_credited=ZERO,
+        remaining_credit=note.remaining_credit or ZERO,
+        fully_paid_on=None,
+        xero_updated_at=note.updated_at,
+        payments=(),
+        allocations=tuple(
+            invoice_services.AllocationData(invoice_xero_id=allocation.invoice_id, amount=allocation.amount,
+                                            allocated_on=allocation.date)
+            for allocation in note.allocations
+        ),
+    )
+
+
+def invoices_apply(*, connection_id: int, invoices: list[schemas.XeroInvoice], now: datetime) -> int:
+    """Store one page of invoices (newer wins); returns how many were written."""
+    result = invoice_services.invoices_upsert(
+        connection_id=connection_id,
+        items=[_invoice_data(invoice) for invoice in invoices],
+        contact_ids_by_xero_id=_linked_contacts(connection_id, {invoice.contact_id for invoice in invoices}),
+        now=now,
+    )
+    return result.created + result.updated
+
+
+def credit_notes_apply(*, connection_id: int, credit_notes: list[schemas.XeroCreditNote], now: datetime) -> int:
+    """Store one page of credit notes (newer wins); returns how many were written."""
+    result = invoice_services.invoices_upsert(
+        connection_id=connection_id,
+        items=[_credit_note_data(note) for note in credit_notes],
+        contact_ids_by_xero_id=_linked_contacts(connection_id, {note.contact_id for note in credit_notes}),
+        now=now,
+    )
+    return result.created + result.updated
+
+
+def invoices_relink(*, connection_id: int) -> int:
+    """Attach the invoices of every linked Xero contact to its CRM contact; returns how many moved."""
+    links = dict(
+        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=False)
+        .values_list("xero_id", "contact_id")
+    )
+    return invoice_services.invoices_link_contacts(connection_id=connection_id, contact_ids_by_xero_id=links)

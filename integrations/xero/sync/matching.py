@@ -1,0 +1,151 @@
+"""Deciding which CRM contact a paying Xero contact is (pure functions, no I/O).
+
+Evidence, strongest first: the same email address; the same normalised name (case, punctuation, "&"/"and"
+and legal suffixes such as Ltd, Limited, Inc, LLC, Pty ignored); then the same phone number or postcode,
+which is shown beside the candidates but never decides on its own. The rule:
+
+- one CRM contact with the same email: link it;
+- one organisation with the same name (and no other candidate): link it;
+- one person with the same name, backed by the same phone or postcode: link it;
+- anything else with candidates (several of them, a person matched on name alone, or a candidate already
+  linked to another Xero contact): a conflict for an admin;
+- no candidate at all: create a new CRM contact.
+"""
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+LEGAL_SUFFIXES = {
+    "ltd", "limited", "inc", "incorporated", "llc", "llp", "plc", "pty", "pte", "gmbh", "corp", "corporation",
+    "company", "nz", "uk",
+}
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+PHONE_DIGITS_COMPARED = 9
+
+
+def name_key(name: str) -> str:
+    """A name reduced to what identifies it: "Copperfield Books Limited" and "copperfield books ltd." agree."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().replace("&", " and ")
+    words = [word for word in _NON_WORD.split(text) if word]
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    if len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    return " ".join(words)
+
+
+def phone_key(number: str) -> str:
+    """The last digits of a phone number, so "020 7946 0000" and "+44 20 7946 0000" agree."""
+    digits = re.sub(r"\D", "", number)
+    return digits[-PHONE_DIGITS_COMPARED:] if len(digits) >= 7 else ""
+
+
+def postcode_key(postcode: str) -> str:
+    return re.sub(r"\s+", "", postcode).upper()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is compared, for a Xero contact or a CRM contact."""
+
+    name: str
+    is_person: bool
+    emails: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()
+    postcodes: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, *, name: str, is_person: bool, emails: Iterable[str] = (), phones: Iterable[str] = (),
+           postcodes: Iterable[str] = ()) -> "Facts":
+        return cls(
+            name=name,
+            is_person=is_person,
+            emails=frozenset(email.strip().lower() for email in emails if email and email.strip()),
+            phones=frozenset(key for key in map(phone_key, phones) if key),
+            postcodes=frozenset(key for key in map(postcode_key, postcodes) if key),
+        )
+
+
+@dataclass
+class CrmIndex:
+    """The CRM's contacts, indexed by email, name and phone, built once per sync run."""
+
+    by_email: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_name: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    facts: dict[int, Facts] = field(default_factory=dict)
+    linked: set[int] = field(default_factory=set)
+
+    def add(self, contact_id: int, facts: Facts, *, already_linked: bool = False) -> None:
+        self.facts[contact_id] = facts
+        for email in facts.emails:
+            self.by_email[email].add(contact_id)
+        key = name_key(facts.name)
+        if key:
+            self.by_name[key].add(contact_id)
+        if already_linked:
+            self.linked.add(contact_id)
+
+
+class Action(StrEnum):
+    LINK = "link"
+    CREATE = "create"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    contact_id: int
+    score: int
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    contact_id: int | None = None
+    candidates: tuple[Candidate, ...] = ()
+
+
+def _candidate(contact_id: int, xero: Facts, crm: Facts) -> Candidate:
+    evidence, score = [], 0
+    if xero.emails & crm.emails:
+        evidence.append("same email")
+        score += 100
+    if name_key(xero.name) and name_key(xero.name) == name_key(crm.name):
+        evidence.append("same name")
+        score += 60
+    if xero.phones & crm.phones:
+        evidence.append("same phone")
+        score += 25
+    if xero.postcodes & crm.postcodes:
+        evidence.append("same postcode")
+        score += 15
+    return Candidate(contact_id=contact_id, score=score, evidence=tuple(evidence))
+
+
+def match(xero: Facts, index: CrmIndex) -> Decision:
+    """Decide whether the Xero contact links to a CRM contact, needs an admin, or becomes a new contact."""
+    by_email = set().union(*(index.by_email.get(email, set()) for email in xero.emails)) if xero.emails else set()
+    by_name = index.by_name.get(name_key(xero.name), set())
+    found = by_email | by_name
+    if not found:
+        return Decision(action=Action.CREATE)
+    candidates = tuple(sorted(
+        (_candidate(contact_id, xero, index.facts[contact_id]) for contact_id in found),
+        key=lambda candidate: (-candidate.score, candidate.contact_id),
+    ))
+    if len(candidates) == 1 and candidates[0].contact_id not in index.linked:
+        only = candidates[0]
+        crm = index.facts[only.contact_id]
+        backed = "same phone" in only.evidence or "same postcode" in only.evidence
+        if "same email" in only.evidence or not crm.is_person or backed:
+            return Decision(action=Action.LINK, contact_id=only.contact_id, candidates=candidates)
+    if len(by_email) == 1 and not (by_email & index.linked) and len(candidates) > 1:
+        # The email identifies one contact; others share only the name: the email wins.
+        (contact_id,) = by_email
+        return Decision(action=Action.LINK, contact_id=contact_id, candidates=candidates)
+    return Decision(action=Action.CONFLICT, candidates=candidates)

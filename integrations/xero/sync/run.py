@@ -1,0 +1,300 @@
+"""One sync run of one organisation: claim it, read what changed at Xero, apply it, record what happened.
+
+Order of work: invoices and credit notes first (they say who is paying), then contacts changed since the last
+run plus any paying contact we have never seen, then matching. Each page is applied as it arrives, so memory
+stays flat however large the organisation. The cursors (If-Modified-Since) move only when the whole run
+succeeded, to Xero's own clock at the start of the run minus an overlap, so nothing changed during a run is
+ever skipped; re-reading the overlap is harmless because every write is an upsert where newer wins.
+"""
+
+import logging
+import random
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from integrations.xero import auth, client, schemas
+from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection
+from integrations.xero.sync import contacts as contact_sync
+from integrations.xero.sync import invoices as invoice_sync
+
+logger = logging.getLogger(__name__)
+
+OVERLAP = timedelta(minutes=5)
+CLAIM_TTL = timedelta(minutes=15)
+MAX_ATTEMPTS = 5
+BACKOFF_BASE_SECONDS = 2.0
+PAYING_STATUSES = {schemas.InvoiceStatus.AUTHORISED, schemas.InvoiceStatus.PAID}
+RESOURCES = ("Invoices", "CreditNotes", "Contacts")
+
+
+class SyncNotConfigured(Exception):
+    """The organisation's wizard options (default team) are not set yet."""
+
+
+@dataclass
+class RunState:
+    """What a run learnt so far; saved onto its SyncRun row as it goes."""
+
+    run: SyncRun
+    on_progress: Callable[[SyncRun], None]
+    server_time: datetime | None = None
+    paying: set[str] = field(default_factory=set)
+    suppliers: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=dict)
+    partial: bool = False
+
+    def add(self, key: str, amount: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + amount
+
+
+def sync_claim(*, connection_id: int, now: datetime) -> str | None:
+    """Claim the organisation for one sync; None when another sync holds it. The claim expires by itself."""
+    token = secrets.token_hex(8)
+    claimed = XeroConnection.objects.filter(
+        Q(sync_claimed_until__isnull=True) | Q(sync_claimed_until__lt=now), pk=connection_id,
+    ).update(sync_claimed_until=now + CLAIM_TTL, sync_claim_token=token)
+    return token if claimed == 1 else None
+
+
+def sync_claim_extend(*, connection_id: int, token: str, now: datetime) -> None:
+    XeroConnection.objects.filter(pk=connection_id, sync_claim_token=token).update(
+        sync_claimed_until=now + CLAIM_TTL
+    )
+
+
+def sync_release(*, connection_id: int, token: str) -> None:
+    XeroConnection.objects.filter(pk=connection_id, sync_claim_token=token).update(
+        sync_claimed_until=None, sync_claim_token=""
+    )
+
+
+def organisation_sync(
+    *,
+    connection_id: int,
+    kind: str,
+    clock: Callable[[], datetime],
+    identity: client.XeroIdentity,
+    sleep: Callable[[float], None],
+    on_progress: Callable[[SyncRun], None] = lambda run: None,
+) -> SyncRun:
+    """Sync one organisation. Always returns its SyncRun (skipped when another sync holds the organisation).
+
+    Raises SyncNotConfigured before doing anything when the wizard's options are missing.
+    """
+    connection = XeroConnection.objects.get(pk=connection_id)
+    if connection.default_team_id is None:
+        raise SyncNotConfigured(f"{connection.name} has no default team yet: finish its options in the wizard.")
+    now = clock()
+    token = sync_claim(connection_id=connection_id, now=now)
+    if token is None:
+        return SyncRun.objects.create(
+            connection=connection, kind=kind, outcome=SyncRun.Outcome.SKIPPED, started_at=now, finished_at=now,
+            message="Another sync of this organisation was already running.",
+        )
+    run = SyncRun.objects.create(connection=connection, kind=kind, started_at=now, stage="Starting")
+    xero = auth.client_for(connection=connection, identity=identity, clock=clock)
+    state = RunState(run=run, on_progress=on_progress)
+    try:
+        if kind == SyncRun.Kind.WEBHOOK:
+            _sync_webhook_events(connection=connection, xero=xero, state=state, clock=clock, sleep=sleep)
+        else:
+            _sync(connection=connection, xero=xero, state=state, full=kind == SyncRun.Kind.FULL, clock=clock,
+                  sleep=sleep, claim_token=token)
+        run.outcome = SyncRun.Outcome.PARTIAL if state.partial else SyncRun.Outcome.SUCCEEDED
+        run.stage = "Done"
+    except client.ReconnectNeeded as exc:
+        run.outcome, run.message = SyncRun.Outcome.FAILED, f"Xero needs an admin to reconnect: {exc}"
+    except client.RateLimited as exc:  # only the daily limit gets here; minute limits are waited out
+        XeroConnection.objects.filter(pk=connection_id).update(
+            rate_limited_until=clock() + timedelta(seconds=exc.retry_after)
+        )
+        run.outcome = SyncRun.Outcome.PARTIAL
+        run.message = f"Xero's daily limit is reached; syncing resumes in {exc.retry_after // 60} minutes."
+    except client.XeroError as exc:
+        run.outcome, run.message = SyncRun.Outcome.PARTIAL, f"Xero did not answer: {exc}"
+    except Exception:
+        logger.exception("Unable to sync organisation", extra={"connection_id": connection_id})
+        run.outcome, run.message = SyncRun.Outcome.FAILED, "An unexpected error stopped the sync; it is logged."
+        raise
+    finally:
+        run.counts = state.counts
+        run.api_calls = xero.calls
+        run.finished_at = clock()
+        run.save()
+        sync_release(connection_id=connection_id, token=token)
+        logger.info("Organisation sync finished", extra={
+            "connection_id": connection_id, "outcome": run.outcome, "calls": xero.calls, **state.counts})
+    return run
+
+
+def _resilient(
+    pages: Callable[[int], Iterator[Any]], *, sleep: Callable[[float], None], state: RunState
+) -> Iterator[Any]:
+    """Pages from `pages(start_page)`, waiting out minute limits and retrying failures with backoff.
+
+    A failing page is asked for again (from that page on); after MAX_ATTEMPTS the error goes up. The daily
+    limit is not waited for: it goes up at once.
+    """
+    next_page, attempts = 1, 0
+    while True:
+        try:
+            for page in pages(next_page):
+                attempts = 0
+                next_page = page.page + 1
+                yield page
+            return
+        except client.RateLimited as exc:
+            if exc.problem == "day":
+                raise
+            state.add("rate_limit_waits")
+            sleep(exc.retry_after)
+        except client.XeroUnavailable:
+            attempts += 1
+            state.add("retries")
+            if attempts >= MAX_ATTEMPTS:
+                raise
+            sleep(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1) * (1 + random.random() / 2))
+
+
+def _quarantine(*, state: RunState, resource: str, errors: list[schemas.RecordError], now: datetime) -> None:
+    if not errors:
+        return
+    SyncError.objects.bulk_create(
+        SyncError(connection_id=state.run.connection_id, run=state.run, resource=resource,
+                  record_id=error.record_id, reason=error.reason, payload=error.payload, created_at=now)
+        for error in errors
+    )
+    state.add("errors", len(errors))
+    state.partial = True
+
+
+def _progress(state: RunState, *, stage: str) -> None:
+    state.run.stage = stage
+    SyncRun.objects.filter(pk=state.run.pk).update(stage=stage, done=state.run.done, counts=state.counts)
+    state.on_progress(state.run)
+
+
+def _cursors(connection: XeroConnection, *, full: bool) -> dict[str, datetime | None]:
+    if full:
+        return dict.fromkeys(RESOURCES)
+    stored = dict(connection.cursors.values_list("resource", "modified_since"))
+    return {resource: stored.get(resource) for resource in RESOURCES}
+
+
+def _sync(*, connection: XeroConnection, xero: client.XeroClient, state: RunState, full: bool,
+          clock: Callable[[], datetime], sleep: Callable[[float], None], claim_token: str) -> None:
+    since = _cursors(connection, full=full)
+
+    started = clock()
+    _read_invoices(connection=connection, state=state, clock=clock, claim_token=claim_token, pages=_resilient(
+        lambda start: xero.invoices(modified_since=since["Invoices"], start_page=start), sleep=sleep, state=state))
+    _read_credit_notes(connection=connection, state=state, clock=clock, pages=_resilient(
+        lambda start: xero.credit_notes(modified_since=since["CreditNotes"], start_page=start),
+        sleep=sleep, state=state))
+    _read_contacts(connection=connection, state=state, clock=clock, pages=_resilient(
+        lambda start: xero.contacts(modified_since=since["Contacts"], start_page=start), sleep=sleep, state=state))
+    _bring_in_paying(connection=connection, xero=xero, state=state, clock=clock, sleep=sleep)
+    if not state.partial and state.server_time is not None:
+        _cursors_advance(connection=connection, to=state.server_time - OVERLAP, now=clock())
+        # What the webhooks announced before this run began is now read.
+        WebhookEvent.objects.filter(tenant_id=connection.tenant_id, processed_at__isnull=True,
+                                    received_at__lt=started).update(processed_at=clock())
+
+
+def _sync_webhook_events(*, connection: XeroConnection, xero: client.XeroClient, state: RunState,
+                         clock: Callable[[], datetime], sleep: Callable[[float], None]) -> None:
+    """Fetch just the records that webhook events named, coalesced: one call per kind of record."""
+    events = list(WebhookEvent.objects.filter(tenant_id=connection.tenant_id, processed_at__isnull=True))
+    wanted = {category: sorted({e.resource_id for e in events if e.category == category})
+              for category in ("INVOICE", "CREDITNOTE", "CONTACT")}
+    if wanted["INVOICE"]:
+        _read_invoices(connection=connection, state=state, clock=clock, claim_token="", pages=_resilient(
+            lambda start: xero.invoices(modified_since=None, ids=wanted["INVOICE"], start_page=start),
+            sleep=sleep, state=state))
+    if wanted["CREDITNOTE"]:
+        _read_credit_notes(connection=connection, state=state, clock=clock, pages=_resilient(
+            lambda start: xero.credit_notes(modified_since=None, ids=wanted["CREDITNOTE"], start_page=start),
+            sleep=sleep, state=state))
+    if wanted["CONTACT"]:
+        _read_contacts(connection=connection, state=state, clock=clock, pages=_resilient(
+            lambda start: xero.contacts(modified_since=None, ids=wanted["CONTACT"], start_page=start),
+            sleep=sleep, state=state))
+    _bring_in_paying(connection=connection, xero=xero, state=state, clock=clock, sleep=sleep)
+    if not state.partial:
+        WebhookEvent.objects.filter(pk__in=[event.pk for event in events]).update(processed_at=clock())
+
+
+def _read_invoices(*, connection: XeroConnection, state: RunState, clock: Callable[[], datetime],
+                   claim_token: str, pages: Iterator[schemas.Page[schemas.XeroInvoice]]) -> None:
+    _progress(state, stage="Reading invoices")
+    for page in pages:
+        state.server_time = state.server_time or page.server_time
+        _quarantine(state=state, resource="Invoice", errors=page.errors, now=clock())
+        for invoice in page.records:
+            if invoice.status in PAYING_STATUSES and invoice.type == schemas.InvoiceType.ACCREC:
+                state.paying.add(invoice.contact_id)
+            elif invoice.status in PAYING_STATUSES and invoice.type == schemas.InvoiceType.ACCPAY:
+                state.suppliers.add(invoice.contact_id)
+        state.add("invoices", invoice_sync.invoices_apply(connection_id=connection.pk, invoices=page.records,
+                                                           now=clock()))
+        state.run.done += len(page.records) + len(page.errors)
+        _progress(state, stage="Reading invoices")
+        if claim_token:
+            sync_claim_extend(connection_id=connection.pk, token=claim_token, now=clock())
+
+
+def _read_credit_notes(*, connection: XeroConnection, state: RunState, clock: Callable[[], datetime],
+                       pages: Iterator[schemas.Page[schemas.XeroCreditNote]]) -> None:
+    _progress(state, stage="Reading credit notes")
+    for page in pages:
+        state.server_time = state.server_time or page.server_time
+        _quarantine(state=state, resource="CreditNote", errors=page.errors, now=clock())
+        state.add("credit_notes", invoice_sync.credit_notes_apply(
+            connection_id=connection.pk, credit_notes=page.records, now=clock()))
+        state.run.done += len(page.records) + len(page.errors)
+        _progress(state, stage="Reading credit notes")
+
+
+def _read_contacts(*, connection: XeroConnection, state: RunState, clock: Callable[[], datetime],
+                   pages: Iterator[schemas.Page[schemas.XeroContact]]) -> None:
+    _progress(state, stage="Reading contacts")
+    for page in pages:
+        state.server_time = state.server_time or page.server_time
+        _quarantine(state=state, resource="Contact", errors=page.errors, now=clock())
+        state.add("contacts_read", contact_sync.xero_contacts_store(connection_id=connection.pk,
+                                                                    records=page.records))
+        state.run.done += len(page.records) + len(page.errors)
+        _progress(state, stage="Reading contacts")
+
+
+def _bring_in_paying(*, connection: XeroConnection, xero: client.XeroClient, state: RunState,
+                     clock: Callable[[], datetime], sleep: Callable[[float], None]) -> None:
+    """Fetch paying contacts never seen before, then link, create or queue a conflict for each."""
+    wanted = state.paying | (state.suppliers if connection.suppliers != XeroConnection.Suppliers.IGNORE else set())
+    missing = contact_sync.xero_contact_ids_missing(connection_id=connection.pk, xero_contact_ids=wanted)
+    if missing:
+        _read_contacts(connection=connection, state=state, clock=clock, pages=_resilient(
+            lambda start: xero.contacts(modified_since=None, ids=sorted(missing), start_page=start),
+            sleep=sleep, state=state))
+    contact_sync.paying_mark(connection_id=connection.pk, xero_contact_ids=state.paying)
+    _progress(state, stage="Matching contacts")
+    index = contact_sync.crm_index_build(connection_id=connection.pk)
+    linked = contact_sync.contacts_link_paying(connection=connection, index=index)
+    state.add("contacts_linked", linked.linked)
+    state.add("contacts_created", linked.created)
+    state.add("conflicts", linked.conflicts)
+    state.add("invoices_relinked", invoice_sync.invoices_relink(connection_id=connection.pk))
+
+
+@transaction.atomic
+def _cursors_advance(*, connection: XeroConnection, to: datetime, now: datetime) -> None:
+    for resource in RESOURCES:
+        SyncCursor.objects.update_or_create(connection=connection, resource=resource,
+                                            defaults={"modified_since": to})
+    XeroConnection.objects.filter(pk=connection.pk).update(last_successful_sync_at=now)

@@ -1,0 +1,96 @@
+"""Capsync linked to the running Xero sandbox: an app registered there, two organisations, a Xero user."""
+
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import Client
+from django.urls import reverse
+from django.utils.csp import CSP
+
+from accounts.models import Team
+from integrations.xero.models import XeroConnection
+from tests.factories import UserFactory
+from tests.sandbox import SandboxControl, query_of
+
+XERO_USER_PASSWORD = "xero-password"
+
+
+@dataclass
+class XeroWorld:
+    sandbox: SandboxControl
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    user_email: str
+    uk_tenant_id: str
+    nz_tenant_id: str
+
+    def consent(self, client: Client, *, tenant_ids: list[str], deny: bool = False, state: str | None = None):
+        """Start the wizard in Capsync, answer Xero's consent screen, and follow the callback back in Capsync."""
+        start = client.post(reverse("xero:authorize"))
+        assert start.status_code == 302, start
+        asked = query_of(start.url)
+        redirect = self.sandbox.authorize(
+            client_id=asked["client_id"], redirect_uri=asked["redirect_uri"], scope=asked["scope"],
+            state=asked["state"], code_challenge=asked["code_challenge"],
+            code_challenge_method=asked["code_challenge_method"], user_email=self.user_email,
+            tenant_ids=tenant_ids, deny=deny,
+        )
+        params = query_of(redirect)
+        if state is not None:
+            params["state"] = state
+        return client.get(urlsplit(redirect).path, params)
+
+
+def xero_world(sandbox: SandboxControl, settings, *, redirect_uri: str) -> XeroWorld:
+    suffix = secrets.token_hex(4)
+    client_id, client_secret = f"capsync-{suffix}", f"secret-{suffix}"
+    uk = sandbox.create_tenant(name="Demo UK Ltd", base_currency="GBP", timezone="Europe/London")
+    nz = sandbox.create_tenant(name="Demo NZ Ltd", base_currency="NZD", timezone="Pacific/Auckland")
+    sandbox.create_app(client_id=client_id, client_secret=client_secret, name="Capsync", redirect_uris=[redirect_uri])
+    email = f"owner-{suffix}@example.com"
+    sandbox.create_user(email=email, password=XERO_USER_PASSWORD, tenant_ids=[uk["tenant_id"], nz["tenant_id"]])
+    settings.XERO_LOGIN_URL = sandbox.login_url
+    settings.XERO_IDENTITY_URL = sandbox.identity_url
+    settings.XERO_API_URL = sandbox.api_url
+    settings.XERO_CLIENT_ID = client_id
+    settings.XERO_CLIENT_SECRET = client_secret
+    settings.SECURE_CSP = {**settings.SECURE_CSP, "form-action": [CSP.SELF, sandbox.login_url]}
+    return XeroWorld(
+        sandbox=sandbox, client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
+        user_email=email, uk_tenant_id=uk["tenant_id"], nz_tenant_id=nz["tenant_id"],
+    )
+
+
+@pytest.fixture
+def xero(sandbox, settings) -> XeroWorld:
+    return xero_world(sandbox, settings, redirect_uri="http://testserver/integrations/xero/callback/")
+
+
+@pytest.fixture
+def mfa_admin(db):
+    """An admin who signs in with two-factor authentication (a TOTP authenticator)."""
+    admin = UserFactory(email="owner@example.com", is_staff=True, is_superuser=True)
+    TOTP.activate(admin, generate_totp_secret())
+    return admin
+
+
+@pytest.fixture
+def admin_client(client, mfa_admin):
+    client.force_login(mfa_admin)
+    return client
+
+
+@pytest.fixture
+def xero_connection(admin_client, xero):
+    """The UK organisation linked through the wizard, with its options saved (new contacts go to a team)."""
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
+    team = Team.objects.create(name="Xero customers")
+    linked = XeroConnection.objects.get()
+    admin_client.post(reverse("xero:options", args=[linked.pk]), {
+        "suppliers": "ignore", "default_team": team.pk, "sync_interval_seconds": 7200, "push_crm_edits": "on"})
+    linked.refresh_from_db()
+    return linked

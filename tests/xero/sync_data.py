@@ -1,0 +1,83 @@
+"""Xero-shaped records to load into the sandbox (as Xero's API returns them), and running a sync on them."""
+
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from integrations.xero import client
+from integrations.xero.models import SyncRun
+from integrations.xero.sync import run
+
+
+def msdate(day: date) -> str:
+    return f"/Date({int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)}+0000)/"
+
+
+def xero_contact(name: str, *, email: str = "", first_name: str = "", last_name: str = "", phone: str = "",
+                 status: str = "ACTIVE", contact_id: str | None = None) -> dict:
+    record = {"ContactID": contact_id or str(uuid.uuid4()), "Name": name, "ContactStatus": status,
+              "IsSupplier": False, "IsCustomer": False, "Phones": [], "Addresses": []}
+    if email:
+        record["EmailAddress"] = email
+    if first_name:
+        record["FirstName"] = first_name
+    if last_name:
+        record["LastName"] = last_name
+    if phone:
+        record["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": phone}]
+    return record
+
+
+def xero_invoice(contact: dict, *, status: str = "AUTHORISED", type_: str = "ACCREC", total: str = "120.00",
+                 amount_due: str | None = None, issued: date = date(2026, 9, 1), due: date = date(2026, 10, 1),
+                 currency: str = "GBP", number: str | None = None) -> dict:
+    total_amount = Decimal(total)
+    due_amount = Decimal(amount_due) if amount_due is not None else (
+        Decimal("0") if status in {"PAID", "VOIDED", "DELETED"} else total_amount)
+    return {
+        "InvoiceID": str(uuid.uuid4()),
+        "Type": type_,
+        "InvoiceNumber": number or f"INV-{uuid.uuid4().hex[:6]}",
+        "Reference": "",
+        "Contact": {"ContactID": contact["ContactID"], "Name": contact["Name"]},
+        "Status": status,
+        "LineAmountTypes": "Exclusive",
+        "Date": msdate(issued),
+        "DueDate": msdate(due),
+        "CurrencyCode": currency,
+        "CurrencyRate": 1,
+        # JSON numbers, as Xero sends them (json cannot write Decimal; the text of a float is exact here).
+        "SubTotal": float(total_amount),
+        "TotalTax": 0.0,
+        "Total": float(total_amount),
+        "AmountDue": float(due_amount),
+        "AmountPaid": float(total_amount - due_amount) if status in {"AUTHORISED", "PAID"} else 0.0,
+        "AmountCredited": 0.0,
+        "LineItems": [],
+        "Payments": [],
+    }
+
+
+class Sleeps(list):
+    """Stands in for time.sleep: records how long the sync chose to wait."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def sync(connection, *, kind=SyncRun.Kind.FULL, sleeps=None) -> SyncRun:
+    return run.organisation_sync(
+        connection_id=connection.pk, kind=kind, clock=timezone.now, identity=client.identity_from_settings(),
+        sleep=sleeps if sleeps is not None else Sleeps(),
+    )
+
+
+def load(xero, *, contacts=(), invoices=()):
+    body = {}
+    if contacts:
+        body["Contacts"] = list(contacts)
+    if invoices:
+        body["Invoices"] = list(invoices)
+    xero.sandbox.load(xero.uk_tenant_id, body)
