@@ -20,9 +20,9 @@ def _our_url_names() -> list[tuple[str, int]]:
                 if pattern.namespace in PUBLIC_NAMESPACES or "allauth" in str(pattern.urlconf_name):
                     continue
                 walk(pattern.url_patterns, f"{pattern.namespace}:" if pattern.namespace else namespace)
-            elif isinstance(pattern, URLPattern) and pattern.name and not pattern.name.startswith(PUBLIC_PREFIXES):
-                if namespace + pattern.name not in PUBLIC_URL_NAMES:
-                    names.append((namespace + pattern.name, len(pattern.pattern.converters)))
+            elif (isinstance(pattern, URLPattern) and pattern.name and not pattern.name.startswith(PUBLIC_PREFIXES)
+                  and namespace + pattern.name not in PUBLIC_URL_NAMES):
+                names.append((namespace + pattern.name, len(pattern.pattern.converters)))
 
     walk(get_resolver().url_patterns)
     return names
