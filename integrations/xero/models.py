@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -93,6 +95,17 @@ class XeroConnection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def next_sync_at(self) -> datetime | None:
+        """When beat will next sync it (needs `last_sync_started`, annotated by the settings selector)."""
+        last = getattr(self, "last_sync_started", None)
+        if self.status != self.Status.CONNECTED or not self.is_configured:
+            return None
+        if last is None:
+            return self.rate_limited_until
+        due = last + timedelta(seconds=self.sync_interval_seconds)
+        return max(due, self.rate_limited_until) if self.rate_limited_until else due
 
     @property
     def label(self) -> str:

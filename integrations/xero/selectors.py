@@ -1,13 +1,19 @@
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Max, Q, QuerySet
 
-from integrations.xero.models import SyncRun, XeroConnection
+from contacts.models import Contact
+from integrations.xero.models import MatchConflict, SyncRun, XeroConnection
 
 
 def connections_for_settings() -> QuerySet[XeroConnection]:
-    """Every linked organisation, live ones first, for the integrations page."""
-    return XeroConnection.objects.select_related("default_team", "connected_by").order_by("status", "name")
+    """Every linked organisation for the integrations page, with `last_sync_started` for its next-sync time."""
+    return (
+        XeroConnection.objects.select_related("default_team", "connected_by")
+        .annotate(last_sync_started=Max("sync_runs__started_at"))
+        .order_by("status", "name")
+    )
 
 
 def admin_needs_reconnect_banner() -> bool:
@@ -51,3 +57,30 @@ def connections_due_for_sync(*, now: datetime) -> list[tuple[int, str]]:
 def sync_run_latest(*, connection_id: int) -> SyncRun | None:
     """The organisation's most recent run (not counting skipped ones), for the progress bar."""
     return SyncRun.objects.filter(connection_id=connection_id).exclude(outcome=SyncRun.Outcome.SKIPPED).first()
+
+
+@dataclass(frozen=True)
+class CandidateEvidence:
+    contact: Contact
+    score: int
+    evidence: list[str]
+    emails: list[str]
+    phones: list[str]
+    postcodes: list[str]
+
+
+def conflict_evidence(*, conflict: MatchConflict) -> list[CandidateEvidence]:
+    """The conflict's CRM candidates with their details, strongest first, for the side-by-side view."""
+    by_id = {c["contact_id"]: c for c in conflict.candidates}
+    contacts = Contact.objects.filter(pk__in=by_id).select_related("team").prefetch_related(
+        "emails", "phones", "addresses"
+    )
+    found = [
+        CandidateEvidence(
+            contact=contact, score=by_id[contact.pk]["score"], evidence=by_id[contact.pk]["evidence"],
+            emails=[e.address for e in contact.emails.all()], phones=[p.number for p in contact.phones.all()],
+            postcodes=[a.postcode for a in contact.addresses.all() if a.postcode],
+        )
+        for contact in contacts
+    ]
+    return sorted(found, key=lambda candidate: (-candidate.score, candidate.contact.pk))

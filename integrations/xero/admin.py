@@ -1,0 +1,135 @@
+"""The admin site's Xero pages: conflicts to resolve (with the evidence side by side), sync errors and runs,
+and connections (no token is ever shown)."""
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+
+from integrations.xero import selectors
+from integrations.xero.models import MatchConflict, SyncError, SyncRun, XeroConnection
+from integrations.xero.sync import contacts as contact_sync
+
+
+def _require_mfa_admin(request: HttpRequest) -> None:
+    if not (request.user.is_authenticated and request.user.is_admin and is_mfa_enabled(request.user)):
+        raise PermissionDenied("Resolving conflicts needs an admin who uses two-factor authentication.")
+
+
+@admin.register(MatchConflict)
+class MatchConflictAdmin(admin.ModelAdmin):
+    list_display = ["xero_name", "organisation", "candidate_count", "status", "resolution", "created_at"]
+    list_filter = ["status", "resolution", "xero_contact__connection"]
+    search_fields = ["xero_contact__name", "xero_contact__email"]
+    list_select_related = ["xero_contact__connection"]
+    readonly_fields = ["xero_contact", "status", "resolution", "resolved_contact", "resolved_by", "resolved_at",
+                       "created_at"]
+    exclude = ["candidates"]
+    actions = ["create_new_contacts", "ignore_xero_contacts"]
+    change_form_template = "admin/xero/matchconflict/change_form.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Xero contact", ordering="xero_contact__name")
+    def xero_name(self, conflict: MatchConflict) -> str:
+        return conflict.xero_contact.name
+
+    @admin.display(description="Organisation")
+    def organisation(self, conflict: MatchConflict) -> str:
+        return conflict.xero_contact.connection.label
+
+    @admin.display(description="Candidates")
+    def candidate_count(self, conflict: MatchConflict) -> int:
+        return len(conflict.candidates)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> HttpResponse:
+        conflict = get_object_or_404(MatchConflict.objects.select_related("xero_contact__connection"), pk=object_id)
+        extra_context = {**(extra_context or {}), "conflict": conflict,
+                         "candidates": selectors.conflict_evidence(conflict=conflict)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self) -> list:
+        return [
+            path("<int:conflict_id>/resolve/<str:action>/", self.admin_site.admin_view(self.resolve_view),
+                 name="xero_matchconflict_resolve"),
+            *super().get_urls(),
+        ]
+
+    def _resolve(self, request: HttpRequest, conflict_id: int, action: str, contact_id: int | None) -> str:
+        _require_mfa_admin(request)
+        arguments = {"conflict_id": conflict_id, "user_id": request.user.pk, "now": timezone.now()}
+        if action == "link" and contact_id:
+            conflict = contact_sync.conflict_resolve_link(contact_id=contact_id, **arguments)
+        elif action == "create":
+            conflict = contact_sync.conflict_resolve_create(**arguments)
+        elif action == "ignore":
+            conflict = contact_sync.conflict_resolve_ignore(**arguments)
+        else:
+            raise PermissionDenied("Unknown action.")
+        self.log_change(request, conflict, f"Resolved: {conflict.get_resolution_display()}")
+        return f"{conflict.xero_contact.name}: {conflict.get_resolution_display().lower()}."
+
+    @method_decorator(require_POST)
+    def resolve_view(self, request: HttpRequest, conflict_id: int, action: str) -> HttpResponse:
+        contact_id = int(request.POST["contact_id"]) if request.POST.get("contact_id", "").isdigit() else None
+        try:
+            messages.success(request, self._resolve(request, conflict_id, action, contact_id))
+        except (contact_sync.ConflictAlreadyResolved, contact_sync.ContactAlreadyLinked) as exc:
+            messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("admin:xero_matchconflict_changelist"))
+
+    @admin.action(description="Create a new CRM contact for each selected conflict")
+    def create_new_contacts(self, request: HttpRequest, queryset: QuerySet[MatchConflict]) -> None:
+        self._bulk(request, queryset, "create")
+
+    @admin.action(description="Ignore the selected Xero contacts")
+    def ignore_xero_contacts(self, request: HttpRequest, queryset: QuerySet[MatchConflict]) -> None:
+        self._bulk(request, queryset, "ignore")
+
+    def _bulk(self, request: HttpRequest, queryset: QuerySet[MatchConflict], action: str) -> None:
+        for conflict_id in queryset.filter(status=MatchConflict.Status.OPEN).values_list("pk", flat=True):
+            messages.success(request, self._resolve(request, conflict_id, action, None))
+
+
+@admin.register(SyncError)
+class SyncErrorAdmin(admin.ModelAdmin):
+    list_display = ["resource", "record_id", "reason", "connection", "created_at", "resolved_at"]
+    list_filter = ["resource", "connection", "resolved_at"]
+    readonly_fields = ["connection", "run", "resource", "record_id", "reason", "payload", "created_at", "resolved_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ["connection", "kind", "outcome", "stage", "done", "api_calls", "started_at", "finished_at"]
+    list_filter = ["outcome", "kind", "connection"]
+    readonly_fields = [field.name for field in SyncRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(XeroConnection)
+class XeroConnectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "base_currency", "short_code", "status", "last_successful_sync_at", "default_team"]
+    list_filter = ["status"]
+    # The grant holds the encrypted tokens; it is neither shown nor editable here.
+    exclude = ["grant"]
+    readonly_fields = ["tenant_id", "xero_connection_id", "name", "short_code", "base_currency", "timezone",
+                       "status", "status_reason", "rate_limited_until", "connected_by", "connected_at",
+                       "disconnected_at", "last_successful_sync_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
