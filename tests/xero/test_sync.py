@@ -218,3 +218,28 @@ def test_a_malformed_record_is_quarantined_and_the_rest_applied(xero_connection,
     assert (error.resource, error.record_id, error.payload["Contact"]) == (
         "Invoice", broken_invoice["InvoiceID"], {"Name": "Broken Ltd"})
     assert Contact.objects.filter(name="Bluebell Bakery").exists()
+
+
+@pytest.mark.xero_contract_exempt("connection resets are injected on purpose")
+def test_a_reset_connection_mid_read_is_retried_without_duplicates(xero_connection, xero):
+    customers = [xero_contact(f"Customer {n}") for n in range(3)]
+    load(xero, contacts=customers, invoices=[xero_invoice(c) for c in customers])
+    xero.sandbox.fault(match="^/api/api.xro/2.0/Invoices", kind="reset", count=1)
+
+    finished = sync(xero_connection)
+
+    assert finished.outcome == SyncRun.Outcome.SUCCEEDED
+    assert (Invoice.objects.count(), Contact.objects.count()) == (3, 3)
+
+
+def test_an_archived_paying_contact_is_linked_when_it_matches_but_never_created(xero_connection, xero, team_a):
+    existing = OrganisationFactory(team=team_a, name="Old Customer Ltd")
+    matched = xero_contact("Old Customer Ltd", status="ARCHIVED")
+    unmatched = xero_contact("Gone Ltd", status="ARCHIVED")
+    load(xero, contacts=[matched, unmatched], invoices=[xero_invoice(matched, status="PAID"),
+                                                       xero_invoice(unmatched, status="PAID")])
+
+    sync(xero_connection)
+
+    assert XeroContact.objects.get(xero_id=matched["ContactID"]).contact == existing
+    assert not Contact.objects.filter(name="Gone Ltd").exists()

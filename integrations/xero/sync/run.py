@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
 CLAIM_TTL = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
+# Xero's minute window resets within 60 s, so more waits than this in one run means something is wrong.
+MAX_RATE_LIMIT_WAITS = 30
 BACKOFF_BASE_SECONDS = 2.0
 PAYING_STATUSES = {schemas.InvoiceStatus.AUTHORISED, schemas.InvoiceStatus.PAID}
 RESOURCES = ("Invoices", "CreditNotes", "Contacts")
@@ -110,12 +112,13 @@ def organisation_sync(
         run.stage = "Done"
     except client.ReconnectNeeded as exc:
         run.outcome, run.message = SyncRun.Outcome.FAILED, f"Xero needs an admin to reconnect: {exc}"
-    except client.RateLimited as exc:  # only the daily limit gets here; minute limits are waited out
+    except client.RateLimited as exc:  # the daily limit, or minute limits that would not clear
         XeroConnection.objects.filter(pk=connection_id).update(
             rate_limited_until=clock() + timedelta(seconds=exc.retry_after)
         )
         run.outcome = SyncRun.Outcome.PARTIAL
-        run.message = f"Xero's daily limit is reached; syncing resumes in {exc.retry_after // 60} minutes."
+        limit = "daily" if exc.problem == "day" else "per-minute"
+        run.message = f"Xero's {limit} limit is reached; syncing resumes in {max(exc.retry_after // 60, 1)} minutes."
     except client.XeroError as exc:
         run.outcome, run.message = SyncRun.Outcome.PARTIAL, f"Xero did not answer: {exc}"
     except Exception:
@@ -150,7 +153,7 @@ def _resilient(
                 yield page
             return
         except client.RateLimited as exc:
-            if exc.problem == "day":
+            if exc.problem == "day" or state.counts.get("rate_limit_waits", 0) >= MAX_RATE_LIMIT_WAITS:
                 raise
             state.add("rate_limit_waits")
             sleep(exc.retry_after)
