@@ -240,7 +240,13 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 else:
     # Longer than any task's time limit or retry countdown, so an unacked task is never redelivered early.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+    _visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility_timeout,
+        # Workers look for tasks abandoned by a dead worker this often (a cheap Redis range query).
+        "unacked_restore_interval": max(1, min(10, _visibility_timeout // 5)),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -281,6 +287,9 @@ else:
 # Xero answers with the scopes it granted, which may be listed in another order or grow over consents.
 os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 XERO_SYNC_INTERVAL_SECONDS = env.int("XERO_SYNC_INTERVAL_SECONDS", default=2 * 60 * 60)
+# How long an organisation's sync claim lasts without being renewed: a sync whose worker died is taken over
+# after this.
+XERO_SYNC_CLAIM_SECONDS = env.int("XERO_SYNC_CLAIM_SECONDS", default=15 * 60)
 # Beat wakes the fan-out often; each organisation's own interval (default XERO_SYNC_INTERVAL_SECONDS) decides
 # whether it is due.
 CELERY_BEAT_SCHEDULE = {

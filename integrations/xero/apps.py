@@ -1,7 +1,15 @@
 from django.apps import AppConfig
 
+from contacts.signals import contact_changed
+
 
 class XeroConfig(AppConfig):
     name = "integrations.xero"
     label = "xero"
     verbose_name = "Xero"
+
+    def ready(self) -> None:
+        # Imported here, Django's way: receivers reach the models, which cannot load before the app registry.
+        from integrations.xero import receivers
+
+        contact_changed.connect(receivers.contact_changed, dispatch_uid="xero-contact-push")

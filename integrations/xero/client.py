@@ -34,6 +34,7 @@ QUOTES_PAGE_SIZE = 100  # Quotes take `page` only, at Xero's fixed 100 a page
 # the other parameters. When two id lists are sent together the budget is shared.
 IDS_PER_CALL = 40
 IDEMPOTENCY_KEY_MAX = 128  # ACC#/components/parameters/idempotencyKey
+CONTACTS_PER_WRITE = 50  # "batches of about 50 elements" (README section 4, Xero's limits page)
 
 
 class XeroError(Exception):
@@ -465,6 +466,27 @@ class XeroClient:
         if not contact_id:
             raise ValueError("contact_update needs the contact's ContactID")
         return self._contact_write("POST", f"Contacts/{contact_id}", contact)
+
+    def contacts_update(self, contacts: list[dict[str, Any]]) -> list[schemas.ContactWriteResult]:
+        """POST /Contacts?summarizeErrors=false with up to CONTACTS_PER_WRITE contacts (each with its ContactID).
+
+        Xero saves each valid contact even when others in the batch are refused, and answers 200 with every
+        element's own outcome; one result per contact comes back, in the order given. Raises XeroUnavailable when
+        that answer cannot be read (some contacts may have been saved: the call is safe to repeat).
+        """
+        if not contacts or len(contacts) > CONTACTS_PER_WRITE:
+            raise ValueError(f"contacts_update takes 1 to {CONTACTS_PER_WRITE} contacts, not {len(contacts)}")
+        sent_ids = [str(contact.get("ContactID") or "") for contact in contacts]
+        if not all(sent_ids):
+            raise ValueError("contacts_update needs every contact's ContactID")
+        body = self.request("POST", "Contacts", params={"summarizeErrors": "false"}, json={"Contacts": contacts})
+        try:
+            results = schemas.contact_write_results(body, sent_ids=sent_ids)
+        except schemas.SchemaError as exc:
+            raise XeroUnavailable(f"Xero answered POST Contacts with {exc.reason}") from exc
+        logger.info("Wrote contacts to Xero", extra={"tenant_id": self.tenant_id, "contacts": len(results),
+                                                     "refused": sum(result.refused for result in results)})
+        return results
 
     def contact_create(self, contact: dict[str, Any], *, idempotency_key: str) -> schemas.XeroContact:
         """PUT /Contacts (create only) with an Idempotency-Key, so a retried create makes one contact.

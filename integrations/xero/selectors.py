@@ -3,8 +3,10 @@ from datetime import datetime, timedelta
 
 from django.db.models import Max, Q, QuerySet
 
+from accounts.models import User
 from contacts.models import Contact
-from integrations.xero.models import MatchConflict, SyncRun, XeroConnection
+from contacts.selectors import contacts_visible_to
+from integrations.xero.models import MatchConflict, SyncRun, XeroConnection, XeroContact
 
 
 def connections_for_settings() -> QuerySet[XeroConnection]:
@@ -84,3 +86,60 @@ def conflict_evidence(*, conflict: MatchConflict) -> list[CandidateEvidence]:
         for contact in contacts
     ]
     return sorted(found, key=lambda candidate: (-candidate.score, candidate.contact.pk))
+
+
+@dataclass(frozen=True)
+class ContactPushStatus:
+    """Where a contact's edits stand with one Xero organisation it is linked in.
+
+    `state` is a XeroContact.PushState; it reads "pending" as soon as the contact is newer than what Xero accepted.
+    `paused` says why edits are not being sent at all (empty while they are).
+    """
+
+    organisation: str
+    state: str
+    error: str
+    paused: str
+
+
+@dataclass(frozen=True)
+class ContactPushPanel:
+    statuses: list[ContactPushStatus]
+
+    @property
+    def waiting(self) -> bool:
+        return any(s.state == XeroContact.PushState.PENDING and not s.paused for s in self.statuses)
+
+    @property
+    def refused(self) -> bool:
+        return any(s.state == XeroContact.PushState.FAILED and not s.paused for s in self.statuses)
+
+
+def _paused(connection: XeroConnection) -> str:
+    if connection.status == XeroConnection.Status.NEEDS_RECONNECT:
+        return "Edits wait until an admin reconnects Xero."
+    if connection.status == XeroConnection.Status.DISCONNECTED:
+        return "Disconnected; edits stay in Capsync."
+    if not connection.push_crm_edits:
+        return "Sending edits to Xero is turned off for this organisation; they stay in Capsync."
+    return ""
+
+
+def contact_push_panel(*, user: User, contact_id: int) -> ContactPushPanel:
+    """How the contact's edits stand with each Xero organisation it is linked in (none: not linked).
+
+    Raises Contact.DoesNotExist when the contact is not visible to the user.
+    """
+    contact = contacts_visible_to(user=user).only("pk", "updated_at").get(pk=contact_id)
+    links = XeroContact.objects.filter(contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED).select_related(
+        "connection"
+    ).order_by("connection__name", "pk")
+    statuses = []
+    for link in links:
+        state = link.push_state
+        edited_since = link.pushed_at is not None and link.pushed_at < contact.updated_at
+        if state == XeroContact.PushState.IN_SYNC and edited_since:
+            state = XeroContact.PushState.PENDING
+        statuses.append(ContactPushStatus(organisation=link.connection.label, state=state, error=link.push_error,
+                                          paused=_paused(link.connection)))
+    return ContactPushPanel(statuses=statuses)

@@ -2,16 +2,22 @@
 (CELERY_TASK_ROUTES), so Xero work never waits behind other jobs.
 """
 
+import logging
 import time
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from integrations.xero import client, selectors
 from integrations.xero.models import SyncRun
-from integrations.xero.sync import run
+from integrations.xero.sync import push, run
+
+logger = logging.getLogger(__name__)
 
 BUSY_RETRY_SECONDS = 30
+PUSH_BACKOFF_SECONDS = 30
+PUSH_BACKOFF_MAX_SECONDS = 30 * 60  # below the broker's visibility timeout (2 h), as every countdown must be
 
 
 @shared_task(bind=True, acks_late=True, max_retries=20)
@@ -19,14 +25,18 @@ def organisation_sync(self: Task, *, connection_id: int, kind: str = "incrementa
     """Sync one organisation now; returns the SyncRun id. Safe to run twice: the second is skipped.
 
     Webhook work that finds the organisation busy comes back later, so an announced change is not left waiting
-    for the next scheduled sync.
+    for the next scheduled sync. So does a task redelivered after its worker died: the dead worker's claim on
+    the organisation lapses after XERO_SYNC_CLAIM_SECONDS, and then the sync runs again from its cursors.
     """
     finished = run.organisation_sync(
         connection_id=connection_id, kind=kind, clock=timezone.now, identity=client.identity_from_settings(),
         sleep=time.sleep,
     )
-    if finished.outcome == SyncRun.Outcome.SKIPPED and kind == SyncRun.Kind.WEBHOOK:
-        raise self.retry(countdown=BUSY_RETRY_SECONDS)
+    if finished.outcome == SyncRun.Outcome.SKIPPED:
+        if (self.request.delivery_info or {}).get("redelivered"):
+            raise self.retry(countdown=settings.XERO_SYNC_CLAIM_SECONDS + 1)
+        if kind == SyncRun.Kind.WEBHOOK:
+            raise self.retry(countdown=BUSY_RETRY_SECONDS)
     return finished.pk
 
 
@@ -37,3 +47,24 @@ def organisations_sync_due(**_: object) -> int:
     for connection_id, kind in due:
         organisation_sync.delay(connection_id=connection_id, kind=kind)
     return len(due)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def contact_push(self: Task, *, contact_id: int, **_: object) -> int:
+    """Send a CRM contact's edit to the Xero organisations it is linked in; returns how many took it.
+
+    Rate limits and an unreachable Xero are retried later (Xero's Retry-After, or a growing backoff). The daily
+    limit is not waited for here: the edit stays dirty and the organisation's next sync sends it.
+    """
+    try:
+        return push.contact_push(contact_id=contact_id, clock=timezone.now,
+                                 identity=client.identity_from_settings()).pushed
+    except client.RateLimited as exc:
+        if exc.problem == "day":
+            logger.warning("Xero's daily limit is reached; the next sync sends the edit",
+                           extra={"contact_id": contact_id})
+            return 0
+        raise self.retry(countdown=min(exc.retry_after, PUSH_BACKOFF_MAX_SECONDS)) from exc
+    except client.XeroUnavailable as exc:
+        countdown = min(PUSH_BACKOFF_SECONDS * 2 ** self.request.retries, PUSH_BACKOFF_MAX_SECONDS)
+        raise self.retry(countdown=countdown) from exc

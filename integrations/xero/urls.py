@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:connection_id>/disconnect/", views.disconnect, name="disconnect"),
     path("<int:connection_id>/sync/", views.sync_now, name="sync_now"),
     path("<int:connection_id>/sync/status/", views.sync_status, name="sync_status"),
+    path("contacts/<int:contact_id>/push/", views.contact_push, name="contact_push"),
+    path("contacts/<int:contact_id>/push/retry/", views.contact_push_retry, name="contact_push_retry"),
 ]

@@ -15,9 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling
 
 from capsync.http import HtmxHttpRequest
+from contacts.models import Contact
 from integrations.xero import client, schemas, selectors, services, tasks
 from integrations.xero.forms import ConnectionOptionsForm, PickOrganisationsForm
 from integrations.xero.models import SyncRun, XeroConnection
+from integrations.xero.sync import push
 
 logger = logging.getLogger(__name__)
 
@@ -218,3 +220,30 @@ def sync_now(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     tasks.organisation_sync.delay_on_commit(connection_id=connection.pk, kind=SyncRun.Kind.INCREMENTAL)
     messages.success(request, f"A sync of {connection.name} has been queued.")
     return redirect("xero:integrations")
+
+
+def _push_panel(request: HtmxHttpRequest, contact_id: int) -> selectors.ContactPushPanel:
+    try:
+        return selectors.contact_push_panel(user=request.user, contact_id=contact_id)
+    except Contact.DoesNotExist:
+        raise Http404("No contact with that id is visible to you.") from None
+
+
+@require_GET
+def contact_push(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
+    """The contact page's Xero panel: whether its edits reached Xero, and Xero's reason when refused."""
+    panel = _push_panel(request, contact_id)
+    return render(request, "xero/contact_push.html", {"contact_id": contact_id, "panel": panel})
+
+
+@require_POST
+def contact_push_retry(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
+    """"Try again" after Xero refused an edit: send the contact as it is now."""
+    _push_panel(request, contact_id)  # 404 unless the contact is visible
+    push.contact_push_retry(contact_id=contact_id)
+    tasks.contact_push.delay_on_commit(contact_id=contact_id)
+    if request.htmx:
+        panel = _push_panel(request, contact_id)
+        return render(request, "xero/contact_push.html", {"contact_id": contact_id, "panel": panel})
+    messages.success(request, "The change is being sent to Xero again.")
+    return redirect("contacts:detail", contact_id=contact_id)

@@ -198,7 +198,7 @@ def test_a_second_sync_while_one_runs_is_skipped_and_says_so(xero_connection, xe
 
 
 def test_a_claim_left_by_a_dead_worker_expires(xero_connection, xero):
-    run.sync_claim(connection_id=xero_connection.pk, now=timezone.now() - run.CLAIM_TTL - timedelta(seconds=1))
+    run.sync_claim(connection_id=xero_connection.pk, now=timezone.now() - run.claim_ttl() - timedelta(seconds=1))
 
     finished = sync(xero_connection)
 

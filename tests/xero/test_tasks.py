@@ -1,21 +1,29 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
+from accounts.models import Team
 from contacts.models import Contact
 from integrations.xero import tasks
-from integrations.xero.models import SyncRun
+from integrations.xero.models import SyncRun, XeroConnection
+from tests.sandbox import wait_for
 from tests.xero.sync_data import load, xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_saving_the_wizard_options_starts_the_first_sync_on_a_real_worker(xero_connection, celery_worker_process):
-    first = tasks.organisation_sync.delay(connection_id=xero_connection.pk, kind=SyncRun.Kind.FULL).get(timeout=60)
+def test_saving_the_wizard_options_starts_the_first_sync_on_a_real_worker(admin_client, xero, celery_workers):
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
+    connection = XeroConnection.objects.get()
+    celery_workers()
 
-    runs = SyncRun.objects.filter(connection=xero_connection)
-    assert runs.filter(kind=SyncRun.Kind.FULL).count() == 2
-    assert SyncRun.objects.get(pk=first).outcome in {SyncRun.Outcome.SUCCEEDED, SyncRun.Outcome.SKIPPED}
+    admin_client.post(reverse("xero:options", args=[connection.pk]), {
+        "suppliers": "ignore", "default_team": Team.objects.create(name="Sales").pk, "sync_interval_seconds": 7200})
+
+    first = wait_for(lambda: SyncRun.objects.filter(connection=connection).exclude(
+        outcome=SyncRun.Outcome.RUNNING).first(), timeout=60)
+    assert (first.kind, first.outcome) == (SyncRun.Kind.FULL, SyncRun.Outcome.SUCCEEDED)
 
 
 def test_a_real_worker_runs_the_sync_task(xero_connection, xero, celery_worker_process):

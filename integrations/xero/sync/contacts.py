@@ -152,10 +152,17 @@ def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> Link
 
 
 def contact_link(*, xero_contact: XeroContact, contact_id: int) -> None:
-    """Link a Xero contact to a CRM contact; the CRM keeps its own details."""
+    """Link a Xero contact to a CRM contact; the CRM keeps its own details.
+
+    Linking writes nothing to Xero: the CRM contact as it is now counts as sent (`pushed_at` is its version, see
+    sync/push.py), so only edits made after linking are pushed.
+    """
     xero_contact.contact_id = contact_id
     xero_contact.link_state = XeroContact.LinkState.LINKED
-    xero_contact.save(update_fields=["contact", "link_state"])
+    xero_contact.pushed_at = Contact.objects.values_list("updated_at", flat=True).get(pk=contact_id)
+    xero_contact.push_state = XeroContact.PushState.IN_SYNC
+    xero_contact.push_error = ""
+    xero_contact.save(update_fields=["contact", "link_state", "pushed_at", "push_state", "push_error"])
 
 
 def conflict_open(*, xero_contact: XeroContact, candidates: tuple) -> MatchConflict:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -22,11 +23,11 @@ from integrations.xero import auth, client, schemas
 from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection
 from integrations.xero.sync import contacts as contact_sync
 from integrations.xero.sync import invoices as invoice_sync
+from integrations.xero.sync import push as push_sync
 
 logger = logging.getLogger(__name__)
 
 OVERLAP = timedelta(minutes=5)
-CLAIM_TTL = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 # Xero's minute window resets within 60 s, so more waits than this in one run means something is wrong.
 MAX_RATE_LIMIT_WAITS = 30
@@ -45,6 +46,7 @@ class RunState:
 
     run: SyncRun
     on_progress: Callable[[SyncRun], None]
+    claim_token: str
     server_time: datetime | None = None
     paying: set[str] = field(default_factory=set)
     suppliers: set[str] = field(default_factory=set)
@@ -55,18 +57,31 @@ class RunState:
         self.counts[key] = self.counts.get(key, 0) + amount
 
 
+def claim_ttl() -> timedelta:
+    return timedelta(seconds=settings.XERO_SYNC_CLAIM_SECONDS)
+
+
 def sync_claim(*, connection_id: int, now: datetime) -> str | None:
-    """Claim the organisation for one sync; None when another sync holds it. The claim expires by itself."""
+    """Claim the organisation for one sync; None when another sync holds it. The claim expires by itself.
+
+    A run left "running" by a holder that died is marked as interrupted when its claim is taken over.
+    """
     token = secrets.token_hex(8)
     claimed = XeroConnection.objects.filter(
         Q(sync_claimed_until__isnull=True) | Q(sync_claimed_until__lt=now), pk=connection_id,
-    ).update(sync_claimed_until=now + CLAIM_TTL, sync_claim_token=token)
-    return token if claimed == 1 else None
+    ).update(sync_claimed_until=now + claim_ttl(), sync_claim_token=token)
+    if claimed != 1:
+        return None
+    SyncRun.objects.filter(connection_id=connection_id, outcome=SyncRun.Outcome.RUNNING).update(
+        outcome=SyncRun.Outcome.FAILED, finished_at=now,
+        message="Interrupted: the worker running it stopped; a later run took over.",
+    )
+    return token
 
 
 def sync_claim_extend(*, connection_id: int, token: str, now: datetime) -> None:
     XeroConnection.objects.filter(pk=connection_id, sync_claim_token=token).update(
-        sync_claimed_until=now + CLAIM_TTL
+        sync_claimed_until=now + claim_ttl()
     )
 
 
@@ -101,13 +116,14 @@ def organisation_sync(
         )
     run = SyncRun.objects.create(connection=connection, kind=kind, started_at=now, stage="Starting")
     xero = auth.client_for(connection=connection, identity=identity, clock=clock)
-    state = RunState(run=run, on_progress=on_progress)
+    state = RunState(run=run, on_progress=on_progress, claim_token=token)
     try:
         if kind == SyncRun.Kind.WEBHOOK:
             _sync_webhook_events(connection=connection, xero=xero, state=state, clock=clock, sleep=sleep)
         else:
             _sync(connection=connection, xero=xero, state=state, full=kind == SyncRun.Kind.FULL, clock=clock,
-                  sleep=sleep, claim_token=token)
+                  sleep=sleep)
+        _crm_edits_push(connection=connection, xero=xero, state=state, clock=clock, sleep=sleep)
         run.outcome = SyncRun.Outcome.PARTIAL if state.partial else SyncRun.Outcome.SUCCEEDED
         run.stage = "Done"
     except client.ReconnectNeeded as exc:
@@ -152,17 +168,37 @@ def _resilient(
                 next_page = page.page + 1
                 yield page
             return
-        except client.RateLimited as exc:
-            if exc.problem == "day" or state.counts.get("rate_limit_waits", 0) >= MAX_RATE_LIMIT_WAITS:
-                raise
-            state.add("rate_limit_waits")
-            sleep(exc.retry_after)
-        except client.XeroUnavailable:
-            attempts += 1
-            state.add("retries")
-            if attempts >= MAX_ATTEMPTS:
-                raise
-            sleep(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1) * (1 + random.random() / 2))
+        except (client.RateLimited, client.XeroUnavailable) as exc:
+            attempts = _wait_or_raise(exc, attempts=attempts, sleep=sleep, state=state)
+
+
+def _patiently[T](call: Callable[[], T], *, sleep: Callable[[float], None], state: RunState) -> T:
+    """One call, retried like a page of `_resilient`."""
+    attempts = 0
+    while True:
+        try:
+            return call()
+        except (client.RateLimited, client.XeroUnavailable) as exc:
+            attempts = _wait_or_raise(exc, attempts=attempts, sleep=sleep, state=state)
+
+
+def _wait_or_raise(exc: client.RateLimited | client.XeroUnavailable, *, attempts: int,
+                   sleep: Callable[[float], None], state: RunState) -> int:
+    """Wait before the next attempt after `exc`, or re-raise it when waiting will not help; returns the failed
+    attempts so far. Minute limits are waited out (up to MAX_RATE_LIMIT_WAITS a run); the daily limit is not.
+    Unavailability backs off exponentially, with jitter, for MAX_ATTEMPTS attempts."""
+    if isinstance(exc, client.RateLimited):
+        if exc.problem == "day" or state.counts.get("rate_limit_waits", 0) >= MAX_RATE_LIMIT_WAITS:
+            raise exc
+        state.add("rate_limit_waits")
+        sleep(exc.retry_after)
+        return attempts
+    attempts += 1
+    state.add("retries")
+    if attempts >= MAX_ATTEMPTS:
+        raise exc
+    sleep(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1) * (1 + random.random() / 2))
+    return attempts
 
 
 def _quarantine(*, state: RunState, resource: str, errors: list[schemas.RecordError], now: datetime) -> None:
@@ -177,9 +213,11 @@ def _quarantine(*, state: RunState, resource: str, errors: list[schemas.RecordEr
     state.partial = True
 
 
-def _progress(state: RunState, *, stage: str) -> None:
+def _progress(state: RunState, *, stage: str, now: datetime) -> None:
+    """Record how far the run is, renew its claim, and tell whoever watches (the command's progress bar)."""
     state.run.stage = stage
     SyncRun.objects.filter(pk=state.run.pk).update(stage=stage, done=state.run.done, counts=state.counts)
+    sync_claim_extend(connection_id=state.run.connection_id, token=state.claim_token, now=now)
     state.on_progress(state.run)
 
 
@@ -191,11 +229,11 @@ def _cursors(connection: XeroConnection, *, full: bool) -> dict[str, datetime | 
 
 
 def _sync(*, connection: XeroConnection, xero: client.XeroClient, state: RunState, full: bool,
-          clock: Callable[[], datetime], sleep: Callable[[float], None], claim_token: str) -> None:
+          clock: Callable[[], datetime], sleep: Callable[[float], None]) -> None:
     since = _cursors(connection, full=full)
 
     started = clock()
-    _read_invoices(connection=connection, state=state, clock=clock, claim_token=claim_token, pages=_resilient(
+    _read_invoices(connection=connection, state=state, clock=clock, pages=_resilient(
         lambda start: xero.invoices(modified_since=since["Invoices"], start_page=start), sleep=sleep, state=state))
     _read_credit_notes(connection=connection, state=state, clock=clock, pages=_resilient(
         lambda start: xero.credit_notes(modified_since=since["CreditNotes"], start_page=start),
@@ -217,7 +255,7 @@ def _sync_webhook_events(*, connection: XeroConnection, xero: client.XeroClient,
     wanted = {category: sorted({e.resource_id for e in events if e.category == category})
               for category in ("INVOICE", "CREDITNOTE", "CONTACT")}
     if wanted["INVOICE"]:
-        _read_invoices(connection=connection, state=state, clock=clock, claim_token="", pages=_resilient(
+        _read_invoices(connection=connection, state=state, clock=clock, pages=_resilient(
             lambda start: xero.invoices(modified_since=None, ids=wanted["INVOICE"], start_page=start),
             sleep=sleep, state=state))
     if wanted["CREDITNOTE"]:
@@ -234,8 +272,8 @@ def _sync_webhook_events(*, connection: XeroConnection, xero: client.XeroClient,
 
 
 def _read_invoices(*, connection: XeroConnection, state: RunState, clock: Callable[[], datetime],
-                   claim_token: str, pages: Iterator[schemas.Page[schemas.XeroInvoice]]) -> None:
-    _progress(state, stage="Reading invoices")
+                   pages: Iterator[schemas.Page[schemas.XeroInvoice]]) -> None:
+    _progress(state, stage="Reading invoices", now=clock())
     for page in pages:
         state.server_time = state.server_time or page.server_time
         _quarantine(state=state, resource="Invoice", errors=page.errors, now=clock())
@@ -247,33 +285,31 @@ def _read_invoices(*, connection: XeroConnection, state: RunState, clock: Callab
         state.add("invoices", invoice_sync.invoices_apply(connection_id=connection.pk, invoices=page.records,
                                                            now=clock()))
         state.run.done += len(page.records) + len(page.errors)
-        _progress(state, stage="Reading invoices")
-        if claim_token:
-            sync_claim_extend(connection_id=connection.pk, token=claim_token, now=clock())
+        _progress(state, stage="Reading invoices", now=clock())
 
 
 def _read_credit_notes(*, connection: XeroConnection, state: RunState, clock: Callable[[], datetime],
                        pages: Iterator[schemas.Page[schemas.XeroCreditNote]]) -> None:
-    _progress(state, stage="Reading credit notes")
+    _progress(state, stage="Reading credit notes", now=clock())
     for page in pages:
         state.server_time = state.server_time or page.server_time
         _quarantine(state=state, resource="CreditNote", errors=page.errors, now=clock())
         state.add("credit_notes", invoice_sync.credit_notes_apply(
             connection_id=connection.pk, credit_notes=page.records, now=clock()))
         state.run.done += len(page.records) + len(page.errors)
-        _progress(state, stage="Reading credit notes")
+        _progress(state, stage="Reading credit notes", now=clock())
 
 
 def _read_contacts(*, connection: XeroConnection, state: RunState, clock: Callable[[], datetime],
                    pages: Iterator[schemas.Page[schemas.XeroContact]]) -> None:
-    _progress(state, stage="Reading contacts")
+    _progress(state, stage="Reading contacts", now=clock())
     for page in pages:
         state.server_time = state.server_time or page.server_time
         _quarantine(state=state, resource="Contact", errors=page.errors, now=clock())
         state.add("contacts_read", contact_sync.xero_contacts_store(connection_id=connection.pk,
                                                                     records=page.records))
         state.run.done += len(page.records) + len(page.errors)
-        _progress(state, stage="Reading contacts")
+        _progress(state, stage="Reading contacts", now=clock())
 
 
 def _bring_in_paying(*, connection: XeroConnection, xero: client.XeroClient, state: RunState,
@@ -286,7 +322,7 @@ def _bring_in_paying(*, connection: XeroConnection, xero: client.XeroClient, sta
             lambda start: xero.contacts(modified_since=None, ids=sorted(missing), start_page=start),
             sleep=sleep, state=state))
     contact_sync.paying_mark(connection_id=connection.pk, xero_contact_ids=state.paying)
-    _progress(state, stage="Matching contacts")
+    _progress(state, stage="Matching contacts", now=clock())
     index = contact_sync.crm_index_build(connection_id=connection.pk)
     linked = contact_sync.contacts_link_paying(connection=connection, index=index)
     state.add("contacts_linked", linked.linked)
@@ -301,3 +337,17 @@ def _cursors_advance(*, connection: XeroConnection, to: datetime, now: datetime)
         SyncCursor.objects.update_or_create(connection=connection, resource=resource,
                                             defaults={"modified_since": to})
     XeroConnection.objects.filter(pk=connection.pk).update(last_successful_sync_at=now)
+
+
+def _crm_edits_push(*, connection: XeroConnection, xero: client.XeroClient, state: RunState,
+                    clock: Callable[[], datetime], sleep: Callable[[float], None]) -> None:
+    """Send every CRM edit not yet in Xero (dirty links), up to 50 contacts a call. One refused contact does not
+    stop the others (summarizeErrors=false); its reason is kept on it. Runs after reading, so it never delays it."""
+    if not connection.push_crm_edits:
+        return
+    _progress(state, stage="Sending Capsync edits to Xero", now=clock())
+    for batch in push_sync.dirty_batches(connection_id=connection.pk):
+        results = _patiently(lambda batch=batch: xero.contacts_update(batch.elements), sleep=sleep, state=state)
+        counts = push_sync.batch_record(connection_id=connection.pk, batch=batch, results=results)
+        state.add("contacts_pushed", counts.pushed)
+        state.add("contacts_push_refused", counts.refused)

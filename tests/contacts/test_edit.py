@@ -1,0 +1,156 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+
+from contacts import services
+from contacts.models import Address, Contact, PhoneNumber
+from contacts.signals import contact_changed
+from tests.contacts.edit_form import edit_form
+from tests.factories import EmailAddressFactory, OrganisationFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2027, 1, 4, 9, 30, tzinfo=UTC)  # after the factories' creation time
+
+
+@pytest.fixture
+def changes():
+    """The contact ids announced through contacts.signals.contact_changed while the test runs."""
+    announced: list[int] = []
+
+    def receive(*, contact_id: int, **_: object) -> None:
+        announced.append(contact_id)
+
+    contact_changed.connect(receive, dispatch_uid="test-changes")
+    yield announced
+    contact_changed.disconnect(dispatch_uid="test-changes")
+
+
+def test_the_contact_page_links_to_its_edit_page(member_client, team_a):
+    contact = OrganisationFactory(team=team_a)
+
+    response = member_client.get(reverse("contacts:detail", args=[contact.pk]))
+
+    assert f'href="{reverse("contacts:edit", args=[contact.pk])}"' in response.text
+
+
+def test_the_edit_page_shows_the_contacts_details(member_client, team_a):
+    person = PersonFactory(team=team_a, first_name="Oliver", last_name="Brown", job_title="Head baker")
+    EmailAddressFactory(contact=person, address="oliver@bluebell.example")
+
+    response = member_client.get(reverse("contacts:edit", args=[person.pk]))
+
+    assert response.status_code == 200
+    assert 'value="Oliver"' in response.text
+    assert 'value="oliver@bluebell.example"' in response.text
+    assert 'name="name"' not in response.text  # a person's name is their first and last name
+
+
+def test_saving_a_person_replaces_names_emails_phones_and_address(member_client, team_a):
+    person = PersonFactory(team=team_a, first_name="Oliver", last_name="Brown")
+    EmailAddressFactory(contact=person, address="old@bluebell.example")
+
+    response = member_client.post(reverse("contacts:edit", args=[person.pk]), edit_form(
+        first_name="Olivia", last_name="Browne", job_title="Owner",
+        emails=("olivia@bluebell.example", "", "accounts@bluebell.example"),
+        phones=(("020 7946 0000", "work"), ("07700 900123", "mobile")),
+        street="1 High Street\nUnit 2", city="Bath", postcode="BA1 1AA", country="United Kingdom",
+    ))
+
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.name, person.first_name, person.last_name, person.job_title) == (
+        "Olivia Browne", "Olivia", "Browne", "Owner")
+    assert [e.address for e in person.emails.all()] == ["olivia@bluebell.example", "accounts@bluebell.example"]
+    assert [(p.number, p.label) for p in person.phones.all()] == [("020 7946 0000", "work"),
+                                                                 ("07700 900123", "mobile")]
+    assert Address.objects.get(contact=person).street == "1 High Street\nUnit 2"
+
+
+def test_a_bad_email_is_shown_on_the_form_and_nothing_typed_is_lost(member_client, team_a):
+    organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
+
+    response = member_client.post(reverse("contacts:edit", args=[organisation.pk]), edit_form(
+        name="Bluebell Bakehouse", emails=("not-an-email",), phones=(("01225 000000", "work"),), city="Bath"))
+
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.text
+    assert 'value="Bluebell Bakehouse"' in response.text
+    assert 'value="not-an-email"' in response.text
+    assert 'value="01225 000000"' in response.text
+    organisation.refresh_from_db()
+    assert organisation.name == "Bluebell Bakery"
+
+
+def test_an_organisation_needs_a_name(member_client, team_a):
+    organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
+
+    response = member_client.post(reverse("contacts:edit", args=[organisation.pk]), edit_form(name="  "))
+
+    assert response.status_code == 200
+    assert "This field is required." in response.text
+    assert Contact.objects.get(pk=organisation.pk).name == "Bluebell Bakery"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_teams_contact_edit_page_is_404(member_client, team_b, method):
+    other = OrganisationFactory(team=team_b, name="Invisible Ltd")
+
+    response = getattr(member_client, method)(reverse("contacts:edit", args=[other.pk]), edit_form(name="Mine now"))
+
+    assert response.status_code == 404
+    assert Contact.objects.get(pk=other.pk).name == "Invisible Ltd"
+
+
+def test_hostile_names_are_escaped_on_the_edit_page(member_client, team_a):
+    hostile = OrganisationFactory(team=team_a, name='<script>alert("x")</script>"><img src=x onerror=alert(1)>')
+
+    response = member_client.get(reverse("contacts:edit", args=[hostile.pk]))
+
+    assert "<script>alert" not in response.text
+    assert "<img src=x" not in response.text
+    assert "&lt;script&gt;alert" in response.text
+
+
+def test_contact_update_announces_the_change(team_a, changes):
+    organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
+
+    services.contact_update(contact_id=organisation.pk, name="Bluebell Bakehouse",
+                            address=services.AddressData(), now=NOW)
+
+    assert changes == [organisation.pk]
+    assert Contact.objects.get(pk=organisation.pk).updated_at == NOW
+
+
+def test_contact_update_with_nothing_changed_writes_and_announces_nothing(team_a, changes):
+    organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
+    PhoneNumber.objects.create(contact=organisation, number="01225 000000")
+    before = Contact.objects.get(pk=organisation.pk).updated_at
+
+    services.contact_update(contact_id=organisation.pk, name="Bluebell Bakery",
+                            phones=[services.PhoneData(number="01225 000000")], address=services.AddressData(),
+                            now=NOW)
+
+    assert changes == []
+    assert Contact.objects.get(pk=organisation.pk).updated_at == before
+
+
+def test_contact_update_keeps_each_email_once_whatever_its_case(team_a):
+    organisation = OrganisationFactory(team=team_a)
+
+    updated = services.contact_update(
+        contact_id=organisation.pk, name=organisation.name,
+        emails=["Orders@Bluebell.example", "orders@bluebell.example"], address=services.AddressData(), now=NOW)
+
+    assert [e.address for e in updated.emails.all()] == ["Orders@Bluebell.example"]
+
+
+def test_updated_at_moves_forward_even_when_the_clock_is_behind(team_a):
+    organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
+    before = Contact.objects.get(pk=organisation.pk).updated_at
+
+    updated = services.contact_update(contact_id=organisation.pk, name="Bluebell Bakehouse",
+                                      address=services.AddressData(), now=datetime(2020, 1, 1, tzinfo=UTC))
+
+    assert updated.updated_at > before

@@ -1,0 +1,273 @@
+"""CRM edits of linked contacts reach Xero (the sandbox): after each edit, and in batches during each sync."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+
+from capsync.celery import app as celery_app
+from contacts import services as contact_services
+from contacts.models import Contact
+from integrations.xero import auth
+from integrations.xero.models import SyncRun, XeroConnection, XeroContact
+from tests.contacts.edit_form import edit_form
+from tests.factories import OrganisationFactory
+from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNTING = "/api/api.xro/2.0"
+LATER = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def tasks_run_inline(django_capture_on_commit_callbacks):
+    """Tasks run in this process, as a worker would run them, as soon as the request's transaction commits."""
+    celery_app.conf.task_always_eager = True
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    yield run
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def bakery(xero, xero_connection) -> dict:
+    """A paying Xero customer, brought into the CRM and linked by a first sync."""
+    customer = xero_contact("Bluebell Bakery", email="orders@bluebell.example")
+    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    sync(xero_connection)
+    return customer
+
+
+def crm(customer: dict) -> Contact:
+    return XeroContact.objects.get(xero_id=customer["ContactID"]).contact
+
+
+def in_xero(xero, connection: XeroConnection, customer: dict) -> dict:
+    """The sandbox's own copy of a contact, read with the organisation's current access token."""
+    connection.grant.refresh_from_db()
+    response = xero.sandbox.api("GET", f"Contacts/{customer['ContactID']}", tenant_id=xero.uk_tenant_id,
+                                access_token=auth.secret_decrypt(connection.grant.access_token_encrypted))
+    return response.json()["Contacts"][0]
+
+
+def rename_in_xero(xero, connection: XeroConnection, customer: dict, name: str) -> None:
+    connection.grant.refresh_from_db()
+    response = xero.sandbox.api("POST", f"Contacts/{customer['ContactID']}", tenant_id=xero.uk_tenant_id,
+                                access_token=auth.secret_decrypt(connection.grant.access_token_encrypted),
+                                json={"Contacts": [{"ContactID": customer["ContactID"], "Name": name}]})
+    assert response.status_code == 200, response.text
+
+
+def last_call_id(xero) -> int:
+    return xero.sandbox.calls(since_id=2**62)["last_id"]
+
+
+def contact_writes(xero, *, since_id: int) -> list[dict]:
+    return [call for call in xero.sandbox.calls(since_id=since_id, bodies=True)["calls"]
+            if call["method"] == "POST" and call["path"].startswith(f"{ACCOUNTING}/Contacts")]
+
+
+def edit(admin_client, contact: Contact, **details):
+    return admin_client.post(reverse("contacts:edit", args=[contact.pk]), edit_form(**details))
+
+
+def test_editing_a_linked_contact_changes_it_in_xero(admin_client, xero, xero_connection, bakery, tasks_run_inline):
+    contact = crm(bakery)
+
+    tasks_run_inline(lambda: edit(admin_client, contact, name="Bluebell Bakehouse",
+                                  emails=("hello@bluebell.example",), phones=(("07700 900123", "mobile"),),
+                                  street="1 High Street", city="Bath", postcode="BA1 1AA"))
+
+    copy = in_xero(xero, xero_connection, bakery)
+    assert (copy["Name"], copy["EmailAddress"]) == ("Bluebell Bakehouse", "hello@bluebell.example")
+    assert {"PhoneType": "MOBILE", "PhoneNumber": "07700 900123"}.items() <= next(
+        phone for phone in copy["Phones"] if phone["PhoneType"] == "MOBILE").items()
+    assert next(a for a in copy["Addresses"] if a["AddressType"] == "STREET")["PostalCode"] == "BA1 1AA"
+    link = XeroContact.objects.get(xero_id=bakery["ContactID"])
+    assert (link.push_state, link.pushed_at, link.push_error) == ("in_sync", Contact.objects.get(
+        pk=contact.pk).updated_at, "")
+
+
+def test_one_edit_is_one_call_to_xero(admin_client, xero, xero_connection, bakery, tasks_run_inline):
+    since = last_call_id(xero)
+
+    tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Bluebell Bakehouse"))
+
+    assert [call["path"] for call in xero.sandbox.calls(since_id=since)["calls"]] == [
+        f"{ACCOUNTING}/Contacts/{bakery['ContactID']}"]
+
+
+def test_a_person_is_sent_with_first_and_last_name(admin_client, xero, xero_connection, tasks_run_inline):
+    customer = xero_contact("Priya Shah", first_name="Priya", last_name="Shah")
+    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    sync(xero_connection)
+
+    tasks_run_inline(lambda: edit(admin_client, crm(customer), first_name="Priya", last_name="Shah-Patel"))
+
+    copy = in_xero(xero, xero_connection, customer)
+    assert (copy["Name"], copy["FirstName"], copy["LastName"]) == ("Priya Shah-Patel", "Priya", "Shah-Patel")
+
+
+def test_a_refused_push_shows_xeros_reason_on_the_contact_and_keeps_the_crm_data(
+    admin_client, xero, xero_connection, bakery, tasks_run_inline
+):
+    load(xero, contacts=[xero_contact("Acme Ltd")])
+    contact = crm(bakery)
+
+    tasks_run_inline(lambda: edit(admin_client, contact, name="Acme Ltd"))
+
+    panel = admin_client.get(reverse("xero:contact_push", args=[contact.pk]))
+    assert "Xero refused the last change: The contact name Acme Ltd is already assigned to another contact." in (
+        panel.text)
+    assert reverse("xero:contact_push_retry", args=[contact.pk]) in panel.text
+    assert Contact.objects.get(pk=contact.pk).name == "Acme Ltd"
+    assert in_xero(xero, xero_connection, bakery)["Name"] == "Bluebell Bakery"
+
+
+def test_the_contact_page_loads_its_xero_panel(admin_client, xero_connection, bakery):
+    contact = crm(bakery)
+
+    response = admin_client.get(reverse("contacts:detail", args=[contact.pk]))
+
+    assert f'hx-get="{reverse("xero:contact_push", args=[contact.pk])}"' in response.text
+
+
+def test_try_again_after_the_fix_in_xero_sends_the_change(admin_client, xero, xero_connection, bakery,
+                                                         tasks_run_inline):
+    acme = xero_contact("Acme Ltd")
+    load(xero, contacts=[acme])
+    contact = crm(bakery)
+    tasks_run_inline(lambda: edit(admin_client, contact, name="Acme Ltd"))
+    rename_in_xero(xero, xero_connection, acme, "Acme Holdings Ltd")
+
+    response = tasks_run_inline(lambda: admin_client.post(reverse("xero:contact_push_retry", args=[contact.pk])))
+
+    assert response.status_code == 302
+    assert in_xero(xero, xero_connection, bakery)["Name"] == "Acme Ltd"
+    link = XeroContact.objects.get(xero_id=bakery["ContactID"])
+    assert (link.push_state, link.push_error) == ("in_sync", "")
+    assert "In sync with Xero." in admin_client.get(reverse("xero:contact_push", args=[contact.pk])).text
+
+
+def test_fixing_the_name_in_the_crm_sends_it_and_clears_the_reason(admin_client, xero, xero_connection, bakery,
+                                                                  tasks_run_inline):
+    load(xero, contacts=[xero_contact("Acme Ltd")])
+    contact = crm(bakery)
+    tasks_run_inline(lambda: edit(admin_client, contact, name="Acme Ltd"))
+
+    tasks_run_inline(lambda: edit(admin_client, contact, name="Acme Bakery Ltd"))
+
+    assert in_xero(xero, xero_connection, bakery)["Name"] == "Acme Bakery Ltd"
+    assert XeroContact.objects.get(xero_id=bakery["ContactID"]).push_error == ""
+
+
+def test_with_push_off_nothing_is_sent(admin_client, xero, xero_connection, bakery, tasks_run_inline):
+    XeroConnection.objects.filter(pk=xero_connection.pk).update(push_crm_edits=False)
+    since = last_call_id(xero)
+
+    tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Bluebell Bakehouse"))
+    sync(xero_connection)
+
+    assert contact_writes(xero, since_id=since) == []
+    assert in_xero(xero, xero_connection, bakery)["Name"] == "Bluebell Bakery"
+
+
+def test_xeros_later_change_of_the_name_does_not_overwrite_the_crm(admin_client, xero, xero_connection, bakery,
+                                                                   tasks_run_inline):
+    contact = crm(bakery)
+    tasks_run_inline(lambda: edit(admin_client, contact, name="Bluebell Bakehouse"))
+    rename_in_xero(xero, xero_connection, bakery, "Bluebell Bakery & Cafe")
+
+    finished = sync(xero_connection)
+
+    assert finished.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
+    assert Contact.objects.get(pk=contact.pk).name == "Bluebell Bakehouse"
+    assert XeroContact.objects.get(xero_id=bakery["ContactID"]).name == "Bluebell Bakery & Cafe"
+
+
+def test_reading_back_our_own_change_leaves_the_crm_and_sends_nothing_more(admin_client, xero, xero_connection,
+                                                                            bakery, tasks_run_inline):
+    contact = crm(bakery)
+    tasks_run_inline(lambda: edit(admin_client, contact, name="Bluebell Bakehouse"))
+    since = last_call_id(xero)
+
+    finished = sync(xero_connection)
+
+    assert finished.counts.get("contacts_pushed", 0) == 0
+    assert contact_writes(xero, since_id=since) == []
+    assert Contact.objects.get(pk=contact.pk).name == "Bluebell Bakehouse"
+
+
+def test_edits_missed_by_the_signal_are_sent_by_the_next_sync_in_one_batched_call(xero, xero_connection):
+    customers = [xero_contact(f"Customer {n}") for n in range(3)]
+    load(xero, contacts=customers, invoices=[xero_invoice(customer) for customer in customers])
+    sync(xero_connection)
+    for n, customer in enumerate(customers[:2]):  # no commit in this test, so the edits' tasks never run
+        contact_services.contact_update(contact_id=crm(customer).pk, name=f"Renamed {n}",
+                                        address=contact_services.AddressData(), now=LATER)
+    since = last_call_id(xero)
+
+    finished = sync(xero_connection)
+
+    writes = contact_writes(xero, since_id=since)
+    assert [(call["path"], call["query"]) for call in writes] == [(f"{ACCOUNTING}/Contacts", "summarizeErrors=false")]
+    assert sorted(element["Name"] for element in json.loads(writes[0]["request_body"])["Contacts"]) == [
+        "Renamed 0", "Renamed 1"]
+    assert [in_xero(xero, xero_connection, customer)["Name"] for customer in customers] == [
+        "Renamed 0", "Renamed 1", "Customer 2"]
+    assert finished.counts["contacts_pushed"] == 2
+
+
+def test_one_refused_contact_in_a_batch_does_not_stop_the_others(xero, xero_connection):
+    customers = [xero_contact("Bluebell Bakery"), xero_contact("Copperfield Books")]
+    load(xero, contacts=[*customers, xero_contact("Acme Ltd")],
+         invoices=[xero_invoice(customer) for customer in customers])
+    sync(xero_connection)
+    for customer, name in zip(customers, ["Acme Ltd", "Copperfield Books & Maps"], strict=True):
+        contact_services.contact_update(contact_id=crm(customer).pk, name=name,
+                                        address=contact_services.AddressData(), now=LATER)
+
+    finished = sync(xero_connection)
+
+    refused, accepted = (XeroContact.objects.get(xero_id=customer["ContactID"]) for customer in customers)
+    assert (refused.push_state, accepted.push_state) == ("failed", "in_sync")
+    assert "The contact name Acme Ltd is already assigned to another contact." in refused.push_error
+    assert in_xero(xero, xero_connection, customers[1])["Name"] == "Copperfield Books & Maps"
+    assert (finished.outcome, finished.counts["contacts_push_refused"]) == (SyncRun.Outcome.SUCCEEDED, 1)
+
+
+def test_linking_alone_sends_nothing_to_xero(xero, xero_connection, team_a):
+    OrganisationFactory(team=team_a, name="Copperfield Books Ltd")
+    customer = xero_contact("Copperfield Books Limited")
+    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    since = last_call_id(xero)
+
+    sync(xero_connection)
+    sync(xero_connection)
+
+    assert contact_writes(xero, since_id=since) == []
+    assert in_xero(xero, xero_connection, customer)["Name"] == "Copperfield Books Limited"
+
+
+def test_a_minute_rate_limit_is_retried_by_the_task(admin_client, xero, xero_connection, bakery, tasks_run_inline):
+    xero.sandbox.fault(match=f"^{ACCOUNTING}/Contacts/", method="POST", kind="429-minute", retry_after=3, count=1)
+    since = last_call_id(xero)
+
+    tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Bluebell Bakehouse"))
+
+    assert [call["status"] for call in contact_writes(xero, since_id=since)] == [429, 200]
+    assert in_xero(xero, xero_connection, bakery)["Name"] == "Bluebell Bakehouse"
+
+
+def test_the_xero_panel_of_another_teams_contact_is_404(member_client, team_b):
+    other = OrganisationFactory(team=team_b)
+
+    responses = [member_client.get(reverse("xero:contact_push", args=[other.pk])),
+                 member_client.post(reverse("xero:contact_push_retry", args=[other.pk]))]
+
+    assert [response.status_code for response in responses] == [404, 404]
