@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from integrations.xero import auth, client, schemas
-from integrations.xero.models import WebhookEvent, XeroConnection, XeroGrant
+from integrations.xero.models import SyncError, WebhookEvent, XeroConnection, XeroGrant
 
 logger = logging.getLogger(__name__)
 
@@ -173,3 +173,26 @@ def webhook_events_store(*, events: object, now: datetime) -> set[int]:
         ignore_conflicts=True,
     )
     return {connections[event.tenant_id] for event in new}
+
+
+RETRY_CATEGORIES = {"Invoice": "INVOICE", "CreditNote": "CREDITNOTE", "Contact": "CONTACT"}
+
+
+def sync_errors_retry(*, error_ids: list[int], now: datetime) -> set[int]:
+    """Ask for the quarantined records to be fetched from Xero again; returns the organisations to sync.
+
+    The records are queued like webhook events, so the next webhook run of each organisation fetches just
+    them by id; a record that now reads cleanly resolves its errors. Errors without a record id cannot be asked
+    for again and are left as they are.
+    """
+    errors = SyncError.objects.filter(pk__in=error_ids, resolved_at__isnull=True).exclude(record_id="").select_related(
+        "connection"
+    )
+    events = [
+        WebhookEvent(event_key=f"retry:{error.pk}:{now.timestamp()}", tenant_id=error.connection.tenant_id,
+                     category=RETRY_CATEGORIES.get(error.resource, "CONTACT"), event_type="RETRY",
+                     resource_id=error.record_id, event_date=now, received_at=now)
+        for error in errors if error.resource in RETRY_CATEGORIES
+    ]
+    WebhookEvent.objects.bulk_create(events, ignore_conflicts=True)
+    return {error.connection_id for error in errors if error.resource in RETRY_CATEGORIES}

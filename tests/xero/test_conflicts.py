@@ -2,8 +2,10 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
+from capsync.celery import app as celery_app
 from contacts.models import Contact
-from integrations.xero.models import MatchConflict, XeroContact
+from integrations.xero.models import MatchConflict, SyncError, XeroContact
+from invoices.models import Invoice
 from tests.factories import OrganisationFactory, UserFactory
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
 
@@ -95,3 +97,26 @@ def test_a_hostile_xero_name_is_escaped_in_the_admin(admin_client, xero_connecti
     for page in pages:
         assert '<script>alert("x")' not in page.text
         assert "&lt;script&gt;" in page.text
+
+
+def test_a_quarantined_record_fixed_in_xero_is_fetched_again_from_the_admin(admin_client, xero_connection, xero,
+                                                                            django_capture_on_commit_callbacks):
+    customer = xero_contact("Bluebell Bakery")
+    broken = xero_invoice(customer)
+    load(xero, contacts=[customer], invoices=[{**broken, "Contact": {"Name": "Bluebell Bakery"}}])
+    sync(xero_connection)
+    error = SyncError.objects.get()
+    xero.sandbox.clock_advance(5)
+    load(xero, invoices=[broken])
+    celery_app.conf.task_always_eager = True
+
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(reverse("admin:xero_syncerror_changelist"),
+                              {"action": "fetch_again", "_selected_action": [error.pk]})
+    finally:
+        celery_app.conf.task_always_eager = False
+
+    error.refresh_from_db()
+    assert error.resolved_at is not None
+    assert Invoice.objects.get(xero_id=broken["InvoiceID"]).contact.name == "Bluebell Bakery"

@@ -243,3 +243,31 @@ def test_an_archived_paying_contact_is_linked_when_it_matches_but_never_created(
 
     assert XeroContact.objects.get(xero_id=matched["ContactID"]).contact == existing
     assert not Contact.objects.filter(name="Gone Ltd").exists()
+
+
+def test_the_sync_paces_itself_by_the_minute_allowance_instead_of_hitting_the_limit(xero_connection, xero):
+    customer = xero_contact("Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    xero.sandbox.config(limits={"minute": 2})
+    xero.sandbox.clock_advance(61)  # a fresh minute: the wizard's calls are in the last one
+    waits = WaitsThatPass(xero.sandbox)
+
+    finished = sync(xero_connection, sleeps=waits)
+
+    refused = [call for call in xero.sandbox.calls()["calls"] if call["status"] == 429]
+    assert finished.outcome == SyncRun.Outcome.SUCCEEDED
+    assert refused == []
+    assert len(waits) == 1
+    assert 55 <= waits[0] <= 60
+
+
+class WaitsThatPass(Sleeps):
+    """Waits that really pass, on the sandbox's clock (Xero's minute windows follow it)."""
+
+    def __init__(self, sandbox) -> None:
+        super().__init__()
+        self.sandbox = sandbox
+
+    def __call__(self, seconds: float) -> None:
+        super().__call__(seconds)
+        self.sandbox.clock_advance(seconds)

@@ -47,6 +47,7 @@ class RunState:
     run: SyncRun
     on_progress: Callable[[SyncRun], None]
     claim_token: str
+    pace: Callable[[], None]
     server_time: datetime | None = None
     paying: set[str] = field(default_factory=set)
     suppliers: set[str] = field(default_factory=set)
@@ -55,6 +56,37 @@ class RunState:
 
     def add(self, key: str, amount: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + amount
+
+
+@dataclass
+class MinutePacer:
+    """Spends an organisation's per-minute allowance without running into Xero's limit.
+
+    Xero says what is left of the minute in X-MinLimit-Remaining. When nothing is left, the next call would be
+    refused, so the pacer waits until a minute has passed since the window began (the first call it saw after
+    the allowance last went up) instead of making it. Should Xero count differently, its 429 and Retry-After
+    still say exactly how long to wait.
+    """
+
+    xero: client.XeroClient
+    clock: Callable[[], datetime]
+    sleep: Callable[[float], None]
+    window_started: datetime | None = None
+    last_remaining: int | None = None
+    calls_seen: int = -1
+
+    def before_call(self) -> None:
+        remaining = self.xero.limits.minute_remaining
+        if remaining is None or self.xero.calls == self.calls_seen:
+            return  # nothing new since the last look (or since the last wait)
+        self.calls_seen = self.xero.calls
+        now = self.clock()
+        if self.window_started is None or (self.last_remaining is not None and remaining > self.last_remaining):
+            self.window_started = now
+        self.last_remaining = remaining
+        if remaining == 0:
+            self.sleep(max(1.0, 60 - (now - self.window_started).total_seconds()))
+            self.window_started, self.last_remaining = None, None
 
 
 def claim_ttl() -> timedelta:
@@ -116,7 +148,8 @@ def organisation_sync(
         )
     run = SyncRun.objects.create(connection=connection, kind=kind, started_at=now, stage="Starting")
     xero = auth.client_for(connection=connection, identity=identity, clock=clock)
-    state = RunState(run=run, on_progress=on_progress, claim_token=token)
+    pacer = MinutePacer(xero=xero, clock=clock, sleep=sleep)
+    state = RunState(run=run, on_progress=on_progress, claim_token=token, pace=pacer.before_call)
     try:
         if kind == SyncRun.Kind.WEBHOOK:
             _sync_webhook_events(connection=connection, xero=xero, state=state, clock=clock, sleep=sleep)
@@ -163,10 +196,12 @@ def _resilient(
     next_page, attempts = 1, 0
     while True:
         try:
+            state.pace()
             for page in pages(next_page):
                 attempts = 0
                 next_page = page.page + 1
                 yield page
+                state.pace()
             return
         except (client.RateLimited, client.XeroUnavailable) as exc:
             attempts = _wait_or_raise(exc, attempts=attempts, sleep=sleep, state=state)
@@ -177,6 +212,7 @@ def _patiently[T](call: Callable[[], T], *, sleep: Callable[[float], None], stat
     attempts = 0
     while True:
         try:
+            state.pace()
             return call()
         except (client.RateLimited, client.XeroUnavailable) as exc:
             attempts = _wait_or_raise(exc, attempts=attempts, sleep=sleep, state=state)
@@ -267,8 +303,13 @@ def _sync_webhook_events(*, connection: XeroConnection, xero: client.XeroClient,
             lambda start: xero.contacts(modified_since=None, ids=wanted["CONTACT"], start_page=start),
             sleep=sleep, state=state))
     _bring_in_paying(connection=connection, xero=xero, state=state, clock=clock, sleep=sleep)
-    if not state.partial:
-        WebhookEvent.objects.filter(pk__in=[event.pk for event in events]).update(processed_at=clock())
+    # Every named record was fetched (a failed fetch would have raised): the events are done, and earlier
+    # quarantined copies of records that now read cleanly are resolved.
+    WebhookEvent.objects.filter(pk__in=[event.pk for event in events]).update(processed_at=clock())
+    still_bad = SyncError.objects.filter(run=state.run).values_list("record_id", flat=True)
+    SyncError.objects.filter(
+        connection=connection, resolved_at__isnull=True, record_id__in={e.resource_id for e in events}
+    ).exclude(record_id__in=still_bad).update(resolved_at=clock())
 
 
 def _read_invoices(*, connection: XeroConnection, state: RunState, clock: Callable[[], datetime],
