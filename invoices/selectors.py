@@ -392,3 +392,12 @@ def overdue_accounts(*, user: User, now: datetime) -> list[OverdueAccount]:
     return sorted(
         accounts, key=lambda account: (-account.oldest_days_overdue, account.contact.name, account.contact.pk)
     )
+
+
+def xero_contact_ids_with_unattached_invoices(*, connection_id: int) -> set[str]:
+    """The Xero contacts of an organisation that have invoices not yet attached to a CRM contact."""
+    return set(
+        Invoice.objects.filter(connection_id=connection_id, contact__isnull=True)
+        .values_list("xero_contact_id", flat=True)
+        .distinct()
+    )

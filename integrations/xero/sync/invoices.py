@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from integrations.xero import schemas
 from integrations.xero.models import XeroContact
+from invoices import selectors as invoice_selectors
 from invoices import services as invoice_services
 
 ZERO = Decimal("0")
@@ -107,9 +108,11 @@ def credit_notes_apply(*, connection_id: int, credit_notes: list[schemas.XeroCre
 
 
 def invoices_relink(*, connection_id: int) -> int:
-    """Attach the invoices of every linked Xero contact to its CRM contact; returns how many moved."""
+    """Attach invoices still unattached to the CRM contact their Xero contact is now linked to; returns how many
+    moved. Only those are looked at, so a sync with nothing new costs two queries."""
+    waiting = invoice_selectors.xero_contact_ids_with_unattached_invoices(connection_id=connection_id)
     links = dict(
-        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=False)
+        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=False, xero_id__in=waiting)
         .values_list("xero_id", "contact_id")
-    )
+    ) if waiting else {}
     return invoice_services.invoices_link_contacts(connection_id=connection_id, contact_ids_by_xero_id=links)
