@@ -1,0 +1,305 @@
+"""`python -m bench [--quick | --contacts N --invoices M]`: the sync benchmark of issue 6.
+
+Starts the Xero sandbox with a generated organisation and Xero's rate limits, recreates the PostgreSQL database
+`capsync_bench`, links the organisation as the connect wizard does, and measures the initial full sync, an idle
+incremental sync and one webhook-driven change. Prints a table and rewrites this size's block of
+docs/BENCHMARKS.md (unless --no-write).
+"""
+
+import argparse
+import math
+import os
+import pstats
+import secrets
+import subprocess
+import sys
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import django
+import psycopg
+from cryptography.fernet import Fernet
+from psycopg import sql
+
+from bench import report
+from tests.sandbox import SandboxControl, SandboxProcess
+
+ROOT = Path(__file__).resolve().parents[1]
+FULL_SIZE = (10_000, 100_000)
+QUICK_SIZE = (1_000, 10_000)
+DATABASE_URL = "postgres://postgres@127.0.0.1:5432/capsync_bench"
+DEMO_CLIENT_ID, DEMO_CLIENT_SECRET = "capsync-demo", "demo-secret"  # registered by the sandbox with the org
+WEBHOOK_KEY = "bench-webhook-key"
+PAGE_SIZE = 1000
+CALLS_PER_MINUTE = 60  # Xero's per-organisation minute limit
+IDLE_CALLS_TARGET = 3
+WEBHOOK_CALLS_TARGET = 2
+# Timers around stages that never nest, so they add up (bench/worker.py); the rest of the sync time is "other".
+STAGES = [
+    ("http", "HTTP to Xero (incl. sandbox time)"),
+    ("rate_limit_sleep", "Waiting out rate limits"),
+    ("json_decode", "JSON decoding"),
+    ("parse", "Parsing records (schemas)"),
+    ("invoices_apply", "Invoice upserts"),
+    ("credit_notes_apply", "Credit note upserts"),
+    ("contacts_store", "Storing Xero contacts"),
+    ("crm_index_build", "Building the CRM match index"),
+    ("contacts_link_paying", "Linking / creating CRM contacts"),
+    ("invoices_relink", "Relinking invoices to contacts"),
+]
+
+
+STAGE_HEADER = report.Row("Stage (seconds, times entered, share)", "Initial full sync", "Idle incremental",
+                          "Webhook change")
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=int, default=None, help=f"contacts in the org (default {FULL_SIZE[0]:,})")
+    parser.add_argument("--invoices", type=int, default=None, help=f"invoices in the org (default {FULL_SIZE[1]:,})")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{QUICK_SIZE[0]:,} contacts and {QUICK_SIZE[1]:,} invoices, for trying it out")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DATABASE_URL),
+                        help="PostgreSQL database to drop, create and use (default $BENCH_DATABASE_URL or "
+                             f"{DATABASE_URL})")
+    parser.add_argument("--sandbox-timeout", type=float, default=300,
+                        help="seconds to wait for the sandbox to build the organisation (default 300)")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the initial sync and print its hottest functions")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument("--no-write", action="store_true", help="print the table only")
+    args = parser.parse_args(argv)
+    if args.quick and (args.contacts or args.invoices):
+        parser.error("--quick sets the sizes; leave out --contacts/--invoices")
+    contacts, invoices = QUICK_SIZE if args.quick else FULL_SIZE
+    args.contacts = args.contacts or contacts
+    args.invoices = args.invoices or invoices
+    return args
+
+
+def database_recreate(url: str) -> None:
+    """Drop and create the benchmark's database, connecting to the server's `postgres` database to do it."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name or name in {"postgres", "template0", "template1"}:
+        raise SystemExit(f"refusing to drop the database {name!r}: give the benchmark its own database")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def environment_set(*, sandbox: SandboxControl, database_url: str) -> None:
+    """Capsync's settings for this process and its workers, as production would have them (DEBUG off)."""
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "capsync.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "CAPSYNC_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DATABASE_URL": database_url,
+        "XERO_LOGIN_URL": sandbox.login_url,
+        "XERO_IDENTITY_URL": sandbox.identity_url,
+        "XERO_API_URL": sandbox.api_url,
+        "XERO_CLIENT_ID": DEMO_CLIENT_ID,
+        "XERO_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        "XERO_WEBHOOK_KEY": WEBHOOK_KEY,
+        # The webhook's sync runs inside the delivery, so its time is measured from delivery to stored.
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "CELERY_BROKER_URL": "memory://",
+        "LOG_LEVEL": "WARNING",
+    })
+
+
+def _git_revision() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head} with uncommitted changes" if dirty else head
+
+
+def _seconds(value: float) -> str:
+    return f"{value:,.1f} s" if value < 120 else f"{value:,.0f} s ({value / 60:.1f} min)"
+
+
+def _calls(count: int) -> str:
+    return f"{count} call" if count == 1 else f"{count} calls"
+
+
+def _ratio(value: float, floor: float) -> str:
+    return f"{value / floor:.2f}x" if floor else ""
+
+
+def _run_seconds(run) -> float:
+    return (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
+
+
+def results_rows(*, contacts: int, invoices: int, full, incremental, webhook) -> list[report.Row]:
+    calls_floor = math.ceil(invoices / PAGE_SIZE) + math.ceil(contacts / PAGE_SIZE)
+    time_floor = calls_floor * 60 / CALLS_PER_MINUTE
+    counts = full.run.counts
+    timers = full.payload["timers"]
+    sync_seconds = _run_seconds(full.run)
+    upsert_seconds = timers.get("invoices_apply", 0.0)
+    upserted = counts.get("invoices", 0)
+    seen = full.calls
+    rows = [
+        report.Row("Initial sync: API calls (SyncRun.api_calls)", f"{full.run.api_calls:,}",
+                   f"{calls_floor:,} + small constant", _ratio(full.run.api_calls, calls_floor)),
+        report.Row("Initial sync: accounting calls the sandbox answered (200 / 429 / other)",
+                   f"{seen.accounting_ok:,} / {seen.accounting_429:,} / {seen.accounting_other:,}"),
+        report.Row("Initial sync: calls by resource", ", ".join(f"{k} {v}" for k, v in sorted(seen.by_path.items()))),
+        report.Row("Initial sync: time (SyncRun start to finish)", _seconds(sync_seconds),
+                   f"{_seconds(time_floor)} ({calls_floor} calls at {CALLS_PER_MINUTE}/min)",
+                   _ratio(sync_seconds, time_floor)),
+        report.Row("Initial sync: worker process wall time (incl. Django start-up)", _seconds(full.wall_seconds)),
+        report.Row("Initial sync: worker peak RSS", f"{full.max_rss_kib / 1024:,.0f} MiB"),
+        report.Row("Initial sync: outcome", f"{full.run.outcome}" + (f" ({full.run.message})" if full.run.message
+                                                                     else "")),
+        report.Row("Invoices / credit notes upserted", f"{upserted:,} / {counts.get('credit_notes', 0):,}",
+                   f"{invoices:,} invoices in the org"),
+        report.Row("Invoice upsert rate (rows / s spent in invoices_apply)",
+                   f"{upserted / upsert_seconds:,.0f} rows/s" if upsert_seconds else "n/a"),
+        report.Row("Invoices per second end to end (rows / sync time)",
+                   f"{upserted / sync_seconds:,.0f} rows/s" if sync_seconds else "n/a"),
+        report.Row("Contacts read / created / linked / conflicts",
+                   f"{counts.get('contacts_read', 0):,} / {counts.get('contacts_created', 0):,} / "
+                   f"{counts.get('contacts_linked', 0):,} / {counts.get('conflicts', 0):,}"),
+        report.Row("Rate-limit waits (count, seconds slept)",
+                   f"{counts.get('rate_limit_waits', 0)}, {timers.get('rate_limit_sleep', 0.0):,.0f} s"),
+        report.Row("Idle incremental sync: API calls", f"{incremental.run.api_calls}", f"≤ {IDLE_CALLS_TARGET}",
+                   _ratio(incremental.run.api_calls, IDLE_CALLS_TARGET)),
+        report.Row("Idle incremental sync: time (sync / worker wall)",
+                   f"{_seconds(_run_seconds(incremental.run))} / {_seconds(incremental.wall_seconds)}"),
+        report.Row("Webhook change: API calls", f"{webhook.run.api_calls}", f"≤ {WEBHOOK_CALLS_TARGET}",
+                   _ratio(webhook.run.api_calls, WEBHOOK_CALLS_TARGET)),
+        report.Row("Webhook change: delivery to stored (HTTP 200, sync inline)",
+                   _seconds(webhook.seconds) + ("" if webhook.applied else " (change NOT stored)")),
+    ]
+    return rows
+
+
+def _stage_cell(seconds: float, total: float, calls: int) -> str:
+    share = f", {100 * seconds / total:.0f} %" if total else ""
+    return f"{seconds:,.1f} s ({calls:,}x{share})" if calls else "-"
+
+
+def stage_rows(*, full, incremental, webhook) -> list[report.Row]:
+    """Seconds in each stage (times entered, share of the sync) for the three syncs, plus what no timer covered."""
+    columns = [
+        (full.payload["timers"], full.payload["timer_calls"], _run_seconds(full.run)),
+        (incremental.payload["timers"], incremental.payload["timer_calls"], _run_seconds(incremental.run)),
+        (webhook.timers, webhook.timer_calls, webhook.seconds),
+    ]
+    rows = []
+    for key, label in STAGES:
+        cells = [_stage_cell(timers.get(key, 0.0), total, calls.get(key, 0)) for timers, calls, total in columns]
+        rows.append(report.Row(label, *cells))
+    others = []
+    for timers, _, total in columns:
+        other = total - sum(timers.get(key, 0.0) for key, _ in STAGES)
+        others.append(f"{other:,.1f} s ({100 * other / total:.0f} %)" if total else "-")
+    rows.append(report.Row("Other (progress writes, claims, mapping, webhook receipt, ...)", *others))
+    rows.append(report.Row("Sandbox's own time answering the calls (part of HTTP)",
+                           *(f"{result.calls.server_seconds:,.1f} s" for result in (full, incremental, webhook))))
+    rows.append(report.Row("Total (SyncRun start to finish; webhook: delivery to answer)",
+                           *(f"{total:,.1f} s" for _, _, total in columns)))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    # WhiteNoise warns that static files were never collected; the benchmark serves none.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    log_dir = ROOT / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    started_at = datetime.now(UTC)
+    size = f"{args.contacts:,} contacts / {args.invoices:,} invoices"
+    print(f"Benchmark: {size}. Starting the Xero sandbox (it builds the organisation first) ...", flush=True)
+    begun = time.perf_counter()
+    sandbox_process = SandboxProcess(
+        ["--port", "0", "--contacts", str(args.contacts), "--invoices", str(args.invoices), "--rate-limits", "xero",
+         "--log-level", "WARNING"],
+        start_timeout=args.sandbox_timeout,
+    )
+    build_seconds = time.perf_counter() - begun
+    try:
+        sandbox = SandboxControl(sandbox_process.url)
+        print(f"Sandbox ready at {sandbox.url} after {build_seconds:.0f} s; recreating the database ...", flush=True)
+        environment_set(sandbox=sandbox, database_url=args.database_url)
+        database_recreate(args.database_url)
+        django.setup()
+        # Capsync's models can be imported only now that the settings (read from the environment) are loaded.
+        from django.core.management import call_command
+
+        from bench import scenario
+
+        call_command("migrate", verbosity=0, interactive=False)
+        linked = scenario.connect(sandbox)
+        print(f"Linked connection {linked.connection_id}; running the initial full sync ...", flush=True)
+        profile = log_dir / "full-sync.prof" if args.profile else None
+        full = scenario.sync_in_worker(sandbox=sandbox, connection_id=linked.connection_id, kind="full",
+                                       log_dir=log_dir, profile=profile)
+        print(f"Full sync {full.run.outcome} in {full.wall_seconds:.0f} s; idle incremental sync ...", flush=True)
+        incremental = scenario.sync_in_worker(sandbox=sandbox, connection_id=linked.connection_id,
+                                              kind="incremental", log_dir=log_dir)
+        print("Changing one invoice and delivering its webhook ...", flush=True)
+        webhook = scenario.webhook_change(sandbox=sandbox, linked=linked, webhook_key=WEBHOOK_KEY)
+        postgres = scenario.postgres_version()
+    finally:
+        sandbox_process.stop()
+
+    rows = results_rows(contacts=args.contacts, invoices=args.invoices, full=full, incremental=incremental,
+                        webhook=webhook)
+    stages = stage_rows(full=full, incremental=incremental, webhook=webhook)
+    machine = report.machine()
+    machine_line = (f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}, "
+                    f"Python {machine['python']}, PostgreSQL {postgres}")
+    command = ".venv/bin/python -m bench" + (" --quick" if args.quick else (
+        "" if (args.contacts, args.invoices) == FULL_SIZE else f" --contacts {args.contacts} --invoices {args.invoices}"
+    ))
+    when = started_at.strftime("%Y-%m-%d %H:%M UTC")
+    print()
+    print(f"{size} on {machine_line}")
+    print(report.plain_table(rows))
+    print()
+    print("Where the time went")
+    print(report.plain_table(stages, header=STAGE_HEADER))
+    if profile:
+        print()
+        pstats.Stats(str(profile)).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(str(profile)).sort_stats("tottime").print_stats(20)
+
+    if not args.no_write:
+        key = "quick" if args.quick else ("full" if (args.contacts, args.invoices) == FULL_SIZE
+                                          else f"{args.contacts}x{args.invoices}")
+        section = "\n\n".join([
+            f"### {size}" + (" (`--quick`)" if args.quick else ""),
+            f"Last run {when} on commit {_git_revision()}: `{command}`.  \n"
+            f"Machine: {machine_line}. The sandbox built the organisation in {build_seconds:.0f} s.",
+            report.table(rows),
+            "Where the time went (wall-clock timers around each stage of `organisation_sync`):",
+            report.table(stages, header=STAGE_HEADER),
+        ])
+        history = (
+            f"- {when}, {size}: full sync {_calls(full.run.api_calls)} in {_seconds(_run_seconds(full.run))}, "
+            f"peak RSS {full.max_rss_kib / 1024:,.0f} MiB, "
+            f"{full.run.counts.get('invoices', 0) / max(full.payload['timers'].get('invoices_apply', 0.0), 1e-9):,.0f}"
+            f" invoice upserts/s; idle incremental {_calls(incremental.run.api_calls)}; webhook "
+            f"{_calls(webhook.run.api_calls)} in {_seconds(webhook.seconds)} (commit {_git_revision()})"
+        )
+        report.docs_update(args.output, key=key, section=section, history_line=history)
+        print(f"\nWrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
+    succeeded = all(run.outcome == "succeeded" for run in (full.run, incremental.run, webhook.run))
+    return 0 if succeeded and webhook.applied else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
