@@ -1,0 +1,110 @@
+"""What Capsync writes to Xero, and what Xero answers about each element of a write."""
+
+from dataclasses import dataclass
+
+from integrations.xero.schemas.fields import Record, SchemaError, _flag, _objects, _text
+from integrations.xero.schemas.records import XeroAddress, XeroContact, _collection, contact
+
+
+@dataclass(frozen=True)
+class ContactChange:
+    """A linked contact's details as the CRM holds them, to be written over Xero's copy.
+
+    `first_name`/`last_name` are None for an organisation, whose Xero FirstName/LastName (its main person) the CRM
+    does not hold and so leaves alone. An empty `email`, `default_phone`, `mobile_phone` or `street` clears Xero's.
+    """
+
+    contact_id: str
+    name: str
+    first_name: str | None
+    last_name: str | None
+    email: str
+    default_phone: str
+    mobile_phone: str
+    street: XeroAddress
+
+
+def contact_change_json(change: ContactChange) -> Record:
+    """The element of a POST /Contacts body for `change`.
+
+    Phones and addresses are sent by type, every part included, so an emptied number or a Xero-side area code
+    does not linger next to the CRM's number. AddressLine1..4 are the street's first four lines (a fifth and later
+    lines are joined onto the fourth).
+    """
+    lines = [*change.street.lines[:3], ", ".join(change.street.lines[3:])]
+    element: Record = {
+        "ContactID": change.contact_id,
+        "Name": change.name,
+        "EmailAddress": change.email,
+        "Phones": [
+            {"PhoneType": phone_type, "PhoneNumber": number, "PhoneAreaCode": "", "PhoneCountryCode": ""}
+            for phone_type, number in (("DEFAULT", change.default_phone), ("MOBILE", change.mobile_phone))
+        ],
+        "Addresses": [{
+            "AddressType": "STREET",
+            **{f"AddressLine{n}": line for n, line in enumerate([*lines, "", "", ""][:4], start=1)},
+            "City": change.street.city,
+            "Region": change.street.region,
+            "PostalCode": change.street.postal_code,
+            "Country": change.street.country,
+        }],
+    }
+    if change.first_name is not None and change.last_name is not None:
+        element["FirstName"] = change.first_name
+        element["LastName"] = change.last_name
+    return element
+
+
+@dataclass(frozen=True)
+class ContactWriteResult:
+    """One element of a batched contact write sent with summarizeErrors=false.
+
+    `errors` holds Xero's validation messages when it refused the element (then nothing of it was saved).
+    Otherwise the element was saved and `contact` is Xero's copy, or None if that copy could not be read.
+    """
+
+    contact_id: str
+    errors: tuple[str, ...]
+    contact: XeroContact | None
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.errors)
+
+
+def contact_write_results(payload: object, *, sent_ids: list[str]) -> list[ContactWriteResult]:
+    """Xero's per-element answer to a batched contact write, in the order the elements were sent.
+
+    An element is refused when it carries ValidationErrors, HasValidationErrors or StatusAttributeString ERROR.
+    Raises SchemaError (without a record id) when the answer has not one element per element sent.
+    """
+    _, items = _collection(payload, "Contacts")
+    if len(items) != len(sent_ids):
+        raise SchemaError(f"expected {len(sent_ids)} elements in Contacts, got {len(items)}")
+    results = []
+    for sent_id, item in zip(sent_ids, items, strict=True):
+        record = item if isinstance(item, dict) else {}
+        try:
+            messages = tuple(
+                _text(error, "Message", record_id=sent_id)
+                for error in _objects(record, "ValidationErrors", record_id=sent_id)
+            )
+            refused = (bool(messages) or _flag(record, "HasValidationErrors", record_id=sent_id)
+                       or _text(record, "StatusAttributeString", record_id=sent_id).upper() == "ERROR")
+        except SchemaError:
+            messages, refused = (), True
+        if refused:
+            results.append(ContactWriteResult(
+                contact_id=sent_id, errors=messages or ("Xero refused the change without saying why.",),
+                contact=None,
+            ))
+            continue
+        try:
+            saved = contact(record)
+        except SchemaError:
+            saved = None
+        results.append(ContactWriteResult(contact_id=sent_id, errors=(), contact=saved))
+    return results
+
+
+# --- identity and organisation -----------------------------------------------------------------------------------
