@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("contacts/", include("contacts.urls")),
     path("pipeline/", include("opportunities.urls")),
+    path("invoices/", include("invoices.urls")),
     path("integrations/xero/", include("integrations.xero.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
