@@ -1,11 +1,16 @@
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Sum
 
 from accounts.models import User
 from contacts.selectors import contacts_visible_to
+from invoices import selectors as invoice_selectors
+from invoices.selectors import OverdueAccount, Receivables
 from opportunities.models import Opportunity
 from opportunities.selectors import opportunities_visible_to
+
+OVERDUE_ACCOUNTS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -13,10 +18,12 @@ class DashboardSummary:
     contact_count: int
     open_opportunity_count: int
     open_value_by_currency: list[dict]
+    overdue_accounts: list[OverdueAccount]
+    receivables: Receivables
 
 
-def dashboard_summary(*, user: User) -> DashboardSummary:
-    """Headline figures for the user's teams; pipeline value is totalled per currency, never across them."""
+def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
+    """Headline figures for the user's teams; money is totalled per currency, never across them."""
     open_opportunities = opportunities_visible_to(user=user).filter(outcome=Opportunity.Outcome.OPEN)
     by_currency = list(
         open_opportunities.values("currency_code").annotate(value=Sum("value"), count=Count("id")).order_by(
@@ -27,4 +34,6 @@ def dashboard_summary(*, user: User) -> DashboardSummary:
         contact_count=contacts_visible_to(user=user).count(),
         open_opportunity_count=sum(row["count"] for row in by_currency),
         open_value_by_currency=by_currency,
+        overdue_accounts=invoice_selectors.overdue_accounts(user=user, now=now)[:OVERDUE_ACCOUNTS_SHOWN],
+        receivables=invoice_selectors.receivables(user=user, now=now),
     )

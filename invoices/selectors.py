@@ -9,9 +9,9 @@ Draft, submitted, voided and deleted documents never count.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import reduce
+from functools import partial, reduce
 from operator import or_
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -401,3 +401,95 @@ def xero_contact_ids_with_unattached_invoices(*, connection_id: int) -> set[str]
         .values_list("xero_contact_id", flat=True)
         .distinct()
     )
+
+
+AGE_BUCKETS = (("current", "Not yet due"), ("1-30", "1-30 days"), ("31-60", "31-60 days"), ("61-90", "61-90 days"),
+               ("90+", "Over 90 days"))
+
+
+def _age_condition(bucket: str, today: date) -> Q:
+    """Rows of `bucket`, judged by days overdue = today - due date (no due date counts as not yet due)."""
+    if bucket == "current":
+        return Q(due_on__gte=today) | Q(due_on__isnull=True)
+    if bucket == "90+":
+        return Q(due_on__lt=today - timedelta(days=90))
+    low, high = (int(part) for part in bucket.split("-"))
+    return Q(due_on__gte=today - timedelta(days=high), due_on__lte=today - timedelta(days=low))
+
+
+@dataclass(frozen=True, slots=True)
+class AgeBucket:
+    key: str
+    label: str
+    amount: Decimal
+    share: Decimal  # percent of the currency's outstanding, for the chart
+    offset: Decimal  # percent taken by the buckets before it, where its bar starts
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyReceivables:
+    currency: str
+    outstanding: Decimal
+    overdue: Decimal
+    ages: tuple[AgeBucket, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationReceivables:
+    name: str
+    base_currency: str
+    outstanding_in_base: Decimal | None
+    overdue_in_base: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Receivables:
+    by_currency: tuple[CurrencyReceivables, ...]
+    by_organisation: tuple[OrganisationReceivables, ...]
+
+
+def receivables(*, user: User, now: datetime) -> Receivables:
+    """What the user's teams' customers owe: per currency (never summed across currencies) with aged buckets,
+    and per organisation in its base currency. Three queries whatever the number of invoices."""
+    orgs = _orgs(_Connection.objects.all(), now=now)
+    owed = Invoice.objects.filter(_OUTSTANDING, contact__in=contacts_visible_to(user=user))
+    ages = {key: Sum("amount_due", filter=_per_org(orgs, partial(_age_condition, key))) for key, _ in AGE_BUCKETS}
+    per_currency = owed.values("currency_code").order_by("currency_code").annotate(
+        outstanding=Sum("amount_due"), overdue=Sum("amount_due", filter=_overdue(orgs)), **ages
+    )
+    per_org = owed.values("connection_id").order_by().annotate(
+        outstanding=_in_base("amount_due", Q()), overdue=_in_base("amount_due", _overdue(orgs))
+    )
+    zero = Decimal("0.00")
+    return Receivables(
+        by_currency=tuple(
+            CurrencyReceivables(
+                currency=row["currency_code"],
+                outstanding=row["outstanding"],
+                overdue=row["overdue"] or zero,
+                ages=_aged(row),
+            )
+            for row in per_currency
+        ),
+        by_organisation=tuple(
+            OrganisationReceivables(
+                name=orgs[row["connection_id"]].name, base_currency=orgs[row["connection_id"]].base_currency,
+                outstanding_in_base=_round(row["outstanding"]), overdue_in_base=_round(row["overdue"]),
+            )
+            for row in per_org if row["connection_id"] in orgs
+        ),
+    )
+
+
+def _aged(row: dict) -> tuple[AgeBucket, ...]:
+    buckets, offset = [], Decimal(0)
+    for key, label in AGE_BUCKETS:
+        amount = row[key] or Decimal("0.00")
+        share = (amount * 100 / row["outstanding"]).quantize(Decimal("0.1"))
+        buckets.append(AgeBucket(key=key, label=label, amount=amount, share=share, offset=offset))
+        offset += share
+    return tuple(buckets)
+
+
+def _round(amount: Decimal | None) -> Decimal | None:
+    return amount.quantize(_CENTS, rounding=ROUND_HALF_UP) if amount is not None else None
