@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.csp import CSP
 
 from accounts.models import Team
+from capsync.celery import app as celery_app
 from integrations.xero.models import XeroConnection
 from tests.factories import UserFactory
 from tests.sandbox import SandboxControl, query_of
@@ -94,3 +95,16 @@ def xero_connection(admin_client, xero):
         "suppliers": "ignore", "default_team": team.pk, "sync_interval_seconds": 7200, "push_crm_edits": "on"})
     linked.refresh_from_db()
     return linked
+
+
+@pytest.fixture
+def tasks_run_inline(django_capture_on_commit_callbacks):
+    """Tasks run in this process, as a worker would run them, as soon as the request's transaction commits."""
+    celery_app.conf.task_always_eager = True
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    yield run
+    celery_app.conf.task_always_eager = False

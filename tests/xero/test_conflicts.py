@@ -2,7 +2,6 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from capsync.celery import app as celery_app
 from contacts.models import Contact
 from integrations.xero.models import MatchConflict, SyncError, XeroContact
 from invoices.models import Invoice
@@ -100,7 +99,7 @@ def test_a_hostile_xero_name_is_escaped_in_the_admin(admin_client, xero_connecti
 
 
 def test_a_quarantined_record_fixed_in_xero_is_fetched_again_from_the_admin(admin_client, xero_connection, xero,
-                                                                            django_capture_on_commit_callbacks):
+                                                                            tasks_run_inline):
     customer = xero_contact("Bluebell Bakery")
     broken = xero_invoice(customer)
     load(xero, contacts=[customer], invoices=[{**broken, "Contact": {"Name": "Bluebell Bakery"}}])
@@ -108,14 +107,9 @@ def test_a_quarantined_record_fixed_in_xero_is_fetched_again_from_the_admin(admi
     error = SyncError.objects.get()
     xero.sandbox.clock_advance(5)
     load(xero, invoices=[broken])
-    celery_app.conf.task_always_eager = True
 
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            admin_client.post(reverse("admin:xero_syncerror_changelist"),
-                              {"action": "fetch_again", "_selected_action": [error.pk]})
-    finally:
-        celery_app.conf.task_always_eager = False
+    tasks_run_inline(lambda: admin_client.post(reverse("admin:xero_syncerror_changelist"),
+                                               {"action": "fetch_again", "_selected_action": [error.pk]}))
 
     error.refresh_from_db()
     assert error.resolved_at is not None

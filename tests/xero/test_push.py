@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from capsync.celery import app as celery_app
 from contacts import services as contact_services
 from contacts.models import Contact
 from integrations.xero import auth
@@ -19,19 +18,6 @@ pytestmark = pytest.mark.django_db
 
 ACCOUNTING = "/api/api.xro/2.0"
 LATER = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def tasks_run_inline(django_capture_on_commit_callbacks):
-    """Tasks run in this process, as a worker would run them, as soon as the request's transaction commits."""
-    celery_app.conf.task_always_eager = True
-
-    def run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    yield run
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from capsync.celery import app as celery_app
 from contacts.models import Contact
 from integrations.xero.models import SyncRun, WebhookEvent
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
@@ -20,19 +19,6 @@ WEBHOOK_KEY = "test-webhook-key"
 @pytest.fixture(autouse=True)
 def webhook_key(settings):
     settings.XERO_WEBHOOK_KEY = WEBHOOK_KEY
-
-
-@pytest.fixture
-def tasks_run_inline(django_capture_on_commit_callbacks):
-    """Tasks run in this process, as a worker would run them, as soon as the request's transaction commits."""
-    celery_app.conf.task_always_eager = True
-
-    def run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    yield run
-    celery_app.conf.task_always_eager = False
 
 
 def sign(body: bytes, key: str = WEBHOOK_KEY) -> str:
