@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import MilestoneFactory, OpportunityFactory, OrganisationFactory
@@ -34,3 +35,68 @@ def test_opportunity_page_shows_value_with_currency(member_client, team_a):
     response = member_client.get(reverse("opportunities:detail", args=[opportunity.pk]))
 
     assert "NZD 12,500.50" in response.text
+
+
+def move(client, opportunity, milestone, *, htmx=True):
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(reverse("opportunities:move", args=[opportunity.pk]), {"milestone": milestone.pk},
+                       headers=headers)
+
+
+def test_moving_a_card_changes_its_milestone_and_returns_the_board(member_client, team_a):
+    new, won_soon = MilestoneFactory(name="New", position=1), MilestoneFactory(name="Verbal yes", position=5,
+                                                                                 probability=90)
+    opportunity = OpportunityFactory(contact=OrganisationFactory(team=team_a), milestone=new)
+
+    response = move(member_client, opportunity, won_soon)
+
+    opportunity.refresh_from_db()
+    assert (opportunity.milestone, opportunity.probability) == (won_soon, 90)
+    assert response.text.lstrip().startswith('<div class="board" id="pipeline-board">')
+    assert "pipeline-changed" in response.headers["HX-Trigger"]
+
+
+def test_moving_without_javascript_goes_back_to_the_pipeline(member_client, team_a):
+    new, later = MilestoneFactory(name="New", position=1), MilestoneFactory(name="Proposal", position=3)
+    opportunity = OpportunityFactory(contact=OrganisationFactory(team=team_a), milestone=new)
+
+    response = move(member_client, opportunity, later, htmx=False)
+
+    assert response.status_code == 302
+    assert response.url == reverse("opportunities:pipeline")
+
+
+def test_another_teams_card_cannot_be_moved(member_client, team_b):
+    new, later = MilestoneFactory(name="New", position=1), MilestoneFactory(name="Proposal", position=3)
+    opportunity = OpportunityFactory(contact=OrganisationFactory(team=team_b), milestone=new)
+
+    response = move(member_client, opportunity, later)
+
+    opportunity.refresh_from_db()
+    assert response.status_code == 404
+    assert opportunity.milestone == new
+
+
+def test_a_won_opportunity_stays_put(member_client, team_a):
+    new, later = MilestoneFactory(name="New", position=1), MilestoneFactory(name="Proposal", position=3)
+    opportunity = OpportunityFactory(contact=OrganisationFactory(team=team_a), milestone=new, outcome="won",
+                                     closed_on="2026-01-01")
+
+    response = move(member_client, opportunity, later)
+
+    opportunity.refresh_from_db()
+    assert response.status_code == 400
+    assert opportunity.milestone == new
+
+
+def test_moving_needs_the_csrf_token(client, member, team_a):
+    new, later = MilestoneFactory(name="New", position=1), MilestoneFactory(name="Proposal", position=3)
+    opportunity = OpportunityFactory(contact=OrganisationFactory(team=team_a), milestone=new)
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(member)
+
+    response = move(csrf_client, opportunity, later)
+
+    opportunity.refresh_from_db()
+    assert response.status_code == 403
+    assert opportunity.milestone == new
