@@ -5,7 +5,10 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from contacts.models import Contact
+from accounts.models import Team, User
+from accounts.selectors import teams_visible_to
+from contacts.models import Contact, Tag
+from contacts.selectors import ContactFilters
 from contacts.services import AddressData, PhoneData
 
 PHONE_LABELS = [("work", "Work"), ("mobile", "Mobile"), ("home", "Home"), ("other", "Other")]
@@ -96,3 +99,31 @@ class ContactEdit:
             "address": AddressData(street=details["street"], city=details["city"], region=details["region"],
                                    postcode=details["postcode"], country=details["country"]),
         }
+
+
+class ContactFilterForm(forms.Form):
+    """The filters above the People & Organisations list (GET parameters; anything unusable is ignored)."""
+
+    q = forms.CharField(required=False, label="Search")
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
+    tag = forms.ModelChoiceField(queryset=Tag.objects.all(), required=False, empty_label="Any tag")
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
+    overdue = forms.BooleanField(required=False, label="Has overdue invoices")
+    linked = forms.BooleanField(required=False, label="Linked to Xero")
+    sort = forms.ChoiceField(choices=[("name", "Name"), ("recent", "Recently updated")], required=False)
+
+    def __init__(self, data: object, *, user: User) -> None:
+        super().__init__(data)
+        teams = teams_visible_to(user=user)
+        self.fields["team"].queryset = teams
+        self.fields["owner"].queryset = User.objects.filter(teams__in=teams).distinct().order_by("email")
+
+    def filters(self) -> ContactFilters:
+        if not self.is_valid():
+            return ContactFilters(search=str(self.data.get("q", "")))
+        data = self.cleaned_data
+        return ContactFilters(
+            search=data["q"], team_id=data["team"].pk if data["team"] else None,
+            tag_id=data["tag"].pk if data["tag"] else None, owner_id=data["owner"].pk if data["owner"] else None,
+            has_overdue_invoices=data["overdue"], linked_to_xero=data["linked"], sort=data["sort"] or "name",
+        )

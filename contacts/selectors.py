@@ -1,5 +1,6 @@
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -19,17 +20,48 @@ def contacts_visible_to(*, user: User) -> QuerySet[Contact]:
     return contacts.filter(team__in=teams_visible_to(user=user))
 
 
-def contact_list(*, user: User, search: str = "") -> QuerySet[Contact]:
-    """Visible contacts matching the search text (name, email or phone), with what the list shows."""
+@dataclass(frozen=True)
+class ContactFilters:
+    """What the People & Organisations list is narrowed to; every field is optional."""
+
+    search: str = ""
+    team_id: int | None = None
+    tag_id: int | None = None
+    owner_id: int | None = None
+    has_overdue_invoices: bool = False
+    linked_to_xero: bool = False
+    sort: str = "name"
+
+
+SORTS = {"name": ("name", "id"), "recent": ("-updated_at", "-id")}
+
+
+def contact_list(*, user: User, filters: ContactFilters, today: date) -> QuerySet[Contact]:
+    """Visible contacts matching the filters, with what the list shows.
+
+    "Has overdue invoices" means an authorised sales invoice with money due before `today` (the viewer's date;
+    the contact's Xero panel judges each organisation by its own date, which can differ by a day).
+    """
     contacts = contacts_visible_to(user=user).select_related("team", "owner", "organisation").prefetch_related(
         "emails", "tags"
     )
-    search = search.strip()
+    search = filters.search.strip()
     if search:
         contacts = contacts.filter(
             Q(name__icontains=search) | Q(emails__address__icontains=search) | Q(phones__number__icontains=search)
-        ).distinct()
-    return contacts.order_by("name", "id")
+        )
+    if filters.team_id:
+        contacts = contacts.filter(team_id=filters.team_id)
+    if filters.tag_id:
+        contacts = contacts.filter(tags__id=filters.tag_id)
+    if filters.owner_id:
+        contacts = contacts.filter(owner_id=filters.owner_id)
+    if filters.has_overdue_invoices:
+        contacts = contacts.filter(invoices__type="ACCREC", invoices__status="AUTHORISED",
+                                   invoices__amount_due__gt=0, invoices__due_on__lt=today)
+    if filters.linked_to_xero:
+        contacts = contacts.filter(xero_links__link_state="linked")
+    return contacts.distinct().order_by(*SORTS.get(filters.sort, SORTS["name"]))
 
 
 def contact_detail(*, user: User, contact_id: int) -> Contact:

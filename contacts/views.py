@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from capsync.http import HtmxHttpRequest
 from contacts import selectors, services
-from contacts.forms import ContactEdit
+from contacts.forms import ContactEdit, ContactFilterForm
 from contacts.models import Contact
 from opportunities.selectors import opportunities_of_contact
 
@@ -16,12 +16,15 @@ CONTACTS_PER_PAGE = 50
 
 @require_GET
 def contact_list(request: HtmxHttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "")
-    page = Paginator(selectors.contact_list(user=request.user, search=search), CONTACTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    form = ContactFilterForm(request.GET, user=request.user)
+    filters = form.filters()
+    contacts = selectors.contact_list(user=request.user, filters=filters, today=timezone.localdate())
+    page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     template = "contacts/contact_list.html" + ("#contact-table" if request.htmx else "")
-    return render(request, template, {"page": page, "search": search})
+    return render(request, template, {"page": page, "form": form, "search": filters.search,
+                                      "query": query.urlencode()})
 
 
 @require_GET

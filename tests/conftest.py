@@ -1,7 +1,11 @@
+from datetime import UTC, datetime
+
 import pytest
 import redis
 from django.conf import settings
 
+from integrations.xero.models import XeroConnection, XeroGrant
+from tests.factories import TeamFactory, UserFactory
 from tests.services import running_in_ci
 
 pytest_plugins = ["tests.sandbox", "tests.xero_contract", "tests.browser", "tests.celery_worker"]
@@ -27,30 +31,22 @@ def redis_client() -> redis.Redis:
 
 @pytest.fixture
 def team_a():
-    from tests.factories import TeamFactory
-
     return TeamFactory(name="Team A")
 
 
 @pytest.fixture
 def team_b():
-    from tests.factories import TeamFactory
-
     return TeamFactory(name="Team B")
 
 
 @pytest.fixture
 def member(team_a):
     """A non-admin user in team A."""
-    from tests.factories import UserFactory
-
     return UserFactory(email="member@example.com", teams=[team_a])
 
 
 @pytest.fixture
 def admin_user():
-    from tests.factories import UserFactory
-
     return UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
 
 
@@ -65,3 +61,36 @@ def fast_password_hashing(request):
     """Hash passwords cheaply in tests; strength is the real hasher's job, not the suite's."""
     if request.config.pluginmanager.hasplugin("django"):
         request.getfixturevalue("settings").PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _connection(*, name: str, short_code: str, base_currency: str, timezone: str, tenant_id: str) -> XeroConnection:
+    grant = XeroGrant.objects.create(
+        access_token_encrypted="not-a-token",
+        refresh_token_encrypted="not-a-token",
+        access_token_expires_at=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    return XeroConnection.objects.create(
+        grant=grant,
+        tenant_id=tenant_id,
+        name=name,
+        short_code=short_code,
+        base_currency=base_currency,
+        timezone=timezone,
+        connected_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+@pytest.fixture
+def uk_org(db) -> XeroConnection:
+    """A GBP organisation on London time."""
+    return _connection(
+        name="Demo UK Ltd", short_code="!uk01", base_currency="GBP", timezone="Europe/London", tenant_id="tenant-uk"
+    )
+
+
+@pytest.fixture
+def nz_org(db) -> XeroConnection:
+    """An NZD organisation on Auckland time (12 or 13 hours ahead of UTC)."""
+    return _connection(
+        name="Demo NZ Ltd", short_code="!nz01", base_currency="NZD", timezone="Pacific/Auckland", tenant_id="tenant-nz"
+    )
