@@ -1,6 +1,7 @@
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from accounts.selectors import teams_visible_to
@@ -21,12 +22,20 @@ class PipelineColumn:
     opportunities: list[Opportunity]
 
 
-def pipeline(*, user: User) -> list[PipelineColumn]:
-    """The open opportunities the user may see, grouped by milestone in pipeline order."""
+def pipeline(*, user: User, today: date) -> list[PipelineColumn]:
+    """The open opportunities the user may see, grouped by milestone in pipeline order.
+
+    Each carries `overdue_invoices`: how many authorised sales invoices its contact has with money due before
+    `today` (for the card's overdue badge).
+    """
     open_opportunities = (
         opportunities_visible_to(user=user)
         .filter(outcome=Opportunity.Outcome.OPEN)
         .select_related("contact", "owner")
+        .annotate(overdue_invoices=Count("contact__invoices", filter=Q(
+            contact__invoices__type="ACCREC", contact__invoices__status="AUTHORISED",
+            contact__invoices__amount_due__gt=0, contact__invoices__due_on__lt=today,
+        )))
         .order_by("expected_close_date", "id")
     )
     milestones = Milestone.objects.prefetch_related(

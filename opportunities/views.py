@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -11,7 +12,8 @@ from opportunities.models import Milestone, Opportunity
 
 @require_GET
 def pipeline(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "opportunities/pipeline.html", {"columns": selectors.pipeline(user=request.user)})
+    columns = selectors.pipeline(user=request.user, today=timezone.localdate())
+    return render(request, "opportunities/pipeline.html", {"columns": columns})
 
 
 @require_POST
@@ -34,7 +36,7 @@ def opportunity_move(request: HtmxHttpRequest, opportunity_id: int) -> HttpRespo
         messages.success(request, f"{moved.name} moved to {moved.milestone.name}.")
         return redirect("opportunities:pipeline")
     response = render(request, "opportunities/pipeline.html#pipeline-board",
-                      {"columns": selectors.pipeline(user=request.user)})
+                      {"columns": selectors.pipeline(user=request.user, today=timezone.localdate())})
     return trigger_client_event(response, "pipeline-changed")
 
 

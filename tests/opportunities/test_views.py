@@ -1,8 +1,10 @@
+from datetime import date
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import MilestoneFactory, OpportunityFactory, OrganisationFactory
+from tests.factories import InvoiceFactory, MilestoneFactory, OpportunityFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +102,17 @@ def test_moving_needs_the_csrf_token(client, member, team_a):
     opportunity.refresh_from_db()
     assert response.status_code == 403
     assert opportunity.milestone == new
+
+
+def test_a_card_shows_an_overdue_badge_when_its_contact_owes_overdue_money(member_client, team_a, uk_org):
+    stage = MilestoneFactory(name="Proposal", position=2)
+    owing, clear = OrganisationFactory(team=team_a, name="Owing Ltd"), OrganisationFactory(team=team_a, name="Clear")
+    InvoiceFactory(connection=uk_org, contact=owing, due_on=date(2020, 1, 1))
+    OpportunityFactory(name="Deal with owing", contact=owing, milestone=stage)
+    OpportunityFactory(name="Deal with clear", contact=clear, milestone=stage)
+
+    response = member_client.get(reverse("opportunities:pipeline"))
+
+    cards = {o.name: o.overdue_invoices for o in response.context["columns"][0].opportunities}
+    assert cards == {"Deal with owing": 1, "Deal with clear": 0}
+    assert response.text.count("Owes overdue") == 1
