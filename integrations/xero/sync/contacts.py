@@ -127,6 +127,11 @@ def _wanted(connection: XeroConnection) -> QuerySet[XeroContact]:
     return XeroContact.objects.filter(brought_in, connection=connection, link_state=XeroContact.LinkState.UNLINKED)
 
 
+def contacts_waiting(*, connection: XeroConnection) -> bool:
+    """Whether any paying (or, per the option, supplier) Xero contact still waits to be brought in."""
+    return _wanted(connection).exists()
+
+
 def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> LinkCounts:
     """Bring each paying (and, per the connection's option, supplier) Xero contact into the CRM.
 

@@ -364,11 +364,13 @@ def _bring_in_paying(*, connection: XeroConnection, xero: client.XeroClient, sta
             sleep=sleep, state=state))
     contact_sync.paying_mark(connection_id=connection.pk, xero_contact_ids=state.paying)
     _progress(state, stage="Matching contacts", now=clock())
-    index = contact_sync.crm_index_build(connection_id=connection.pk)
-    linked = contact_sync.contacts_link_paying(connection=connection, index=index)
-    state.add("contacts_linked", linked.linked)
-    state.add("contacts_created", linked.created)
-    state.add("conflicts", linked.conflicts)
+    # Indexing every CRM contact costs a few queries and all their rows; skip it when nobody waits.
+    if contact_sync.contacts_waiting(connection=connection):
+        index = contact_sync.crm_index_build(connection_id=connection.pk)
+        linked = contact_sync.contacts_link_paying(connection=connection, index=index)
+        state.add("contacts_linked", linked.linked)
+        state.add("contacts_created", linked.created)
+        state.add("conflicts", linked.conflicts)
     state.add("invoices_relinked", invoice_sync.invoices_relink(connection_id=connection.pk))
 
 
