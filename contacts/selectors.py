@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from accounts.models import User
 from accounts.selectors import teams_visible_to
 from contacts.models import Address, Contact, EmailAddress, PhoneNumber
+from invoices.overdue import overdue_filter
 
 
 def contacts_visible_to(*, user: User) -> QuerySet[Contact]:
@@ -57,8 +58,7 @@ def contact_list(*, user: User, filters: ContactFilters, today: date) -> QuerySe
     if filters.owner_id:
         contacts = contacts.filter(owner_id=filters.owner_id)
     if filters.has_overdue_invoices:
-        contacts = contacts.filter(invoices__type="ACCREC", invoices__status="AUTHORISED",
-                                   invoices__amount_due__gt=0, invoices__due_on__lt=today)
+        contacts = contacts.filter(overdue_filter(today=today, prefix="invoices__"))
     if filters.linked_to_xero:
         contacts = contacts.filter(xero_links__link_state="linked")
     return contacts.distinct().order_by(*SORTS.get(filters.sort, SORTS["name"]))

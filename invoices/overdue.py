@@ -10,6 +10,8 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
+
 _CREDIT_TYPES = frozenset({"ACCRECCREDIT", "ACCPAYCREDIT"})
 _INVOICE_TYPES = frozenset({"ACCREC", "ACCPAY"})
 _PLAIN_LABELS = {"DRAFT": "Draft", "SUBMITTED": "Submitted", "VOIDED": "Voided", "DELETED": "Deleted"}
@@ -98,3 +100,16 @@ def org_today(*, now: datetime, timezone_name: str) -> date:
         raise ValueError("org_today needs an aware datetime")
     zone = ZoneInfo(timezone_name) if timezone_name else UTC
     return now.astimezone(zone).date()
+
+
+def outstanding_filter(*, prefix: str = "") -> Q:
+    """Sales invoices with money still due (authorised ACCREC, amount due above zero), as a query filter.
+
+    `prefix` reaches invoices through a relation, e.g. "invoices__" from contacts.
+    """
+    return Q(**{f"{prefix}type": "ACCREC", f"{prefix}status": "AUTHORISED", f"{prefix}amount_due__gt": 0})
+
+
+def overdue_filter(*, today: date, prefix: str = "") -> Q:
+    """Outstanding sales invoices whose due date is before `today`, as a query filter (see outstanding_filter)."""
+    return outstanding_filter(prefix=prefix) & Q(**{f"{prefix}due_on__lt": today})

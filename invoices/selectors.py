@@ -23,7 +23,7 @@ from contacts.models import Contact
 from contacts.selectors import contacts_visible_to
 from invoices.models import Invoice, Payment
 from invoices.money import Totals, totals_merge
-from invoices.overdue import InvoiceState, days_overdue, invoice_state, org_today
+from invoices.overdue import InvoiceState, days_overdue, invoice_state, org_today, outstanding_filter
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ RECENT_INVOICES = 20
 _CENTS = Decimal("0.01")
 _SALES = [Invoice.Type.ACCREC, Invoice.Type.ACCRECCREDIT]
 _HIDDEN_STATUSES = [Invoice.Status.DRAFT, Invoice.Status.VOIDED, Invoice.Status.DELETED]
-_OUTSTANDING = Q(type=Invoice.Type.ACCREC, status=Invoice.Status.AUTHORISED, amount_due__gt=0)
+_OUTSTANDING = outstanding_filter()
 _CREDIT_AVAILABLE = Q(type=Invoice.Type.ACCRECCREDIT, status=Invoice.Status.AUTHORISED, remaining_credit__gt=0)
 # Wide enough for amount / rate before the one rounding at the end.
 _EXACT = DecimalField(max_digits=36, decimal_places=12)

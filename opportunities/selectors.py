@@ -1,10 +1,11 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 
 from accounts.models import User
 from accounts.selectors import teams_visible_to
+from invoices.overdue import overdue_filter
 from opportunities.models import Milestone, Opportunity
 
 
@@ -32,10 +33,9 @@ def pipeline(*, user: User, today: date) -> list[PipelineColumn]:
         opportunities_visible_to(user=user)
         .filter(outcome=Opportunity.Outcome.OPEN)
         .select_related("contact", "owner")
-        .annotate(overdue_invoices=Count("contact__invoices", filter=Q(
-            contact__invoices__type="ACCREC", contact__invoices__status="AUTHORISED",
-            contact__invoices__amount_due__gt=0, contact__invoices__due_on__lt=today,
-        )))
+        .annotate(overdue_invoices=Count(
+            "contact__invoices", filter=overdue_filter(today=today, prefix="contact__invoices__")
+        ))
         .order_by("expected_close_date", "id")
     )
     milestones = Milestone.objects.prefetch_related(
