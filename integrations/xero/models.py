@@ -229,6 +229,10 @@ class SyncRun(models.Model):
 
     connection = models.ForeignKey(XeroConnection, on_delete=models.CASCADE, related_name="sync_runs")
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    # The CRM contact a "one contact" run fetched ("Sync this contact now"); empty for other kinds.
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="xero_sync_runs"
+    )
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
     stage = models.CharField(max_length=100, blank=True)
     done = models.PositiveIntegerField(default=0)
@@ -242,6 +246,12 @@ class SyncRun(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["connection", "-started_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="contact", contact__isnull=False) | ~Q(kind="contact"),
+                name="contact_sync_run_names_its_contact",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} sync of {self.connection} ({self.get_outcome_display()})"

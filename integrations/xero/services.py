@@ -8,8 +8,10 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
-from integrations.xero import auth, client, schemas
-from integrations.xero.models import SyncError, WebhookEvent, XeroConnection, XeroGrant
+from accounts.models import User
+from contacts.selectors import contacts_visible_to
+from integrations.xero import auth, client, schemas, tasks
+from integrations.xero.models import SyncError, SyncRun, WebhookEvent, XeroConnection, XeroContact, XeroGrant
 
 logger = logging.getLogger(__name__)
 
@@ -196,3 +198,20 @@ def sync_errors_retry(*, error_ids: list[int], now: datetime) -> set[int]:
     ]
     WebhookEvent.objects.bulk_create(events, ignore_conflicts=True)
     return {error.connection_id for error in errors if error.resource in RETRY_CATEGORIES}
+
+
+def contact_sync_request(*, user: User, contact_id: int) -> list[int]:
+    """Queue "Sync this contact now": one "contact" run in each organisation the contact is linked in, after
+    the current transaction commits. Returns those organisations' connection ids (none: nothing to fetch).
+
+    Raises Contact.DoesNotExist when the contact is not visible to the user.
+    """
+    contact = contacts_visible_to(user=user).only("pk").get(pk=contact_id)
+    connection_ids = list(XeroContact.objects.filter(
+        contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED,
+        connection__status=XeroConnection.Status.CONNECTED,
+    ).values_list("connection_id", flat=True))
+    for connection_id in connection_ids:
+        tasks.organisation_sync.delay_on_commit(connection_id=connection_id, kind=SyncRun.Kind.CONTACT,
+                                                contact_id=contact.pk)
+    return connection_ids

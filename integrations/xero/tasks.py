@@ -21,8 +21,11 @@ PUSH_BACKOFF_MAX_SECONDS = 30 * 60  # below the broker's visibility timeout (2 h
 
 
 @shared_task(bind=True, acks_late=True, max_retries=20)
-def organisation_sync(self: Task, *, connection_id: int, kind: str = "incremental", **_: object) -> int:
-    """Sync one organisation now; returns the SyncRun id. Safe to run twice: the second is skipped.
+def organisation_sync(
+    self: Task, *, connection_id: int, kind: str = "incremental", contact_id: int | None = None, **_: object
+) -> int:
+    """Sync one organisation now (or just one contact's records in it); returns the SyncRun id. Safe to run
+    twice: the second is skipped.
 
     Webhook work that finds the organisation busy comes back later, so an announced change is not left waiting
     for the next scheduled sync. So does a task redelivered after its worker died: the dead worker's claim on
@@ -30,7 +33,7 @@ def organisation_sync(self: Task, *, connection_id: int, kind: str = "incrementa
     """
     finished = run.organisation_sync(
         connection_id=connection_id, kind=kind, clock=timezone.now, identity=client.identity_from_settings(),
-        sleep=time.sleep,
+        sleep=time.sleep, contact_id=contact_id,
     )
     if finished.outcome == SyncRun.Outcome.SKIPPED:
         if (self.request.delivery_info or {}).get("redelivered"):

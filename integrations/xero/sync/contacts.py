@@ -72,6 +72,13 @@ def xero_contacts_store(*, connection_id: int, records: list[schemas.XeroContact
     return len(fresh)
 
 
+def linked_xero_id(*, connection_id: int, contact_id: int | None) -> str | None:
+    """The Xero ContactID the CRM contact is linked to in the organisation, or None."""
+    return XeroContact.objects.filter(
+        connection_id=connection_id, contact_id=contact_id, link_state=XeroContact.LinkState.LINKED
+    ).values_list("xero_id", flat=True).first()
+
+
 def paying_mark(*, connection_id: int, xero_contact_ids: set[str]) -> None:
     """Remember which Xero contacts have an authorised sales invoice (the rule that brings them in)."""
     XeroContact.objects.filter(connection_id=connection_id, xero_id__in=xero_contact_ids, is_paying=False).update(

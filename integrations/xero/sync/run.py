@@ -131,9 +131,11 @@ def organisation_sync(
     identity: client.XeroIdentity,
     sleep: Callable[[float], None],
     on_progress: Callable[[SyncRun], None] = lambda run: None,
+    contact_id: int | None = None,
 ) -> SyncRun:
     """Sync one organisation. Always returns its SyncRun (skipped when another sync holds the organisation).
 
+    A "contact" run (`contact_id` given) fetches only that CRM contact's Xero records and moves no cursor.
     Raises SyncNotConfigured before doing anything when the wizard's options are missing.
     """
     connection = XeroConnection.objects.get(pk=connection_id)
@@ -143,16 +145,20 @@ def organisation_sync(
     token = sync_claim(connection_id=connection_id, now=now)
     if token is None:
         return SyncRun.objects.create(
-            connection=connection, kind=kind, outcome=SyncRun.Outcome.SKIPPED, started_at=now, finished_at=now,
-            message="Another sync of this organisation was already running.",
+            connection=connection, kind=kind, contact_id=contact_id, outcome=SyncRun.Outcome.SKIPPED,
+            started_at=now, finished_at=now, message="Another sync of this organisation was already running.",
         )
-    run = SyncRun.objects.create(connection=connection, kind=kind, started_at=now, stage="Starting")
+    run = SyncRun.objects.create(connection=connection, kind=kind, contact_id=contact_id, started_at=now,
+                                 stage="Starting")
     xero = auth.client_for(connection=connection, identity=identity, clock=clock)
     pacer = MinutePacer(xero=xero, clock=clock, sleep=sleep)
     state = RunState(run=run, on_progress=on_progress, claim_token=token, pace=pacer.before_call)
     try:
         if kind == SyncRun.Kind.WEBHOOK:
             _sync_webhook_events(connection=connection, xero=xero, state=state, clock=clock, sleep=sleep)
+        elif kind == SyncRun.Kind.CONTACT:
+            _sync_contact(connection=connection, xero=xero, state=state, clock=clock, sleep=sleep,
+                          contact_id=contact_id)
         else:
             _sync(connection=connection, xero=xero, state=state, full=kind == SyncRun.Kind.FULL, clock=clock,
                   sleep=sleep)
@@ -310,6 +316,24 @@ def _sync_webhook_events(*, connection: XeroConnection, xero: client.XeroClient,
     SyncError.objects.filter(
         connection=connection, resolved_at__isnull=True, record_id__in={e.resource_id for e in events}
     ).exclude(record_id__in=still_bad).update(resolved_at=clock())
+
+
+def _sync_contact(*, connection: XeroConnection, xero: client.XeroClient, state: RunState,
+                  clock: Callable[[], datetime], sleep: Callable[[float], None], contact_id: int | None) -> None:
+    """Fetch one linked contact's Xero record, invoices and credit notes: three calls, whatever else changed."""
+    xero_id = contact_sync.linked_xero_id(connection_id=connection.pk, contact_id=contact_id)
+    if xero_id is None:
+        state.run.message = "The contact is not linked to this organisation; there was nothing to fetch."
+        return
+    _read_contacts(connection=connection, state=state, clock=clock, pages=_resilient(
+        lambda start: xero.contacts(modified_since=None, ids=[xero_id], start_page=start), sleep=sleep, state=state))
+    _read_invoices(connection=connection, state=state, clock=clock, pages=_resilient(
+        lambda start: xero.invoices(modified_since=None, contact_ids=[xero_id], start_page=start),
+        sleep=sleep, state=state))
+    _read_credit_notes(connection=connection, state=state, clock=clock, pages=_resilient(
+        lambda start: xero.credit_notes(modified_since=None, where=f'Contact.ContactID==guid("{xero_id}")',
+                                        start_page=start),
+        sleep=sleep, state=state))
 
 
 def _read_invoices(*, connection: XeroConnection, state: RunState, clock: Callable[[], datetime],
