@@ -5,6 +5,8 @@ from django.db.models import Count, Sum
 
 from accounts.models import User
 from contacts.selectors import contacts_visible_to
+from integrations.xero import selectors as xero_selectors
+from integrations.xero.selectors import ConnectionHealth
 from invoices import selectors as invoice_selectors
 from invoices.selectors import OverdueAccount, Receivables
 from opportunities.models import Opportunity
@@ -20,6 +22,11 @@ class DashboardSummary:
     open_value_by_currency: list[dict]
     overdue_accounts: list[OverdueAccount]
     receivables: Receivables
+    sync_health: list[ConnectionHealth]
+
+    @property
+    def open_conflicts(self) -> int:
+        return sum(health.open_conflicts for health in self.sync_health)
 
 
 def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
@@ -36,4 +43,5 @@ def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
         open_value_by_currency=by_currency,
         overdue_accounts=invoice_selectors.overdue_accounts(user=user, now=now)[:OVERDUE_ACCOUNTS_SHOWN],
         receivables=invoice_selectors.receivables(user=user, now=now),
+        sync_health=xero_selectors.sync_health(),
     )

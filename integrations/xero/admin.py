@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from integrations.xero import selectors, services, tasks
+from integrations.xero import selectors, services
 from integrations.xero.models import MatchConflict, SyncError, SyncRun, XeroConnection
 from integrations.xero.sync import contacts as contact_sync
 
@@ -110,8 +110,6 @@ class SyncErrorAdmin(admin.ModelAdmin):
     def fetch_again(self, request: HttpRequest, queryset: QuerySet[SyncError]) -> None:
         connection_ids = services.sync_errors_retry(error_ids=list(queryset.values_list("pk", flat=True)),
                                                     now=timezone.now())
-        for connection_id in connection_ids:
-            tasks.organisation_sync.delay_on_commit(connection_id=connection_id, kind=SyncRun.Kind.WEBHOOK)
         messages.success(request, f"Asked Xero again for the records of {len(connection_ids)} organisation(s).")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -1,13 +1,13 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from contacts.models import Contact
 from contacts.selectors import contacts_visible_to
-from integrations.xero.models import MatchConflict, SyncRun, XeroConnection, XeroContact
+from integrations.xero.models import MatchConflict, SyncError, SyncRun, XeroConnection, XeroContact
 
 
 def connections_for_settings() -> QuerySet[XeroConnection]:
@@ -254,3 +254,67 @@ def contact_xero_status(*, user: User, contact_id: int, now: datetime,
         ))
     return ContactXeroStatus(contact_id=contact.pk, organisations=organisations, since=since,
                              gave_up=since is not None and now - since > CONTACT_SYNC_PATIENCE)
+
+
+@dataclass(frozen=True)
+class ConnectionHealth:
+    """How one organisation's sync is doing: its latest finished run and what waits for an admin."""
+
+    connection: XeroConnection
+    last_run: SyncRun | None
+    open_errors: int
+    open_conflicts: int
+    refused_edits: int
+    linked_contacts: int
+
+    @property
+    def healthy(self) -> bool:
+        return (self.connection.status == XeroConnection.Status.CONNECTED and self.open_errors == 0
+                and self.last_run is not None and self.last_run.outcome == SyncRun.Outcome.SUCCEEDED)
+
+
+def _per_connection(queryset: QuerySet, field: str = "connection_id") -> dict[int, int]:
+    return dict(queryset.values(field).annotate(n=Count("pk")).values_list(field, "n"))
+
+
+def sync_health() -> list[ConnectionHealth]:
+    """Every organisation ever linked, connected ones first, with its sync health. Six queries."""
+    finished = SyncRun.objects.filter(connection=OuterRef("pk")).exclude(
+        outcome__in=[SyncRun.Outcome.RUNNING, SyncRun.Outcome.SKIPPED]).order_by("-started_at", "-id")
+    connections = list(XeroConnection.objects.annotate(last_run_id=Subquery(finished.values("pk")[:1])).order_by(
+        "status", "name", "pk"))
+    runs = SyncRun.objects.in_bulk([c.last_run_id for c in connections if c.last_run_id])
+    errors = _per_connection(SyncError.objects.filter(resolved_at__isnull=True))
+    conflicts = _per_connection(MatchConflict.objects.filter(status=MatchConflict.Status.OPEN),
+                                "xero_contact__connection_id")
+    refused = _per_connection(XeroContact.objects.filter(push_state=XeroContact.PushState.FAILED))
+    linked = _per_connection(XeroContact.objects.filter(link_state=XeroContact.LinkState.LINKED))
+    return [
+        ConnectionHealth(connection=c, last_run=runs.get(c.last_run_id), open_errors=errors.get(c.pk, 0),
+                         open_conflicts=conflicts.get(c.pk, 0), refused_edits=refused.get(c.pk, 0),
+                         linked_contacts=linked.get(c.pk, 0))
+        for c in connections
+    ]
+
+
+SYNC_RUNS_SHOWN = 30
+SYNC_ERRORS_SHOWN = 50
+
+
+def sync_runs_recent() -> QuerySet[SyncRun]:
+    """The latest runs of every organisation, newest first, for the sync health page."""
+    return SyncRun.objects.select_related("connection", "contact").order_by("-started_at", "-id")[:SYNC_RUNS_SHOWN]
+
+
+def sync_errors_open() -> QuerySet[SyncError]:
+    """Quarantined records still waiting to be fetched again, newest first."""
+    return SyncError.objects.filter(resolved_at__isnull=True).select_related("connection").order_by(
+        "-created_at", "-id")[:SYNC_ERRORS_SHOWN]
+
+
+def contacts_needing_attention(*, user: User) -> QuerySet[XeroContact]:
+    """Linked contacts, visible to the user, whose last CRM edit Xero refused or that still wait to be sent."""
+    return XeroContact.objects.filter(
+        contact__in=contacts_visible_to(user=user), link_state=XeroContact.LinkState.LINKED,
+    ).filter(push_state__in=[XeroContact.PushState.FAILED, XeroContact.PushState.PENDING]).select_related(
+        "connection", "contact").order_by("connection__name", "name")[:SYNC_ERRORS_SHOWN]

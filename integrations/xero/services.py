@@ -181,11 +181,11 @@ RETRY_CATEGORIES = {"Invoice": "INVOICE", "CreditNote": "CREDITNOTE", "Contact":
 
 
 def sync_errors_retry(*, error_ids: list[int], now: datetime) -> set[int]:
-    """Ask for the quarantined records to be fetched from Xero again; returns the organisations to sync.
+    """Ask for the quarantined records to be fetched from Xero again; returns the organisations queued.
 
-    The records are queued like webhook events, so the next webhook run of each organisation fetches just
-    them by id; a record that now reads cleanly resolves its errors. Errors without a record id cannot be asked
-    for again and are left as they are.
+    The records are queued like webhook events and a webhook run of each organisation is queued after the
+    transaction commits: it fetches just them by id, and a record that now reads cleanly resolves its errors.
+    Errors without a record id cannot be asked for again and are left as they are.
     """
     errors = SyncError.objects.filter(pk__in=error_ids, resolved_at__isnull=True).exclude(record_id="").select_related(
         "connection"
@@ -197,7 +197,10 @@ def sync_errors_retry(*, error_ids: list[int], now: datetime) -> set[int]:
         for error in errors if error.resource in RETRY_CATEGORIES
     ]
     WebhookEvent.objects.bulk_create(events, ignore_conflicts=True)
-    return {error.connection_id for error in errors if error.resource in RETRY_CATEGORIES}
+    connection_ids = {error.connection_id for error in errors if error.resource in RETRY_CATEGORIES}
+    for connection_id in connection_ids:
+        tasks.organisation_sync.delay_on_commit(connection_id=connection_id, kind=SyncRun.Kind.WEBHOOK)
+    return connection_ids
 
 
 def contact_sync_request(*, user: User, contact_id: int) -> list[int]:

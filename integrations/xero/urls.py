@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:connection_id>/sync/status/", views.sync_status, name="sync_status"),
     path("contacts/<int:contact_id>/push/", views.contact_push, name="contact_push"),
     path("contacts/<int:contact_id>/push/retry/", views.contact_push_retry, name="contact_push_retry"),
+    path("health/", views.health, name="health"),
+    path("health/errors/retry/", views.errors_retry, name="errors_retry"),
     path("contacts/<int:contact_id>/status/", views.contact_status, name="contact_status"),
     path("contacts/<int:contact_id>/sync/", views.contact_sync, name="contact_sync"),
 ]
