@@ -26,7 +26,8 @@ def test_the_health_page_lists_runs_and_unreadable_records_with_their_payload(ad
 
     assert response.status_code == 200
     runs = response.text.split('id="health-runs"')[1].split("</section>")[0]
-    assert "Full reconcile" in runs and "Partly done" in runs
+    assert "Full reconcile" in runs
+    assert "Partly done" in runs
     errors = response.text.split('id="health-errors"')[1].split("</section>")[0]
     assert broken["invoice"]["InvoiceID"] in errors
     assert "&lt;b&gt;Bluebell&lt;/b&gt; Bakery" in errors
@@ -65,7 +66,8 @@ def test_contacts_whose_edits_xero_refused_are_listed_with_the_reason(admin_clie
     response = admin_client.get(reverse("xero:health"))
 
     contacts = response.text.split('id="health-contacts"')[1]
-    assert "Bluebell Bakery" in contacts and "The contact name must be unique." in contacts
+    assert "Bluebell Bakery" in contacts
+    assert "The contact name must be unique." in contacts
 
 
 def test_only_admins_with_two_factor_see_sync_health(client, broken, member):
@@ -88,7 +90,8 @@ def test_the_dashboard_shows_each_organisations_sync_and_the_conflicts_waiting(a
     response = admin_client.get(reverse("dashboard"))
 
     health = response.text.split('id="sync-health"')[1].split("</section>")[0]
-    assert "Demo UK Ltd" in health and "Last sync succeeded" in health
+    assert "Demo UK Ltd" in health
+    assert "Last sync succeeded" in health
     conflicts = response.text.split('id="open-conflicts"')[1].split("</section>")[0]
     assert "1</span> Xero contact could match more than one contact here and waits for an admin" in conflicts
     assert reverse("admin:xero_matchconflict_changelist") in conflicts
