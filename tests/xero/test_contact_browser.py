@@ -58,3 +58,23 @@ def test_an_admin_links_a_doubtful_match_from_the_admin_site(demo_world, signed_
     conflict.refresh_from_db()
     assert (conflict.status, conflict.resolved_contact_id) == (MatchConflict.Status.RESOLVED, chosen.pk)
     assert XeroContact.objects.get(pk=conflict.xero_contact_id).contact_id == chosen.pk
+
+
+def test_the_panel_loads_lazily_and_a_failed_load_offers_to_try_again(demo_world, signed_in_page, live_server):
+    acme = Contact.objects.get(name="Acme Widgets Ltd")
+    page = signed_in_page(demo_world.user("sam@example.com"))
+    panel_url = f"**/invoices/contacts/{acme.pk}/"
+    page.route(panel_url, lambda route: route.fulfill(status=500, body="Server Error"))
+
+    served = page.goto(f"{live_server.url}/contacts/{acme.pk}/")
+
+    assert "Loading invoices" in served.text()
+    assert "INV-0001" not in served.text()
+    slot = page.locator("#invoice-panel-slot")
+    expect(slot.get_by_role("alert")).to_have_text("The Xero panel could not be loaded. Capsync answered 500. Try again")
+    page.unroute(panel_url)
+
+    slot.get_by_role("button", name="Try again").click()
+
+    expect(page.locator("#invoice-panel")).to_contain_text("INV-0001")
+    expect(page.locator("#invoice-panel")).to_contain_text("oldest 45 days overdue")
