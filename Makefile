@@ -8,7 +8,7 @@ SANDBOX := http://127.0.0.1:8765
 DEMO_ENV := DEBUG=1 XERO_LOGIN_URL=$(SANDBOX)/login XERO_IDENTITY_URL=$(SANDBOX)/identity XERO_API_URL=$(SANDBOX)/api \
 	XERO_CLIENT_ID=capsync-demo XERO_CLIENT_SECRET=demo-secret XERO_WEBHOOK_KEY=demo-webhook-key
 
-.PHONY: demo test lint bench install install-dev browser migrate clean help
+.PHONY: demo test lint bench screenshots install install-dev browser migrate clean help
 
 help:
 	@echo "make demo   - install, migrate, load demo data and run web + worker + beat on http://127.0.0.1:8000"
@@ -59,6 +59,10 @@ test: install-dev browser
 # recreated). `make bench BENCH_ARGS=--quick` runs the small size.
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The README's pictures, from the demo after connecting Xero (needs PostgreSQL, like the tests).
+screenshots: install-dev browser
+	$(BIN)/python -m pytest -m screenshots tests/screenshots
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3 .pytest_cache

@@ -1,0 +1,42 @@
+"""`make screenshots`: the README's pictures of the contact page, the pipeline and the dashboard, taken in
+Debian's Chromium from the demo after connecting Xero. Deselected from `make test` (marker `screenshots`)."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from contacts.models import Contact
+
+pytestmark = [pytest.mark.screenshots, pytest.mark.browser]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def sam_page(demo_world, signed_in_page):
+    """Sam of the Sales team, who owns Acme Widgets Ltd, in a browser."""
+    return signed_in_page(demo_world.user("sam@example.com"))
+
+
+def test_contact_page(sam_page, live_server):
+    acme = Contact.objects.get(name="Acme Widgets Ltd")
+    sam_page.goto(f"{live_server.url}/contacts/{acme.pk}/")
+    expect(sam_page.locator("#invoice-panel")).to_contain_text("oldest 45 days overdue")
+    expect(sam_page.locator("#xero-status")).to_contain_text("Linked to Acme Widgets Ltd")
+
+    sam_page.screenshot(path=SCREENSHOTS / "contact.png", full_page=True)
+
+
+def test_pipeline(sam_page, live_server):
+    sam_page.goto(f"{live_server.url}/pipeline/")
+    expect(sam_page.locator("article.deal").first).to_be_visible()
+
+    sam_page.screenshot(path=SCREENSHOTS / "pipeline.png", full_page=True)
+
+
+def test_dashboard(sam_page, live_server):
+    sam_page.goto(f"{live_server.url}/")
+    expect(sam_page.locator("#overdue-accounts")).to_contain_text("Acme Widgets Ltd")
+
+    sam_page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
