@@ -163,3 +163,14 @@ def test_another_teams_contact_is_not_found(client, bakery, team_b, tasks_run_in
 
     assert (status.status_code, fetch.status_code) == (404, 404)
     assert not SyncRun.objects.filter(kind=SyncRun.Kind.CONTACT).exists()
+
+
+def test_the_status_costs_the_same_queries_whatever_the_history(admin_client, bakery, django_assert_max_num_queries,
+                                                                 tasks_run_inline):
+    for _ in range(3):
+        sync_now_and_poll(admin_client, bakery.contact_id, tasks_run_inline)
+
+    with django_assert_max_num_queries(10):
+        response = status_of(admin_client, bakery.contact_id)
+
+    assert "Linked to Bluebell Bakery" in response.text
