@@ -37,6 +37,9 @@ class MatchConflictAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: MatchConflict | None = None) -> bool:
+        return False
+
     @admin.display(description="Xero contact", ordering="xero_contact__name")
     def xero_name(self, conflict: MatchConflict) -> str:
         return conflict.xero_contact.name
@@ -52,8 +55,10 @@ class MatchConflictAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict | None = None) -> HttpResponse:
         conflict = get_object_or_404(MatchConflict.objects.select_related("xero_contact__connection"), pk=object_id)
+        # Nothing on a conflict is edited by hand: it is resolved with the evidence's buttons, and kept as the audit.
         extra_context = {**(extra_context or {}), "conflict": conflict,
-                         "candidates": selectors.conflict_evidence(conflict=conflict)}
+                         "candidates": selectors.conflict_evidence(conflict=conflict), "show_save": False,
+                         "show_save_and_continue": False, "show_save_and_add_another": False, "show_delete": False}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self) -> list:
