@@ -71,7 +71,8 @@ def test_the_panel_loads_lazily_and_a_failed_load_offers_to_try_again(demo_world
     assert "Loading invoices" in served.text()
     assert "INV-0001" not in served.text()
     slot = page.locator("#invoice-panel-slot")
-    expect(slot.get_by_role("alert")).to_have_text("The Xero panel could not be loaded. Capsync answered 500. Try again")
+    expect(slot.get_by_role("alert")).to_have_text(
+        "The Xero panel could not be loaded. Capsync answered 500. Try again")
     page.unroute(panel_url)
 
     slot.get_by_role("button", name="Try again").click()
