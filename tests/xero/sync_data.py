@@ -7,8 +7,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from integrations.xero import client
-from integrations.xero.models import SyncRun
+from integrations.xero.models import MatchConflict, SyncRun
 from integrations.xero.sync import run
+from tests.factories import OrganisationFactory
 
 
 def msdate(day: date) -> str:
@@ -81,3 +82,13 @@ def load(xero, *, contacts=(), invoices=()):
     if invoices:
         body["Invoices"] = list(invoices)
     xero.sandbox.load(xero.uk_tenant_id, body)
+
+
+def doubtful_match(xero, connection):
+    """Two CRM organisations that both match one paying Xero contact by name, synced: one open conflict."""
+    OrganisationFactory(name="Smith & Co", team=connection.default_team)
+    OrganisationFactory(name="Smith and Co", team=connection.default_team)
+    customer = xero_contact("Smith & Co")
+    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    sync(connection)
+    return MatchConflict.objects.get(xero_contact__xero_id=customer["ContactID"])

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.xero.models import MatchConflict, SyncRun, XeroConnection, XeroContact
+from integrations.xero.models import SyncRun, XeroConnection, XeroContact
 from integrations.xero.sync import run
 from tests.factories import OrganisationFactory, UserFactory
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import doubtful_match, load, sync, xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -122,12 +122,7 @@ def test_a_contact_sync_during_an_organisation_sync_is_skipped_and_says_so(
 
 
 def test_a_contact_in_a_conflict_says_it_waits_for_an_admin(xero, admin_client, xero_connection):
-    OrganisationFactory(name="Smith & Co", team=xero_connection.default_team)
-    OrganisationFactory(name="Smith and Co", team=xero_connection.default_team)
-    customer = xero_contact("Smith & Co")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
-    sync(xero_connection)
-    conflict = MatchConflict.objects.get()
+    conflict = doubtful_match(xero, xero_connection)
     candidate_id = conflict.candidates[0]["contact_id"]
 
     response = status_of(admin_client, candidate_id)

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from integrations.xero.models import SyncError, SyncRun, XeroContact
 from invoices.models import Invoice
-from tests.factories import OrganisationFactory, UserFactory
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.factories import UserFactory
+from tests.xero.sync_data import doubtful_match, load, sync, xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -81,11 +81,7 @@ def test_only_admins_with_two_factor_see_sync_health(client, broken, member):
 
 
 def test_the_dashboard_shows_each_organisations_sync_and_the_conflicts_waiting(admin_client, xero, xero_connection):
-    OrganisationFactory(name="Smith & Co", team=xero_connection.default_team)
-    OrganisationFactory(name="Smith and Co", team=xero_connection.default_team)
-    customer = xero_contact("Smith & Co")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
-    sync(xero_connection)
+    doubtful_match(xero, xero_connection)
 
     response = admin_client.get(reverse("dashboard"))
 
