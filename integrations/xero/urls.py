@@ -16,4 +16,6 @@ urlpatterns = [
     path("<int:connection_id>/sync/status/", views.sync_status, name="sync_status"),
     path("contacts/<int:contact_id>/push/", views.contact_push, name="contact_push"),
     path("contacts/<int:contact_id>/push/retry/", views.contact_push_retry, name="contact_push_retry"),
+    path("opportunities/<int:opportunity_id>/quotes/", views.opportunity_quotes, name="opportunity_quotes"),
+    path("opportunities/<int:opportunity_id>/quotes/new/", views.quote_create, name="quote_create"),
 ]
