@@ -185,12 +185,18 @@ def _quote_request_send(*, request_id: int, identity: client.XeroIdentity, clock
 
 
 def _xero_contact_id(request: QuoteRequest, *, xero: client.XeroClient) -> str:
-    """The opportunity's contact's id in the request's organisation, created there and linked if it is not yet."""
+    """The opportunity's contact's id in the request's organisation: its link; else the unlinked Xero contact the
+    matching rules pick for it, now linked; else a new Xero contact, created and linked."""
     contact_id = request.opportunity.contact_id
     link = XeroContact.objects.filter(connection_id=request.connection_id, contact_id=contact_id,
                                       link_state=XeroContact.LinkState.LINKED).first()
     if link is not None:
         return link.xero_id
+    known = contact_sync.xero_contact_matching(connection_id=request.connection_id, contact_id=contact_id)
+    if known is not None:
+        contact_sync.contact_link(xero_contact=known, contact_id=contact_id)
+        logger.info("Contact linked to its Xero copy for a quote", extra={"quote_request_id": request.pk})
+        return known.xero_id
     contact = Contact.objects.prefetch_related("emails", "phones", "addresses").get(pk=contact_id)
     element = schemas.contact_change_json(push_sync.contact_change(contact, xero_id=""))
     del element["ContactID"]

@@ -161,6 +161,21 @@ def test_a_contact_not_in_xero_is_created_there_and_linked_before_the_quote(sell
     assert xero.sandbox.state()["tenants"][0]["counts"]["Contacts"] == 1
 
 
+def test_a_contact_already_in_xero_but_not_brought_in_is_linked_not_duplicated(seller_client, opportunity,
+                                                                               xero_connection, xero):
+    in_xero = xero_contact("Corner Shop")  # no paying invoice, so the sync kept it out of the CRM
+    load(xero, contacts=[in_xero])
+    sync(xero_connection)
+
+    response = submit(seller_client, opportunity, form_data(xero_connection))
+
+    assert response.status_code == 302
+    assert XeroContact.objects.get(contact=opportunity.contact).xero_id == in_xero["ContactID"]
+    assert xero.sandbox.state()["tenants"][0]["counts"]["Contacts"] == 1
+    (made,) = sandbox_quotes(xero_connection)
+    assert made["Contact"]["ContactID"] == in_xero["ContactID"]
+
+
 def test_a_double_submit_makes_one_quote(seller_client, opportunity, xero_connection, xero):
     """Fault case 30: a double-submitted quote makes one quote."""
     data = form_data(xero_connection)
