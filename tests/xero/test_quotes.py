@@ -19,6 +19,8 @@ from invoices import services as invoice_services
 from invoices.models import Quote
 from opportunities.models import Milestone, Opportunity
 from tests.factories import MilestoneFactory, OpportunityFactory, OrganisationFactory, UserFactory
+from tests.sandbox import SandboxControl, SandboxProcess
+from tests.xero.conftest import XeroWorld
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
 
 QUOTES_PATH = "^/api/api.xro/2.0/Quotes$"
@@ -444,29 +446,56 @@ def test_the_panel_query_count_stays_the_same_with_quotes(seller_client, opportu
 # --- the demo --------------------------------------------------------------------------------------------------
 
 
-def test_a_demo_user_creates_a_quote_from_a_seeded_opportunity(admin_client, xero):
-    demo.demo_data_load(today=date(2026, 11, 25))
-    sales = Team.objects.get(name="Sales")
-    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
-    uk = XeroConnection.objects.get()
-    admin_client.post(reverse("xero:options", args=[uk.pk]), {
-        "suppliers": "ignore", "default_team": sales.pk, "sync_interval_seconds": 7200, "push_crm_edits": "on"})
-    opportunity = Opportunity.objects.filter(team=sales, outcome="open", currency_code="GBP").first()
-    browser = Client()
-    browser.force_login(User.objects.get(email=demo.TEAM_OWNERS["Sales"]))
+@pytest.fixture
+def demo_xero(settings):
+    """The sandbox as `make demo` starts it (--seed demo), with an app registered for the test client."""
+    process = SandboxProcess(["--port", "0", "--seed", "demo", "--rate-limits", "off"])
+    control = SandboxControl(process.url)
+    try:
+        tenants = {tenant["name"]: tenant["tenant_id"] for tenant in control.state()["tenants"]}
+        redirect_uri = "http://testserver/integrations/xero/callback/"
+        control.create_app(client_id="capsync-quotes", client_secret="quotes-secret", name="Capsync",
+                           redirect_uris=[redirect_uri])
+        settings.XERO_LOGIN_URL, settings.XERO_IDENTITY_URL = control.login_url, control.identity_url
+        settings.XERO_API_URL = control.api_url
+        settings.XERO_CLIENT_ID, settings.XERO_CLIENT_SECRET = "capsync-quotes", "quotes-secret"
+        yield XeroWorld(sandbox=control, client_id="capsync-quotes", client_secret="quotes-secret",
+                        redirect_uri=redirect_uri, user_email="demo@example.com",
+                        uk_tenant_id=tenants["Demo Company (UK)"], nz_tenant_id=tenants["Demo Company (NZ)"])
+    finally:
+        process.stop()
 
+
+def _prefilled_submit(browser: Client, opportunity: Opportunity):
+    """Open the form and send it as it came, as a person who only clicks the button would."""
     page = browser.get(reverse("xero:quote_create", args=[opportunity.pk]))
     form, lines = page.context["form"], page.context["lines"]
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
     data |= {f"lines-0-{name}": value for name, value in lines.initial[0].items()}
-    data |= {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0"}
-    created = browser.post(reverse("xero:quote_create", args=[opportunity.pk]), data)
-    section = browser.get(reverse("xero:opportunity_quotes", args=[opportunity.pk]), headers={"HX-Request": "true"})
+    data |= {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1"}
+    return browser.post(reverse("xero:quote_create", args=[opportunity.pk]), data)
 
-    assert created.status_code == 302, (created.context["form"].errors, created.context["lines"].errors)
-    (made,) = sandbox_quotes(uk)
-    assert made["Reference"] == f"OPP-{opportunity.pk}"
+
+@pytest.mark.parametrize("customer", ["Acme Widgets Ltd", "Riverside Dental"])  # in Xero's demo data / not
+def test_a_demo_user_creates_a_quote_from_a_seeded_opportunity(admin_client, demo_xero, customer):
+    demo.demo_data_load(today=timezone.localdate())
+    sales = Team.objects.get(name="Sales")
+    demo_xero.consent(admin_client, tenant_ids=[demo_xero.uk_tenant_id])
+    uk = XeroConnection.objects.get()
+    admin_client.post(reverse("xero:options", args=[uk.pk]), {
+        "suppliers": "ignore", "default_team": sales.pk, "sync_interval_seconds": 7200, "push_crm_edits": "on"})
+    sync(uk)
+    opportunity = Opportunity.objects.filter(contact__name=customer, outcome="open").first()
+    browser = Client()
+    browser.force_login(User.objects.get(email=demo.TEAM_OWNERS["Sales"]))
+
+    created = _prefilled_submit(browser, opportunity)
+
+    assert created.status_code == 302, created.context and created.context["refused"]
+    (made,) = [quote for quote in sandbox_quotes(uk) if quote.get("Reference") == f"OPP-{opportunity.pk}"]
+    assert made["Contact"]["Name"] == customer
     assert made["SubTotal"] == opportunity.value
+    section = browser.get(reverse("xero:opportunity_quotes", args=[opportunity.pk]), headers={"HX-Request": "true"})
     assert made["QuoteNumber"] in section.text
     assert "Draft" in section.text
 
