@@ -110,5 +110,8 @@ def opportunity_drafts(*, opportunity_id: int) -> list[QuoteRow]:
 
 
 def quotes_open_exist(*, connection_id: int) -> bool:
-    """Whether the organisation has a quote whose status can still change at Xero (worth asking Xero about)."""
-    return Quote.objects.filter(connection_id=connection_id, status__in=OPEN_STATUSES).exists()
+    """Whether the organisation has an opportunity's quote whose status can still change at Xero (worth asking
+    Xero about at each sync). Quotes made in Xero for no opportunity wait for the weekly full reconcile."""
+    return Quote.objects.filter(
+        connection_id=connection_id, status__in=OPEN_STATUSES, opportunity__isnull=False
+    ).exists()

@@ -368,15 +368,19 @@ def test_an_accepted_quote_leaves_the_opportunity_alone_without_a_milestone_set(
     assert Quote.objects.get().status == "ACCEPTED"
 
 
-def test_an_idle_sync_without_open_quotes_does_not_ask_for_quotes(xero_connection, xero):
+def test_an_idle_sync_without_open_opportunity_quotes_does_not_ask_for_quotes(xero_connection, xero):
     customer = xero_contact("Bluebell Bakery")
     load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    xero_api(xero_connection).request("PUT", "Quotes", json={"Quotes": [{  # made in Xero, for no opportunity
+        "Contact": {"ContactID": customer["ContactID"]}, "Date": "2026-11-20",
+        "LineItems": [{"Description": "Cakes", "Quantity": 1, "UnitAmount": 40}]}]})
     sync(xero_connection)
     xero.sandbox.clear_calls()
 
     idle = sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
 
     paths = [call["path"] for call in xero.sandbox.calls()["calls"]]
+    assert Quote.objects.get().status == "DRAFT"  # the full sync brought it in
     assert idle.api_calls <= 3
     assert not any(path.endswith("/Quotes") for path in paths)
 

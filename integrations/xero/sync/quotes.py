@@ -1,8 +1,8 @@
 """Xero quotes into the CRM's quote mirror, and what an accepted quote does to its opportunity.
 
-Quotes are read in a sync only when the organisation has a quote whose status can still change (DRAFT, SENT,
-ACCEPTED), or in the weekly full reconcile: an idle incremental sync stays at three calls. Xero's webhooks do not
-cover quotes.
+Quotes are read in a sync only while an opportunity's quote can still change status (DRAFT, SENT, ACCEPTED), and
+in the weekly full reconcile (which also brings quotes made in Xero for no opportunity): an idle incremental sync
+stays at three calls. Xero's webhooks do not cover quotes.
 """
 
 import logging
@@ -29,7 +29,8 @@ class QuotesApplied:
 
 
 def quotes_wanted(*, connection_id: int, full: bool) -> bool:
-    """Whether this run should read quotes: always in a full reconcile, otherwise only while one is open."""
+    """Whether this run should read quotes: always in a full reconcile, otherwise only while an opportunity's
+    quote is open."""
     return full or quote_selectors.quotes_open_exist(connection_id=connection_id)
 
 
