@@ -517,14 +517,16 @@ class XeroClient:
         """PUT /Quotes (create only) with an Idempotency-Key: sent again with the same key and body, Xero answers
         with the quote it made the first time instead of making another.
 
-        Raises XeroValidationError with Xero's messages when Xero refuses it (nothing is made), XeroUnavailable when
-        no answer came (the quote may have been made: repeat the call with the same key), and SchemaError if Xero's
-        answer cannot be read (the quote was made).
+        Raises XeroValidationError with Xero's messages when Xero refuses it (nothing is made), and XeroUnavailable
+        when no answer came or it cannot be read (the quote may have been made: repeat the call with the same key).
         """
         if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
             raise ValueError(f"idempotency_key must be 1 to {IDEMPOTENCY_KEY_MAX} characters")
         body = self.request("PUT", "Quotes", data=json_bytes({"Quotes": [quote]}),
                             headers={"Idempotency-Key": idempotency_key, "Content-Type": "application/json"})
-        result = schemas.only(body, collection="Quotes", parse=schemas.quote)
+        try:
+            result = schemas.only(body, collection="Quotes", parse=schemas.quote)
+        except schemas.SchemaError as exc:
+            raise XeroUnavailable(f"Xero answered PUT Quotes with {exc.reason}") from exc
         logger.info("Created a quote in Xero", extra={"tenant_id": self.tenant_id, "xero_quote_id": result.quote_id})
         return result

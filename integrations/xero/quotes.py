@@ -148,6 +148,12 @@ def _quote_request_send(*, request_id: int, identity: client.XeroIdentity, clock
     """
     refused: list[str] | None = None
     failure: client.XeroError | None = None
+    # A token refresh commits on its own, before the lock: a rotated refresh token must never ride on this
+    # transaction, and the grant's row lock must not be held while Xero is asked for the quote.
+    grant_id = QuoteRequest.objects.values_list("connection__grant_id", flat=True).get(pk=request_id)
+    if grant_id is None:
+        raise client.ReconnectNeeded("This Xero organisation is disconnected.")
+    auth.grant_access_token(grant_id=grant_id, identity=identity, now=clock())
     with transaction.atomic():
         request = QuoteRequest.objects.select_for_update().select_related("connection", "opportunity").get(
             pk=request_id)
@@ -200,7 +206,10 @@ def _xero_contact_id(request: QuoteRequest, *, xero: client.XeroClient) -> str:
     contact = Contact.objects.prefetch_related("emails", "phones", "addresses").get(pk=contact_id)
     element = schemas.contact_change_json(push_sync.contact_change(contact, xero_id=""))
     del element["ContactID"]
-    made = xero.contact_create(element, idempotency_key=f"{request.idempotency_key}-contact")
+    try:
+        made = xero.contact_create(element, idempotency_key=f"{request.idempotency_key}-contact")
+    except schemas.SchemaError as exc:  # made, but unreadable: the retry replays the answer under the same key
+        raise client.XeroUnavailable(f"Xero answered PUT Contacts with {exc.reason}") from exc
     contact_sync.xero_contacts_store(connection_id=request.connection_id, records=[made])
     mirror = XeroContact.objects.get(connection_id=request.connection_id, xero_id=made.contact_id)
     contact_sync.contact_link(xero_contact=mirror, contact_id=contact_id)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from capsync import demo
 from integrations.xero import auth, client
-from integrations.xero.models import QuoteRequest, SyncRun, XeroConnection, XeroContact
+from integrations.xero.models import QuoteRequest, SyncRun, XeroConnection, XeroContact, XeroGrant
 from invoices import services as invoice_services
 from invoices.models import Quote
 from opportunities.models import Milestone, Opportunity
@@ -176,6 +176,18 @@ def test_a_contact_already_in_xero_but_not_brought_in_is_linked_not_duplicated(s
     assert xero.sandbox.state()["tenants"][0]["counts"]["Contacts"] == 1
     (made,) = sandbox_quotes(xero_connection)
     assert made["Contact"]["ContactID"] == in_xero["ContactID"]
+
+
+def test_an_expired_access_token_is_refreshed_before_the_quote_is_sent(seller_client, opportunity,
+                                                                       xero_connection, xero):
+    xero.sandbox.clock_advance(1801)  # Xero now refuses the access token from the wizard
+    XeroGrant.objects.update(access_token_expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = submit(seller_client, opportunity, form_data(xero_connection))
+
+    assert response.status_code == 302
+    assert XeroGrant.objects.get().refreshed_at is not None
+    assert len(sandbox_quotes(xero_connection)) == 1
 
 
 def test_a_double_submit_makes_one_quote(seller_client, opportunity, xero_connection, xero):
