@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from invoices.models import CreditAllocation, Invoice, Payment
+from invoices.models import CreditAllocation, Invoice, Payment, Quote
 
 
 class _ReadOnly:
@@ -48,3 +48,11 @@ class InvoiceAdmin(_ReadOnly, admin.ModelAdmin):
     search_fields = ["number", "reference", "contact__name", "xero_id"]
     date_hierarchy = "issued_on"
     inlines = [PaymentInline, CreditAllocationInline]
+
+
+@admin.register(Quote)
+class QuoteAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ["__str__", "status", "contact", "opportunity", "connection", "currency_code", "total", "expires_on"]
+    list_filter = ["connection", "status"]
+    list_select_related = ["contact", "opportunity", "connection"]
+    search_fields = ["number", "reference", "title", "contact__name", "xero_id"]

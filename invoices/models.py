@@ -152,3 +152,54 @@ class CreditAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"Credit allocation to {self.invoice_xero_id}"
+
+
+class Quote(models.Model):
+    """One Xero quote of one connected organisation, as last read from Xero (or as Xero answered its creation).
+
+    `opportunity` is set when the quote's reference names an opportunity of the same contact (see
+    `invoices.quotes.opportunity_reference`); quotes made from an opportunity carry that reference.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        SENT = "SENT", "Sent"
+        DECLINED = "DECLINED", "Declined"
+        ACCEPTED = "ACCEPTED", "Accepted"
+        INVOICED = "INVOICED", "Invoiced"
+        DELETED = "DELETED", "Deleted"
+
+    connection = models.ForeignKey("xero.XeroConnection", on_delete=models.PROTECT, related_name="quotes")
+    xero_id = models.CharField(max_length=64)
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    xero_contact_id = models.CharField(max_length=64, db_index=True)
+    opportunity = models.ForeignKey(
+        "opportunities.Opportunity", null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    number = models.CharField(max_length=255, blank=True)
+    reference = models.CharField(max_length=255, blank=True)
+    title = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    currency_code = models.CharField(max_length=3)
+    total = models.DecimalField(max_digits=18, decimal_places=2)
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    xero_updated_at = models.DateTimeField()
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "xero_id"], name="quote_unique_per_connection"),
+            models.CheckConstraint(
+                condition=Q(status__in=["DRAFT", "SENT", "DECLINED", "ACCEPTED", "INVOICED", "DELETED"]),
+                name="quote_status_valid",
+            ),
+            models.CheckConstraint(condition=Exact(Length("currency_code"), 3), name="quote_currency_is_iso_code"),
+        ]
+        indexes = [models.Index(fields=["connection", "status"], name="quote_connection_status")]
+
+    def __str__(self) -> str:
+        return self.number or f"Quote {self.xero_id}"

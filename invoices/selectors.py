@@ -24,6 +24,7 @@ from contacts.selectors import contacts_visible_to
 from invoices.models import Invoice, Payment
 from invoices.money import Totals, totals_merge
 from invoices.overdue import InvoiceState, days_overdue, invoice_state, org_today, outstanding_filter
+from invoices.quotes import QuoteRow, quote_rows_by_connection, quotes_of_contact_connection_ids
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class ConnectionInvoiceSummary:
     overdue_in_base: Decimal | None
     credit_available_in_base: Decimal | None
     invoices: tuple[InvoiceRow, ...]
+    quotes: tuple[QuoteRow, ...] = ()
 
     @property
     def label(self) -> str:
@@ -311,18 +313,22 @@ def invoice_summary(
     """The contact's Xero position per organisation, as of `now` in each organisation's timezone.
 
     Lists sales documents except drafts, voided and deleted ones; `include_hidden=True` lists every document,
-    bills included (they still never count in the totals). Five queries whatever the number of documents.
+    bills included (they still never count in the totals), and the contact's quotes (deleted ones left out); an
+    organisation with only quotes is listed too. Six queries whatever the number of documents.
     Raises Contact.DoesNotExist when the contact does not exist or the user may not see it.
     """
     contact = contacts_visible_to(user=user).only("pk").get(pk=contact_id)
     documents = Invoice.objects.filter(contact_id=contact.pk)
     if not include_hidden:
         documents = documents.filter(type__in=_SALES).exclude(status__in=_HIDDEN_STATUSES)
-    orgs = _orgs(_Connection.objects.filter(pk__in=documents.values("connection_id")), now=now)
+    orgs = _orgs(_Connection.objects.filter(
+        Q(pk__in=documents.values("connection_id")) | Q(pk__in=quotes_of_contact_connection_ids(contact_id=contact.pk))
+    ), now=now)
     if not orgs:
         return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, connections=())
     figures = _figures(contact_id=contact.pk, orgs=orgs)
     rows = _recent_rows(documents.filter(connection_id__in=orgs), orgs)
+    quotes = quote_rows_by_connection(contact_id=contact.pk, connection_ids=list(orgs))
     summaries = []
     for org in orgs.values():
         found = figures[org.id]
@@ -351,6 +357,7 @@ def invoice_summary(
                 overdue_in_base=in_base["overdue"],
                 credit_available_in_base=in_base["credit_available"],
                 invoices=tuple(rows[org.id]),
+                quotes=quotes[org.id],
             )
         )
     return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, connections=tuple(summaries))

@@ -11,7 +11,9 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Case, Value, When
 
 from contacts.models import Contact
-from invoices.models import CreditAllocation, Invoice, Payment
+from invoices.models import CreditAllocation, Invoice, Payment, Quote
+from invoices.quotes import opportunity_id_of_reference
+from opportunities.models import Opportunity
 
 logger = logging.getLogger(__name__)
 
@@ -278,3 +280,96 @@ def invoices_link_contacts(*, connection_id: int, contact_ids_by_xero_id: dict[s
             .update(contact_id=target)
         )
     return moved
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteData:
+    """A quote as read from Xero (see Quote for the meaning of each field)."""
+
+    xero_id: str
+    xero_contact_id: str
+    number: str
+    reference: str
+    title: str
+    status: str
+    currency_code: str
+    total: Decimal
+    issued_on: date | None
+    expires_on: date | None
+    xero_updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteUpsertResult:
+    """What quotes_upsert did. `accepted` are the stored quotes that became ACCEPTED in this call (they were not
+    ACCEPTED before, or were not stored at all), as (quote id, opportunity id or None)."""
+
+    created: int
+    updated: int
+    skipped_stale: int
+    accepted: tuple[tuple[int, int | None], ...]
+
+
+def _quote_opportunities(items: Sequence[QuoteData], contact_ids_by_xero_id: dict[str, int]) -> dict[str, int]:
+    """Xero quote id -> opportunity id, for quotes whose reference names an opportunity of the quote's contact."""
+    named = {item.xero_id: opportunity_id_of_reference(item.reference) for item in items}
+    owners = dict(
+        Opportunity.objects.filter(pk__in={pk for pk in named.values() if pk}).values_list("pk", "contact_id")
+    )
+    return {
+        item.xero_id: named[item.xero_id]
+        for item in items
+        if named[item.xero_id] in owners
+        and owners[named[item.xero_id]] == contact_ids_by_xero_id.get(item.xero_contact_id)
+    }
+
+
+@transaction.atomic
+def quotes_upsert(
+    *, connection_id: int, items: list[QuoteData], contact_ids_by_xero_id: dict[str, int], now: datetime
+) -> QuoteUpsertResult:
+    """Store Xero quotes of one connection, idempotently and whatever the arrival order (newer UpdatedDateUTC wins).
+
+    `contact` is set from `contact_ids_by_xero_id` (None when the Xero contact is not linked). `opportunity` is set
+    when the reference is `OPP-<id>` (see invoices.quotes) and that opportunity belongs to the quote's contact;
+    otherwise it is cleared. Four queries whatever the number of quotes.
+    """
+    newest: dict[str, QuoteData] = {}
+    for item in items:
+        if item.xero_id not in newest or item.xero_updated_at >= newest[item.xero_id].xero_updated_at:
+            newest[item.xero_id] = item
+    stored = {
+        xero_id: (updated_at, status)
+        for xero_id, updated_at, status in Quote.objects.select_for_update()
+        .filter(connection_id=connection_id, xero_id__in=list(newest))
+        .order_by("pk")
+        .values_list("xero_id", "xero_updated_at", "status")
+    }
+    fresh = [item for item in newest.values()
+             if item.xero_id not in stored or item.xero_updated_at >= stored[item.xero_id][0]]
+    if not fresh:
+        return QuoteUpsertResult(created=0, updated=0, skipped_stale=len(items), accepted=())
+    opportunities = _quote_opportunities(fresh, contact_ids_by_xero_id)
+    rows = Quote.objects.bulk_create(
+        [
+            Quote(connection_id=connection_id, xero_id=item.xero_id,
+                  contact_id=contact_ids_by_xero_id.get(item.xero_contact_id), xero_contact_id=item.xero_contact_id,
+                  opportunity_id=opportunities.get(item.xero_id), number=item.number, reference=item.reference,
+                  title=item.title[:100], status=item.status, currency_code=item.currency_code, total=item.total,
+                  issued_on=item.issued_on, expires_on=item.expires_on, xero_updated_at=item.xero_updated_at,
+                  synced_at=now)
+            for item in fresh
+        ],
+        update_conflicts=True,
+        unique_fields=["connection", "xero_id"],
+        update_fields=["contact", "xero_contact_id", "opportunity", "number", "reference", "title", "status",
+                       "currency_code", "total", "issued_on", "expires_on", "xero_updated_at", "synced_at"],
+    )
+    accepted = tuple(
+        (row.pk, row.opportunity_id)
+        for row in rows
+        if row.status == Quote.Status.ACCEPTED and stored.get(row.xero_id, (None, None))[1] != Quote.Status.ACCEPTED
+    )
+    created = sum(1 for item in fresh if item.xero_id not in stored)
+    return QuoteUpsertResult(created=created, updated=len(fresh) - created,
+                             skipped_stale=len(items) - len(fresh), accepted=accepted)

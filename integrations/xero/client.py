@@ -93,6 +93,21 @@ def _decode_json(response: requests.Response) -> Any:
         ) from exc
 
 
+def json_bytes(value: Any) -> bytes:
+    """JSON for a write body, with Decimal amounts written as exact numbers (json.dumps would need floats)."""
+
+    def encode(item: Any) -> str:
+        if isinstance(item, Decimal):
+            return format(item, "f")
+        if isinstance(item, dict):
+            return "{" + ",".join(f"{json.dumps(str(key))}:{encode(val)}" for key, val in item.items()) + "}"
+        if isinstance(item, list | tuple):
+            return "[" + ",".join(encode(val) for val in item) + "]"
+        return json.dumps(item)
+
+    return encode(value).encode()
+
+
 def _raise_for_response(response: requests.Response) -> None:
     """Turn a non-2xx answer into the matching XeroError."""
     status = response.status_code
@@ -497,3 +512,21 @@ class XeroClient:
         if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
             raise ValueError(f"idempotency_key must be 1 to {IDEMPOTENCY_KEY_MAX} characters")
         return self._contact_write("PUT", "Contacts", contact, headers={"Idempotency-Key": idempotency_key})
+
+    def quote_create(self, quote: dict[str, Any], *, idempotency_key: str) -> schemas.XeroQuote:
+        """PUT /Quotes (create only) with an Idempotency-Key: sent again with the same key and body, Xero answers
+        with the quote it made the first time instead of making another.
+
+        Raises XeroValidationError with Xero's messages when Xero refuses it (nothing is made), and XeroUnavailable
+        when no answer came or it cannot be read (the quote may have been made: repeat the call with the same key).
+        """
+        if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+            raise ValueError(f"idempotency_key must be 1 to {IDEMPOTENCY_KEY_MAX} characters")
+        body = self.request("PUT", "Quotes", data=json_bytes({"Quotes": [quote]}),
+                            headers={"Idempotency-Key": idempotency_key, "Content-Type": "application/json"})
+        try:
+            result = schemas.only(body, collection="Quotes", parse=schemas.quote)
+        except schemas.SchemaError as exc:
+            raise XeroUnavailable(f"Xero answered PUT Quotes with {exc.reason}") from exc
+        logger.info("Created a quote in Xero", extra={"tenant_id": self.tenant_id, "xero_quote_id": result.quote_id})
+        return result

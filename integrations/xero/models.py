@@ -70,6 +70,10 @@ class XeroConnection(models.Model):
     )
     sync_interval_seconds = models.PositiveIntegerField(default=2 * 60 * 60)
     push_crm_edits = models.BooleanField(default=True)
+    # Where an open opportunity moves when the sync sees its quote become ACCEPTED (None: it stays put).
+    accepted_quote_milestone = models.ForeignKey(
+        "opportunities.Milestone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     rate_limited_until = models.DateTimeField(null=True, blank=True)
     # One sync per organisation at a time: a claim taken with a conditional UPDATE, which expires by itself
     # if its holder dies (see sync/run.py).
@@ -311,3 +315,40 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} {self.event_type} {self.resource_id}"
+
+
+class QuoteRequest(models.Model):
+    """One submission of the "Create quote in Xero" form, keyed by the form's `submission_key`.
+
+    A double click or a retry after a lost answer arrives with the same key, finds this row, and sends Xero the
+    same body under the same Idempotency-Key (`idempotency_key`), so Xero makes one quote. `form` is what was
+    submitted (amounts as text), from which the Xero body is rebuilt identically on every attempt.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for Xero"
+        CREATED = "created", "Created in Xero"
+        FAILED = "failed", "Refused by Xero"
+
+    submission_key = models.UUIDField(unique=True)
+    connection = models.ForeignKey(XeroConnection, on_delete=models.PROTECT, related_name="quote_requests")
+    opportunity = models.ForeignKey("opportunities.Opportunity", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    form = models.JSONField(encoder=DjangoJSONEncoder)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    quote = models.ForeignKey("invoices.Quote", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Quote request {self.submission_key} ({self.get_status_display()})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"capsync-quote-{self.pk}"

@@ -5,9 +5,13 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import teams_visible_to
 from contacts.models import Contact
 from contacts.selectors import contacts_visible_to
 from integrations.xero.models import MatchConflict, SyncError, SyncRun, XeroConnection, XeroContact
+from invoices import quotes as quote_selectors
+from opportunities.models import Opportunity
+from opportunities.selectors import opportunity_detail
 
 
 def connections_for_settings() -> QuerySet[XeroConnection]:
@@ -318,3 +322,39 @@ def contacts_needing_attention(*, user: User) -> QuerySet[XeroContact]:
         contact__in=contacts_visible_to(user=user), link_state=XeroContact.LinkState.LINKED,
     ).filter(push_state__in=[XeroContact.PushState.FAILED, XeroContact.PushState.PENDING]).select_related(
         "connection", "contact").order_by("connection__name", "name")[:SYNC_ERRORS_SHOWN]
+
+
+def quote_organisations(*, contact_id: int, user: User) -> list[XeroConnection]:
+    """The organisations a quote for this contact may be made in, by name.
+
+    When the contact is linked in exactly one connected organisation, just that one. Otherwise every connected,
+    configured organisation whose new contacts go to one of the user's teams (all for admins), plus those where
+    the contact is linked.
+    """
+    live = XeroConnection.objects.filter(status=XeroConnection.Status.CONNECTED, is_configured=True)
+    linked = list(live.filter(xero_contacts__contact_id=contact_id,
+                              xero_contacts__link_state=XeroContact.LinkState.LINKED).distinct())
+    if len(linked) == 1:
+        return linked
+    return list(live.filter(Q(default_team__in=teams_visible_to(user=user)) | Q(pk__in=[c.pk for c in linked]))
+                .distinct().order_by("name", "pk"))
+
+
+@dataclass(frozen=True)
+class QuoteFormPage:
+    """What the "Create quote in Xero" form needs: the opportunity (contact loaded), where the quote may go, and
+    the opportunity's drafts (a new draft needs confirming while there are some)."""
+
+    opportunity: Opportunity
+    organisations: list[XeroConnection]
+    drafts: list[quote_selectors.QuoteRow]
+
+
+def quote_form_page(*, user: User, opportunity_id: int) -> QuoteFormPage:
+    """Raises Opportunity.DoesNotExist when the user may not see the opportunity."""
+    opportunity = opportunity_detail(user=user, opportunity_id=opportunity_id)
+    return QuoteFormPage(
+        opportunity=opportunity,
+        organisations=quote_organisations(contact_id=opportunity.contact_id, user=user),
+        drafts=quote_selectors.opportunity_drafts(opportunity_id=opportunity.pk),
+    )

@@ -107,6 +107,7 @@ def connection_configure(
     default_team_id: int | None,
     sync_interval_seconds: int,
     push_crm_edits: bool,
+    accepted_quote_milestone_id: int | None = None,
 ) -> XeroConnection:
     """Save the wizard's options for one organisation."""
     connection = XeroConnection.objects.get(pk=connection_id)
@@ -114,6 +115,7 @@ def connection_configure(
     connection.default_team_id = default_team_id
     connection.sync_interval_seconds = sync_interval_seconds
     connection.push_crm_edits = push_crm_edits
+    connection.accepted_quote_milestone_id = accepted_quote_milestone_id
     connection.is_configured = True
     connection.save()
     return connection

@@ -20,4 +20,6 @@ urlpatterns = [
     path("health/errors/retry/", views.errors_retry, name="errors_retry"),
     path("contacts/<int:contact_id>/status/", views.contact_status, name="contact_status"),
     path("contacts/<int:contact_id>/sync/", views.contact_sync, name="contact_sync"),
+    path("opportunities/<int:opportunity_id>/quotes/", views.opportunity_quotes, name="opportunity_quotes"),
+    path("opportunities/<int:opportunity_id>/quotes/new/", views.quote_create, name="quote_create"),
 ]

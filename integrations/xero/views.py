@@ -2,8 +2,9 @@
 
 import logging
 import secrets
+import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 
 from allauth.mfa.utils import is_mfa_enabled
@@ -18,10 +19,12 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from capsync.http import HtmxHttpRequest
 from contacts.models import Contact
-from integrations.xero import client, schemas, selectors, services, tasks
-from integrations.xero.forms import ConnectionOptionsForm, PickOrganisationsForm
+from integrations.xero import client, quotes, schemas, selectors, services, tasks
+from integrations.xero.forms import ConnectionOptionsForm, PickOrganisationsForm, QuoteForm, QuoteLineFormSet
 from integrations.xero.models import SyncRun, XeroConnection
 from integrations.xero.sync import push
+from invoices import quotes as quote_selectors
+from opportunities.models import Opportunity
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +173,7 @@ def options(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         "default_team": connection.default_team_id,
         "sync_interval_seconds": connection.sync_interval_seconds,
         "push_crm_edits": connection.push_crm_edits,
+        "accepted_quote_milestone": connection.accepted_quote_milestone_id,
     }
     form = ConnectionOptionsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -179,6 +183,7 @@ def options(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
             default_team_id=form.cleaned_data["default_team"].pk,
             sync_interval_seconds=form.cleaned_data["sync_interval_seconds"],
             push_crm_edits=form.cleaned_data["push_crm_edits"],
+            accepted_quote_milestone_id=getattr(form.cleaned_data["accepted_quote_milestone"], "pk", None),
         )
         messages.success(request, f"Options saved for {connection.name}.")
         if not selectors.sync_run_latest(connection_id=connection.pk):
@@ -321,3 +326,90 @@ def errors_retry(request: HtmxHttpRequest) -> HttpResponse:
     else:
         messages.error(request, "Nothing to fetch again: pick at least one record that has a Xero id.")
     return redirect("xero:health")
+
+
+QUOTE_VALID_FOR = timedelta(days=30)
+
+
+@require_GET
+def opportunity_quotes(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
+    """The opportunity's Xero quotes with their status and a link to each in Xero, and the "Create quote" button."""
+    try:
+        rows = quote_selectors.opportunity_quotes(user=request.user, opportunity_id=opportunity_id)
+    except Opportunity.DoesNotExist:
+        raise Http404("No opportunity with that id is visible to you.") from None
+    template = "xero/opportunity_quotes.html" + ("#opportunity-quotes" if request.htmx else "")
+    return render(request, template, {"quotes": rows, "opportunity_id": opportunity_id})
+
+
+def _quote_input(form: QuoteForm, lines: QuoteLineFormSet) -> quotes.QuoteInput:
+    data = form.cleaned_data
+    return quotes.QuoteInput(
+        connection_id=data["organisation"], title=data["title"], summary=data["summary"], date=data["date"],
+        expiry_date=data["expiry_date"], line_amount_types=data["line_amount_types"],
+        currency_code=data["currency_code"],
+        lines=tuple(quotes.QuoteLineInput(description=line["description"], quantity=line["quantity"],
+                                          unit_amount=line["unit_amount"])
+                    for line in lines.cleaned_data if line),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def quote_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
+    """"Create quote in Xero": a form prefilled from the opportunity; its POST makes one DRAFT quote in Xero."""
+    try:
+        page = selectors.quote_form_page(user=request.user, opportunity_id=opportunity_id)
+    except Opportunity.DoesNotExist:
+        raise Http404("No opportunity with that id is visible to you.") from None
+    opportunity, today = page.opportunity, timezone.localdate()
+    data = request.POST.copy() if request.method == "POST" else None
+    form = QuoteForm(data, organisations=page.organisations, initial={
+        "submission_key": QuoteForm.new_submission_key(), "organisation": page.organisations[0].pk
+        if len(page.organisations) == 1 else None, "title": opportunity.name, "summary": opportunity.description,
+        "date": today, "expiry_date": today + QUOTE_VALID_FOR, "line_amount_types": "EXCLUSIVE",
+        "currency_code": opportunity.currency_code,
+    })
+    # Initial lines only on GET: a posted line equal to its initial would count as untouched, i.e. empty.
+    lines = QuoteLineFormSet(data, prefix="lines", initial=None if data is not None else [
+        {"description": opportunity.name, "quantity": 1, "unit_amount": opportunity.value}])
+    refused: list[str] = []
+    problem = ""
+    if data is not None and form.is_valid() and lines.is_valid():
+        try:
+            quote = quotes.quote_draft_create(
+                opportunity_id=opportunity.pk, requested_by_id=request.user.pk, data=_quote_input(form, lines),
+                submission_key=form.cleaned_data["submission_key"],
+                another_draft_confirmed=form.cleaned_data["another_draft"], identity=_identity(request),
+                clock=timezone.now,
+            )
+        except quotes.DraftAlreadyExists:
+            form.add_error("another_draft", "This opportunity already has a draft quote in Xero. Tick the box to "
+                                            "create another one anyway.")
+        except quotes.OrganisationNotAllowed as exc:
+            form.add_error("organisation", str(exc))
+        except quotes.SubmissionMismatch:
+            raise Http404("This form belongs to another opportunity.") from None
+        except quotes.QuoteRefused as exc:
+            refused = exc.messages
+            data["submission_key"] = str(uuid.uuid4())  # that submission is spent; the corrected one is new
+            form = QuoteForm(data, organisations=page.organisations)
+        except client.XeroError as exc:
+            logger.warning("Creating a quote in Xero failed", extra={"error": type(exc).__name__})
+            problem = _quote_problem(exc)
+        else:
+            messages.success(request, f"Quote {quote.number} is a draft in Xero.")
+            return redirect("opportunities:detail", opportunity_id=opportunity.pk)
+    return render(request, "xero/quote_form.html", {
+        "page": page, "form": form, "lines": lines, "refused": refused, "problem": problem,
+    }, status=400 if refused or problem else 200)
+
+
+def _quote_problem(error: client.XeroError) -> str:
+    if isinstance(error, client.XeroUnavailable):
+        return ("Xero did not answer, so Capsync cannot tell whether the quote was made. Send the form again: "
+                "it will not make a second quote.")
+    if isinstance(error, client.RateLimited):
+        return f"Xero asked Capsync to slow down. Send the form again in {error.retry_after} seconds."
+    if isinstance(error, client.ReconnectNeeded):
+        return "Xero needs an admin to reconnect this organisation before quotes can be made there."
+    return "Xero could not make the quote just now. Send the form again in a minute."

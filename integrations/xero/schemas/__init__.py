@@ -60,8 +60,11 @@ from integrations.xero.schemas.webhooks import (
 from integrations.xero.schemas.writes import (
     ContactChange,
     ContactWriteResult,
+    QuoteDraft,
+    QuoteLine,
     contact_change_json,
     contact_write_results,
+    quote_draft_json,
 )
 
 __all__ = [
@@ -73,6 +76,8 @@ __all__ = [
     "Organisation",
     "Page",
     "PaymentStatus",
+    "QuoteDraft",
+    "QuoteLine",
     "QuoteStatus",
     "Record",
     "RecordError",
@@ -101,6 +106,7 @@ __all__ = [
     "page_of",
     "payment",
     "quote",
+    "quote_draft_json",
     "tenant_connections",
     "token_set",
     "webhook_events",

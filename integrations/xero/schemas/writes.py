@@ -1,6 +1,8 @@
 """What Capsync writes to Xero, and what Xero answers about each element of a write."""
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from integrations.xero.schemas.fields import Record, SchemaError, _flag, _objects, _text
 from integrations.xero.schemas.records import XeroAddress, XeroContact, _collection, contact
@@ -108,3 +110,51 @@ def contact_write_results(payload: object, *, sent_ids: list[str]) -> list[Conta
 
 
 # --- identity and organisation -----------------------------------------------------------------------------------
+
+
+# --- quote drafts ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    description: str
+    quantity: Decimal
+    unit_amount: Decimal
+
+
+@dataclass(frozen=True)
+class QuoteDraft:
+    """A new DRAFT quote as Capsync asks Xero to make it. `line_amount_types` is EXCLUSIVE, INCLUSIVE or NOTAX
+    (upper case on quotes, unlike invoices)."""
+
+    contact_id: str
+    reference: str
+    title: str
+    summary: str
+    date: date
+    expiry_date: date | None
+    line_amount_types: str
+    currency_code: str
+    lines: tuple[QuoteLine, ...]
+
+
+def quote_draft_json(draft: QuoteDraft) -> Record:
+    """The element of a PUT /Quotes body for `draft`. The same draft always gives the same element (key order
+    included), so a retried create sends the very body its Idempotency-Key was first used with."""
+    element: Record = {
+        "Contact": {"ContactID": draft.contact_id},
+        "Status": "DRAFT",
+        "Reference": draft.reference,
+        "Title": draft.title,
+        "Summary": draft.summary,
+        "Date": draft.date.isoformat(),
+        "LineAmountTypes": draft.line_amount_types,
+        "CurrencyCode": draft.currency_code,
+        "LineItems": [
+            {"Description": line.description, "Quantity": line.quantity, "UnitAmount": line.unit_amount}
+            for line in draft.lines
+        ],
+    }
+    if draft.expiry_date is not None:
+        element["ExpiryDate"] = draft.expiry_date.isoformat()
+    return element

@@ -177,6 +177,30 @@ def contact_link(*, xero_contact: XeroContact, contact_id: int) -> None:
     xero_contact.save(update_fields=["contact", "link_state", "pushed_at", "push_state", "push_error"])
 
 
+def xero_contact_matching(*, connection_id: int, contact_id: int) -> XeroContact | None:
+    """An unlinked Xero contact of the organisation that the matching rules link to this CRM contact, if any.
+
+    For a contact about to be created in Xero: Xero refuses a second contact with a name it already has, and a
+    customer who is in Xero but not yet brought in (no paying invoice) should be linked, not duplicated. Only Xero
+    contacts with the same name (case aside) or one of the contact's emails are weighed, against every CRM
+    contact, so a doubtful match (another CRM contact fits as well) is not taken.
+    """
+    contact = Contact.objects.prefetch_related("emails").get(pk=contact_id)
+    emails = {variant for email in contact.emails.all() for variant in (email.address, email.address.lower())}
+    candidates = list(
+        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=True)
+        .exclude(link_state=XeroContact.LinkState.IGNORED)
+        .filter(Q(name__iexact=contact.name) | Q(email__in=emails))
+        .order_by("pk")
+    )
+    if not candidates:
+        return None
+    index = crm_index_build(connection_id=connection_id)
+    return next((xero_contact for xero_contact in candidates
+                 if (decision := match(_facts(xero_contact), index)).action == Action.LINK
+                 and decision.contact_id == contact_id), None)
+
+
 def conflict_open(*, xero_contact: XeroContact, candidates: tuple) -> MatchConflict:
     """Queue a doubtful match for an admin, with the evidence for each candidate."""
     xero_contact.link_state = XeroContact.LinkState.CONFLICT

@@ -24,6 +24,7 @@ from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEven
 from integrations.xero.sync import contacts as contact_sync
 from integrations.xero.sync import invoices as invoice_sync
 from integrations.xero.sync import push as push_sync
+from integrations.xero.sync import quotes as quote_sync
 
 logger = logging.getLogger(__name__)
 
@@ -264,10 +265,11 @@ def _progress(state: RunState, *, stage: str, now: datetime) -> None:
 
 
 def _cursors(connection: XeroConnection, *, full: bool) -> dict[str, datetime | None]:
+    resources = (*RESOURCES, quote_sync.RESOURCE)
     if full:
-        return dict.fromkeys(RESOURCES)
+        return dict.fromkeys(resources)
     stored = dict(connection.cursors.values_list("resource", "modified_since"))
-    return {resource: stored.get(resource) for resource in RESOURCES}
+    return {resource: stored.get(resource) for resource in resources}
 
 
 def _sync(*, connection: XeroConnection, xero: client.XeroClient, state: RunState, full: bool,
@@ -283,8 +285,14 @@ def _sync(*, connection: XeroConnection, xero: client.XeroClient, state: RunStat
     _read_contacts(connection=connection, state=state, clock=clock, pages=_resilient(
         lambda start: xero.contacts(modified_since=since["Contacts"], start_page=start), sleep=sleep, state=state))
     _bring_in_paying(connection=connection, xero=xero, state=state, clock=clock, sleep=sleep)
+    read_quotes = quote_sync.quotes_wanted(connection_id=connection.pk, full=full)
+    if read_quotes:
+        _read_quotes(connection=connection, state=state, clock=clock, pages=_resilient(
+            lambda start: xero.quotes(modified_since=since[quote_sync.RESOURCE], start_page=start),
+            sleep=sleep, state=state))
     if not state.partial and state.server_time is not None:
-        _cursors_advance(connection=connection, to=state.server_time - OVERLAP, now=clock())
+        resources = (*RESOURCES, quote_sync.RESOURCE) if read_quotes else RESOURCES
+        _cursors_advance(connection=connection, to=state.server_time - OVERLAP, now=clock(), resources=resources)
         # What the webhooks announced before this run began is now read.
         WebhookEvent.objects.filter(tenant_id=connection.tenant_id, processed_at__isnull=True,
                                     received_at__lt=started).update(processed_at=clock())
@@ -377,6 +385,18 @@ def _read_contacts(*, connection: XeroConnection, state: RunState, clock: Callab
         _progress(state, stage="Reading contacts", now=clock())
 
 
+def _read_quotes(*, connection: XeroConnection, state: RunState, clock: Callable[[], datetime],
+                 pages: Iterator[schemas.Page[schemas.XeroQuote]]) -> None:
+    _progress(state, stage="Reading quotes", now=clock())
+    for page in pages:
+        _quarantine(state=state, resource="Quote", errors=page.errors, now=clock())
+        applied = quote_sync.quotes_apply(connection_id=connection.pk, quotes=page.records, now=clock())
+        state.add("quotes", applied.written)
+        state.add("opportunities_moved", applied.opportunities_moved)
+        state.run.done += len(page.records) + len(page.errors)
+        _progress(state, stage="Reading quotes", now=clock())
+
+
 def _bring_in_paying(*, connection: XeroConnection, xero: client.XeroClient, state: RunState,
                      clock: Callable[[], datetime], sleep: Callable[[float], None]) -> None:
     """Fetch paying contacts never seen before, then link, create or queue a conflict for each."""
@@ -399,8 +419,9 @@ def _bring_in_paying(*, connection: XeroConnection, xero: client.XeroClient, sta
 
 
 @transaction.atomic
-def _cursors_advance(*, connection: XeroConnection, to: datetime, now: datetime) -> None:
-    for resource in RESOURCES:
+def _cursors_advance(*, connection: XeroConnection, to: datetime, now: datetime,
+                     resources: tuple[str, ...] = RESOURCES) -> None:
+    for resource in resources:
         SyncCursor.objects.update_or_create(connection=connection, resource=resource,
                                             defaults={"modified_since": to})
     XeroConnection.objects.filter(pk=connection.pk).update(last_successful_sync_at=now)

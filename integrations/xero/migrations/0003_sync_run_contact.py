@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contacts', '0001_initial'),
-        ('xero', '0001_initial'),
+        ('xero', '0002_quote_requests'),
     ]
 
     operations = [
