@@ -195,7 +195,7 @@ def _plan_summaries(opportunities: QuerySet[Opportunity], *, now: datetime, with
     invoices = list(_matchable_invoices().filter(contact_id__in=contact_ids)) if with_choices else []
     home = dict(
         Invoice.objects.filter(contact_id__in=contact_ids).order_by("contact_id", "connection_id")
-        .values_list("contact_id", "connection_id")
+        .values_list("contact_id", "connection_id").distinct()
     )
     connection_ids = set(home.values()) | {
         instalment.invoice.connection_id
