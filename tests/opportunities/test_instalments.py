@@ -5,12 +5,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from integrations.xero import auth
 from invoices.models import Invoice
 from opportunities import selectors, services
 from opportunities.models import Instalment
 from opportunities.selectors import Progress, instalment_status, plan_progress
 from tests.factories import EmailAddressFactory, InvoiceFactory, OpportunityFactory, UserFactory
-from tests.xero.sync_data import load, msdate, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync, xero_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -158,24 +159,48 @@ def test_matching_by_hand_offers_only_the_contacts_unmatched_invoices_in_the_pla
                                   user=member)
 
 
+def _in_xero(xero, connection, path: str, body: dict) -> dict:
+    """PUT to the sandbox's accounting API as Capsync's connection, the way a bookkeeper's edits arrive in Xero."""
+    connection.grant.refresh_from_db()
+    response = xero.sandbox.api("PUT", path, json=body, tenant_id=xero.uk_tenant_id,
+                                access_token=auth.secret_decrypt(connection.grant.access_token_encrypted))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _sales_invoice(xero, connection, customer: dict, *, reference: str, due: str) -> str:
+    body = {"Invoices": [{
+        "Type": "ACCREC", "Contact": {"ContactID": customer["ContactID"]}, "Date": "2026-09-01", "DueDate": due,
+        "Status": "AUTHORISED", "Reference": reference, "LineAmountTypes": "NoTax",
+        "LineItems": [{"Description": "Shop fit-out", "Quantity": 1, "UnitAmount": 1000, "AccountCode": "200"}],
+    }]}
+    return _in_xero(xero, connection, "Invoices", body)["Invoices"][0]["InvoiceID"]
+
+
+def _payment(xero, connection, invoice_id: str, amount: int) -> None:
+    _in_xero(xero, connection, "Payments", {"Payments": [{
+        "Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": "090"}, "Date": "2026-09-15", "Amount": amount}]})
+
+
 def test_the_sync_matches_by_reference_and_a_credit_note_reduces_what_is_due(xero_connection, xero, team_a, member):
     contact = EmailAddressFactory(contact__team=team_a, contact__name="Bluebell Bakery",
                                   address="hello@bluebell.example").contact
     sale = OpportunityFactory(contact=contact, outcome="won", closed_on=date(2026, 1, 5), value=Decimal("3000.00"))
     _plan(sale, member, first_due_on=date(2026, 9, 1))
     customer = xero_contact("Bluebell Bakery", email="hello@bluebell.example")
-    paid = {**xero_invoice(customer, status="PAID", total="1000.00", due=date(2026, 9, 1)),
-            "Reference": f"OPP-{sale.pk}-1"}
-    credited = {**xero_invoice(customer, total="1000.00", amount_due="600.00", due=date(2026, 10, 1)),
-                "Reference": f"OPP-{sale.pk}-2", "AmountPaid": 300.0, "AmountCredited": 100.0}
-    load(xero, contacts=[customer], invoices=[paid, credited])
-    xero.sandbox.load(xero.uk_tenant_id, {"CreditNotes": [{
-        "Type": "ACCRECCREDIT", "CreditNoteNumber": "CN-0001", "Contact": {"ContactID": customer["ContactID"]},
-        "Date": msdate(date(2026, 9, 20)), "Status": "PAID", "LineAmountTypes": "Exclusive", "LineItems": [],
-        "SubTotal": 100.0, "TotalTax": 0.0, "Total": 100.0, "RemainingCredit": 0.0, "CurrencyCode": "GBP",
-        "CurrencyRate": 1.0, "Allocations": [{"Amount": 100.0, "Date": msdate(date(2026, 9, 20)),
-                                              "Invoice": {"InvoiceID": credited["InvoiceID"]}}],
-    }]})
+    load(xero, contacts=[customer])
+    paid = _sales_invoice(xero, xero_connection, customer, reference=f"OPP-{sale.pk}-1", due="2026-09-01")
+    _payment(xero, xero_connection, paid, 1000)
+    credited = _sales_invoice(xero, xero_connection, customer, reference=f"Fit-out OPP-{sale.pk}-2",
+                              due="2026-10-01")
+    _payment(xero, xero_connection, credited, 300)
+    note = _in_xero(xero, xero_connection, "CreditNotes", {"CreditNotes": [{
+        "Type": "ACCRECCREDIT", "Contact": {"ContactID": customer["ContactID"]}, "Date": "2026-09-20",
+        "Status": "AUTHORISED", "LineAmountTypes": "NoTax",
+        "LineItems": [{"Description": "Damaged tiles", "Quantity": 1, "UnitAmount": 100, "AccountCode": "200"}],
+    }]})["CreditNotes"][0]
+    _in_xero(xero, xero_connection, f"CreditNotes/{note['CreditNoteID']}/Allocations", {"Allocations": [{
+        "Invoice": {"InvoiceID": credited}, "Amount": 100, "Date": "2026-09-20"}]})
 
     finished = sync(xero_connection)
 
@@ -183,7 +208,9 @@ def test_the_sync_matches_by_reference_and_a_credit_note_reduces_what_is_due(xer
     detail = selectors.instalment_plan_detail(user=member, opportunity_id=sale.pk,
                                               now=datetime(2026, 10, 13, 12, tzinfo=UTC))
     assert [row.status.progress for row in detail.rows] == [Progress.PAID, Progress.OVERDUE, Progress.NOT_INVOICED]
-    assert detail.rows[1].instalment.invoice.amount_due == Decimal("600.00")
+    second = detail.rows[1].instalment.invoice
+    assert (second.amount_paid, second.amount_credited, second.amount_due) == (
+        Decimal("300.00"), Decimal("100.00"), Decimal("600.00"))
     assert detail.rows[1].status.label == "Part-paid · Overdue 12 days"
     assert detail.progress == "1 of 3 paid, 1 overdue by 12 days, next due 1 Nov"
 
