@@ -6,16 +6,19 @@ from django import forms
 
 from opportunities.services import MAX_INSTALMENTS, InstalmentInput
 
+# Browsers' date inputs read and send ISO dates, whatever the locale's display format.
+_DATE_INPUT = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
+
 
 class InstalmentPlanCreateForm(forms.Form):
     count = forms.IntegerField(label="Instalments", min_value=1, max_value=MAX_INSTALMENTS, initial=3)
-    first_due_on = forms.DateField(label="First due on", widget=forms.DateInput(attrs={"type": "date"}))
+    first_due_on = forms.DateField(label="First due on", widget=forms.DateInput(**_DATE_INPUT))
 
 
 class InstalmentForm(forms.Form):
     instalment_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     amount = forms.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
-    due_on = forms.DateField(label="Due on", widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label="Due on", widget=forms.DateInput(**_DATE_INPUT))
 
 
 InstalmentFormSet = forms.formset_factory(

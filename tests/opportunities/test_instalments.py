@@ -330,9 +330,11 @@ def test_the_edit_page_saves_rows_that_add_up_and_explains_those_that_do_not(won
             "instalments-1-due_on": "2026-03-01",
             "instalments-2-amount": "", "instalments-2-due_on": ""}
 
+    shown = member_client.get(url).content.decode()
     short = member_client.post(url, form)
     saved = member_client.post(url, {**form, "instalments-2-amount": "100.00", "instalments-2-due_on": "2026-04-01"})
 
+    assert 'value="2026-01-31"' in shown  # the date inputs show the stored due dates
     assert "GBP 100.00 short" in short.content.decode()
     assert saved.status_code == 302
     assert list(plan.instalments.values_list("amount", flat=True)) == [
