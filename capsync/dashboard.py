@@ -10,9 +10,10 @@ from integrations.xero.selectors import ConnectionHealth
 from invoices import selectors as invoice_selectors
 from invoices.selectors import OverdueAccount, Receivables
 from opportunities.models import Opportunity
-from opportunities.selectors import opportunities_visible_to
+from opportunities.selectors import OverduePlan, opportunities_visible_to, plans_with_overdue_instalments
 
 OVERDUE_ACCOUNTS_SHOWN = 10
+OVERDUE_PLANS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class DashboardSummary:
     open_value_by_currency: list[dict]
     overdue_accounts: list[OverdueAccount]
     receivables: Receivables
+    overdue_plans: list[OverduePlan]
     sync_health: list[ConnectionHealth]
 
     @property
@@ -44,4 +46,5 @@ def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
         overdue_accounts=invoice_selectors.overdue_accounts(user=user, now=now)[:OVERDUE_ACCOUNTS_SHOWN],
         receivables=invoice_selectors.receivables(user=user, now=now),
         sync_health=xero_selectors.sync_health(),
+        overdue_plans=plans_with_overdue_instalments(user=user, now=now)[:OVERDUE_PLANS_SHOWN],
     )

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
 
 from accounts.models import Team, User
 from contacts.models import Address, Contact, EmailAddress, PhoneNumber, Tag
-from opportunities.models import Milestone, Opportunity
+from opportunities.models import Instalment, InstalmentPlan, Milestone, Opportunity
 
 DEMO_ADMIN_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo"
@@ -70,6 +71,11 @@ GENERATED_PEOPLE = 25
 OPPORTUNITY_KINDS = ["Website refresh", "Annual support", "Hardware refresh", "Training days", "Consulting retainer",
                      "Expansion licence", "Pilot project", "Renewal"]
 OPPORTUNITIES = 30
+# A won sale paid in instalments. Its id is fixed because the Xero sandbox's demo organisation (xero_sandbox/seed.py)
+# bills the instalments with invoice references OPP-9001-1 ... OPP-9001-5, which the first sync matches.
+INSTALMENT_SALE_ID = 9001
+INSTALMENT_SALE_NAME = "Bluebell Bakery: Shop fit-out programme"
+INSTALMENT_DUE_DAYS = [-102, -72, -42, -12, 18, 48]  # relative to today, as the sandbox's invoices are
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,32 @@ def demo_data_load(*, today: date) -> DemoCounts:
                 "closed_on": closed_on,
             },
         )
+    _instalment_sale(contact=organisations["Bluebell Bakery"], milestone=milestones[-1], today=today)
     return DemoCounts(
         users=User.objects.count(), teams=Team.objects.count(), contacts=Contact.objects.count(),
         opportunities=Opportunity.objects.count(),
     )
+
+
+def _instalment_sale(*, contact: Contact, milestone: Milestone, today: date) -> None:
+    """The won sale with a six-instalment plan (GBP 6,000), under its fixed id; kept as it is when it exists."""
+    if Opportunity.objects.filter(pk=INSTALMENT_SALE_ID).exists():
+        return
+    sale = Opportunity.objects.create(
+        pk=INSTALMENT_SALE_ID, name=INSTALMENT_SALE_NAME, contact=contact, team=contact.team, owner=contact.owner,
+        milestone=milestone, value=Decimal("6000.00"), currency_code="GBP", probability=100,
+        expected_close_date=today - timedelta(days=135), outcome=Opportunity.Outcome.WON,
+        closed_on=today - timedelta(days=135),
+        description="Fit-out of the second shop, invoiced monthly. Xero invoice references OPP-9001-<n> match "
+        "each instalment.",
+    )
+    plan = InstalmentPlan.objects.create(opportunity=sale)
+    Instalment.objects.bulk_create(
+        Instalment(plan=plan, position=position, amount=Decimal("1000.00"), currency_code="GBP",
+                   due_on=today + timedelta(days=days))
+        for position, days in enumerate(INSTALMENT_DUE_DAYS, start=1)
+    )
+    # An explicit id leaves PostgreSQL's sequence behind; move it past the row, as loaddata does.
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [Opportunity]):
+            cursor.execute(statement)

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "contacts",
     "opportunities",
     "invoices",
+    "notifications",
     "integrations.xero",
 ]
 
@@ -127,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "integrations.xero.context_processors.xero_banner",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -258,7 +260,7 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=55 * 60)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"integrations.xero.tasks.*": {"queue": "xero"}}
+CELERY_TASK_ROUTES = {"integrations.xero.tasks.*": {"queue": "xero"}, "notifications.tasks.*": {"queue": "celery"}}
 
 XERO_LOGIN_URL = env.str("XERO_LOGIN_URL", default="https://login.xero.com").rstrip("/")
 XERO_IDENTITY_URL = env.str("XERO_IDENTITY_URL", default="https://identity.xero.com").rstrip("/")
@@ -297,6 +299,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.xero.tasks.organisations_sync_due",
         "schedule": min(XERO_SYNC_INTERVAL_SECONDS, 5 * 60),
     },
+    # Hourly, so every organisation's first overdue day is caught soon after its own midnight; alerts go out once.
+    "overdue-alerts-send": {"task": "notifications.tasks.overdue_alerts_send", "schedule": 60 * 60},
 }
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="keyvalue" if DEBUG else "json")

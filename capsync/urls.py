@@ -11,6 +11,7 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("pipeline/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),
+    path("notifications/", include("notifications.urls")),
     path("integrations/xero/", include("integrations.xero.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -11,9 +11,7 @@ from decimal import Decimal
 
 from django.db.models import F, QuerySet
 
-from accounts.models import User
 from invoices.models import Quote
-from opportunities.selectors import opportunities_visible_to
 
 REFERENCE_PREFIX = "OPP-"
 _REFERENCE = re.compile(rf"^{REFERENCE_PREFIX}(\d{{1,18}})$")
@@ -90,14 +88,11 @@ def quotes_of_contact_connection_ids(*, contact_id: int) -> QuerySet[Quote]:
     return Quote.objects.filter(contact_id=contact_id).exclude(status=Quote.Status.DELETED).values("connection_id")
 
 
-def opportunity_quotes(*, user: User, opportunity_id: int) -> list[QuoteRow]:
-    """The quotes of one visible opportunity, newest first (deleted ones left out). Two queries.
-
-    Raises Opportunity.DoesNotExist when the user may not see the opportunity.
-    """
-    opportunity = opportunities_visible_to(user=user).only("pk").get(pk=opportunity_id)
+def quote_rows_of_opportunity(*, opportunity_id: int) -> list[QuoteRow]:
+    """The opportunity's quotes, newest first (deleted ones left out). One query; the caller has checked that the
+    user may see the opportunity (opportunities.selectors.opportunity_quotes)."""
     return _rows(
-        Quote.objects.filter(opportunity_id=opportunity.pk).exclude(status=Quote.Status.DELETED)
+        Quote.objects.filter(opportunity_id=opportunity_id).exclude(status=Quote.Status.DELETED)
         .order_by(*_NEWEST_FIRST)
     )
 

@@ -72,3 +72,47 @@ class Opportunity(models.Model):
     def is_open(self) -> bool:
         return self.outcome == self.Outcome.OPEN
 
+
+
+class InstalmentPlan(models.Model):
+    """How a won opportunity's value is to be invoiced and paid: its instalments, in `position` order."""
+
+    opportunity = models.OneToOneField(Opportunity, on_delete=models.CASCADE, related_name="instalment_plan")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Instalment plan of {self.opportunity}"
+
+
+class Instalment(models.Model):
+    """One part of a plan, matched (or not yet) to the Xero invoice that bills it."""
+
+    class MatchedBy(models.TextChoices):
+        AUTO = "auto", "Invoice reference"
+        HAND = "hand", "By hand"
+
+    plan = models.ForeignKey(InstalmentPlan, on_delete=models.CASCADE, related_name="instalments")
+    position = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    currency_code = models.CharField(max_length=3)
+    due_on = models.DateField()
+    # One invoice bills at most one instalment (OneToOne); a vanished invoice leaves the instalment unmatched.
+    invoice = models.OneToOneField(
+        "invoices.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="instalment"
+    )
+    matched_by = models.CharField(max_length=4, choices=MatchedBy.choices, blank=True)
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="instalment_position_unique_per_plan"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="instalment_position_from_one"),
+            models.CheckConstraint(
+                condition=Exact(Length("currency_code"), 3), name="instalment_currency_is_iso_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Instalment {self.position} of {self.plan.opportunity}"

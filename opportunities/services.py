@@ -1,10 +1,22 @@
-"""Writes to opportunities."""
+"""Writes to opportunities and their instalment plans."""
 
-from django.db import transaction
+import calendar
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 
 from accounts.models import User
-from opportunities.models import Milestone, Opportunity
-from opportunities.selectors import opportunities_visible_to
+from invoices.models import Invoice
+from invoices.money import money_format
+from opportunities.models import Instalment, InstalmentPlan, Milestone, Opportunity
+from opportunities.selectors import instalment_invoice_choices, opportunities_visible_to
+
+_PENNY = Decimal("0.01")
 
 
 class OpportunityClosed(Exception):
@@ -25,3 +37,225 @@ def opportunity_move(*, opportunity_id: int, milestone_id: int, user: User) -> O
     opportunity.probability = milestone.probability
     opportunity.save(update_fields=["milestone", "probability", "updated_at"])
     return opportunity
+
+
+# Instalment plans ---------------------------------------------------------------------------------------------
+
+MAX_INSTALMENTS = 120
+# The documented invoice reference format (docs/xero.md, "Instalment references"): OPP-<opportunity id> names the
+# sale (its earliest unmatched instalment), OPP-<opportunity id>-<position> one instalment of it. Case-insensitive,
+# anywhere in the reference ("PO 7781 / OPP-42-3" matches).
+REFERENCE_PATTERN = re.compile(r"(?<![A-Z0-9])OPP-(\d{1,12})(?:-(\d{1,4}))?(?![A-Z0-9-])", re.IGNORECASE)
+_UNMATCHABLE_STATUSES = [Invoice.Status.VOIDED, Invoice.Status.DELETED]
+
+
+class OpportunityNotWon(Exception):
+    """Only a won opportunity carries an instalment plan."""
+
+
+class InstalmentPlanExists(Exception):
+    """The opportunity already has a plan; edit it instead of generating another."""
+
+
+class InstalmentPlanInvalid(ValueError):
+    """The instalments asked for can't make a plan (wrong total, nothing to split, too many); the message says why."""
+
+
+class InvoiceNotMatchable(Exception):
+    """The invoice can't bill this instalment: another contact's or currency's, already matched, voided or a bill."""
+
+
+@dataclass(frozen=True, slots=True)
+class InstalmentInput:
+    """One row of a hand-edited plan; `instalment_id` names the existing instalment it keeps (and its invoice)."""
+
+    amount: Decimal
+    due_on: date
+    instalment_id: int | None = None
+
+
+def months_later(day: date, months: int) -> date:
+    """The same day `months` calendar months later, or the month's last day when it is shorter (31 Jan -> 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def instalment_amounts_even(*, total: Decimal, count: int) -> list[Decimal]:
+    """`total` split into `count` equal amounts in pennies; the last one absorbs the rounding, so they sum exactly.
+
+    Raises InstalmentPlanInvalid when the count is out of range or the total is too small to give each a penny.
+    """
+    if not 1 <= count <= MAX_INSTALMENTS:
+        raise InstalmentPlanInvalid(f"A plan has between 1 and {MAX_INSTALMENTS} instalments.")
+    share = (total / count).quantize(_PENNY, rounding=ROUND_DOWN)
+    if share <= 0:
+        raise InstalmentPlanInvalid(f"{total} is too little to split into {count} instalments.")
+    return [share] * (count - 1) + [total - share * (count - 1)]
+
+
+def _won_opportunity(*, opportunity_id: int, user: User) -> Opportunity:
+    """The visible opportunity, locked for the plan's update. Raises Opportunity.DoesNotExist or OpportunityNotWon."""
+    opportunity = opportunities_visible_to(user=user).select_for_update().get(pk=opportunity_id)
+    if opportunity.outcome != Opportunity.Outcome.WON:
+        raise OpportunityNotWon(
+            f"{opportunity.name} is {opportunity.get_outcome_display().lower()}; only a won sale has instalments."
+        )
+    return opportunity
+
+
+@transaction.atomic
+def instalment_plan_create_even(
+    *, opportunity_id: int, user: User, count: int, first_due_on: date
+) -> InstalmentPlan:
+    """Split a won opportunity's value into `count` monthly instalments from `first_due_on`, then match any
+    invoices whose references already name them.
+
+    Raises Opportunity.DoesNotExist (not visible), OpportunityNotWon, InstalmentPlanExists or InstalmentPlanInvalid.
+    """
+    opportunity = _won_opportunity(opportunity_id=opportunity_id, user=user)
+    if InstalmentPlan.objects.filter(opportunity=opportunity).exists():
+        raise InstalmentPlanExists(f"{opportunity.name} already has an instalment plan; edit it instead.")
+    amounts = instalment_amounts_even(total=opportunity.value, count=count)
+    plan = InstalmentPlan.objects.create(opportunity=opportunity)
+    Instalment.objects.bulk_create(
+        Instalment(plan=plan, position=index + 1, amount=amount, currency_code=opportunity.currency_code,
+                   due_on=months_later(first_due_on, index))
+        for index, amount in enumerate(amounts)
+    )
+    _match_by_reference(Invoice.objects.filter(contact_id=opportunity.contact_id))
+    return plan
+
+
+@transaction.atomic
+def instalment_plan_update(
+    *, opportunity_id: int, user: User, instalments: Sequence[InstalmentInput]
+) -> InstalmentPlan:
+    """Replace the plan's instalments with `instalments`, numbered by due date. Rows naming an existing instalment
+    keep its invoice; the amounts must add up to the opportunity's value exactly, in its currency.
+
+    Raises Opportunity.DoesNotExist, InstalmentPlan.DoesNotExist, OpportunityNotWon or InstalmentPlanInvalid.
+    """
+    opportunity = _won_opportunity(opportunity_id=opportunity_id, user=user)
+    plan = InstalmentPlan.objects.get(opportunity=opportunity)
+    if not 1 <= len(instalments) <= MAX_INSTALMENTS:
+        raise InstalmentPlanInvalid(f"A plan has between 1 and {MAX_INSTALMENTS} instalments.")
+    if any(row.amount <= 0 for row in instalments):
+        raise InstalmentPlanInvalid("Every instalment needs an amount above zero.")
+    total = sum((row.amount for row in instalments), Decimal(0))
+    if total != opportunity.value:
+        gap = money_format(abs(total - opportunity.value), opportunity.currency_code)
+        raise InstalmentPlanInvalid(
+            f"The instalments add up to {money_format(total, opportunity.currency_code)}, but {opportunity.name} "
+            f"is worth {money_format(opportunity.value, opportunity.currency_code)} "
+            f"({gap} {'too much' if total > opportunity.value else 'short'})."
+        )
+    existing = {row.pk: row for row in plan.instalments.all()}
+    if unknown := {row.instalment_id for row in instalments} - {None, *existing}:
+        raise InstalmentPlanInvalid(f"Instalment {min(unknown)} is not part of this plan; reload the page.")
+    plan.instalments.all().delete()
+    ordered = sorted(instalments, key=lambda row: row.due_on)
+    Instalment.objects.bulk_create(
+        Instalment(
+            plan=plan, position=index + 1, amount=row.amount, currency_code=opportunity.currency_code,
+            due_on=row.due_on,
+            invoice_id=existing[row.instalment_id].invoice_id if row.instalment_id else None,
+            matched_by=existing[row.instalment_id].matched_by if row.instalment_id else "",
+        )
+        for index, row in enumerate(ordered)
+    )
+    plan.save(update_fields=["updated_at"])
+    _match_by_reference(Invoice.objects.filter(contact_id=opportunity.contact_id))
+    return plan
+
+
+def _visible_instalment(*, instalment_id: int, user: User) -> Instalment:
+    return (
+        Instalment.objects.select_for_update(of=("self",))
+        .select_related("plan__opportunity__contact")
+        .get(pk=instalment_id, plan__opportunity__in=opportunities_visible_to(user=user))
+    )
+
+
+@transaction.atomic
+def instalment_match(*, instalment_id: int, invoice_id: int, user: User) -> Instalment:
+    """Match an instalment by hand to one of its contact's unmatched sales invoices in its currency (replacing any
+    earlier match). Raises Instalment.DoesNotExist (not visible) or InvoiceNotMatchable."""
+    instalment = _visible_instalment(instalment_id=instalment_id, user=user)
+    invoice = instalment_invoice_choices(instalment=instalment).filter(pk=invoice_id).first()
+    if invoice is None:
+        raise InvoiceNotMatchable(
+            f"That invoice can't bill this instalment: pick one of {instalment.plan.opportunity.contact.name}'s "
+            f"unmatched sales invoices in {instalment.currency_code}."
+        )
+    instalment.invoice, instalment.matched_by = invoice, Instalment.MatchedBy.HAND
+    try:
+        with transaction.atomic():
+            instalment.save(update_fields=["invoice", "matched_by"])
+    except IntegrityError:
+        raise InvoiceNotMatchable(f"{invoice} was just matched to another instalment.") from None
+    return instalment
+
+
+@transaction.atomic
+def instalment_unmatch(*, instalment_id: int, user: User) -> Instalment:
+    """Forget which invoice bills the instalment. Raises Instalment.DoesNotExist when not visible."""
+    instalment = _visible_instalment(instalment_id=instalment_id, user=user)
+    instalment.invoice, instalment.matched_by = None, ""
+    instalment.save(update_fields=["invoice", "matched_by"])
+    return instalment
+
+
+def instalments_match_by_reference(*, connection_id: int) -> int:
+    """Match the organisation's unmatched sales invoices whose reference names an instalment (REFERENCE_PATTERN) to
+    it, when the invoice's contact and currency are the opportunity's. Safe to run concurrently; returns how many
+    instalments it matched. The Xero sync calls it after storing and relinking invoices."""
+    return _match_by_reference(Invoice.objects.filter(connection_id=connection_id))
+
+
+def _match_by_reference(invoices: QuerySet[Invoice]) -> int:
+    candidates = []
+    for invoice in (
+        invoices.filter(type=Invoice.Type.ACCREC, contact__isnull=False, instalment__isnull=True,
+                        reference__icontains="OPP-")
+        .exclude(status__in=_UNMATCHABLE_STATUSES)
+        .order_by(F("issued_on").asc(nulls_last=True), "number", "pk")
+        .only("pk", "reference", "contact_id", "currency_code")
+    ):
+        if found := REFERENCE_PATTERN.search(invoice.reference):
+            position = int(found.group(2)) if found.group(2) else None
+            candidates.append((invoice, int(found.group(1)), position))
+    if not candidates:
+        return 0
+    open_instalments: dict[int, list[Instalment]] = {}
+    for instalment in (
+        Instalment.objects.filter(plan__opportunity_id__in={opportunity_id for _, opportunity_id, _ in candidates},
+                                  plan__opportunity__outcome=Opportunity.Outcome.WON, invoice__isnull=True)
+        .select_related("plan__opportunity")
+        .order_by("position")
+    ):
+        open_instalments.setdefault(instalment.plan.opportunity_id, []).append(instalment)
+    matched = 0
+    for invoice, opportunity_id, position in candidates:
+        waiting = [
+            instalment for instalment in open_instalments.get(opportunity_id, [])
+            if instalment.plan.opportunity.contact_id == invoice.contact_id
+            and instalment.currency_code == invoice.currency_code
+            and (position is None or instalment.position == position)
+        ]
+        if waiting and _claim(instalment=waiting[0], invoice_id=invoice.pk):
+            open_instalments[opportunity_id].remove(waiting[0])
+            matched += 1
+    return matched
+
+
+def _claim(*, instalment: Instalment, invoice_id: int) -> bool:
+    """Match one instalment if it is still unmatched: a conditional UPDATE, so two racing syncs can't both win."""
+    try:
+        with transaction.atomic():
+            return bool(
+                Instalment.objects.filter(pk=instalment.pk, invoice__isnull=True)
+                .update(invoice_id=invoice_id, matched_by=Instalment.MatchedBy.AUTO)
+            )
+    except IntegrityError:  # the invoice was matched elsewhere meanwhile
+        return False

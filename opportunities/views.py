@@ -2,12 +2,14 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from capsync.http import HtmxHttpRequest
+from contacts.models import Contact
 from opportunities import selectors, services
-from opportunities.models import Milestone, Opportunity
+from opportunities.forms import InstalmentFormSet, InstalmentPlanCreateForm, instalment_inputs
+from opportunities.models import Instalment, Milestone, Opportunity
 
 
 @require_GET
@@ -47,3 +49,107 @@ def opportunity_detail(request: HtmxHttpRequest, opportunity_id: int) -> HttpRes
     except Opportunity.DoesNotExist:
         raise Http404("No opportunity with that id is visible to you.") from None
     return render(request, "opportunities/opportunity_detail.html", {"opportunity": opportunity})
+
+
+def _plan_response(request: HtmxHttpRequest, opportunity: Opportunity, **context: object) -> HttpResponse:
+    plan = selectors.instalment_plan_detail(user=request.user, opportunity_id=opportunity.pk, now=timezone.now())
+    template = "opportunities/instalments.html" + ("#instalment-plan" if request.htmx else "")
+    create_form = context.pop("create_form", None) or InstalmentPlanCreateForm()
+    return render(request, template, {"opportunity": opportunity, "plan": plan, "create_form": create_form, **context})
+
+
+def _visible_opportunity(request: HtmxHttpRequest, opportunity_id: int) -> Opportunity:
+    try:
+        return selectors.opportunity_detail(user=request.user, opportunity_id=opportunity_id)
+    except Opportunity.DoesNotExist:
+        raise Http404("No opportunity with that id is visible to you.") from None
+
+
+def _after_plan_change(request: HtmxHttpRequest, opportunity: Opportunity, message: str) -> HttpResponse:
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("opportunities:instalments", opportunity_id=opportunity.pk)
+    return trigger_client_event(_plan_response(request, opportunity), "instalments-changed")
+
+
+@require_GET
+def opportunity_instalments(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
+    """A won sale's instalment plan: the section of the opportunity page (HTMX), or a page of its own."""
+    return _plan_response(request, _visible_opportunity(request, opportunity_id))
+
+
+@require_POST
+def instalment_plan_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
+    opportunity = _visible_opportunity(request, opportunity_id)
+    form = InstalmentPlanCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.instalment_plan_create_even(
+                opportunity_id=opportunity.pk, user=request.user, count=form.cleaned_data["count"],
+                first_due_on=form.cleaned_data["first_due_on"],
+            )
+        except (services.OpportunityNotWon, services.InstalmentPlanExists, services.InstalmentPlanInvalid) as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _after_plan_change(request, opportunity, "Instalment plan created.")
+    return _plan_response(request, opportunity, create_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def instalment_plan_edit(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
+    """Edit the instalments by hand; nothing is saved unless they add up to the sale's value."""
+    opportunity = _visible_opportunity(request, opportunity_id)
+    plan = selectors.instalment_plan_detail(user=request.user, opportunity_id=opportunity.pk, now=timezone.now())
+    if plan is None:
+        raise Http404("This opportunity has no instalment plan.")
+    initial = [
+        {"instalment_id": row.instalment.pk, "amount": row.instalment.amount, "due_on": row.instalment.due_on}
+        for row in plan.rows
+    ]
+    formset = InstalmentFormSet(request.POST if request.method == "POST" else None, initial=initial,
+                                prefix="instalments")
+    problem = ""
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services.instalment_plan_update(
+                opportunity_id=opportunity.pk, user=request.user, instalments=instalment_inputs(formset)
+            )
+        except (services.OpportunityNotWon, services.InstalmentPlanInvalid) as exc:
+            problem = str(exc)
+        else:
+            messages.success(request, "Instalments saved.")
+            return redirect("opportunities:detail", opportunity_id=opportunity.pk)
+    return render(request, "opportunities/instalments_edit.html",
+                  {"opportunity": opportunity, "plan": plan, "formset": formset, "problem": problem})
+
+
+@require_POST
+def instalment_match(request: HtmxHttpRequest, opportunity_id: int, instalment_id: int) -> HttpResponse:
+    """Match an instalment to the invoice picked, or forget its invoice when the picker's "none" is sent."""
+    opportunity = _visible_opportunity(request, opportunity_id)
+    invoice_id = request.POST.get("invoice", "")
+    try:
+        if invoice_id:
+            services.instalment_match(instalment_id=instalment_id, invoice_id=int(invoice_id), user=request.user)
+        else:
+            services.instalment_unmatch(instalment_id=instalment_id, user=request.user)
+    except Instalment.DoesNotExist:
+        raise Http404("No instalment with that id is visible to you.") from None
+    except (ValueError, services.InvoiceNotMatchable) as exc:
+        problem = str(exc) if isinstance(exc, services.InvoiceNotMatchable) else "Pick an invoice from the list."
+        if not request.htmx:
+            messages.error(request, problem)
+            return redirect("opportunities:instalments", opportunity_id=opportunity.pk)
+        return _plan_response(request, opportunity, problem=problem)
+    return _after_plan_change(request, opportunity, "Invoice matched." if invoice_id else "Invoice unmatched.")
+
+
+@require_GET
+def contact_instalment_plans(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
+    """Progress lines of a contact's won sales with plans, for the contact page (HTMX) or on their own."""
+    try:
+        plans = selectors.instalment_plans_of_contact(user=request.user, contact_id=contact_id, now=timezone.now())
+    except Contact.DoesNotExist:
+        raise Http404("No contact with that id is visible to you.") from None
+    template = "opportunities/contact_plans.html" + ("#contact-plans" if request.htmx else "")
+    return render(request, template, {"plans": plans, "contact_id": contact_id})

@@ -238,6 +238,24 @@ def _demo_uk(b: _Builder) -> None:
     bb2 = b.invoice("bluebell", on=-60, due=-30, amount="150.00", description="Menu design")
     b.pay_in_full(bb2, on=-35)
     b.quote("bluebell", on=-6, status="SENT", amount="1800.00", title="Second shop fit-out", expires=24)
+    # Bluebell's shop fit-out programme: won in the Capsync demo CRM as opportunity 9001 (capsync/demo.py) and billed
+    # in six instalments whose invoice references name it (OPP-<opportunity>-<instalment>): three paid, one overdue,
+    # one part-paid and one not yet invoiced.
+    for position, due in ((1, -102), (2, -72), (3, -42)):
+        paid = b.invoice(
+            "bluebell", on=due - 30, due=due, amount="1000.00", line_amount_types="NoTax",
+            description=f"Shop fit-out programme, instalment {position} of 6", reference=f"OPP-9001-{position}",
+        )
+        b.pay_in_full(paid, on=due - 2)
+    b.invoice(
+        "bluebell", on=-42, due=-12, amount="1000.00", line_amount_types="NoTax",
+        description="Shop fit-out programme, instalment 4 of 6", reference="OPP-9001-4",
+    )
+    part = b.invoice(
+        "bluebell", on=-12, due=18, amount="1000.00", line_amount_types="NoTax",
+        description="Shop fit-out programme, instalment 5 of 6", reference="OPP-9001-5",
+    )
+    b.pay(part, "400.00", on=-3, reference="BACS")
 
     b.invoice("northwind", on=-33, due=-3, amount="2000.00", description="Logistics review")
     b.invoice("northwind", on=-2, status="DRAFT", amount="750.00", description="Follow-up workshop (draft)")

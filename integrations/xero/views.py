@@ -23,7 +23,7 @@ from integrations.xero import client, quotes, schemas, selectors, services, task
 from integrations.xero.forms import ConnectionOptionsForm, PickOrganisationsForm, QuoteForm, QuoteLineFormSet
 from integrations.xero.models import SyncRun, XeroConnection
 from integrations.xero.sync import push
-from invoices import quotes as quote_selectors
+from opportunities import selectors as opportunity_selectors
 from opportunities.models import Opportunity
 
 logger = logging.getLogger(__name__)
@@ -335,7 +335,7 @@ QUOTE_VALID_FOR = timedelta(days=30)
 def opportunity_quotes(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
     """The opportunity's Xero quotes with their status and a link to each in Xero, and the "Create quote" button."""
     try:
-        rows = quote_selectors.opportunity_quotes(user=request.user, opportunity_id=opportunity_id)
+        rows = opportunity_selectors.opportunity_quotes(user=request.user, opportunity_id=opportunity_id)
     except Opportunity.DoesNotExist:
         raise Http404("No opportunity with that id is visible to you.") from None
     template = "xero/opportunity_quotes.html" + ("#opportunity-quotes" if request.htmx else "")

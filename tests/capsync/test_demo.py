@@ -1,12 +1,21 @@
 from datetime import date
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.urls import reverse
 
 from accounts.models import Team, User
 from capsync import demo
 from contacts.models import Contact, EmailAddress
 from contacts.selectors import contacts_visible_to
+from integrations.xero.models import XeroConnection
+from invoices.overdue import org_today
 from opportunities.models import Opportunity
+from opportunities.selectors import instalment_plan_detail
+from tests.factories import UserFactory
+from tests.sandbox import SandboxControl, SandboxProcess
+from tests.xero.conftest import xero_world
+from tests.xero.sync_data import sync
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +55,40 @@ def test_demo_users_see_only_their_team():
     teams = set(contacts_visible_to(user=pacific_member).values_list("team__name", flat=True))
 
     assert teams == {"Pacific"}
+
+
+@pytest.fixture(scope="module")
+def demo_sandbox():
+    """A sandbox started as `make demo` starts it: seeded with the two demo organisations."""
+    process = SandboxProcess(["--port", "0", "--seed", "demo"])
+    try:
+        yield SandboxControl(process.url)
+    finally:
+        process.stop()
+
+
+def test_the_demo_won_sale_shows_its_instalments_after_the_first_sync(demo_sandbox, settings, client):
+    xero_admin = UserFactory(email="owner@example.com", is_staff=True, is_superuser=True)
+    TOTP.activate(xero_admin, generate_totp_secret())  # the Xero wizard asks for two-factor sign-in
+    client.force_login(xero_admin)
+    tenants = {t["base_currency"]: t for t in demo_sandbox._call("GET", "tenants")["tenants"]}
+    uk = tenants["GBP"]
+    now = demo_sandbox.now()
+    demo.demo_data_load(today=org_today(now=now, timezone_name=uk["iana_timezone"] or uk["timezone"]))
+    world = xero_world(demo_sandbox, settings, redirect_uri="http://testserver/integrations/xero/callback/",
+                       tenant_ids=(uk["tenant_id"], tenants["NZD"]["tenant_id"]))
+    world.consent(client, tenant_ids=[uk["tenant_id"]])
+    linked = XeroConnection.objects.get()
+    client.post(reverse("xero:options", args=[linked.pk]), {
+        "suppliers": "ignore", "default_team": Team.objects.get(name="Sales").pk, "sync_interval_seconds": 7200})
+
+    finished = sync(linked)
+
+    assert finished.counts["instalments_matched"] == 5
+    plan = instalment_plan_detail(user=User.objects.get(email=demo.DEMO_ADMIN_EMAIL),
+                                  opportunity_id=demo.INSTALMENT_SALE_ID, now=now)
+    next_due = plan.rows[4].status.due_on
+    assert plan.progress == f"3 of 6 paid, 1 overdue by 12 days, next due {next_due.day} {next_due:%b}" + (
+        f" {next_due.year}" if next_due.year != plan.today.year else "")
+    assert [row.status.label for row in plan.rows][3:] == [
+        "Overdue 12 days", "Part-paid · Due in 18 days", "Not invoiced"]

@@ -46,14 +46,19 @@ class XeroWorld:
         return client.get(urlsplit(redirect).path, params)
 
 
-def xero_world(sandbox: SandboxControl, settings, *, redirect_uri: str) -> XeroWorld:
+def xero_world(
+    sandbox: SandboxControl, settings, *, redirect_uri: str, tenant_ids: tuple[str, str] | None = None
+) -> XeroWorld:
+    """An app and a Xero user with two organisations: new ones, or the (UK, NZ) `tenant_ids` the sandbox has."""
     suffix = secrets.token_hex(4)
     client_id, client_secret = f"capsync-{suffix}", f"secret-{suffix}"
-    uk = sandbox.create_tenant(name="Demo UK Ltd", base_currency="GBP", timezone="Europe/London")
-    nz = sandbox.create_tenant(name="Demo NZ Ltd", base_currency="NZD", timezone="Pacific/Auckland")
+    if tenant_ids is None:
+        uk = sandbox.create_tenant(name="Demo UK Ltd", base_currency="GBP", timezone="Europe/London")
+        nz = sandbox.create_tenant(name="Demo NZ Ltd", base_currency="NZD", timezone="Pacific/Auckland")
+        tenant_ids = (uk["tenant_id"], nz["tenant_id"])
     sandbox.create_app(client_id=client_id, client_secret=client_secret, name="Capsync", redirect_uris=[redirect_uri])
     email = f"owner-{suffix}@example.com"
-    sandbox.create_user(email=email, password=XERO_USER_PASSWORD, tenant_ids=[uk["tenant_id"], nz["tenant_id"]])
+    sandbox.create_user(email=email, password=XERO_USER_PASSWORD, tenant_ids=list(tenant_ids))
     settings.XERO_LOGIN_URL = sandbox.login_url
     settings.XERO_IDENTITY_URL = sandbox.identity_url
     settings.XERO_API_URL = sandbox.api_url
@@ -62,7 +67,7 @@ def xero_world(sandbox: SandboxControl, settings, *, redirect_uri: str) -> XeroW
     settings.SECURE_CSP = {**settings.SECURE_CSP, "form-action": [CSP.SELF, sandbox.login_url]}
     return XeroWorld(
         sandbox=sandbox, client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
-        user_email=email, uk_tenant_id=uk["tenant_id"], nz_tenant_id=nz["tenant_id"],
+        user_email=email, uk_tenant_id=tenant_ids[0], nz_tenant_id=tenant_ids[1],
     )
 
 

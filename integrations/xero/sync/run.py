@@ -25,6 +25,7 @@ from integrations.xero.sync import contacts as contact_sync
 from integrations.xero.sync import invoices as invoice_sync
 from integrations.xero.sync import push as push_sync
 from integrations.xero.sync import quotes as quote_sync
+from opportunities import services as opportunity_services
 
 logger = logging.getLogger(__name__)
 
@@ -416,6 +417,8 @@ def _bring_in_paying(*, connection: XeroConnection, xero: client.XeroClient, sta
         state.add("contacts_created", linked.created)
         state.add("conflicts", linked.conflicts)
     state.add("invoices_relinked", invoice_sync.invoices_relink(connection_id=connection.pk))
+    # Last, once invoices are stored and attached to their CRM contacts: references naming a sale's instalments.
+    state.add("instalments_matched", opportunity_services.instalments_match_by_reference(connection_id=connection.pk))
 
 
 @transaction.atomic
