@@ -1,0 +1,1 @@
+"""Xero pages and partials, one module per area; urls.py names them."""
