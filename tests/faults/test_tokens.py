@@ -5,13 +5,16 @@ import time
 from datetime import timedelta
 
 import pytest
+import requests
 from django.core import mail
 from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts.models import Contact
 from integrations.xero import auth, client, selectors
 from integrations.xero.models import SyncRun, XeroConnection, XeroGrant
+from invoices.models import Invoice
 from tests.xero.sync_data import sync
 from tests.xero_world import XERO_TOKEN_PATH, refresh_calls, wizard_identity
 
@@ -150,3 +153,25 @@ def test_admins_see_a_reconnect_banner(xero_consented, xero, admin_client):
     page = admin_client.get(reverse("dashboard"))
 
     assert "Xero stopped accepting Capsync" in page.text
+
+
+@pytest.mark.django_db
+def test_consent_revoked_in_xero_disconnects_the_organisation_and_keeps_its_data(xero_connection, xero, bakery,
+                                                                                 admin_client):
+    """Case 4: consent revoked in Xero: the next sync finds it, the organisation is disconnected (and says why),
+    beat stops scheduling it, and every contact and invoice already brought in stays."""
+    grant = XeroGrant.objects.get()
+    revoked = requests.post(xero.sandbox.revocation_url, data={"token": auth.secret_decrypt(
+        grant.refresh_token_encrypted)}, auth=(xero.client_id, xero.client_secret), timeout=10)
+    assert revoked.status_code == 200
+    kept = (Contact.objects.count(), Invoice.objects.count())
+
+    stopped = sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
+
+    xero_connection.refresh_from_db()
+    assert stopped.outcome == SyncRun.Outcome.FAILED
+    assert xero_connection.status == XeroConnection.Status.DISCONNECTED
+    assert "removed in Xero" in xero_connection.status_reason
+    assert (Contact.objects.count(), Invoice.objects.count()) == kept == (1, 1)
+    assert selectors.connections_due_for_sync(now=timezone.now() + timedelta(days=1)) == []
+    assert "removed in Xero" in admin_client.get(reverse("xero:integrations")).text

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from integrations.xero import auth, client, schemas
-from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection
+from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
 from integrations.xero.sync import contacts as contact_sync
 from integrations.xero.sync import invoices as invoice_sync
 from integrations.xero.sync import push as push_sync
@@ -161,6 +161,11 @@ def organisation_sync(
         run.stage = "Done"
     except client.ReconnectNeeded as exc:
         run.outcome, run.message = SyncRun.Outcome.FAILED, f"Xero needs an admin to reconnect: {exc}"
+        if XeroGrant.objects.filter(pk=connection.grant_id, status=XeroGrant.Status.ACTIVE).exists():
+            # The tokens still work (a lost consent would have marked the grant), so Xero refused this
+            # organisation itself: its access was removed in Xero.
+            auth.connection_mark_access_removed(connection_id=connection_id, now=clock())
+            run.message = auth.ACCESS_REMOVED
     except client.RateLimited as exc:  # the daily limit, or minute limits that would not clear
         XeroConnection.objects.filter(pk=connection_id).update(
             rate_limited_until=clock() + timedelta(seconds=exc.retry_after)
