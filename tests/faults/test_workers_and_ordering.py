@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from contacts.models import Contact
 from integrations.xero import client, tasks
-from integrations.xero.models import SyncCursor, SyncError, SyncRun, XeroContact
+from integrations.xero.models import MatchConflict, SyncCursor, SyncError, SyncRun, XeroContact
 from integrations.xero.sync import run
 from invoices import selectors as invoice_selectors
 from invoices.models import Invoice
@@ -240,3 +240,28 @@ def test_a_malformed_record_is_quarantined_with_its_payload_and_the_rest_applied
     assert Contact.objects.filter(name="Bluebell Bakery").exists()
     assert not SyncCursor.objects.exists()
 
+
+
+@pytest.mark.django_db
+def test_a_contact_merged_in_xero_moves_its_link_to_the_surviving_contact(xero_connection, xero):
+    """Case 15: two Xero contacts merged in Xero: the CRM contact linked to the one merged away follows to the
+    survivor, with its invoices, and no duplicate or conflict is made."""
+    merged_away = xero_contact("Bluebell Bakery", email="orders@bluebell.example")
+    invoice = xero_invoice(merged_away)
+    load(xero, contacts=[merged_away], invoices=[invoice])
+    sync(xero_connection)
+    crm_contact = XeroContact.objects.get().contact
+    xero.sandbox.clock_advance(60)
+    survivor = xero_contact("Bluebell Bakery Ltd", email="orders@bluebell.example")
+    load(xero, contacts=[survivor, {**merged_away, "ContactStatus": "ARCHIVED",
+                                    "MergedToContactID": survivor["ContactID"]}],
+         invoices=[{**invoice, "Contact": {"ContactID": survivor["ContactID"], "Name": survivor["Name"]}}])
+
+    finished = sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
+
+    assert finished.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
+    assert XeroContact.objects.get(xero_id=survivor["ContactID"]).contact == crm_contact
+    assert XeroContact.objects.get(xero_id=merged_away["ContactID"]).link_state == XeroContact.LinkState.UNLINKED
+    assert Contact.objects.count() == 1
+    assert not MatchConflict.objects.exists()
+    assert list(crm_contact.invoices.values_list("xero_id", flat=True)) == [invoice["InvoiceID"]]
