@@ -105,7 +105,13 @@ def _raise_for_response(response: requests.Response) -> None:
             problem=response.headers.get("X-Rate-Limit-Problem", ""),
         )
     if status >= 500:
-        raise XeroUnavailable(f"Xero answered {status}")
+        content_type = response.headers.get("Content-Type", "")
+        if "json" in content_type:
+            raise XeroUnavailable(f"Xero answered {status}")
+        # A maintenance or proxy error page: say so, the page itself is no use to anyone.
+        raise XeroUnavailable(
+            f"Xero answered {status} with a body that is not JSON ({content_type or 'no content type'})"
+        )
     detail = ""
     if "json" in response.headers.get("Content-Type", ""):
         body = _decode_json(response)

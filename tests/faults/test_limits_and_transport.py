@@ -148,6 +148,7 @@ def test_a_reset_connection_mid_read_is_retried_without_duplicates(xero_connecti
 
 @pytest.mark.xero_contract_exempt("broken bodies are injected on purpose")
 @pytest.mark.parametrize(("fault", "said"), [
+    ({"kind": "html"}, "503 with a body that is not JSON (text/html"),
     ({"kind": "html", "status": 200}, "200 with a body that is not JSON (text/html"),
     ({"kind": "malformed-json"}, "200 with a body that is not JSON (application/json"),
 ])
