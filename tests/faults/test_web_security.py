@@ -31,6 +31,7 @@ ADMIN_ONLY_URLS = [
     ("post", "xero:options", [1]),
     ("post", "xero:disconnect", [1]),
     ("post", "xero:sync_now", [1]),
+    ("post", "admin:xero_matchconflict_resolve", [1, "ignore"]),
 ]
 
 
