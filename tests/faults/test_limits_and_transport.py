@@ -3,15 +3,19 @@
 Waits go through a fake `sleep` (or one that moves the sandbox clock), so no test sleeps through a Retry-After.
 """
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts import services as contact_services
 from contacts.models import Contact
-from integrations.xero import selectors
-from integrations.xero.models import SyncCursor, SyncRun, XeroConnection
+from integrations.xero import client, selectors
+from integrations.xero.models import SyncCursor, SyncRun, XeroConnection, XeroContact
+from integrations.xero.sync import push
 from invoices.models import Invoice
 from tests.xero.sync_data import Sleeps, WaitsThatPass, load, sync, xero_contact, xero_invoice
 
@@ -93,6 +97,52 @@ def test_after_the_daily_limit_resets_beat_syncs_the_organisation_again(xero_con
     assert xero_connection.pk in dict(selectors.connections_due_for_sync(now=until + timedelta(seconds=1)))
     assert resumed.outcome == SyncRun.Outcome.SUCCEEDED, resumed.message
     assert Contact.objects.filter(name="Harbour Lights Hotel").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("slots_kept_in", ["redis", "process"])
+def test_never_more_than_five_calls_are_in_flight_for_one_organisation(xero_connection, xero, settings,
+                                                                       slots_kept_in):
+    """Case 7: eight workers push eight edits to one organisation at the same moment, while a sync reads it:
+    the sandbox never sees more than Xero's 5 concurrent calls for the organisation, and none is refused.
+    Slots are counted in Redis, or in the process when there is no Redis (the demo)."""
+    if slots_kept_in == "process":
+        settings.REDIS_URL = ""
+    customers = _customers(xero, 8)
+    sync(xero_connection)
+    contacts = [XeroContact.objects.get(xero_id=customer["ContactID"]).contact_id for customer in customers]
+    for n, contact_id in enumerate(contacts):
+        contact_services.contact_update(contact_id=contact_id, name=f"Renamed {n}",
+                                        address=contact_services.AddressData(), now=timezone.now())
+    xero.sandbox.config(latency_ms=300)
+    xero.sandbox.clear_calls()
+    start = threading.Barrier(len(contacts) + 1)
+    results: list[object] = []
+
+    def worker(action) -> None:
+        try:
+            start.wait()
+            results.append(action())
+        except Exception as exc:  # reported by the assertions below
+            results.append(exc)
+        finally:
+            db_connection.close()
+
+    identity = client.identity_from_settings()
+    actions = [lambda contact_id=contact_id: push.contact_push(contact_id=contact_id, clock=timezone.now,
+                                                               identity=identity).pushed
+               for contact_id in contacts]
+    actions.append(lambda: sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL).outcome)
+    threads = [threading.Thread(target=worker, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    log = xero.sandbox.calls(tenant_id=xero.uk_tenant_id)
+    assert sorted(map(str, results)) == sorted(["1"] * 8 + [SyncRun.Outcome.SUCCEEDED])
+    assert log["counts"]["by_status"].get("429", 0) == 0
+    assert 1 < log["peak_concurrency"][xero.uk_tenant_id] <= 5
 
 
 @pytest.mark.xero_contract_exempt("server errors are injected on purpose")
