@@ -4,20 +4,30 @@ Xero, team isolation, who may change the Xero link, and CSRF.
 Cases 26, 27 and 29 walk every URL pattern Django resolves (tests/faults/urls.py): a URL added later without an
 entry in its table fails those tests until someone says how to call it."""
 
+import fnmatch
+import html
 import io
 import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.urls import reverse
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
 
 from capsync.logging import KeyValueFormatter, RedactSecretsFilter
+from contacts.models import Contact
 from integrations.xero import auth
 from integrations.xero.models import MatchConflict, SyncRun, XeroConnection, XeroGrant
-from tests.factories import UserFactory
+from opportunities.models import Opportunity
+from tests.factories import MilestoneFactory, UserFactory
+from tests.faults.conftest import ESCAPED_MARKERS, RAW_MARKERS, HostileWorld
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
 from tests.xero_world import wizard_identity
 
@@ -228,3 +238,262 @@ def test_an_admin_without_two_factor_cannot_resolve(client, match_conflict):
 
     assert response.status_code == 403
     assert MatchConflict.objects.get().status == "open"
+
+
+# Cases 26, 27, 29: every URL
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One URL pattern of Capsync, as Django's resolver holds it."""
+
+    key: str  # "namespace:name", or the route of an unnamed pattern
+    route: str
+    callback: object
+
+    def sample_url(self) -> str:
+        """A URL this pattern resolves, with a stand-in for each argument (enough for checks made before the view,
+        like CSRF)."""
+        url = re.sub(r"\(\?P<\w+>([^)]*)\)", lambda group: group[1].split("|")[0] if re.fullmatch(
+            r"[\w|]+", group[1]) else "1", self.route.replace("^", "").replace("$", ""))
+        url = re.sub(r"<(?:\w+:)?\w+>", "1", url)
+        return "/" + url
+
+
+def url_patterns() -> list[Pattern]:
+    """Every URL pattern Django resolves, walked recursively through includes (the admin's and allauth's too)."""
+    found = []
+
+    def walk(patterns: list, namespace: str, prefix: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, inner, prefix + str(pattern.pattern))
+            else:
+                route = prefix + str(pattern.pattern)
+                key = f"{namespace}{pattern.name}" if pattern.name else route
+                found.append(Pattern(key=key, route=route, callback=pattern.callback))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def _admin_object(world: HostileWorld, key: str):
+    """The first object of the model an admin URL name (admin:<app>_<model>_<action>) is about."""
+    app_label, model_name = key.removeprefix("admin:").split("_")[:2]
+    model = apps.get_model(app_label, model_name)
+    found = model._default_manager.order_by("pk").first()
+    assert found is not None, f"the hostile world has no {model.__name__}: add one to tests/faults/conftest.py"
+    return found
+
+
+def _admin_route_object(world: HostileWorld, route: str):
+    """The object of an unnamed admin route admin/<app>/<model>/<path:object_id>/ (the "view on site" redirect)."""
+    app_label, model_name = route.split("/")[1:3]
+    return _admin_object(world, f"admin:{app_label}_{model_name}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """How the every-URL tests call one URL pattern: `url` builds it from the hostile world; `page` is True when
+    a GET renders data to check for escaping (or says why not); `team` is True when its argument is one team's
+    record, so another team must get 404 (or says why isolation does not apply)."""
+
+    url: Callable[[HostileWorld, str], str]
+    page: bool | str = True
+    team: bool | str = "no team's record in the URL; the view lists only what the user may see"
+
+
+def _named(*args: Callable[[HostileWorld], object] | int) -> Callable[[HostileWorld, str], str]:
+    return lambda world, key: reverse(key, args=[arg if isinstance(arg, int) else arg(world) for arg in args])
+
+
+CONTACT, OPPORTUNITY, CONNECTION = (lambda w: w.contact.pk), (lambda w: w.opportunity.pk), (lambda w: w.connection.pk)
+POST_ONLY = "POST-only action that redirects; what it changes is shown by the pages checked"
+ADMIN_SITE = "the admin is for staff, who see every team"
+ALLAUTH = "allauth's own page: shows the signed-in user's own account, never Xero or CRM data"
+OWN_ACCOUNT = "the user's own account, not a team's record"
+READ_ONLY = "the admin refuses it (403): what comes from Xero is read-only there"
+
+# Every URL pattern must match one key (exact, else the first glob that fits). A new URL without an entry here
+# fails test_every_url_pattern_is_in_the_table: say how to call it, and whether it shows data or names a record.
+ROUTES: dict[str, Route] = {
+    "dashboard": Route(_named()),
+    "contacts:list": Route(_named()),
+    "contacts:detail": Route(_named(CONTACT), team=True),
+    "contacts:edit": Route(_named(CONTACT), team=True),
+    "invoices:contact": Route(_named(CONTACT), team=True),
+    "opportunities:pipeline": Route(_named()),
+    "opportunities:detail": Route(_named(OPPORTUNITY), team=True),
+    "opportunities:move": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True),
+    "xero:integrations": Route(_named()),
+    "xero:connect": Route(_named()),
+    "xero:authorize": Route(_named(), page=POST_ONLY),
+    "xero:callback": Route(_named(), page="needs an OAuth state from this session (case 22 tests it)"),
+    "xero:webhooks": Route(_named(), page="answers Xero with empty bodies, never HTML"),
+    "xero:pick": Route(_named(), page="lists organisations only during a consent (tests/xero/test_wizard.py)"),
+    "xero:options": Route(_named(CONNECTION), team="an organisation belongs to no team; admins only (case 28)"),
+    "xero:disconnect": Route(_named(CONNECTION), page=POST_ONLY, team="admins only (case 28)"),
+    "xero:sync_now": Route(_named(CONNECTION), page=POST_ONLY, team="admins only (case 28)"),
+    "xero:sync_status": Route(_named(CONNECTION), team="an organisation's sync belongs to no team"),
+    "xero:contact_push": Route(_named(CONTACT), team=True),
+    "xero:contact_push_retry": Route(_named(CONTACT), page=POST_ONLY, team=True),
+    "admin:index": Route(_named(), team=ADMIN_SITE),
+    "admin:app_list": Route(lambda w, key: reverse(key, args=["xero"]), team=ADMIN_SITE),
+    "admin:xero_matchconflict_resolve": Route(lambda w, key: reverse(key, args=[w.conflict.pk, "ignore"]),
+                                              page=POST_ONLY, team=ADMIN_SITE),
+    "admin:auth_user_password_change": Route(
+        lambda w, key: reverse(key, args=[_admin_object(w, "admin:accounts_user").pk]), team=ADMIN_SITE),
+    "admin:login": Route(_named(), page="the admin's sign-in form", team=ADMIN_SITE),
+    "admin:logout": Route(_named(), page=POST_ONLY, team=ADMIN_SITE),
+    "admin:password_change": Route(_named(), page="the admin's own password form", team=ADMIN_SITE),
+    "admin:password_change_done": Route(_named(), page="a fixed message", team=ADMIN_SITE),
+    "admin:autocomplete": Route(_named(), page="JSON for autocomplete widgets (none registered)", team=ADMIN_SITE),
+    "admin:jsi18n": Route(_named(), page="JavaScript catalogue, no data", team=ADMIN_SITE),
+    "admin:view_on_site": Route(lambda w, key: reverse(key, args=[1, 1]), page="a redirect", team=ADMIN_SITE),
+    "admin:invoices_invoice_add": Route(_named(), page=READ_ONLY, team=ADMIN_SITE),
+    "admin:invoices_invoice_delete": Route(_named(1), page=READ_ONLY, team=ADMIN_SITE),
+    "admin:xero_*_add": Route(_named(), page=READ_ONLY, team=ADMIN_SITE),
+    "admin:*_changelist": Route(_named(), team=ADMIN_SITE),
+    "admin:*_add": Route(_named(), team=ADMIN_SITE),
+    "admin:*_change": Route(lambda w, key: reverse(key, args=[_admin_object(w, key).pk]), team=ADMIN_SITE),
+    "admin:*_delete": Route(lambda w, key: reverse(key, args=[_admin_object(w, key).pk]), team=ADMIN_SITE),
+    "admin:*_history": Route(lambda w, key: reverse(key, args=[_admin_object(w, key).pk]), team=ADMIN_SITE),
+    "admin/*/*/<path:object_id>/": Route(
+        lambda w, route: f"/{route.split('/<')[0]}/{_admin_route_object(w, route).pk}/",
+        page="redirects to the change page", team=ADMIN_SITE),
+    "admin/(?P<url>.*)$": Route(lambda w, route: "/admin/nowhere/", page="the admin's catch-all 404",
+                                team=ADMIN_SITE),
+    "account_*": Route(lambda w, key: Pattern(key, _route_of(key), None).sample_url(), page=ALLAUTH, team=OWN_ACCOUNT),
+    "mfa_*": Route(lambda w, key: Pattern(key, _route_of(key), None).sample_url(), page=ALLAUTH, team=OWN_ACCOUNT),
+}
+
+
+def _route_of(key: str) -> str:
+    return next(pattern.route for pattern in url_patterns() if pattern.key == key)
+
+
+def route_for(key: str) -> Route | None:
+    if key in ROUTES:
+        return ROUTES[key]
+    return next((route for glob, route in ROUTES.items() if fnmatch.fnmatchcase(key, glob)), None)
+
+
+ALL_KEYS = [pattern.key for pattern in url_patterns()]
+PAGE_KEYS = [key for key in ALL_KEYS if route_for(key) and route_for(key).page is True]
+TEAM_KEYS = [key for key in ALL_KEYS if route_for(key) and route_for(key).team is True]
+
+
+def test_every_url_pattern_is_in_the_table():
+    """Cases 26, 27: every URL pattern Django resolves has an entry in ROUTES (so a new page cannot be missed)."""
+    missing = [key for key in ALL_KEYS if route_for(key) is None]
+
+    assert missing == [], f"add these URL patterns to ROUTES in {__file__}: {missing}"
+    assert len(PAGE_KEYS) > 40
+    assert {"contacts:detail", "xero:contact_push", "admin:xero_matchconflict_change",
+            "admin:xero_syncerror_change", "admin:xero_xeroconnection_changelist",
+            "admin:xero_syncrun_change"} <= set(PAGE_KEYS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", PAGE_KEYS)
+def test_hostile_names_from_xero_are_escaped_on_every_page_and_partial(admin_client, hostile_world, key):
+    """Case 26: names like <script>alert(1)</script> and "><img src=x onerror=alert(1)>, most brought in from Xero
+    by a sync, appear escaped and never raw, on every page (whole and as its HTMX partial) and in the admin."""
+    url = route_for(key).url(hostile_world, key)
+
+    pages = [admin_client.get(url), admin_client.get(url, headers={"HX-Request": "true"})]
+
+    for page in pages:
+        assert page.status_code in (200, 286), (url, page.status_code)  # 286: HTMX "stop polling", with HTML
+        for marker in RAW_MARKERS:
+            assert marker not in page.text, (url, marker)
+
+
+@pytest.mark.django_db
+def test_the_hostile_names_do_reach_the_pages_escaped(admin_client, hostile_world):
+    """Case 26: the check above is not vacuous: the pages that show Xero's names show them, escaped."""
+    shown = [admin_client.get(route_for(key).url(hostile_world, key)).text for key in (
+        "contacts:detail", "invoices:contact", "contacts:list", "admin:xero_matchconflict_change",
+        "admin:xero_syncerror_change", "admin:xero_xeroconnection_changelist")]
+
+    for text in shown:
+        assert any(marker in text for marker in ESCAPED_MARKERS)
+    assert all(any(marker in text for text in shown) for marker in ESCAPED_MARKERS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", TEAM_KEYS)
+def test_another_teams_user_gets_404_on_every_url_naming_a_record(client, hostile_world, team_b, key):
+    """Case 27: every URL (page, partial and action) that names team A's record answers 404 to team B, whether
+    read or posted to, and changes nothing."""
+    client.force_login(UserFactory(email="outsider@example.com", teams=[team_b]))
+    url = route_for(key).url(hostile_world, key)
+    before = Contact.objects.get(pk=hostile_world.contact.pk).updated_at
+
+    plain = [client.get(url).status_code, client.post(url).status_code]
+    htmx = [client.get(url, headers={"HX-Request": "true"}).status_code,
+            client.post(url, headers={"HX-Request": "true"}).status_code]
+
+    # The method the view takes answers 404; the other is refused (405) before any record is looked up.
+    assert sorted(plain) in ([404, 404], [404, 405])
+    assert htmx == plain
+    assert Contact.objects.get(pk=hostile_world.contact.pk).updated_at == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/contacts/", "/contacts/?q=Ltd", "/contacts/?q=alert", "/pipeline/"])
+def test_lists_and_search_show_another_team_none_of_its_records(client, hostile_world, team_b, url):
+    """Case 27: lists, search results and the dashboard show team B none of team A's contacts or deals."""
+    client.force_login(UserFactory(email="outsider@example.com", teams=[team_b]))
+
+    pages = [client.get(url), client.get(url, headers={"HX-Request": "true"})]
+
+    for page in pages:
+        assert page.status_code == 200
+        assert hostile_world.contact.name not in html.unescape(page.text)
+        assert hostile_world.opportunity.name not in html.unescape(page.text)
+
+
+CSRF_EXEMPT = {"xero:webhooks": "Xero cannot send Capsync's CSRF token; its HMAC signature is checked instead"}
+
+
+def test_only_the_webhook_is_exempt_from_csrf():
+    """Case 29: no view opts out of CSRF except those listed (with why) in CSRF_EXEMPT."""
+    exempt = {pattern.key for pattern in url_patterns() if getattr(pattern.callback, "csrf_exempt", False)}
+
+    assert exempt == set(CSRF_EXEMPT)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", [key for key in ALL_KEYS if key not in CSRF_EXEMPT])
+def test_every_state_changing_request_needs_the_csrf_token(mfa_admin, key):
+    """Case 29: a POST (plain or from HTMX) without the CSRF token is refused with 403 on every URL."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(mfa_admin)
+    url = next(pattern for pattern in url_patterns() if pattern.key == key).sample_url()
+
+    responses = [client.post(url), client.post(url, headers={"HX-Request": "true"}),
+                 client.post(url, headers={"HX-Request": "true", "X-CSRFToken": "not-the-token"})]
+
+    assert [response.status_code for response in responses] == [403, 403, 403], url
+    assert all("CSRF" in response.text for response in responses)
+
+
+@pytest.mark.django_db
+def test_htmx_requests_carry_the_csrf_token_and_pass(member, hostile_world):
+    """Case 29: pages hand htmx the token (hx-headers on <body>), and an HTMX action sending it goes through,
+    its answer escaped like any partial."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    page = client.get(reverse("opportunities:pipeline"))
+    token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page.text)[1]
+    later = MilestoneFactory(name="Proposal sent")
+
+    moved = client.post(reverse("opportunities:move", args=[hostile_world.opportunity.pk]),
+                        {"milestone": later.pk}, headers={"HX-Request": "true", "X-CSRFToken": token})
+
+    assert moved.status_code == 200
+    assert "pipeline-changed" in moved.headers["HX-Trigger"]
+    assert not any(marker in moved.text for marker in RAW_MARKERS)
+    assert Opportunity.objects.get(pk=hostile_world.opportunity.pk).milestone == later
