@@ -42,7 +42,8 @@ def hostile_world(xero, xero_connection, team_a, team_b, mfa_admin) -> HostileWo
     broken = xero_invoice(customer, number=f"INV {ATTRIBUTE_BREAKER}")
     broken["Contact"] = {"Name": SCRIPT}  # no ContactID: quarantined with its payload
     load(xero, contacts=[customer, other_customer, doubtful], invoices=[
-        xero_invoice(customer, number=f"INV {SCRIPT}"), xero_invoice(other_customer, number=f"INV {ATTRIBUTE_BREAKER}"),
+        {**xero_invoice(customer, number=f"INV {SCRIPT}"), "Reference": ATTRIBUTE_BREAKER},
+        {**xero_invoice(other_customer, number=f"INV {ATTRIBUTE_BREAKER}"), "Reference": SCRIPT},
         xero_invoice(doubtful), broken,
     ])
     sync(xero_connection)

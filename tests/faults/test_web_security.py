@@ -24,8 +24,9 @@ from django.urls import URLResolver, get_resolver, reverse
 from capsync.logging import KeyValueFormatter, RedactSecretsFilter
 from contacts.models import Contact
 from integrations.xero import auth
-from integrations.xero.models import MatchConflict, SyncRun, XeroConnection, XeroGrant
+from integrations.xero.models import MatchConflict, SyncRun, XeroConnection, XeroContact, XeroGrant
 from opportunities.models import Opportunity
+from tests.contacts.edit_form import edit_form
 from tests.factories import MilestoneFactory, UserFactory
 from tests.faults.conftest import ESCAPED_MARKERS, RAW_MARKERS, HostileWorld
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
@@ -302,6 +303,7 @@ class Route:
     url: Callable[[HostileWorld, str], str]
     page: bool | str = True
     team: bool | str = "no team's record in the URL; the view lists only what the user may see"
+    data: Callable[[HostileWorld], dict] = lambda world: {}  # what a POST sends (a change worth refusing)
 
 
 def _named(*args: Callable[[HostileWorld], object] | int) -> Callable[[HostileWorld, str], str]:
@@ -321,11 +323,12 @@ ROUTES: dict[str, Route] = {
     "dashboard": Route(_named()),
     "contacts:list": Route(_named()),
     "contacts:detail": Route(_named(CONTACT), team=True),
-    "contacts:edit": Route(_named(CONTACT), team=True),
+    "contacts:edit": Route(_named(CONTACT), team=True, data=lambda w: edit_form(name="Mine now")),
     "invoices:contact": Route(_named(CONTACT), team=True),
     "opportunities:pipeline": Route(_named()),
     "opportunities:detail": Route(_named(OPPORTUNITY), team=True),
-    "opportunities:move": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True),
+    "opportunities:move": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True,
+                                data=lambda w: {"milestone": MilestoneFactory(name="Won over").pk}),
     "xero:integrations": Route(_named()),
     "xero:connect": Route(_named()),
     "xero:authorize": Route(_named(), page=POST_ONLY),
@@ -428,17 +431,24 @@ def test_another_teams_user_gets_404_on_every_url_naming_a_record(client, hostil
     """Case 27: every URL (page, partial and action) that names team A's record answers 404 to team B, whether
     read or posted to, and changes nothing."""
     client.force_login(UserFactory(email="outsider@example.com", teams=[team_b]))
-    url = route_for(key).url(hostile_world, key)
-    before = Contact.objects.get(pk=hostile_world.contact.pk).updated_at
+    route = route_for(key)
+    url, data = route.url(hostile_world, key), route.data(hostile_world)
+    before = _team_a_state(hostile_world)
 
-    plain = [client.get(url).status_code, client.post(url).status_code]
+    plain = [client.get(url).status_code, client.post(url, data).status_code]
     htmx = [client.get(url, headers={"HX-Request": "true"}).status_code,
-            client.post(url, headers={"HX-Request": "true"}).status_code]
+            client.post(url, data, headers={"HX-Request": "true"}).status_code]
 
     # The method the view takes answers 404; the other is refused (405) before any record is looked up.
     assert sorted(plain) in ([404, 404], [404, 405])
     assert htmx == plain
-    assert Contact.objects.get(pk=hostile_world.contact.pk).updated_at == before
+    assert _team_a_state(hostile_world) == before
+
+
+def _team_a_state(world: HostileWorld) -> tuple:
+    contact = Contact.objects.get(pk=world.contact.pk)
+    return (contact.name, contact.updated_at, Opportunity.objects.get(pk=world.opportunity.pk).milestone_id,
+            XeroContact.objects.get(contact=contact).push_state)
 
 
 @pytest.mark.django_db

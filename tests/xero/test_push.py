@@ -179,12 +179,3 @@ def test_a_minute_rate_limit_is_retried_by_the_task(admin_client, xero, xero_con
 
     assert [call["status"] for call in contact_writes(xero, since_id=since)] == [429, 200]
     assert in_xero(xero, xero_connection, bakery)["Name"] == "Bluebell Bakehouse"
-
-
-def test_the_xero_panel_of_another_teams_contact_is_404(member_client, team_b):
-    other = OrganisationFactory(team=team_b)
-
-    responses = [member_client.get(reverse("xero:contact_push", args=[other.pk])),
-                 member_client.post(reverse("xero:contact_push_retry", args=[other.pk]))]
-
-    assert [response.status_code for response in responses] == [404, 404]

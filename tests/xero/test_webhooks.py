@@ -31,4 +31,3 @@ def test_a_webhook_brings_in_a_new_paying_customer_with_two_calls(client, xero_c
     assert webhook_run.api_calls <= 2
     assert Contact.objects.filter(name="Quayside Events LLP").exists()
     assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
-
