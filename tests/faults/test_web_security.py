@@ -28,7 +28,7 @@ from integrations.xero.models import MatchConflict, SyncRun, XeroConnection, Xer
 from opportunities.models import Opportunity
 from tests.contacts.edit_form import edit_form
 from tests.factories import MilestoneFactory, UserFactory
-from tests.faults.conftest import ESCAPED_MARKERS, RAW_MARKERS, HostileWorld
+from tests.faults.hostile import ESCAPED_MARKERS, RAW_MARKERS, HostileWorld
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
 from tests.xero_world import wizard_identity
 
@@ -284,7 +284,7 @@ def _admin_object(world: HostileWorld, key: str):
     app_label, model_name = key.removeprefix("admin:").split("_")[:2]
     model = apps.get_model(app_label, model_name)
     found = model._default_manager.order_by("pk").first()
-    assert found is not None, f"the hostile world has no {model.__name__}: add one to tests/faults/conftest.py"
+    assert found is not None, f"the hostile world has no {model.__name__}: add one to tests/faults/hostile.py"
     return found
 
 
