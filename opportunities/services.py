@@ -169,19 +169,21 @@ def instalment_plan_update(
     return plan
 
 
-def _visible_instalment(*, instalment_id: int, user: User) -> Instalment:
+def _visible_instalment(*, opportunity_id: int, instalment_id: int, user: User) -> Instalment:
     return (
         Instalment.objects.select_for_update(of=("self",))
         .select_related("plan__opportunity__contact")
-        .get(pk=instalment_id, plan__opportunity__in=opportunities_visible_to(user=user))
+        .get(pk=instalment_id, plan__opportunity_id=opportunity_id,
+             plan__opportunity__in=opportunities_visible_to(user=user))
     )
 
 
 @transaction.atomic
-def instalment_match(*, instalment_id: int, invoice_id: int, user: User) -> Instalment:
-    """Match an instalment by hand to one of its contact's unmatched sales invoices in its currency (replacing any
-    earlier match). Raises Instalment.DoesNotExist (not visible) or InvoiceNotMatchable."""
-    instalment = _visible_instalment(instalment_id=instalment_id, user=user)
+def instalment_match(*, opportunity_id: int, instalment_id: int, invoice_id: int, user: User) -> Instalment:
+    """Match an instalment of the opportunity by hand to one of its contact's unmatched sales invoices in its
+    currency (replacing any earlier match). Raises Instalment.DoesNotExist (not the opportunity's, or not
+    visible) or InvoiceNotMatchable."""
+    instalment = _visible_instalment(opportunity_id=opportunity_id, instalment_id=instalment_id, user=user)
     invoice = instalment_invoice_choices(instalment=instalment).filter(pk=invoice_id).first()
     if invoice is None:
         raise InvoiceNotMatchable(
@@ -198,9 +200,10 @@ def instalment_match(*, instalment_id: int, invoice_id: int, user: User) -> Inst
 
 
 @transaction.atomic
-def instalment_unmatch(*, instalment_id: int, user: User) -> Instalment:
-    """Forget which invoice bills the instalment. Raises Instalment.DoesNotExist when not visible."""
-    instalment = _visible_instalment(instalment_id=instalment_id, user=user)
+def instalment_unmatch(*, opportunity_id: int, instalment_id: int, user: User) -> Instalment:
+    """Forget which invoice bills the opportunity's instalment. Raises Instalment.DoesNotExist when it is not the
+    opportunity's or not visible."""
+    instalment = _visible_instalment(opportunity_id=opportunity_id, instalment_id=instalment_id, user=user)
     instalment.invoice, instalment.matched_by = None, ""
     instalment.save(update_fields=["invoice", "matched_by"])
     return instalment

@@ -130,9 +130,10 @@ def instalment_match(request: HtmxHttpRequest, opportunity_id: int, instalment_i
     invoice_id = request.POST.get("invoice", "")
     try:
         if invoice_id:
-            services.instalment_match(instalment_id=instalment_id, invoice_id=int(invoice_id), user=request.user)
+            services.instalment_match(opportunity_id=opportunity.pk, instalment_id=instalment_id,
+                                      invoice_id=int(invoice_id), user=request.user)
         else:
-            services.instalment_unmatch(instalment_id=instalment_id, user=request.user)
+            services.instalment_unmatch(opportunity_id=opportunity.pk, instalment_id=instalment_id, user=request.user)
     except Instalment.DoesNotExist:
         raise Http404("No instalment with that id is visible to you.") from None
     except (ValueError, services.InvoiceNotMatchable) as exc:

@@ -8,7 +8,10 @@ from integrations.xero.models import XeroConnection, XeroGrant
 from tests.factories import TeamFactory, UserFactory
 from tests.services import running_in_ci
 
-pytest_plugins = ["tests.sandbox", "tests.xero_contract", "tests.browser", "tests.celery_worker", "tests.demo_world"]
+pytest_plugins = [
+    "tests.sandbox", "tests.xero_contract", "tests.browser", "tests.celery_worker", "tests.xero_world",
+    "tests.demo_world", "tests.xero.quote_data",
+]
 
 
 @pytest.fixture

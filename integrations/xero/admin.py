@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -84,6 +84,8 @@ class MatchConflictAdmin(admin.ModelAdmin):
 
     @method_decorator(require_POST)
     def resolve_view(self, request: HttpRequest, conflict_id: int, action: str) -> HttpResponse:
+        if not is_mfa_enabled(request.user):  # admin_view has let in staff only; say what is missing
+            return render(request, "xero/forbidden.html", {"reason": "mfa"}, status=403)
         contact_id = int(request.POST["contact_id"]) if request.POST.get("contact_id", "").isdigit() else None
         try:
             messages.success(request, self._resolve(request, conflict_id, action, contact_id))

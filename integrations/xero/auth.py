@@ -136,6 +136,19 @@ def grant_mark_needs_reconnect(*, grant: XeroGrant, reason: str) -> None:
     transaction.on_commit(partial(notifications.needs_reconnect_email, grant_id=grant.pk))
 
 
+ACCESS_REMOVED = ("Capsync's access to this organisation was removed in Xero (consent revoked). Its data stays "
+                  "in Capsync; connect it again to resume syncing.")
+
+
+def connection_mark_access_removed(*, connection_id: int, now: datetime) -> None:
+    """Xero refused the organisation to a token it still accepts: its consent was revoked, or the organisation was
+    disconnected, in Xero. Stop syncing it (disconnected, with the reason); nothing is deleted."""
+    XeroConnection.objects.filter(pk=connection_id).exclude(status=XeroConnection.Status.DISCONNECTED).update(
+        status=XeroConnection.Status.DISCONNECTED, status_reason=ACCESS_REMOVED, disconnected_at=now
+    )
+    logger.warning("Xero organisation access was removed in Xero", extra={"connection_id": connection_id})
+
+
 def client_for(
     *, connection: XeroConnection, identity: client.XeroIdentity, clock: Callable[[], datetime]
 ) -> client.XeroClient:

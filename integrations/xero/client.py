@@ -22,7 +22,7 @@ from oauthlib.oauth2 import InvalidClientError, InvalidGrantError, OAuth2Error
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
-from integrations.xero import schemas
+from integrations.xero import in_flight, schemas
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,13 @@ def _raise_for_response(response: requests.Response) -> None:
             problem=response.headers.get("X-Rate-Limit-Problem", ""),
         )
     if status >= 500:
-        raise XeroUnavailable(f"Xero answered {status}")
+        content_type = response.headers.get("Content-Type", "")
+        if "json" in content_type:
+            raise XeroUnavailable(f"Xero answered {status}")
+        # A maintenance or proxy error page: say so, the page itself is no use to anyone.
+        raise XeroUnavailable(
+            f"Xero answered {status} with a body that is not JSON ({content_type or 'no content type'})"
+        )
     detail = ""
     if "json" in response.headers.get("Content-Type", ""):
         body = _decode_json(response)
@@ -273,7 +279,9 @@ class XeroClient:
     supplies it, refreshing under its lock. A 401 TokenExpired is answered with one refresh and one retry.
     List calls are generators yielding one typed `schemas.Page` per HTTP call; nothing is fetched until the first
     page is asked for. `calls` counts HTTP calls and `limits` holds the latest rate-limit headers, for the sync
-    health page. Errors are the XeroError subclasses above; the client never retries or waits on a 429.
+    health page. Errors are the XeroError subclasses above; the client never retries or waits on a 429. Each call
+    holds one of the organisation's five call slots (in_flight.py), so parallel workers never exceed Xero's
+    concurrent limit.
     """
 
     def __init__(
@@ -296,11 +304,14 @@ class XeroClient:
         }
         self.calls += 1
         try:
-            response = self._session.request(
-                method, f"{self.base_url}/{path}", headers=headers, timeout=self._timeout, **kwargs
-            )
+            with in_flight.call_slot(self.tenant_id):
+                response = self._session.request(
+                    method, f"{self.base_url}/{path}", headers=headers, timeout=self._timeout, **kwargs
+                )
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             raise XeroUnavailable(f"Xero did not answer {method} {path} ({type(exc).__name__})") from exc
+        except in_flight.NoSlotFree as exc:
+            raise XeroUnavailable(f"Xero was not called ({exc}): too many calls to this organisation") from exc
         self._read_limits(response)
         return response
 

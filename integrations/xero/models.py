@@ -152,6 +152,8 @@ class XeroContact(models.Model):
     is_supplier = models.BooleanField(default=False)
     is_paying = models.BooleanField(default=False)
     xero_updated_at = models.DateTimeField()
+    # Set when this contact was merged into another in Xero: its link follows the merge (sync/contacts.py).
+    merged_into_xero_id = models.CharField(max_length=64, blank=True)
     # CRM edits sent to Xero (sync/push.py). `pushed_at` is the CRM contact's `updated_at` as Xero last accepted it
     # (set on linking, so only later edits are sent); `push_error` is Xero's reason when it refused the last one.
     push_state = models.CharField(max_length=8, choices=PushState.choices, default=PushState.IN_SYNC)

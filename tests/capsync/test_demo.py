@@ -14,8 +14,8 @@ from opportunities.models import Opportunity
 from opportunities.selectors import instalment_plan_detail
 from tests.factories import UserFactory
 from tests.sandbox import SandboxControl, SandboxProcess
-from tests.xero.conftest import xero_world
 from tests.xero.sync_data import sync
+from tests.xero_world import xero_world
 
 pytestmark = pytest.mark.django_db
 

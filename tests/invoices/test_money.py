@@ -2,10 +2,8 @@ from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
-from hypothesis import given
-from hypothesis import strategies as st
 
-from invoices.money import CurrencyMismatch, Money, money_format, totals_add, totals_merge
+from invoices.money import CurrencyMismatch, Money, totals_add, totals_merge
 
 
 def test_money_in_one_currency_adds_up():
@@ -18,11 +16,6 @@ def test_money_in_one_currency_subtracts():
     rest = Money(Decimal("10.00"), "EUR") - Money(Decimal("2.50"), "EUR")
 
     assert rest == Money(Decimal("7.50"), "EUR")
-
-
-def test_adding_two_currencies_is_refused():
-    with pytest.raises(CurrencyMismatch, match="GBP with USD"):
-        Money(Decimal(1), "GBP") + Money(Decimal(1), "USD")
 
 
 def test_subtracting_two_currencies_is_refused():
@@ -65,30 +58,6 @@ def test_totals_merge_sums_per_currency_sorted_by_code():
     merged = totals_merge([{"USD": Decimal("1"), "GBP": Decimal("2")}, {"GBP": Decimal("3")}])
 
     assert list(merged.items()) == [("GBP", Decimal("5")), ("USD", Decimal("1"))]
-
-
-@given(amounts=st.lists(st.decimals(min_value=-(10**9), max_value=10**9, places=2), max_size=20))
-def test_totals_are_exact_sums(amounts):
-    totals = totals_add({}, *(Money(amount, "GBP") for amount in amounts))
-
-    assert totals.get("GBP", Decimal(0)) == sum(amounts, Decimal(0))
-
-
-@pytest.mark.parametrize(
-    ("amount", "currency", "shown"),
-    [
-        (Decimal("1234.5"), "GBP", "GBP 1,234.50"),
-        (Decimal("1234567.891"), "USD", "USD 1,234,567.89"),
-        (Decimal("0.005"), "EUR", "EUR 0.01"),
-        (Decimal("-12.5"), "NZD", "NZD -12.50"),
-        (Decimal("-0.001"), "GBP", "GBP 0.00"),
-        (Decimal("1234.5"), "JPY", "JPY 1,235"),
-        (Decimal("1.25"), "KWD", "KWD 1.250"),
-        (Decimal("7"), "gbp", "GBP 7.00"),
-    ],
-)
-def test_money_format_rounds_half_up_to_the_currencys_places(amount, currency, shown):
-    assert money_format(amount, currency) == shown
 
 
 def test_money_filter_formats_a_decimal_with_the_given_currency():

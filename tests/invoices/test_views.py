@@ -27,12 +27,6 @@ def test_the_panel_comes_alone_for_htmx_and_inside_a_page_without(member_client,
     assert "INV-0042" in page.text
 
 
-def test_another_teams_panel_is_404(member_client, team_b):
-    other = OrganisationFactory(team=team_b)
-
-    assert panel(member_client, other).status_code == 404
-
-
 def test_an_overdue_foreign_currency_invoice_shows_its_amount_and_days(member_client, team_a, uk_org):
     contact = OrganisationFactory(team=team_a)
     today = timezone.localdate()
@@ -63,17 +57,6 @@ def test_invoice_numbers_link_to_xero_with_the_short_code(member_client, team_a,
 
     deep_link = f"shortcode=%21uk01&amp;redirecturl=/AccountsReceivable/View.aspx?InvoiceID={invoice.xero_id}"
     assert deep_link in response.text
-
-
-def test_hostile_text_from_xero_is_escaped(member_client, team_a, uk_org):
-    contact = OrganisationFactory(team=team_a)
-    InvoiceFactory(connection=uk_org, contact=contact, number='"><img src=x onerror=alert(1)>',
-                   reference="<script>alert('x')</script>")
-
-    response = panel(member_client, contact)
-
-    assert "<img src=x" not in response.text
-    assert "<script>alert" not in response.text
 
 
 @pytest.mark.parametrize("invoice_count", [0, 300])

@@ -86,7 +86,7 @@ def test_a_hand_edit_renumbers_by_due_date_and_keeps_matched_invoices(won_sale, 
     plan = _plan(won_sale, member, count=2, first_due_on=date(2026, 1, 10))
     first, second = plan.instalments.order_by("position")
     invoice = _invoice(won_sale, uk_org, sub_total=Decimal("500.00"))
-    services.instalment_match(instalment_id=first.pk, invoice_id=invoice.pk, user=member)
+    services.instalment_match(opportunity_id=won_sale.pk, instalment_id=first.pk, invoice_id=invoice.pk, user=member)
 
     services.instalment_plan_update(opportunity_id=won_sale.pk, user=member, instalments=[
         services.InstalmentInput(amount=Decimal("300.00"), due_on=date(2026, 3, 1)),
@@ -150,13 +150,13 @@ def test_matching_by_hand_offers_only_the_contacts_unmatched_invoices_in_the_pla
 
     assert [invoice.number for invoice in detail.rows[0].choices] == ["INV-MINE"]
 
-    services.instalment_match(instalment_id=first.pk, invoice_id=mine.pk, user=member)
+    services.instalment_match(opportunity_id=won_sale.pk, instalment_id=first.pk, invoice_id=mine.pk, user=member)
 
     first.refresh_from_db()
     assert (first.invoice, first.matched_by) == (mine, "hand")
     with pytest.raises(services.InvoiceNotMatchable, match="unmatched sales invoices in GBP"):
-        services.instalment_match(instalment_id=plan.instalments.get(position=2).pk, invoice_id=mine.pk,
-                                  user=member)
+        services.instalment_match(opportunity_id=won_sale.pk, instalment_id=plan.instalments.get(position=2).pk,
+                                  invoice_id=mine.pk, user=member)
 
 
 def _in_xero(xero, connection, path: str, body: dict) -> dict:
@@ -279,7 +279,8 @@ def test_the_progress_line_of_several_overdue_names_the_oldest_and_a_next_year()
 def test_an_instalment_is_judged_by_its_organisations_local_date(request, won_sale, member, org, label):
     plan = _plan(won_sale, member)
     invoice = _invoice(won_sale, request.getfixturevalue(org), due_on=date(2026, 1, 10))
-    services.instalment_match(instalment_id=plan.instalments.get(position=1).pk, invoice_id=invoice.pk, user=member)
+    services.instalment_match(opportunity_id=won_sale.pk, instalment_id=plan.instalments.get(position=1).pk,
+                              invoice_id=invoice.pk, user=member)
 
     detail = selectors.instalment_plan_detail(user=member, opportunity_id=won_sale.pk,
                                               now=datetime(2026, 1, 10, 12, 0, tzinfo=UTC))
@@ -291,7 +292,8 @@ def test_the_plan_is_read_in_a_fixed_number_of_queries(won_sale, member, uk_org,
     plan = _plan(won_sale, member, count=12)
     for instalment in plan.instalments.all():
         invoice = _invoice(won_sale, uk_org)
-        services.instalment_match(instalment_id=instalment.pk, invoice_id=invoice.pk, user=member)
+        services.instalment_match(opportunity_id=won_sale.pk, instalment_id=instalment.pk, invoice_id=invoice.pk,
+                                  user=member)
 
     with django_assert_max_num_queries(7):
         detail = selectors.instalment_plan_detail(user=member, opportunity_id=won_sale.pk, now=NOW)
@@ -369,14 +371,15 @@ def test_the_dashboard_lists_plans_with_overdue_instalments_of_the_users_teams(w
                                                                                uk_org, team_b):
     plan = _plan(won_sale, member, first_due_on=date(2025, 1, 1))
     invoice = _invoice(won_sale, uk_org, due_on=date(2025, 1, 1))
-    services.instalment_match(instalment_id=plan.instalments.get(position=1).pk, invoice_id=invoice.pk, user=member)
+    services.instalment_match(opportunity_id=won_sale.pk, instalment_id=plan.instalments.get(position=1).pk,
+                              invoice_id=invoice.pk, user=member)
     other = OpportunityFactory(name="Other team's sale", contact__team=team_b, outcome="won",
                                closed_on=date(2025, 1, 1))
     admin = UserFactory(is_staff=True, is_superuser=True)
     other_plan = _plan(other, admin, first_due_on=date(2025, 1, 1))
     other_invoice = InvoiceFactory(connection=uk_org, contact=other.contact, due_on=date(2025, 1, 1))
-    services.instalment_match(instalment_id=other_plan.instalments.get(position=1).pk, invoice_id=other_invoice.pk,
-                              user=admin)
+    services.instalment_match(opportunity_id=other.pk, instalment_id=other_plan.instalments.get(position=1).pk,
+                              invoice_id=other_invoice.pk, user=admin)
 
     page = member_client.get(reverse("dashboard")).content.decode()
 
@@ -416,3 +419,14 @@ def test_instalment_posts_need_the_csrf_token(won_sale, member):
 
     assert response.status_code == 403
     assert not Instalment.objects.exists()
+
+
+def test_an_instalment_cannot_be_matched_through_another_opportunity(won_sale, member, uk_org):
+    plan = _plan(won_sale, member)
+    invoice = _invoice(won_sale, uk_org)
+    other_sale = OpportunityFactory(name="Another sale", contact=won_sale.contact, team=won_sale.team,
+                                    outcome="won", closed_on=date(2025, 12, 1))
+
+    with pytest.raises(Instalment.DoesNotExist):
+        services.instalment_match(opportunity_id=other_sale.pk, instalment_id=plan.instalments.get(position=1).pk,
+                                  invoice_id=invoice.pk, user=member)

@@ -1,7 +1,6 @@
 from datetime import date
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from tests.factories import InvoiceFactory, MilestoneFactory, OpportunityFactory, OrganisationFactory
@@ -21,14 +20,6 @@ def test_pipeline_groups_open_opportunities_of_own_team_by_milestone(member_clie
     assert [column.milestone for column in response.context["columns"]] == [proposal]
     assert [o.name for o in response.context["columns"][0].opportunities] == ["Visible deal"]
     assert "Other team" not in response.text
-
-
-def test_opportunity_of_another_team_is_404(member_client, team_b):
-    opportunity = OpportunityFactory(contact=OrganisationFactory(team=team_b))
-
-    response = member_client.get(reverse("opportunities:detail", args=[opportunity.pk]))
-
-    assert response.status_code == 404
 
 
 def test_opportunity_page_shows_value_with_currency(member_client, team_a):
@@ -68,17 +59,6 @@ def test_moving_without_javascript_goes_back_to_the_pipeline(member_client, team
     assert response.url == reverse("opportunities:pipeline")
 
 
-def test_another_teams_card_cannot_be_moved(member_client, team_b):
-    new, later = MilestoneFactory(name="New", position=1), MilestoneFactory(name="Proposal", position=3)
-    opportunity = OpportunityFactory(contact=OrganisationFactory(team=team_b), milestone=new)
-
-    response = move(member_client, opportunity, later)
-
-    opportunity.refresh_from_db()
-    assert response.status_code == 404
-    assert opportunity.milestone == new
-
-
 def test_a_won_opportunity_stays_put(member_client, team_a):
     new, later = MilestoneFactory(name="New", position=1), MilestoneFactory(name="Proposal", position=3)
     opportunity = OpportunityFactory(contact=OrganisationFactory(team=team_a), milestone=new, outcome="won",
@@ -88,19 +68,6 @@ def test_a_won_opportunity_stays_put(member_client, team_a):
 
     opportunity.refresh_from_db()
     assert response.status_code == 400
-    assert opportunity.milestone == new
-
-
-def test_moving_needs_the_csrf_token(client, member, team_a):
-    new, later = MilestoneFactory(name="New", position=1), MilestoneFactory(name="Proposal", position=3)
-    opportunity = OpportunityFactory(contact=OrganisationFactory(team=team_a), milestone=new)
-    csrf_client = Client(enforce_csrf_checks=True)
-    csrf_client.force_login(member)
-
-    response = move(csrf_client, opportunity, later)
-
-    opportunity.refresh_from_db()
-    assert response.status_code == 403
     assert opportunity.milestone == new
 
 

@@ -68,6 +68,18 @@ class Sleeps(list):
         self.append(seconds)
 
 
+class WaitsThatPass(Sleeps):
+    """Waits that really pass, on the sandbox's clock (Xero's minute windows follow it)."""
+
+    def __init__(self, sandbox) -> None:
+        super().__init__()
+        self.sandbox = sandbox
+
+    def __call__(self, seconds: float) -> None:
+        super().__call__(seconds)
+        self.sandbox.clock_advance(seconds)
+
+
 def sync(connection, *, kind=SyncRun.Kind.FULL, sleeps=None) -> SyncRun:
     return run.organisation_sync(
         connection_id=connection.pk, kind=kind, clock=timezone.now, identity=client.identity_from_settings(),

@@ -5,29 +5,17 @@ from django.urls import reverse
 from contacts.models import Contact
 from integrations.xero.models import MatchConflict, SyncError, XeroContact
 from invoices.models import Invoice
-from tests.factories import OrganisationFactory, UserFactory
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def conflict(xero_connection, xero, team_a, team_b):
-    """A paying Xero contact with two likely CRM matches, waiting for an admin."""
-    OrganisationFactory(team=team_a, name="Smith & Co")
-    OrganisationFactory(team=team_b, name="Smith and Co Ltd")
-    customer = xero_contact("Smith & Co", phone="020 7946 0000")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
-    sync(xero_connection)
-    return MatchConflict.objects.get()
 
 
 def resolve(client, conflict, action, **data):
     return client.post(reverse("admin:xero_matchconflict_resolve", args=[conflict.pk, action]), data)
 
 
-def test_the_conflict_page_shows_the_evidence_side_by_side(admin_client, conflict):
-    page = admin_client.get(reverse("admin:xero_matchconflict_change", args=[conflict.pk]))
+def test_the_conflict_page_shows_the_evidence_side_by_side(admin_client, match_conflict):
+    page = admin_client.get(reverse("admin:xero_matchconflict_change", args=[match_conflict.pk]))
 
     assert page.status_code == 200
     assert page.text.count("Link to this one") == 2
@@ -35,28 +23,29 @@ def test_the_conflict_page_shows_the_evidence_side_by_side(admin_client, conflic
     assert "same name" in page.text
 
 
-def test_linking_to_a_candidate_links_it_attaches_invoices_and_is_audited(admin_client, conflict, mfa_admin):
+def test_linking_to_a_candidate_links_it_attaches_invoices_and_is_audited(admin_client, match_conflict, mfa_admin):
     chosen = Contact.objects.get(name="Smith and Co Ltd")
 
-    resolve(admin_client, conflict, "link", contact_id=chosen.pk)
+    resolve(admin_client, match_conflict, "link", contact_id=chosen.pk)
 
-    conflict.refresh_from_db()
-    assert (conflict.status, conflict.resolution, conflict.resolved_by) == ("resolved", "linked", mfa_admin)
+    match_conflict.refresh_from_db()
+    assert (match_conflict.status, match_conflict.resolution, match_conflict.resolved_by) == (
+        "resolved", "linked", mfa_admin)
     assert XeroContact.objects.get().contact == chosen
     assert chosen.invoices.count() == 1
-    assert LogEntry.objects.filter(object_id=str(conflict.pk)).exists()
+    assert LogEntry.objects.filter(object_id=str(match_conflict.pk)).exists()
 
 
-def test_creating_a_new_contact_resolves_it(admin_client, conflict, xero_connection):
-    resolve(admin_client, conflict, "create")
+def test_creating_a_new_contact_resolves_it(admin_client, match_conflict, xero_connection):
+    resolve(admin_client, match_conflict, "create")
 
     created = XeroContact.objects.get().contact
     assert created.team == xero_connection.default_team
     assert Contact.objects.filter(name="Smith & Co").count() == 2
 
 
-def test_an_ignored_xero_contact_is_not_asked_about_again(admin_client, conflict, xero_connection):
-    resolve(admin_client, conflict, "ignore")
+def test_an_ignored_xero_contact_is_not_asked_about_again(admin_client, match_conflict, xero_connection):
+    resolve(admin_client, match_conflict, "ignore")
 
     sync(xero_connection)
 
@@ -64,38 +53,13 @@ def test_an_ignored_xero_contact_is_not_asked_about_again(admin_client, conflict
     assert MatchConflict.objects.filter(status="open").count() == 0
 
 
-def test_resolving_twice_says_it_is_already_resolved(admin_client, conflict):
-    resolve(admin_client, conflict, "ignore")
+def test_resolving_twice_says_it_is_already_resolved(admin_client, match_conflict):
+    resolve(admin_client, match_conflict, "ignore")
 
-    response = resolve(admin_client, conflict, "create")
+    response = resolve(admin_client, match_conflict, "create")
 
     assert any("already resolved" in str(message) for message in response.wsgi_request._messages)
     assert XeroContact.objects.get().link_state == XeroContact.LinkState.IGNORED
-
-
-def test_an_admin_without_two_factor_cannot_resolve(client, conflict):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-
-    response = resolve(client, conflict, "ignore")
-
-    assert response.status_code == 403
-    assert MatchConflict.objects.get().status == "open"
-
-
-def test_a_hostile_xero_name_is_escaped_in_the_admin(admin_client, xero_connection, xero, team_a, team_b):
-    hostile = '<script>alert("x")</script> Ltd'
-    OrganisationFactory(team=team_a, name=hostile)
-    OrganisationFactory(team=team_b, name=hostile)
-    customer = xero_contact(hostile)
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
-    sync(xero_connection)
-
-    pages = [admin_client.get(reverse("admin:xero_matchconflict_changelist")),
-             admin_client.get(reverse("admin:xero_matchconflict_change", args=[MatchConflict.objects.get().pk]))]
-
-    for page in pages:
-        assert '<script>alert("x")' not in page.text
-        assert "&lt;script&gt;" in page.text
 
 
 def test_a_quarantined_record_fixed_in_xero_is_fetched_again_from_the_admin(admin_client, xero_connection, xero,

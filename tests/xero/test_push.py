@@ -8,58 +8,22 @@ from django.urls import reverse
 
 from contacts import services as contact_services
 from contacts.models import Contact
-from integrations.xero import auth
 from integrations.xero.models import SyncRun, XeroConnection, XeroContact
-from tests.contacts.edit_form import edit_form
 from tests.factories import OrganisationFactory
+from tests.xero.push_data import (
+    ACCOUNTING,
+    contact_writes,
+    crm,
+    edit,
+    in_xero,
+    last_call_id,
+    rename_in_xero,
+)
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
-ACCOUNTING = "/api/api.xro/2.0"
 LATER = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def bakery(xero, xero_connection) -> dict:
-    """A paying Xero customer, brought into the CRM and linked by a first sync."""
-    customer = xero_contact("Bluebell Bakery", email="orders@bluebell.example")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
-    sync(xero_connection)
-    return customer
-
-
-def crm(customer: dict) -> Contact:
-    return XeroContact.objects.get(xero_id=customer["ContactID"]).contact
-
-
-def in_xero(xero, connection: XeroConnection, customer: dict) -> dict:
-    """The sandbox's own copy of a contact, read with the organisation's current access token."""
-    connection.grant.refresh_from_db()
-    response = xero.sandbox.api("GET", f"Contacts/{customer['ContactID']}", tenant_id=xero.uk_tenant_id,
-                                access_token=auth.secret_decrypt(connection.grant.access_token_encrypted))
-    return response.json()["Contacts"][0]
-
-
-def rename_in_xero(xero, connection: XeroConnection, customer: dict, name: str) -> None:
-    connection.grant.refresh_from_db()
-    response = xero.sandbox.api("POST", f"Contacts/{customer['ContactID']}", tenant_id=xero.uk_tenant_id,
-                                access_token=auth.secret_decrypt(connection.grant.access_token_encrypted),
-                                json={"Contacts": [{"ContactID": customer["ContactID"], "Name": name}]})
-    assert response.status_code == 200, response.text
-
-
-def last_call_id(xero) -> int:
-    return xero.sandbox.calls(since_id=2**62)["last_id"]
-
-
-def contact_writes(xero, *, since_id: int) -> list[dict]:
-    return [call for call in xero.sandbox.calls(since_id=since_id, bodies=True)["calls"]
-            if call["method"] == "POST" and call["path"].startswith(f"{ACCOUNTING}/Contacts")]
-
-
-def edit(admin_client, contact: Contact, **details):
-    return admin_client.post(reverse("contacts:edit", args=[contact.pk]), edit_form(**details))
 
 
 def test_editing_a_linked_contact_changes_it_in_xero(admin_client, xero, xero_connection, bakery, tasks_run_inline):
@@ -99,45 +63,12 @@ def test_a_person_is_sent_with_first_and_last_name(admin_client, xero, xero_conn
     assert (copy["Name"], copy["FirstName"], copy["LastName"]) == ("Priya Shah-Patel", "Priya", "Shah-Patel")
 
 
-def test_a_refused_push_shows_xeros_reason_on_the_contact_and_keeps_the_crm_data(
-    admin_client, xero, xero_connection, bakery, tasks_run_inline
-):
-    load(xero, contacts=[xero_contact("Acme Ltd")])
-    contact = crm(bakery)
-
-    tasks_run_inline(lambda: edit(admin_client, contact, name="Acme Ltd"))
-
-    panel = admin_client.get(reverse("xero:contact_push", args=[contact.pk]))
-    assert "Xero refused the last change: The contact name Acme Ltd is already assigned to another contact." in (
-        panel.text)
-    assert reverse("xero:contact_push_retry", args=[contact.pk]) in panel.text
-    assert Contact.objects.get(pk=contact.pk).name == "Acme Ltd"
-    assert in_xero(xero, xero_connection, bakery)["Name"] == "Bluebell Bakery"
-
-
 def test_the_contact_page_loads_its_xero_panel(admin_client, xero_connection, bakery):
     contact = crm(bakery)
 
     response = admin_client.get(reverse("contacts:detail", args=[contact.pk]))
 
     assert f'hx-get="{reverse("xero:contact_push", args=[contact.pk])}"' in response.text
-
-
-def test_try_again_after_the_fix_in_xero_sends_the_change(admin_client, xero, xero_connection, bakery,
-                                                         tasks_run_inline):
-    acme = xero_contact("Acme Ltd")
-    load(xero, contacts=[acme])
-    contact = crm(bakery)
-    tasks_run_inline(lambda: edit(admin_client, contact, name="Acme Ltd"))
-    rename_in_xero(xero, xero_connection, acme, "Acme Holdings Ltd")
-
-    response = tasks_run_inline(lambda: admin_client.post(reverse("xero:contact_push_retry", args=[contact.pk])))
-
-    assert response.status_code == 302
-    assert in_xero(xero, xero_connection, bakery)["Name"] == "Acme Ltd"
-    link = XeroContact.objects.get(xero_id=bakery["ContactID"])
-    assert (link.push_state, link.push_error) == ("in_sync", "")
-    assert "In sync with Xero." in admin_client.get(reverse("xero:contact_push", args=[contact.pk])).text
 
 
 def test_fixing_the_name_in_the_crm_sends_it_and_clears_the_reason(admin_client, xero, xero_connection, bakery,
@@ -248,12 +179,3 @@ def test_a_minute_rate_limit_is_retried_by_the_task(admin_client, xero, xero_con
 
     assert [call["status"] for call in contact_writes(xero, since_id=since)] == [429, 200]
     assert in_xero(xero, xero_connection, bakery)["Name"] == "Bluebell Bakehouse"
-
-
-def test_the_xero_panel_of_another_teams_contact_is_404(member_client, team_b):
-    other = OrganisationFactory(team=team_b)
-
-    responses = [member_client.get(reverse("xero:contact_push", args=[other.pk])),
-                 member_client.post(reverse("xero:contact_push_retry", args=[other.pk]))]
-
-    assert [response.status_code for response in responses] == [404, 404]

@@ -1,118 +1,27 @@
 """Quote drafts made in Xero from an opportunity, and their status coming back with the sync (issues 7 and 8)."""
 
-import threading
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection as db_connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
 from capsync import demo
-from integrations.xero import auth, client
 from integrations.xero.models import QuoteRequest, SyncRun, XeroConnection, XeroContact, XeroGrant
 from invoices import services as invoice_services
 from invoices.models import Quote
 from opportunities.models import Milestone, Opportunity
-from tests.factories import MilestoneFactory, OpportunityFactory, OrganisationFactory, UserFactory
+from tests.factories import MilestoneFactory, UserFactory
 from tests.sandbox import SandboxControl, SandboxProcess
-from tests.xero.conftest import XeroWorld
+from tests.xero.quote_data import QUOTES_PATH, form_data, quote_puts, quote_status_set, sandbox_quotes, submit, xero_api
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero_world import XeroWorld
 
-QUOTES_PATH = "^/api/api.xro/2.0/Quotes$"
-
-
-# --- arrange helpers ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def seller(xero_connection):
-    """A salesperson of the team the UK organisation's contacts go to."""
-    user = UserFactory(email="seller@example.com")
-    user.teams.add(xero_connection.default_team)
-    return user
-
-
-@pytest.fixture
-def seller_client(seller) -> Client:
-    browser = Client()
-    browser.force_login(seller)
-    return browser
-
-
-@pytest.fixture
-def opportunity(xero_connection):
-    """An open GBP opportunity whose contact is not in Xero yet."""
-    contact = OrganisationFactory(name="Corner Shop", team=xero_connection.default_team)
-    return OpportunityFactory(name="Shop fit-out", contact=contact, value=Decimal("1250.00"), currency_code="GBP")
-
-
-@pytest.fixture
-def linked_opportunity(xero_connection, xero):
-    """An open opportunity of a paying Xero customer, already linked by a sync."""
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
-    sync(xero_connection)
-    link = XeroContact.objects.get(xero_id=customer["ContactID"])
-    return OpportunityFactory(name="Wedding cakes", contact=link.contact, team=link.contact.team,
-                              value=Decimal("900.00"), currency_code="GBP")
-
-
-def form_data(connection: XeroConnection, *, key: uuid.UUID | None = None, **changes: str) -> dict[str, str]:
-    data = {
-        "submission_key": str(key or uuid.uuid4()),
-        "organisation": str(connection.pk),
-        "title": "Shop fit-out",
-        "summary": "Shelving and counters",
-        "date": "2026-11-25",
-        "expiry_date": "2026-12-25",
-        "line_amount_types": "EXCLUSIVE",
-        "currency_code": "GBP",
-        "lines-TOTAL_FORMS": "2",
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "20",
-        "lines-0-description": "Shelving",
-        "lines-0-quantity": "2",
-        "lines-0-unit_amount": "500.00",
-        "lines-1-description": "Counter",
-        "lines-1-quantity": "1",
-        "lines-1-unit_amount": "250.00",
-    }
-    data.update(changes)
-    return data
-
-
-def submit(browser: Client, opportunity: Opportunity, data: dict[str, str]):
-    return browser.post(reverse("xero:quote_create", args=[opportunity.pk]), data)
-
-
-def xero_api(connection: XeroConnection) -> client.XeroClient:
-    return auth.client_for(connection=connection, identity=client.identity_from_settings(), clock=timezone.now)
-
-
-def sandbox_quotes(connection: XeroConnection) -> list[dict]:
-    """Every quote the sandbox holds for the organisation, with its line items (read as Xero's JSON)."""
-    return xero_api(connection).request("GET", "Quotes", params={"page": "1"})["Quotes"]
-
-
-def quote_status_set(connection: XeroConnection, quote: Quote, *statuses: str) -> None:
-    """Someone moves the quote along in Xero."""
-    for status in statuses:
-        xero_api(connection).request("POST", f"Quotes/{quote.xero_id}",
-                                     json={"Quotes": [{"QuoteID": quote.xero_id, "Status": status}]})
-
-
-def quote_puts(xero) -> int:
-    return sum(1 for call in xero.sandbox.calls()["calls"] if call["method"] == "PUT" and call["path"].endswith(
-        "/Quotes"))
-
-
-# --- creating ----------------------------------------------------------------------------------------------------
+pytestmark = pytest.mark.django_db
 
 
 def test_the_form_is_prefilled_from_the_opportunity(seller_client, opportunity):
@@ -188,49 +97,6 @@ def test_an_expired_access_token_is_refreshed_before_the_quote_is_sent(seller_cl
     assert response.status_code == 302
     assert XeroGrant.objects.get().refreshed_at is not None
     assert len(sandbox_quotes(xero_connection)) == 1
-
-
-def test_a_double_submit_makes_one_quote(seller_client, opportunity, xero_connection, xero):
-    """Fault case 30: a double-submitted quote makes one quote."""
-    data = form_data(xero_connection)
-
-    first = submit(seller_client, opportunity, data)
-    second = submit(seller_client, opportunity, data)
-
-    assert (first.status_code, second.status_code) == (302, 302)
-    assert len(sandbox_quotes(xero_connection)) == 1
-    assert Quote.objects.count() == 1
-    assert quote_puts(xero) == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_double_submit_arriving_at_once_makes_one_quote(seller, opportunity, xero_connection, xero):
-    """Fault case 30, concurrently: two POSTs of one form at the same moment make one quote."""
-    xero.sandbox.config(latency_ms=300)  # the first is still waiting for Xero when the second arrives
-    data = form_data(xero_connection)
-    start = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def post() -> None:
-        browser = Client()
-        browser.force_login(seller)
-        start.wait()
-        try:
-            statuses.append(submit(browser, opportunity, data).status_code)
-        finally:
-            db_connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert statuses == [302, 302]
-    assert len(sandbox_quotes(xero_connection)) == 1
-    assert Quote.objects.count() == 1
-    assert QuoteRequest.objects.get().status == QuoteRequest.Status.CREATED
-    assert quote_puts(xero) == 1  # the second waited for the first's answer instead of asking Xero again
 
 
 def test_a_lost_answer_is_retried_into_the_same_quote(seller_client, opportunity, xero_connection, xero):

@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Team
 from integrations.xero.models import XeroConnection
-from tests.xero.conftest import XERO_USER_PASSWORD, xero_world
+from tests.xero_world import XERO_USER_PASSWORD, xero_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -55,7 +55,7 @@ class XeroContact:
     `receivable_outstanding`/`receivable_overdue` are Balances.AccountsReceivable.Outstanding/Overdue in the
     contact's own currency (not base); Xero omits Balances for a contact without invoices, so missing means 0.
     A missing ContactStatus means ACTIVE (Xero's default). Empty phones and addresses (Xero lists every phone
-    type, usually blank) are dropped.
+    type, usually blank) are dropped. `merged_to_contact_id` is the contact it was merged into in Xero ("" if none).
     """
 
     contact_id: str
@@ -72,6 +72,7 @@ class XeroContact:
     receivable_outstanding: Decimal
     receivable_overdue: Decimal
     default_currency: str
+    merged_to_contact_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,7 @@ def contact(record: Record) -> XeroContact:
         receivable_outstanding=_money(receivable, "Outstanding", record_id=record_id, default=Decimal(0)),
         receivable_overdue=_money(receivable, "Overdue", record_id=record_id, default=Decimal(0)),
         default_currency=_text(record, "DefaultCurrency", record_id=record_id),
+        merged_to_contact_id=_text(record, "MergedToContactID", record_id=record_id),
     )
 
 

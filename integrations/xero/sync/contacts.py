@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 SUPPLIER_TAG = "Supplier"
 MIRRORED_FIELDS = ["name", "first_name", "last_name", "email", "phones", "addresses", "status", "is_customer",
-                   "is_supplier", "xero_updated_at"]
+                   "is_supplier", "xero_updated_at", "merged_into_xero_id"]
 
 
 @dataclass
@@ -47,6 +47,7 @@ def _mirror(connection_id: int, record: schemas.XeroContact) -> XeroContact:
         is_customer=record.is_customer,
         is_supplier=record.is_supplier,
         xero_updated_at=record.updated_at,
+        merged_into_xero_id=record.merged_to_contact_id,
     )
 
 
@@ -131,12 +132,44 @@ def _wanted(connection: XeroConnection) -> QuerySet[XeroContact]:
     brought_in = Q(is_paying=True)
     if connection.suppliers != XeroConnection.Suppliers.IGNORE:
         brought_in |= Q(is_supplier=True)
-    return XeroContact.objects.filter(brought_in, connection=connection, link_state=XeroContact.LinkState.UNLINKED)
+    # A contact merged away in Xero lives on in the one it was merged into; it is never brought in by itself.
+    return XeroContact.objects.filter(brought_in, connection=connection, link_state=XeroContact.LinkState.UNLINKED,
+                                      merged_into_xero_id="")
 
 
 def contacts_waiting(*, connection: XeroConnection) -> bool:
     """Whether any paying (or, per the option, supplier) Xero contact still waits to be brought in."""
     return _wanted(connection).exists()
+
+
+def merges_follow(*, connection_id: int) -> int:
+    """Move each link from a Xero contact merged away in Xero to the contact it was merged into, when that one is
+    known and not linked yet: the CRM contact follows the merge, instead of gaining a duplicate or a conflict.
+
+    Returns how many links moved. Invoices of the survivor are attached afterwards by the sync's relink step.
+    """
+    moved = 0
+    merged_away = XeroContact.objects.filter(
+        connection_id=connection_id, link_state=XeroContact.LinkState.LINKED
+    ).exclude(merged_into_xero_id="")
+    for away in merged_away:
+        with transaction.atomic():
+            survivor = XeroContact.objects.select_for_update().filter(
+                connection_id=connection_id, xero_id=away.merged_into_xero_id,
+                link_state__in=[XeroContact.LinkState.UNLINKED, XeroContact.LinkState.CONFLICT],
+            ).first()
+            if survivor is None:
+                continue
+            contact_id = away.contact_id
+            away.contact = None
+            away.link_state = XeroContact.LinkState.UNLINKED
+            away.save(update_fields=["contact", "link_state"])
+            contact_link(xero_contact=survivor, contact_id=contact_id)
+            survivor.conflicts.filter(status=MatchConflict.Status.OPEN).delete()
+        logger.info("Xero contact merge followed", extra={"connection_id": connection_id,
+                                                          "xero_contact_id": survivor.xero_id})
+        moved += 1
+    return moved
 
 
 def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> LinkCounts:

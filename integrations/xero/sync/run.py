@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from integrations.xero import auth, client, schemas
-from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection
+from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
 from integrations.xero.sync import contacts as contact_sync
 from integrations.xero.sync import invoices as invoice_sync
 from integrations.xero.sync import push as push_sync
@@ -169,6 +169,11 @@ def organisation_sync(
         run.stage = "Done"
     except client.ReconnectNeeded as exc:
         run.outcome, run.message = SyncRun.Outcome.FAILED, f"Xero needs an admin to reconnect: {exc}"
+        if XeroGrant.objects.filter(pk=connection.grant_id, status=XeroGrant.Status.ACTIVE).exists():
+            # The tokens still work (a lost consent would have marked the grant), so Xero refused this
+            # organisation itself: its access was removed in Xero.
+            auth.connection_mark_access_removed(connection_id=connection_id, now=clock())
+            run.message = auth.ACCESS_REMOVED
     except client.RateLimited as exc:  # the daily limit, or minute limits that would not clear
         XeroConnection.objects.filter(pk=connection_id).update(
             rate_limited_until=clock() + timedelta(seconds=exc.retry_after)
@@ -409,6 +414,8 @@ def _bring_in_paying(*, connection: XeroConnection, xero: client.XeroClient, sta
             sleep=sleep, state=state))
     contact_sync.paying_mark(connection_id=connection.pk, xero_contact_ids=state.paying)
     _progress(state, stage="Matching contacts", now=clock())
+    if followed := contact_sync.merges_follow(connection_id=connection.pk):
+        state.add("merges_followed", followed)
     # Indexing every CRM contact costs a few queries and all their rows; skip it when nobody waits.
     if contact_sync.contacts_waiting(connection=connection):
         index = contact_sync.crm_index_build(connection_id=connection.pk)

@@ -1,4 +1,6 @@
-"""Capsync linked to the running Xero sandbox: an app registered there, two organisations, a Xero user."""
+"""Pytest plugin: Capsync linked to the running Xero sandbox (an app registered there, two organisations, a Xero
+user), admins who may connect it, and the states most tests start from (consented, configured, a linked customer,
+a match conflict). Loaded by the root conftest, so tests/xero and tests/faults share it."""
 
 import secrets
 from dataclasses import dataclass
@@ -12,11 +14,15 @@ from django.utils.csp import CSP
 
 from accounts.models import Team
 from capsync.celery import app as celery_app
-from integrations.xero.models import XeroConnection
-from tests.factories import UserFactory
+from integrations.xero import client
+from integrations.xero.models import MatchConflict, XeroConnection
+from tests.factories import OrganisationFactory, UserFactory
 from tests.sandbox import SandboxControl, query_of
+from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.webhook_data import WEBHOOK_KEY
 
 XERO_USER_PASSWORD = "xero-password"
+XERO_TOKEN_PATH = "/identity/connect/token"
 
 
 @dataclass
@@ -90,6 +96,26 @@ def admin_client(client, mfa_admin):
     return client
 
 
+def wizard_identity() -> client.XeroIdentity:
+    """Capsync's Xero app as the wizard's callback (on the test client's host) sees it."""
+    return client.identity_from_settings(redirect_uri="http://testserver/integrations/xero/callback/")
+
+
+def refresh_calls(sandbox: SandboxControl) -> list[dict]:
+    """The refresh-token grants Xero (the sandbox) received so far."""
+    return [
+        call for call in sandbox.calls(bodies=True)["calls"]
+        if call["path"] == XERO_TOKEN_PATH and "grant_type=refresh_token" in (call.get("request_body") or "")
+    ]
+
+
+@pytest.fixture
+def xero_consented(admin_client, xero) -> XeroConnection:
+    """The UK organisation linked through the wizard (options not saved yet), with its grant loaded."""
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
+    return XeroConnection.objects.select_related("grant").get()
+
+
 @pytest.fixture
 def xero_connection(admin_client, xero):
     """The UK organisation linked through the wizard, with its options saved (new contacts go to a team)."""
@@ -113,3 +139,30 @@ def tasks_run_inline(django_capture_on_commit_callbacks):
 
     yield run
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def bakery(xero, xero_connection) -> dict:
+    """A paying Xero customer, brought into the CRM and linked by a first sync."""
+    customer = xero_contact("Bluebell Bakery", email="orders@bluebell.example")
+    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    sync(xero_connection)
+    return customer
+
+
+@pytest.fixture
+def match_conflict(xero_connection, xero, team_a, team_b) -> MatchConflict:
+    """A paying Xero contact with two likely CRM matches, waiting for an admin."""
+    OrganisationFactory(team=team_a, name="Smith & Co")
+    OrganisationFactory(team=team_b, name="Smith and Co Ltd")
+    customer = xero_contact("Smith & Co", phone="020 7946 0000")
+    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    sync(xero_connection)
+    return MatchConflict.objects.get()
+
+
+@pytest.fixture
+def webhook_key(settings) -> str:
+    """Capsync's webhook key, as registered at Xero."""
+    settings.XERO_WEBHOOK_KEY = WEBHOOK_KEY
+    return WEBHOOK_KEY
