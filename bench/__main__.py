@@ -246,7 +246,7 @@ def side_by_side_rows(*, contacts: int, invoices: int, full, tap) -> list[list[s
     ours, theirs = full.calls, tap.calls
     records = ", ".join(f"{stream} {count:,}" for stream, count in sorted(tap.counts.records.items()))
     return [
-        ["What was read", _by_resource(ours), _by_resource(theirs), "", "", "", ""],
+        ["Calls by resource (incl. 429s)", _by_resource(ours), _by_resource(theirs), "", "", "", ""],
         ["Records", f"{full.run.counts.get('invoices', 0):,} invoices, {full.run.counts.get('credit_notes', 0):,} "
                     f"credit notes, {full.run.counts.get('contacts_read', 0):,} contacts",
          f"{records} (Singer RECORD messages)", "", "", "", ""],
@@ -281,7 +281,7 @@ def page_rows(timings) -> list[list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    # WhiteNoise warns that static files were never collected; the benchmark serves none.
+    # WhiteNoise warns that static files were never collected (pages.setup collects them only later).
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     log_dir = ROOT / "var" / "bench"
     log_dir.mkdir(parents=True, exist_ok=True)
