@@ -67,7 +67,6 @@ class SingerCounts:
     states: int = 0
     last_state: dict[str, Any] | None = None
     other_lines: int = 0
-    first_record_at: float | None = None  # time.perf_counter() of the first RECORD
 
     def feed(self, line: str | bytes) -> None:
         """Count one line of Singer output; a blank line is ignored, a non-message line is counted as other."""
@@ -80,8 +79,6 @@ class SingerCounts:
             return
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "RECORD":
-            if self.first_record_at is None:
-                self.first_record_at = time.perf_counter()
             self.records[message["stream"]] += 1
         elif kind == "SCHEMA":
             self.schemas.append(message["stream"])
