@@ -56,7 +56,8 @@ test: install-dev browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/capsync_bench, is dropped and
-# recreated). `make bench BENCH_ARGS=--quick` runs the small size.
+# recreated). `make bench BENCH_ARGS=--quick` runs the small size; `--skip-peer` leaves out tap-xero, which the
+# bench installs on first use into its own venv .venv-peer/ (its pinned dependencies stay out of .venv).
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
@@ -65,4 +66,4 @@ screenshots: install-dev browser
 	$(BIN)/python -m pytest -m screenshots tests/screenshots
 
 clean:
-	rm -rf $(VENV) var staticfiles db.sqlite3 .pytest_cache
+	rm -rf $(VENV) .venv-peer var staticfiles db.sqlite3 .pytest_cache

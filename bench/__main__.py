@@ -2,7 +2,9 @@
 
 Starts the Xero sandbox with a generated organisation and Xero's rate limits, recreates the PostgreSQL database
 `capsync_bench`, links the organisation as the connect wizard does, and measures the initial full sync, an idle
-incremental sync and one webhook-driven change. Prints a table and rewrites this size's block of
+incremental sync and one webhook-driven change (to the contact's panel showing it). Then the Singer tap
+`tap-xero` syncs the same organisation (issue 9's side by side; bench/peer.py), and the CRM's busiest pages are
+timed at that size (issue 7; bench/pages.py). Prints the tables and rewrites this size's block of
 docs/BENCHMARKS.md (unless --no-write).
 """
 
@@ -24,7 +26,7 @@ import psycopg
 from cryptography.fernet import Fernet
 from psycopg import sql
 
-from bench import report
+from bench import peer, report
 from tests.sandbox import SandboxControl, SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +71,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds to wait for the sandbox to build the organisation (default 300)")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the initial sync and print its hottest functions")
+    parser.add_argument("--skip-peer", action="store_true",
+                        help="leave out the side-by-side run of the Singer tap tap-xero (it takes the longest)")
+    parser.add_argument("--page-requests", type=int, default=50,
+                        help="timed requests of each page after 3 warm-ups (default 50)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
@@ -182,6 +188,12 @@ def results_rows(*, contacts: int, invoices: int, full, incremental, webhook) ->
                    _ratio(webhook.run.api_calls, WEBHOOK_CALLS_TARGET)),
         report.Row("Webhook change: delivery to stored (HTTP 200, sync inline)",
                    _seconds(webhook.seconds) + ("" if webhook.applied else " (change NOT stored)")),
+        report.Row("Webhook change: change in the sandbox to the contact's panel showing it",
+                   _seconds(webhook.change_to_panel_seconds) + (
+                       f" (amount due {webhook.amount_before} → {webhook.amount_after})" if webhook.panel_shows_change
+                       else f" (panel does NOT show {webhook.amount_after})")),
+        report.Row("Webhook change: the panel request alone (HTMX, signed-in member)",
+                   f"{1000 * webhook.panel_seconds:,.0f} ms"),
     ]
     return rows
 
@@ -214,14 +226,68 @@ def stage_rows(*, full, incremental, webhook) -> list[report.Row]:
     return rows
 
 
+SIDE_HEADER = ["Measure", "Capsync", "tap-xero", "Capsync / tap-xero", "Floor", "Capsync / floor",
+               "tap-xero / floor"]
+PAGE_HEADER = ["Page (GET, signed-in team member)", "p50", "p95", "max", "Queries", "Size"]
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:,.0f} MiB"
+
+
+def _by_resource(calls) -> str:
+    return ", ".join(f"{name} {count:,}" for name, count in sorted(calls.by_path.items()))
+
+
+def side_by_side_rows(*, contacts: int, invoices: int, full, tap) -> list[list[str]]:
+    """Capsync's initial sync and tap-xero's first sync of the same organisation, both counted by the sandbox."""
+    calls_floor = math.ceil(invoices / PAGE_SIZE) + math.ceil(contacts / PAGE_SIZE)
+    time_floor = calls_floor * 60 / CALLS_PER_MINUTE
+    ours, theirs = full.calls, tap.calls
+    records = ", ".join(f"{stream} {count:,}" for stream, count in sorted(tap.counts.records.items()))
+    return [
+        ["Calls by resource (incl. 429s)", _by_resource(ours), _by_resource(theirs), "", "", "", ""],
+        ["Records", f"{full.run.counts.get('invoices', 0):,} invoices, {full.run.counts.get('credit_notes', 0):,} "
+                    f"credit notes, {full.run.counts.get('contacts_read', 0):,} contacts",
+         f"{records} (Singer RECORD messages)", "", "", "", ""],
+        ["API calls counted against the limits (HTTP 200 + errors)", f"{ours.counted:,}", f"{theirs.counted:,}",
+         _ratio(ours.counted, theirs.counted), f"{calls_floor:,}", _ratio(ours.counted, calls_floor),
+         _ratio(theirs.counted, calls_floor)],
+        ["Calls refused with 429 (not counted by Xero)", f"{ours.accounting_429:,}", f"{theirs.accounting_429:,}",
+         "", "", "", ""],
+        ["Token calls (identity)", f"{ours.identity:,}", f"{theirs.identity:,}", "", "", "", ""],
+        ["Wall time (process start to exit)", _seconds(full.wall_seconds), _seconds(tap.wall_seconds),
+         _ratio(full.wall_seconds, tap.wall_seconds), f"{_seconds(time_floor)} ({calls_floor} calls at 60/min)",
+         _ratio(full.wall_seconds, time_floor), _ratio(tap.wall_seconds, time_floor)],
+        ["Wall time against its own calls at 60/min", _seconds(full.wall_seconds), _seconds(tap.wall_seconds), "",
+         f"{_seconds(ours.counted)} / {_seconds(theirs.counted)}", _ratio(full.wall_seconds, ours.counted),
+         _ratio(tap.wall_seconds, theirs.counted)],
+        ["Sandbox's own time answering the calls", f"{ours.server_seconds:,.1f} s", f"{theirs.server_seconds:,.1f} s",
+         "", "", "", ""],
+        ["Peak RSS of the process", _mib(full.max_rss_kib), _mib(tap.max_rss_kib),
+         _ratio(full.max_rss_kib, tap.max_rss_kib), "", "", ""],
+        ["Finished", f"{full.run.outcome}", "yes (exit 0)" if tap.finished else f"NO (exit {tap.exit_code})",
+         "", "", "", ""],
+    ]
+
+
+def page_rows(timings) -> list[list[str]]:
+    return [
+        [timing.name, f"{timing.p50_ms:,.0f} ms", f"{timing.p95_ms:,.0f} ms", f"{timing.max_ms:,.0f} ms",
+         f"{timing.queries}", f"{timing.size_kib:,.0f} KiB"]
+        for timing in timings
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    # WhiteNoise warns that static files were never collected; the benchmark serves none.
+    # WhiteNoise warns that static files were never collected (pages.setup collects them only later).
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     log_dir = ROOT / "var" / "bench"
     log_dir.mkdir(parents=True, exist_ok=True)
     started_at = datetime.now(UTC)
     size = f"{args.contacts:,} contacts / {args.invoices:,} invoices"
+    peer_python = None if args.skip_peer else peer.peer_python()
     print(f"Benchmark: {size}. Starting the Xero sandbox (it builds the organisation first) ...", flush=True)
     begun = time.perf_counter()
     sandbox_process = SandboxProcess(
@@ -230,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         start_timeout=args.sandbox_timeout,
     )
     build_seconds = time.perf_counter() - begun
+    tap = None
     try:
         sandbox = SandboxControl(sandbox_process.url)
         print(f"Sandbox ready at {sandbox.url} after {build_seconds:.0f} s; recreating the database ...", flush=True)
@@ -239,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         # Capsync's models can be imported only now that the settings (read from the environment) are loaded.
         from django.core.management import call_command
 
-        from bench import scenario
+        from bench import pages, scenario
 
         call_command("migrate", verbosity=0, interactive=False)
         linked = scenario.connect(sandbox)
@@ -247,11 +314,25 @@ def main(argv: list[str] | None = None) -> int:
         profile = log_dir / "full-sync.prof" if args.profile else None
         full = scenario.sync_in_worker(sandbox=sandbox, connection_id=linked.connection_id, kind="full",
                                        log_dir=log_dir, profile=profile)
-        print(f"Full sync {full.run.outcome} in {full.wall_seconds:.0f} s; idle incremental sync ...", flush=True)
+        print(f"Full sync {full.run.outcome} in {full.wall_seconds:.0f} s.", flush=True)
+        if peer_python:
+            # The tap has its own Xero app, so its rate-limit windows (per app and organisation) start fresh.
+            link = peer.tap_link(sandbox, tenant_id=linked.tenant_id, user_email=scenario.DEMO_USER)
+            print(f"tap-xero {peer.TAP_VERSION} syncing {', '.join(peer.SELECTED_STREAMS)} of the same "
+                  "organisation ...", flush=True)
+            tap = peer.tap_run(sandbox=sandbox, link=link, work_dir=log_dir / "peer", python=peer_python)
+            print(f"tap-xero exited {tap.exit_code} after {tap.wall_seconds:.0f} s.", flush=True)
+            if not tap.finished:
+                print(tap.stderr_tail, flush=True)
+        print("Idle incremental sync ...", flush=True)
         incremental = scenario.sync_in_worker(sandbox=sandbox, connection_id=linked.connection_id,
                                               kind="incremental", log_dir=log_dir)
-        print("Changing one invoice and delivering its webhook ...", flush=True)
-        webhook = scenario.webhook_change(sandbox=sandbox, linked=linked, webhook_key=WEBHOOK_KEY)
+        print("Changing one invoice, delivering its webhook and opening the contact's panel ...", flush=True)
+        page_setup = pages.setup(team_id=linked.team_id)
+        viewer = pages.signed_in_client(page_setup.member)
+        webhook = scenario.webhook_change(sandbox=sandbox, linked=linked, webhook_key=WEBHOOK_KEY, viewer=viewer)
+        print(f"Timing pages ({args.page_requests} requests each) ...", flush=True)
+        timings = pages.pages_measure(page_setup, requests=args.page_requests)
         postgres = scenario.postgres_version()
     finally:
         sandbox_process.stop()
@@ -259,6 +340,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = results_rows(contacts=args.contacts, invoices=args.invoices, full=full, incremental=incremental,
                         webhook=webhook)
     stages = stage_rows(full=full, incremental=incremental, webhook=webhook)
+    side = side_by_side_rows(contacts=args.contacts, invoices=args.invoices, full=full, tap=tap) if tap else []
+    page_table = page_rows(timings)
+    page_note = (f"{page_setup.visible_contacts:,} contacts in the member's team, "
+                 f"{page_setup.open_opportunities} open opportunities; {pages.WARM_UPS} warm-ups, then "
+                 f"{args.page_requests} timed requests of each page; queries counted on one request.")
     machine = report.machine()
     machine_line = (f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}, "
                     f"Python {machine['python']}, PostgreSQL {postgres}")
@@ -272,6 +358,13 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("Where the time went")
     print(report.plain_table(stages, header=STAGE_HEADER))
+    if side:
+        print()
+        print(f"Side by side with tap-xero {peer.TAP_VERSION} (streams {', '.join(tap.selected)})")
+        print(report.grid_plain(SIDE_HEADER, side))
+    print()
+    print(f"Page speed ({page_note})")
+    print(report.grid_plain(PAGE_HEADER, page_table))
     if profile:
         print()
         pstats.Stats(str(profile)).sort_stats("cumulative").print_stats(30)
@@ -287,18 +380,33 @@ def main(argv: list[str] | None = None) -> int:
             report.table(rows),
             "Where the time went (wall-clock timers around each stage of `organisation_sync`):",
             report.table(stages, header=STAGE_HEADER),
+            *([
+                f"#### Side by side with tap-xero {peer.TAP_VERSION}",
+                f"Streams selected: {', '.join(f'`{name}`' for name in tap.selected)} (all their fields). Discovery "
+                f"before the run made {tap.discovery_calls.counted} accounting call(s) and "
+                f"{tap.discovery_calls.identity} token call(s), not counted below. Calls are the sandbox's calls "
+                "log for each app; floors are for this organisation.",
+                report.grid(SIDE_HEADER, side),
+            ] if side else ["(tap-xero left out with `--skip-peer`.)"]),
+            "#### Page speed",
+            page_note,
+            report.grid(PAGE_HEADER, page_table),
         ])
         history = (
             f"- {when}, {size}: full sync {_calls(full.run.api_calls)} in {_seconds(_run_seconds(full.run))}, "
             f"peak RSS {full.max_rss_kib / 1024:,.0f} MiB, "
             f"{full.run.counts.get('invoices', 0) / max(full.payload['timers'].get('invoices_apply', 0.0), 1e-9):,.0f}"
             f" invoice upserts/s; idle incremental {_calls(incremental.run.api_calls)}; webhook "
-            f"{_calls(webhook.run.api_calls)} in {_seconds(webhook.seconds)} (commit {_git_revision()})"
+            f"{_calls(webhook.run.api_calls)} in {_seconds(webhook.seconds)}, panel shows it after "
+            f"{_seconds(webhook.change_to_panel_seconds)}"
+            + (f"; tap-xero {_calls(tap.calls.counted)} in {_seconds(tap.wall_seconds)}, peak RSS "
+               f"{_mib(tap.max_rss_kib)}" if tap else "")
+            + f"; slowest page p95 {max(t.p95_ms for t in timings):,.0f} ms (commit {_git_revision()})"
         )
         report.docs_update(args.output, key=key, section=section, history_line=history)
         print(f"\nWrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
     succeeded = all(run.outcome == "succeeded" for run in (full.run, incremental.run, webhook.run))
-    return 0 if succeeded and webhook.applied else 1
+    return 0 if succeeded and webhook.applied and webhook.panel_shows_change and (tap is None or tap.finished) else 1
 
 
 if __name__ == "__main__":

@@ -125,3 +125,33 @@ def docs_update(path: Path, *, key: str, section: str, history_line: str) -> Non
     text = _replace_block(text, key, section, before=history_heading)
     text = _history(text, history_line)
     path.write_text(text.rstrip() + "\n")
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The `share` (0..1) percentile of `values`, interpolating linearly between the two nearest ranks."""
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 <= share <= 1:
+        raise ValueError(f"share must be between 0 and 1, not {share}")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * share
+    lower = int(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+def grid(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table of any width: the first column left-aligned, the others right-aligned."""
+    lines = [f"| {' | '.join(cells)} |" for cells in [header, *rows]]
+    lines.insert(1, "| --- |" + " ---: |" * (len(header) - 1))
+    return "\n".join(lines)
+
+
+def grid_plain(header: list[str], rows: list[list[str]]) -> str:
+    """The same table for a terminal."""
+    widths = [max(len(cells[index]) for cells in [header, *rows]) for index in range(len(header))]
+    return "\n".join(
+        "  ".join([cells[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(cells[1:], widths[1:],
+                                                                                        strict=True))]).rstrip()
+        for cells in [header, *rows]
+    )

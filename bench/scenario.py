@@ -14,19 +14,25 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection as db_connection
-from django.test import RequestFactory
+from django.db.models import F
+from django.test import Client, RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
+from bench.calls import Calls, calls_mark, calls_since
+from bench.process import PeakRss
 from bench.worker import instrument
 from integrations.xero import auth, client, services, webhooks
 from integrations.xero.models import SyncRun, XeroConnection
 from invoices.models import Invoice
+from invoices.money import money_format
 from tests.sandbox import SandboxControl, query_of
 
 BENCH_ROOT = Path(__file__).resolve().parents[1]
@@ -44,22 +50,7 @@ class Linked:
     connection_id: int
     tenant_id: str
     grant_id: int
-
-
-@dataclass(frozen=True)
-class Calls:
-    """What the sandbox's calls log saw between two points: accounting calls by outcome, identity calls."""
-
-    accounting_ok: int
-    accounting_429: int
-    accounting_other: int
-    identity: int
-    by_path: dict[str, int]
-    server_seconds: float  # the sandbox's own time answering the accounting calls (its calls log)
-
-    @property
-    def accounting(self) -> int:
-        return self.accounting_ok + self.accounting_429 + self.accounting_other
+    team_id: int  # the team the sync assigns new CRM contacts to (connection_configure's default team)
 
 
 @dataclass
@@ -79,31 +70,6 @@ def postgres_version() -> str:
     with db_connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         return str(cursor.fetchone()[0])
-
-
-def calls_mark(sandbox: SandboxControl) -> int:
-    """The id of the sandbox's latest logged call: count from here."""
-    return int(sandbox.calls(since_id=2**62)["last_id"])
-
-
-def calls_since(sandbox: SandboxControl, since_id: int) -> Calls:
-    ok = refused = other = identity = 0
-    server_seconds = 0.0
-    by_path: dict[str, int] = {}
-    for call in sandbox.calls(since_id=since_id)["calls"]:
-        path = call["path"]
-        if path.startswith("/api/api.xro/"):
-            status = int(call["status"])
-            ok += 200 <= status < 300
-            refused += status == 429
-            other += not (200 <= status < 300 or status == 429)
-            resource = path.removeprefix("/api/api.xro/2.0/").split("/")[0]
-            by_path[resource] = by_path.get(resource, 0) + 1
-            server_seconds += float(call["duration_ms"]) / 1000
-        else:
-            identity += 1
-    return Calls(accounting_ok=ok, accounting_429=refused, accounting_other=other, identity=identity,
-                 by_path=by_path, server_seconds=server_seconds)
 
 
 def connect(sandbox: SandboxControl) -> Linked:
@@ -141,13 +107,13 @@ def connect(sandbox: SandboxControl) -> Linked:
         connection_id=connection.pk, suppliers=XeroConnection.Suppliers.IGNORE, default_team_id=team.pk,
         sync_interval_seconds=2 * 60 * 60, push_crm_edits=False,
     )
-    return Linked(connection_id=connection.pk, tenant_id=tenant_id, grant_id=consent.grant_id)
+    return Linked(connection_id=connection.pk, tenant_id=tenant_id, grant_id=consent.grant_id, team_id=team.pk)
 
 
 def sync_in_worker(
     *, sandbox: SandboxControl, connection_id: int, kind: str, log_dir: Path, profile: Path | None = None
 ) -> WorkerResult:
-    """Run one sync in a child process; measure its wall time and peak RSS (from wait4) and the calls it made."""
+    """Run one sync in a child process; measure its wall time, peak RSS (VmHWM) and the calls it made."""
     log = log_dir / f"worker-{kind}.log"
     command = [sys.executable, "-m", "bench.worker", "--connection", str(connection_id), "--kind", kind]
     if profile:
@@ -156,54 +122,78 @@ def sync_in_worker(
     started = time.perf_counter()
     with log.open("w") as output:
         process = subprocess.Popen(command, cwd=BENCH_ROOT, stdout=output, stderr=subprocess.STDOUT, env=os.environ)
-        # wait4 gives this child's own rusage; Popen.wait would not.
-        _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+        # The stop runs only after wait() has returned, i.e. once the worker has exited.
+        with PeakRss(process.pid) as peak:
+            process.wait()
     wall = time.perf_counter() - started
     lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
     if not lines:
         raise BenchError(f"the {kind} sync worker exited {process.returncode} without a result; see {log}")
     payload = json.loads(lines[-1])
     return WorkerResult(
-        kind=kind, wall_seconds=wall, max_rss_kib=usage.ru_maxrss, exit_code=process.returncode, payload=payload,
+        kind=kind, wall_seconds=wall, max_rss_kib=peak.kib, exit_code=process.returncode, payload=payload,
         run=SyncRun.objects.get(pk=payload["run_id"]), calls=calls_since(sandbox, since), log=log,
     )
 
 
 @dataclass(frozen=True)
 class WebhookResult:
-    seconds: float
+    seconds: float  # delivery to answered (the webhook sync ran inside it)
     status_code: int
     run: SyncRun
     calls: Calls
-    applied: bool
+    applied: bool  # the new amount due is stored
     timers: dict[str, float]
     timer_calls: dict[str, int]
+    change_to_panel_seconds: float  # the change in the sandbox to the contact's Xero panel showing it
+    panel_seconds: float  # the panel request alone
+    panel_shows_change: bool
+    amount_before: str
+    amount_after: str
 
 
-def webhook_change(*, sandbox: SandboxControl, linked: Linked, webhook_key: str) -> WebhookResult:
-    """Change one invoice in Xero, deliver a signed webhook for it to the receiver, and time the sync it runs.
+def _changed_amount_due(amount_due: Decimal, *, panel: str, currency: str) -> tuple[Decimal, str]:
+    """A part payment's new amount due: about half the old one, and shown nowhere on the panel yet."""
+    new = (amount_due / 2).quantize(Decimal("0.01"))
+    while money_format(new, currency) in panel and new > 0:
+        new -= Decimal("0.01")
+    if new <= 0:
+        raise BenchError(f"could not find a new amount due for an invoice due {amount_due}")
+    return new, money_format(new, currency)
 
-    Celery runs eagerly in this process (CELERY_TASK_ALWAYS_EAGER), so the POST returns once the webhook sync
-    has finished: its time is the change's time from delivery to stored.
+
+def webhook_change(*, sandbox: SandboxControl, linked: Linked, webhook_key: str, viewer: Client) -> WebhookResult:
+    """Record a part payment on one invoice in Xero, deliver a signed webhook for it, and open the contact's panel.
+
+    The invoice is the newest authorised sales invoice, so it heads its contact's Xero panel. Celery runs eagerly
+    in this process (CELERY_TASK_ALWAYS_EAGER), so the POST returns once the webhook sync has finished; then the
+    panel is requested (HTMX, as the contact page loads it) by `viewer`, a signed-in member of the contact's team,
+    and must show the new amount due. Timed from the change in the sandbox to that answer.
     """
     invoice = (
-        Invoice.objects.filter(connection_id=linked.connection_id, kind="invoice", type="ACCREC", status="AUTHORISED")
-        .order_by("pk")
+        Invoice.objects.filter(connection_id=linked.connection_id, kind="invoice", type="ACCREC", status="AUTHORISED",
+                               amount_due__gt=0, contact__team_id=linked.team_id)
+        .order_by(F("issued_on").desc(nulls_last=True), "-xero_updated_at", "-pk")
         .first()
     )
     if invoice is None:
-        raise BenchError("the initial sync stored no authorised sales invoice to change")
+        raise BenchError("the initial sync stored no authorised sales invoice with money due to change")
+    panel_url = reverse("invoices:contact", args=[invoice.contact_id])
+    before = viewer.get(panel_url, headers={"HX-Request": "true"})
+    if before.status_code != 200:
+        raise BenchError(f"the contact's panel answered {before.status_code} before the change")
+    new_due, shown = _changed_amount_due(invoice.amount_due, panel=before.content.decode(),
+                                         currency=invoice.currency_code)
     access_token = auth.grant_access_token(grant_id=linked.grant_id, identity=client.identity_from_settings(),
                                            now=timezone.now())
     response = sandbox.api("GET", f"Invoices/{invoice.xero_id}", access_token=access_token,
                            tenant_id=linked.tenant_id)
     response.raise_for_status()
     record = response.json()["Invoices"][0]
-    reference = f"bench {secrets.token_hex(4)}"
-    record["Reference"] = reference
+    paid = Decimal(str(record["AmountDue"])) - new_due
+    record["AmountPaid"] = float(Decimal(str(record.get("AmountPaid") or 0)) + paid)
+    record["AmountDue"] = float(new_due)
     record.pop("UpdatedDateUTC", None)  # the sandbox stamps the change with its clock
-    sandbox.load(linked.tenant_id, {"Invoices": [record]})
 
     body = json.dumps({
         "events": [{
@@ -218,18 +208,28 @@ def webhook_change(*, sandbox: SandboxControl, linked: Linked, webhook_key: str)
     # Celery's eager send still builds a broker connection, and kombu warns that memory:// names no host.
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     since = calls_mark(sandbox)
-    started = time.perf_counter()
+    changed = time.perf_counter()
+    sandbox.load(linked.tenant_id, {"Invoices": [record]})
+    delivered = time.perf_counter()
     # The receiver view itself, without the URLconf (which would import every app's views), as Xero would call it.
     request = RequestFactory().post(WEBHOOK_PATH, body, content_type="application/json",
                                     headers={"x-xero-signature": _sign(body, webhook_key)})
     answer = webhooks.receive(request)
-    seconds = time.perf_counter() - started
+    answered = time.perf_counter()
+    panel = viewer.get(panel_url, headers={"HX-Request": "true"})
+    shown_at = time.perf_counter()
     run = SyncRun.objects.filter(connection_id=linked.connection_id, kind=SyncRun.Kind.WEBHOOK).order_by("-pk").first()
     if run is None:
         raise BenchError(f"the webhook delivery (HTTP {answer.status_code}) ran no webhook sync")
     invoice.refresh_from_db()
-    return WebhookResult(seconds=seconds, status_code=answer.status_code, run=run, calls=calls_since(sandbox, since),
-                         applied=invoice.reference == reference, timers=timers.seconds, timer_calls=timers.calls)
+    return WebhookResult(
+        seconds=answered - delivered, status_code=answer.status_code, run=run, calls=calls_since(sandbox, since),
+        applied=invoice.amount_due == new_due, timers=timers.seconds, timer_calls=timers.calls,
+        change_to_panel_seconds=shown_at - changed, panel_seconds=shown_at - answered,
+        panel_shows_change=panel.status_code == 200 and shown in panel.content.decode(),
+        amount_before=money_format(Decimal(str(response.json()["Invoices"][0]["AmountDue"])), invoice.currency_code),
+        amount_after=shown,
+    )
 
 
 def _sign(body: bytes, key: str) -> str:

@@ -1,0 +1,65 @@
+"""Counting Xero calls from the sandbox's own calls log: the one counter used for Capsync and for tap-xero alike."""
+
+from dataclasses import dataclass
+
+from tests.sandbox import SandboxControl
+
+ACCOUNTING_PREFIX = "/api/api.xro/"
+
+
+@dataclass(frozen=True)
+class Calls:
+    """What the sandbox's calls log saw between two points: accounting calls by outcome, identity calls."""
+
+    accounting_ok: int
+    accounting_429: int
+    accounting_other: int
+    identity: int
+    by_path: dict[str, int]
+    server_seconds: float  # the sandbox's own time answering the accounting calls (its calls log)
+    first_at: str = ""  # sandbox clock (ISO) of the first and last accounting call, "" when none
+    last_at: str = ""
+
+    @property
+    def accounting(self) -> int:
+        return self.accounting_ok + self.accounting_429 + self.accounting_other
+
+    @property
+    def counted(self) -> int:
+        """Accounting calls that count against Xero's limits: every one but those refused with 429."""
+        return self.accounting_ok + self.accounting_other
+
+
+def calls_mark(sandbox: SandboxControl) -> int:
+    """The id of the sandbox's latest logged call: count from here."""
+    return int(sandbox.calls(since_id=2**62)["last_id"])
+
+
+def calls_count(calls: list[dict], *, client_id: str | None = None) -> Calls:
+    """Tally calls-log records (optionally only one app's): accounting calls by outcome and resource, the rest."""
+    ok = refused = other = identity = 0
+    server_seconds = 0.0
+    by_path: dict[str, int] = {}
+    times: list[str] = []
+    for call in calls:
+        if client_id is not None and call.get("client_id") != client_id:
+            continue
+        path = call["path"]
+        if path.startswith(ACCOUNTING_PREFIX):
+            status = int(call["status"])
+            ok += 200 <= status < 300
+            refused += status == 429
+            other += not (200 <= status < 300 or status == 429)
+            resource = path.removeprefix(f"{ACCOUNTING_PREFIX}2.0/").split("/")[0]
+            by_path[resource] = by_path.get(resource, 0) + 1
+            server_seconds += float(call["duration_ms"]) / 1000
+            times.append(str(call.get("time", "")))
+        else:
+            identity += 1
+    return Calls(accounting_ok=ok, accounting_429=refused, accounting_other=other, identity=identity,
+                 by_path=by_path, server_seconds=server_seconds, first_at=min(times, default=""),
+                 last_at=max(times, default=""))
+
+
+def calls_since(sandbox: SandboxControl, since_id: int, *, client_id: str | None = None) -> Calls:
+    return calls_count(sandbox.calls(since_id=since_id)["calls"], client_id=client_id)

@@ -1,0 +1,126 @@
+"""The benchmark's pure bookkeeping: Singer output counting, catalog selection, percentiles, call tallies, VmHWM,
+and the tap-xero launcher's URL replacement. No timings are asserted here (they live in docs/BENCHMARKS.md)."""
+
+import json
+
+import pytest
+
+from bench import peer, report
+from bench.calls import calls_count
+from bench.peer_tap_xero import XERO_API_URL, XERO_TOKEN_URL, client_source_pointed_at
+from bench.process import vm_hwm_kib
+
+
+def _message(kind: str, **fields) -> str:
+    return json.dumps({"type": kind, **fields})
+
+
+def test_singer_counts_counts_records_per_stream_and_keeps_the_last_state():
+    counts = peer.SingerCounts()
+    lines = [
+        _message("SCHEMA", stream="contacts", schema={}, key_properties=["ContactID"]),
+        _message("RECORD", stream="contacts", record={"ContactID": "a"}),
+        _message("RECORD", stream="contacts", record={"ContactID": "b"}),
+        _message("STATE", value={"bookmarks": {"contacts": {"UpdatedDateUTC": "1"}}}),
+        _message("SCHEMA", stream="invoices", schema={}, key_properties=["InvoiceID"]),
+        _message("RECORD", stream="invoices", record={"InvoiceID": "c"}),
+        _message("STATE", value={"bookmarks": {"invoices": {"UpdatedDateUTC": "2"}}}),
+        "",
+        "not json",
+        _message("ACTIVATE_VERSION", stream="invoices", version=1),
+    ]
+    for line in lines:
+        counts.feed(line.encode())
+
+    assert counts.records == {"contacts": 2, "invoices": 1}
+    assert counts.schemas == ["contacts", "invoices"]
+    assert counts.states == 2
+    assert counts.last_state == {"bookmarks": {"invoices": {"UpdatedDateUTC": "2"}}}
+    assert counts.other_lines == 2
+
+
+def test_catalog_select_keeps_and_selects_only_the_named_streams():
+    catalog = {"streams": [
+        {"tap_stream_id": name, "metadata": [{"breadcrumb": [], "metadata": {"table-key-properties": ["Id"]}},
+                                             {"breadcrumb": ["properties", "Id"], "metadata": {}}]}
+        for name in ("bank_transactions", "contacts", "invoices", "payments")
+    ]}
+
+    selected = peer.catalog_select(catalog, ("contacts", "invoices"))
+
+    assert [entry["tap_stream_id"] for entry in selected["streams"]] == ["contacts", "invoices"]
+    for entry in selected["streams"]:
+        top = next(item for item in entry["metadata"] if item["breadcrumb"] == [])
+        assert top["metadata"] == {"table-key-properties": ["Id"], "selected": True}
+
+
+def test_catalog_select_says_which_stream_is_missing():
+    with pytest.raises(peer.PeerError, match="invoices"):
+        peer.catalog_select({"streams": [{"tap_stream_id": "contacts", "metadata": []}]}, ("contacts", "invoices"))
+
+
+def test_percentile_interpolates_between_ranks():
+    values = [float(value) for value in range(1, 101)]  # 1..100, shuffled order must not matter
+    values.reverse()
+
+    assert report.percentile(values, 0.5) == pytest.approx(50.5)
+    assert report.percentile(values, 0.95) == pytest.approx(95.05)
+    assert report.percentile(values, 0) == 1
+    assert report.percentile(values, 1) == 100
+    assert report.percentile([7.0], 0.95) == 7.0
+    with pytest.raises(ValueError, match="no values"):
+        report.percentile([], 0.5)
+
+
+def test_calls_count_splits_accounting_calls_by_outcome_and_filters_by_app():
+    calls = [
+        {"client_id": "tap", "path": "/identity/connect/token", "status": 200, "duration_ms": 3, "time": "t0"},
+        {"client_id": "tap", "path": "/api/api.xro/2.0/Contacts", "status": 200, "duration_ms": 10, "time": "t1"},
+        {"client_id": "tap", "path": "/api/api.xro/2.0/Invoices", "status": 429, "duration_ms": 1, "time": "t2"},
+        {"client_id": "tap", "path": "/api/api.xro/2.0/Invoices", "status": 200, "duration_ms": 20, "time": "t3"},
+        {"client_id": "tap", "path": "/api/api.xro/2.0/Invoices/abc", "status": 404, "duration_ms": 1, "time": "t4"},
+        {"client_id": "capsync", "path": "/api/api.xro/2.0/Invoices", "status": 200, "duration_ms": 50, "time": "t5"},
+    ]
+
+    tap = calls_count(calls, client_id="tap")
+
+    assert (tap.accounting_ok, tap.accounting_429, tap.accounting_other, tap.identity) == (2, 1, 1, 1)
+    assert tap.counted == 3
+    assert tap.by_path == {"Contacts": 1, "Invoices": 3}
+    assert tap.server_seconds == pytest.approx(0.032)
+    assert (tap.first_at, tap.last_at) == ("t1", "t4")
+    assert calls_count(calls).accounting == 5
+
+
+def test_vm_hwm_is_read_from_proc_status_and_absent_for_a_zombie():
+    status = "Name:\tpython\nVmPeak:\t  200000 kB\nVmHWM:\t   51234 kB\nVmRSS:\t   40000 kB\n"
+
+    assert vm_hwm_kib(status) == 51234
+    assert vm_hwm_kib("Name:\tpython\nState:\tZ (zombie)\n") is None
+
+
+def test_launcher_replaces_only_the_two_xero_urls():
+    source = (f'BASE_URL = "{XERO_API_URL}"\n'
+              "def refresh():\n"
+              f'    return post("{XERO_TOKEN_URL}", data=body)\n'
+              'OTHER = "https://developer.xero.com/documentation"\n')
+
+    pointed = client_source_pointed_at(source, api_url="http://127.0.0.1:9/api/api.xro/2.0",
+                                       token_url="http://127.0.0.1:9/identity/connect/token")
+
+    assert pointed == ("BASE_URL = 'http://127.0.0.1:9/api/api.xro/2.0'\n"
+                       "def refresh():\n"
+                       "    return post('http://127.0.0.1:9/identity/connect/token', data=body)\n"
+                       'OTHER = "https://developer.xero.com/documentation"\n')
+
+
+def test_launcher_refuses_a_tap_whose_urls_it_does_not_know():
+    with pytest.raises(SystemExit, match="found it 0 times"):
+        client_source_pointed_at(f'BASE_URL = "{XERO_API_URL}"\n', api_url="x", token_url="y")
+
+
+def test_grid_tables_have_one_separator_and_right_aligned_numbers():
+    table = report.grid(["Measure", "A", "B"], [["calls", "12", "112"]])
+
+    assert table.splitlines() == ["| Measure | A | B |", "| --- | ---: | ---: |", "| calls | 12 | 112 |"]
+    assert report.grid_plain(["Measure", "A"], [["calls", "112"]]).splitlines() == ["Measure    A", "calls    112"]
