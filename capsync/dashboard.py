@@ -43,7 +43,7 @@ def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
         contact_count=contacts_visible_to(user=user).count(),
         open_opportunity_count=sum(row["count"] for row in by_currency),
         open_value_by_currency=by_currency,
-        overdue_accounts=invoice_selectors.overdue_accounts(user=user, now=now)[:OVERDUE_ACCOUNTS_SHOWN],
+        overdue_accounts=invoice_selectors.overdue_accounts(user=user, now=now, limit=OVERDUE_ACCOUNTS_SHOWN),
         receivables=invoice_selectors.receivables(user=user, now=now),
         sync_health=xero_selectors.sync_health(),
         overdue_plans=plans_with_overdue_instalments(user=user, now=now)[:OVERDUE_PLANS_SHOWN],

@@ -15,7 +15,24 @@ from functools import partial, reduce
 from operator import or_
 from zoneinfo import ZoneInfoNotFoundError
 
-from django.db.models import Aggregate, Count, DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum, Value, Window
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 
 from accounts.models import User
@@ -368,14 +385,30 @@ def invoice_summary(
     return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, connections=tuple(summaries))
 
 
-def overdue_accounts(*, user: User, now: datetime) -> list[OverdueAccount]:
-    """Visible contacts with overdue sales invoices, longest overdue first (then by name). Three queries.
+def _org_today(orgs: dict[int, _Org]) -> Case:
+    """Each row's organisation's local date, as an SQL expression."""
+    return Case(*(When(connection_id=org.id, then=Value(org.today)) for org in orgs.values()),
+                output_field=DateField())
+
+
+def overdue_accounts(*, user: User, now: datetime, limit: int | None = None) -> list[OverdueAccount]:
+    """Visible contacts with overdue sales invoices, longest overdue first (then by name); the first `limit` of
+    them when given. Four queries, and the ranking is done in SQL, so a dashboard showing ten accounts does not
+    load every overdue customer.
 
     Overdue is judged with each organisation's local date; amounts are per currency across organisations.
     """
     orgs = _orgs(_Connection.objects.all(), now=now)
+    overdue = Invoice.objects.filter(_overdue(orgs), contact__in=contacts_visible_to(user=user))
+    ranked = (
+        overdue.values("contact_id")
+        .annotate(longest=Max(ExpressionWrapper(_org_today(orgs) - F("due_on"), output_field=DurationField())))
+        .order_by("-longest", "contact__name", "contact_id")
+        .values_list("contact_id", flat=True)
+    )
+    chosen = list(ranked[:limit] if limit is not None else ranked)
     groups = (
-        Invoice.objects.filter(_overdue(orgs), contact__in=contacts_visible_to(user=user))
+        overdue.filter(contact_id__in=chosen)
         .values("contact_id", "connection_id", "currency_code")
         .order_by("contact_id", "connection_id", "currency_code")
         .annotate(amount=Sum("amount_due"), oldest_due_on=Min("due_on"), count=Count("pk"))
@@ -383,27 +416,23 @@ def overdue_accounts(*, user: User, now: datetime) -> list[OverdueAccount]:
     per_contact: dict[int, list[dict]] = {}
     for group in groups:
         per_contact.setdefault(group["contact_id"], []).append(group)
-    contacts = contacts_visible_to(user=user).select_related("owner").in_bulk(per_contact)
-    accounts = [
+    contacts = Contact.objects.select_related("owner").in_bulk(chosen)
+    return [
         OverdueAccount(
             contact=contacts[contact_id],
-            overdue=totals_merge({group["currency_code"]: group["amount"]} for group in found),
+            overdue=totals_merge({group["currency_code"]: group["amount"]} for group in per_contact[contact_id]),
             oldest_days_overdue=max(
                 days_overdue(
                     due_date=group["oldest_due_on"],
                     amount_due=group["amount"],
                     today=orgs[group["connection_id"]].today,
                 )
-                for group in found
+                for group in per_contact[contact_id]
             ),
-            invoice_count=sum(group["count"] for group in found),
+            invoice_count=sum(group["count"] for group in per_contact[contact_id]),
         )
-        for contact_id, found in per_contact.items()
-        if contact_id in contacts
+        for contact_id in chosen
     ]
-    return sorted(
-        accounts, key=lambda account: (-account.oldest_days_overdue, account.contact.name, account.contact.pk)
-    )
 
 
 def xero_contact_ids_with_unattached_invoices(*, connection_id: int) -> set[str]:

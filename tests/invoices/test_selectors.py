@@ -416,3 +416,19 @@ def test_overdue_accounts_query_count_does_not_grow(
         accounts = selectors.overdue_accounts(user=member, now=NOW)
 
     assert len(accounts) == count
+
+
+@pytest.mark.django_db
+def test_overdue_accounts_limited_in_sql_are_the_first_of_the_full_ranking(member, team_a, uk_org, nz_org):
+    for number in range(40):
+        InvoiceFactory(
+            connection=uk_org if number % 2 else nz_org,
+            contact=OrganisationFactory(team=team_a, name=f"Customer {number % 7}"),
+            due_on=date(2026, 3, number % 13 + 1),
+        )
+    everyone = selectors.overdue_accounts(user=member, now=NOW)
+
+    first_ten = selectors.overdue_accounts(user=member, now=NOW, limit=10)
+
+    assert [a.contact.pk for a in first_ten] == [a.contact.pk for a in everyone[:10]]
+    assert [a.oldest_days_overdue for a in everyone] == sorted((a.oldest_days_overdue for a in everyone), reverse=True)
