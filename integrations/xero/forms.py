@@ -73,6 +73,8 @@ class QuoteForm(forms.Form):
     def __init__(self, *args: object, organisations: list[XeroConnection], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = [(c.pk, c.label) for c in organisations]
+        if len(organisations) > 1:
+            self.fields["organisation"].choices.insert(0, ("", "Choose an organisation"))
         if len(organisations) == 1:
             self.fields["organisation"].widget = forms.HiddenInput()
 

@@ -349,6 +349,15 @@ class QuoteFormPage:
     organisations: list[XeroConnection]
     drafts: list[quote_selectors.QuoteRow]
 
+    @property
+    def suggested_organisation_id(self) -> int | None:
+        """The only organisation, or the only one whose base currency is the opportunity's (Xero refuses a quote
+        in a currency the organisation has not added); None leaves the choice to the user."""
+        if len(self.organisations) == 1:
+            return self.organisations[0].pk
+        same_currency = [c.pk for c in self.organisations if c.base_currency == self.opportunity.currency_code]
+        return same_currency[0] if len(same_currency) == 1 else None
+
 
 def quote_form_page(*, user: User, opportunity_id: int) -> QuoteFormPage:
     """Raises Opportunity.DoesNotExist when the user may not see the opportunity."""

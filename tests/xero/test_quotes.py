@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from capsync import demo
+from integrations.xero import selectors
+from integrations.xero.forms import QuoteForm
 from integrations.xero.models import QuoteRequest, SyncRun, XeroConnection, XeroContact, XeroGrant
 from invoices import services as invoice_services
 from invoices.models import Quote
 from opportunities.models import Milestone, Opportunity
-from tests.factories import MilestoneFactory, UserFactory
+from tests.factories import MilestoneFactory, OpportunityFactory, UserFactory
 from tests.sandbox import SandboxControl, SandboxProcess
 from tests.xero.quote_data import QUOTES_PATH, form_data, quote_puts, quote_status_set, sandbox_quotes, submit, xero_api
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
@@ -389,3 +391,18 @@ def test_opportunity_milestones_offered_in_the_options_are_the_pipeline(admin_cl
 
     assert "When a quote is accepted in Xero" in page.text
     assert set(page.context["form"].fields["accepted_quote_milestone"].queryset) == set(Milestone.objects.all())
+
+
+def test_with_two_organisations_the_form_suggests_the_one_in_the_opportunitys_currency(uk_org, nz_org):
+    gbp = OpportunityFactory(currency_code="GBP")
+    usd = OpportunityFactory(currency_code="USD")
+
+    suggested = {
+        opportunity.currency_code: selectors.QuoteFormPage(
+            opportunity=opportunity, organisations=[nz_org, uk_org], drafts=[]).suggested_organisation_id
+        for opportunity in (gbp, usd)
+    }
+    form = QuoteForm(organisations=[nz_org, uk_org], initial={"organisation": None})
+
+    assert suggested == {"GBP": uk_org.pk, "USD": None}
+    assert form.fields["organisation"].choices[0] == ("", "Choose an organisation")

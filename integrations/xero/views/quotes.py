@@ -55,8 +55,8 @@ def quote_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
     opportunity, today = page.opportunity, timezone.localdate()
     data = request.POST.copy() if request.method == "POST" else None
     form = QuoteForm(data, organisations=page.organisations, initial={
-        "submission_key": QuoteForm.new_submission_key(), "organisation": page.organisations[0].pk
-        if len(page.organisations) == 1 else None, "title": opportunity.name, "summary": opportunity.description,
+        "submission_key": QuoteForm.new_submission_key(), "organisation": page.suggested_organisation_id,
+        "title": opportunity.name, "summary": opportunity.description,
         "date": today, "expiry_date": today + QUOTE_VALID_FOR, "line_amount_types": "EXCLUSIVE",
         "currency_code": opportunity.currency_code,
     })
