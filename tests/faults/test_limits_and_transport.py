@@ -3,11 +3,9 @@
 Waits go through a fake `sleep` (or one that moves the sandbox clock), so no test sleeps through a Retry-After.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +15,7 @@ from integrations.xero import client, selectors
 from integrations.xero.models import SyncCursor, SyncRun, XeroConnection, XeroContact
 from integrations.xero.sync import push
 from invoices.models import Invoice
+from tests.concurrency import at_once
 from tests.xero.push_data import in_xero
 from tests.xero.sync_data import Sleeps, WaitsThatPass, load, sync, xero_contact, xero_invoice
 
@@ -117,28 +116,12 @@ def test_never_more_than_five_calls_are_in_flight_for_one_organisation(xero_conn
                                         address=contact_services.AddressData(), now=timezone.now())
     xero.sandbox.config(latency_ms=300)
     xero.sandbox.clear_calls()
-    start = threading.Barrier(len(contacts) + 1)
-    results: list[object] = []
-
-    def worker(action) -> None:
-        try:
-            start.wait()
-            results.append(action())
-        except Exception as exc:  # reported by the assertions below
-            results.append(exc)
-        finally:
-            db_connection.close()
-
     identity = client.identity_from_settings()
     actions = [lambda contact_id=contact_id: push.contact_push(contact_id=contact_id, clock=timezone.now,
                                                                identity=identity).pushed
                for contact_id in contacts]
     actions.append(lambda: sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL).outcome)
-    threads = [threading.Thread(target=worker, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = at_once(*actions)
 
     log = xero.sandbox.calls(tenant_id=xero.uk_tenant_id)
     assert [result for result in results if isinstance(result, Exception)] == []

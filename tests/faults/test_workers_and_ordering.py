@@ -3,12 +3,10 @@
 Worker cases run real Celery worker processes on the real Redis against committed data."""
 
 import signal
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection as db_connection
 from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -20,6 +18,7 @@ from integrations.xero.models import MatchConflict, SyncCursor, SyncError, SyncR
 from integrations.xero.sync import run
 from invoices import selectors as invoice_selectors
 from invoices.models import Invoice
+from tests.concurrency import at_once
 from tests.factories import OrganisationFactory
 from tests.sandbox import wait_for
 from tests.xero.sync_data import Sleeps, load, sync, xero_contact, xero_invoice
@@ -74,23 +73,11 @@ def test_beat_and_a_manual_sync_at_once_run_one_and_skip_the_other(xero_connecti
     customer = xero_contact("Bluebell Bakery")
     load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
     xero.sandbox.config(latency_ms=300)  # the first sync is still reading when the second starts
-    start = threading.Barrier(2)
-    finished: list[SyncRun] = []
+    def start_sync(kind: str) -> SyncRun:
+        return run.organisation_sync(connection_id=xero_connection.pk, kind=kind, clock=timezone.now,
+                                     identity=client.identity_from_settings(), sleep=Sleeps())
 
-    def start_sync(kind: str) -> None:
-        try:
-            start.wait()
-            finished.append(run.organisation_sync(connection_id=xero_connection.pk, kind=kind, clock=timezone.now,
-                                                  identity=client.identity_from_settings(), sleep=Sleeps()))
-        finally:
-            db_connection.close()
-
-    threads = [threading.Thread(target=start_sync, args=(kind,))
-               for kind in (SyncRun.Kind.INCREMENTAL, SyncRun.Kind.FULL)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    finished = at_once(lambda: start_sync(SyncRun.Kind.INCREMENTAL), lambda: start_sync(SyncRun.Kind.FULL))
 
     outcomes = sorted(run.outcome for run in finished)
     assert outcomes == [SyncRun.Outcome.SKIPPED, SyncRun.Outcome.SUCCEEDED]

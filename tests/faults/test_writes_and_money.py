@@ -1,11 +1,9 @@
 """Issue 9, cases 30-32: a double-submitted quote, CRM edits Xero refuses, and money."""
 
-import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection as db_connection
 from django.test import Client
 from django.urls import reverse
 from hypothesis import given
@@ -17,6 +15,7 @@ from invoices import selectors as invoice_selectors
 from invoices.models import Quote
 from invoices.money import CurrencyMismatch, Money, money_format, totals_add
 from invoices.overdue import days_overdue, org_today
+from tests.concurrency import at_once
 from tests.xero.push_data import crm, edit, in_xero, rename_in_xero
 from tests.xero.quote_data import form_data, quote_puts, sandbox_quotes, submit
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
@@ -181,23 +180,12 @@ def test_a_double_submit_arriving_at_once_makes_one_quote(seller, opportunity, x
     """Case 30, concurrently: two POSTs of one form at the same moment make one quote."""
     xero.sandbox.config(latency_ms=300)  # the first is still waiting for Xero when the second arrives
     data = form_data(xero_connection)
-    start = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def post() -> None:
-        browser = Client()
+    browsers = [Client(), Client()]
+    for browser in browsers:
         browser.force_login(seller)
-        start.wait()
-        try:
-            statuses.append(submit(browser, opportunity, data).status_code)
-        finally:
-            db_connection.close()
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = at_once(*(lambda browser=browser: submit(browser, opportunity, data).status_code
+                         for browser in browsers))
 
     assert statuses == [302, 302]
     assert len(sandbox_quotes(xero_connection)) == 1

@@ -1,14 +1,13 @@
-import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from notifications import services, tasks
 from notifications.models import Notification, OverdueAlert
+from tests.concurrency import at_once
 from tests.factories import InvoiceFactory, UserFactory
 
 # 12:00 UTC on 10 January is already 01:00 on 11 January in Auckland, still 10 January in London.
@@ -104,21 +103,10 @@ def test_a_contact_without_an_owner_alerts_nobody(nz_org, team_a, mailoutbox):
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_runs_send_each_alert_once(nz_org, owner, mailoutbox):
     _overdue_invoice(nz_org, owner)
-    start = threading.Barrier(2)
-    results: list[int] = []
+    def run() -> int:
+        return services.overdue_alerts_send(now=NOON_UTC_10_JAN)
 
-    def run() -> None:
-        start.wait()
-        try:
-            results.append(services.overdue_alerts_send(now=NOON_UTC_10_JAN))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = at_once(run, run)
 
     assert sorted(results) == [0, 1]
     assert (len(mailoutbox), Notification.objects.count()) == (1, 1)
