@@ -136,6 +136,8 @@ def grant_mark_needs_reconnect(*, grant: XeroGrant, reason: str) -> None:
     transaction.on_commit(partial(notifications.needs_reconnect_email, grant_id=grant.pk))
 
 
+PERMISSION_MISSING = ("Xero refused a call that Capsync's consent has no permission for (a scope was not granted). "
+                      "Connect again to grant every permission Capsync asks for; the data stays in Capsync.")
 ACCESS_REMOVED = ("Capsync's access to this organisation was removed in Xero (consent revoked). Its data stays "
                   "in Capsync; connect it again to resume syncing.")
 

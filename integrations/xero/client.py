@@ -62,6 +62,14 @@ class ReconnectNeeded(XeroError):
     """The consent is gone (invalid_grant, revoked, or the organisation disconnected): an admin must reconnect."""
 
 
+class OrganisationAccessRemoved(ReconnectNeeded):
+    """Xero refused the organisation to a token it still accepts (403): its access was removed in Xero."""
+
+
+class PermissionMissing(ReconnectNeeded):
+    """Xero refused the call because the consent lacks the scope it needs (401 AuthorizationUnsuccessful)."""
+
+
 class XeroValidationError(XeroError):
     def __init__(self, messages: list[str]) -> None:
         super().__init__("; ".join(messages) or "Xero refused the request")
@@ -142,7 +150,12 @@ def _raise_for_response(response: requests.Response) -> None:
                 )
     if status == 401 and detail.startswith("TokenExpired"):
         raise TokenExpired(detail)
-    if status in (401, 403):
+    if status == 403:
+        raise OrganisationAccessRemoved(f"Xero refused access to the organisation (403 {detail or 'no detail'})")
+    if status == 401 and detail == "AuthorizationUnsuccessful":
+        raise PermissionMissing("Xero refused a call the consent has no permission (scope) for "
+                                "(401 AuthorizationUnsuccessful)")
+    if status == 401:
         raise ReconnectNeeded(f"Xero refused access ({status} {detail or 'no detail'})")
     if status == 400:
         raise XeroValidationError([detail] if detail else [])

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Team
 from contacts.models import Contact
 from integrations.xero import auth, client, selectors
 from integrations.xero.models import SyncRun, XeroConnection, XeroGrant
@@ -160,3 +161,26 @@ def test_consent_revoked_in_xero_disconnects_the_organisation_and_keeps_its_data
     assert (Contact.objects.count(), Invoice.objects.count()) == kept == (1, 1)
     assert selectors.connections_due_for_sync(now=timezone.now() + timedelta(days=1)) == []
     assert "removed in Xero" in admin_client.get(reverse("xero:integrations")).text
+
+
+@pytest.mark.django_db
+def test_a_consent_missing_a_permission_asks_for_a_reconnect_and_keeps_the_organisation(
+        xero, admin_client, settings, mailoutbox, django_capture_on_commit_callbacks):
+    """Case 4, the other refusal: Xero refuses a call the consent has no scope for (401 AuthorizationUnsuccessful).
+    That is not a revoked organisation: it stays linked, and the admin is asked to connect again."""
+    settings.XERO_SCOPES = [scope for scope in settings.XERO_SCOPES if scope != "accounting.invoices"]
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
+    connection = XeroConnection.objects.get()
+    admin_client.post(reverse("xero:options", args=[connection.pk]), {
+        "suppliers": "ignore", "default_team": Team.objects.create(name="Xero customers").pk,
+        "sync_interval_seconds": 7200})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stopped = sync(connection, kind=SyncRun.Kind.INCREMENTAL)
+
+    connection.refresh_from_db()
+    assert stopped.outcome == SyncRun.Outcome.FAILED
+    assert connection.status == XeroConnection.Status.NEEDS_RECONNECT
+    assert "no permission for" in connection.status_reason
+    assert XeroGrant.objects.get().status == XeroGrant.Status.NEEDS_RECONNECT
+    assert len(mailoutbox) == 1

@@ -169,11 +169,16 @@ def organisation_sync(
         run.stage = "Done"
     except client.ReconnectNeeded as exc:
         run.outcome, run.message = SyncRun.Outcome.FAILED, f"Xero needs an admin to reconnect: {exc}"
-        if XeroGrant.objects.filter(pk=connection.grant_id, status=XeroGrant.Status.ACTIVE).exists():
+        active = XeroGrant.objects.filter(pk=connection.grant_id, status=XeroGrant.Status.ACTIVE).first()
+        if isinstance(exc, client.OrganisationAccessRemoved) and active is not None:
             # The tokens still work (a lost consent would have marked the grant), so Xero refused this
             # organisation itself: its access was removed in Xero.
             auth.connection_mark_access_removed(connection_id=connection_id, now=clock())
             run.message = auth.ACCESS_REMOVED
+        elif isinstance(exc, client.PermissionMissing) and active is not None:
+            # Connecting again asks Xero for every scope in XERO_SCOPES; the organisation and its data stay.
+            auth.grant_mark_needs_reconnect(grant=active, reason=auth.PERMISSION_MISSING)
+            run.message = auth.PERMISSION_MISSING
     except client.RateLimited as exc:  # the daily limit, or minute limits that would not clear
         XeroConnection.objects.filter(pk=connection_id).update(
             rate_limited_until=clock() + timedelta(seconds=exc.retry_after)
