@@ -252,3 +252,29 @@ def test_a_contact_merged_in_xero_moves_its_link_to_the_surviving_contact(xero_c
     assert Contact.objects.count() == 1
     assert not MatchConflict.objects.exists()
     assert list(crm_contact.invoices.values_list("xero_id", flat=True)) == [invoice["InvoiceID"]]
+
+
+@pytest.mark.django_db
+def test_a_conflict_waiting_for_the_survivor_of_a_merge_is_closed_as_linked_and_kept(xero_connection, xero):
+    """Case 15, in two steps: the survivor arrives first and waits as a conflict (its CRM match is linked to the
+    contact merged away later); when the merge arrives, the link follows and the conflict is closed, not lost."""
+    merged_away = xero_contact("Bluebell Bakery", email="orders@bluebell.example")
+    load(xero, contacts=[merged_away], invoices=[xero_invoice(merged_away)])
+    sync(xero_connection)
+    crm_contact = XeroContact.objects.get().contact
+    xero.sandbox.clock_advance(60)
+    survivor = xero_contact("Bluebell Bakery", email="orders@bluebell.example")
+    load(xero, contacts=[survivor], invoices=[xero_invoice(survivor)])
+    sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
+    waiting = MatchConflict.objects.get(xero_contact__xero_id=survivor["ContactID"])
+    xero.sandbox.clock_advance(60)
+    load(xero, contacts=[{**merged_away, "ContactStatus": "ARCHIVED", "MergedToContactID": survivor["ContactID"]}])
+
+    sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
+
+    waiting.refresh_from_db()
+    assert XeroContact.objects.get(xero_id=survivor["ContactID"]).contact == crm_contact
+    assert (waiting.status, waiting.resolution, waiting.resolved_contact) == (
+        MatchConflict.Status.RESOLVED, MatchConflict.Resolution.LINKED, crm_contact)
+    assert waiting.resolved_at is not None
+    assert Contact.objects.count() == 1

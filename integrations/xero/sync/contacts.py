@@ -142,9 +142,10 @@ def contacts_waiting(*, connection: XeroConnection) -> bool:
     return _wanted(connection).exists()
 
 
-def merges_follow(*, connection_id: int) -> int:
+def merges_follow(*, connection_id: int, now: datetime) -> int:
     """Move each link from a Xero contact merged away in Xero to the contact it was merged into, when that one is
     known and not linked yet: the CRM contact follows the merge, instead of gaining a duplicate or a conflict.
+    A conflict the survivor was waiting in is closed as linked by the sync (no admin named), kept for the audit.
 
     Returns how many links moved. Invoices of the survivor are attached afterwards by the sync's relink step.
     """
@@ -165,7 +166,10 @@ def merges_follow(*, connection_id: int) -> int:
             away.link_state = XeroContact.LinkState.UNLINKED
             away.save(update_fields=["contact", "link_state"])
             contact_link(xero_contact=survivor, contact_id=contact_id)
-            survivor.conflicts.filter(status=MatchConflict.Status.OPEN).delete()
+            survivor.conflicts.filter(status=MatchConflict.Status.OPEN).update(
+                status=MatchConflict.Status.RESOLVED, resolution=MatchConflict.Resolution.LINKED,
+                resolved_contact_id=contact_id, resolved_at=now,
+            )
         logger.info("Xero contact merge followed", extra={"connection_id": connection_id,
                                                           "xero_contact_id": survivor.xero_id})
         moved += 1

@@ -419,7 +419,7 @@ def _bring_in_paying(*, connection: XeroConnection, xero: client.XeroClient, sta
             sleep=sleep, state=state))
     contact_sync.paying_mark(connection_id=connection.pk, xero_contact_ids=state.paying)
     _progress(state, stage="Matching contacts", now=clock())
-    if followed := contact_sync.merges_follow(connection_id=connection.pk):
+    if followed := contact_sync.merges_follow(connection_id=connection.pk, now=clock()):
         state.add("merges_followed", followed)
     # Indexing every CRM contact costs a few queries and all their rows; skip it when nobody waits.
     if contact_sync.contacts_waiting(connection=connection):
