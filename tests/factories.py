@@ -81,18 +81,16 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     currency_code = "GBP"
 
 
-class InvoiceFactory(factory.django.DjangoModelFactory):
-    """An authorised GBP sales invoice of 100.00, unpaid, due 2026-03-31. Pass `connection` (there is no default)."""
+class _SalesInvoiceFigures(factory.Factory):
+    """What a stored invoice and the sync's InvoiceData share: an authorised GBP sales invoice of 100.00, unpaid,
+    issued 2026-03-01 and due 2026-03-31."""
 
     class Meta:
-        model = Invoice
+        abstract = True
 
-    xero_id = factory.Sequence(lambda n: f"00000000-0000-4000-8000-{n:012d}")
-    contact = factory.SubFactory(OrganisationFactory)
-    xero_contact_id = factory.Sequence(lambda n: f"c0000000-0000-4000-8000-{n:012d}")
-    kind = Invoice.Kind.INVOICE
-    type = Invoice.Type.ACCREC
-    status = Invoice.Status.AUTHORISED
+    kind = "invoice"
+    type = "ACCREC"
+    status = "AUTHORISED"
     number = factory.Sequence(lambda n: f"INV-{n:04d}")
     reference = ""
     issued_on = date(2026, 3, 1)
@@ -108,6 +106,17 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     remaining_credit = Decimal("0.00")
     fully_paid_on = None
     xero_updated_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+class InvoiceFactory(_SalesInvoiceFigures, factory.django.DjangoModelFactory):
+    """An authorised GBP sales invoice of 100.00, unpaid, due 2026-03-31. Pass `connection` (there is no default)."""
+
+    class Meta:
+        model = Invoice
+
+    xero_id = factory.Sequence(lambda n: f"00000000-0000-4000-8000-{n:012d}")
+    contact = factory.SubFactory(OrganisationFactory)
+    xero_contact_id = factory.Sequence(lambda n: f"c0000000-0000-4000-8000-{n:012d}")
     synced_at = datetime(2026, 3, 1, 9, 5, tzinfo=UTC)
 
 
@@ -143,7 +152,7 @@ class AllocationDataFactory(factory.Factory):
     allocated_on = date(2026, 3, 5)
 
 
-class InvoiceDataFactory(factory.Factory):
+class InvoiceDataFactory(_SalesInvoiceFigures):
     """An authorised GBP sales invoice of 100.00 as the Xero sync hands it over, with no payments."""
 
     class Meta:
@@ -151,23 +160,5 @@ class InvoiceDataFactory(factory.Factory):
 
     xero_id = factory.Sequence(lambda n: f"00000000-0000-4000-a000-{n:012d}")
     xero_contact_id = "c0000000-0000-4000-8000-000000000001"
-    kind = "invoice"
-    type = "ACCREC"
-    status = "AUTHORISED"
-    number = factory.Sequence(lambda n: f"INV-{n:04d}")
-    reference = ""
-    issued_on = date(2026, 3, 1)
-    due_on = date(2026, 3, 31)
-    currency_code = "GBP"
-    currency_rate = None
-    sub_total = Decimal("100.00")
-    total_tax = Decimal("0.00")
-    total = factory.SelfAttribute("sub_total")
-    amount_due = factory.LazyAttribute(lambda data: data.total - data.amount_paid - data.amount_credited)
-    amount_paid = Decimal("0.00")
-    amount_credited = Decimal("0.00")
-    remaining_credit = Decimal("0.00")
-    fully_paid_on = None
-    xero_updated_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     payments = ()
     allocations = ()
