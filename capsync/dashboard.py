@@ -7,8 +7,8 @@ from accounts.models import User
 from contacts.selectors import contacts_visible_to
 from integrations.xero import selectors as xero_selectors
 from integrations.xero.selectors import ConnectionHealth
-from invoices import selectors as invoice_selectors
-from invoices.selectors import OverdueAccount, Receivables
+from invoices import receivables as money_owed
+from invoices.receivables import OverdueAccount, Receivables
 from opportunities.models import Opportunity
 from opportunities.selectors import OverduePlan, opportunities_visible_to, plans_with_overdue_instalments
 
@@ -43,8 +43,8 @@ def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
         contact_count=contacts_visible_to(user=user).count(),
         open_opportunity_count=sum(row["count"] for row in by_currency),
         open_value_by_currency=by_currency,
-        overdue_accounts=invoice_selectors.overdue_accounts(user=user, now=now, limit=OVERDUE_ACCOUNTS_SHOWN),
-        receivables=invoice_selectors.receivables(user=user, now=now),
+        overdue_accounts=money_owed.overdue_accounts(user=user, now=now, limit=OVERDUE_ACCOUNTS_SHOWN),
+        receivables=money_owed.receivables(user=user, now=now),
         sync_health=xero_selectors.sync_health(),
         overdue_plans=plans_with_overdue_instalments(user=user, now=now)[:OVERDUE_PLANS_SHOWN],
     )

@@ -1,4 +1,4 @@
-"""Reads of the invoice mirror for the contact page's Xero panel and the dashboard.
+"""Reads of the invoice mirror for the contact page's Xero panel (the dashboard's are in receivables.py).
 
 Contacts are reached only through `contacts_visible_to`, so team visibility applies here too. Totals are per
 currency (`Totals`), summed in SQL; "today" is each organisation's own local date. Only sales count towards a
@@ -7,54 +7,45 @@ Draft, submitted, voided and deleted documents never count.
 """
 
 import logging
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial, reduce
-from operator import or_
-from zoneinfo import ZoneInfoNotFoundError
 
 from django.db.models import (
     Aggregate,
-    Case,
     Count,
-    DateField,
-    DecimalField,
-    DurationField,
-    ExpressionWrapper,
     F,
-    Max,
     Min,
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 
 from accounts.models import User
-from contacts.models import Contact
 from contacts.selectors import contacts_visible_to
 from invoices.models import Invoice, Payment
-from invoices.money import Totals, totals_merge
-from invoices.overdue import InvoiceState, days_overdue, invoice_state, org_today, outstanding_filter
+from invoices.money import Totals
+from invoices.organisations import (
+    CENTS,
+    OUTSTANDING,
+    Connection,
+    OrgDay,
+    in_base,
+    org_days,
+    overdue_condition,
+    per_org,
+)
+from invoices.overdue import InvoiceState, days_overdue, invoice_state
 from invoices.quotes import QuoteRow, quote_rows_by_connection, quotes_of_contact_connection_ids
 
 logger = logging.getLogger(__name__)
 
 RECENT_INVOICES = 20
-_CENTS = Decimal("0.01")
 _SALES = [Invoice.Type.ACCREC, Invoice.Type.ACCRECCREDIT]
 _HIDDEN_STATUSES = [Invoice.Status.DRAFT, Invoice.Status.VOIDED, Invoice.Status.DELETED]
-_OUTSTANDING = outstanding_filter()
 _CREDIT_AVAILABLE = Q(type=Invoice.Type.ACCRECCREDIT, status=Invoice.Status.AUTHORISED, remaining_credit__gt=0)
-# Wide enough for amount / rate before the one rounding at the end.
-_EXACT = DecimalField(max_digits=36, decimal_places=12)
-# The connection model belongs to the Xero integration, which this app must not import; the FK leads to it.
-_Connection = Invoice._meta.get_field("connection").related_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,29 +114,6 @@ class ContactInvoiceSummary:
         return any(connection.invoices for connection in self.connections)
 
 
-@dataclass(frozen=True, slots=True)
-class OverdueAccount:
-    """A customer with overdue sales invoices, for the dashboard (`contact.owner` is loaded)."""
-
-    contact: Contact
-    overdue: Totals
-    oldest_days_overdue: int
-    invoice_count: int
-
-    @property
-    def owner(self) -> User | None:
-        return self.contact.owner
-
-
-@dataclass(frozen=True, slots=True)
-class _Org:
-    id: int
-    name: str
-    short_code: str
-    base_currency: str
-    today: date
-
-
 @dataclass
 class _BaseTotal:
     """A base-currency total being summed; `known` turns False for good once a part can't be converted."""
@@ -153,7 +121,7 @@ class _BaseTotal:
     amount: Decimal = Decimal(0)
     known: bool = True
 
-    def add(self, *, org: _Org, currency: str, raw: Decimal | None, converted: Decimal | None, missing: int) -> None:
+    def add(self, *, org: OrgDay, currency: str, raw: Decimal | None, converted: Decimal | None, missing: int) -> None:
         if not org.base_currency or (currency != org.base_currency and missing):
             self.known = False
         elif currency == org.base_currency:
@@ -162,7 +130,7 @@ class _BaseTotal:
             self.amount += converted or 0
 
     def result(self) -> Decimal | None:
-        return self.amount.quantize(_CENTS, rounding=ROUND_HALF_UP) if self.known else None
+        return self.amount.quantize(CENTS, rounding=ROUND_HALF_UP) if self.known else None
 
 
 @dataclass
@@ -176,66 +144,24 @@ class _Figures:
     next_due_on: date | None = None
 
 
-def _today_of(*, connection_id: int, timezone_name: str, now: datetime) -> date:
-    """The organisation's local date; an unknown zone name is logged and read as UTC rather than failing a page."""
-    try:
-        return org_today(now=now, timezone_name=timezone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        if now.tzinfo is None:
-            raise
-        logger.warning("Unknown organisation timezone, using UTC", extra={"connection_id": connection_id})
-        return org_today(now=now, timezone_name="")
-
-
-def _orgs(connections: QuerySet, *, now: datetime) -> dict[int, _Org]:
-    """The organisations with each one's local date, ordered by name (one query)."""
-    rows = connections.order_by("name", "pk").values_list("pk", "name", "short_code", "base_currency", "timezone")
-    return {
-        pk: _Org(pk, name, short_code, base, _today_of(connection_id=pk, timezone_name=zone, now=now))
-        for pk, name, short_code, base, zone in rows
-    }
-
-
-def connection_todays(*, connection_ids: Iterable[int], now: datetime) -> dict[int, date]:
-    """Each organisation's local date at instant `now`, by connection id (one query; unknown zones read as UTC)."""
-    return {org.id: org.today for org in _orgs(_Connection.objects.filter(pk__in=connection_ids), now=now).values()}
-
-
-def _per_org(orgs: dict[int, _Org], condition: Callable[[date], Q], *, connection: str = "connection_id") -> Q:
-    """`condition(today)` with each organisation's own today, for its own rows; never true without organisations."""
-    return reduce(or_, (Q(**{connection: org.id}) & condition(org.today) for org in orgs.values()), Q(pk__in=[]))
-
-
-def _overdue(orgs: dict[int, _Org]) -> Q:
-    return _OUTSTANDING & _per_org(orgs, lambda today: Q(due_on__lt=today))
-
-
-def _in_base(amount_field: str, condition: Q) -> Aggregate:
-    rate = Coalesce("currency_rate", Value(Decimal(1)), output_field=_EXACT)
-    # SQLite (the demo database) keeps whole amounts as integers and would divide them as integers; the "* 1.0"
-    # makes that a real division there and changes nothing on PostgreSQL, where both sides are numeric.
-    amount = ExpressionWrapper(F(amount_field) * Value(Decimal("1.0")), output_field=_EXACT)
-    return Sum(amount / rate, filter=condition, output_field=_EXACT)
-
-
 def _one_year_before(today: date) -> date:
     if (today.month, today.day) == (2, 29):
         return date(today.year - 1, 2, 28)
     return today.replace(year=today.year - 1)
 
 
-def _figures(*, contact_id: int, orgs: dict[int, _Org]) -> dict[int, _Figures]:
+def _figures(*, contact_id: int, orgs: dict[int, OrgDay]) -> dict[int, _Figures]:
     """Per-organisation totals of the contact's sales: two aggregate queries whatever the number of documents."""
     figures = {org_id: _Figures() for org_id in orgs}
     measures = {
-        "outstanding": ("amount_due", _OUTSTANDING),
-        "overdue": ("amount_due", _overdue(orgs)),
+        "outstanding": ("amount_due", OUTSTANDING),
+        "overdue": ("amount_due", overdue_condition(orgs)),
         "credit_available": ("remaining_credit", _CREDIT_AVAILABLE),
     }
     annotations: dict[str, Aggregate] = {}
     for name, (amount_field, condition) in measures.items():
         annotations[name] = Sum(amount_field, filter=condition)
-        annotations[f"{name}_in_base"] = _in_base(amount_field, condition)
+        annotations[f"{name}_in_base"] = in_base(amount_field, condition)
         annotations[f"{name}_missing_rates"] = Count("pk", filter=condition & Q(currency_rate__isnull=True))
     groups = (
         Invoice.objects.filter(
@@ -245,8 +171,8 @@ def _figures(*, contact_id: int, orgs: dict[int, _Org]) -> dict[int, _Figures]:
         .order_by("connection_id", "currency_code")
         .annotate(
             **annotations,
-            oldest_due_on=Min("due_on", filter=_overdue(orgs)),
-            next_due_on=Min("due_on", filter=_OUTSTANDING & _per_org(orgs, lambda today: Q(due_on__gte=today))),
+            oldest_due_on=Min("due_on", filter=overdue_condition(orgs)),
+            next_due_on=Min("due_on", filter=OUTSTANDING & per_org(orgs, lambda today: Q(due_on__gte=today))),
         )
     )
     for group in groups:
@@ -273,7 +199,7 @@ def _figures(*, contact_id: int, orgs: dict[int, _Org]) -> dict[int, _Figures]:
             status=Payment.Status.AUTHORISED,
         )
         .filter(
-            _per_org(
+            per_org(
                 orgs,
                 lambda today: Q(paid_on__gt=_one_year_before(today), paid_on__lte=today),
                 connection="invoice__connection_id",
@@ -288,7 +214,7 @@ def _figures(*, contact_id: int, orgs: dict[int, _Org]) -> dict[int, _Figures]:
     return figures
 
 
-def _recent_rows(documents: QuerySet[Invoice], orgs: dict[int, _Org]) -> dict[int, list[InvoiceRow]]:
+def _recent_rows(documents: QuerySet[Invoice], orgs: dict[int, OrgDay]) -> dict[int, list[InvoiceRow]]:
     """The newest RECENT_INVOICES documents of each organisation, with their chips (one query)."""
     newest_first = [F("issued_on").desc(nulls_last=True), F("xero_updated_at").desc(), F("pk").desc()]
     recent = (
@@ -343,7 +269,7 @@ def invoice_summary(
     documents = Invoice.objects.filter(contact_id=contact.pk)
     if not include_hidden:
         documents = documents.filter(type__in=_SALES).exclude(status__in=_HIDDEN_STATUSES)
-    orgs = _orgs(_Connection.objects.filter(
+    orgs = org_days(Connection.objects.filter(
         Q(pk__in=documents.values("connection_id")) | Q(pk__in=quotes_of_contact_connection_ids(contact_id=contact.pk))
     ), now=now)
     if not orgs:
@@ -354,7 +280,7 @@ def invoice_summary(
     summaries = []
     for org in orgs.values():
         found = figures[org.id]
-        in_base = {
+        base_totals = {
             name: found.in_base.get(name, _BaseTotal()).result() if org.base_currency else None
             for name in ("outstanding", "overdue", "credit_available")
         }
@@ -375,64 +301,14 @@ def invoice_summary(
                     else 0
                 ),
                 next_due_on=found.next_due_on,
-                outstanding_in_base=in_base["outstanding"],
-                overdue_in_base=in_base["overdue"],
-                credit_available_in_base=in_base["credit_available"],
+                outstanding_in_base=base_totals["outstanding"],
+                overdue_in_base=base_totals["overdue"],
+                credit_available_in_base=base_totals["credit_available"],
                 invoices=tuple(rows[org.id]),
                 quotes=quotes[org.id],
             )
         )
     return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, connections=tuple(summaries))
-
-
-def _org_today(orgs: dict[int, _Org]) -> Case:
-    """Each row's organisation's local date, as an SQL expression."""
-    return Case(*(When(connection_id=org.id, then=Value(org.today)) for org in orgs.values()),
-                output_field=DateField())
-
-
-def overdue_accounts(*, user: User, now: datetime, limit: int | None = None) -> list[OverdueAccount]:
-    """Visible contacts with overdue sales invoices, longest overdue first (then by name); the first `limit` of
-    them when given. Four queries, and the ranking is done in SQL, so a dashboard showing ten accounts does not
-    load every overdue customer.
-
-    Overdue is judged with each organisation's local date; amounts are per currency across organisations.
-    """
-    orgs = _orgs(_Connection.objects.all(), now=now)
-    overdue = Invoice.objects.filter(_overdue(orgs), contact__in=contacts_visible_to(user=user))
-    ranked = (
-        overdue.values("contact_id")
-        .annotate(longest=Max(ExpressionWrapper(_org_today(orgs) - F("due_on"), output_field=DurationField())))
-        .order_by("-longest", "contact__name", "contact_id")
-        .values_list("contact_id", flat=True)
-    )
-    chosen = list(ranked[:limit] if limit is not None else ranked)
-    groups = (
-        overdue.filter(contact_id__in=chosen)
-        .values("contact_id", "connection_id", "currency_code")
-        .order_by("contact_id", "connection_id", "currency_code")
-        .annotate(amount=Sum("amount_due"), oldest_due_on=Min("due_on"), count=Count("pk"))
-    )
-    per_contact: dict[int, list[dict]] = {}
-    for group in groups:
-        per_contact.setdefault(group["contact_id"], []).append(group)
-    contacts = Contact.objects.select_related("owner").in_bulk(chosen)
-    return [
-        OverdueAccount(
-            contact=contacts[contact_id],
-            overdue=totals_merge({group["currency_code"]: group["amount"]} for group in per_contact[contact_id]),
-            oldest_days_overdue=max(
-                days_overdue(
-                    due_date=group["oldest_due_on"],
-                    amount_due=group["amount"],
-                    today=orgs[group["connection_id"]].today,
-                )
-                for group in per_contact[contact_id]
-            ),
-            invoice_count=sum(group["count"] for group in per_contact[contact_id]),
-        )
-        for contact_id in chosen
-    ]
 
 
 def xero_contact_ids_with_unattached_invoices(*, connection_id: int) -> set[str]:
@@ -444,93 +320,3 @@ def xero_contact_ids_with_unattached_invoices(*, connection_id: int) -> set[str]
     )
 
 
-AGE_BUCKETS = (("current", "Not yet due"), ("1-30", "1-30 days"), ("31-60", "31-60 days"), ("61-90", "61-90 days"),
-               ("90+", "Over 90 days"))
-
-
-def _age_condition(bucket: str, today: date) -> Q:
-    """Rows of `bucket`, judged by days overdue = today - due date (no due date counts as not yet due)."""
-    if bucket == "current":
-        return Q(due_on__gte=today) | Q(due_on__isnull=True)
-    if bucket == "90+":
-        return Q(due_on__lt=today - timedelta(days=90))
-    low, high = (int(part) for part in bucket.split("-"))
-    return Q(due_on__gte=today - timedelta(days=high), due_on__lte=today - timedelta(days=low))
-
-
-@dataclass(frozen=True, slots=True)
-class AgeBucket:
-    key: str
-    label: str
-    amount: Decimal
-    share: Decimal  # percent of the currency's outstanding, for the chart
-    offset: Decimal  # percent taken by the buckets before it, where its bar starts
-
-
-@dataclass(frozen=True, slots=True)
-class CurrencyReceivables:
-    currency: str
-    outstanding: Decimal
-    overdue: Decimal
-    ages: tuple[AgeBucket, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class OrganisationReceivables:
-    name: str
-    base_currency: str
-    outstanding_in_base: Decimal | None
-    overdue_in_base: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class Receivables:
-    by_currency: tuple[CurrencyReceivables, ...]
-    by_organisation: tuple[OrganisationReceivables, ...]
-
-
-def receivables(*, user: User, now: datetime) -> Receivables:
-    """What the user's teams' customers owe: per currency (never summed across currencies) with aged buckets,
-    and per organisation in its base currency. Three queries whatever the number of invoices."""
-    orgs = _orgs(_Connection.objects.all(), now=now)
-    owed = Invoice.objects.filter(_OUTSTANDING, contact__in=contacts_visible_to(user=user))
-    ages = {key: Sum("amount_due", filter=_per_org(orgs, partial(_age_condition, key))) for key, _ in AGE_BUCKETS}
-    per_currency = owed.values("currency_code").order_by("currency_code").annotate(
-        outstanding=Sum("amount_due"), overdue=Sum("amount_due", filter=_overdue(orgs)), **ages
-    )
-    per_org = owed.values("connection_id").order_by().annotate(
-        outstanding=_in_base("amount_due", Q()), overdue=_in_base("amount_due", _overdue(orgs))
-    )
-    zero = Decimal("0.00")
-    return Receivables(
-        by_currency=tuple(
-            CurrencyReceivables(
-                currency=row["currency_code"],
-                outstanding=row["outstanding"],
-                overdue=row["overdue"] or zero,
-                ages=_aged(row),
-            )
-            for row in per_currency
-        ),
-        by_organisation=tuple(
-            OrganisationReceivables(
-                name=orgs[row["connection_id"]].name, base_currency=orgs[row["connection_id"]].base_currency,
-                outstanding_in_base=_round(row["outstanding"]), overdue_in_base=_round(row["overdue"]),
-            )
-            for row in per_org if row["connection_id"] in orgs
-        ),
-    )
-
-
-def _aged(row: dict) -> tuple[AgeBucket, ...]:
-    buckets, offset = [], Decimal(0)
-    for key, label in AGE_BUCKETS:
-        amount = row[key] or Decimal("0.00")
-        share = (amount * 100 / row["outstanding"]).quantize(Decimal("0.1"))
-        buckets.append(AgeBucket(key=key, label=label, amount=amount, share=share, offset=offset))
-        offset += share
-    return tuple(buckets)
-
-
-def _round(amount: Decimal | None) -> Decimal | None:
-    return amount.quantize(_CENTS, rounding=ROUND_HALF_UP) if amount is not None else None

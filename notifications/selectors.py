@@ -8,8 +8,8 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from invoices.models import Invoice
+from invoices.organisations import connection_todays
 from invoices.overdue import outstanding_filter, overdue_filter
-from invoices.selectors import connection_todays
 from notifications.models import Notification
 
 # Alerts go out on an invoice's first overdue day, or within this many days of it when the hourly run was missed

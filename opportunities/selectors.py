@@ -11,9 +11,9 @@ from accounts.models import User
 from accounts.selectors import teams_visible_to
 from contacts.selectors import contacts_visible_to
 from invoices.models import Invoice
+from invoices.organisations import connection_todays
 from invoices.overdue import Tone, invoice_state, org_today, outstanding_filter, overdue_filter
 from invoices.quotes import QuoteRow, quote_rows_of_opportunity
-from invoices.selectors import connection_todays
 from opportunities.models import Instalment, Milestone, Opportunity
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from invoices import selectors
+from invoices import receivables
 from tests.factories import InvoiceFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def test_receivables_are_aged_by_days_overdue_at_the_bucket_edges(member, team_a
     for days in (0, 1, 30, 31, 60, 61, 90, 91):
         owed(uk_org, contact, days_overdue=days)
 
-    (gbp,) = selectors.receivables(user=member, now=NOW).by_currency
+    (gbp,) = receivables.receivables(user=member, now=NOW).by_currency
 
     assert ages(gbp) == {"current": Decimal("100.00"), "1-30": Decimal("200.00"), "31-60": Decimal("200.00"),
                          "61-90": Decimal("200.00"), "90+": Decimal("100.00")}
@@ -39,7 +39,7 @@ def test_currencies_are_never_added_together(member, team_a, uk_org):
     owed(uk_org, contact, days_overdue=5, amount="100.00", currency="GBP")
     owed(uk_org, contact, days_overdue=5, amount="250.00", currency="USD")
 
-    rows = selectors.receivables(user=member, now=NOW).by_currency
+    rows = receivables.receivables(user=member, now=NOW).by_currency
 
     assert [(row.currency, row.outstanding) for row in rows] == [("GBP", Decimal("100.00")),
                                                                  ("USD", Decimal("250.00"))]
@@ -49,7 +49,7 @@ def test_other_teams_money_is_not_counted(member, team_a, team_b, uk_org):
     owed(uk_org, OrganisationFactory(team=team_a), days_overdue=5, amount="10.00")
     owed(uk_org, OrganisationFactory(team=team_b), days_overdue=5, amount="990.00")
 
-    (gbp,) = selectors.receivables(user=member, now=NOW).by_currency
+    (gbp,) = receivables.receivables(user=member, now=NOW).by_currency
 
     assert gbp.outstanding == Decimal("10.00")
 
@@ -59,7 +59,7 @@ def test_the_chart_shares_add_up_to_the_whole_bar(member, team_a, uk_org):
     owed(uk_org, contact, days_overdue=0, amount="50.00")
     owed(uk_org, contact, days_overdue=45, amount="150.00")
 
-    (gbp,) = selectors.receivables(user=member, now=NOW).by_currency
+    (gbp,) = receivables.receivables(user=member, now=NOW).by_currency
 
     assert [(b.key, b.offset, b.share) for b in gbp.ages if b.amount] == [
         ("current", Decimal(0), Decimal("25.0")), ("31-60", Decimal("25.0"), Decimal("75.0"))]

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from contacts.models import Contact
-from invoices import selectors
+from invoices import receivables, selectors
 from tests.factories import InvoiceFactory, OrganisationFactory, PaymentFactory, UserFactory
 
 # 2026-03-20 12:00 UTC: 12:00 in London, 2026-03-21 01:00 in Auckland.
@@ -365,7 +365,7 @@ def test_overdue_accounts_lists_the_longest_overdue_first(member, team_a, uk_org
     InvoiceFactory(connection=uk_org, contact=slow, due_on=date(2026, 3, 1), currency_code="USD")
     InvoiceFactory(connection=uk_org, contact=prompt, due_on=date(2026, 4, 1))
 
-    accounts = selectors.overdue_accounts(user=member, now=NOW)
+    accounts = receivables.overdue_accounts(user=member, now=NOW)
 
     assert [(a.contact.name, a.overdue, a.oldest_days_overdue, a.invoice_count, a.owner) for a in accounts] == [
         ("Slow Payer", {"GBP": Decimal("100.00"), "USD": Decimal("100.00")}, 47, 2, owner),
@@ -377,7 +377,7 @@ def test_overdue_accounts_lists_the_longest_overdue_first(member, team_a, uk_org
 def test_overdue_accounts_hides_other_teams_contacts(member, team_b, uk_org):
     InvoiceFactory(connection=uk_org, contact=OrganisationFactory(team=team_b), due_on=date(2026, 1, 1))
 
-    accounts = selectors.overdue_accounts(user=member, now=NOW)
+    accounts = receivables.overdue_accounts(user=member, now=NOW)
 
     assert accounts == []
 
@@ -395,7 +395,7 @@ def test_overdue_accounts_ignores_voided_and_credit_notes(member, customer, uk_o
         remaining_credit=Decimal("100.00"),
     )
 
-    accounts = selectors.overdue_accounts(user=member, now=NOW)
+    accounts = receivables.overdue_accounts(user=member, now=NOW)
 
     assert accounts == []
 
@@ -413,7 +413,7 @@ def test_overdue_accounts_query_count_does_not_grow(
         )
 
     with django_assert_max_num_queries(4):
-        accounts = selectors.overdue_accounts(user=member, now=NOW)
+        accounts = receivables.overdue_accounts(user=member, now=NOW)
 
     assert len(accounts) == count
 
@@ -426,9 +426,9 @@ def test_overdue_accounts_limited_in_sql_are_the_first_of_the_full_ranking(membe
             contact=OrganisationFactory(team=team_a, name=f"Customer {number % 7}"),
             due_on=date(2026, 3, number % 13 + 1),
         )
-    everyone = selectors.overdue_accounts(user=member, now=NOW)
+    everyone = receivables.overdue_accounts(user=member, now=NOW)
 
-    first_ten = selectors.overdue_accounts(user=member, now=NOW, limit=10)
+    first_ten = receivables.overdue_accounts(user=member, now=NOW, limit=10)
 
     assert [a.contact.pk for a in first_ten] == [a.contact.pk for a in everyone[:10]]
     assert [a.oldest_days_overdue for a in everyone] == sorted((a.oldest_days_overdue for a in everyone), reverse=True)

@@ -1,0 +1,174 @@
+"""Reads of what customers owe across the CRM, for the dashboard: the overdue accounts and the receivables by
+currency, age and organisation. Contacts are reached only through `contacts_visible_to`; money is summed per
+currency, never across currencies."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum
+
+from accounts.models import User
+from contacts.models import Contact
+from contacts.selectors import contacts_visible_to
+from invoices.models import Invoice
+from invoices.money import Totals, totals_merge
+from invoices.organisations import (
+    OUTSTANDING,
+    Connection,
+    in_base,
+    org_days,
+    org_today_expression,
+    overdue_condition,
+    per_org,
+    round_cents,
+)
+from invoices.overdue import days_overdue
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueAccount:
+    """A customer with overdue sales invoices, for the dashboard (`contact.owner` is loaded)."""
+
+    contact: Contact
+    overdue: Totals
+    oldest_days_overdue: int
+    invoice_count: int
+
+    @property
+    def owner(self) -> User | None:
+        return self.contact.owner
+
+
+def overdue_accounts(*, user: User, now: datetime, limit: int | None = None) -> list[OverdueAccount]:
+    """Visible contacts with overdue sales invoices, longest overdue first (then by name); the first `limit` of
+    them when given. Four queries, and the ranking is done in SQL, so a dashboard showing ten accounts does not
+    load every overdue customer.
+
+    Overdue is judged with each organisation's local date; amounts are per currency across organisations.
+    """
+    orgs = org_days(Connection.objects.all(), now=now)
+    overdue = Invoice.objects.filter(overdue_condition(orgs), contact__in=contacts_visible_to(user=user))
+    ranked = (
+        overdue.values("contact_id")
+        .annotate(longest=Max(ExpressionWrapper(org_today_expression(orgs) - F("due_on"),
+                                                output_field=DurationField())))
+        .order_by("-longest", "contact__name", "contact_id")
+        .values_list("contact_id", flat=True)
+    )
+    chosen = list(ranked[:limit] if limit is not None else ranked)
+    groups = (
+        overdue.filter(contact_id__in=chosen)
+        .values("contact_id", "connection_id", "currency_code")
+        .order_by("contact_id", "connection_id", "currency_code")
+        .annotate(amount=Sum("amount_due"), oldest_due_on=Min("due_on"), count=Count("pk"))
+    )
+    per_contact: dict[int, list[dict]] = {}
+    for group in groups:
+        per_contact.setdefault(group["contact_id"], []).append(group)
+    contacts = Contact.objects.select_related("owner").in_bulk(chosen)
+    return [
+        OverdueAccount(
+            contact=contacts[contact_id],
+            overdue=totals_merge({group["currency_code"]: group["amount"]} for group in per_contact[contact_id]),
+            oldest_days_overdue=max(
+                days_overdue(
+                    due_date=group["oldest_due_on"],
+                    amount_due=group["amount"],
+                    today=orgs[group["connection_id"]].today,
+                )
+                for group in per_contact[contact_id]
+            ),
+            invoice_count=sum(group["count"] for group in per_contact[contact_id]),
+        )
+        for contact_id in chosen
+    ]
+
+
+AGE_BUCKETS = (("current", "Not yet due"), ("1-30", "1-30 days"), ("31-60", "31-60 days"), ("61-90", "61-90 days"),
+               ("90+", "Over 90 days"))
+
+
+def _age_condition(bucket: str, today: date) -> Q:
+    """Rows of `bucket`, judged by days overdue = today - due date (no due date counts as not yet due)."""
+    if bucket == "current":
+        return Q(due_on__gte=today) | Q(due_on__isnull=True)
+    if bucket == "90+":
+        return Q(due_on__lt=today - timedelta(days=90))
+    low, high = (int(part) for part in bucket.split("-"))
+    return Q(due_on__gte=today - timedelta(days=high), due_on__lte=today - timedelta(days=low))
+
+
+@dataclass(frozen=True, slots=True)
+class AgeBucket:
+    key: str
+    label: str
+    amount: Decimal
+    share: Decimal  # percent of the currency's outstanding, for the chart
+    offset: Decimal  # percent taken by the buckets before it, where its bar starts
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyReceivables:
+    currency: str
+    outstanding: Decimal
+    overdue: Decimal
+    ages: tuple[AgeBucket, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationReceivables:
+    name: str
+    base_currency: str
+    outstanding_in_base: Decimal | None
+    overdue_in_base: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Receivables:
+    by_currency: tuple[CurrencyReceivables, ...]
+    by_organisation: tuple[OrganisationReceivables, ...]
+
+
+def receivables(*, user: User, now: datetime) -> Receivables:
+    """What the user's teams' customers owe: per currency (never summed across currencies) with aged buckets,
+    and per organisation in its base currency. Three queries whatever the number of invoices."""
+    orgs = org_days(Connection.objects.all(), now=now)
+    owed = Invoice.objects.filter(OUTSTANDING, contact__in=contacts_visible_to(user=user))
+    ages = {key: Sum("amount_due", filter=per_org(orgs, partial(_age_condition, key))) for key, _ in AGE_BUCKETS}
+    per_currency = owed.values("currency_code").order_by("currency_code").annotate(
+        outstanding=Sum("amount_due"), overdue=Sum("amount_due", filter=overdue_condition(orgs)), **ages
+    )
+    per_organisation = owed.values("connection_id").order_by().annotate(
+        outstanding=in_base("amount_due", Q()), overdue=in_base("amount_due", overdue_condition(orgs))
+    )
+    zero = Decimal("0.00")
+    return Receivables(
+        by_currency=tuple(
+            CurrencyReceivables(
+                currency=row["currency_code"],
+                outstanding=row["outstanding"],
+                overdue=row["overdue"] or zero,
+                ages=_aged(row),
+            )
+            for row in per_currency
+        ),
+        by_organisation=tuple(
+            OrganisationReceivables(
+                name=orgs[row["connection_id"]].name, base_currency=orgs[row["connection_id"]].base_currency,
+                outstanding_in_base=round_cents(row["outstanding"]), overdue_in_base=round_cents(row["overdue"]),
+            )
+            for row in per_organisation if row["connection_id"] in orgs
+        ),
+    )
+
+
+def _aged(row: dict) -> tuple[AgeBucket, ...]:
+    buckets, offset = [], Decimal(0)
+    for key, label in AGE_BUCKETS:
+        amount = row[key] or Decimal("0.00")
+        share = (amount * 100 / row["outstanding"]).quantize(Decimal("0.1"))
+        buckets.append(AgeBucket(key=key, label=label, amount=amount, share=share, offset=offset))
+        offset += share
+    return tuple(buckets)
