@@ -16,7 +16,7 @@ HISTORY_LIMIT = 30
 HEADER = """# Capsync benchmarks
 
 Measured speed, memory and Xero API-call figures. Targets live here, never in timed unit tests
-(see `/work/shared/STYLE.md`). Each section says how to reproduce it; the generated blocks are rewritten by
+(our style guide's rule). Each section says how to reproduce it; the generated blocks are rewritten by
 the benchmark itself, the prose around them is written by hand.
 """
 SYNC_INTRO = """## Sync benchmark (issue 6)

@@ -8,7 +8,7 @@ when the sandbox accepted them (2xx), so deliberately bad test requests don't fa
 
 ``validate_call(call)`` is usable on its own (see tests/xero_sandbox/test_contract.py).
 
-Where the spec is wrong about real Xero responses (documented in ../shared/xero/README.md) the allowance
+Where the spec is wrong about real Xero responses (documented in docs/xero.md and xero_sandbox/README.md) the allowance
 lives in one table, ``KNOWN_SPEC_DEVIATIONS``; each entry is narrow (operation, JSON pointer, keyword, value).
 """
 
@@ -56,11 +56,11 @@ JSON = Any  # a decoded JSON value
 
 
 def spec_dir() -> Path:
-    """Directory holding Xero's spec files: ``$XERO_SPEC_DIR`` or ``../shared/xero/spec`` beside the clone."""
+    """Directory holding Xero's spec files: ``$XERO_SPEC_DIR``, else the copy vendored in ``vendor/xero-openapi``."""
     configured = os.environ.get("XERO_SPEC_DIR")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "xero" / "spec"
+    return Path(__file__).resolve().parents[1] / "vendor" / "xero-openapi"
 
 
 def _default_cache_dir() -> Path:

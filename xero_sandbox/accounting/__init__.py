@@ -3,7 +3,7 @@
 Infra does everything around ``handle()``: auth, tenant and scope checks, rate limits, faults, the envelope, JSON or
 XML serialisation and webhook delivery of the returned events. ``handle()`` only reads and changes ``TenantData``.
 
-Choices made where Xero's behaviour is unverified (see ../shared/xero/README.md):
+Choices made where Xero's behaviour is unverified (sources in docs/xero.md):
 
 - Lists default to ``UpdatedDateUTC`` ascending, then id, so pages are stable. ``If-Modified-Since`` keeps records
   whose ``UpdatedDateUTC`` is strictly later, compared to the millisecond; an unparseable header is ignored.
