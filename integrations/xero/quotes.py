@@ -179,7 +179,7 @@ def _quote_request_send(*, request_id: int, identity: client.XeroIdentity, clock
                                extra={"quote_request_id": request.pk, "error": type(exc).__name__})
             else:
                 quote_sync.quotes_apply(connection_id=request.connection_id, quotes=[made], now=clock())
-                quote = Quote.objects.get(connection_id=request.connection_id, xero_id=made.quote_id)
+                quote = Quote.objects.get(organisation_id=request.connection.organisation_id, xero_id=made.quote_id)
                 request.status, request.quote, request.finished_at = QuoteRequest.Status.CREATED, quote, clock()
                 request.save(update_fields=["status", "quote", "finished_at"])
                 logger.info("Quote created in Xero", extra={"quote_request_id": request.pk, "quote_id": quote.pk})

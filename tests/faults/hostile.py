@@ -65,7 +65,7 @@ def hostile_world_build(*, xero, xero_connection, team_a, team_b, mfa_admin) -> 
     plan = opportunity_services.instalment_plan_create_even(opportunity_id=won.pk, user=mfa_admin, count=2,
                                                             first_due_on=date(2026, 10, 1))
     Quote.objects.create(
-        connection_id=xero_connection.pk, xero_id="hostile-quote", contact=contact,
+        organisation_id=xero_connection.organisation_id, xero_id="hostile-quote", contact=contact,
         xero_contact_id=customer["ContactID"], opportunity=opportunity, number=f"QU {SCRIPT}",
         reference=ATTRIBUTE_BREAKER, title=SCRIPT,
         status=Quote.Status.SENT, currency_code="GBP", total=Decimal("10.00"), issued_on=date(2026, 9, 1),

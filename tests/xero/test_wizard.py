@@ -35,7 +35,7 @@ def test_picking_one_of_two_links_it_and_disconnects_the_other_at_xero(admin_cli
 
     admin_client.post(reverse("xero:pick"), {"tenant_ids": [xero.nz_tenant_id]})
 
-    assert list(XeroConnection.objects.values_list("name", flat=True)) == ["Demo NZ Ltd"]
+    assert list(XeroConnection.objects.values_list("organisation__name", flat=True)) == ["Demo NZ Ltd"]
     grant = XeroGrant.objects.get()
     token = xero.sandbox.refresh(
         refresh_token=_refresh_token(grant), client_id=xero.client_id, client_secret=xero.client_secret

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from integrations.xero import schemas
 from integrations.xero.models import XeroConnection, XeroContact
-from invoices import quotes as quote_selectors
-from invoices import services as invoice_services
+from integrations.xero.sync.invoices import organisation_id_of
+from invoices import quotes as quote_mirror
 from opportunities import services as opportunity_services
 from opportunities.models import Milestone, Opportunity
 
@@ -31,11 +31,11 @@ class QuotesApplied:
 def quotes_wanted(*, connection_id: int, full: bool) -> bool:
     """Whether this run should read quotes: always in a full reconcile, otherwise only while an opportunity's
     quote is open."""
-    return full or quote_selectors.quotes_open_exist(connection_id=connection_id)
+    return full or quote_mirror.quotes_open_exist(organisation_id=organisation_id_of(connection_id=connection_id))
 
 
-def _quote_data(quote: schemas.XeroQuote) -> invoice_services.QuoteData:
-    return invoice_services.QuoteData(
+def _quote_data(quote: schemas.XeroQuote) -> quote_mirror.QuoteData:
+    return quote_mirror.QuoteData(
         xero_id=quote.quote_id, xero_contact_id=quote.contact_id, number=quote.number, reference=quote.reference,
         title=quote.title, status=str(quote.status), currency_code=quote.currency_code,
         total=quote.total if quote.total is not None else Decimal("0"), issued_on=quote.date,
@@ -51,8 +51,8 @@ def quotes_apply(*, connection_id: int, quotes: list[schemas.XeroQuote], now: da
                                    xero_id__in={quote.contact_id for quote in quotes})
         .values_list("xero_id", "contact_id")
     ) if quotes else {}
-    result = invoice_services.quotes_upsert(
-        connection_id=connection_id, items=[_quote_data(quote) for quote in quotes],
+    result = quote_mirror.quotes_upsert(
+        organisation_id=organisation_id_of(connection_id=connection_id), items=[_quote_data(quote) for quote in quotes],
         contact_ids_by_xero_id=links, now=now,
     )
     opportunity_ids = sorted({opportunity_id for _, opportunity_id in result.accepted if opportunity_id})
