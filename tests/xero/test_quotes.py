@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
-from capsync import demo
+from demo import services as demo
 from integrations.xero import selectors
 from integrations.xero.forms import QuoteForm
 from integrations.xero.models import QuoteRequest, SyncRun, XeroConnection, XeroContact, XeroGrant
