@@ -4,6 +4,7 @@ from django.urls import reverse
 from accounts.models import Team
 from integrations.xero.auth import secret_decrypt
 from integrations.xero.models import XeroConnection, XeroGrant
+from invoices.models import Organisation
 from tests.sandbox import query_of
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +20,18 @@ def test_connecting_one_organisation_links_it_with_its_details(admin_client, xer
     assert connection.timezone == "Europe/London"
     assert connection.short_code
     assert connection.status == XeroConnection.Status.CONNECTED
+
+
+def test_reconnecting_refreshes_the_ledger_organisation_it_already_has(admin_client, xero):
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
+    organisation = XeroConnection.objects.get().organisation
+    Organisation.objects.filter(pk=organisation.pk).update(name="A stale name", base_currency="", timezone="")
+
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
+
+    assert list(Organisation.objects.values_list("pk", "name", "base_currency", "timezone")) == [
+        (organisation.pk, "Demo UK Ltd", "GBP", "Europe/London")]
+    assert XeroConnection.objects.get().organisation_id == organisation.pk
 
 
 def test_two_organisations_authorised_ask_which_to_link(admin_client, xero):
