@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from bench.report import percentile
-from capsync.demo import MILESTONES
 from contacts.models import Contact
+from demo.services import MILESTONES
 from invoices.models import Invoice
 from opportunities.models import Milestone, Opportunity
 

@@ -171,8 +171,8 @@ def webhook_change(*, sandbox: SandboxControl, linked: Linked, webhook_key: str,
     and must show the new amount due. Timed from the change in the sandbox to that answer.
     """
     invoice = (
-        Invoice.objects.filter(connection_id=linked.connection_id, kind="invoice", type="ACCREC", status="AUTHORISED",
-                               amount_due__gt=0, contact__team_id=linked.team_id)
+        Invoice.objects.filter(organisation__xero_connection=linked.connection_id, kind="invoice", type="ACCREC",
+                               status="AUTHORISED", amount_due__gt=0, contact__team_id=linked.team_id)
         .order_by(F("issued_on").desc(nulls_last=True), "-xero_updated_at", "-pk")
         .first()
     )

@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "opportunities",
     "invoices",
     "notifications",
+    "dashboard",
+    "demo",
     "integrations.xero",
 ]
 

@@ -1,13 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from capsync import views
-
 admin.site.site_header = "Capsync administration"
 admin.site.site_title = "Capsync admin"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", include("dashboard.urls")),
     path("contacts/", include("contacts.urls")),
     path("pipeline/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),

@@ -37,14 +37,14 @@ class InvoiceAdmin(_ReadOnly, admin.ModelAdmin):
         "type",
         "status",
         "contact",
-        "connection",
+        "organisation",
         "currency_code",
         "total",
         "amount_due",
         "due_on",
     ]
-    list_filter = ["connection", "status", "kind", "type"]
-    list_select_related = ["contact", "connection"]
+    list_filter = ["organisation", "status", "kind", "type"]
+    list_select_related = ["contact", "organisation"]
     search_fields = ["number", "reference", "contact__name", "xero_id"]
     date_hierarchy = "issued_on"
     inlines = [PaymentInline, CreditAllocationInline]
@@ -52,7 +52,8 @@ class InvoiceAdmin(_ReadOnly, admin.ModelAdmin):
 
 @admin.register(Quote)
 class QuoteAdmin(_ReadOnly, admin.ModelAdmin):
-    list_display = ["__str__", "status", "contact", "opportunity", "connection", "currency_code", "total", "expires_on"]
-    list_filter = ["connection", "status"]
-    list_select_related = ["contact", "opportunity", "connection"]
+    list_display = ["__str__", "status", "contact", "opportunity", "organisation", "currency_code", "total",
+                    "expires_on"]
+    list_filter = ["organisation", "status"]
+    list_select_related = ["contact", "opportunity", "organisation"]
     search_fields = ["number", "reference", "title", "contact__name", "xero_id"]

@@ -1,7 +1,10 @@
-"""The CRM's mirror of Xero invoices, credit notes, their payments and credit allocations.
+"""The ledger: accounting organisations and the CRM's mirror of their invoices, credit notes, payments, credit
+allocations and quotes.
 
-Rows are written only by `services.invoices_upsert` (the Xero sync) and read through `selectors`. Amounts are
-Xero's own figures, in the document's currency (`currency_code`); nothing here converts or rounds them.
+Rows are written only by `services` and `quotes` (called by the Xero sync) and read through `selectors`. Amounts
+are Xero's own figures, in the document's currency (`currency_code`); nothing here converts or rounds them.
+The ledger belongs to the CRM: nothing here points at the Xero integration, whose connection points at an
+`Organisation` instead.
 """
 
 from django.db import models
@@ -10,8 +13,32 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
 
+class Organisation(models.Model):
+    """An accounting organisation whose books the CRM mirrors (a Xero organisation), not a contact.
+
+    Its local date ("today" for due dates) comes from `timezone`, an IANA name; amounts in `base_currency` are
+    what base-currency totals add up to. The Xero connection that fills it points here, one to one.
+    """
+
+    name = models.CharField(max_length=255)
+    short_code = models.CharField(max_length=20, blank=True)
+    base_currency = models.CharField(max_length=3, blank=True)
+    timezone = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """How the organisation is named wherever its data appears."""
+        return f"{self.name} ({self.base_currency})" if self.base_currency else self.name
+
+
 class Invoice(models.Model):
-    """One Xero invoice or credit note of one connected organisation.
+    """One Xero invoice or credit note of one accounting organisation.
 
     `currency_rate` is Xero's CurrencyRate: units of the document's currency per 1 unit of the organisation's base
     currency (Xero shows it as "1 GBP = 1.170000 EUR"), so base amount = amount / currency_rate. It is null (read
@@ -36,7 +63,7 @@ class Invoice(models.Model):
         VOIDED = "VOIDED", "Voided"
         DELETED = "DELETED", "Deleted"
 
-    connection = models.ForeignKey("xero.XeroConnection", on_delete=models.PROTECT, related_name="invoices")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="invoices")
     xero_id = models.CharField(max_length=64)
     contact = models.ForeignKey(
         "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
@@ -65,7 +92,7 @@ class Invoice(models.Model):
     class Meta:
         ordering = ["-issued_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["connection", "xero_id"], name="invoice_unique_per_connection"),
+            models.UniqueConstraint(fields=["organisation", "xero_id"], name="invoice_unique_per_organisation"),
             models.CheckConstraint(
                 condition=Q(kind="invoice", type__in=["ACCREC", "ACCPAY"])
                 | Q(kind="credit_note", type__in=["ACCRECCREDIT", "ACCPAYCREDIT"]),
@@ -95,7 +122,7 @@ class Invoice(models.Model):
         ]
         indexes = [
             models.Index(fields=["contact", "kind", "status"], name="invoice_contact_kind_status"),
-            models.Index(fields=["connection", "xero_updated_at"], name="invoice_connection_updated"),
+            models.Index(fields=["organisation", "xero_updated_at"], name="invoice_organisation_updated"),
         ]
 
     def __str__(self) -> str:
@@ -155,7 +182,7 @@ class CreditAllocation(models.Model):
 
 
 class Quote(models.Model):
-    """One Xero quote of one connected organisation, as last read from Xero (or as Xero answered its creation).
+    """One Xero quote of one accounting organisation, as last read from Xero (or as Xero answered its creation).
 
     `opportunity` is set when the quote's reference names an opportunity of the same contact (see
     `invoices.quotes.opportunity_reference`); quotes made from an opportunity carry that reference.
@@ -169,7 +196,7 @@ class Quote(models.Model):
         INVOICED = "INVOICED", "Invoiced"
         DELETED = "DELETED", "Deleted"
 
-    connection = models.ForeignKey("xero.XeroConnection", on_delete=models.PROTECT, related_name="quotes")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="quotes")
     xero_id = models.CharField(max_length=64)
     contact = models.ForeignKey(
         "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
@@ -192,14 +219,14 @@ class Quote(models.Model):
     class Meta:
         ordering = ["-issued_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["connection", "xero_id"], name="quote_unique_per_connection"),
+            models.UniqueConstraint(fields=["organisation", "xero_id"], name="quote_unique_per_organisation"),
             models.CheckConstraint(
                 condition=Q(status__in=["DRAFT", "SENT", "DECLINED", "ACCEPTED", "INVOICED", "DELETED"]),
                 name="quote_status_valid",
             ),
             models.CheckConstraint(condition=Exact(Length("currency_code"), 3), name="quote_currency_is_iso_code"),
         ]
-        indexes = [models.Index(fields=["connection", "status"], name="quote_connection_status")]
+        indexes = [models.Index(fields=["organisation", "status"], name="quote_organisation_status")]
 
     def __str__(self) -> str:
         return self.number or f"Quote {self.xero_id}"

@@ -1,8 +1,7 @@
 """Each organisation's own local date and base currency, as the invoice reads need them in SQL.
 
 "Today" differs between organisations (Auckland is a day ahead of London for half of each day), so every overdue
-or ageing condition is built per organisation from its own date. The connection model belongs to the Xero
-integration, which this app must not import; the invoices' foreign key leads to it.
+or ageing condition is built per organisation from its own date.
 """
 
 import logging
@@ -29,12 +28,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from invoices.models import Invoice
+from invoices.models import Organisation
 from invoices.overdue import org_today, outstanding_filter
 
 logger = logging.getLogger(__name__)
 
-Connection = Invoice._meta.get_field("connection").related_model
 OUTSTANDING = outstanding_filter()
 CENTS = Decimal("0.01")
 # Wide enough for amount / rate before the one rounding at the end.
@@ -52,34 +50,35 @@ class OrgDay:
     today: date
 
 
-def _today_of(*, connection_id: int, timezone_name: str, now: datetime) -> date:
+def _today_of(*, organisation_id: int, timezone_name: str, now: datetime) -> date:
     """The organisation's local date; an unknown zone name is logged and read as UTC rather than failing a page."""
     try:
         return org_today(now=now, timezone_name=timezone_name)
     except (ZoneInfoNotFoundError, ValueError):
         if now.tzinfo is None:
             raise
-        logger.warning("Unknown organisation timezone, using UTC", extra={"connection_id": connection_id})
+        logger.warning("Unknown organisation timezone, using UTC", extra={"organisation_id": organisation_id})
         return org_today(now=now, timezone_name="")
 
 
-def org_days(connections: QuerySet, *, now: datetime) -> dict[int, OrgDay]:
+def org_days(organisations: QuerySet[Organisation], *, now: datetime) -> dict[int, OrgDay]:
     """The organisations with each one's local date, ordered by name (one query)."""
-    rows = connections.order_by("name", "pk").values_list("pk", "name", "short_code", "base_currency", "timezone")
+    rows = organisations.order_by("name", "pk").values_list("pk", "name", "short_code", "base_currency", "timezone")
     return {
-        pk: OrgDay(pk, name, short_code, base, _today_of(connection_id=pk, timezone_name=zone, now=now))
+        pk: OrgDay(pk, name, short_code, base, _today_of(organisation_id=pk, timezone_name=zone, now=now))
         for pk, name, short_code, base, zone in rows
     }
 
 
-def connection_todays(*, connection_ids: Iterable[int], now: datetime) -> dict[int, date]:
-    """Each organisation's local date at instant `now`, by connection id (one query; unknown zones read as UTC)."""
-    return {org.id: org.today for org in org_days(Connection.objects.filter(pk__in=connection_ids), now=now).values()}
+def organisation_todays(*, organisation_ids: Iterable[int], now: datetime) -> dict[int, date]:
+    """Each organisation's local date at instant `now`, by organisation id (one query; unknown zones read as UTC)."""
+    organisations = Organisation.objects.filter(pk__in=organisation_ids)
+    return {org.id: org.today for org in org_days(organisations, now=now).values()}
 
 
-def per_org(orgs: dict[int, OrgDay], condition: Callable[[date], Q], *, connection: str = "connection_id") -> Q:
+def per_org(orgs: dict[int, OrgDay], condition: Callable[[date], Q], *, field: str = "organisation_id") -> Q:
     """`condition(today)` with each organisation's own today, for its own rows; never true without organisations."""
-    return reduce(or_, (Q(**{connection: org.id}) & condition(org.today) for org in orgs.values()), Q(pk__in=[]))
+    return reduce(or_, (Q(**{field: org.id}) & condition(org.today) for org in orgs.values()), Q(pk__in=[]))
 
 
 def overdue_condition(orgs: dict[int, OrgDay]) -> Q:
@@ -99,7 +98,7 @@ def in_base(amount_field: str, condition: Q) -> Aggregate:
 
 def org_today_expression(orgs: dict[int, OrgDay]) -> Case:
     """Each row's organisation's local date, as an SQL expression."""
-    return Case(*(When(connection_id=org.id, then=Value(org.today)) for org in orgs.values()),
+    return Case(*(When(organisation_id=org.id, then=Value(org.today)) for org in orgs.values()),
                 output_field=DateField())
 
 

@@ -12,11 +12,10 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Mi
 from accounts.models import User
 from contacts.models import Contact
 from contacts.selectors import contacts_visible_to
-from invoices.models import Invoice
+from invoices.models import Invoice, Organisation
 from invoices.money import Totals, totals_merge
 from invoices.organisations import (
     OUTSTANDING,
-    Connection,
     in_base,
     org_days,
     org_today_expression,
@@ -48,7 +47,7 @@ def overdue_accounts(*, user: User, now: datetime, limit: int | None = None) -> 
 
     Overdue is judged with each organisation's local date; amounts are per currency across organisations.
     """
-    orgs = org_days(Connection.objects.all(), now=now)
+    orgs = org_days(Organisation.objects.all(), now=now)
     overdue = Invoice.objects.filter(overdue_condition(orgs), contact__in=contacts_visible_to(user=user))
     ranked = (
         overdue.values("contact_id")
@@ -60,8 +59,8 @@ def overdue_accounts(*, user: User, now: datetime, limit: int | None = None) -> 
     chosen = list(ranked[:limit] if limit is not None else ranked)
     groups = (
         overdue.filter(contact_id__in=chosen)
-        .values("contact_id", "connection_id", "currency_code")
-        .order_by("contact_id", "connection_id", "currency_code")
+        .values("contact_id", "organisation_id", "currency_code")
+        .order_by("contact_id", "organisation_id", "currency_code")
         .annotate(amount=Sum("amount_due"), oldest_due_on=Min("due_on"), count=Count("pk"))
     )
     per_contact: dict[int, list[dict]] = {}
@@ -76,7 +75,7 @@ def overdue_accounts(*, user: User, now: datetime, limit: int | None = None) -> 
                 days_overdue(
                     due_date=group["oldest_due_on"],
                     amount_due=group["amount"],
-                    today=orgs[group["connection_id"]].today,
+                    today=orgs[group["organisation_id"]].today,
                 )
                 for group in per_contact[contact_id]
             ),
@@ -134,13 +133,13 @@ class Receivables:
 def receivables(*, user: User, now: datetime) -> Receivables:
     """What the user's teams' customers owe: per currency (never summed across currencies) with aged buckets,
     and per organisation in its base currency. Three queries whatever the number of invoices."""
-    orgs = org_days(Connection.objects.all(), now=now)
+    orgs = org_days(Organisation.objects.all(), now=now)
     owed = Invoice.objects.filter(OUTSTANDING, contact__in=contacts_visible_to(user=user))
     ages = {key: Sum("amount_due", filter=per_org(orgs, partial(_age_condition, key))) for key, _ in AGE_BUCKETS}
     per_currency = owed.values("currency_code").order_by("currency_code").annotate(
         outstanding=Sum("amount_due"), overdue=Sum("amount_due", filter=overdue_condition(orgs)), **ages
     )
-    per_organisation = owed.values("connection_id").order_by().annotate(
+    per_organisation = owed.values("organisation_id").order_by().annotate(
         outstanding=in_base("amount_due", Q()), overdue=in_base("amount_due", overdue_condition(orgs))
     )
     zero = Decimal("0.00")
@@ -156,10 +155,10 @@ def receivables(*, user: User, now: datetime) -> Receivables:
         ),
         by_organisation=tuple(
             OrganisationReceivables(
-                name=orgs[row["connection_id"]].name, base_currency=orgs[row["connection_id"]].base_currency,
+                name=orgs[row["organisation_id"]].name, base_currency=orgs[row["organisation_id"]].base_currency,
                 outstanding_in_base=round_cents(row["outstanding"]), overdue_in_base=round_cents(row["overdue"]),
             )
-            for row in per_organisation if row["connection_id"] in orgs
+            for row in per_organisation if row["organisation_id"] in orgs
         ),
     )
 

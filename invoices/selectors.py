@@ -25,12 +25,11 @@ from django.db.models.functions import RowNumber
 
 from accounts.models import User
 from contacts.selectors import contacts_visible_to
-from invoices.models import Invoice, Payment
+from invoices.models import Invoice, Organisation, Payment
 from invoices.money import Totals
 from invoices.organisations import (
     CENTS,
     OUTSTANDING,
-    Connection,
     OrgDay,
     in_base,
     org_days,
@@ -38,7 +37,7 @@ from invoices.organisations import (
     per_org,
 )
 from invoices.overdue import InvoiceState, days_overdue, invoice_state
-from invoices.quotes import QuoteRow, quote_rows_by_connection, quotes_of_contact_connection_ids
+from invoices.quotes import QuoteRow, quote_rows_by_organisation, quotes_of_contact_organisation_ids
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ class InvoiceRow:
 
 
 @dataclass(frozen=True, slots=True)
-class ConnectionInvoiceSummary:
+class OrganisationInvoiceSummary:
     """A customer's position in one Xero organisation, as of that organisation's local date `today`.
 
     Per-currency figures are exact sums of Xero's amounts, never mixed across currencies. The `*_in_base` figures
@@ -79,7 +78,7 @@ class ConnectionInvoiceSummary:
     `paid_last_12_months` sums payments dated after the same day a year before `today`, up to `today`.
     """
 
-    connection_id: int
+    organisation_id: int
     name: str
     short_code: str
     base_currency: str
@@ -107,11 +106,11 @@ class ContactInvoiceSummary:
 
     contact_id: int
     include_hidden: bool
-    connections: tuple[ConnectionInvoiceSummary, ...]
+    organisations: tuple[OrganisationInvoiceSummary, ...]
 
     @property
     def has_invoices(self) -> bool:
-        return any(connection.invoices for connection in self.connections)
+        return any(organisation.invoices for organisation in self.organisations)
 
 
 @dataclass
@@ -165,10 +164,10 @@ def _figures(*, contact_id: int, orgs: dict[int, OrgDay]) -> dict[int, _Figures]
         annotations[f"{name}_missing_rates"] = Count("pk", filter=condition & Q(currency_rate__isnull=True))
     groups = (
         Invoice.objects.filter(
-            contact_id=contact_id, connection_id__in=orgs, type__in=_SALES, status=Invoice.Status.AUTHORISED
+            contact_id=contact_id, organisation_id__in=orgs, type__in=_SALES, status=Invoice.Status.AUTHORISED
         )
-        .values("connection_id", "currency_code")
-        .order_by("connection_id", "currency_code")
+        .values("organisation_id", "currency_code")
+        .order_by("organisation_id", "currency_code")
         .annotate(
             **annotations,
             oldest_due_on=Min("due_on", filter=overdue_condition(orgs)),
@@ -176,7 +175,7 @@ def _figures(*, contact_id: int, orgs: dict[int, OrgDay]) -> dict[int, _Figures]
         )
     )
     for group in groups:
-        org, currency, found = orgs[group["connection_id"]], group["currency_code"], figures[group["connection_id"]]
+        org, currency, found = orgs[group["organisation_id"]], group["currency_code"], figures[group["organisation_id"]]
         for name in measures:
             if group[name] is not None:
                 getattr(found, name)[currency] = group[name]
@@ -193,7 +192,7 @@ def _figures(*, contact_id: int, orgs: dict[int, OrgDay]) -> dict[int, _Figures]
     paid = (
         Payment.objects.filter(
             invoice__contact_id=contact_id,
-            invoice__connection_id__in=orgs,
+            invoice__organisation_id__in=orgs,
             invoice__type=Invoice.Type.ACCREC,
             invoice__status__in=[Invoice.Status.AUTHORISED, Invoice.Status.PAID],
             status=Payment.Status.AUTHORISED,
@@ -202,15 +201,16 @@ def _figures(*, contact_id: int, orgs: dict[int, OrgDay]) -> dict[int, _Figures]
             per_org(
                 orgs,
                 lambda today: Q(paid_on__gt=_one_year_before(today), paid_on__lte=today),
-                connection="invoice__connection_id",
+                field="invoice__organisation_id",
             )
         )
-        .values("invoice__connection_id", "invoice__currency_code")
-        .order_by("invoice__connection_id", "invoice__currency_code")
+        .values("invoice__organisation_id", "invoice__currency_code")
+        .order_by("invoice__organisation_id", "invoice__currency_code")
         .annotate(amount=Sum("amount"))
     )
     for group in paid:
-        figures[group["invoice__connection_id"]].paid_last_12_months[group["invoice__currency_code"]] = group["amount"]
+        paid_in = figures[group["invoice__organisation_id"]].paid_last_12_months
+        paid_in[group["invoice__currency_code"]] = group["amount"]
     return figures
 
 
@@ -218,9 +218,9 @@ def _recent_rows(documents: QuerySet[Invoice], orgs: dict[int, OrgDay]) -> dict[
     """The newest RECENT_INVOICES documents of each organisation, with their chips (one query)."""
     newest_first = [F("issued_on").desc(nulls_last=True), F("xero_updated_at").desc(), F("pk").desc()]
     recent = (
-        documents.annotate(position=Window(RowNumber(), partition_by=[F("connection_id")], order_by=newest_first))
+        documents.annotate(position=Window(RowNumber(), partition_by=[F("organisation_id")], order_by=newest_first))
         .filter(position__lte=RECENT_INVOICES)
-        .order_by("connection_id", "position")
+        .order_by("organisation_id", "position")
     )
     rows: dict[int, list[InvoiceRow]] = {org_id: [] for org_id in orgs}
     for invoice in recent:
@@ -231,9 +231,9 @@ def _recent_rows(documents: QuerySet[Invoice], orgs: dict[int, OrgDay]) -> dict[
             due_on=invoice.due_on,
             amount_due=invoice.amount_due,
             amount_paid=invoice.amount_paid,
-            today=orgs[invoice.connection_id].today,
+            today=orgs[invoice.organisation_id].today,
         )
-        rows[invoice.connection_id].append(
+        rows[invoice.organisation_id].append(
             InvoiceRow(
                 id=invoice.pk,
                 xero_id=invoice.xero_id,
@@ -269,14 +269,15 @@ def invoice_summary(
     documents = Invoice.objects.filter(contact_id=contact.pk)
     if not include_hidden:
         documents = documents.filter(type__in=_SALES).exclude(status__in=_HIDDEN_STATUSES)
-    orgs = org_days(Connection.objects.filter(
-        Q(pk__in=documents.values("connection_id")) | Q(pk__in=quotes_of_contact_connection_ids(contact_id=contact.pk))
+    orgs = org_days(Organisation.objects.filter(
+        Q(pk__in=documents.values("organisation_id"))
+        | Q(pk__in=quotes_of_contact_organisation_ids(contact_id=contact.pk))
     ), now=now)
     if not orgs:
-        return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, connections=())
+        return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, organisations=())
     figures = _figures(contact_id=contact.pk, orgs=orgs)
-    rows = _recent_rows(documents.filter(connection_id__in=orgs), orgs)
-    quotes = quote_rows_by_connection(contact_id=contact.pk, connection_ids=list(orgs))
+    rows = _recent_rows(documents.filter(organisation_id__in=orgs), orgs)
+    quotes = quote_rows_by_organisation(contact_id=contact.pk, organisation_ids=list(orgs))
     summaries = []
     for org in orgs.values():
         found = figures[org.id]
@@ -285,8 +286,8 @@ def invoice_summary(
             for name in ("outstanding", "overdue", "credit_available")
         }
         summaries.append(
-            ConnectionInvoiceSummary(
-                connection_id=org.id,
+            OrganisationInvoiceSummary(
+                organisation_id=org.id,
                 name=org.name,
                 short_code=org.short_code,
                 base_currency=org.base_currency,
@@ -308,13 +309,13 @@ def invoice_summary(
                 quotes=quotes[org.id],
             )
         )
-    return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, connections=tuple(summaries))
+    return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, organisations=tuple(summaries))
 
 
-def xero_contact_ids_with_unattached_invoices(*, connection_id: int) -> set[str]:
+def xero_contact_ids_with_unattached_invoices(*, organisation_id: int) -> set[str]:
     """The Xero contacts of an organisation that have invoices not yet attached to a CRM contact."""
     return set(
-        Invoice.objects.filter(connection_id=connection_id, contact__isnull=True)
+        Invoice.objects.filter(organisation_id=organisation_id, contact__isnull=True)
         .values_list("xero_contact_id", flat=True)
         .distinct()
     )

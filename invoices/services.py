@@ -1,4 +1,5 @@
-"""Writes to the invoice mirror. The Xero sync builds InvoiceData records and calls these; nothing else writes here."""
+"""Writes to the ledger: accounting organisations and the invoice mirror. The Xero sync builds InvoiceData records
+and calls these; nothing else writes here. Quotes are written in `quotes.py`."""
 
 import logging
 from collections.abc import Iterator, Sequence
@@ -11,9 +12,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Case, Value, When
 
 from contacts.models import Contact
-from invoices.models import CreditAllocation, Invoice, Payment, Quote
-from invoices.quotes import opportunity_id_of_reference
-from opportunities.models import Opportunity
+from invoices.models import CreditAllocation, Invoice, Organisation, Payment
 
 logger = logging.getLogger(__name__)
 
@@ -120,9 +119,9 @@ def _newest_per_xero_id(items: Sequence[InvoiceData]) -> tuple[list[InvoiceData]
     return list(newest.values()), len(items) - len(newest)
 
 
-def _invoice_row(item: InvoiceData, *, connection_id: int, contact_id: int | None, now: datetime) -> Invoice:
+def _invoice_row(item: InvoiceData, *, organisation_id: int, contact_id: int | None, now: datetime) -> Invoice:
     return Invoice(
-        connection_id=connection_id,
+        organisation_id=organisation_id,
         xero_id=item.xero_id,
         contact_id=contact_id,
         xero_contact_id=item.xero_contact_id,
@@ -177,7 +176,7 @@ def _children(
 
 
 def _upsert_batch(
-    *, connection_id: int, items: Sequence[InvoiceData], contact_ids_by_xero_id: dict[str, int], now: datetime
+    *, organisation_id: int, items: Sequence[InvoiceData], contact_ids_by_xero_id: dict[str, int], now: datetime
 ) -> tuple[list[InvoiceData], int]:
     """Store the items of one batch that are not older than the stored rows; return them and how many were new.
 
@@ -186,7 +185,7 @@ def _upsert_batch(
     """
     stored = dict(
         Invoice.objects.select_for_update()
-        .filter(connection_id=connection_id, xero_id__in=[item.xero_id for item in items])
+        .filter(organisation_id=organisation_id, xero_id__in=[item.xero_id for item in items])
         .order_by("pk")
         .values_list("xero_id", "xero_updated_at")
     )
@@ -197,14 +196,14 @@ def _upsert_batch(
         [
             _invoice_row(
                 item,
-                connection_id=connection_id,
+                organisation_id=organisation_id,
                 contact_id=contact_ids_by_xero_id.get(item.xero_contact_id),
                 now=now,
             )
             for item in fresh
         ],
         update_conflicts=True,
-        unique_fields=["connection", "xero_id"],
+        unique_fields=["organisation", "xero_id"],
         update_fields=_UPDATED_FIELDS,
     )
     ids = {row.xero_id: row.pk for row in rows}
@@ -218,9 +217,9 @@ def _upsert_batch(
 
 @transaction.atomic
 def invoices_upsert(
-    *, connection_id: int, items: list[InvoiceData], contact_ids_by_xero_id: dict[str, int], now: datetime
+    *, organisation_id: int, items: list[InvoiceData], contact_ids_by_xero_id: dict[str, int], now: datetime
 ) -> UpsertResult:
-    """Store Xero invoices and credit notes of one connection, idempotently and whatever the arrival order.
+    """Store Xero invoices and credit notes of one organisation, idempotently and whatever the arrival order.
 
     A record older (by `xero_updated_at`) than the stored copy is skipped and counted in `skipped_stale`; an equal
     or newer one overwrites every field, and its payments and allocations replace the stored ones. Within `items`,
@@ -228,41 +227,41 @@ def invoices_upsert(
     `contact_ids_by_xero_id` (None when the Xero contact is not linked), so the mapping must cover every
     `xero_contact_id` that is linked. Rows are written in batches of 1,000 with a fixed number of queries per batch.
     Raises IntegrityError when a record breaks a constraint (e.g. a credit note with an invoice type) or the
-    connection does not exist; nothing is stored then.
+    organisation does not exist; nothing is stored then.
     """
     unique_items, skipped = _newest_per_xero_id(items)
     created = updated = 0
     stored_times: list[datetime] = []
     for batch in batched(unique_items, BATCH_SIZE):
         applied, batch_created = _upsert_batch(
-            connection_id=connection_id, items=batch, contact_ids_by_xero_id=contact_ids_by_xero_id, now=now
+            organisation_id=organisation_id, items=batch, contact_ids_by_xero_id=contact_ids_by_xero_id, now=now
         )
         created += batch_created
         updated += len(applied) - batch_created
         skipped += len(batch) - len(applied)
         stored_times.extend(item.xero_updated_at for item in applied)
     if skipped:
-        logger.info("Skipped stale Xero invoices", extra={"connection_id": connection_id, "skipped_stale": skipped})
+        logger.info("Skipped stale Xero invoices", extra={"organisation_id": organisation_id, "skipped_stale": skipped})
     return UpsertResult(
         created=created, updated=updated, skipped_stale=skipped, newest_xero_updated_at=max(stored_times, default=None)
     )
 
 
 @transaction.atomic
-def invoices_link_contact(*, connection_id: int, xero_contact_id: str, contact_id: int | None) -> int:
+def invoices_link_contact(*, organisation_id: int, xero_contact_id: str, contact_id: int | None) -> int:
     """Attach every invoice of the Xero contact to the CRM contact (None detaches them); return how many changed.
 
     Raises Contact.DoesNotExist when `contact_id` names no contact.
     """
     if contact_id is not None and not Contact.objects.filter(pk=contact_id).exists():
         raise Contact.DoesNotExist(f"No contact {contact_id}")
-    return Invoice.objects.filter(connection_id=connection_id, xero_contact_id=xero_contact_id).update(
+    return Invoice.objects.filter(organisation_id=organisation_id, xero_contact_id=xero_contact_id).update(
         contact_id=contact_id
     )
 
 
 @transaction.atomic
-def invoices_link_contacts(*, connection_id: int, contact_ids_by_xero_id: dict[str, int]) -> int:
+def invoices_link_contacts(*, organisation_id: int, contact_ids_by_xero_id: dict[str, int]) -> int:
     """Attach the invoices of each Xero contact in the mapping to its CRM contact; return how many rows moved.
 
     The bulk form of invoices_link_contact, for the sync's relinking pass: one UPDATE per 500 Xero contacts. Invoices
@@ -275,101 +274,24 @@ def invoices_link_contacts(*, connection_id: int, contact_ids_by_xero_id: dict[s
             output_field=BigIntegerField(),
         )
         moved += (
-            Invoice.objects.filter(connection_id=connection_id, xero_contact_id__in=[xero_id for xero_id, _ in batch])
+            Invoice.objects.filter(organisation_id=organisation_id,
+                                   xero_contact_id__in=[xero_id for xero_id, _ in batch])
             .exclude(contact_id=target)
             .update(contact_id=target)
         )
     return moved
 
 
-@dataclass(frozen=True, slots=True)
-class QuoteData:
-    """A quote as read from Xero (see Quote for the meaning of each field)."""
-
-    xero_id: str
-    xero_contact_id: str
-    number: str
-    reference: str
-    title: str
-    status: str
-    currency_code: str
-    total: Decimal
-    issued_on: date | None
-    expires_on: date | None
-    xero_updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteUpsertResult:
-    """What quotes_upsert did. `accepted` are the stored quotes that became ACCEPTED in this call (they were not
-    ACCEPTED before, or were not stored at all), as (quote id, opportunity id or None)."""
-
-    created: int
-    updated: int
-    skipped_stale: int
-    accepted: tuple[tuple[int, int | None], ...]
-
-
-def _quote_opportunities(items: Sequence[QuoteData], contact_ids_by_xero_id: dict[str, int]) -> dict[str, int]:
-    """Xero quote id -> opportunity id, for quotes whose reference names an opportunity of the quote's contact."""
-    named = {item.xero_id: opportunity_id_of_reference(item.reference) for item in items}
-    owners = dict(
-        Opportunity.objects.filter(pk__in={pk for pk in named.values() if pk}).values_list("pk", "contact_id")
-    )
-    return {
-        item.xero_id: named[item.xero_id]
-        for item in items
-        if named[item.xero_id] in owners
-        and owners[named[item.xero_id]] == contact_ids_by_xero_id.get(item.xero_contact_id)
-    }
-
-
-@transaction.atomic
-def quotes_upsert(
-    *, connection_id: int, items: list[QuoteData], contact_ids_by_xero_id: dict[str, int], now: datetime
-) -> QuoteUpsertResult:
-    """Store Xero quotes of one connection, idempotently and whatever the arrival order (newer UpdatedDateUTC wins).
-
-    `contact` is set from `contact_ids_by_xero_id` (None when the Xero contact is not linked). `opportunity` is set
-    when the reference is `OPP-<id>` (see invoices.quotes) and that opportunity belongs to the quote's contact;
-    otherwise it is cleared. Four queries whatever the number of quotes.
-    """
-    newest: dict[str, QuoteData] = {}
-    for item in items:
-        if item.xero_id not in newest or item.xero_updated_at >= newest[item.xero_id].xero_updated_at:
-            newest[item.xero_id] = item
-    stored = {
-        xero_id: (updated_at, status)
-        for xero_id, updated_at, status in Quote.objects.select_for_update()
-        .filter(connection_id=connection_id, xero_id__in=list(newest))
-        .order_by("pk")
-        .values_list("xero_id", "xero_updated_at", "status")
-    }
-    fresh = [item for item in newest.values()
-             if item.xero_id not in stored or item.xero_updated_at >= stored[item.xero_id][0]]
-    if not fresh:
-        return QuoteUpsertResult(created=0, updated=0, skipped_stale=len(items), accepted=())
-    opportunities = _quote_opportunities(fresh, contact_ids_by_xero_id)
-    rows = Quote.objects.bulk_create(
-        [
-            Quote(connection_id=connection_id, xero_id=item.xero_id,
-                  contact_id=contact_ids_by_xero_id.get(item.xero_contact_id), xero_contact_id=item.xero_contact_id,
-                  opportunity_id=opportunities.get(item.xero_id), number=item.number, reference=item.reference,
-                  title=item.title[:100], status=item.status, currency_code=item.currency_code, total=item.total,
-                  issued_on=item.issued_on, expires_on=item.expires_on, xero_updated_at=item.xero_updated_at,
-                  synced_at=now)
-            for item in fresh
-        ],
-        update_conflicts=True,
-        unique_fields=["connection", "xero_id"],
-        update_fields=["contact", "xero_contact_id", "opportunity", "number", "reference", "title", "status",
-                       "currency_code", "total", "issued_on", "expires_on", "xero_updated_at", "synced_at"],
-    )
-    accepted = tuple(
-        (row.pk, row.opportunity_id)
-        for row in rows
-        if row.status == Quote.Status.ACCEPTED and stored.get(row.xero_id, (None, None))[1] != Quote.Status.ACCEPTED
-    )
-    created = sum(1 for item in fresh if item.xero_id not in stored)
-    return QuoteUpsertResult(created=created, updated=len(fresh) - created,
-                             skipped_stale=len(items) - len(fresh), accepted=accepted)
+def organisation_save(
+    *, organisation_id: int | None, name: str, short_code: str, base_currency: str, timezone: str
+) -> Organisation:
+    """Create an accounting organisation (`organisation_id` None) or update the details of an existing one, as
+    its accounting system last told them; returns it. Raises Organisation.DoesNotExist for an unknown id."""
+    if organisation_id is None:
+        return Organisation.objects.create(name=name, short_code=short_code, base_currency=base_currency,
+                                           timezone=timezone)
+    organisation = Organisation.objects.get(pk=organisation_id)
+    organisation.name, organisation.short_code = name, short_code
+    organisation.base_currency, organisation.timezone = base_currency, timezone
+    organisation.save(update_fields=["name", "short_code", "base_currency", "timezone"])
+    return organisation

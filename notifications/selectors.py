@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from invoices.models import Invoice
-from invoices.organisations import connection_todays
+from invoices.organisations import organisation_todays
 from invoices.overdue import outstanding_filter, overdue_filter
 from notifications.models import Notification
 
@@ -32,14 +32,14 @@ def invoices_due_an_overdue_alert(*, now: datetime) -> QuerySet[Invoice]:
     """Outstanding sales invoices with an owned contact, between 1 and OVERDUE_ALERT_CATCH_UP_DAYS days overdue in
     their organisation's local date at `now`, that have not been alerted yet (contact and owner loaded)."""
     outstanding = Invoice.objects.filter(outstanding_filter(), contact__owner__isnull=False, overdue_alert__isnull=True)
-    todays = connection_todays(connection_ids=outstanding.values("connection_id"), now=now)
+    todays = organisation_todays(organisation_ids=outstanding.values("organisation_id"), now=now)
     window = reduce(
         or_,
         (
-            Q(connection_id=connection_id)
+            Q(organisation_id=organisation_id)
             & overdue_filter(today=today)
             & Q(due_on__gte=today - timedelta(days=OVERDUE_ALERT_CATCH_UP_DAYS))
-            for connection_id, today in todays.items()
+            for organisation_id, today in todays.items()
         ),
         Q(pk__in=[]),
     )

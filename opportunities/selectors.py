@@ -11,7 +11,7 @@ from accounts.models import User
 from accounts.selectors import teams_visible_to
 from contacts.selectors import contacts_visible_to
 from invoices.models import Invoice
-from invoices.organisations import connection_todays
+from invoices.organisations import organisation_todays
 from invoices.overdue import Tone, invoice_state, org_today, outstanding_filter, overdue_filter
 from invoices.quotes import QuoteRow, quote_rows_of_opportunity
 from opportunities.models import Instalment, Milestone, Opportunity
@@ -195,15 +195,15 @@ def _plan_summaries(opportunities: QuerySet[Opportunity], *, now: datetime, with
     contact_ids = {opportunity.contact_id for opportunity in found}
     invoices = list(_matchable_invoices().filter(contact_id__in=contact_ids)) if with_choices else []
     home = dict(
-        Invoice.objects.filter(contact_id__in=contact_ids).order_by("contact_id", "connection_id")
-        .values_list("contact_id", "connection_id").distinct()
+        Invoice.objects.filter(contact_id__in=contact_ids).order_by("contact_id", "organisation_id")
+        .values_list("contact_id", "organisation_id").distinct()
     )
-    connection_ids = set(home.values()) | {
-        instalment.invoice.connection_id
+    organisation_ids = set(home.values()) | {
+        instalment.invoice.organisation_id
         for opportunity in found for instalment in opportunity.instalment_plan.instalments.all()
         if instalment.invoice
     }
-    todays = connection_todays(connection_ids=connection_ids, now=now)
+    todays = organisation_todays(organisation_ids=organisation_ids, now=now)
     utc_today = org_today(now=now, timezone_name="")
     summaries = []
     for opportunity in found:
@@ -211,7 +211,7 @@ def _plan_summaries(opportunities: QuerySet[Opportunity], *, now: datetime, with
         rows = []
         for instalment in opportunity.instalment_plan.instalments.all():
             invoice = instalment.invoice
-            today = todays.get(invoice.connection_id, plan_today) if invoice else plan_today
+            today = todays.get(invoice.organisation_id, plan_today) if invoice else plan_today
             status = instalment_status(
                 due_on=instalment.due_on, today=today,
                 **({"invoice_status": invoice.status, "invoice_due_on": invoice.due_on,

@@ -209,11 +209,11 @@ def instalment_unmatch(*, opportunity_id: int, instalment_id: int, user: User) -
     return instalment
 
 
-def instalments_match_by_reference(*, connection_id: int) -> int:
+def instalments_match_by_reference(*, organisation_id: int) -> int:
     """Match the organisation's unmatched sales invoices whose reference names an instalment (REFERENCE_PATTERN) to
     it, when the invoice's contact and currency are the opportunity's. Safe to run concurrently; returns how many
     instalments it matched. The Xero sync calls it after storing and relinking invoices."""
-    return _match_by_reference(Invoice.objects.filter(connection_id=connection_id))
+    return _match_by_reference(Invoice.objects.filter(organisation_id=organisation_id))
 
 
 def _match_by_reference(invoices: QuerySet[Invoice]) -> int:

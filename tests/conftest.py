@@ -5,7 +5,7 @@ import redis
 from django.conf import settings
 
 from integrations.xero.models import XeroConnection, XeroGrant
-from tests.factories import TeamFactory, UserFactory
+from tests.factories import LedgerOrganisationFactory, TeamFactory, UserFactory
 from tests.services import running_in_ci
 
 pytest_plugins = [
@@ -75,17 +75,16 @@ def _connection(*, name: str, short_code: str, base_currency: str, timezone: str
     return XeroConnection.objects.create(
         grant=grant,
         tenant_id=tenant_id,
-        name=name,
-        short_code=short_code,
-        base_currency=base_currency,
-        timezone=timezone,
+        organisation=LedgerOrganisationFactory(
+            name=name, short_code=short_code, base_currency=base_currency, timezone=timezone
+        ),
         connected_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
 
 
 @pytest.fixture
 def uk_org(db) -> XeroConnection:
-    """A GBP organisation on London time."""
+    """A GBP organisation on London time, linked to Xero (its ledger organisation is `uk_org.organisation`)."""
     return _connection(
         name="Demo UK Ltd", short_code="!uk01", base_currency="GBP", timezone="Europe/London", tenant_id="tenant-uk"
     )

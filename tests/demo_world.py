@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Team, User
-from capsync import demo
+from demo import services as demo
 from integrations.xero import client, services
 from integrations.xero.models import SyncRun, XeroConnection
 from integrations.xero.sync import run

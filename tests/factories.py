@@ -5,7 +5,7 @@ import factory
 
 from accounts.models import Team, User
 from contacts.models import Contact, EmailAddress
-from invoices.models import Invoice, Payment
+from invoices.models import Invoice, Organisation, Payment
 from invoices.services import AllocationData, InvoiceData, PaymentData
 from opportunities.models import Milestone, Opportunity
 
@@ -33,6 +33,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
+    """A contact that is an organisation (a company the CRM deals with); see LedgerOrganisationFactory for the
+    accounting organisation whose books the ledger mirrors."""
+
     class Meta:
         model = Contact
 
@@ -81,6 +84,25 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     currency_code = "GBP"
 
 
+class LedgerOrganisationFactory(factory.django.DjangoModelFactory):
+    """An accounting organisation (the ledger's `invoices.Organisation`): GBP, on London time."""
+
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Books {n} Ltd")
+    short_code = factory.Sequence(lambda n: f"!b{n:03d}")
+    base_currency = "GBP"
+    timezone = "Europe/London"
+
+
+def _organisation_of(document: factory.builder.Resolver) -> Organisation:
+    """The ledger organisation of a document built with `connection=` (a XeroConnection), else a new one."""
+    if document.connection is not None:
+        return document.connection.organisation
+    return LedgerOrganisationFactory()
+
+
 class _SalesInvoiceFigures(factory.Factory):
     """What a stored invoice and the sync's InvoiceData share: an authorised GBP sales invoice of 100.00, unpaid,
     issued 2026-03-01 and due 2026-03-31."""
@@ -109,10 +131,16 @@ class _SalesInvoiceFigures(factory.Factory):
 
 
 class InvoiceFactory(_SalesInvoiceFigures, factory.django.DjangoModelFactory):
-    """An authorised GBP sales invoice of 100.00, unpaid, due 2026-03-31. Pass `connection` (there is no default)."""
+    """An authorised GBP sales invoice of 100.00, unpaid, due 2026-03-31, of `organisation` (a ledger
+    Organisation), or of the organisation of `connection` (a XeroConnection, such as the `uk_org` fixture)."""
 
     class Meta:
         model = Invoice
+
+    class Params:
+        connection = None
+
+    organisation = factory.LazyAttribute(_organisation_of)
 
     xero_id = factory.Sequence(lambda n: f"00000000-0000-4000-8000-{n:012d}")
     contact = factory.SubFactory(OrganisationFactory)

@@ -27,7 +27,7 @@ class MatchConflictAdmin(admin.ModelAdmin):
     list_display = ["xero_name", "organisation", "candidate_count", "status", "resolution", "created_at"]
     list_filter = ["status", "resolution", "xero_contact__connection"]
     search_fields = ["xero_contact__name", "xero_contact__email"]
-    list_select_related = ["xero_contact__connection"]
+    list_select_related = ["xero_contact__connection__organisation"]
     readonly_fields = ["xero_contact", "status", "resolution", "resolved_contact", "resolved_by", "resolved_at",
                        "created_at"]
     exclude = ["candidates"]
@@ -54,7 +54,8 @@ class MatchConflictAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict | None = None) -> HttpResponse:
-        conflict = get_object_or_404(MatchConflict.objects.select_related("xero_contact__connection"), pk=object_id)
+        conflict = get_object_or_404(
+            MatchConflict.objects.select_related("xero_contact__connection__organisation"), pk=object_id)
         # Nothing on a conflict is edited by hand: it is resolved with the evidence's buttons, and kept as the audit.
         extra_context = {**(extra_context or {}), "conflict": conflict,
                          "candidates": selectors.conflict_evidence(conflict=conflict), "show_save": False,
@@ -110,6 +111,7 @@ class MatchConflictAdmin(admin.ModelAdmin):
 class SyncErrorAdmin(admin.ModelAdmin):
     list_display = ["resource", "record_id", "reason", "connection", "created_at", "resolved_at"]
     list_filter = ["resource", "connection", "resolved_at"]
+    list_select_related = ["connection__organisation"]
     readonly_fields = ["connection", "run", "resource", "record_id", "reason", "payload", "created_at", "resolved_at"]
     actions = ["fetch_again"]
 
@@ -127,6 +129,7 @@ class SyncErrorAdmin(admin.ModelAdmin):
 class SyncRunAdmin(admin.ModelAdmin):
     list_display = ["connection", "kind", "outcome", "stage", "done", "api_calls", "started_at", "finished_at"]
     list_filter = ["outcome", "kind", "connection"]
+    list_select_related = ["connection__organisation"]
     readonly_fields = [field.name for field in SyncRun._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -137,9 +140,10 @@ class SyncRunAdmin(admin.ModelAdmin):
 class XeroConnectionAdmin(admin.ModelAdmin):
     list_display = ["name", "base_currency", "short_code", "status", "last_successful_sync_at", "default_team"]
     list_filter = ["status"]
+    list_select_related = ["organisation", "default_team"]
     # The grant holds the encrypted tokens; it is neither shown nor editable here.
     exclude = ["grant"]
-    readonly_fields = ["tenant_id", "xero_connection_id", "name", "short_code", "base_currency", "timezone",
+    readonly_fields = ["tenant_id", "xero_connection_id", "organisation", "short_code", "base_currency", "timezone",
                        "status", "status_reason", "rate_limited_until", "connected_by", "connected_at",
                        "disconnected_at", "last_successful_sync_at"]
 

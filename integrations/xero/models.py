@@ -41,7 +41,11 @@ class XeroGrant(models.Model):
 
 
 class XeroConnection(models.Model):
-    """A Xero organisation linked to Capsync, with the options chosen in the connect wizard."""
+    """The link to one Xero organisation: its consent, the options chosen in the connect wizard, the sync's claim.
+
+    The organisation itself (name, short code, base currency, time zone) is the CRM's `invoices.Organisation`,
+    which the invoices and quotes point at; this row points at it, one to one, and reads its details through it.
+    """
 
     class Status(models.TextChoices):
         CONNECTED = "connected", "Connected"
@@ -56,10 +60,9 @@ class XeroConnection(models.Model):
     grant = models.ForeignKey(XeroGrant, null=True, blank=True, on_delete=models.SET_NULL, related_name="connections")
     tenant_id = models.CharField(max_length=64, unique=True)
     xero_connection_id = models.CharField(max_length=64, blank=True)
-    name = models.CharField(max_length=255)
-    short_code = models.CharField(max_length=20, blank=True)
-    base_currency = models.CharField(max_length=3, blank=True)
-    timezone = models.CharField(max_length=64, blank=True)
+    organisation = models.OneToOneField(
+        "invoices.Organisation", on_delete=models.PROTECT, related_name="xero_connection"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
     status_reason = models.CharField(max_length=255, blank=True)
     # Wizard options.
@@ -87,7 +90,7 @@ class XeroConnection(models.Model):
     last_successful_sync_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["organisation__name", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(sync_interval_seconds__gte=5 * 60), name="xero_sync_interval_at_least_5_minutes"
@@ -111,10 +114,27 @@ class XeroConnection(models.Model):
         due = last + timedelta(seconds=self.sync_interval_seconds)
         return max(due, self.rate_limited_until) if self.rate_limited_until else due
 
+    # The organisation's details, read through it (load connections with select_related("organisation")).
+    @property
+    def name(self) -> str:
+        return self.organisation.name
+
+    @property
+    def short_code(self) -> str:
+        return self.organisation.short_code
+
+    @property
+    def base_currency(self) -> str:
+        return self.organisation.base_currency
+
+    @property
+    def timezone(self) -> str:
+        return self.organisation.timezone
+
     @property
     def label(self) -> str:
         """How the organisation is named wherever its data appears."""
-        return f"{self.name} ({self.base_currency})" if self.base_currency else self.name
+        return self.organisation.label
 
 
 class XeroContact(models.Model):

@@ -17,7 +17,7 @@ def needs_reconnect_email(*, grant_id: int) -> None:
     if grant.connected_by is None or not grant.connected_by.email:
         logger.warning("No admin to tell about a lost Xero connection", extra={"grant_id": grant_id})
         return
-    names = ", ".join(grant.connections.values_list("name", flat=True)) or "your Xero organisation"
+    names = ", ".join(grant.connections.values_list("organisation__name", flat=True)) or "your Xero organisation"
     send_mail(
         subject="Capsync: reconnect Xero",
         message=(

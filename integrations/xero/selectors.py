@@ -17,9 +17,9 @@ from opportunities.selectors import opportunity_detail
 def connections_for_settings() -> QuerySet[XeroConnection]:
     """Every linked organisation for the integrations page, with `last_sync_started` for its next-sync time."""
     return (
-        XeroConnection.objects.select_related("default_team", "connected_by")
+        XeroConnection.objects.select_related("organisation", "default_team", "connected_by")
         .annotate(last_sync_started=Max("sync_runs__started_at"))
-        .order_by("status", "name")
+        .order_by("status", "organisation__name")
     )
 
 
@@ -30,12 +30,13 @@ def admin_needs_reconnect_banner() -> bool:
 
 def connection_get(*, connection_id: int) -> XeroConnection:
     """One linked organisation. Raises XeroConnection.DoesNotExist."""
-    return XeroConnection.objects.select_related("grant").get(pk=connection_id)
+    return XeroConnection.objects.select_related("organisation", "grant").get(pk=connection_id)
 
 
 def connection_to_configure() -> XeroConnection | None:
     """A connected organisation whose wizard options have not been saved yet, if any."""
-    return XeroConnection.objects.filter(is_configured=False, status=XeroConnection.Status.CONNECTED).first()
+    return XeroConnection.objects.select_related("organisation").filter(
+        is_configured=False, status=XeroConnection.Status.CONNECTED).first()
 
 
 FULL_RECONCILE_EVERY = timedelta(days=7)
@@ -44,7 +45,8 @@ FULL_RECONCILE_EVERY = timedelta(days=7)
 def connections_due_for_sync(*, now: datetime) -> list[tuple[int, str]]:
     """(connection id, "full" or "incremental") for each connected, configured organisation whose interval has
     passed since its last run started and that is not waiting out Xero's daily limit."""
-    live = XeroConnection.objects.filter(status=XeroConnection.Status.CONNECTED, is_configured=True).exclude(
+    live = XeroConnection.objects.select_related("organisation").filter(
+        status=XeroConnection.Status.CONNECTED, is_configured=True).exclude(
         rate_limited_until__gt=now
     ).annotate(
         last_started=Max("sync_runs__started_at"),
@@ -137,8 +139,8 @@ def contact_push_panel(*, user: User, contact_id: int) -> ContactPushPanel:
     """
     contact = contacts_visible_to(user=user).only("pk", "updated_at").get(pk=contact_id)
     links = XeroContact.objects.filter(contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED).select_related(
-        "connection"
-    ).order_by("connection__name", "pk")
+        "connection__organisation"
+    ).order_by("connection__organisation__name", "pk")
     statuses = []
     for link in links:
         state = link.push_state
@@ -222,7 +224,8 @@ def contact_xero_status(*, user: User, contact_id: int, now: datetime,
     ).exclude(outcome__in=[SyncRun.Outcome.SKIPPED, SyncRun.Outcome.RUNNING]).order_by("-started_at", "-id")
     connections = list(
         XeroConnection.objects.exclude(status=XeroConnection.Status.DISCONNECTED).filter(is_configured=True)
-        .annotate(latest_run_id=Subquery(relevant_runs.values("pk")[:1])).order_by("name", "pk")
+        .select_related("organisation").annotate(latest_run_id=Subquery(relevant_runs.values("pk")[:1]))
+        .order_by("organisation__name", "pk")
     )
     links = {link.connection_id: link for link in XeroContact.objects.filter(
         contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED)}
@@ -285,8 +288,8 @@ def sync_health() -> list[ConnectionHealth]:
     """Every organisation ever linked, connected ones first, with its sync health. Six queries."""
     finished = SyncRun.objects.filter(connection=OuterRef("pk")).exclude(
         outcome__in=[SyncRun.Outcome.RUNNING, SyncRun.Outcome.SKIPPED]).order_by("-started_at", "-id")
-    connections = list(XeroConnection.objects.annotate(last_run_id=Subquery(finished.values("pk")[:1])).order_by(
-        "status", "name", "pk"))
+    connections = list(XeroConnection.objects.select_related("organisation").annotate(
+        last_run_id=Subquery(finished.values("pk")[:1])).order_by("status", "organisation__name", "pk"))
     runs = SyncRun.objects.in_bulk([c.last_run_id for c in connections if c.last_run_id])
     errors = _per_connection(SyncError.objects.filter(resolved_at__isnull=True))
     conflicts = _per_connection(MatchConflict.objects.filter(status=MatchConflict.Status.OPEN),
@@ -307,12 +310,13 @@ SYNC_ERRORS_SHOWN = 50
 
 def sync_runs_recent() -> QuerySet[SyncRun]:
     """The latest runs of every organisation, newest first, for the sync health page."""
-    return SyncRun.objects.select_related("connection", "contact").order_by("-started_at", "-id")[:SYNC_RUNS_SHOWN]
+    return SyncRun.objects.select_related("connection__organisation", "contact").order_by(
+        "-started_at", "-id")[:SYNC_RUNS_SHOWN]
 
 
 def sync_errors_open() -> QuerySet[SyncError]:
     """Quarantined records still waiting to be fetched again, newest first."""
-    return SyncError.objects.filter(resolved_at__isnull=True).select_related("connection").order_by(
+    return SyncError.objects.filter(resolved_at__isnull=True).select_related("connection__organisation").order_by(
         "-created_at", "-id")[:SYNC_ERRORS_SHOWN]
 
 
@@ -321,7 +325,7 @@ def contacts_needing_attention(*, user: User) -> QuerySet[XeroContact]:
     return XeroContact.objects.filter(
         contact__in=contacts_visible_to(user=user), link_state=XeroContact.LinkState.LINKED,
     ).filter(push_state__in=[XeroContact.PushState.FAILED, XeroContact.PushState.PENDING]).select_related(
-        "connection", "contact").order_by("connection__name", "name")[:SYNC_ERRORS_SHOWN]
+        "connection__organisation", "contact").order_by("connection__organisation__name", "name")[:SYNC_ERRORS_SHOWN]
 
 
 def quote_organisations(*, contact_id: int, user: User) -> list[XeroConnection]:
@@ -331,13 +335,14 @@ def quote_organisations(*, contact_id: int, user: User) -> list[XeroConnection]:
     configured organisation whose new contacts go to one of the user's teams (all for admins), plus those where
     the contact is linked.
     """
-    live = XeroConnection.objects.filter(status=XeroConnection.Status.CONNECTED, is_configured=True)
+    live = XeroConnection.objects.select_related("organisation").filter(
+        status=XeroConnection.Status.CONNECTED, is_configured=True)
     linked = list(live.filter(xero_contacts__contact_id=contact_id,
                               xero_contacts__link_state=XeroContact.LinkState.LINKED).distinct())
     if len(linked) == 1:
         return linked
     return list(live.filter(Q(default_team__in=teams_visible_to(user=user)) | Q(pk__in=[c.pk for c in linked]))
-                .distinct().order_by("name", "pk"))
+                .distinct().order_by("organisation__name", "pk"))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +13,7 @@ from accounts.models import User
 from contacts.selectors import contacts_visible_to
 from integrations.xero import auth, client, schemas, tasks
 from integrations.xero.models import SyncError, SyncRun, WebhookEvent, XeroConnection, XeroContact, XeroGrant
+from invoices import services as invoice_services
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +65,8 @@ def connections_link(
     """Link the chosen organisations of a consent; an organisation linked before is reconnected, not duplicated.
 
     Organisations authorised at Xero but not chosen are disconnected there, so Capsync holds no access it does
-    not use. Each organisation's name, short code, base currency and time zone are read from Xero.
+    not use. Each organisation's name, short code, base currency and time zone are read from Xero into its CRM
+    organisation (made with the connection, updated on every reconnection).
     """
     grant = XeroGrant.objects.get(pk=grant_id)
     results = []
@@ -76,18 +79,22 @@ def connections_link(
             continue
         probe = XeroConnection(grant=grant, tenant_id=tenant.tenant_id)
         organisation = auth.client_for(connection=probe, identity=identity, clock=clock).organisation()
+        details = {"name": organisation.name, "short_code": organisation.short_code,
+                   "base_currency": organisation.base_currency, "timezone": organisation.timezone_iana}
         with transaction.atomic():
+            # A callable default runs only when the row is made, inside get_or_create's savepoint: a lost race
+            # for the same tenant leaves no organisation behind.
             connection, created = XeroConnection.objects.select_for_update().get_or_create(
                 tenant_id=tenant.tenant_id,
-                defaults={"grant": grant, "name": organisation.name, "connected_at": clock(),
-                          "connected_by_id": user_id, "sync_interval_seconds": settings.XERO_SYNC_INTERVAL_SECONDS},
+                defaults={"grant": grant, "connected_at": clock(), "connected_by_id": user_id,
+                          "sync_interval_seconds": settings.XERO_SYNC_INTERVAL_SECONDS,
+                          "organisation": partial(invoice_services.organisation_save, organisation_id=None, **details)},
             )
+            if not created:
+                connection.organisation = invoice_services.organisation_save(
+                    organisation_id=connection.organisation_id, **details)
             connection.grant = grant
             connection.xero_connection_id = tenant.connection_id
-            connection.name = organisation.name
-            connection.short_code = organisation.short_code
-            connection.base_currency = organisation.base_currency
-            connection.timezone = organisation.timezone_iana
             connection.status = XeroConnection.Status.CONNECTED
             connection.status_reason = ""
             connection.disconnected_at = None

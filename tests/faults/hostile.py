@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from contacts.models import Contact, Note, Tag
 from integrations.xero.models import MatchConflict, SyncError, XeroConnection
-from invoices.models import Invoice, Quote
+from invoices.models import Invoice, Organisation, Quote
 from notifications.models import Notification, OverdueAlert
 from opportunities import services as opportunity_services
 from opportunities.models import Instalment, Opportunity
@@ -42,7 +42,8 @@ class HostileWorld:
 def hostile_world_build(*, xero, xero_connection, team_a, team_b, mfa_admin) -> HostileWorld:
     """Sync hostile Xero contacts and invoices (one broken, one a match conflict) into team A, and give the CRM,
     the admin's models and the organisation hostile names of their own."""
-    XeroConnection.objects.filter(pk=xero_connection.pk).update(default_team=team_a, name=f"Demo {ATTRIBUTE_BREAKER}")
+    XeroConnection.objects.filter(pk=xero_connection.pk).update(default_team=team_a)
+    Organisation.objects.filter(xero_connection=xero_connection).update(name=f"Demo {ATTRIBUTE_BREAKER}")
     customer = xero_contact(f"{SCRIPT} Ltd", email="accounts@hostile.example")
     other_customer = xero_contact(f"{ATTRIBUTE_BREAKER} Bakery")
     doubtful = xero_contact(f"{SCRIPT} & Co")
@@ -65,7 +66,7 @@ def hostile_world_build(*, xero, xero_connection, team_a, team_b, mfa_admin) -> 
     plan = opportunity_services.instalment_plan_create_even(opportunity_id=won.pk, user=mfa_admin, count=2,
                                                             first_due_on=date(2026, 10, 1))
     Quote.objects.create(
-        connection_id=xero_connection.pk, xero_id="hostile-quote", contact=contact,
+        organisation_id=xero_connection.organisation_id, xero_id="hostile-quote", contact=contact,
         xero_contact_id=customer["ContactID"], opportunity=opportunity, number=f"QU {SCRIPT}",
         reference=ATTRIBUTE_BREAKER, title=SCRIPT,
         status=Quote.Status.SENT, currency_code="GBP", total=Decimal("10.00"), issued_on=date(2026, 9, 1),

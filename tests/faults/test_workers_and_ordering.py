@@ -165,7 +165,8 @@ def test_an_invoice_voided_or_deleted_in_xero_leaves_the_totals(xero_connection,
 
 
 def _outstanding(user, contact: Contact) -> dict[str, Decimal]:
-    [organisation] = invoice_selectors.invoice_summary(user=user, contact_id=contact.pk, now=timezone.now()).connections
+    summary = invoice_selectors.invoice_summary(user=user, contact_id=contact.pk, now=timezone.now())
+    [organisation] = summary.organisations
     return organisation.outstanding
 
 

@@ -143,7 +143,7 @@ def test_money_from_xero_is_exact_per_currency_and_overdue_on_the_organisations_
 
     def summary_at(now: datetime):
         [organisation] = invoice_selectors.invoice_summary(user=mfa_admin, contact_id=contact.pk,
-                                                           now=now).connections
+                                                           now=now).organisations
         return organisation
 
     last_minute, midnight = summary_at(datetime(2026, 3, 29, 22, 59, tzinfo=UTC)), summary_at(

@@ -21,7 +21,7 @@ def _summary(user, contact, *, now=NOW, include_hidden=False):
 
 
 def _only(summary):
-    [connection] = summary.connections
+    [connection] = summary.organisations
     return connection
 
 
@@ -51,7 +51,7 @@ def test_an_admin_sees_any_teams_contact(admin_user, team_b, uk_org):
 def test_a_contact_without_invoices_has_no_organisations(member, customer, uk_org):
     summary = _summary(member, customer)
 
-    assert (summary.connections, summary.has_invoices) == ((), False)
+    assert (summary.organisations, summary.has_invoices) == ((), False)
 
 
 # Totals
@@ -191,7 +191,7 @@ def test_each_organisation_is_summarised_apart_with_its_own_label(member, custom
 
     summary = _summary(member, customer)
 
-    assert [(c.name, c.label, c.short_code, c.outstanding) for c in summary.connections] == [
+    assert [(c.name, c.label, c.short_code, c.outstanding) for c in summary.organisations] == [
         ("Demo NZ Ltd", "Demo NZ Ltd (NZD)", "!nz01", {"NZD": Decimal("20.00")}),
         ("Demo UK Ltd", "Demo UK Ltd (GBP)", "!uk01", {"GBP": Decimal("10.00")}),
     ]
@@ -263,7 +263,7 @@ def test_the_same_instant_is_a_different_day_in_each_organisation(member, custom
 
     summary = _summary(member, customer, now=now)
 
-    assert [(c.name, c.today, c.overdue) for c in summary.connections] == [
+    assert [(c.name, c.today, c.overdue) for c in summary.organisations] == [
         ("Demo NZ Ltd", date(2026, 4, 1), {"NZD": Decimal("100.00")}),
         ("Demo UK Ltd", date(2026, 3, 31), {}),
     ]
@@ -271,8 +271,8 @@ def test_the_same_instant_is_a_different_day_in_each_organisation(member, custom
 
 @pytest.mark.django_db
 def test_an_organisation_without_a_timezone_uses_utc(member, customer, uk_org):
-    uk_org.timezone = ""
-    uk_org.save()
+    uk_org.organisation.timezone = ""
+    uk_org.organisation.save()
     InvoiceFactory(connection=uk_org, contact=customer, due_on=date(2026, 6, 30))
 
     connection = _only(_summary(member, customer, now=datetime(2026, 6, 30, 23, 30, tzinfo=UTC)))
@@ -323,7 +323,7 @@ def test_an_organisation_holding_only_hidden_documents_is_not_listed(member, cus
 
     summary = _summary(member, customer)
 
-    assert summary.connections == ()
+    assert summary.organisations == ()
 
 
 # Query counts
@@ -348,7 +348,7 @@ def test_summary_query_count_does_not_grow_with_invoices(
     with django_assert_max_num_queries(8):
         summary = _summary(member, customer)
 
-    assert sum(len(c.invoices) for c in summary.connections) == min(count, 40)
+    assert sum(len(c.invoices) for c in summary.organisations) == min(count, 40)
 
 
 # overdue_accounts

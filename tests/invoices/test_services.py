@@ -24,13 +24,13 @@ XERO_CONTACT = "c0000000-0000-4000-8000-000000000001"
 
 def _upsert(connection, items, *, contacts=None, now=NOW):
     return services.invoices_upsert(
-        connection_id=connection.pk, items=items, contact_ids_by_xero_id=contacts or {}, now=now
+        organisation_id=connection.organisation_id, items=items, contact_ids_by_xero_id=contacts or {}, now=now
     )
 
 
 def _stored(connection):
     return list(
-        Invoice.objects.filter(connection=connection)
+        Invoice.objects.filter(organisation=connection.organisation)
         .order_by("xero_id")
         .values("xero_id", "status", "amount_due", "xero_updated_at", "contact_id")
     )
@@ -43,7 +43,7 @@ def test_upsert_creates_one_row_per_xero_record(uk_org):
     result = _upsert(uk_org, items)
 
     assert (result.created, result.updated, result.skipped_stale) == (3, 0, 0)
-    assert Invoice.objects.filter(connection=uk_org).count() == 3
+    assert Invoice.objects.filter(organisation=uk_org.organisation).count() == 3
 
 
 @pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_upsert_stores_every_field(uk_org):
 
     _upsert(uk_org, [item])
 
-    stored = Invoice.objects.get(connection=uk_org, xero_id=item.xero_id)
+    stored = Invoice.objects.get(organisation=uk_org.organisation, xero_id=item.xero_id)
     assert (stored.currency_code, stored.currency_rate, stored.reference, stored.fully_paid_on) == (
         "USD",
         Decimal("1.234567"),
@@ -260,7 +260,7 @@ def test_link_contact_attaches_every_invoice_of_the_xero_contact(uk_org):
     _upsert(uk_org, [InvoiceDataFactory.build(xero_contact_id="another")])
 
     changed = services.invoices_link_contact(
-        connection_id=uk_org.pk, xero_contact_id=XERO_CONTACT, contact_id=contact.pk
+        organisation_id=uk_org.organisation_id, xero_contact_id=XERO_CONTACT, contact_id=contact.pk
     )
 
     assert changed == 2
@@ -277,7 +277,7 @@ def test_link_contact_only_touches_that_organisations_invoices(uk_org, nz_org):
     _upsert(nz_org, [InvoiceDataFactory.build(xero_contact_id=XERO_CONTACT)])
 
     changed = services.invoices_link_contact(
-        connection_id=uk_org.pk, xero_contact_id=XERO_CONTACT, contact_id=contact.pk
+        organisation_id=uk_org.organisation_id, xero_contact_id=XERO_CONTACT, contact_id=contact.pk
     )
 
     assert changed == 0
@@ -287,7 +287,9 @@ def test_link_contact_only_touches_that_organisations_invoices(uk_org, nz_org):
 def test_link_contact_with_none_detaches_the_invoices(uk_org):
     invoice = InvoiceFactory(connection=uk_org, xero_contact_id=XERO_CONTACT)
 
-    services.invoices_link_contact(connection_id=uk_org.pk, xero_contact_id=XERO_CONTACT, contact_id=None)
+    services.invoices_link_contact(
+        organisation_id=uk_org.organisation_id, xero_contact_id=XERO_CONTACT, contact_id=None
+    )
 
     invoice.refresh_from_db()
     assert invoice.contact_id is None
@@ -296,7 +298,9 @@ def test_link_contact_with_none_detaches_the_invoices(uk_org):
 @pytest.mark.django_db
 def test_link_contact_to_a_missing_contact_is_refused(uk_org):
     with pytest.raises(Contact.DoesNotExist):
-        services.invoices_link_contact(connection_id=uk_org.pk, xero_contact_id=XERO_CONTACT, contact_id=999_999)
+        services.invoices_link_contact(
+            organisation_id=uk_org.organisation_id, xero_contact_id=XERO_CONTACT, contact_id=999_999
+        )
 
 
 @pytest.mark.django_db
@@ -307,7 +311,7 @@ def test_link_contacts_attaches_each_xero_contacts_invoices_to_its_contact(uk_or
     InvoiceFactory(connection=uk_org, xero_contact_id="xc", contact=None)
 
     moved = services.invoices_link_contacts(
-        connection_id=uk_org.pk, contact_ids_by_xero_id={"xa": alice.pk, "xb": bob.pk}
+        organisation_id=uk_org.organisation_id, contact_ids_by_xero_id={"xa": alice.pk, "xb": bob.pk}
     )
 
     assert moved == 2
@@ -323,6 +327,8 @@ def test_link_contacts_counts_nothing_when_every_invoice_is_already_linked(uk_or
     alice = OrganisationFactory()
     InvoiceFactory(connection=uk_org, xero_contact_id="xa", contact=alice)
 
-    moved = services.invoices_link_contacts(connection_id=uk_org.pk, contact_ids_by_xero_id={"xa": alice.pk})
+    moved = services.invoices_link_contacts(
+        organisation_id=uk_org.organisation_id, contact_ids_by_xero_id={"xa": alice.pk}
+    )
 
     assert moved == 0

@@ -107,7 +107,7 @@ def test_references_name_an_instalment_or_the_next_unmatched_one(won_sale, membe
     second = _invoice(won_sale, uk_org, reference=f"OPP-{won_sale.pk}-2", issued_on=date(2026, 1, 1))
     bare = _invoice(won_sale, uk_org, reference=f"PO 7781 / opp-{won_sale.pk}", issued_on=date(2026, 1, 2))
 
-    matched = services.instalments_match_by_reference(connection_id=uk_org.pk)
+    matched = services.instalments_match_by_reference(organisation_id=uk_org.organisation_id)
 
     assert matched == 2
     by_position = {i.position: (i.invoice_id, i.matched_by) for i in plan.instalments.all()}
@@ -119,7 +119,7 @@ def test_a_reference_naming_something_else_matches_nothing(won_sale, member, uk_
     _plan(won_sale, member)
     _invoice(won_sale, uk_org, reference=reference.format(id=won_sale.pk))
 
-    assert services.instalments_match_by_reference(connection_id=uk_org.pk) == 0
+    assert services.instalments_match_by_reference(organisation_id=uk_org.organisation_id) == 0
 
 
 def test_another_contacts_or_currencys_invoice_naming_the_sale_is_not_matched(won_sale, member, uk_org):
@@ -127,7 +127,7 @@ def test_another_contacts_or_currencys_invoice_naming_the_sale_is_not_matched(wo
     InvoiceFactory(connection=uk_org, reference=f"OPP-{won_sale.pk}-1")
     _invoice(won_sale, uk_org, reference=f"OPP-{won_sale.pk}-2", currency_code="USD")
 
-    assert services.instalments_match_by_reference(connection_id=uk_org.pk) == 0
+    assert services.instalments_match_by_reference(organisation_id=uk_org.organisation_id) == 0
 
 
 def test_creating_a_plan_matches_invoices_already_stored(won_sale, member, uk_org):

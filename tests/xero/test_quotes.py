@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
-from capsync import demo
+from demo import services as demo
 from integrations.xero import selectors
 from integrations.xero.forms import QuoteForm
 from integrations.xero.models import QuoteRequest, SyncRun, XeroConnection, XeroContact, XeroGrant
-from invoices import services as invoice_services
+from invoices import quotes as quote_mirror
 from invoices.models import Quote
 from opportunities.models import Milestone, Opportunity
 from tests.factories import MilestoneFactory, OpportunityFactory, UserFactory
@@ -311,9 +311,10 @@ def test_the_opportunity_page_loads_its_quotes_section(seller_client, opportunit
 def test_the_panel_query_count_stays_the_same_with_quotes(seller_client, opportunity, xero_connection, quote_count,
                                                           django_assert_max_num_queries):
     now = timezone.now()
-    invoice_services.quotes_upsert(
-        connection_id=xero_connection.pk, contact_ids_by_xero_id={"c-1": opportunity.contact_id}, now=now,
-        items=[invoice_services.QuoteData(
+    quote_mirror.quotes_upsert(
+        organisation_id=xero_connection.organisation_id, contact_ids_by_xero_id={"c-1": opportunity.contact_id},
+        now=now,
+        items=[quote_mirror.QuoteData(
             xero_id=f"q-{n}", xero_contact_id="c-1", number=f"QU-{n:04d}", reference=f"OPP-{opportunity.pk}",
             title="Fit-out", status="SENT", currency_code="GBP", total=Decimal("10.00"), issued_on=date(2026, 11, 1),
             expires_on=None, xero_updated_at=now) for n in range(quote_count)],

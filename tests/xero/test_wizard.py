@@ -4,6 +4,7 @@ from django.urls import reverse
 from accounts.models import Team
 from integrations.xero.auth import secret_decrypt
 from integrations.xero.models import XeroConnection, XeroGrant
+from invoices.models import Organisation
 from tests.sandbox import query_of
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,18 @@ def test_connecting_one_organisation_links_it_with_its_details(admin_client, xer
     assert connection.status == XeroConnection.Status.CONNECTED
 
 
+def test_reconnecting_refreshes_the_ledger_organisation_it_already_has(admin_client, xero):
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
+    organisation = XeroConnection.objects.get().organisation
+    Organisation.objects.filter(pk=organisation.pk).update(name="A stale name", base_currency="", timezone="")
+
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
+
+    assert list(Organisation.objects.values_list("pk", "name", "base_currency", "timezone")) == [
+        (organisation.pk, "Demo UK Ltd", "GBP", "Europe/London")]
+    assert XeroConnection.objects.get().organisation_id == organisation.pk
+
+
 def test_two_organisations_authorised_ask_which_to_link(admin_client, xero):
     response = xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id, xero.nz_tenant_id])
 
@@ -35,7 +48,7 @@ def test_picking_one_of_two_links_it_and_disconnects_the_other_at_xero(admin_cli
 
     admin_client.post(reverse("xero:pick"), {"tenant_ids": [xero.nz_tenant_id]})
 
-    assert list(XeroConnection.objects.values_list("name", flat=True)) == ["Demo NZ Ltd"]
+    assert list(XeroConnection.objects.values_list("organisation__name", flat=True)) == ["Demo NZ Ltd"]
     grant = XeroGrant.objects.get()
     token = xero.sandbox.refresh(
         refresh_token=_refresh_token(grant), client_id=xero.client_id, client_secret=xero.client_secret

@@ -317,7 +317,8 @@ def conflict_resolve_link(*, conflict_id: int, contact_id: int, user_id: int, no
         raise ContactAlreadyLinked("That contact is already linked to another contact of this Xero organisation.")
     contact_link(xero_contact=xero_contact, contact_id=contact_id)
     invoice_services.invoices_link_contact(
-        connection_id=xero_contact.connection_id, xero_contact_id=xero_contact.xero_id, contact_id=contact_id
+        organisation_id=xero_contact.connection.organisation_id, xero_contact_id=xero_contact.xero_id,
+        contact_id=contact_id,
     )
     _conflict_close(conflict, resolution=MatchConflict.Resolution.LINKED, contact_id=contact_id, user_id=user_id,
                     now=now)
@@ -331,7 +332,8 @@ def conflict_resolve_create(*, conflict_id: int, user_id: int, now: datetime) ->
     xero_contact = conflict.xero_contact
     contact = contact_from_xero(xero_contact=xero_contact, connection=xero_contact.connection)
     invoice_services.invoices_link_contact(
-        connection_id=xero_contact.connection_id, xero_contact_id=xero_contact.xero_id, contact_id=contact.pk
+        organisation_id=xero_contact.connection.organisation_id, xero_contact_id=xero_contact.xero_id,
+        contact_id=contact.pk,
     )
     _conflict_close(conflict, resolution=MatchConflict.Resolution.CREATED, contact_id=contact.pk, user_id=user_id,
                     now=now)

@@ -1,14 +1,22 @@
-"""Xero invoices and credit notes into the CRM's invoice mirror (the invoices app owns the storage)."""
+"""Xero invoices and credit notes into the CRM's invoice mirror (the invoices app owns the storage).
+
+The mirror is keyed by the CRM's accounting organisation; a connection names its own (`organisation_id_of`).
+"""
 
 from datetime import datetime
 from decimal import Decimal
 
 from integrations.xero import schemas
-from integrations.xero.models import XeroContact
+from integrations.xero.models import XeroConnection, XeroContact
 from invoices import selectors as invoice_selectors
 from invoices import services as invoice_services
 
 ZERO = Decimal("0")
+
+
+def organisation_id_of(*, connection_id: int) -> int:
+    """The CRM organisation whose books this connection fills. Raises XeroConnection.DoesNotExist."""
+    return XeroConnection.objects.values_list("organisation_id", flat=True).get(pk=connection_id)
 
 
 def _linked_contacts(connection_id: int, xero_contact_ids: set[str]) -> dict[str, int]:
@@ -88,7 +96,7 @@ def _credit_note_data(note: schemas.XeroCreditNote) -> invoice_services.InvoiceD
 def invoices_apply(*, connection_id: int, invoices: list[schemas.XeroInvoice], now: datetime) -> int:
     """Store one page of invoices (newer wins); returns how many were written."""
     result = invoice_services.invoices_upsert(
-        connection_id=connection_id,
+        organisation_id=organisation_id_of(connection_id=connection_id),
         items=[_invoice_data(invoice) for invoice in invoices],
         contact_ids_by_xero_id=_linked_contacts(connection_id, {invoice.contact_id for invoice in invoices}),
         now=now,
@@ -99,7 +107,7 @@ def invoices_apply(*, connection_id: int, invoices: list[schemas.XeroInvoice], n
 def credit_notes_apply(*, connection_id: int, credit_notes: list[schemas.XeroCreditNote], now: datetime) -> int:
     """Store one page of credit notes (newer wins); returns how many were written."""
     result = invoice_services.invoices_upsert(
-        connection_id=connection_id,
+        organisation_id=organisation_id_of(connection_id=connection_id),
         items=[_credit_note_data(note) for note in credit_notes],
         contact_ids_by_xero_id=_linked_contacts(connection_id, {note.contact_id for note in credit_notes}),
         now=now,
@@ -110,9 +118,10 @@ def credit_notes_apply(*, connection_id: int, credit_notes: list[schemas.XeroCre
 def invoices_relink(*, connection_id: int) -> int:
     """Attach invoices still unattached to the CRM contact their Xero contact is now linked to; returns how many
     moved. Only those are looked at, so a sync with nothing new costs two queries."""
-    waiting = invoice_selectors.xero_contact_ids_with_unattached_invoices(connection_id=connection_id)
+    organisation_id = organisation_id_of(connection_id=connection_id)
+    waiting = invoice_selectors.xero_contact_ids_with_unattached_invoices(organisation_id=organisation_id)
     links = dict(
         XeroContact.objects.filter(connection_id=connection_id, contact__isnull=False, xero_id__in=waiting)
         .values_list("xero_id", "contact_id")
     ) if waiting else {}
-    return invoice_services.invoices_link_contacts(connection_id=connection_id, contact_ids_by_xero_id=links)
+    return invoice_services.invoices_link_contacts(organisation_id=organisation_id, contact_ids_by_xero_id=links)

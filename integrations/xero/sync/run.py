@@ -430,7 +430,8 @@ def _bring_in_paying(*, connection: XeroConnection, xero: client.XeroClient, sta
         state.add("conflicts", linked.conflicts)
     state.add("invoices_relinked", invoice_sync.invoices_relink(connection_id=connection.pk))
     # Last, once invoices are stored and attached to their CRM contacts: references naming a sale's instalments.
-    state.add("instalments_matched", opportunity_services.instalments_match_by_reference(connection_id=connection.pk))
+    state.add("instalments_matched", opportunity_services.instalments_match_by_reference(
+        organisation_id=connection.organisation_id))
 
 
 @transaction.atomic

@@ -5,9 +5,9 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import reverse
 
 from accounts.models import Team, User
-from capsync import demo
 from contacts.models import Contact, EmailAddress
 from contacts.selectors import contacts_visible_to
+from demo import services as demo
 from integrations.xero.models import XeroConnection
 from invoices.overdue import org_today
 from opportunities.models import Opportunity

@@ -1,3 +1,6 @@
+"""The dashboard's headline figures, read from the CRM apps. The Xero cards (sync health, matches to check) are the
+integration's own, rendered by its `xero_dashboard` template tag: the dashboard never imports the integration."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -5,8 +8,6 @@ from django.db.models import Count, Sum
 
 from accounts.models import User
 from contacts.selectors import contacts_visible_to
-from integrations.xero import selectors as xero_selectors
-from integrations.xero.selectors import ConnectionHealth
 from invoices import receivables as money_owed
 from invoices.receivables import OverdueAccount, Receivables
 from opportunities.models import Opportunity
@@ -24,11 +25,6 @@ class DashboardSummary:
     overdue_accounts: list[OverdueAccount]
     receivables: Receivables
     overdue_plans: list[OverduePlan]
-    sync_health: list[ConnectionHealth]
-
-    @property
-    def open_conflicts(self) -> int:
-        return sum(health.open_conflicts for health in self.sync_health)
 
 
 def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
@@ -45,6 +41,5 @@ def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
         open_value_by_currency=by_currency,
         overdue_accounts=money_owed.overdue_accounts(user=user, now=now, limit=OVERDUE_ACCOUNTS_SHOWN),
         receivables=money_owed.receivables(user=user, now=now),
-        sync_health=xero_selectors.sync_health(),
         overdue_plans=plans_with_overdue_instalments(user=user, now=now)[:OVERDUE_PLANS_SHOWN],
     )

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from capsync import demo
+from demo import services as demo
 
 
 class Command(BaseCommand):
