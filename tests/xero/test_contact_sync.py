@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.xero.models import SyncRun, XeroConnection, XeroContact
-from integrations.xero.sync import run
+from integrations.xero.sync import claims
 from tests.factories import OrganisationFactory, UserFactory
 from tests.xero.sync_data import doubtful_match, load, sync, xero_contact, xero_invoice
 
@@ -113,7 +113,7 @@ def test_an_unreachable_xero_shows_the_time_of_the_data_on_show(
 
 def test_a_contact_sync_during_an_organisation_sync_is_skipped_and_says_so(
         admin_client, bakery, tasks_run_inline):
-    run.sync_claim(connection_id=bakery.connection_id, now=timezone.now())
+    claims.sync_claim(connection_id=bakery.connection_id, now=timezone.now())
 
     response = sync_now_and_poll(admin_client, bakery.contact_id, tasks_run_inline)
 
