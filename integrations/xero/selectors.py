@@ -150,6 +150,16 @@ def contact_push_panel(*, user: User, contact_id: int) -> ContactPushPanel:
     return ContactPushPanel(statuses=statuses)
 
 
+def contact_sync_connections(*, user: User, contact_id: int) -> list[int]:
+    """The connected organisations a "Sync this contact now" fetches from: those the contact is linked in (none:
+    nothing to fetch). Raises Contact.DoesNotExist when the contact is not visible to the user."""
+    contact = contacts_visible_to(user=user).only("pk").get(pk=contact_id)
+    return list(XeroContact.objects.filter(
+        contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED,
+        connection__status=XeroConnection.Status.CONNECTED,
+    ).values_list("connection_id", flat=True))
+
+
 # How long "Sync this contact now" keeps polling before telling the user it is taking longer than usual.
 CONTACT_SYNC_PATIENCE = timedelta(seconds=60)
 

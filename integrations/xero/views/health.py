@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from capsync.http import HtmxHttpRequest
-from integrations.xero import selectors, services
+from integrations.xero import selectors, services, tasks
+from integrations.xero.models import SyncRun
 from integrations.xero.views.access import admin_with_mfa_required
 
 
@@ -31,6 +32,7 @@ def errors_retry(request: HtmxHttpRequest) -> HttpResponse:
     """Fetch quarantined records from Xero again (one error, or every one ticked)."""
     error_ids = [int(value) for value in request.POST.getlist("error") if value.isdigit()]
     queued = services.sync_errors_retry(error_ids=error_ids, now=timezone.now())
+    tasks.organisation_syncs_enqueue(connection_ids=queued, kind=SyncRun.Kind.WEBHOOK)
     if queued:
         messages.success(request, f"Asked Xero again for {len(error_ids)} record{'s' if len(error_ids) != 1 else ''}; "
                                   "the errors clear when they read cleanly.")
