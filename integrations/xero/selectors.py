@@ -9,6 +9,7 @@ from accounts.selectors import teams_visible_to
 from contacts.models import Contact
 from contacts.selectors import contacts_visible_to
 from integrations.xero.models import MatchConflict, SyncError, SyncRun, XeroConnection, XeroContact
+from integrations.xero.sync import budget, claims
 from invoices import quotes as quote_selectors
 from opportunities.models import Opportunity
 from opportunities.selectors import opportunity_detail
@@ -64,6 +65,29 @@ def connections_due_for_sync(*, now: datetime) -> list[tuple[int, str]]:
 def sync_run_latest(*, connection_id: int) -> SyncRun | None:
     """The organisation's most recent run (not counting skipped ones), for the progress bar."""
     return SyncRun.objects.filter(connection_id=connection_id).exclude(outcome=SyncRun.Outcome.SKIPPED).first()
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Where the organisation's syncing stands: its latest run (None: never ran) and whether another is queued,
+    waiting for a worker. The page polls while a run is queued or running."""
+
+    run: SyncRun | None
+    queued: bool
+
+    @property
+    def running(self) -> bool:
+        return self.run is not None and self.run.outcome == SyncRun.Outcome.RUNNING
+
+    @property
+    def polling(self) -> bool:
+        return self.queued or self.running
+
+
+def sync_progress(*, connection: XeroConnection, now: datetime) -> SyncProgress:
+    """The organisation's latest run and whether a sync of it is queued, for the integrations page."""
+    return SyncProgress(run=sync_run_latest(connection_id=connection.pk),
+                        queued=claims.sync_queued(connection, now=now))
 
 
 @dataclass(frozen=True)
@@ -280,6 +304,7 @@ class ConnectionHealth:
     open_conflicts: int
     refused_edits: int
     linked_contacts: int
+    day_budget: budget.DayBudget | None = None
 
     @property
     def healthy(self) -> bool:
@@ -291,8 +316,9 @@ def _per_connection(queryset: QuerySet, field: str = "connection_id") -> dict[in
     return dict(queryset.values(field).annotate(n=Count("pk")).values_list(field, "n"))
 
 
-def sync_health() -> list[ConnectionHealth]:
-    """Every organisation ever linked, connected ones first, with its sync health. Six queries."""
+def sync_health(*, now: datetime | None = None) -> list[ConnectionHealth]:
+    """Every organisation ever linked, connected ones first, with its sync health. Six queries. With `now`, each
+    also says how much of Xero's daily allowance of calls it has used."""
     finished = SyncRun.objects.filter(connection=OuterRef("pk")).exclude(
         outcome__in=[SyncRun.Outcome.RUNNING, SyncRun.Outcome.SKIPPED]).order_by("-started_at", "-id")
     connections = list(XeroConnection.objects.annotate(last_run_id=Subquery(finished.values("pk")[:1])).order_by(
@@ -306,7 +332,8 @@ def sync_health() -> list[ConnectionHealth]:
     return [
         ConnectionHealth(connection=c, last_run=runs.get(c.last_run_id), open_errors=errors.get(c.pk, 0),
                          open_conflicts=conflicts.get(c.pk, 0), refused_edits=refused.get(c.pk, 0),
-                         linked_contacts=linked.get(c.pk, 0))
+                         linked_contacts=linked.get(c.pk, 0),
+                         day_budget=budget.day_budget(c, now=now) if now is not None else None)
         for c in connections
     ]
 

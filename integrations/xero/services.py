@@ -13,12 +13,22 @@ from django.db import transaction
 
 from integrations.xero import auth, client, schemas
 from integrations.xero.models import SyncError, WebhookEvent, XeroConnection, XeroGrant
+from integrations.xero.sync import claims
 
 logger = logging.getLogger(__name__)
 
 
 class NoOrganisationAuthorised(Exception):
     """The consent at Xero did not include any organisation."""
+
+
+class SyncHeldBack(Exception):
+    """Xero's rate limit (the day's, or minute limits that would not clear) holds the organisation back until
+    `until`: a call now would be refused."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"Xero's rate limit holds syncing back until {until.isoformat()}.")
+        self.until = until
 
 
 @dataclass(frozen=True)
@@ -149,6 +159,16 @@ def connection_disconnect(
     connection.save(update_fields=["status", "status_reason", "disconnected_at"])
     logger.info("Disconnected Xero organisation", extra={"connection_id": connection.pk})
     return connection
+
+
+def organisation_sync_request(*, connection_id: int, now: datetime) -> bool:
+    """Ask for a sync of the whole organisation ("Sync now", the wizard's first sync): True when the caller should
+    queue one (after its transaction commits), False when one already waits for a worker and this request joins
+    it. Raises SyncHeldBack while Xero's rate limit holds the organisation back, so no call is wasted on it."""
+    until = XeroConnection.objects.values_list("rate_limited_until", flat=True).get(pk=connection_id)
+    if until is not None and until > now:
+        raise SyncHeldBack(until)
+    return claims.sync_queue_claim(connection_id=connection_id, now=now)
 
 
 def webhook_events_store(*, events: object, now: datetime) -> set[int]:

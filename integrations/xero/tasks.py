@@ -10,7 +10,7 @@ from django.conf import settings
 
 from integrations.xero import client, runtime, selectors
 from integrations.xero.models import SyncRun
-from integrations.xero.sync import push, run
+from integrations.xero.sync import budget, push, run
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +51,13 @@ def organisation_syncs_enqueue(*, connection_ids: Iterable[int], kind: str, cont
 
 @shared_task
 def organisations_sync_due(**_: object) -> int:
-    """Beat's fan-out: enqueue a sync for each organisation whose interval has passed."""
-    due = selectors.connections_due_for_sync(now=runtime.clock())
-    for connection_id, kind in due:
+    """Beat's fan-out: enqueue a sync for each organisation whose interval has passed, as far as Xero's daily
+    allowance allows and unless one is already queued; returns how many were enqueued."""
+    now = runtime.clock()
+    queued = budget.scheduled_syncs_queue(due=selectors.connections_due_for_sync(now=now), now=now)
+    for connection_id, kind in queued:
         organisation_sync.delay(connection_id=connection_id, kind=kind)
-    return len(due)
+    return len(queued)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)

@@ -49,3 +49,22 @@ def sync_release(*, connection_id: int, token: str) -> None:
     XeroConnection.objects.filter(pk=connection_id, sync_claim_token=token).update(
         sync_claimed_until=None, sync_claim_token=""
     )
+
+
+def sync_queue_claim(*, connection_id: int, now: datetime) -> bool:
+    """Mark an organisation-wide sync as queued; False when one already waits for a worker, so this request
+    joins it instead of queueing another (at most one queued and one running per organisation). A mark older
+    than the claim TTL is taken as lost with its task, and replaced."""
+    return XeroConnection.objects.filter(
+        Q(sync_queued_at__isnull=True) | Q(sync_queued_at__lt=now - claim_ttl()), pk=connection_id,
+    ).update(sync_queued_at=now) == 1
+
+
+def sync_queue_take(*, connection_id: int) -> None:
+    """A worker started the queued sync: the next request queues a new one."""
+    XeroConnection.objects.filter(pk=connection_id, sync_queued_at__isnull=False).update(sync_queued_at=None)
+
+
+def sync_queued(connection: XeroConnection, *, now: datetime) -> bool:
+    """Whether an organisation-wide sync of it waits for a worker (a mark older than the claim TTL is lost)."""
+    return connection.sync_queued_at is not None and connection.sync_queued_at >= now - claim_ttl()

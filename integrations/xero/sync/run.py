@@ -20,11 +20,12 @@ from django.db import transaction
 
 from integrations.xero import auth, client, schemas
 from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
+from integrations.xero.sync import budget
 from integrations.xero.sync import contacts as contact_sync
 from integrations.xero.sync import invoices as invoice_sync
 from integrations.xero.sync import push as push_sync
 from integrations.xero.sync import quotes as quote_sync
-from integrations.xero.sync.claims import sync_claim, sync_release
+from integrations.xero.sync.claims import sync_claim, sync_queue_take, sync_release
 from integrations.xero.sync.context import SyncContext
 from integrations.xero.sync.pacing import MinutePacer
 from opportunities import services as opportunity_services
@@ -121,6 +122,8 @@ def organisation_sync(
     connection = XeroConnection.objects.get(pk=connection_id)
     if connection.default_team_id is None:
         raise SyncNotConfigured(f"{connection.name} has no default team yet: finish its options in the wizard.")
+    if kind in (SyncRun.Kind.FULL, SyncRun.Kind.INCREMENTAL):
+        sync_queue_take(connection_id=connection_id)
     now = clock()
     token = sync_claim(connection_id=connection_id, now=now)
     if token is None:
@@ -134,6 +137,7 @@ def organisation_sync(
     ctx = SyncContext(connection=connection, xero=xero, run=run, clock=clock, sleep=sleep,
                       pacer=MinutePacer(xero=xero, clock=clock, sleep=sleep), claim_token=token,
                       on_progress=on_progress)
+    day_resets_at = None
     try:
         if kind == SyncRun.Kind.WEBHOOK:
             _sync_webhook_events(ctx)
@@ -144,6 +148,9 @@ def organisation_sync(
         _crm_edits_push(ctx)
         run.outcome = SyncRun.Outcome.PARTIAL if ctx.partial else SyncRun.Outcome.SUCCEEDED
         run.stage = "Done"
+        # Xero answered every call of this run: whatever limit held the organisation back is over.
+        XeroConnection.objects.filter(pk=connection_id, rate_limited_until__isnull=False).update(
+            rate_limited_until=None)
     except client.ReconnectNeeded as exc:
         run.outcome, run.message = SyncRun.Outcome.FAILED, f"Xero needs an admin to reconnect: {exc}"
         active = XeroGrant.objects.filter(pk=connection.grant_id, status=XeroGrant.Status.ACTIVE).first()
@@ -157,9 +164,10 @@ def organisation_sync(
             auth.grant_mark_needs_reconnect(grant=active, reason=auth.PERMISSION_MISSING)
             run.message = auth.PERMISSION_MISSING
     except client.RateLimited as exc:  # the daily limit, or minute limits that would not clear
-        XeroConnection.objects.filter(pk=connection_id).update(
-            rate_limited_until=clock() + timedelta(seconds=exc.retry_after)
-        )
+        until = clock() + timedelta(seconds=exc.retry_after)
+        XeroConnection.objects.filter(pk=connection_id).update(rate_limited_until=until)
+        if exc.problem == "day":
+            day_resets_at = until
         run.outcome = SyncRun.Outcome.PARTIAL
         limit = "daily" if exc.problem == "day" else "per-minute"
         run.message = f"Xero's {limit} limit is reached; syncing resumes in {max(exc.retry_after // 60, 1)} minutes."
@@ -174,6 +182,10 @@ def organisation_sync(
         run.api_calls = xero.calls
         run.finished_at = clock()
         run.save()
+        # A day 429 says the allowance is spent, whatever headers came with it.
+        budget.day_budget_record(connection_id=connection_id,
+                                 remaining=0 if day_resets_at else xero.limits.day_remaining,
+                                 run_started=run.started_at, now=run.finished_at, resets_at=day_resets_at)
         sync_release(connection_id=connection_id, token=token)
         logger.info("Organisation sync finished", extra={
             "connection_id": connection_id, "outcome": run.outcome, "calls": xero.calls, **ctx.counts})

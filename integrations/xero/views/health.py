@@ -19,7 +19,7 @@ def health(request: HtmxHttpRequest) -> HttpResponse:
     """Sync health: each organisation's state, recent runs with counts and calls, records Xero sent that could
     not be read (with their raw payload and a retry), and contacts whose edits wait or were refused."""
     return render(request, "xero/health.html", {
-        "organisations": selectors.sync_health(),
+        "organisations": selectors.sync_health(now=timezone.now()),
         "runs": selectors.sync_runs_recent(),
         "errors": selectors.sync_errors_open(),
         "contacts": selectors.contacts_needing_attention(user=request.user),
