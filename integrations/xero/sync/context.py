@@ -21,6 +21,14 @@ MAX_RATE_LIMIT_WAITS = 30
 BACKOFF_BASE_SECONDS = 2.0
 
 
+class DayReserveReached(Exception):
+    """What is left of Xero's daily allowance is down to the calls kept for "Sync now" and webhooks."""
+
+    def __init__(self, remaining: int) -> None:
+        super().__init__(f"{remaining} of Xero's daily calls are left for this organisation")
+        self.remaining = remaining
+
+
 @dataclass
 class SyncContext:
     """One run of one organisation: what it works with, and what it learnt so far (saved onto its SyncRun)."""
@@ -33,6 +41,8 @@ class SyncContext:
     pacer: MinutePacer
     claim_token: str
     on_progress: Callable[[SyncRun], None]
+    # The run stops before a call once Xero says no more than this is left of the day (0: it never stops early).
+    day_floor: int = 0
     server_time: datetime | None = None
     paying: set[str] = field(default_factory=set)
     suppliers: set[str] = field(default_factory=set)
@@ -52,12 +62,12 @@ class SyncContext:
         next_page, attempts = 1, 0
         while True:
             try:
-                self.pacer.before_call()
+                self._before_call()
                 for page in fetch(next_page):
                     attempts = 0
                     next_page = page.page + 1
                     yield page
-                    self.pacer.before_call()
+                    self._before_call()
                 return
             except (client.RateLimited, client.XeroUnavailable) as exc:
                 attempts = self._wait_or_raise(exc, attempts=attempts)
@@ -67,10 +77,17 @@ class SyncContext:
         attempts = 0
         while True:
             try:
-                self.pacer.before_call()
+                self._before_call()
                 return call()
             except (client.RateLimited, client.XeroUnavailable) as exc:
                 attempts = self._wait_or_raise(exc, attempts=attempts)
+
+    def _before_call(self) -> None:
+        """Pace the next call, or stop the run when the day's allowance is down to the floor (DayReserveReached)."""
+        remaining = self.xero.limits.day_remaining
+        if self.day_floor and remaining is not None and remaining <= self.day_floor:
+            raise DayReserveReached(remaining)
+        self.pacer.before_call()
 
     def _wait_or_raise(self, exc: client.RateLimited | client.XeroUnavailable, *, attempts: int) -> int:
         """Wait before the next attempt after `exc`, or re-raise it when waiting will not help; returns the failed

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from integrations.xero import auth, client, schemas
@@ -26,7 +27,7 @@ from integrations.xero.sync import invoices as invoice_sync
 from integrations.xero.sync import push as push_sync
 from integrations.xero.sync import quotes as quote_sync
 from integrations.xero.sync.claims import sync_claim, sync_queue_take, sync_release
-from integrations.xero.sync.context import SyncContext
+from integrations.xero.sync.context import DayReserveReached, SyncContext
 from integrations.xero.sync.pacing import MinutePacer
 from opportunities import services as opportunity_services
 
@@ -134,9 +135,11 @@ def organisation_sync(
     run = SyncRun.objects.create(connection=connection, kind=kind, contact_id=contact_id, started_at=now,
                                  stage="Starting")
     xero = auth.client_for(connection=connection, identity=identity, clock=clock)
+    # A full reconcile is the one run big enough to spend the day: it leaves the reserve for Sync now and webhooks.
     ctx = SyncContext(connection=connection, xero=xero, run=run, clock=clock, sleep=sleep,
                       pacer=MinutePacer(xero=xero, clock=clock, sleep=sleep), claim_token=token,
-                      on_progress=on_progress)
+                      on_progress=on_progress,
+                      day_floor=settings.XERO_DAY_CALL_RESERVE if kind == SyncRun.Kind.FULL else 0)
     day_resets_at = None
     try:
         if kind == SyncRun.Kind.WEBHOOK:
@@ -171,6 +174,10 @@ def organisation_sync(
         run.outcome = SyncRun.Outcome.PARTIAL
         limit = "daily" if exc.problem == "day" else "per-minute"
         run.message = f"Xero's {limit} limit is reached; syncing resumes in {max(exc.retry_after // 60, 1)} minutes."
+    except DayReserveReached as exc:
+        run.outcome = SyncRun.Outcome.PARTIAL
+        run.message = (f"Stopped with {exc.remaining} of Xero's daily calls left, kept for Sync now and webhooks; "
+                       "the reconcile runs again after the allowance resets.")
     except client.XeroError as exc:
         run.outcome, run.message = SyncRun.Outcome.PARTIAL, f"Xero did not answer: {exc}"
     except Exception:
