@@ -294,6 +294,15 @@ XERO_SYNC_INTERVAL_SECONDS = env.int("XERO_SYNC_INTERVAL_SECONDS", default=2 * 6
 # How long an organisation's sync claim lasts without being renewed: a sync whose worker died is taken over
 # after this.
 XERO_SYNC_CLAIM_SECONDS = env.int("XERO_SYNC_CLAIM_SECONDS", default=15 * 60)
+# Xero's daily allowance of calls per organisation depends on the app's pricing tier (developer.xero.com/pricing):
+# 1,000 on Starter, 5,000 above. XERO_DAY_CALL_LIMIT overrides the tier's figure.
+XERO_TIER_DAY_CALL_LIMITS = {"starter": 1000, "core": 5000, "plus": 5000, "advanced": 5000, "enterprise": 5000}
+XERO_APP_TIER = env.str("XERO_APP_TIER", default="core").lower()
+if XERO_APP_TIER not in XERO_TIER_DAY_CALL_LIMITS:
+    raise ImproperlyConfigured(f"XERO_APP_TIER must be one of {', '.join(XERO_TIER_DAY_CALL_LIMITS)}.")
+XERO_DAY_CALL_LIMIT = env.int("XERO_DAY_CALL_LIMIT", default=XERO_TIER_DAY_CALL_LIMITS[XERO_APP_TIER])
+# Calls of the day's allowance that scheduled syncs leave for "Sync now", webhooks and pushed edits.
+XERO_DAY_CALL_RESERVE = env.int("XERO_DAY_CALL_RESERVE", default=XERO_DAY_CALL_LIMIT // 10)
 # Beat wakes the fan-out often; each organisation's own interval (default XERO_SYNC_INTERVAL_SECONDS) decides
 # whether it is due.
 CELERY_BEAT_SCHEDULE = {

@@ -14,11 +14,11 @@ from django.utils.csp import CSP
 
 from accounts.models import Team
 from capsync.celery import app as celery_app
-from integrations.xero import client
+from integrations.xero import client, runtime
 from integrations.xero.models import MatchConflict, XeroConnection
 from tests.factories import OrganisationFactory, UserFactory
 from tests.sandbox import SandboxControl, query_of
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import Sleeps, load, sync, xero_contact, xero_invoice
 from tests.xero.webhook_data import WEBHOOK_KEY
 
 XERO_USER_PASSWORD = "xero-password"
@@ -139,6 +139,17 @@ def tasks_run_inline(django_capture_on_commit_callbacks):
 
     yield run
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def task_runtime():
+    """The task layer's sleep for this test: it records the waits a task chose and returns at once, so no task
+    run in the test process sleeps in real time. The clock stays the real one (tests pass fixed dates in)."""
+    sleeps = Sleeps()
+    real_sleep = runtime.sleep
+    runtime.sleep = sleeps
+    yield sleeps
+    runtime.sleep = real_sleep
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from integrations.xero import selectors, services
+from integrations.xero import conflicts, selectors, services, tasks
 from integrations.xero.models import MatchConflict, SyncError, SyncRun, XeroConnection
-from integrations.xero.sync import contacts as contact_sync
 
 
 def _require_mfa_admin(request: HttpRequest) -> None:
@@ -73,11 +72,11 @@ class MatchConflictAdmin(admin.ModelAdmin):
         _require_mfa_admin(request)
         arguments = {"conflict_id": conflict_id, "user_id": request.user.pk, "now": timezone.now()}
         if action == "link" and contact_id:
-            conflict = contact_sync.conflict_resolve_link(contact_id=contact_id, **arguments)
+            conflict = conflicts.conflict_resolve_link(contact_id=contact_id, **arguments)
         elif action == "create":
-            conflict = contact_sync.conflict_resolve_create(**arguments)
+            conflict = conflicts.conflict_resolve_create(**arguments)
         elif action == "ignore":
-            conflict = contact_sync.conflict_resolve_ignore(**arguments)
+            conflict = conflicts.conflict_resolve_ignore(**arguments)
         else:
             raise PermissionDenied("Unknown action.")
         self.log_change(request, conflict, f"Resolved: {conflict.get_resolution_display()}")
@@ -90,7 +89,7 @@ class MatchConflictAdmin(admin.ModelAdmin):
         contact_id = int(request.POST["contact_id"]) if request.POST.get("contact_id", "").isdigit() else None
         try:
             messages.success(request, self._resolve(request, conflict_id, action, contact_id))
-        except (contact_sync.ConflictAlreadyResolved, contact_sync.ContactAlreadyLinked) as exc:
+        except (conflicts.ConflictAlreadyResolved, conflicts.ContactAlreadyLinked) as exc:
             messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("admin:xero_matchconflict_changelist"))
 
@@ -119,6 +118,7 @@ class SyncErrorAdmin(admin.ModelAdmin):
     def fetch_again(self, request: HttpRequest, queryset: QuerySet[SyncError]) -> None:
         connection_ids = services.sync_errors_retry(error_ids=list(queryset.values_list("pk", flat=True)),
                                                     now=timezone.now())
+        tasks.organisation_syncs_enqueue(connection_ids=connection_ids, kind=SyncRun.Kind.WEBHOOK)
         messages.success(request, f"Asked Xero again for the records of {len(connection_ids)} organisation(s).")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

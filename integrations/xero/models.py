@@ -82,6 +82,15 @@ class XeroConnection(models.Model):
     # if its holder dies (see sync/run.py).
     sync_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     sync_claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    # When an organisation-wide sync was queued and no worker has started it yet (None: none waits). Taken with a
+    # conditional UPDATE, so clicks and beat ticks coalesce into one queued run (see sync/claims.py).
+    sync_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Xero's daily allowance for the organisation, as its X-DayLimit-Remaining said after the last run, and when
+    # the day window that figure belongs to began (see sync/budget.py).
+    day_calls_remaining = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    day_window_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Why beat held a scheduled sync back to save the day's allowance (empty: nothing held back).
+    day_budget_note = models.CharField(max_length=255, blank=True, editable=False)
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="xero_connections"
     )

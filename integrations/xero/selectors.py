@@ -9,6 +9,7 @@ from accounts.selectors import teams_visible_to
 from contacts.models import Contact
 from contacts.selectors import contacts_visible_to
 from integrations.xero.models import MatchConflict, SyncError, SyncRun, XeroConnection, XeroContact
+from integrations.xero.sync import budget, claims
 from invoices import quotes as quote_selectors
 from opportunities.models import Opportunity
 from opportunities.selectors import opportunity_detail
@@ -66,6 +67,29 @@ def connections_due_for_sync(*, now: datetime) -> list[tuple[int, str]]:
 def sync_run_latest(*, connection_id: int) -> SyncRun | None:
     """The organisation's most recent run (not counting skipped ones), for the progress bar."""
     return SyncRun.objects.filter(connection_id=connection_id).exclude(outcome=SyncRun.Outcome.SKIPPED).first()
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Where the organisation's syncing stands: its latest run (None: never ran) and whether another is queued,
+    waiting for a worker. The page polls while a run is queued or running."""
+
+    run: SyncRun | None
+    queued: bool
+
+    @property
+    def running(self) -> bool:
+        return self.run is not None and self.run.outcome == SyncRun.Outcome.RUNNING
+
+    @property
+    def polling(self) -> bool:
+        return self.queued or self.running
+
+
+def sync_progress(*, connection: XeroConnection, now: datetime) -> SyncProgress:
+    """The organisation's latest run and whether a sync of it is queued, for the integrations page."""
+    return SyncProgress(run=sync_run_latest(connection_id=connection.pk),
+                        queued=claims.sync_queued(connection, now=now))
 
 
 @dataclass(frozen=True)
@@ -150,6 +174,16 @@ def contact_push_panel(*, user: User, contact_id: int) -> ContactPushPanel:
         statuses.append(ContactPushStatus(organisation=link.connection.label, state=state, error=link.push_error,
                                           paused=_paused(link.connection)))
     return ContactPushPanel(statuses=statuses)
+
+
+def contact_sync_connections(*, user: User, contact_id: int) -> list[int]:
+    """The connected organisations a "Sync this contact now" fetches from: those the contact is linked in (none:
+    nothing to fetch). Raises Contact.DoesNotExist when the contact is not visible to the user."""
+    contact = contacts_visible_to(user=user).only("pk").get(pk=contact_id)
+    return list(XeroContact.objects.filter(
+        contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED,
+        connection__status=XeroConnection.Status.CONNECTED,
+    ).values_list("connection_id", flat=True))
 
 
 # How long "Sync this contact now" keeps polling before telling the user it is taking longer than usual.
@@ -273,6 +307,7 @@ class ConnectionHealth:
     open_conflicts: int
     refused_edits: int
     linked_contacts: int
+    day_budget: budget.DayBudget | None = None
 
     @property
     def healthy(self) -> bool:
@@ -284,8 +319,9 @@ def _per_connection(queryset: QuerySet, field: str = "connection_id") -> dict[in
     return dict(queryset.values(field).annotate(n=Count("pk")).values_list(field, "n"))
 
 
-def sync_health() -> list[ConnectionHealth]:
-    """Every organisation ever linked, connected ones first, with its sync health. Six queries."""
+def sync_health(*, now: datetime | None = None) -> list[ConnectionHealth]:
+    """Every organisation ever linked, connected ones first, with its sync health. Six queries. With `now`, each
+    also says how much of Xero's daily allowance of calls it has used."""
     finished = SyncRun.objects.filter(connection=OuterRef("pk")).exclude(
         outcome__in=[SyncRun.Outcome.RUNNING, SyncRun.Outcome.SKIPPED]).order_by("-started_at", "-id")
     connections = list(XeroConnection.objects.select_related("organisation").annotate(
@@ -299,7 +335,8 @@ def sync_health() -> list[ConnectionHealth]:
     return [
         ConnectionHealth(connection=c, last_run=runs.get(c.last_run_id), open_errors=errors.get(c.pk, 0),
                          open_conflicts=conflicts.get(c.pk, 0), refused_edits=refused.get(c.pk, 0),
-                         linked_contacts=linked.get(c.pk, 0))
+                         linked_contacts=linked.get(c.pk, 0),
+                         day_budget=budget.day_budget(c, now=now) if now is not None else None)
         for c in connections
     ]
 

@@ -1,4 +1,7 @@
-"""The connect wizard's work: finish a consent, link organisations, set their options, disconnect."""
+"""The connect wizard's work: finish a consent, link organisations, set their options, disconnect.
+
+Services never enqueue tasks (STYLE rule 12): they return what should be synced, and the view, webhook or
+admin action that started the work enqueues it once its transaction commits."""
 
 import logging
 from collections.abc import Callable
@@ -9,10 +12,9 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 
-from accounts.models import User
-from contacts.selectors import contacts_visible_to
-from integrations.xero import auth, client, schemas, tasks
-from integrations.xero.models import SyncError, SyncRun, WebhookEvent, XeroConnection, XeroContact, XeroGrant
+from integrations.xero import auth, client, schemas
+from integrations.xero.models import SyncError, WebhookEvent, XeroConnection, XeroGrant
+from integrations.xero.sync import claims
 from invoices import services as invoice_services
 
 logger = logging.getLogger(__name__)
@@ -20,6 +22,15 @@ logger = logging.getLogger(__name__)
 
 class NoOrganisationAuthorised(Exception):
     """The consent at Xero did not include any organisation."""
+
+
+class SyncHeldBack(Exception):
+    """Xero's rate limit (the day's, or minute limits that would not clear) holds the organisation back until
+    `until`: a call now would be refused."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"Xero's rate limit holds syncing back until {until.isoformat()}.")
+        self.until = until
 
 
 @dataclass(frozen=True)
@@ -157,6 +168,16 @@ def connection_disconnect(
     return connection
 
 
+def organisation_sync_request(*, connection_id: int, now: datetime) -> bool:
+    """Ask for a sync of the whole organisation ("Sync now", the wizard's first sync): True when the caller should
+    queue one (after its transaction commits), False when one already waits for a worker and this request joins
+    it. Raises SyncHeldBack while Xero's rate limit holds the organisation back, so no call is wasted on it."""
+    until = XeroConnection.objects.values_list("rate_limited_until", flat=True).get(pk=connection_id)
+    if until is not None and until > now:
+        raise SyncHeldBack(until)
+    return claims.sync_queue_claim(connection_id=connection_id, now=now)
+
+
 def webhook_events_store(*, events: object, now: datetime) -> set[int]:
     """Keep each new event of a delivery under its own key; returns the linked organisations that have new ones.
 
@@ -190,11 +211,11 @@ RETRY_CATEGORIES = {"Invoice": "INVOICE", "CreditNote": "CREDITNOTE", "Contact":
 
 
 def sync_errors_retry(*, error_ids: list[int], now: datetime) -> set[int]:
-    """Ask for the quarantined records to be fetched from Xero again; returns the organisations queued.
+    """Ask for the quarantined records to be fetched from Xero again; returns the organisations to sync.
 
-    The records are queued like webhook events and a webhook run of each organisation is queued after the
-    transaction commits: it fetches just them by id, and a record that now reads cleanly resolves its errors.
-    Errors without a record id cannot be asked for again and are left as they are.
+    The records are queued like webhook events; the caller then queues a webhook run of each organisation
+    returned (after its transaction commits), which fetches just them by id, and a record that now reads cleanly
+    resolves its errors. Errors without a record id cannot be asked for again and are left as they are.
     """
     errors = SyncError.objects.filter(pk__in=error_ids, resolved_at__isnull=True).exclude(record_id="").select_related(
         "connection"
@@ -206,24 +227,4 @@ def sync_errors_retry(*, error_ids: list[int], now: datetime) -> set[int]:
         for error in errors if error.resource in RETRY_CATEGORIES
     ]
     WebhookEvent.objects.bulk_create(events, ignore_conflicts=True)
-    connection_ids = {error.connection_id for error in errors if error.resource in RETRY_CATEGORIES}
-    for connection_id in connection_ids:
-        tasks.organisation_sync.delay_on_commit(connection_id=connection_id, kind=SyncRun.Kind.WEBHOOK)
-    return connection_ids
-
-
-def contact_sync_request(*, user: User, contact_id: int) -> list[int]:
-    """Queue "Sync this contact now": one "contact" run in each organisation the contact is linked in, after
-    the current transaction commits. Returns those organisations' connection ids (none: nothing to fetch).
-
-    Raises Contact.DoesNotExist when the contact is not visible to the user.
-    """
-    contact = contacts_visible_to(user=user).only("pk").get(pk=contact_id)
-    connection_ids = list(XeroContact.objects.filter(
-        contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED,
-        connection__status=XeroConnection.Status.CONNECTED,
-    ).values_list("connection_id", flat=True))
-    for connection_id in connection_ids:
-        tasks.organisation_sync.delay_on_commit(connection_id=connection_id, kind=SyncRun.Kind.CONTACT,
-                                                contact_id=contact.pk)
-    return connection_ids
+    return {error.connection_id for error in errors if error.resource in RETRY_CATEGORIES}

@@ -3,15 +3,14 @@
 """
 
 import logging
-import time
+from collections.abc import Iterable
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.utils import timezone
 
-from integrations.xero import client, selectors
+from integrations.xero import client, runtime, selectors
 from integrations.xero.models import SyncRun
-from integrations.xero.sync import push, run
+from integrations.xero.sync import budget, push, run
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +31,8 @@ def organisation_sync(
     the organisation lapses after XERO_SYNC_CLAIM_SECONDS, and then the sync runs again from its cursors.
     """
     finished = run.organisation_sync(
-        connection_id=connection_id, kind=kind, clock=timezone.now, identity=client.identity_from_settings(),
-        sleep=time.sleep, contact_id=contact_id,
+        connection_id=connection_id, kind=kind, clock=runtime.clock, identity=client.identity_from_settings(),
+        sleep=runtime.sleep, contact_id=contact_id,
     )
     if finished.outcome == SyncRun.Outcome.SKIPPED:
         if (self.request.delivery_info or {}).get("redelivered"):
@@ -43,13 +42,22 @@ def organisation_sync(
     return finished.pk
 
 
+def organisation_syncs_enqueue(*, connection_ids: Iterable[int], kind: str, contact_id: int | None = None) -> None:
+    """Queue a sync of each organisation once the current transaction commits: for the view, webhook or admin
+    action that started the work (services never enqueue)."""
+    for connection_id in connection_ids:
+        organisation_sync.delay_on_commit(connection_id=connection_id, kind=kind, contact_id=contact_id)
+
+
 @shared_task
 def organisations_sync_due(**_: object) -> int:
-    """Beat's fan-out: enqueue a sync for each organisation whose interval has passed."""
-    due = selectors.connections_due_for_sync(now=timezone.now())
-    for connection_id, kind in due:
+    """Beat's fan-out: enqueue a sync for each organisation whose interval has passed, as far as Xero's daily
+    allowance allows and unless one is already queued; returns how many were enqueued."""
+    now = runtime.clock()
+    queued = budget.scheduled_syncs_queue(due=selectors.connections_due_for_sync(now=now), now=now)
+    for connection_id, kind in queued:
         organisation_sync.delay(connection_id=connection_id, kind=kind)
-    return len(due)
+    return len(queued)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)
@@ -60,7 +68,7 @@ def contact_push(self: Task, *, contact_id: int, **_: object) -> int:
     limit is not waited for here: the edit stays dirty and the organisation's next sync sends it.
     """
     try:
-        return push.contact_push(contact_id=contact_id, clock=timezone.now,
+        return push.contact_push(contact_id=contact_id, clock=runtime.clock,
                                  identity=client.identity_from_settings()).pushed
     except client.RateLimited as exc:
         if exc.problem == "day":

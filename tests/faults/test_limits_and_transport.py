@@ -86,15 +86,18 @@ def test_after_the_daily_limit_resets_beat_syncs_the_organisation_again(xero_con
     limited = sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
     xero_connection.refresh_from_db()
     until = xero_connection.rate_limited_until
+    page_while_limited = admin_client.get(reverse("xero:integrations")).text
+    due_before_the_reset = dict(selectors.connections_due_for_sync(now=until - timedelta(minutes=1)))
+    due_after_the_reset = dict(selectors.connections_due_for_sync(now=until + timedelta(seconds=1)))
 
     xero.sandbox.clock_advance((until - timezone.now()).total_seconds() + 1)
     resumed = sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
 
     assert limited.outcome == SyncRun.Outcome.PARTIAL
     assert until > timezone.now() + timedelta(hours=20)
-    assert "Rate-limited until" in admin_client.get(reverse("xero:integrations")).text
-    assert xero_connection.pk not in dict(selectors.connections_due_for_sync(now=until - timedelta(minutes=1)))
-    assert xero_connection.pk in dict(selectors.connections_due_for_sync(now=until + timedelta(seconds=1)))
+    assert "Rate-limited until" in page_while_limited
+    assert xero_connection.pk not in due_before_the_reset
+    assert xero_connection.pk in due_after_the_reset
     assert resumed.outcome == SyncRun.Outcome.SUCCEEDED, resumed.message
     assert Contact.objects.filter(name="Harbour Lights Hotel").exists()
 

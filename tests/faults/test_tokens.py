@@ -1,11 +1,11 @@
 """Issue 9, cases 1-4: tokens and consent, against the running sandbox and real PostgreSQL."""
 
-import time
 from datetime import timedelta
 
 import pytest
 import requests
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,17 +15,27 @@ from integrations.xero import auth, client, selectors
 from integrations.xero.models import SyncRun, XeroConnection, XeroGrant
 from invoices.models import Invoice
 from tests.concurrency import at_once
+from tests.sandbox import wait_for
 from tests.xero.sync_data import sync
 from tests.xero_world import XERO_TOKEN_PATH, refresh_calls, wizard_identity
 
 SIXTY_ONE_DAYS = 61 * 24 * 60 * 60
 
 
-class SlowNetworkIdentity(client.XeroIdentity):
-    """Xero's identity service behind a slow network: each refresh takes a noticeable time to come back."""
+def _waiting_on_a_row_lock() -> int:
+    """How many other database sessions are waiting for a lock (here: the grant row the refresh holds)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+class RefreshHeldUntilTheOtherWorkerWaits(client.XeroIdentity):
+    """Xero's identity service, answering a refresh only once the other worker is blocked on the grant's lock:
+    the two refreshes overlap for certain, without sleeping for a guessed time."""
 
     def refresh(self, *, refresh_token, now):
-        time.sleep(0.3)
+        wait_for(_waiting_on_a_row_lock, timeout=30)
         return super().refresh(refresh_token=refresh_token, now=now)
 
 
@@ -33,8 +43,9 @@ class SlowNetworkIdentity(client.XeroIdentity):
 def test_two_workers_refreshing_at_once_spend_one_refresh_token(xero_consented, xero, settings):
     """Case 1: two workers refresh the same connection at once: one refresh call, both go on."""
     expired = xero_consented.grant.access_token_expires_at + timedelta(minutes=1)
-    identity = SlowNetworkIdentity(client_id=settings.XERO_CLIENT_ID, client_secret=settings.XERO_CLIENT_SECRET,
-                                   redirect_uri="http://testserver/integrations/xero/callback/")
+    identity = RefreshHeldUntilTheOtherWorkerWaits(
+        client_id=settings.XERO_CLIENT_ID, client_secret=settings.XERO_CLIENT_SECRET,
+        redirect_uri="http://testserver/integrations/xero/callback/")
     def worker() -> str:
         return auth.grant_access_token(grant_id=xero_consented.grant_id, identity=identity, now=expired)
 

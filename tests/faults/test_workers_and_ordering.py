@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from contacts.models import Contact
 from integrations.xero import client, tasks
 from integrations.xero.models import MatchConflict, SyncCursor, SyncError, SyncRun, XeroContact
-from integrations.xero.sync import run
+from integrations.xero.sync import claims, run
 from invoices import selectors as invoice_selectors
 from invoices.models import Invoice
 from tests.concurrency import at_once
@@ -59,7 +59,7 @@ def test_a_sync_whose_worker_is_killed_is_redelivered_and_completes_once(xero_co
 @pytest.mark.django_db
 def test_a_second_sync_while_one_runs_is_skipped_and_says_so(xero_connection, xero):
     """Case 12: while one sync holds the organisation, another is skipped and its run says why."""
-    run.sync_claim(connection_id=xero_connection.pk, now=timezone.now())
+    claims.sync_claim(connection_id=xero_connection.pk, now=timezone.now())
 
     skipped = sync(xero_connection)
 
@@ -89,7 +89,7 @@ def test_beat_and_a_manual_sync_at_once_run_one_and_skip_the_other(xero_connecti
 @pytest.mark.django_db
 def test_a_claim_left_by_a_dead_worker_expires(xero_connection, xero):
     """Case 12: the lock frees itself: a claim whose holder died lapses and the next sync runs."""
-    run.sync_claim(connection_id=xero_connection.pk, now=timezone.now() - run.claim_ttl() - timedelta(seconds=1))
+    claims.sync_claim(connection_id=xero_connection.pk, now=timezone.now() - claims.claim_ttl() - timedelta(seconds=1))
 
     finished = sync(xero_connection)
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.xero.models import SyncRun, XeroConnection, XeroContact
-from integrations.xero.sync import run
+from integrations.xero.sync import claims
 from tests.factories import OrganisationFactory, UserFactory
 from tests.xero.sync_data import doubtful_match, load, sync, xero_contact, xero_invoice
 
@@ -98,14 +98,14 @@ def test_a_fetch_that_waits_too_long_stops_polling_and_says_why(admin_client, ba
 
 
 def test_an_unreachable_xero_shows_the_time_of_the_data_on_show(
-        xero, admin_client, bakery, tasks_run_inline, monkeypatch):
-    monkeypatch.setattr("integrations.xero.tasks.time.sleep", lambda seconds: None)
+        xero, admin_client, bakery, tasks_run_inline, task_runtime):
     xero.sandbox.fault(match="Invoices", kind="503", count=20)
     synced_at = XeroConnection.objects.get().last_successful_sync_at
 
     response = sync_now_and_poll(admin_client, bakery.contact_id, tasks_run_inline)
 
     assert SyncRun.objects.get(kind=SyncRun.Kind.CONTACT).outcome == SyncRun.Outcome.PARTIAL
+    assert len(task_runtime) == 4  # the backoff between five attempts, waited on the task layer's sleep
     shown = f"Xero is unreachable, showing data from {timezone.localtime(synced_at):%H:%M}."
     assert shown in response.text
     assert shown in status_of(admin_client, bakery.contact_id).text
@@ -113,7 +113,7 @@ def test_an_unreachable_xero_shows_the_time_of_the_data_on_show(
 
 def test_a_contact_sync_during_an_organisation_sync_is_skipped_and_says_so(
         admin_client, bakery, tasks_run_inline):
-    run.sync_claim(connection_id=bakery.connection_id, now=timezone.now())
+    claims.sync_claim(connection_id=bakery.connection_id, now=timezone.now())
 
     response = sync_now_and_poll(admin_client, bakery.contact_id, tasks_run_inline)
 

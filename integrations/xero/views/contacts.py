@@ -12,7 +12,8 @@ from django_htmx.http import trigger_client_event
 
 from capsync.http import HtmxHttpRequest
 from contacts.models import Contact
-from integrations.xero import selectors, services, tasks
+from integrations.xero import selectors, tasks
+from integrations.xero.models import SyncRun
 from integrations.xero.sync import push
 
 
@@ -76,9 +77,10 @@ def contact_sync(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
     """"Sync this contact now": fetch just this contact's records from each organisation it is linked in."""
     asked_at = timezone.now()
     try:
-        queued = services.contact_sync_request(user=request.user, contact_id=contact_id)
+        queued = selectors.contact_sync_connections(user=request.user, contact_id=contact_id)
     except Contact.DoesNotExist:
         raise Http404("No contact with that id is visible to you.") from None
+    tasks.organisation_syncs_enqueue(connection_ids=queued, kind=SyncRun.Kind.CONTACT, contact_id=contact_id)
     if request.htmx:
         return _contact_status(request, contact_id, since=asked_at)
     if queued:

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from capsync.http import HtmxHttpRequest
-from integrations.xero import selectors, services
+from integrations.xero import selectors, services, tasks
+from integrations.xero.models import SyncRun
 from integrations.xero.views.access import admin_with_mfa_required
 
 
@@ -18,7 +19,7 @@ def health(request: HtmxHttpRequest) -> HttpResponse:
     """Sync health: each organisation's state, recent runs with counts and calls, records Xero sent that could
     not be read (with their raw payload and a retry), and contacts whose edits wait or were refused."""
     return render(request, "xero/health.html", {
-        "organisations": selectors.sync_health(),
+        "organisations": selectors.sync_health(now=timezone.now()),
         "runs": selectors.sync_runs_recent(),
         "errors": selectors.sync_errors_open(),
         "contacts": selectors.contacts_needing_attention(user=request.user),
@@ -31,6 +32,7 @@ def errors_retry(request: HtmxHttpRequest) -> HttpResponse:
     """Fetch quarantined records from Xero again (one error, or every one ticked)."""
     error_ids = [int(value) for value in request.POST.getlist("error") if value.isdigit()]
     queued = services.sync_errors_retry(error_ids=error_ids, now=timezone.now())
+    tasks.organisation_syncs_enqueue(connection_ids=queued, kind=SyncRun.Kind.WEBHOOK)
     if queued:
         messages.success(request, f"Asked Xero again for {len(error_ids)} record{'s' if len(error_ids) != 1 else ''}; "
                                   "the errors clear when they read cleanly.")

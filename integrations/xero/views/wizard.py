@@ -1,5 +1,6 @@
 """Settings > Integrations > Xero: the connect wizard and each organisation's actions."""
 
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -165,7 +166,10 @@ def options(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         )
         messages.success(request, f"Options saved for {connection.name}.")
         if not selectors.sync_run_latest(connection_id=connection.pk):
-            tasks.organisation_sync.delay_on_commit(connection_id=connection.pk, kind=SyncRun.Kind.FULL)
+            # Held back by Xero's rate limit, the first sync is left to beat, which runs it once the limit lifts.
+            with contextlib.suppress(services.SyncHeldBack):
+                if services.organisation_sync_request(connection_id=connection.pk, now=timezone.now()):
+                    tasks.organisation_sync.delay_on_commit(connection_id=connection.pk, kind=SyncRun.Kind.FULL)
         next_unconfigured = selectors.connection_to_configure()
         if next_unconfigured:
             return redirect("xero:options", connection_id=next_unconfigured.pk)
@@ -189,19 +193,27 @@ def disconnect(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
 
 @require_GET
 def sync_status(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
-    """The progress of an organisation's latest sync; polled every 2 s while it runs, then polling stops."""
+    """The progress of an organisation's latest sync; polled every 2 s while one is queued or running, then
+    polling stops."""
     connection = _connection(connection_id)
-    latest = selectors.sync_run_latest(connection_id=connection.pk)
-    context = {"connection": connection, "run": latest}
-    if latest is None or latest.outcome != SyncRun.Outcome.RUNNING:
-        return HttpResponseStopPolling(render(request, "xero/sync_status.html", context).content)
-    return render(request, "xero/sync_status.html", context)
+    progress = selectors.sync_progress(connection=connection, now=timezone.now())
+    response = render(request, "xero/sync_status.html", {"connection": connection, "progress": progress})
+    return response if progress.polling else HttpResponseStopPolling(response.content)
 
 
 @require_POST
 @admin_with_mfa_required
 def sync_now(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     connection = _connection(connection_id)
-    tasks.organisation_sync.delay_on_commit(connection_id=connection.pk, kind=SyncRun.Kind.INCREMENTAL)
-    messages.success(request, f"A sync of {connection.name} has been queued.")
+    try:
+        queue = services.organisation_sync_request(connection_id=connection.pk, now=timezone.now())
+    except services.SyncHeldBack as exc:
+        messages.warning(request, f"Xero's rate limit holds {connection.name} back, so nothing was sent to Xero. "
+                                  f"Syncing resumes at {timezone.localtime(exc.until):%-d %b %H:%M}.")
+        return redirect("xero:integrations")
+    if queue:
+        tasks.organisation_sync.delay_on_commit(connection_id=connection.pk, kind=SyncRun.Kind.INCREMENTAL)
+        messages.success(request, f"A sync of {connection.name} has been queued.")
+    else:
+        messages.info(request, f"A sync of {connection.name} is already queued; it brings in the latest changes.")
     return redirect("xero:integrations")

@@ -1,9 +1,6 @@
-import time
-
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from integrations.xero import client, selectors
+from integrations.xero import client, runtime, selectors
 from integrations.xero.models import SyncRun
 from integrations.xero.sync import run as sync_run
 
@@ -24,7 +21,7 @@ class Command(BaseCommand):
             try:
                 finished = sync_run.organisation_sync(
                     connection_id=connection_id, kind=SyncRun.Kind.FULL if full else SyncRun.Kind.INCREMENTAL,
-                    clock=timezone.now, identity=client.identity_from_settings(), sleep=time.sleep,
+                    clock=runtime.clock, identity=client.identity_from_settings(), sleep=runtime.sleep,
                     on_progress=self._show,
                 )
             except sync_run.SyncNotConfigured as exc:
