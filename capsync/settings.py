@@ -78,7 +78,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.CapsyncAdminConfig",  # django.contrib.admin, signed in through allauth with two factors
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

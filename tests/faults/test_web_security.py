@@ -29,6 +29,7 @@ from opportunities.models import Opportunity
 from tests.contacts.edit_form import edit_form
 from tests.factories import MilestoneFactory, UserFactory
 from tests.faults.hostile import ESCAPED_MARKERS, RAW_MARKERS, HostileWorld
+from tests.signing_in import sign_in
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
 from tests.xero_world import wizard_identity
 
@@ -500,8 +501,7 @@ def test_only_the_webhook_is_exempt_from_csrf():
 @pytest.mark.parametrize("key", [key for key in ALL_KEYS if key not in CSRF_EXEMPT])
 def test_every_state_changing_request_needs_the_csrf_token(mfa_admin, key):
     """Case 29: a POST (plain or from HTMX) without the CSRF token is refused with 403 on every URL."""
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(mfa_admin)
+    client = sign_in(Client(enforce_csrf_checks=True), mfa_admin)
     url = next(pattern for pattern in url_patterns() if pattern.key == key).sample_url()
 
     responses = [client.post(url), client.post(url, headers={"HX-Request": "true"}),
