@@ -130,6 +130,8 @@ TEMPLATES = [
                 "integrations.xero.context_processors.xero_banner",
                 "notifications.context_processors.unread_notifications",
             ],
+            # `|nobidi`, the one filter that shows names without bidirectional overrides, in every template.
+            "builtins": ["capsync.templatetags.bidi"],
         },
     },
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib import admin
 from django.db import models
+from django.template import Context, Template
 from django.urls import reverse
 
 from tests.contacts.edit_form import edit_form
@@ -165,3 +166,17 @@ def test_behind_the_proxy_allauth_takes_the_client_address_the_proxy_appended():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "203.0.113.5"
+
+
+# Case i19.14: bidirectional controls in names
+
+
+@pytest.mark.parametrize("control", list("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"))
+def test_names_show_without_bidirectional_controls_and_still_escaped(control):
+    """Case i19.14: `|nobidi` removes each embedding, override, isolate and mark; letters of right-to-left
+    scripts stay, and the name is still escaped."""
+    bakery_in_arabic = "\u0645\u062e\u0628\u0632"
+
+    shown = Template("{{ name|nobidi }}").render(Context({"name": f"<b>Bakery {control}exe.gnp {bakery_in_arabic}"}))
+
+    assert shown == f"&lt;b&gt;Bakery exe.gnp {bakery_in_arabic}"
