@@ -87,10 +87,12 @@ def test_fifteen_wrong_passwords_then_the_right_one_give_no_admin_session(client
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("method", "name", "args"), ADMIN_ONLY_URLS)
+@pytest.mark.parametrize(("method", "name", "args"),
+                         [*ADMIN_ONLY_URLS, ("get", "xero:health", []), ("post", "xero:errors_retry", [])])
 def test_every_xero_admin_action_needs_a_session_that_gave_its_code(client, mfa_admin, method, name, args):
     """Case i19.1: an admin who has an authenticator but whose session signed in without it gets a 403 that
-    says to sign in again with the code (connect, callback, pick, options, disconnect, sync now, resolve)."""
+    says to sign in again with the code (connect, callback, pick, options, disconnect, sync now, resolve, sync
+    health and its "fetch again")."""
     client.force_login(mfa_admin)
 
     response = getattr(client, method)(reverse(name, args=args))
