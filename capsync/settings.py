@@ -78,7 +78,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.CapsyncAdminConfig",  # django.contrib.admin, signed in through allauth with two factors
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -132,6 +132,8 @@ TEMPLATES = [
                 "integrations.xero.context_processors.xero_banner",
                 "notifications.context_processors.unread_notifications",
             ],
+            # `|nobidi`, the one filter that shows names without bidirectional overrides, in every template.
+            "builtins": ["capsync.templatetags.bidi"],
         },
     },
 ]
@@ -172,6 +174,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="none")
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+# Failed sign-ins count per account from one address (allauth's `key`, made email + client address by
+# accounts.adapter) and, more loosely, per address: someone trying made-up emails from one address no longer
+# locks out everyone else there (behind a proxy: everyone), and cannot lock an account from elsewhere.
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Capsync"
 
@@ -211,7 +217,13 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", default=False) else None
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
+# The client's address, for allauth's sign-in throttle: behind the proxy every request comes from the proxy, so
+# take the address it appends to X-Forwarded-For (the last one; what a client sends before it is not trusted),
+# or the header a proxy sets instead (e.g. X-Real-IP, CF-Connecting-IP).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=1 if BEHIND_HTTPS_PROXY else 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default="") or None
 
 _email_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 MAILERS = {

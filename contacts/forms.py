@@ -3,11 +3,12 @@
 from typing import Any
 
 from django import forms
+from django.core.validators import validate_email
 from django.http import QueryDict
 
 from accounts.models import Team, User
 from accounts.selectors import teams_visible_to
-from contacts.models import Contact, Tag
+from contacts.models import Contact, EmailAddress, Tag
 from contacts.selectors import ContactFilters
 from contacts.services import AddressData, PhoneData
 
@@ -49,8 +50,38 @@ class ContactDetailsForm(forms.Form):
         return cleaned
 
 
+EMAIL_MAX_LENGTH = EmailAddress._meta.get_field("address").max_length  # 254, the column's (forms allow 320)
+
+
+def _email_valid(address: str) -> bool:
+    try:
+        validate_email(address)
+    except forms.ValidationError:
+        return False
+    return True
+
+
 class EmailRowForm(forms.Form):
-    address = forms.EmailField(required=False, label="Email")
+    """One email row. A new address must be valid; one the contact already holds (an invalid one may come from
+    Xero) is kept as it is, shown flagged, so the rest of the form can still be saved."""
+
+    address = forms.CharField(max_length=EMAIL_MAX_LENGTH, required=False, label="Email", widget=forms.EmailInput)
+
+    def __init__(self, *args: Any, kept: frozenset[str] = frozenset(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept = kept
+
+    def clean_address(self) -> str:
+        address = self.cleaned_data["address"].strip()
+        if address and address not in self.kept and not _email_valid(address):
+            raise forms.ValidationError("Enter a valid email address.", code="invalid")
+        return address
+
+    @property
+    def flagged(self) -> bool:
+        """Whether the row shows an address the contact holds that is not a valid email."""
+        address = str(self["address"].value() or "").strip()
+        return address in self.kept and not _email_valid(address)
 
 
 class PhoneRowForm(forms.Form):
@@ -73,9 +104,9 @@ class ContactEdit:
             **({"street": address.street, "city": address.city, "region": address.region,
                 "postcode": address.postcode, "country": address.country} if address else {}),
         })
-        self.emails = EmailRows(data, prefix="emails", initial=[
-            {"address": email.address} for email in contact.emails.all()
-        ])
+        held = [email.address for email in contact.emails.all()]
+        self.emails = EmailRows(data, prefix="emails", initial=[{"address": address} for address in held],
+                                form_kwargs={"kept": frozenset(held)})
         known_labels = {value for value, _ in PHONE_LABELS}
         self.phones = PhoneRows(data, prefix="phones", initial=[
             {"number": phone.number, "label": phone.label if phone.label in known_labels else "other"}

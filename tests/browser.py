@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.services import running_in_ci
+from tests.signing_in import sign_in
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,7 +42,7 @@ def signed_in_page(browser: Browser, live_server, client) -> Iterator[Callable[.
     contexts = []
 
     def open_page(user) -> Page:
-        client.force_login(user)
+        sign_in(client, user)
         context = browser.new_context(viewport={"width": 1300, "height": 900})
         context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
         contexts.append(context)

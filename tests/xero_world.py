@@ -18,6 +18,7 @@ from integrations.xero import client, runtime
 from integrations.xero.models import MatchConflict, XeroConnection
 from tests.factories import OrganisationFactory, UserFactory
 from tests.sandbox import SandboxControl, query_of
+from tests.signing_in import sign_in
 from tests.xero.sync_data import Sleeps, load, sync, xero_contact, xero_invoice
 from tests.xero.webhook_data import WEBHOOK_KEY
 
@@ -92,8 +93,7 @@ def mfa_admin(db):
 
 @pytest.fixture
 def admin_client(client, mfa_admin):
-    client.force_login(mfa_admin)
-    return client
+    return sign_in(client, mfa_admin)
 
 
 def wizard_identity() -> client.XeroIdentity:

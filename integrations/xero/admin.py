@@ -1,7 +1,6 @@
 """The admin site's Xero pages: conflicts to resolve (with the evidence side by side), sync errors and runs,
 and connections (no token is ever shown)."""
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -12,13 +11,14 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from accounts.two_factor import TwoFactor, two_factor_of
 from integrations.xero import conflicts, selectors, services, tasks
 from integrations.xero.models import MatchConflict, SyncError, SyncRun, XeroConnection
 
 
 def _require_mfa_admin(request: HttpRequest) -> None:
-    if not (request.user.is_authenticated and request.user.is_admin and is_mfa_enabled(request.user)):
-        raise PermissionDenied("Resolving conflicts needs an admin who uses two-factor authentication.")
+    if not (request.user.is_authenticated and request.user.is_admin and two_factor_of(request) == TwoFactor.PASSED):
+        raise PermissionDenied("Resolving conflicts needs an admin who signed in with two-factor authentication.")
 
 
 @admin.register(MatchConflict)
@@ -84,8 +84,9 @@ class MatchConflictAdmin(admin.ModelAdmin):
 
     @method_decorator(require_POST)
     def resolve_view(self, request: HttpRequest, conflict_id: int, action: str) -> HttpResponse:
-        if not is_mfa_enabled(request.user):  # admin_view has let in staff only; say what is missing
-            return render(request, "xero/forbidden.html", {"reason": "mfa"}, status=403)
+        two_factor = two_factor_of(request)
+        if two_factor != TwoFactor.PASSED:  # the admin site asks the same; say what is missing
+            return render(request, "xero/forbidden.html", {"reason": two_factor.value}, status=403)
         contact_id = int(request.POST["contact_id"]) if request.POST.get("contact_id", "").isdigit() else None
         try:
             messages.success(request, self._resolve(request, conflict_id, action, contact_id))

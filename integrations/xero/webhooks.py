@@ -27,9 +27,23 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def signature_valid(*, body: bytes, signature: str, key: str) -> bool:
-    """Whether `signature` is Xero's x-xero-signature for this exact body."""
+    """Whether `signature` is Xero's x-xero-signature for this exact body; any other header value (not ASCII
+    included) is simply not valid."""
+    if not key or not signature.isascii():
+        # compare_digest refuses str that is not ASCII (TypeError); such a header is no signature of ours.
+        return False
     expected = base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
-    return bool(key) and hmac.compare_digest(expected, signature)
+    return hmac.compare_digest(expected, signature)
+
+
+def _events_of(body: bytes) -> list | None:
+    """The `events` list of a signed delivery, or None when the body is not Xero's shape."""
+    try:
+        payload = json.loads(body)
+    except ValueError:  # not JSON, or not UTF-8
+        return None
+    events = payload.get("events") if isinstance(payload, dict) else None
+    return events if isinstance(events, list) else None
 
 
 @csrf_exempt
@@ -47,10 +61,9 @@ def receive(request: HttpRequest) -> HttpResponse:
     if not signature_valid(body=body, signature=request.headers.get("x-xero-signature", ""),
                            key=settings.XERO_WEBHOOK_KEY):
         return HttpResponse(status=401)
-    try:
-        events = json.loads(body)["events"]
-    except (ValueError, TypeError, KeyError):
-        logger.warning("Signed Xero webhook body is not JSON")
+    events = _events_of(body)
+    if events is None:
+        logger.warning("Signed Xero webhook body is not a JSON object with an events list")
         return HttpResponse(status=400)
     for connection_id in services.webhook_events_store(events=events, now=timezone.now()):
         tasks.organisation_sync.delay_on_commit(connection_id=connection_id, kind=SyncRun.Kind.WEBHOOK)

@@ -14,6 +14,7 @@ from opportunities.models import Opportunity
 from opportunities.selectors import instalment_plan_detail
 from tests.factories import UserFactory
 from tests.sandbox import SandboxControl, SandboxProcess
+from tests.signing_in import sign_in
 from tests.xero.sync_data import sync
 from tests.xero_world import xero_world
 
@@ -70,7 +71,7 @@ def demo_sandbox():
 def test_the_demo_won_sale_shows_its_instalments_after_the_first_sync(demo_sandbox, settings, client):
     xero_admin = UserFactory(email="owner@example.com", is_staff=True, is_superuser=True)
     TOTP.activate(xero_admin, generate_totp_secret())  # the Xero wizard asks for two-factor sign-in
-    client.force_login(xero_admin)
+    sign_in(client, xero_admin)
     tenants = {t["base_currency"]: t for t in demo_sandbox._call("GET", "tenants")["tenants"]}
     uk = tenants["GBP"]
     now = demo_sandbox.now()

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from tests.faults.hostile import HostileWorld, hostile_world_build
 
@@ -8,3 +9,11 @@ def hostile_world(xero, xero_connection, team_a, team_b, mfa_admin) -> HostileWo
     """Team A's records (and the admin's), named by an attacker who controls a Xero organisation."""
     return hostile_world_build(xero=xero, xero_connection=xero_connection, team_a=team_a, team_b=team_b,
                                mfa_admin=mfa_admin)
+
+
+@pytest.fixture
+def fresh_rate_limits():
+    """allauth counts sign-in attempts in Django's cache (per process here); start and end with none counted."""
+    cache.clear()
+    yield
+    cache.clear()

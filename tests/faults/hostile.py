@@ -22,6 +22,9 @@ SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE_BREAKER = '"><img src=x onerror=alert(1)>'
 HOSTILE = (SCRIPT, ATTRIBUTE_BREAKER)
 RAW_MARKERS = ("<script>alert(1)", "<img src=x onerror")  # what must never reach a page unescaped
+# Bidirectional controls (issue 19 item 14): "Bakery <U+202E>exe.gnp" would show as "Bakery png.exe".
+BIDI = "\u202e\u2066\u200f\u061c"
+BIDI_SHOWN = "Bakery exe.gnp"  # how the Xero contact's name must show: controls gone, letters in order
 ESCAPED_MARKERS = ("&lt;script&gt;alert(1)&lt;/script&gt;", "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;")
 
 
@@ -43,9 +46,9 @@ def hostile_world_build(*, xero, xero_connection, team_a, team_b, mfa_admin) -> 
     """Sync hostile Xero contacts and invoices (one broken, one a match conflict) into team A, and give the CRM,
     the admin's models and the organisation hostile names of their own."""
     XeroConnection.objects.filter(pk=xero_connection.pk).update(default_team=team_a)
-    Organisation.objects.filter(xero_connection=xero_connection).update(name=f"Demo {ATTRIBUTE_BREAKER}")
+    Organisation.objects.filter(xero_connection=xero_connection).update(name=f"Demo {ATTRIBUTE_BREAKER}\u200f")
     customer = xero_contact(f"{SCRIPT} Ltd", email="accounts@hostile.example")
-    other_customer = xero_contact(f"{ATTRIBUTE_BREAKER} Bakery")
+    other_customer = xero_contact(f"{ATTRIBUTE_BREAKER} Bakery \u202eexe.gnp\u2066")
     doubtful = xero_contact(f"{SCRIPT} & Co")
     OrganisationFactory(team=team_a, name=f"{SCRIPT} & Co")
     OrganisationFactory(team=team_b, name=f"{SCRIPT} and Co Ltd")
@@ -60,7 +63,8 @@ def hostile_world_build(*, xero, xero_connection, team_a, team_b, mfa_admin) -> 
     contact = Contact.objects.get(name=f"{SCRIPT} Ltd")
     contact.tags.add(Tag.objects.create(name=ATTRIBUTE_BREAKER))
     Note.objects.create(contact=contact, author=mfa_admin, body=SCRIPT)
-    opportunity = OpportunityFactory(contact=contact, name=f"{ATTRIBUTE_BREAKER} deal", milestone__name=SCRIPT)
+    opportunity = OpportunityFactory(contact=contact, name=f"{ATTRIBUTE_BREAKER} deal\u061c\u202e",
+                                     milestone__name=SCRIPT)
     won = OpportunityFactory(contact=contact, name=f"{SCRIPT} sale", outcome=Opportunity.Outcome.WON,
                              closed_on=date(2026, 9, 1), value=Decimal("1000.00"), currency_code="GBP")
     plan = opportunity_services.instalment_plan_create_even(opportunity_id=won.pk, user=mfa_admin, count=2,
@@ -68,7 +72,7 @@ def hostile_world_build(*, xero, xero_connection, team_a, team_b, mfa_admin) -> 
     Quote.objects.create(
         organisation_id=xero_connection.organisation_id, xero_id="hostile-quote", contact=contact,
         xero_contact_id=customer["ContactID"], opportunity=opportunity, number=f"QU {SCRIPT}",
-        reference=ATTRIBUTE_BREAKER, title=SCRIPT,
+        reference=ATTRIBUTE_BREAKER, title=f"{SCRIPT}\u2067",
         status=Quote.Status.SENT, currency_code="GBP", total=Decimal("10.00"), issued_on=date(2026, 9, 1),
         xero_updated_at=datetime(2026, 9, 1, tzinfo=UTC), synced_at=timezone.now(),
     )

@@ -28,7 +28,8 @@ from integrations.xero.models import MatchConflict, SyncRun, XeroConnection, Xer
 from opportunities.models import Opportunity
 from tests.contacts.edit_form import edit_form
 from tests.factories import MilestoneFactory, UserFactory
-from tests.faults.hostile import ESCAPED_MARKERS, RAW_MARKERS, HostileWorld
+from tests.faults.hostile import BIDI, BIDI_SHOWN, ESCAPED_MARKERS, RAW_MARKERS, HostileWorld
+from tests.signing_in import sign_in
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
 from tests.xero_world import wizard_identity
 
@@ -423,7 +424,8 @@ def test_every_url_pattern_is_in_the_table():
 @pytest.mark.parametrize("key", PAGE_KEYS)
 def test_hostile_names_from_xero_are_escaped_on_every_page_and_partial(admin_client, hostile_world, key):
     """Case 26: names like <script>alert(1)</script> and "><img src=x onerror=alert(1)>, most brought in from Xero
-    by a sync, appear escaped and never raw, on every page (whole and as its HTMX partial) and in the admin."""
+    by a sync, appear escaped and never raw, on every page (whole and as its HTMX partial) and in the admin.
+    Case i19.14: names holding bidirectional controls (U+202E and kin) show without them outside the admin."""
     url = route_for(key).url(hostile_world, key)
 
     pages = [admin_client.get(url), admin_client.get(url, headers={"HX-Request": "true"})]
@@ -432,6 +434,13 @@ def test_hostile_names_from_xero_are_escaped_on_every_page_and_partial(admin_cli
         assert page.status_code in (200, 286), (url, page.status_code)  # 286: HTMX "stop polling", with HTML
         for marker in RAW_MARKERS:
             assert marker not in page.text, (url, marker)
+        if not key.startswith("admin:"):  # the admin site's own templates show data as stored
+            assert not set(BIDI) & set(shown_text(page.text)), (url, "bidirectional control shown")
+
+
+def shown_text(page: str) -> str:
+    """The page without what a form holds for editing (input values, textareas), which keeps data as stored."""
+    return re.sub(r"<textarea[^>]*>.*?</textarea>", "", re.sub(r'value="[^"]*"', "", page), flags=re.S)
 
 
 @pytest.mark.django_db
@@ -444,6 +453,7 @@ def test_the_hostile_names_do_reach_the_pages_escaped(admin_client, hostile_worl
     for text in shown:
         assert any(marker in text for marker in ESCAPED_MARKERS)
     assert all(any(marker in text for text in shown) for marker in ESCAPED_MARKERS)
+    assert BIDI_SHOWN in shown[2]  # Case i19.14: the contact list shows the Xero name without its controls
 
 
 @pytest.mark.django_db
@@ -500,8 +510,7 @@ def test_only_the_webhook_is_exempt_from_csrf():
 @pytest.mark.parametrize("key", [key for key in ALL_KEYS if key not in CSRF_EXEMPT])
 def test_every_state_changing_request_needs_the_csrf_token(mfa_admin, key):
     """Case 29: a POST (plain or from HTMX) without the CSRF token is refused with 403 on every URL."""
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(mfa_admin)
+    client = sign_in(Client(enforce_csrf_checks=True), mfa_admin)
     url = next(pattern for pattern in url_patterns() if pattern.key == key).sample_url()
 
     responses = [client.post(url), client.post(url, headers={"HX-Request": "true"}),

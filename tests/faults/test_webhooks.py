@@ -1,5 +1,6 @@
 """Issue 9, cases 17-21: Xero's webhooks, posted by the test client or delivered by the sandbox to a live server."""
 
+import json
 import socket
 import time
 import uuid
@@ -133,3 +134,63 @@ def test_a_body_over_one_megabyte_is_refused_before_it_is_read(live_server):
 
     assert answer.startswith(b"HTTP/1.1 413")
     assert waited < 5
+
+
+# Issue 19 items 4 and 5 (issue 14 point 11): a header or body that is not what Xero sends
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("signature", ["\u00e9", "sign\u00e9d=", "\u00ff" * 44])
+def test_a_signature_that_is_not_ascii_is_refused_with_401(client, xero_connection, xero, signature):
+    """Case i19.4 (issue 14 point 11 too): an x-xero-signature header that is not ASCII is a bad signature: 401, nothing
+    stored (it used to be a 500, without needing the key)."""
+    body = delivery(event(xero.uk_tenant_id, str(uuid.uuid4())))
+
+    response = post(client, body, signature=signature)
+
+    assert response.status_code == 401
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [b'"x"', b"null", b"[]", b"1", b'{"events": "x"}', b'{"events": null}',
+                                  b'{"events": {"a": 1}}', b"{}", b"\xff\xfe{}"],
+                         ids=["string", "null", "list", "number", "events-string", "events-null", "events-object",
+                              "no-events", "not-utf8"])
+def test_a_signed_body_that_is_not_xeros_shape_gets_400(client, body):
+    """Case i19.5: a correctly signed body that is JSON but not an object with an `events` list gets 400."""
+    response = post(client, body)
+
+    assert response.status_code == 400
+
+
+def _hostile_events(tenant_id: str) -> dict[str, object]:
+    return {
+        "number": 1,
+        "string": "x",
+        "null": None,
+        "list": [],
+        "lone-surrogate-id": event(tenant_id, "\ud800"),
+        "lone-surrogate-date": {**event(tenant_id, str(uuid.uuid4())), "eventDateUtc": "2026-11-25T10:15:39\ud800"},
+        "lone-surrogate-type": {**event(tenant_id, str(uuid.uuid4())), "eventType": "UPDATE\udfff"},
+        "id-too-long": event(tenant_id, "9" * 65),
+        "category-too-long": event(tenant_id, str(uuid.uuid4()), category="INVOICE" * 4),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", list(_hostile_events("t")))
+def test_events_that_are_not_xeros_shape_are_dropped_and_the_rest_stored(client, xero_connection, xero, kind,
+                                                                         django_capture_on_commit_callbacks):
+    """Case i19.5: in a signed delivery, an event that is not Xero's shape (not an object, a lone surrogate
+    "\\ud800", an id longer than Xero's) is dropped and logged; the delivery gets 200 and its good events are
+    stored and fetched."""
+    good = event(xero.uk_tenant_id, str(uuid.uuid4()))
+    body = json.dumps({"events": [_hostile_events(xero.uk_tenant_id)[kind], good]}).encode()
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = post(client, body)
+
+    assert response.status_code == 200
+    assert list(WebhookEvent.objects.values_list("resource_id", flat=True)) == [good["resourceId"]]
+    assert len(queued) == 1

@@ -5,10 +5,10 @@ from tests.factories import InvoiceFactory, PaymentFactory
 
 
 @pytest.mark.django_db
-def test_admin_lists_invoices_and_finds_them_by_number(client, admin_user, uk_org):
+def test_admin_lists_invoices_and_finds_them_by_number(admin_client, uk_org):
     InvoiceFactory(connection=uk_org, number="INV-0042")
     InvoiceFactory(connection=uk_org, number="INV-0043")
-    client.force_login(admin_user)
+    client = admin_client  # signed in with two-factor authentication, as the admin site needs
 
     response = client.get(reverse("admin:invoices_invoice_changelist"), {"q": "INV-0042"})
 
@@ -17,9 +17,9 @@ def test_admin_lists_invoices_and_finds_them_by_number(client, admin_user, uk_or
 
 
 @pytest.mark.django_db
-def test_admin_shows_an_invoice_read_only(client, admin_user, uk_org):
+def test_admin_shows_an_invoice_read_only(admin_client, uk_org):
     payment = PaymentFactory(invoice__connection=uk_org)
-    client.force_login(admin_user)
+    client = admin_client  # signed in with two-factor authentication, as the admin site needs
     url = reverse("admin:invoices_invoice_change", args=[payment.invoice.pk])
 
     page = client.get(url)

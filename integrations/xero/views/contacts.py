@@ -1,6 +1,6 @@
 """The contact page's Xero parts: link state and "Sync this contact now", and edits sent to Xero."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -44,12 +44,20 @@ def contact_push_retry(request: HtmxHttpRequest, contact_id: int) -> HttpRespons
     return redirect("contacts:detail", contact_id=contact_id)
 
 
+SINCE_AT_MOST = timedelta(days=1)
+
+
 def _since(request: HtmxHttpRequest) -> datetime | None:
-    """When "Sync this contact now" was asked for, as the polling URL carries it (ignored unless sensible)."""
-    moment = parse_datetime(request.GET.get("since", ""))
-    if moment is None or timezone.is_naive(moment) or moment > timezone.now():
+    """When "Sync this contact now" was asked for, as the polling URL carries it; ignored unless it is a real
+    moment with a zone in the last day (a hand-made "2026-02-30" or "0001-01-01T00:00+05:00" is not)."""
+    try:
+        moment = parse_datetime(request.GET.get("since", ""))
+        # In UTC, as the database will need it: year 1 or 9999 with an offset does not fit.
+        moment = moment.astimezone(UTC) if moment is not None and timezone.is_aware(moment) else None
+    except (ValueError, OverflowError):
         return None
-    return moment
+    now = timezone.now()
+    return moment if moment is not None and now - SINCE_AT_MOST <= moment <= now else None
 
 
 def _contact_status(request: HtmxHttpRequest, contact_id: int, *, since: datetime | None) -> HttpResponse:
