@@ -70,10 +70,12 @@ def authorize(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @admin_with_mfa_required
 def callback(request: HtmxHttpRequest) -> HttpResponse:
-    started = request.session.pop(SESSION_OAUTH, None)
+    started = request.session.get(SESSION_OAUTH)
     if not started or not secrets.compare_digest(started["state"], request.GET.get("state", "")):
+        # The sign-in in progress (if any) is kept: a stray or forged callback must not cancel it.
         return _problem(request, "This sign-in to Xero did not start here, or it has expired. "
                                  "Nothing was saved; please start again.")
+    del request.session[SESSION_OAUTH]
     if request.GET.get("error"):
         if request.GET["error"] == "access_denied":
             return _problem(request, "You chose not to let Capsync into Xero, so nothing was connected. "
@@ -107,13 +109,15 @@ def pick(request: HtmxHttpRequest) -> HttpResponse:
     if not consent:
         return redirect("xero:integrations")
     tenants = [schemas.TenantConnection(**tenant) for tenant in consent["tenants"]]
-    form = PickOrganisationsForm(
-        request.POST or None, organisations=[(tenant.tenant_id, tenant.tenant_name) for tenant in tenants]
-    )
+    linked = selectors.linked_tenant_ids(tenant_ids=[tenant.tenant_id for tenant in tenants])
+    form = PickOrganisationsForm(request.POST or None, organisations=[
+        (tenant.tenant_id, f"{tenant.tenant_name} (already linked)" if tenant.tenant_id in linked
+         else tenant.tenant_name) for tenant in tenants
+    ], initial={"tenant_ids": sorted(linked)})
     if request.method == "POST" and form.is_valid():
         del request.session[SESSION_CONSENT]
         return _link(request, grant_id=consent["grant_id"], tenants=tenants, chosen=form.cleaned_data["tenant_ids"])
-    return render(request, "xero/pick.html", {"form": form})
+    return render(request, "xero/pick.html", {"form": form, "any_linked": bool(linked)})
 
 
 def _link(request: HtmxHttpRequest, *, grant_id: int, tenants: list[schemas.TenantConnection],
