@@ -81,34 +81,15 @@ def connections_link(
     grant = XeroGrant.objects.get(pk=grant_id)
     linked = selectors.linked_tenant_ids(tenant_ids=[tenant.tenant_id for tenant in tenants])
     results, replaced_grant_ids = [], set()
-    for tenant in tenants:
-        if tenant.tenant_id not in chosen_tenant_ids:
-            continue
-        probe = XeroConnection(grant=grant, tenant_id=tenant.tenant_id)
-        organisation = auth.client_for(connection=probe, identity=identity, clock=clock).organisation()
-        with transaction.atomic():
-            connection, created = XeroConnection.objects.select_for_update().get_or_create(
-                tenant_id=tenant.tenant_id,
-                defaults={"grant": grant, "name": organisation.name, "connected_at": clock(),
-                          "connected_by_id": user_id, "sync_interval_seconds": settings.XERO_SYNC_INTERVAL_SECONDS},
-            )
-            if connection.grant_id not in (None, grant.pk):
-                replaced_grant_ids.add(connection.grant_id)
-            connection.grant = grant
-            connection.xero_connection_id = tenant.connection_id
-            connection.name = organisation.name
-            connection.short_code = organisation.short_code
-            connection.base_currency = organisation.base_currency
-            connection.timezone = organisation.timezone_iana
-            connection.status = XeroConnection.Status.CONNECTED
-            connection.status_reason = ""
-            connection.disconnected_at = None
-            connection.connected_by_id = user_id
-            if not created:
-                connection.connected_at = clock()
-            connection.save()
-        logger.info("Linked Xero organisation", extra={"connection_id": connection.pk, "reconnected": not created})
-        results.append(LinkResult(connection=connection, reconnected=not created))
+    try:
+        for tenant in tenants:
+            if tenant.tenant_id in chosen_tenant_ids:
+                result, replaced = _tenant_link(grant=grant, tenant=tenant, identity=identity, user_id=user_id,
+                                                clock=clock)
+                results.append(result)
+                replaced_grant_ids |= {replaced} - {None, grant.pk}
+    finally:  # organisations moved before a failure leave their old consent unused all the same
+        grants_unused_retire(grant_ids=replaced_grant_ids, identity=identity)
     for tenant in tenants:
         if tenant.tenant_id in chosen_tenant_ids or tenant.tenant_id in linked:
             continue
@@ -120,8 +101,38 @@ def connections_link(
         except client.XeroError as exc:
             logger.warning("Could not disconnect an organisation not picked",
                            extra={"tenant_id": tenant.tenant_id, "error": type(exc).__name__})
-    grants_unused_retire(grant_ids=replaced_grant_ids, identity=identity)
     return results
+
+
+def _tenant_link(
+    *, grant: XeroGrant, tenant: schemas.TenantConnection, identity: client.XeroIdentity, user_id: int,
+    clock: Callable[[], datetime],
+) -> tuple[LinkResult, int | None]:
+    """Link (or reconnect) one organisation on `grant`; returns the result and the grant it was on before."""
+    probe = XeroConnection(grant=grant, tenant_id=tenant.tenant_id)
+    organisation = auth.client_for(connection=probe, identity=identity, clock=clock).organisation()
+    with transaction.atomic():
+        connection, created = XeroConnection.objects.select_for_update().get_or_create(
+            tenant_id=tenant.tenant_id,
+            defaults={"grant": grant, "name": organisation.name, "connected_at": clock(),
+                      "connected_by_id": user_id, "sync_interval_seconds": settings.XERO_SYNC_INTERVAL_SECONDS},
+        )
+        previous_grant_id = connection.grant_id
+        connection.grant = grant
+        connection.xero_connection_id = tenant.connection_id
+        connection.name = organisation.name
+        connection.short_code = organisation.short_code
+        connection.base_currency = organisation.base_currency
+        connection.timezone = organisation.timezone_iana
+        connection.status = XeroConnection.Status.CONNECTED
+        connection.status_reason = ""
+        connection.disconnected_at = None
+        connection.connected_by_id = user_id
+        if not created:
+            connection.connected_at = clock()
+        connection.save()
+    logger.info("Linked Xero organisation", extra={"connection_id": connection.pk, "reconnected": not created})
+    return LinkResult(connection=connection, reconnected=not created), previous_grant_id
 
 
 def grants_unused_retire(*, grant_ids: set[int], identity: client.XeroIdentity) -> list[int]:
