@@ -153,9 +153,12 @@ def _objects(record: Record, key: str, *, record_id: str) -> list[Record]:
 
 # What Capsync's columns hold: amounts are DecimalField(max_digits=18, decimal_places=2), currency rates
 # DecimalField(max_digits=18, decimal_places=6). A figure that would not fit (or would round up to not fit) is
-# refused here, so the record is quarantined instead of failing its whole page or every page that shows it.
-AMOUNT_PLACES, AMOUNT_LIMIT = 2, Decimal(10) ** 16
-RATE_PLACES, RATE_LIMIT = 6, Decimal(10) ** 12
+# refused here, so the record is quarantined instead of failing its whole page or every page that shows it. The
+# limits leave a digit to spare because SQLite (make demo) reads decimals back through 15 significant digits, and a
+# value rounded up to the next power of ten would no longer fit on the way out. Xero's doubles are exact to the cent
+# only below about 9 x 10^13 anyway.
+AMOUNT_PLACES, AMOUNT_LIMIT = 2, Decimal(10) ** 15
+RATE_PLACES, RATE_LIMIT = 6, Decimal(10) ** 9
 
 
 def _money(record: Record, key: str, *, record_id: str, default: Decimal | None = None,
