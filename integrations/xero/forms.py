@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from accounts.models import Team
-from capsync.bounds import MONEY_MAX, QUANTITY_MAX, date_field, money_field, money_in_range
+from capsync.bounds import QUANTITY_MAX, date_field, money_field, money_in_range
 from integrations.xero.models import XeroConnection
 from opportunities.models import Milestone
 
@@ -123,10 +123,9 @@ class _QuoteLineFormSet(forms.BaseFormSet):
         lines = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
         if not lines:
             raise forms.ValidationError("Add at least one line.")
-        total = sum((line["quantity"] * line["unit_amount"] for line in lines
-                     if line.get("quantity") is not None and line.get("unit_amount") is not None), Decimal(0))
-        if total > MONEY_MAX:
-            money_in_range(total, what="The quote")
+        money_in_range(sum((line["quantity"] * line["unit_amount"] for line in lines
+                            if line.get("quantity") is not None and line.get("unit_amount") is not None), Decimal(0)),
+                       what="The quote")
 
 
 QuoteLineFormSet = forms.formset_factory(QuoteLineForm, formset=_QuoteLineFormSet, extra=2,
