@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
 from contacts.selectors import contacts_visible_to
@@ -37,9 +38,13 @@ def _organisations(tenants: list[schemas.TenantConnection]) -> list[schemas.Tena
 
 
 def consent_complete(
-    *, identity: client.XeroIdentity, code: str, code_verifier: str, user_id: int, now: datetime
+    *, identity: client.XeroIdentity, code: str, code_verifier: str, user_id: int, now: datetime,
+    replaces_grant_id: int | None = None,
 ) -> Consent:
     """Exchange the authorisation code, keep the tokens, and list the organisations of this consent.
+
+    `replaces_grant_id` is an earlier consent whose organisations were never picked (the admin started again): it
+    is retired once this one is kept (grants_unused_retire), so its tokens do not linger.
 
     Xero may keep an organisation's old authEventId when an organisation already connected is consented again, so
     when none comes back for this consent's id, the unfiltered list is read and the organisations Capsync already
@@ -58,6 +63,8 @@ def consent_complete(
     if not tenants:
         raise NoOrganisationAuthorised("No Xero organisation was selected.")
     grant = auth.grant_create(tokens=tokens, connected_by_id=user_id, now=now)
+    if replaces_grant_id is not None:
+        grants_unused_retire(grant_ids={replaces_grant_id}, identity=identity, in_use_grant_ids=frozenset({grant.pk}))
     return Consent(grant_id=grant.pk, tenants=tenants)
 
 
@@ -89,7 +96,7 @@ def connections_link(
                 results.append(result)
                 replaced_grant_ids |= {replaced} - {None, grant.pk}
     finally:  # organisations moved before a failure leave their old consent unused all the same
-        grants_unused_retire(grant_ids=replaced_grant_ids, identity=identity)
+        grants_unused_retire(grant_ids=replaced_grant_ids, identity=identity, in_use_grant_ids=frozenset({grant.pk}))
     for tenant in tenants:
         if tenant.tenant_id in chosen_tenant_ids or tenant.tenant_id in linked:
             continue
@@ -135,9 +142,12 @@ def _tenant_link(
     return LinkResult(connection=connection, reconnected=not created), previous_grant_id
 
 
-def grants_unused_retire(*, grant_ids: set[int], identity: client.XeroIdentity) -> list[int]:
+def grants_unused_retire(
+    *, grant_ids: set[int], identity: client.XeroIdentity, in_use_grant_ids: frozenset[int] = frozenset()
+) -> list[int]:
     """Retire those of the grants that no organisation uses any more (none left connected or waiting for a
-    reconnect); returns the ids retired.
+    reconnect); returns the ids retired. `in_use_grant_ids` are grants about to be used (a consent just given),
+    counted as in use though no organisation is linked on them yet.
 
     Revoking a refresh token at Xero removes every connection its Xero user gave the app, so a grant is revoked at
     Xero only when no grant still in use could belong to the same Xero user. Otherwise its tokens are erased here
@@ -145,9 +155,10 @@ def grants_unused_retire(*, grant_ids: set[int], identity: client.XeroIdentity) 
     Xero fails is logged, and the grant is retired here all the same.
     """
     live = [XeroConnection.Status.CONNECTED, XeroConnection.Status.NEEDS_RECONNECT]
-    unused = list(XeroGrant.objects.filter(pk__in=grant_ids, status=XeroGrant.Status.ACTIVE)
+    unused = list(XeroGrant.objects.filter(pk__in=grant_ids - in_use_grant_ids, status=XeroGrant.Status.ACTIVE)
                   .exclude(connections__status__in=live))
-    users_in_use = set(XeroGrant.objects.filter(connections__status__in=live).values_list("xero_user_id", flat=True))
+    users_in_use = set(XeroGrant.objects.filter(Q(connections__status__in=live) | Q(pk__in=in_use_grant_ids))
+                       .values_list("xero_user_id", flat=True))
     for grant in unused:
         shared = not grant.xero_user_id or grant.xero_user_id in users_in_use or "" in users_in_use
         if not shared:

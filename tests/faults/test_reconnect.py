@@ -127,3 +127,19 @@ def test_a_grant_of_another_xero_user_no_longer_used_is_revoked_at_xero(admin_cl
                                    client_secret=xero.client_secret)
     assert refused.json()["error"] == "invalid_grant"
     assert works(XeroConnection.objects.get())
+
+
+def test_a_consent_left_on_the_pick_page_is_retired_when_the_admin_starts_again(admin_client, xero):
+    """Item 15: a consent whose organisations were never picked (the admin went back and connected again) kept
+    an active grant with a live refresh token that nothing would ever use."""
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id, xero.nz_tenant_id])  # left on the pick page
+    abandoned = XeroGrant.objects.get()
+
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
+
+    abandoned.refresh_from_db()
+    assert abandoned.status == XeroGrant.Status.REVOKED
+    assert abandoned.refresh_token_encrypted == ""
+    assert XeroConnection.objects.get().grant_id != abandoned.pk
+    assert admin_client.get(reverse("xero:pick")).status_code == 302  # nothing left to pick from
+    assert works(XeroConnection.objects.get())

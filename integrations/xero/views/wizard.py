@@ -82,16 +82,18 @@ def callback(request: HtmxHttpRequest) -> HttpResponse:
                                      "You can start again whenever you are ready.", status=200)
         return _problem(request, f"Xero could not authorise Capsync ({request.GET['error']}). Please start again.")
     identity = xero_identity(request)
+    pending = request.session.get(SESSION_CONSENT)  # a consent this session never picked from: replaced now
     try:
         consent = services.consent_complete(
             identity=identity, code=request.GET.get("code", ""), code_verifier=started["verifier"],
-            user_id=request.user.pk, now=timezone.now(),
+            user_id=request.user.pk, now=timezone.now(), replaces_grant_id=pending["grant_id"] if pending else None,
         )
     except services.NoOrganisationAuthorised:
         return _problem(request, "No Xero organisation was picked at Xero, so nothing was connected.", status=200)
     except client.XeroError as exc:
         logger.warning("Xero code exchange failed", extra={"error": type(exc).__name__})
         return _problem(request, _friendly(exc), status=502)
+    request.session.pop(SESSION_CONSENT, None)
     if len(consent.tenants) == 1:
         return _link(request, grant_id=consent.grant_id, tenants=consent.tenants,
                      chosen=[consent.tenants[0].tenant_id])
