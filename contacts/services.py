@@ -23,6 +23,15 @@ class AddressData:
     country: str = ""
 
 
+def _fit(text: str, size: int) -> str:
+    """`text` if it fits a column of `size` characters; else cut to fit and ending in "…", so the cut shows (a name
+    from Xero may be longer than the CRM's column), and logged."""
+    if len(text) <= size:
+        return text
+    logger.info("A name was cut to fit its column", extra={"length": len(text), "column": size})
+    return text[: size - 1] + "…"
+
+
 @transaction.atomic
 def contact_create(
     *,
@@ -39,8 +48,8 @@ def contact_create(
 ) -> Contact:
     """Create a person or organisation with its emails, phones, addresses and tags."""
     contact = Contact.objects.create(
-        kind=kind, name=name.strip()[:255] or "(no name)", team_id=team_id, owner_id=owner_id,
-        first_name=first_name[:100], last_name=last_name[:100],
+        kind=kind, name=_fit(name.strip(), 255) or "(no name)", team_id=team_id, owner_id=owner_id,
+        first_name=_fit(first_name, 100), last_name=_fit(last_name, 100),
     )
     EmailAddress.objects.bulk_create(
         EmailAddress(contact=contact, address=address) for address in dict.fromkeys(e.strip() for e in emails if e)

@@ -4,25 +4,43 @@ from decimal import Decimal
 
 from django import forms
 
-from opportunities.services import MAX_INSTALMENTS, InstalmentInput
-
-# Browsers' date inputs read and send ISO dates, whatever the locale's display format.
-_DATE_INPUT = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
+from invoices.bounds import LATEST_DATE, date_field, money_field
+from opportunities.services import MAX_INSTALMENTS, InstalmentInput, months_later
 
 
 class InstalmentPlanCreateForm(forms.Form):
     count = forms.IntegerField(label="Instalments", min_value=1, max_value=MAX_INSTALMENTS, initial=3)
-    first_due_on = forms.DateField(label="First due on", widget=forms.DateInput(**_DATE_INPUT))
+    first_due_on = date_field(label="First due on")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        count, first = cleaned.get("count"), cleaned.get("first_due_on")
+        if count and first and months_later(first, count - 1) > LATEST_DATE:
+            self.add_error("first_due_on", f"The last of {count} monthly instalments would fall after "
+                                           f"{LATEST_DATE:%d %b %Y}; pick an earlier first date or fewer instalments.")
+        return cleaned
 
 
 class InstalmentForm(forms.Form):
-    instalment_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    amount = forms.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
-    due_on = forms.DateField(label="Due on", widget=forms.DateInput(**_DATE_INPUT))
+    instalment_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    amount = money_field(min_value=Decimal("0.01"))
+    due_on = date_field(label="Due on")
+
+
+class _InstalmentFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        """Each existing instalment may be kept once: a repeated id (a tampered hidden field) is refused here."""
+        super().clean()
+        ids = [form.cleaned_data.get("instalment_id") for form in self.forms
+               if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        kept = [instalment_id for instalment_id in ids if instalment_id is not None]
+        if len(kept) != len(set(kept)):
+            raise forms.ValidationError("An instalment appears twice in the form; reload the page and edit again.",
+                                        code="duplicate_instalment")
 
 
 InstalmentFormSet = forms.formset_factory(
-    InstalmentForm, extra=1, can_delete=True, max_num=MAX_INSTALMENTS, validate_max=True
+    InstalmentForm, formset=_InstalmentFormSet, extra=1, can_delete=True, max_num=MAX_INSTALMENTS, validate_max=True
 )
 
 

@@ -150,6 +150,9 @@ def instalment_plan_update(
             f"is worth {money_format(opportunity.value, opportunity.currency_code)} "
             f"({gap} {'too much' if total > opportunity.value else 'short'})."
         )
+    kept = [row.instalment_id for row in instalments if row.instalment_id is not None]
+    if len(kept) != len(set(kept)):
+        raise InstalmentPlanInvalid("An instalment appears twice; reload the page and edit again.")
     existing = {row.pk: row for row in plan.instalments.all()}
     if unknown := {row.instalment_id for row in instalments} - {None, *existing}:
         raise InstalmentPlanInvalid(f"Instalment {min(unknown)} is not part of this plan; reload the page.")

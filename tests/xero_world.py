@@ -36,8 +36,10 @@ class XeroWorld:
     uk_tenant_id: str
     nz_tenant_id: str
 
-    def consent(self, client: Client, *, tenant_ids: list[str], deny: bool = False, state: str | None = None):
-        """Start the wizard in Capsync, answer Xero's consent screen, and follow the callback back in Capsync."""
+    def consent(self, client: Client, *, tenant_ids: list[str], deny: bool = False, state: str | None = None,
+                keep_auth_event: bool = False):
+        """Start the wizard in Capsync, answer Xero's consent screen, and follow the callback back in Capsync.
+        `keep_auth_event`: organisations already connected keep their old authEventId (as Xero may)."""
         start = client.post(reverse("xero:authorize"))
         assert start.status_code == 302, start
         asked = query_of(start.url)
@@ -45,7 +47,7 @@ class XeroWorld:
             client_id=asked["client_id"], redirect_uri=asked["redirect_uri"], scope=asked["scope"],
             state=asked["state"], code_challenge=asked["code_challenge"],
             code_challenge_method=asked["code_challenge_method"], user_email=self.user_email,
-            tenant_ids=tenant_ids, deny=deny,
+            tenant_ids=tenant_ids, deny=deny, keep_auth_event=keep_auth_event,
         )
         params = query_of(redirect)
         if state is not None:

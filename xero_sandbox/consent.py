@@ -124,8 +124,15 @@ def check_authorize(sandbox: Sandbox, params: dict[str, str | None]) -> Authoriz
     )
 
 
-def consent(sandbox: Sandbox, *, params: AuthorizeParams, user: User, tenant_ids: list[str], deny: bool) -> str:
-    """Record the user's decision and return the URL Xero would redirect the browser to."""
+def consent(
+    sandbox: Sandbox, *, params: AuthorizeParams, user: User, tenant_ids: list[str], deny: bool,
+    keep_auth_event: bool = False,
+) -> str:
+    """Record the user's decision and return the URL Xero would redirect the browser to.
+
+    `keep_auth_event`: an organisation already connected keeps its old authEventId, as real Xero may do when it
+    is consented again (GET /connections?authEventId=<this consent> then leaves it out).
+    """
     if deny:
         return _with_query(params.redirect_uri, {"error": "access_denied", "state": params.state})
     not_allowed = [t for t in tenant_ids if t not in user.tenant_ids]
@@ -148,7 +155,8 @@ def consent(sandbox: Sandbox, *, params: AuthorizeParams, user: User, tenant_ids
                 None,
             )
             if existing:
-                existing.auth_event_id = auth_event_id
+                if not keep_auth_event:
+                    existing.auth_event_id = auth_event_id
                 existing.updated = now
             else:
                 connection = Connection(
@@ -203,7 +211,8 @@ def control_authorize(sandbox: Sandbox, spec: dict) -> str:
                 existing = sandbox.users.setdefault(user.email, user)
                 existing.tenant_ids = sorted(set(existing.tenant_ids) | set(tenant_ids))
                 user = existing
-    return consent(sandbox, params=params, user=user, tenant_ids=tenant_ids, deny=bool(spec.get("deny")))
+    return consent(sandbox, params=params, user=user, tenant_ids=tenant_ids, deny=bool(spec.get("deny")),
+                   keep_auth_event=bool(spec.get("keep_auth_event")))
 
 
 # ----- the HTML login + consent page -----

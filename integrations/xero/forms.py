@@ -1,10 +1,12 @@
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 
 from accounts.models import Team
 from integrations.xero.models import XeroConnection
+from invoices.bounds import QUANTITY_MAX, date_field, money_field, money_in_range
 from opportunities.models import Milestone
 
 SYNC_INTERVALS = [
@@ -62,9 +64,8 @@ class QuoteForm(forms.Form):
     organisation = forms.TypedChoiceField(coerce=int, label="Xero organisation")
     title = forms.CharField(max_length=100, required=False)
     summary = forms.CharField(max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    date = forms.DateField(label="Quote date", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
-    expiry_date = forms.DateField(label="Expires on", required=False,
-                                  widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    date = date_field(label="Quote date")
+    expiry_date = date_field(label="Expires on", required=False)
     line_amount_types = forms.ChoiceField(choices=LINE_AMOUNT_TYPES, label="Tax")
     currency_code = forms.RegexField(regex=r"^[A-Z]{3}$", max_length=3, label="Currency",
                                      error_messages={"invalid": "Use a three-letter currency code such as GBP."})
@@ -91,17 +92,41 @@ class QuoteForm(forms.Form):
         return cleaned
 
 
+MAX_QUOTE_LINES = 20
+
+
 class QuoteLineForm(forms.Form):
+    """One line: a quantity above zero, a unit price of zero or more, and a line total Xero and Capsync can hold."""
+
     description = forms.CharField(max_length=4000)
-    quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0)
-    unit_amount = forms.DecimalField(max_digits=18, decimal_places=2, label="Unit price")
+    quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=Decimal("0.0001"), max_value=QUANTITY_MAX,
+                                  error_messages={"min_value": "The quantity must be above zero."})
+    unit_amount = money_field(min_value=Decimal(0), label="Unit price",
+                              error_messages={"min_value": "The unit price cannot be negative."})
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        quantity, unit_amount = cleaned.get("quantity"), cleaned.get("unit_amount")
+        if quantity is not None and unit_amount is not None:
+            try:
+                money_in_range(quantity * unit_amount, what="This line")
+            except forms.ValidationError as exc:
+                self.add_error("unit_amount", exc)
+        return cleaned
 
 
 class _QuoteLineFormSet(forms.BaseFormSet):
+    default_error_messages = {"too_many_forms": f"A quote has at most {MAX_QUOTE_LINES} lines."}
+
     def clean(self) -> None:
         super().clean()
-        if not any(form.cleaned_data and not form.cleaned_data.get("DELETE") for form in self.forms):
+        lines = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if not lines:
             raise forms.ValidationError("Add at least one line.")
+        money_in_range(sum((line["quantity"] * line["unit_amount"] for line in lines
+                            if line.get("quantity") is not None and line.get("unit_amount") is not None), Decimal(0)),
+                       what="The quote")
 
 
-QuoteLineFormSet = forms.formset_factory(QuoteLineForm, formset=_QuoteLineFormSet, extra=2, max_num=20)
+QuoteLineFormSet = forms.formset_factory(QuoteLineForm, formset=_QuoteLineFormSet, extra=2,
+                                         max_num=MAX_QUOTE_LINES, validate_max=True)

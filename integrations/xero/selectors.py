@@ -34,6 +34,12 @@ def connection_get(*, connection_id: int) -> XeroConnection:
     return XeroConnection.objects.select_related("organisation", "grant").get(pk=connection_id)
 
 
+def linked_tenant_ids(*, tenant_ids: list[str]) -> set[str]:
+    """Those of the Xero organisations that Capsync has linked (connected, or waiting for a reconnect)."""
+    return set(XeroConnection.objects.filter(tenant_id__in=tenant_ids).exclude(
+        status=XeroConnection.Status.DISCONNECTED).values_list("tenant_id", flat=True))
+
+
 def connection_to_configure() -> XeroConnection | None:
     """A connected organisation whose wizard options have not been saved yet, if any."""
     return XeroConnection.objects.select_related("organisation").filter(

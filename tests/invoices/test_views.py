@@ -59,6 +59,23 @@ def test_invoice_numbers_link_to_xero_with_the_short_code(member_client, team_a,
     assert deep_link in response.text
 
 
+@pytest.mark.parametrize(("kind", "type_", "path"), [
+    ("invoice", "ACCREC", "/AccountsReceivable/View.aspx?InvoiceID="),
+    ("invoice", "ACCPAY", "/AccountsPayable/Edit.aspx?InvoiceID="),
+    ("credit_note", "ACCRECCREDIT", "/AccountsReceivable/ViewCreditNote.aspx?creditNoteID="),
+    ("credit_note", "ACCPAYCREDIT", "/AccountsPayable/ViewCreditNote.aspx?creditNoteID="),
+])
+def test_each_document_type_links_to_its_own_page_in_xero(member_client, team_a, uk_org, kind, type_, path):
+    """Issue 14 point 8: bills and supplier credit notes open under AccountsPayable, as Xero's deep-link docs say
+    (they used to open the sales invoice and sales credit note pages)."""
+    contact = OrganisationFactory(team=team_a)
+    document = InvoiceFactory(connection=uk_org, contact=contact, kind=kind, type=type_)
+
+    response = panel(member_client, contact, all="1")
+
+    assert f"shortcode=%21uk01&amp;redirecturl={path}{document.xero_id}" in response.text
+
+
 @pytest.mark.parametrize("invoice_count", [0, 300])
 def test_the_panel_costs_the_same_queries_for_0_or_300_invoices(member_client, team_a, uk_org, invoice_count,
                                                                  django_assert_max_num_queries):

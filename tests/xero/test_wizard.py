@@ -1,11 +1,14 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Team
+from integrations.xero import auth
 from integrations.xero.auth import secret_decrypt
 from integrations.xero.models import XeroConnection, XeroGrant
 from invoices.models import Organisation
 from tests.sandbox import query_of
+from tests.xero_world import wizard_identity
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +128,43 @@ def test_xero_unreachable_during_the_code_exchange_says_so_and_stores_nothing(ad
     assert response.status_code == 502
     assert "Xero could not be reached" in response.text
     assert not XeroGrant.objects.exists()
+
+
+# Issue 14, points 3 and 4
+
+
+def test_a_reconsent_that_keeps_the_old_auth_event_id_still_reconnects(admin_client, xero):
+    """Issue 14 point 3: Xero may keep an already-connected organisation's old authEventId when it is consented
+    again, so /connections?authEventId=<new> is empty; Capsync then reads /connections unfiltered and takes the
+    organisations it already knows (it used to say that no organisation was picked)."""
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
+
+    response = xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id], keep_auth_event=True)
+
+    assert response.status_code == 302
+    newest = XeroGrant.objects.order_by("-pk").first()
+    assert XeroConnection.objects.get().grant == newest
+    assert XeroGrant.objects.count() == 2
+
+
+def test_disconnecting_one_organisation_leaves_another_of_the_same_xero_user_connected(admin_client, xero):
+    """Issue 14 point 4: revoking a refresh token removes every connection its Xero user gave the app. UK and NZ
+    were linked by one Xero user in two consents; disconnecting UK used to revoke UK's grant, which cut NZ off at
+    Xero too. Now only UK's connection is removed, and UK's unused grant is retired without a revoke."""
+    xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
+    xero.consent(admin_client, tenant_ids=[xero.nz_tenant_id])
+    uk = XeroConnection.objects.get(tenant_id=xero.uk_tenant_id)
+    nz = XeroConnection.objects.get(tenant_id=xero.nz_tenant_id)
+    assert uk.grant_id != nz.grant_id
+
+    admin_client.post(reverse("xero:disconnect", args=[uk.pk]))
+
+    uk.refresh_from_db()
+    nz.refresh_from_db()
+    assert uk.status == XeroConnection.Status.DISCONNECTED
+    assert uk.grant.status == XeroGrant.Status.REVOKED
+    assert nz.status == XeroConnection.Status.CONNECTED
+    token = auth.grant_access_token(grant_id=nz.grant_id, identity=wizard_identity(), now=timezone.now())
+    assert [t.tenant_id for t in wizard_identity().connections(access_token=token)] == [xero.nz_tenant_id]
+    assert auth.client_for(connection=nz, identity=wizard_identity(), clock=timezone.now).organisation().name == (
+        "Demo NZ Ltd")

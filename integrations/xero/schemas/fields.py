@@ -110,13 +110,18 @@ def _id(record: Record, key: str, *, record_id: str = "") -> str:
     return value
 
 
-def _text(record: Record, key: str, *, record_id: str) -> str:
+def _text(record: Record, key: str, *, record_id: str, max_length: int | None = None) -> str:
+    """The field as text ("" when absent). With `max_length` (Xero's documented limit, which Capsync's column
+    matches), longer text is refused rather than cut without notice: the record is quarantined whole."""
     value = record.get(key)
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
         raise SchemaError(f"{key} is not text", record_id=record_id)
-    return str(value)
+    text = str(value)
+    if max_length is not None and len(text) > max_length:
+        raise SchemaError(f"{key} is {len(text)} characters long; Xero allows {max_length}", record_id=record_id)
+    return text
 
 
 def _flag(record: Record, key: str, *, record_id: str) -> bool:
@@ -146,7 +151,18 @@ def _objects(record: Record, key: str, *, record_id: str) -> list[Record]:
     return value
 
 
-def _money(record: Record, key: str, *, record_id: str, default: Decimal | None = None) -> Decimal | None:
+# What Capsync's columns hold: amounts are DecimalField(max_digits=18, decimal_places=2), currency rates
+# DecimalField(max_digits=18, decimal_places=6). A figure that would not fit (or would round up to not fit) is
+# refused here, so the record is quarantined instead of failing its whole page or every page that shows it. The
+# limits leave a digit to spare because SQLite (make demo) reads decimals back through 15 significant digits, and a
+# value rounded up to the next power of ten would no longer fit on the way out. Xero's doubles are exact to the cent
+# only below about 9 x 10^13 anyway.
+AMOUNT_PLACES, AMOUNT_LIMIT = 2, Decimal(10) ** 15
+RATE_PLACES, RATE_LIMIT = 6, Decimal(10) ** 9
+
+
+def _money(record: Record, key: str, *, record_id: str, default: Decimal | None = None,
+           places: int = AMOUNT_PLACES, limit: Decimal | None = AMOUNT_LIMIT) -> Decimal | None:
     value = record.get(key)
     if value is None:
         return default
@@ -160,7 +176,14 @@ def _money(record: Record, key: str, *, record_id: str, default: Decimal | None 
         raise SchemaError(f"{key} is not an amount: {value!r}", record_id=record_id) from exc
     if not amount.is_finite():
         raise SchemaError(f"{key} is not a finite amount", record_id=record_id)
+    if limit is not None and abs(amount) >= limit - Decimal(5).scaleb(-places - 1):
+        raise SchemaError(f"{key} {value} is larger than Capsync can store (under {limit:,})", record_id=record_id)
     return amount
+
+
+def _rate(record: Record, key: str, *, record_id: str) -> Decimal | None:
+    """A currency rate (units of the document's currency per unit of base currency), None when absent."""
+    return _money(record, key, record_id=record_id, places=RATE_PLACES, limit=RATE_LIMIT)
 
 
 def _date(record: Record, key: str, *, record_id: str) -> date | None:

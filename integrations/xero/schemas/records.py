@@ -21,6 +21,7 @@ from integrations.xero.schemas.fields import (
     _money,
     _object,
     _objects,
+    _rate,
     _text,
     _updated_at,
     msdate_datetime,
@@ -54,7 +55,8 @@ class XeroContact:
 
     `receivable_outstanding`/`receivable_overdue` are Balances.AccountsReceivable.Outstanding/Overdue in the
     contact's own currency (not base); Xero omits Balances for a contact without invoices, so missing means 0.
-    A missing ContactStatus means ACTIVE (Xero's default). Empty phones and addresses (Xero lists every phone
+    They are stored in no column, so they are not bounded (a contact is not quarantined for a balance too large to
+    store). A missing ContactStatus means ACTIVE (Xero's default). Empty phones and addresses (Xero lists every phone
     type, usually blank) are dropped. `merged_to_contact_id` is the contact it was merged into in Xero ("" if none).
     """
 
@@ -167,6 +169,12 @@ class XeroQuote:
     updated_at: datetime
 
 
+# Xero's documented maximum lengths (OpenAPI spec: Contact Name/FirstName/LastName, InvoiceNumber, QuoteNumber
+# 255; Quote Title 100), which Capsync's columns match. Longer text is quarantined, never cut without notice.
+NAME_MAX = 255
+QUOTE_TITLE_MAX = 100
+
+
 def _record_of(value: object) -> Record:
     if not isinstance(value, dict):
         raise SchemaError("record is not an object")
@@ -179,7 +187,7 @@ def _contact_of(record: Record, *, record_id: str) -> tuple[str, str]:
     contact_id = ref.get("ContactID")
     if not contact_id or not isinstance(contact_id, str):
         raise SchemaError("missing Contact.ContactID", record_id=record_id)
-    return contact_id, _text(ref, "Name", record_id=record_id)
+    return contact_id, _text(ref, "Name", record_id=record_id, max_length=NAME_MAX)
 
 
 def _phone(item: Record, *, record_id: str) -> XeroPhone:
@@ -210,9 +218,9 @@ def contact(record: Record) -> XeroContact:
     addresses = (_address(item, record_id=record_id) for item in _objects(record, "Addresses", record_id=record_id))
     return XeroContact(
         contact_id=record_id,
-        name=_text(record, "Name", record_id=record_id),
-        first_name=_text(record, "FirstName", record_id=record_id),
-        last_name=_text(record, "LastName", record_id=record_id),
+        name=_text(record, "Name", record_id=record_id, max_length=NAME_MAX),
+        first_name=_text(record, "FirstName", record_id=record_id, max_length=NAME_MAX),
+        last_name=_text(record, "LastName", record_id=record_id, max_length=NAME_MAX),
         email=_text(record, "EmailAddress", record_id=record_id),
         phones=tuple(phone for phone in phones if phone.number),
         addresses=tuple(a for a in addresses if a.lines or a.city or a.region or a.postal_code or a.country),
@@ -220,8 +228,10 @@ def contact(record: Record) -> XeroContact:
         is_customer=_flag(record, "IsCustomer", record_id=record_id),
         is_supplier=_flag(record, "IsSupplier", record_id=record_id),
         updated_at=_updated_at(record, record_id=record_id),
-        receivable_outstanding=_money(receivable, "Outstanding", record_id=record_id, default=Decimal(0)),
-        receivable_overdue=_money(receivable, "Overdue", record_id=record_id, default=Decimal(0)),
+        receivable_outstanding=_money(receivable, "Outstanding", record_id=record_id, default=Decimal(0),
+                                      limit=None),
+        receivable_overdue=_money(receivable, "Overdue", record_id=record_id, default=Decimal(0),
+                                  limit=None),
         default_currency=_text(record, "DefaultCurrency", record_id=record_id),
         merged_to_contact_id=_text(record, "MergedToContactID", record_id=record_id),
     )
@@ -238,7 +248,7 @@ def _payment(record: Record, *, invoice_id: str | None, embedded: bool) -> XeroP
         invoice_id=invoice_id,
         date=_date(record, "Date", record_id=record_id),
         amount=_money(record, "Amount", record_id=record_id),
-        currency_rate=_money(record, "CurrencyRate", record_id=record_id),
+        currency_rate=_rate(record, "CurrencyRate", record_id=record_id),
         status=None if embedded else _enum(PaymentStatus, record, "Status", record_id=record_id),
         updated_at=None if embedded else _updated_at(record, record_id=record_id),
     )
@@ -259,14 +269,14 @@ def invoice(record: Record) -> XeroInvoice:
         invoice_id=record_id,
         type=_enum(InvoiceType, record, "Type", record_id=record_id),
         status=_enum(InvoiceStatus, record, "Status", record_id=record_id),
-        number=_text(record, "InvoiceNumber", record_id=record_id),
+        number=_text(record, "InvoiceNumber", record_id=record_id, max_length=NAME_MAX),
         reference=_text(record, "Reference", record_id=record_id),
         contact_id=contact_id,
         contact_name=contact_name,
         date=_date(record, "Date", record_id=record_id),
         due_date=_date(record, "DueDate", record_id=record_id),
         currency_code=_text(record, "CurrencyCode", record_id=record_id),
-        currency_rate=_money(record, "CurrencyRate", record_id=record_id),
+        currency_rate=_rate(record, "CurrencyRate", record_id=record_id),
         sub_total=_money(record, "SubTotal", record_id=record_id),
         total_tax=_money(record, "TotalTax", record_id=record_id),
         total=_money(record, "Total", record_id=record_id),
@@ -299,12 +309,12 @@ def credit_note(record: Record) -> XeroCreditNote:
         credit_note_id=record_id,
         type=_enum(InvoiceType, record, "Type", record_id=record_id),
         status=_enum(InvoiceStatus, record, "Status", record_id=record_id),
-        number=_text(record, "CreditNoteNumber", record_id=record_id),
+        number=_text(record, "CreditNoteNumber", record_id=record_id, max_length=NAME_MAX),
         reference=_text(record, "Reference", record_id=record_id),
         contact_id=contact_id,
         date=_date(record, "Date", record_id=record_id),
         currency_code=_text(record, "CurrencyCode", record_id=record_id),
-        currency_rate=_money(record, "CurrencyRate", record_id=record_id),
+        currency_rate=_rate(record, "CurrencyRate", record_id=record_id),
         total=_money(record, "Total", record_id=record_id),
         remaining_credit=_money(record, "RemainingCredit", record_id=record_id),
         updated_at=_updated_at(record, record_id=record_id),
@@ -321,7 +331,7 @@ def quote(record: Record) -> XeroQuote:
     contact_id, _ = _contact_of(record, record_id=record_id)
     return XeroQuote(
         quote_id=record_id,
-        number=_text(record, "QuoteNumber", record_id=record_id),
+        number=_text(record, "QuoteNumber", record_id=record_id, max_length=NAME_MAX),
         status=_enum(QuoteStatus, record, "Status", record_id=record_id),
         contact_id=contact_id,
         date=_date(record, "Date", record_id=record_id),
@@ -329,7 +339,7 @@ def quote(record: Record) -> XeroQuote:
         currency_code=_text(record, "CurrencyCode", record_id=record_id),
         total=_money(record, "Total", record_id=record_id),
         reference=_text(record, "Reference", record_id=record_id),
-        title=_text(record, "Title", record_id=record_id),
+        title=_text(record, "Title", record_id=record_id, max_length=QUOTE_TITLE_MAX),
         updated_at=_updated_at(record, record_id=record_id),
     )
 

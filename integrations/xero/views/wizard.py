@@ -71,26 +71,30 @@ def authorize(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @admin_with_mfa_required
 def callback(request: HtmxHttpRequest) -> HttpResponse:
-    started = request.session.pop(SESSION_OAUTH, None)
+    started = request.session.get(SESSION_OAUTH)
     if not started or not secrets.compare_digest(started["state"], request.GET.get("state", "")):
+        # The sign-in in progress (if any) is kept: a stray or forged callback must not cancel it.
         return _problem(request, "This sign-in to Xero did not start here, or it has expired. "
                                  "Nothing was saved; please start again.")
+    del request.session[SESSION_OAUTH]
     if request.GET.get("error"):
         if request.GET["error"] == "access_denied":
             return _problem(request, "You chose not to let Capsync into Xero, so nothing was connected. "
                                      "You can start again whenever you are ready.", status=200)
         return _problem(request, f"Xero could not authorise Capsync ({request.GET['error']}). Please start again.")
     identity = xero_identity(request)
+    pending = request.session.get(SESSION_CONSENT)  # a consent this session never picked from: replaced now
     try:
         consent = services.consent_complete(
             identity=identity, code=request.GET.get("code", ""), code_verifier=started["verifier"],
-            user_id=request.user.pk, now=timezone.now(),
+            user_id=request.user.pk, now=timezone.now(), replaces_grant_id=pending["grant_id"] if pending else None,
         )
     except services.NoOrganisationAuthorised:
         return _problem(request, "No Xero organisation was picked at Xero, so nothing was connected.", status=200)
     except client.XeroError as exc:
         logger.warning("Xero code exchange failed", extra={"error": type(exc).__name__})
         return _problem(request, _friendly(exc), status=502)
+    request.session.pop(SESSION_CONSENT, None)
     if len(consent.tenants) == 1:
         return _link(request, grant_id=consent.grant_id, tenants=consent.tenants,
                      chosen=[consent.tenants[0].tenant_id])
@@ -108,13 +112,15 @@ def pick(request: HtmxHttpRequest) -> HttpResponse:
     if not consent:
         return redirect("xero:integrations")
     tenants = [schemas.TenantConnection(**tenant) for tenant in consent["tenants"]]
-    form = PickOrganisationsForm(
-        request.POST or None, organisations=[(tenant.tenant_id, tenant.tenant_name) for tenant in tenants]
-    )
+    linked = selectors.linked_tenant_ids(tenant_ids=[tenant.tenant_id for tenant in tenants])
+    form = PickOrganisationsForm(request.POST or None, organisations=[
+        (tenant.tenant_id, f"{tenant.tenant_name} (already linked)" if tenant.tenant_id in linked
+         else tenant.tenant_name) for tenant in tenants
+    ], initial={"tenant_ids": sorted(linked)})
     if request.method == "POST" and form.is_valid():
         del request.session[SESSION_CONSENT]
         return _link(request, grant_id=consent["grant_id"], tenants=tenants, chosen=form.cleaned_data["tenant_ids"])
-    return render(request, "xero/pick.html", {"form": form})
+    return render(request, "xero/pick.html", {"form": form, "any_linked": bool(linked)})
 
 
 def _link(request: HtmxHttpRequest, *, grant_id: int, tenants: list[schemas.TenantConnection],
