@@ -97,7 +97,7 @@ def test_contact_update_announces_the_change(team_a, changes):
     organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
 
     services.contact_update(contact_id=organisation.pk, name="Bluebell Bakehouse",
-                            address=services.AddressData(), now=NOW)
+                            now=NOW)
 
     assert changes == [organisation.pk]
     assert Contact.objects.get(pk=organisation.pk).updated_at == NOW
@@ -109,7 +109,7 @@ def test_contact_update_with_nothing_changed_writes_and_announces_nothing(team_a
     before = Contact.objects.get(pk=organisation.pk).updated_at
 
     services.contact_update(contact_id=organisation.pk, name="Bluebell Bakery",
-                            phones=[services.PhoneData(number="01225 000000")], address=services.AddressData(),
+                            phones=[services.PhoneData(number="01225 000000")],
                             now=NOW)
 
     assert changes == []
@@ -121,7 +121,7 @@ def test_contact_update_keeps_each_email_once_whatever_its_case(team_a):
 
     updated = services.contact_update(
         contact_id=organisation.pk, name=organisation.name,
-        emails=["Orders@Bluebell.example", "orders@bluebell.example"], address=services.AddressData(), now=NOW)
+        emails=["Orders@Bluebell.example", "orders@bluebell.example"], now=NOW)
 
     assert [e.address for e in updated.emails.all()] == ["Orders@Bluebell.example"]
 
@@ -131,6 +131,6 @@ def test_updated_at_moves_forward_even_when_the_clock_is_behind(team_a):
     before = Contact.objects.get(pk=organisation.pk).updated_at
 
     updated = services.contact_update(contact_id=organisation.pk, name="Bluebell Bakehouse",
-                                      address=services.AddressData(), now=datetime(2020, 1, 1, tzinfo=UTC))
+                                      now=datetime(2020, 1, 1, tzinfo=UTC))
 
     assert updated.updated_at > before
