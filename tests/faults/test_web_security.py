@@ -332,6 +332,13 @@ ROUTES: dict[str, Route] = {
     "invoices:contact": Route(_named(CONTACT), team=True),
     "opportunities:pipeline": Route(_named()),
     "opportunities:detail": Route(_named(OPPORTUNITY), team=True),
+    "opportunities:create": Route(_named(), team="its contact picker lists only what the user may see"),
+    "opportunities:contact_create": Route(_named(CONTACT), team=True, data=lambda w: {
+        "name": "Mine now", "value": "1", "currency_code": "GBP", "milestone": w.opportunity.milestone_id}),
+    "opportunities:edit": Route(_named(OPPORTUNITY), team=True, data=lambda w: {
+        "name": "Mine now", "value": "1", "currency_code": "GBP", "milestone": w.opportunity.milestone_id}),
+    "opportunities:close": Route(_named(OPPORTUNITY), team=True, data=lambda w: {"outcome": "lost", "reason": "x"}),
+    "opportunities:reopen": Route(_named(WON), page=POST_ONLY, team=True),
     "opportunities:move": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True,
                                 data=lambda w: {"milestone": MilestoneFactory(name="Won over").pk}),
     "xero:integrations": Route(_named()),
