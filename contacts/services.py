@@ -79,8 +79,12 @@ def _address_rows(addresses: Iterable[AddressData]) -> tuple[AddressData, ...]:
 
 
 def _tag_names(tags: Iterable[str]) -> tuple[str, ...]:
-    """Tag names trimmed, without blanks, each once whatever its case, sorted (so they compare as a set)."""
-    unique = {tag.strip().lower(): tag.strip()[:50] for tag in tags if tag.strip()}
+    """Tag names trimmed, without blanks, each once whatever its case (the first spelling wins), sorted (so they
+    compare as a set)."""
+    unique: dict[str, str] = {}
+    for tag in (tag.strip()[:50] for tag in tags):
+        if tag:
+            unique.setdefault(tag.lower(), tag)
     return tuple(unique[key] for key in sorted(unique))
 
 
