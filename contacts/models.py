@@ -41,6 +41,8 @@ class Contact(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Archived contacts leave lists and pickers but keep their page, history and Xero link; null while active.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -59,6 +61,10 @@ class Contact(models.Model):
     @property
     def is_person(self) -> bool:
         return self.kind == self.Kind.PERSON
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def primary_email(self) -> str:

@@ -3,9 +3,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 
 from accounts.models import User
 from accounts.selectors import teams_visible_to
+from contacts.matching import email_key, name_key, phone_key
 from contacts.models import Address, Contact, EmailAddress, PhoneNumber
 from invoices.overdue import overdue_filter
 
@@ -31,6 +33,7 @@ class ContactFilters:
     owner_id: int | None = None
     has_overdue_invoices: bool = False
     linked_to_xero: bool = False
+    archived: bool = False  # True lists only archived contacts; they are left out otherwise
     sort: str = "name"
 
 
@@ -46,6 +49,7 @@ def contact_list(*, user: User, filters: ContactFilters, today: date) -> QuerySe
     contacts = contacts_visible_to(user=user).select_related("team", "owner", "organisation").prefetch_related(
         "emails", "tags"
     )
+    contacts = contacts.filter(archived_at__isnull=not filters.archived)
     search = filters.search.strip()
     if search:
         contacts = contacts.filter(
@@ -74,11 +78,64 @@ def contact_detail(*, user: User, contact_id: int) -> Contact:
             "phones",
             "addresses",
             "tags",
-            Prefetch("people", queryset=Contact.objects.order_by("name")),
+            Prefetch("people", queryset=Contact.objects.filter(archived_at__isnull=True).order_by("name")),
             "notes__author",
         )
         .get(pk=contact_id)
     )
+
+
+def contacts_to_pick(*, user: User, kind: str | None = None, keep_id: int | None = None) -> QuerySet[Contact]:
+    """Visible contacts a picker offers (of one `kind` when given): archived ones are left out, except `keep_id`
+    (the one already chosen, so editing never drops it)."""
+    contacts = contacts_visible_to(user=user).filter(Q(archived_at__isnull=True) | Q(pk=keep_id))
+    if kind:
+        contacts = contacts.filter(kind=kind)
+    return contacts.order_by("name", "id")
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A visible contact that looks like the one being saved, and why ("same email", "same name", "same phone")."""
+
+    contact: Contact
+    evidence: tuple[str, ...]
+
+
+def contact_duplicates(
+    *, user: User, name: str, emails: list[str], phones: list[str], contact_id: int | None = None
+) -> list[Duplicate]:
+    """Visible contacts (archived ones too) sharing an email, the normalised name or a phone with what is being
+    saved, compared with the keys the Xero sync matches on (contacts.matching). When editing (`contact_id`),
+    the contact itself is left out, and so is what it already had: only a newly typed clash is worth a warning.
+    """
+    others = contacts_visible_to(user=user)
+    email_keys = {key for key in map(email_key, emails) if key}
+    phone_keys = {key for key in map(phone_key, phones) if key}
+    wanted_name = name_key(name)
+    if contact_id is not None:
+        others = others.exclude(pk=contact_id)
+        current = Contact.objects.prefetch_related("emails", "phones").filter(pk=contact_id).first()
+        if current is not None:
+            email_keys -= {email_key(email.address) for email in current.emails.all()}
+            phone_keys -= {phone_key(phone.number) for phone in current.phones.all()}
+            wanted_name = "" if name_key(current.name) == wanted_name else wanted_name
+    evidence: dict[int, list[str]] = defaultdict(list)
+    if email_keys:
+        for pk in (EmailAddress.objects.filter(contact__in=others).annotate(key=Lower("address"))
+                   .filter(key__in=email_keys).values_list("contact_id", flat=True).distinct()):
+            evidence[pk].append("same email")
+    if wanted_name:
+        # Normalised names can't be compared in SQL; a team's contacts are few enough to compare here.
+        for pk, other_name in others.values_list("pk", "name"):
+            if name_key(other_name) == wanted_name:
+                evidence[pk].append("same name")
+    if phone_keys:
+        for pk in {pk for pk, number in PhoneNumber.objects.filter(contact__in=others).values_list(
+                   "contact_id", "number") if phone_key(number) in phone_keys}:
+            evidence[pk].append("same phone")
+    found = Contact.objects.filter(pk__in=evidence).select_related("organisation").order_by("name", "id")
+    return [Duplicate(contact=contact, evidence=tuple(evidence[contact.pk])) for contact in found]
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,12 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
+from enum import Enum
+from typing import Literal
 
 from django.db import transaction
 
+from accounts.models import User
 from contacts import signals
 from contacts.models import Address, Contact, EmailAddress, PhoneNumber, Tag
 
@@ -23,6 +26,58 @@ class AddressData:
     country: str = ""
 
 
+@dataclass(frozen=True)
+class EmailData:
+    address: str
+    label: str = "work"
+
+
+@dataclass(frozen=True)
+class PhoneData:
+    number: str
+    label: str = "work"
+
+
+class ContactDetailsInvalid(Exception):
+    """The details cannot be saved (a missing name, an organisation that is not one, an owner outside the team);
+    the message says why."""
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+# "Leave this as it is": for contact_update's optional arguments, where None already means "nobody" or "none".
+KEEP = _Keep.KEEP
+type Kept[T] = T | Literal[_Keep.KEEP]
+
+
+def _email_rows(emails: Iterable[str | EmailData], *, labels: dict[str, str]) -> tuple[EmailData, ...]:
+    """The addresses in order without blanks, each once whatever its case (the first spelling wins). A plain
+    string keeps the label its address already has (`labels`, keyed by lower-cased address), else "work"."""
+    unique: dict[str, EmailData] = {}
+    for email in emails:
+        row = email if isinstance(email, EmailData) else EmailData(address=email,
+                                                                   label=labels.get(email.strip().lower(), "work"))
+        row = replace(row, address=row.address.strip(), label=row.label or "work")
+        if row.address:
+            unique.setdefault(row.address.lower(), row)
+    return tuple(unique.values())
+
+
+def _phone_rows(phones: Iterable[str | PhoneData]) -> tuple[PhoneData, ...]:
+    rows = (phone if isinstance(phone, PhoneData) else PhoneData(number=phone) for phone in phones)
+    return tuple(PhoneData(number=row.number.strip()[:50], label=row.label or "work") for row in rows
+                 if row.number.strip())
+
+
+def _address_rows(addresses: Iterable[AddressData]) -> tuple[AddressData, ...]:
+    rows = (AddressData(label=a.label or "office", street=a.street.strip()[:500], city=a.city.strip()[:255],
+                        region=a.region.strip()[:255], postcode=a.postcode.strip()[:50],
+                        country=a.country.strip()[:100]) for a in addresses)
+    return tuple(row for row in rows if any((row.street, row.city, row.region, row.postcode, row.country)))
+
+
 def _fit(text: str, size: int) -> str:
     """`text` if it fits a column of `size` characters; else cut to fit and ending in "…", so the cut shows (a name
     from Xero may be longer than the CRM's column), and logged."""
@@ -32,86 +87,108 @@ def _fit(text: str, size: int) -> str:
     return text[: size - 1] + "…"
 
 
+def _tag_names(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tag names trimmed, without blanks, each once whatever its case (the first spelling wins), sorted (so they
+    compare as a set)."""
+    unique: dict[str, str] = {}
+    for tag in (tag.strip()[:50] for tag in tags):
+        if tag:
+            unique.setdefault(tag.lower(), tag)
+    return tuple(unique[key] for key in sorted(unique))
+
+
+def _check_placement(*, kind: str, team_id: int, owner_id: int | None, organisation_id: int | None) -> None:
+    if organisation_id is not None:
+        if kind != Contact.Kind.PERSON:
+            raise ContactDetailsInvalid("Only a person belongs to an organisation.")
+        if not Contact.objects.filter(pk=organisation_id, kind=Contact.Kind.ORGANISATION).exists():
+            raise ContactDetailsInvalid("A person can only belong to an organisation.")
+    if owner_id is not None and not User.objects.filter(pk=owner_id, teams=team_id).exists():
+        raise ContactDetailsInvalid("The owner must be a member of the contact's team.")
+
+
+def _set_tags(contact: Contact, tags: Sequence[str]) -> None:
+    # A handful of tags per contact: one lookup each keeps the case-insensitive match simple.
+    contact.tags.set([Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+                      for name in tags])
+
+
 @transaction.atomic
 def contact_create(
     *,
     kind: str,
-    name: str,
+    name: str = "",
     team_id: int,
     owner_id: int | None = None,
     first_name: str = "",
     last_name: str = "",
-    emails: Iterable[str] = (),
-    phones: Iterable[str] = (),
+    job_title: str = "",
+    about: str = "",
+    organisation_id: int | None = None,
+    emails: Iterable[str | EmailData] = (),
+    phones: Iterable[str | PhoneData] = (),
     addresses: Iterable[AddressData] = (),
     tags: Iterable[str] = (),
 ) -> Contact:
-    """Create a person or organisation with its emails, phones, addresses and tags."""
+    """Create a person or organisation with its emails, phones, addresses and tags; return it.
+
+    A person without a `name` is named "first last". Blank and repeated emails are dropped, as are blank phones
+    and addresses; tags are found whatever their case, or created. Raises ContactDetailsInvalid when an
+    organisation is named for a non-person or is not an organisation, or the owner is not in the team.
+    """
+    first_name, last_name = _fit(first_name.strip(), 100), _fit(last_name.strip(), 100)
+    name = name.strip() or (f"{first_name} {last_name}".strip() if kind == Contact.Kind.PERSON else "")
+    _check_placement(kind=kind, team_id=team_id, owner_id=owner_id, organisation_id=organisation_id)
     contact = Contact.objects.create(
-        kind=kind, name=_fit(name.strip(), 255) or "(no name)", team_id=team_id, owner_id=owner_id,
-        first_name=_fit(first_name, 100), last_name=_fit(last_name, 100),
+        kind=kind, name=_fit(name, 255) or "(no name)", team_id=team_id, owner_id=owner_id, first_name=first_name,
+        last_name=last_name, job_title=job_title.strip()[:150], about=about.strip(), organisation_id=organisation_id,
     )
-    EmailAddress.objects.bulk_create(
-        EmailAddress(contact=contact, address=address) for address in dict.fromkeys(e.strip() for e in emails if e)
-    )
-    PhoneNumber.objects.bulk_create(PhoneNumber(contact=contact, number=number[:50]) for number in phones if number)
-    Address.objects.bulk_create(
-        Address(contact=contact, label=a.label, street=a.street[:500], city=a.city[:255], region=a.region[:255],
-                postcode=a.postcode[:50], country=a.country[:100])
-        for a in addresses
-    )
-    if tags:
-        contact.tags.add(*(Tag.objects.get_or_create(name=tag)[0] for tag in tags))
+    EmailAddress.objects.bulk_create(EmailAddress(contact=contact, address=row.address, label=row.label)
+                                     for row in _email_rows(emails, labels={}))
+    PhoneNumber.objects.bulk_create(PhoneNumber(contact=contact, number=row.number, label=row.label)
+                                    for row in _phone_rows(phones))
+    Address.objects.bulk_create(Address(contact=contact, **asdict(row)) for row in _address_rows(addresses))
+    if tag_names := _tag_names(tags):
+        _set_tags(contact, tag_names)
     return contact
-
-
-class ContactDetailsInvalid(Exception):
-    """The details cannot be saved: an organisation without a name, or a person with neither first nor last name."""
-
-
-@dataclass(frozen=True)
-class PhoneData:
-    number: str
-    label: str = "work"
-
-
 @dataclass(frozen=True)
 class ContactDetails:
-    """A contact's own details as the edit page shows them, comparable to tell whether anything changed."""
+    """What Xero also holds of a contact (names, emails, phones, addresses), comparable to tell a change."""
 
     name: str
     first_name: str
     last_name: str
     job_title: str
-    emails: tuple[str, ...]
+    emails: tuple[EmailData, ...]
     phones: tuple[PhoneData, ...]
-    address: AddressData | None
+    addresses: tuple[AddressData, ...]
+
+
+@dataclass(frozen=True)
+class ContactPlacement:
+    """What only the CRM holds: where the contact is filed and what is said about it."""
+
+    team_id: int
+    owner_id: int | None
+    organisation_id: int | None
+    tags: tuple[str, ...]
+    about: str
 
 
 def _details_of(contact: Contact) -> ContactDetails:
-    first_address = next(iter(contact.addresses.all()), None)
     return ContactDetails(
         name=contact.name, first_name=contact.first_name, last_name=contact.last_name, job_title=contact.job_title,
-        emails=tuple(email.address for email in contact.emails.all()),
+        emails=tuple(EmailData(address=email.address, label=email.label) for email in contact.emails.all()),
         phones=tuple(PhoneData(number=phone.number, label=phone.label) for phone in contact.phones.all()),
-        address=None if first_address is None else AddressData(
-            label=first_address.label, street=first_address.street, city=first_address.city,
-            region=first_address.region, postcode=first_address.postcode, country=first_address.country,
-        ),
+        addresses=tuple(AddressData(label=a.label, street=a.street, city=a.city, region=a.region,
+                                    postcode=a.postcode, country=a.country) for a in contact.addresses.all()),
     )
 
 
-def _unique_emails(emails: Sequence[str]) -> tuple[str, ...]:
-    """The addresses in order without blanks, each once whatever its case (the first spelling wins)."""
-    unique: dict[str, str] = {}
-    for email in (email.strip() for email in emails):
-        if email:
-            unique.setdefault(email.lower(), email)
-    return tuple(unique.values())
-
-
-def _address_is_empty(address: AddressData) -> bool:
-    return not any((address.street, address.city, address.region, address.postcode, address.country))
+def _placement_of(contact: Contact) -> ContactPlacement:
+    return ContactPlacement(team_id=contact.team_id, owner_id=contact.owner_id,
+                            organisation_id=contact.organisation_id,
+                            tags=_tag_names(tag.name for tag in contact.tags.all()), about=contact.about)
 
 
 def contact_update(
@@ -121,23 +198,30 @@ def contact_update(
     first_name: str = "",
     last_name: str = "",
     job_title: str = "",
-    emails: Sequence[str] = (),
-    phones: Sequence[PhoneData] = (),
-    address: AddressData,
+    emails: Kept[Sequence[str | EmailData]] = KEEP,
+    phones: Kept[Sequence[str | PhoneData]] = KEEP,
+    addresses: Kept[Sequence[AddressData]] = KEEP,
+    team_id: Kept[int] = KEEP,
+    owner_id: Kept[int | None] = KEEP,
+    organisation_id: Kept[int | None] = KEEP,
+    tags: Kept[Sequence[str]] = KEEP,
+    about: Kept[str] = KEEP,
     now: datetime,
 ) -> Contact:
-    """Replace a contact's name, job title, emails, phones and first address; return the contact as saved.
+    """Replace a contact's details with those given; whatever is left as KEEP stays as it is. Return the contact.
 
-    A person's name is "first last" (`name` is ignored for people); an organisation's is `name`. Emails and
-    phones are kept in the order given, so the first email is the primary one; blanks and repeated addresses
-    (whatever their case) are dropped, and an email that stays keeps its label. An empty `address` removes the
-    first address; other addresses are left alone. When the details change, `updated_at` becomes `now` (or just
+    A person's name is "first last" (`name` is ignored for people); an organisation's is `name`. Emails, phones
+    and addresses replace the old ones in the order given, so the first of each is the main one (the one Xero
+    gets); blanks and repeated emails (whatever their case) are dropped, and an email given as a plain string
+    keeps its label. When what Xero also holds (ContactDetails) changes, `updated_at` becomes `now` (or just
     after its previous value, should the clock be behind) and `contacts.signals.contact_changed` is sent after
-    the write; when nothing changed, nothing is written or sent.
-    Raises ContactDetailsInvalid for a missing name and Contact.DoesNotExist for an unknown contact.
+    the write. A change to the team, owner, organisation, tags or "about" alone is written without either: Xero
+    holds none of them. When nothing changed, nothing is written or sent.
+    Raises ContactDetailsInvalid for a missing name, a non-organisation as organisation or an owner outside
+    the team, and Contact.DoesNotExist for an unknown contact.
     """
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().prefetch_related("emails", "phones", "addresses").get(
+        contact = Contact.objects.select_for_update().prefetch_related("emails", "phones", "addresses", "tags").get(
             pk=contact_id
         )
         if contact.is_person:
@@ -148,17 +232,28 @@ def contact_update(
         if not name:
             raise ContactDetailsInvalid("A person needs a first or last name." if contact.is_person
                                         else "An organisation needs a name.")
-        current = _details_of(contact)
-        address_label = current.address.label if current.address else AddressData.label
+        current, placed = _details_of(contact), _placement_of(contact)
+        labels = {email.address.lower(): email.label for email in current.emails}
         wanted = ContactDetails(
-            name=name, first_name=first_name, last_name=last_name, job_title=job_title.strip(),
-            emails=_unique_emails(emails),
-            phones=tuple(PhoneData(number=phone.number.strip(), label=phone.label) for phone in phones
-                         if phone.number.strip()),
-            address=None if _address_is_empty(address) else replace(address, label=address_label),
+            name=name[:255], first_name=first_name[:100], last_name=last_name[:100],
+            job_title=job_title.strip()[:150],
+            emails=current.emails if emails is KEEP else _email_rows(emails, labels=labels),
+            phones=current.phones if phones is KEEP else _phone_rows(phones),
+            addresses=current.addresses if addresses is KEEP else _address_rows(addresses),
         )
+        placement = ContactPlacement(
+            team_id=placed.team_id if team_id is KEEP else team_id,
+            owner_id=placed.owner_id if owner_id is KEEP else owner_id,
+            organisation_id=placed.organisation_id if organisation_id is KEEP else organisation_id,
+            tags=placed.tags if tags is KEEP else _tag_names(tags),
+            about=placed.about if about is KEEP else about.strip(),
+        )
+        if placement != placed:
+            _check_placement(kind=contact.kind, team_id=placement.team_id, owner_id=placement.owner_id,
+                             organisation_id=placement.organisation_id)
+            _placement_write(contact, current=placed, wanted=placement)
         if wanted == current:
-            return contact
+            return Contact.objects.get(pk=contact.pk) if placement != placed else contact
         _details_write(contact, current=current, wanted=wanted, now=now)
     # Robust: the edit is saved whatever a receiver does; a failing one (say, a broker that is down) is logged.
     for receiver, error in signals.contact_changed.send_robust(sender=Contact, contact_id=contact.pk):
@@ -166,6 +261,14 @@ def contact_update(
             logger.error("A contact_changed receiver failed", exc_info=error,
                          extra={"contact_id": contact.pk, "receiver": getattr(receiver, "__qualname__", "")})
     return Contact.objects.get(pk=contact.pk)
+
+
+def _placement_write(contact: Contact, *, current: ContactPlacement, wanted: ContactPlacement) -> None:
+    # A queryset update, so `updated_at` (the version the Xero push compares) stays put: Xero holds none of this.
+    Contact.objects.filter(pk=contact.pk).update(team_id=wanted.team_id, owner_id=wanted.owner_id,
+                                                 organisation_id=wanted.organisation_id, about=wanted.about)
+    if wanted.tags != current.tags:
+        _set_tags(contact, wanted.tags)
 
 
 def _details_write(contact: Contact, *, current: ContactDetails, wanted: ContactDetails, now: datetime) -> None:
@@ -176,22 +279,39 @@ def _details_write(contact: Contact, *, current: ContactDetails, wanted: Contact
         updated_at=max(now, contact.updated_at + timedelta(microseconds=1)),
     )
     if wanted.emails != current.emails:
-        labels = {email.address.lower(): email.label for email in contact.emails.all()}
         contact.emails.all().delete()
-        EmailAddress.objects.bulk_create(
-            EmailAddress(contact=contact, address=address, label=labels.get(address.lower(), "work"))
-            for address in wanted.emails
-        )
+        EmailAddress.objects.bulk_create(EmailAddress(contact=contact, address=row.address, label=row.label)
+                                         for row in wanted.emails)
     if wanted.phones != current.phones:
         contact.phones.all().delete()
-        PhoneNumber.objects.bulk_create(
-            PhoneNumber(contact=contact, number=phone.number, label=phone.label) for phone in wanted.phones
-        )
-    if wanted.address != current.address:
-        first_address = next(iter(contact.addresses.all()), None)
-        if wanted.address is None:
-            first_address.delete()
-        elif first_address is None:
-            Address.objects.create(contact=contact, **asdict(wanted.address))
-        else:
-            Address.objects.filter(pk=first_address.pk).update(**asdict(wanted.address))
+        PhoneNumber.objects.bulk_create(PhoneNumber(contact=contact, number=row.number, label=row.label)
+                                        for row in wanted.phones)
+    if wanted.addresses != current.addresses:
+        contact.addresses.all().delete()
+        Address.objects.bulk_create(Address(contact=contact, **asdict(row)) for row in wanted.addresses)
+
+
+class ContactArchived(Exception):
+    """The contact is already archived (or, for unarchiving, already active)."""
+
+
+@transaction.atomic
+def contact_archive(*, contact_id: int, now: datetime) -> Contact:
+    """Archive a contact: it leaves lists and pickers, keeps its page, history, opportunities and Xero link.
+
+    Nothing is sent to Xero and `updated_at` (the version the push compares) is untouched, so archiving in the
+    CRM never archives or changes the contact in Xero. Raises Contact.DoesNotExist or ContactArchived.
+    """
+    if not Contact.objects.filter(pk=contact_id, archived_at__isnull=True).update(archived_at=now):
+        Contact.objects.get(pk=contact_id)  # raises DoesNotExist for an unknown contact
+        raise ContactArchived("This contact is already archived.")
+    return Contact.objects.get(pk=contact_id)
+
+
+@transaction.atomic
+def contact_unarchive(*, contact_id: int) -> Contact:
+    """Bring an archived contact back into lists and pickers. Raises Contact.DoesNotExist or ContactArchived."""
+    if not Contact.objects.filter(pk=contact_id, archived_at__isnull=False).update(archived_at=None):
+        Contact.objects.get(pk=contact_id)
+        raise ContactArchived("This contact is not archived.")
+    return Contact.objects.get(pk=contact_id)

@@ -47,6 +47,8 @@ class Opportunity(models.Model):
     expected_close_date = models.DateField(null=True, blank=True)
     outcome = models.CharField(max_length=4, choices=Outcome.choices, default=Outcome.OPEN)
     closed_on = models.DateField(null=True, blank=True)
+    # Why it was won or lost, as the salesperson put it; cleared when it is reopened.
+    close_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -72,6 +74,10 @@ class Opportunity(models.Model):
     def is_open(self) -> bool:
         return self.outcome == self.Outcome.OPEN
 
+    @property
+    def weighted_value(self) -> Decimal:
+        """The value weighted by the probability of its milestone (what the pipeline expects to win)."""
+        return (self.value * self.probability / 100).quantize(Decimal("0.01"))
 
 
 class InstalmentPlan(models.Model):

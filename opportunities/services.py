@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 
 from accounts.models import User
+from contacts.selectors import contacts_visible_to
 from invoices.models import Invoice
 from invoices.money import money_format
 from opportunities.models import Instalment, InstalmentPlan, Milestone, Opportunity
@@ -36,6 +37,111 @@ def opportunity_move(*, opportunity_id: int, milestone_id: int, user: User) -> O
     opportunity.milestone = milestone
     opportunity.probability = milestone.probability
     opportunity.save(update_fields=["milestone", "probability", "updated_at"])
+    return opportunity
+
+
+class OpportunityInvalid(ValueError):
+    """The opportunity can't be saved, closed or reopened as asked; the message says why, for the user."""
+
+
+def _check_details(*, name: str, value: Decimal, currency_code: str) -> None:
+    if not name.strip():
+        raise OpportunityInvalid("Give the opportunity a name.")
+    if value < 0:
+        raise OpportunityInvalid("The value can't be negative.")
+    if not re.fullmatch(r"[A-Za-z]{3}", currency_code):
+        raise OpportunityInvalid("Give a three-letter currency code, such as GBP.")
+
+
+def _check_owner(*, owner_id: int | None, team_id: int) -> None:
+    if owner_id is not None and not User.objects.filter(pk=owner_id, teams=team_id).exists():
+        raise OpportunityInvalid("The owner must be a member of the contact's team.")
+
+
+@transaction.atomic
+def opportunity_create(
+    *,
+    user: User,
+    contact_id: int,
+    name: str,
+    value: Decimal,
+    currency_code: str,
+    milestone_id: int,
+    expected_close_date: date | None = None,
+    owner_id: int | None = None,
+    description: str = "",
+) -> Opportunity:
+    """Open an opportunity with a contact the user may see, in the contact's team, weighted by its milestone's
+    probability. Raises Contact.DoesNotExist (not visible), Milestone.DoesNotExist, or OpportunityInvalid (an
+    archived contact, a blank name, or an owner outside the contact's team)."""
+    contact = contacts_visible_to(user=user).get(pk=contact_id)
+    if contact.is_archived:
+        raise OpportunityInvalid(f"{contact.name} is archived: unarchive it to open an opportunity.")
+    _check_details(name=name, value=value, currency_code=currency_code)
+    _check_owner(owner_id=owner_id, team_id=contact.team_id)
+    milestone = Milestone.objects.get(pk=milestone_id)
+    return Opportunity.objects.create(
+        contact=contact, team_id=contact.team_id, name=name.strip(), value=value, currency_code=currency_code.upper(),
+        milestone=milestone, probability=milestone.probability, expected_close_date=expected_close_date,
+        owner_id=owner_id, description=description.strip(),
+    )
+
+
+@transaction.atomic
+def opportunity_update(
+    *,
+    user: User,
+    opportunity_id: int,
+    name: str,
+    value: Decimal,
+    currency_code: str,
+    milestone_id: int,
+    expected_close_date: date | None = None,
+    owner_id: int | None = None,
+    description: str = "",
+) -> Opportunity:
+    """Replace a visible opportunity's details; a new milestone brings its probability. Its contact, team and
+    outcome stay. Raises Opportunity.DoesNotExist (not visible), Milestone.DoesNotExist or OpportunityInvalid."""
+    opportunity = opportunities_visible_to(user=user).select_for_update().get(pk=opportunity_id)
+    _check_details(name=name, value=value, currency_code=currency_code)
+    _check_owner(owner_id=owner_id, team_id=opportunity.team_id)
+    if milestone_id != opportunity.milestone_id:
+        opportunity.milestone = Milestone.objects.get(pk=milestone_id)
+        opportunity.probability = opportunity.milestone.probability
+    opportunity.name, opportunity.value, opportunity.currency_code = name.strip(), value, currency_code.upper()
+    opportunity.expected_close_date, opportunity.owner_id = expected_close_date, owner_id
+    opportunity.description = description.strip()
+    opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_close(*, user: User, opportunity_id: int, outcome: str, reason: str, today: date) -> Opportunity:
+    """Mark a visible open opportunity won or lost on `today`, with the reason given (required when lost); it
+    leaves the pipeline. Raises Opportunity.DoesNotExist, OpportunityClosed, or OpportunityInvalid."""
+    opportunity = opportunities_visible_to(user=user).select_for_update().get(pk=opportunity_id)
+    if not opportunity.is_open:
+        raise OpportunityClosed(f"{opportunity.name} is already {opportunity.get_outcome_display().lower()}.")
+    if outcome not in (Opportunity.Outcome.WON, Opportunity.Outcome.LOST):
+        raise OpportunityInvalid("An opportunity is closed as won or lost.")
+    if outcome == Opportunity.Outcome.LOST and not reason.strip():
+        raise OpportunityInvalid("Say why it was lost.")
+    opportunity.outcome, opportunity.closed_on, opportunity.close_reason = outcome, today, reason.strip()
+    opportunity.save(update_fields=["outcome", "closed_on", "close_reason", "updated_at"])
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_reopen(*, user: User, opportunity_id: int) -> Opportunity:
+    """Put a visible won or lost opportunity back in the pipeline, at its milestone, forgetting the reason.
+    Raises Opportunity.DoesNotExist, or OpportunityInvalid when it is open or a won sale with instalments."""
+    opportunity = opportunities_visible_to(user=user).select_for_update().get(pk=opportunity_id)
+    if opportunity.is_open:
+        raise OpportunityInvalid(f"{opportunity.name} is already open.")
+    if InstalmentPlan.objects.filter(opportunity=opportunity).exists():
+        raise OpportunityInvalid(f"{opportunity.name} has an instalment plan: a sale being invoiced stays won.")
+    opportunity.outcome, opportunity.closed_on, opportunity.close_reason = Opportunity.Outcome.OPEN, None, ""
+    opportunity.save(update_fields=["outcome", "closed_on", "close_reason", "updated_at"])
     return opportunity
 
 

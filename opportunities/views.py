@@ -7,9 +7,11 @@ from django_htmx.http import trigger_client_event
 
 from capsync.http import HtmxHttpRequest
 from contacts.models import Contact
+from contacts.selectors import contact_detail
 from opportunities import selectors, services
 from opportunities.forms import InstalmentFormSet, InstalmentPlanCreateForm, instalment_inputs
 from opportunities.models import Instalment, Milestone, Opportunity
+from opportunities.opportunity_forms import OpportunityCloseForm, OpportunityForm
 
 
 @require_GET
@@ -48,7 +50,81 @@ def opportunity_detail(request: HtmxHttpRequest, opportunity_id: int) -> HttpRes
         opportunity = selectors.opportunity_detail(user=request.user, opportunity_id=opportunity_id)
     except Opportunity.DoesNotExist:
         raise Http404("No opportunity with that id is visible to you.") from None
-    return render(request, "opportunities/opportunity_detail.html", {"opportunity": opportunity})
+    return render(request, "opportunities/opportunity_detail.html",
+                  {"opportunity": opportunity, "form": OpportunityCloseForm()})
+
+
+@require_http_methods(["GET", "POST"])
+def opportunity_create(request: HtmxHttpRequest, contact_id: int | None = None) -> HttpResponse:
+    """Add an opportunity: with the contact of the page it came from, or (from the pipeline) one picked; the
+    pipeline's `?contact=<id>` preselects one."""
+    try:
+        contact = None if contact_id is None else contact_detail(user=request.user, contact_id=contact_id)
+    except Contact.DoesNotExist:
+        raise Http404("No contact with that id is visible to you.") from None
+    form = OpportunityForm(request.POST if request.method == "POST" else None, user=request.user, contact=contact,
+                           initial={"contact": request.GET.get("contact"), "owner": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.opportunity_create(
+                user=request.user, contact_id=(contact or form.cleaned_data["contact"]).pk, **form.arguments())
+        except (services.OpportunityInvalid, Milestone.DoesNotExist, Contact.DoesNotExist) as exc:
+            form.add_error(None, str(exc) if isinstance(exc, services.OpportunityInvalid) else
+                           "That contact or milestone is no longer there: pick again.")
+        else:
+            messages.success(request, f"Opened {created.name}.")
+            return redirect("opportunities:detail", opportunity_id=created.pk)
+    return render(request, "opportunities/opportunity_edit.html", {"form": form, "contact": contact})
+
+
+@require_http_methods(["GET", "POST"])
+def opportunity_edit(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
+    opportunity = _visible_opportunity(request, opportunity_id)
+    form = OpportunityForm(request.POST if request.method == "POST" else None, user=request.user,
+                           contact=opportunity.contact, initial=OpportunityForm.initial_of(opportunity))
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.opportunity_update(user=request.user, opportunity_id=opportunity.pk, **form.arguments())
+        except (services.OpportunityInvalid, Milestone.DoesNotExist) as exc:
+            form.add_error(None, str(exc) if isinstance(exc, services.OpportunityInvalid) else
+                           "That milestone is no longer there: pick again.")
+        else:
+            messages.success(request, f"Saved {saved.name}.")
+            return redirect("opportunities:detail", opportunity_id=saved.pk)
+    return render(request, "opportunities/opportunity_edit.html",
+                  {"form": form, "contact": opportunity.contact, "opportunity": opportunity})
+
+
+@require_http_methods(["GET", "POST"])
+def opportunity_close(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
+    """Mark an open opportunity won or lost, with a reason (`?outcome=lost` picks lost on the form)."""
+    opportunity = _visible_opportunity(request, opportunity_id)
+    form = OpportunityCloseForm(request.POST if request.method == "POST" else None,
+                                initial={"outcome": request.GET.get("outcome", "won")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            closed = services.opportunity_close(
+                user=request.user, opportunity_id=opportunity.pk, outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"], today=timezone.localdate())
+        except (services.OpportunityClosed, services.OpportunityInvalid) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{closed.name} marked {closed.get_outcome_display().lower()}; "
+                                      "it has left the pipeline.")
+            return redirect("opportunities:detail", opportunity_id=closed.pk)
+    return render(request, "opportunities/opportunity_close.html", {"form": form, "opportunity": opportunity})
+
+
+@require_POST
+def opportunity_reopen(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
+    opportunity = _visible_opportunity(request, opportunity_id)
+    try:
+        services.opportunity_reopen(user=request.user, opportunity_id=opportunity.pk)
+    except services.OpportunityInvalid as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{opportunity.name} is open again, back in the pipeline.")
+    return redirect("opportunities:detail", opportunity_id=opportunity.pk)
 
 
 def _plan_response(request: HtmxHttpRequest, opportunity: Opportunity, **context: object) -> HttpResponse:

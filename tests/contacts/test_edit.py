@@ -7,7 +7,7 @@ from contacts import services
 from contacts.models import Address, Contact, PhoneNumber
 from contacts.signals import contact_changed
 from tests.contacts.edit_form import edit_form
-from tests.factories import EmailAddressFactory, OrganisationFactory, PersonFactory
+from tests.factories import EmailAddressFactory, OrganisationFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def test_contact_update_announces_the_change(team_a, changes):
     organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
 
     services.contact_update(contact_id=organisation.pk, name="Bluebell Bakehouse",
-                            address=services.AddressData(), now=NOW)
+                            now=NOW)
 
     assert changes == [organisation.pk]
     assert Contact.objects.get(pk=organisation.pk).updated_at == NOW
@@ -109,7 +109,7 @@ def test_contact_update_with_nothing_changed_writes_and_announces_nothing(team_a
     before = Contact.objects.get(pk=organisation.pk).updated_at
 
     services.contact_update(contact_id=organisation.pk, name="Bluebell Bakery",
-                            phones=[services.PhoneData(number="01225 000000")], address=services.AddressData(),
+                            phones=[services.PhoneData(number="01225 000000")],
                             now=NOW)
 
     assert changes == []
@@ -121,7 +121,7 @@ def test_contact_update_keeps_each_email_once_whatever_its_case(team_a):
 
     updated = services.contact_update(
         contact_id=organisation.pk, name=organisation.name,
-        emails=["Orders@Bluebell.example", "orders@bluebell.example"], address=services.AddressData(), now=NOW)
+        emails=["Orders@Bluebell.example", "orders@bluebell.example"], now=NOW)
 
     assert [e.address for e in updated.emails.all()] == ["Orders@Bluebell.example"]
 
@@ -131,6 +131,71 @@ def test_updated_at_moves_forward_even_when_the_clock_is_behind(team_a):
     before = Contact.objects.get(pk=organisation.pk).updated_at
 
     updated = services.contact_update(contact_id=organisation.pk, name="Bluebell Bakehouse",
-                                      address=services.AddressData(), now=datetime(2020, 1, 1, tzinfo=UTC))
+                                      now=datetime(2020, 1, 1, tzinfo=UTC))
 
     assert updated.updated_at > before
+
+
+def test_the_edit_page_saves_labelled_rows_team_owner_and_tags(member_client, member, team_a):
+    organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
+
+    response = member_client.post(reverse("contacts:edit", args=[organisation.pk]), edit_form(
+        name="Bluebell Bakery", emails=(("orders@bluebell.example", "work"), ("jo@bluebell.example", "other")),
+        addresses=[{"label": "office", "street": "1 High Street", "city": "Bath"},
+                   {"label": "postal", "street": "PO Box 9", "city": "Bath"}],
+        team=str(team_a.pk), owner=str(member.pk), tags="bakery, wholesale", about="Bakes for three cafes."))
+
+    assert response.status_code == 302
+    organisation.refresh_from_db()
+    assert [(e.address, e.label) for e in organisation.emails.all()] == [("orders@bluebell.example", "work"),
+                                                                        ("jo@bluebell.example", "other")]
+    assert [a.label for a in organisation.addresses.all()] == ["office", "postal"]
+    assert (organisation.owner, organisation.about) == (member, "Bakes for three cafes.")
+    assert [tag.name for tag in organisation.tags.all()] == ["bakery", "wholesale"]
+
+
+def test_a_post_that_leaves_out_the_filing_fields_keeps_them(member_client, member, team_a):
+    organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery", owner=member, about="Regular")
+    organisation.tags.create(name="bakery")
+
+    member_client.post(reverse("contacts:edit", args=[organisation.pk]), edit_form(name="Bluebell Bakehouse"))
+
+    organisation.refresh_from_db()
+    assert (organisation.name, organisation.owner, organisation.about) == ("Bluebell Bakehouse", member, "Regular")
+    assert [tag.name for tag in organisation.tags.all()] == ["bakery"]
+
+
+def test_a_refused_edit_changes_nothing(member_client, team_a, team_b):
+    organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
+    outsider = UserFactory(email="outsider@example.com", teams=[team_b])
+
+    response = member_client.post(reverse("contacts:edit", args=[organisation.pk]), edit_form(
+        name="Bluebell Bakehouse", emails=("new@bluebell.example",), team=str(team_a.pk), owner=str(outsider.pk)))
+
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.text
+    assert 'value="Bluebell Bakehouse"' in response.text
+    organisation.refresh_from_db()
+    assert (organisation.name, organisation.owner, organisation.emails.count()) == ("Bluebell Bakery", None, 0)
+
+
+def test_moving_a_contact_to_another_team_or_tagging_it_is_not_sent_to_xero(team_a, team_b, changes):
+    organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
+    before = Contact.objects.get(pk=organisation.pk).updated_at
+
+    updated = services.contact_update(contact_id=organisation.pk, name="Bluebell Bakery", team_id=team_b.pk,
+                                      tags=["bakery"], now=NOW)
+
+    assert (updated.team, [tag.name for tag in updated.tags.all()]) == (team_b, ["bakery"])
+    assert changes == []
+    assert updated.updated_at == before
+
+
+def test_a_person_cannot_belong_to_a_person(team_a):
+    person, other = PersonFactory(team=team_a), PersonFactory(team=team_a)
+
+    with pytest.raises(services.ContactDetailsInvalid, match="only belong to an organisation"):
+        services.contact_update(contact_id=person.pk, first_name=person.first_name, last_name=person.last_name,
+                                organisation_id=other.pk, now=NOW)
+
+    assert Contact.objects.get(pk=person.pk).organisation is None

@@ -326,9 +326,20 @@ ROUTES: dict[str, Route] = {
     "contacts:list": Route(_named()),
     "contacts:detail": Route(_named(CONTACT), team=True),
     "contacts:edit": Route(_named(CONTACT), team=True, data=lambda w: edit_form(name="Mine now")),
+    "contacts:create": Route(lambda w, key: reverse(key, args=["person"]),
+                             team="creates in the user's own teams; its pickers list only what the user may see"),
+    "contacts:archive": Route(_named(CONTACT), page=POST_ONLY, team=True),
+    "contacts:unarchive": Route(_named(CONTACT), page=POST_ONLY, team=True),
     "invoices:contact": Route(_named(CONTACT), team=True),
     "opportunities:pipeline": Route(_named()),
     "opportunities:detail": Route(_named(OPPORTUNITY), team=True),
+    "opportunities:create": Route(_named(), team="its contact picker lists only what the user may see"),
+    "opportunities:contact_create": Route(_named(CONTACT), team=True, data=lambda w: {
+        "name": "Mine now", "value": "1", "currency_code": "GBP", "milestone": w.opportunity.milestone_id}),
+    "opportunities:edit": Route(_named(OPPORTUNITY), team=True, data=lambda w: {
+        "name": "Mine now", "value": "1", "currency_code": "GBP", "milestone": w.opportunity.milestone_id}),
+    "opportunities:close": Route(_named(OPPORTUNITY), team=True, data=lambda w: {"outcome": "lost", "reason": "x"}),
+    "opportunities:reopen": Route(_named(WON), page=POST_ONLY, team=True),
     "opportunities:move": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True,
                                 data=lambda w: {"milestone": MilestoneFactory(name="Won over").pk}),
     "xero:integrations": Route(_named()),
@@ -478,7 +489,8 @@ def test_another_teams_user_gets_404_on_every_url_naming_a_record(client, hostil
 
 def _team_a_state(world: HostileWorld) -> tuple:
     contact = Contact.objects.get(pk=world.contact.pk)
-    return (contact.name, contact.updated_at, Opportunity.objects.get(pk=world.opportunity.pk).milestone_id,
+    opportunities = Opportunity.objects.order_by("pk").values_list("pk", "name", "milestone_id", "outcome")
+    return (contact.name, contact.updated_at, contact.archived_at, list(opportunities),
             XeroContact.objects.get(contact=contact).push_state)
 
 

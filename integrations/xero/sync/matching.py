@@ -12,40 +12,15 @@ which is shown beside the candidates but never decides on its own. The rule:
 - no candidate at all: create a new CRM contact.
 """
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-LEGAL_SUFFIXES = {
-    "ltd", "limited", "inc", "incorporated", "llc", "llp", "plc", "pty", "pte", "gmbh", "corp", "corporation",
-    "company", "nz", "uk",
-}
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-PHONE_DIGITS_COMPARED = 9
+# The keys are the CRM's (its duplicate warning uses them too); re-exported here for the sync's callers.
+from contacts.matching import email_key, name_key, phone_key, postcode_key
 
-
-def name_key(name: str) -> str:
-    """A name reduced to what identifies it: "Copperfield Books Limited" and "copperfield books ltd." agree."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().replace("&", " and ")
-    words = [word for word in _NON_WORD.split(text) if word]
-    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
-        words.pop()
-    if len(words) > 1 and words[0] == "the":
-        words.pop(0)
-    return " ".join(words)
-
-
-def phone_key(number: str) -> str:
-    """The last digits of a phone number, so "020 7946 0000" and "+44 20 7946 0000" agree."""
-    digits = re.sub(r"\D", "", number)
-    return digits[-PHONE_DIGITS_COMPARED:] if len(digits) >= 7 else ""
-
-
-def postcode_key(postcode: str) -> str:
-    return re.sub(r"\s+", "", postcode).upper()
+__all__ = ["Action", "Candidate", "CrmIndex", "Decision", "Facts", "match", "name_key", "phone_key", "postcode_key"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +39,7 @@ class Facts:
         return cls(
             name=name,
             is_person=is_person,
-            emails=frozenset(email.strip().lower() for email in emails if email and email.strip()),
+            emails=frozenset(key for key in map(email_key, emails) if key),
             phones=frozenset(key for key in map(phone_key, phones) if key),
             postcodes=frozenset(key for key in map(postcode_key, postcodes) if key),
         )
