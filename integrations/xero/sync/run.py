@@ -176,9 +176,10 @@ def organisation_sync(
             auth.connection_mark_access_removed(connection_id=connection_id, now=clock())
             run.message = auth.ACCESS_REMOVED
         elif isinstance(exc, client.PermissionMissing) and active is not None:
-            # Connecting again asks Xero for every scope in XERO_SCOPES; the organisation and its data stay.
-            auth.grant_mark_needs_reconnect(grant=active, reason=auth.PERMISSION_MISSING)
-            run.message = auth.PERMISSION_MISSING
+            # A missing scope, a tier-gated endpoint or a refused organisation: auth finds out which and pauses
+            # only what it concerns.
+            run.message = auth.permission_refusal_handle(connection=connection, identity=identity, refused=exc,
+                                                         now=clock())
     except client.RateLimited as exc:  # the daily limit, or minute limits that would not clear
         XeroConnection.objects.filter(pk=connection_id).update(
             rate_limited_until=clock() + timedelta(seconds=exc.retry_after)
@@ -311,30 +312,40 @@ def _sync(*, connection: XeroConnection, xero: client.XeroClient, state: RunStat
 
 def _sync_webhook_events(*, connection: XeroConnection, xero: client.XeroClient, state: RunState,
                          clock: Callable[[], datetime], sleep: Callable[[float], None]) -> None:
-    """Fetch just the records that webhook events named, coalesced: one call per kind of record."""
+    """Fetch just the records that webhook events named, coalesced: one call per kind of record (one per credit
+    note: Xero's list call has no IDs filter)."""
     events = list(WebhookEvent.objects.filter(tenant_id=connection.tenant_id, processed_at__isnull=True))
     wanted = {category: sorted({e.resource_id for e in events if e.category == category})
               for category in ("INVOICE", "CREDITNOTE", "CONTACT")}
+    came_back: set[str] = set()
     if wanted["INVOICE"]:
-        _read_invoices(connection=connection, state=state, clock=clock, pages=_resilient(
+        _read_invoices(connection=connection, state=state, clock=clock, pages=_noting_ids(_resilient(
             lambda start: xero.invoices(modified_since=None, ids=wanted["INVOICE"], start_page=start),
-            sleep=sleep, state=state))
+            sleep=sleep, state=state), came_back))
     if wanted["CREDITNOTE"]:
-        _read_credit_notes(connection=connection, state=state, clock=clock, pages=_resilient(
+        _read_credit_notes(connection=connection, state=state, clock=clock, pages=_noting_ids(_resilient(
             lambda start: xero.credit_notes(modified_since=None, ids=wanted["CREDITNOTE"], start_page=start),
-            sleep=sleep, state=state))
+            sleep=sleep, state=state), came_back))
     if wanted["CONTACT"]:
-        _read_contacts(connection=connection, state=state, clock=clock, pages=_resilient(
+        _read_contacts(connection=connection, state=state, clock=clock, pages=_noting_ids(_resilient(
             lambda start: xero.contacts(modified_since=None, ids=wanted["CONTACT"], start_page=start),
-            sleep=sleep, state=state))
+            sleep=sleep, state=state), came_back))
     _bring_in_paying(connection=connection, xero=xero, state=state, clock=clock, sleep=sleep)
-    # Every named record was fetched (a failed fetch would have raised): the events are done, and earlier
-    # quarantined copies of records that now read cleanly are resolved.
-    WebhookEvent.objects.filter(pk__in=[event.pk for event in events]).update(processed_at=clock())
+    # Only the records Xero actually returned are done: their events are processed, and earlier quarantined
+    # copies that now read cleanly are resolved. An id Xero did not return stays as it was.
+    fetched = {event.resource_id for event in events if event.resource_id.lower() in came_back}
+    WebhookEvent.objects.filter(pk__in=[e.pk for e in events if e.resource_id in fetched]).update(processed_at=clock())
     still_bad = SyncError.objects.filter(run=state.run).values_list("record_id", flat=True)
     SyncError.objects.filter(
-        connection=connection, resolved_at__isnull=True, record_id__in={e.resource_id for e in events}
+        connection=connection, resolved_at__isnull=True, record_id__in=fetched
     ).exclude(record_id__in=still_bad).update(resolved_at=clock())
+
+
+def _noting_ids[T](pages: Iterator[schemas.Page[T]], seen: set[str]) -> Iterator[schemas.Page[T]]:
+    """The pages, unchanged, adding the ids of the records each one returned to `seen`."""
+    for page in pages:
+        seen.update(page.record_ids)
+        yield page
 
 
 def _sync_contact(*, connection: XeroConnection, xero: client.XeroClient, state: RunState,
