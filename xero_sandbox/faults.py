@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 KINDS = (
     "429-minute",
     "429-day",
+    "429-concurrent",
+    "401-authorization",
     "500",
     "503",
     "timeout",

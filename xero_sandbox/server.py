@@ -228,6 +228,11 @@ def fault_response(sandbox: Sandbox, fault: Fault) -> Response:
             headers={"Retry-After": str(retry_after), "X-Rate-Limit-Problem": problem, "Content-Type": "text/plain"},
             body=b"",
         )
+    if kind == "429-concurrent":  # Xero documents Retry-After for the minute and day limits only
+        return Response(status=429, headers={"X-Rate-Limit-Problem": "concurrent", "Content-Type": "text/plain"},
+                        body=b"")
+    if kind == "401-authorization":  # a tier-gated endpoint, or an organisation Xero refuses this app
+        return identity.problem(401, "AuthorizationUnsuccessful")
     if kind in ("500", "503"):
         status = int(kind)
         title = "An error occurred" if status == 500 else "Service Unavailable"

@@ -382,4 +382,6 @@ class QuoteRequest(models.Model):
 
     @property
     def idempotency_key(self) -> str:
-        return f"capsync-quote-{self.pk}"
+        # The submission's UUID, not the row id: ids repeat across installations and database resets, and Xero
+        # would answer a repeated key with another submission's quote.
+        return f"capsync-quote-{self.submission_key}"

@@ -61,6 +61,20 @@ def xero_invoice(contact: dict, *, status: str = "AUTHORISED", type_: str = "ACC
     }
 
 
+def xero_credit_note(contact: dict, *, total: str = "30.00", credit_note_id: str | None = None,
+                     number: str | None = None) -> dict:
+    """A sales credit note of `contact`, authorised and not yet allocated."""
+    amount = float(Decimal(total))
+    return {
+        "CreditNoteID": credit_note_id or str(uuid.uuid4()), "Type": "ACCRECCREDIT",
+        "CreditNoteNumber": number or f"CN-{uuid.uuid4().hex[:6]}", "Reference": "",
+        "Contact": {"ContactID": contact["ContactID"], "Name": contact["Name"]}, "Status": "AUTHORISED",
+        "LineAmountTypes": "Exclusive", "Date": msdate(date(2026, 9, 1)), "CurrencyCode": "GBP", "CurrencyRate": 1,
+        "SubTotal": amount, "TotalTax": 0.0, "Total": amount, "RemainingCredit": amount, "LineItems": [],
+        "Allocations": [],
+    }
+
+
 class Sleeps(list):
     """Stands in for time.sleep: records how long the sync chose to wait."""
 

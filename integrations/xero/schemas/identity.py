@@ -57,10 +57,18 @@ def token_set(payload: dict[str, Any], *, now: datetime) -> TokenSet:
         access_token=access_token,
         refresh_token=refresh_token,
         expires_at=now + timedelta(seconds=expires_in),
-        scopes=tuple(str(payload.get("scope", "")).split()),
+        scopes=_scopes(payload.get("scope")),
         auth_event_id=str(claims.get("authentication_event_id", "")),
         xero_user_id=str(claims.get("xero_userid", "")),
     )
+
+
+def _scopes(value: object) -> tuple[str, ...]:
+    # Xero writes the granted scopes as one space-separated string (RFC 6749 section 3.3); an OAuth library may
+    # already have split it into a list.
+    if isinstance(value, list | tuple):
+        return tuple(str(scope) for scope in value if scope)
+    return tuple(str(value or "").split())
 
 
 def tenant_connections(payload: Any) -> list[TenantConnection]:

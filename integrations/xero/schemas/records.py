@@ -366,6 +366,8 @@ class Page[T]:
     page: int
     page_count: int | None
     server_time: datetime
+    # The ids of every record in the answer, read or not (lower case): what Xero actually returned.
+    record_ids: frozenset[str] = frozenset()
 
 
 def _collection(payload: object, collection: str) -> tuple[Record, list[Any]]:
@@ -397,7 +399,9 @@ def page_of[T](payload: object, *, collection: str, id_field: str, parse: Callab
             payload_kept = item if isinstance(item, dict) else {"value": item}
             record_id = exc.record_id or str(payload_kept.get(id_field) or "")
             errors.append(RecordError(record_id=record_id, reason=exc.reason, payload=payload_kept))
-    return Page(records=records, errors=errors, page=page, page_count=page_count, server_time=server_time)
+    record_ids = frozenset(str(item.get(id_field) or "").lower() for item in items if isinstance(item, dict))
+    return Page(records=records, errors=errors, page=page, page_count=page_count, server_time=server_time,
+                record_ids=record_ids - {""})
 
 
 def only[T](payload: object, *, collection: str, parse: Callable[[Record], T]) -> T:

@@ -92,11 +92,14 @@ QUOTES = Reader(stage="Reading quotes", resource="Quote", counter="quotes",
 BY_CATEGORY = {"INVOICE": INVOICES, "CREDITNOTE": CREDIT_NOTES, "CONTACT": CONTACTS}
 
 
-def _read(ctx: SyncContext, reader: Reader, **filters: Any) -> None:
-    """Read every page of one resource (`filters` go to the client's list call) and apply each as it arrives."""
+def _read(ctx: SyncContext, reader: Reader, *, seen: set[str] | None = None, **filters: Any) -> None:
+    """Read every page of one resource (`filters` go to the client's list call) and apply each as it arrives;
+    the ids of the records Xero returned are added to `seen` when given."""
     fetch = reader.fetch(ctx.xero)
     ctx.progress(reader.stage)
     for page in ctx.pages(lambda start: fetch(start_page=start, **filters)):
+        if seen is not None:
+            seen.update(page.record_ids)
         if reader.sets_server_time:
             ctx.server_time = ctx.server_time or page.server_time
         ctx.quarantine(resource=reader.resource, errors=page.errors)
@@ -163,9 +166,10 @@ def organisation_sync(
             auth.connection_mark_access_removed(connection_id=connection_id, now=clock())
             run.message = auth.ACCESS_REMOVED
         elif isinstance(exc, client.PermissionMissing) and active is not None:
-            # Connecting again asks Xero for every scope in XERO_SCOPES; the organisation and its data stay.
-            auth.grant_mark_needs_reconnect(grant=active, reason=auth.PERMISSION_MISSING)
-            run.message = auth.PERMISSION_MISSING
+            # A missing scope, a tier-gated endpoint or a refused organisation: auth finds out which and pauses
+            # only what it concerns.
+            run.message = auth.permission_refusal_handle(connection=connection, identity=identity, refused=exc,
+                                                         now=clock())
     except client.RateLimited as exc:  # the daily limit, or minute limits that would not clear
         until = clock() + timedelta(seconds=exc.retry_after)
         XeroConnection.objects.filter(pk=connection_id).update(rate_limited_until=until)
@@ -228,19 +232,23 @@ def _sync(ctx: SyncContext, *, full: bool) -> None:
 
 
 def _sync_webhook_events(ctx: SyncContext) -> None:
-    """Fetch just the records that webhook events named, coalesced: one call per kind of record."""
+    """Fetch just the records that webhook events named, coalesced: one call per kind of record (one per credit
+    note: Xero's list call has no IDs filter)."""
     connection = ctx.connection
     events = list(WebhookEvent.objects.filter(tenant_id=connection.tenant_id, processed_at__isnull=True))
+    came_back: set[str] = set()
     for category, reader in BY_CATEGORY.items():
         if wanted := sorted({e.resource_id for e in events if e.category == category}):
-            _read(ctx, reader, modified_since=None, ids=wanted)
+            _read(ctx, reader, seen=came_back, modified_since=None, ids=wanted)
     _bring_in_paying(ctx)
-    # Every named record was fetched (a failed fetch would have raised): the events are done, and earlier
-    # quarantined copies of records that now read cleanly are resolved.
-    WebhookEvent.objects.filter(pk__in=[event.pk for event in events]).update(processed_at=ctx.clock())
+    # Only the records Xero actually returned are done: their events are processed, and earlier quarantined
+    # copies that now read cleanly are resolved. An id Xero did not return stays as it was.
+    fetched = {event.resource_id for event in events if event.resource_id.lower() in came_back}
+    WebhookEvent.objects.filter(pk__in=[e.pk for e in events if e.resource_id in fetched]).update(
+        processed_at=ctx.clock())
     still_bad = SyncError.objects.filter(run=ctx.run).values_list("record_id", flat=True)
     SyncError.objects.filter(
-        connection=connection, resolved_at__isnull=True, record_id__in={e.resource_id for e in events}
+        connection=connection, resolved_at__isnull=True, record_id__in=fetched
     ).exclude(record_id__in=still_bad).update(resolved_at=ctx.clock())
 
 
