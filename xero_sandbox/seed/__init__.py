@@ -1,0 +1,11 @@
+"""Seed data: the demo organisations and generated benchmark organisations.
+
+- ``builder.py``: writes records through the API's own rules, dated relative to ``today``.
+- ``demo.json`` + ``demo.py``: the demo organisations as data, played through the builder.
+- ``generate.py``: reproducible benchmark organisations with a named ``Mix``.
+"""
+
+from xero_sandbox.seed.demo import demo_tenant_data
+from xero_sandbox.seed.generate import Mix, generate
+
+__all__ = ["Mix", "demo_tenant_data", "generate"]
