@@ -3,6 +3,7 @@
 - ``builder.py``: writes records through the API's own rules, dated relative to ``today``.
 - ``demo.json`` + ``demo.py``: the demo organisations as data, played through the builder.
 - ``generate.py``: reproducible benchmark organisations with a named ``Mix``.
+- ``start.py``: what a sandbox starts with (organisations, the demo app and user) for its options.
 """
 
 from xero_sandbox.seed.demo import demo_tenant_data
