@@ -7,9 +7,8 @@ import sys
 import threading
 
 from xero_sandbox.records import SandboxOptions
+from xero_sandbox.runtime import Runtime
 from xero_sandbox.server import SandboxHTTPServer
-from xero_sandbox.state import Sandbox
-from xero_sandbox.webhooks import WebhookDispatcher
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,9 +46,10 @@ def serve(args: argparse.Namespace) -> int:
         webhook_url=args.webhook_url,
         webhook_key=args.webhook_key,
     )
-    sandbox = Sandbox(options, webhooks_factory=WebhookDispatcher)
-    sandbox.start()
-    server = SandboxHTTPServer((args.host, args.port), sandbox)
+    runtime = Runtime(options)
+    runtime.start()
+    sandbox = runtime.sandbox
+    server = SandboxHTTPServer((args.host, args.port), runtime)
     host, port = server.server_address[:2]
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - only compared, never bound
     sandbox.base_url = f"http://{shown_host}:{port}"
@@ -64,7 +64,7 @@ def serve(args: argparse.Namespace) -> int:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
-        sandbox.stop()
+        runtime.stop()
     return 0
 
 

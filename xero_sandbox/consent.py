@@ -9,13 +9,13 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from xero_sandbox.records import App, AuthCode, Connection, User
-from xero_sandbox.state import ControlError, Sandbox
+from xero_sandbox.records import App, AuthCode, User
+from xero_sandbox.state import Sandbox
 from xero_sandbox.wire import Request, Response, html_response, redirect
 
 CODE_SECONDS = 300
 SESSION_COOKIE = "xero_sandbox_session"
-_AUTHORIZE_KEYS = ("client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce")
+AUTHORIZE_KEYS = ("client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce")
 
 KNOWN_SCOPES = frozenset(
     {
@@ -78,6 +78,10 @@ class AuthorizeParams:
     nonce: str | None
 
 
+class ConsentRefused(ValueError):
+    """The user tried to connect an organisation they may not connect."""
+
+
 class AuthorizeError(Exception):
     """An authorize request that can't go on. With redirect, the error goes back to the client; else an error page."""
 
@@ -132,87 +136,41 @@ def consent(
 
     `keep_auth_event`: an organisation already connected keeps its old authEventId, as real Xero may do when it
     is consented again (GET /connections?authEventId=<this consent> then leaves it out).
+    Raises ConsentRefused if the user may not connect one of the organisations.
     """
     if deny:
         return _with_query(params.redirect_uri, {"error": "access_denied", "state": params.state})
     not_allowed = [t for t in tenant_ids if t not in user.tenant_ids]
     if not_allowed:
-        raise ControlError(f"user {user.email} may not connect {', '.join(not_allowed)}")
+        raise ConsentRefused(f"user {user.email} may not connect {', '.join(not_allowed)}")
     now = sandbox.now().timestamp()
     auth_event_id = str(uuid.uuid4())
-    grant_key = f"{user.email} {params.app.client_id}"
-    with sandbox.lock:
-        granted = sandbox.grants.get(grant_key, [])
-        scopes = granted + [s for s in params.scopes if s not in granted]
-        sandbox.grants[grant_key] = scopes
-        for tenant_id in tenant_ids:
-            existing = next(
-                (
-                    c
-                    for c in sandbox.connections.values()
-                    if c.user_email == user.email and c.client_id == params.app.client_id and c.tenant_id == tenant_id
-                ),
-                None,
-            )
-            if existing:
-                if not keep_auth_event:
-                    existing.auth_event_id = auth_event_id
-                existing.updated = now
-            else:
-                connection = Connection(
-                    id=str(uuid.uuid4()),
-                    auth_event_id=auth_event_id,
-                    tenant_id=tenant_id,
-                    user_email=user.email,
-                    client_id=params.app.client_id,
-                    created=now,
-                    updated=now,
-                )
-                sandbox.connections[connection.id] = connection
-        code = AuthCode(
-            code=secrets.token_hex(32).upper(),
-            client_id=params.app.client_id,
-            redirect_uri=params.redirect_uri,
-            scopes=scopes,
-            user_email=user.email,
-            auth_event_id=auth_event_id,
-            expires=now + CODE_SECONDS,
-            code_challenge=params.code_challenge,
-            code_challenge_method=params.code_challenge_method,
-            nonce=params.nonce,
-        )
-        sandbox.codes[code.code] = code
-    sandbox.mark_dirty()
+    scopes = sandbox.consent_record(
+        user_email=user.email,
+        client_id=params.app.client_id,
+        scopes=params.scopes,
+        tenant_ids=tenant_ids,
+        auth_event_id=auth_event_id,
+        now=now,
+        keep_auth_event=keep_auth_event,
+    )
+    code = AuthCode(
+        code=secrets.token_hex(32).upper(),
+        client_id=params.app.client_id,
+        redirect_uri=params.redirect_uri,
+        scopes=scopes,
+        user_email=user.email,
+        auth_event_id=auth_event_id,
+        expires=now + CODE_SECONDS,
+        code_challenge=params.code_challenge,
+        code_challenge_method=params.code_challenge_method,
+        nonce=params.nonce,
+    )
+    sandbox.code_add(code)
     return _with_query(
         params.redirect_uri,
         {"code": code.code, "scope": " ".join(scopes), "state": params.state, "session_state": uuid.uuid4().hex},
     )
-
-
-def control_authorize(sandbox: Sandbox, spec: dict) -> str:
-    """POST /_sandbox/authorize: consent without the browser."""
-    try:
-        params = check_authorize(sandbox, {k: spec.get(k) for k in _AUTHORIZE_KEYS} | {"response_type": "code"})
-    except AuthorizeError as exc:
-        if exc.redirect:
-            return exc.redirect
-        raise ControlError(str(exc)) from exc
-    tenant_ids = list(spec.get("tenant_ids") or [])
-    email = spec.get("user_email")
-    with sandbox.lock:
-        if email:
-            user = sandbox.users.get(email)
-            if user is None:
-                raise ControlError(f"unknown user {email}")
-        else:
-            user = next((u for u in sandbox.users.values() if set(tenant_ids) <= set(u.tenant_ids)), None)
-            if user is None:
-                user = User(email="sandbox-user@example.com", password="sandbox", name="Sandbox User", tenant_ids=[])
-                existing = sandbox.users.setdefault(user.email, user)
-                existing.tenant_ids = sorted(set(existing.tenant_ids) | set(tenant_ids))
-                user = existing
-    return consent(sandbox, params=params, user=user, tenant_ids=tenant_ids, deny=bool(spec.get("deny")),
-                   keep_auth_event=bool(spec.get("keep_auth_event")))
 
 
 # ----- the HTML login + consent page -----
@@ -279,7 +237,7 @@ def _consent_form(sandbox: Sandbox, request: Request, params: AuthorizeParams, u
 def authorize_page(sandbox: Sandbox, request: Request) -> Response:
     """GET/POST /login/identity/connect/authorize."""
     try:
-        params = check_authorize(sandbox, {k: request.arg(k) for k in (*_AUTHORIZE_KEYS, "response_type")})
+        params = check_authorize(sandbox, {k: request.arg(k) for k in (*AUTHORIZE_KEYS, "response_type")})
     except AuthorizeError as exc:
         if exc.redirect:
             return redirect(exc.redirect)
@@ -288,11 +246,7 @@ def authorize_page(sandbox: Sandbox, request: Request) -> Response:
             f'<h1>Sorry, something went wrong</h1><p class="error" id="error">{html.escape(str(exc))}</p>',
             status=400,
         )
-    session_id = request.cookie(SESSION_COOKIE)
-    user = None
-    with sandbox.lock:
-        if session_id and session_id in sandbox.sessions:
-            user = sandbox.users.get(sandbox.sessions[session_id])
+    user = sandbox.session_user(request.cookie(SESSION_COOKIE))
     if request.method == "GET":
         return _consent_form(sandbox, request, params, user) if user else _login_form(request)
     form = request.form_lists()
@@ -303,9 +257,7 @@ def authorize_page(sandbox: Sandbox, request: Request) -> Response:
         candidate = sandbox.users.get(email)
         if candidate is None or not secrets.compare_digest(candidate.password, password):
             return _login_form(request, error="Your email or password is incorrect", email=email)
-        session_id = secrets.token_urlsafe(24)
-        with sandbox.lock:
-            sandbox.sessions[session_id] = candidate.email
+        session_id = sandbox.session_start(candidate.email)
         location = request.path + "?" + urlencode({k: v[0] for k, v in request.query.items()})
         return Response(
             status=303,
@@ -318,6 +270,6 @@ def authorize_page(sandbox: Sandbox, request: Request) -> Response:
     tenant_ids = form.get("tenant") or []
     try:
         location = consent(sandbox, params=params, user=user, tenant_ids=tenant_ids, deny=action != "allow")
-    except ControlError as exc:
+    except ConsentRefused as exc:
         return _consent_form(sandbox, request, params, user, error=str(exc))
     return redirect(location)

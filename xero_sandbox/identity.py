@@ -77,11 +77,6 @@ def _encode(sandbox: Sandbox, claims: dict) -> str:
     return jwt.encode(claims, _private_key(sandbox), algorithm="RS256", headers={"kid": sandbox.signing_kid})
 
 
-def _user_by_sub(sandbox: Sandbox, sub: str) -> User | None:
-    with sandbox.lock:
-        return next((u for u in sandbox.users.values() if u.sub == sub), None)
-
-
 # ----- access-token check for API calls -----
 
 
@@ -122,7 +117,7 @@ def authenticate(sandbox: Sandbox, request: Request) -> Caller | Response:
                 )
             },
         )
-    user = _user_by_sub(sandbox, claims.get("sub", ""))
+    user = sandbox.user_by_sub(claims.get("sub", ""))
     if user is None or claims.get("client_id") not in sandbox.apps or claims.get("nbf", 0) > now + 5:
         return problem(401, "AuthenticationUnsuccessful", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     return Caller(
@@ -217,11 +212,9 @@ def _issue_tokens(
             issued=now.timestamp(),
             pkce=pkce,
         )
-        with sandbox.lock:
-            sandbox.refresh_tokens[refresh.token] = refresh
+        sandbox.refresh_token_add(refresh)
         response["refresh_token"] = refresh.token
     response["scope"] = " ".join(scopes)
-    sandbox.mark_dirty()
     return response
 
 
@@ -240,6 +233,23 @@ def _pkce_ok(code: AuthCode, verifier: str | None) -> bool:
     return secrets.compare_digest(expected, code.code_challenge)
 
 
+def _refresh_allowed(refresh: RefreshToken, *, now: float) -> bool:
+    """Xero's rotation: a refresh token works once, plus one retry within the grace period of its first use.
+
+    Counts the use when it is allowed. An unused token expires REFRESH_TOKEN_IDLE after it was issued.
+    """
+    if refresh.revoked:
+        return False
+    if refresh.first_used is None:
+        if refresh.issued + REFRESH_TOKEN_IDLE.total_seconds() < now:
+            return False
+        refresh.first_used = now
+    elif refresh.uses >= 2 or refresh.first_used + REFRESH_GRACE.total_seconds() < now:
+        return False
+    refresh.uses += 1
+    return True
+
+
 def token(sandbox: Sandbox, request: Request) -> Response:
     """POST /identity/connect/token: authorization_code and refresh_token grants."""
     form = request.form()
@@ -253,16 +263,16 @@ def token(sandbox: Sandbox, request: Request) -> Response:
     grant_type = form.get("grant_type")
     now = sandbox.now().timestamp()
     if grant_type == "authorization_code":
-        with sandbox.lock:
-            code = sandbox.codes.get(form.get("code") or "")
-            if code is None or code.used or code.expires < now or code.client_id != app.client_id:
-                return _oauth_error("invalid_grant")
-            if not client_secret and app.client_secret and not code.code_challenge:
-                return invalid_client
-            if form.get("redirect_uri") != code.redirect_uri or not _pkce_ok(code, form.get("code_verifier")):
-                return _oauth_error("invalid_grant")
-            code.used = True
-            user = sandbox.users.get(code.user_email)
+        code = sandbox.codes.get(form.get("code") or "")
+        if code is None or code.used or code.expires < now or code.client_id != app.client_id:
+            return _oauth_error("invalid_grant")
+        if not client_secret and app.client_secret and not code.code_challenge:
+            return invalid_client
+        if form.get("redirect_uri") != code.redirect_uri or not _pkce_ok(code, form.get("code_verifier")):
+            return _oauth_error("invalid_grant")
+        if not sandbox.code_mark_used(code.code):
+            return _oauth_error("invalid_grant")  # a concurrent exchange of the same code won
+        user = sandbox.users.get(code.user_email)
         if user is None:
             return _oauth_error("invalid_grant")
         body = _issue_tokens(
@@ -277,22 +287,14 @@ def token(sandbox: Sandbox, request: Request) -> Response:
         )
         return json_response(200, body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
     if grant_type == "refresh_token":
-        with sandbox.lock:
-            refresh = sandbox.refresh_tokens.get(form.get("refresh_token") or "")
-            if refresh is None or refresh.client_id != app.client_id:
-                return _oauth_error("invalid_grant")
-            if not client_secret and app.client_secret and not refresh.pkce:
-                return invalid_client
-            if refresh.revoked:
-                return _oauth_error("invalid_grant")
-            if refresh.first_used is None:
-                if refresh.issued + REFRESH_TOKEN_IDLE.total_seconds() < now:
-                    return _oauth_error("invalid_grant")
-                refresh.first_used = now
-            elif refresh.uses >= 2 or refresh.first_used + REFRESH_GRACE.total_seconds() < now:
-                return _oauth_error("invalid_grant")
-            refresh.uses += 1
-            user = sandbox.users.get(refresh.user_email)
+        refresh = sandbox.refresh_tokens.get(form.get("refresh_token") or "")
+        if refresh is None or refresh.client_id != app.client_id:
+            return _oauth_error("invalid_grant")
+        if not client_secret and app.client_secret and not refresh.pkce:
+            return invalid_client
+        if not sandbox.refresh_token_use(refresh.token, functools.partial(_refresh_allowed, now=now)):
+            return _oauth_error("invalid_grant")
+        user = sandbox.users.get(refresh.user_email)
         if user is None:
             return _oauth_error("invalid_grant")
         body = _issue_tokens(
@@ -316,17 +318,7 @@ def revocation(sandbox: Sandbox, request: Request) -> Response:
     app = sandbox.apps.get(client_id or "")
     if app is None or (app.client_secret and not secrets.compare_digest(client_secret or "", app.client_secret)):
         return _oauth_error("invalid_client", status=401 if used_basic else 400)
-    with sandbox.lock:
-        refresh = sandbox.refresh_tokens.get(form.get("token") or "")
-        if refresh is not None and refresh.client_id == app.client_id:
-            for other in sandbox.refresh_tokens.values():
-                if other.chain_id == refresh.chain_id:
-                    other.revoked = True
-            for connection in list(sandbox.connections.values()):
-                if connection.user_email == refresh.user_email and connection.client_id == app.client_id:
-                    del sandbox.connections[connection.id]
-            sandbox.grants.pop(f"{refresh.user_email} {app.client_id}", None)
-    sandbox.mark_dirty()
+    sandbox.refresh_chain_revoke(form.get("token") or "", client_id=app.client_id)
     return Response(status=200, headers={"Content-Type": "text/plain"})
 
 
@@ -400,10 +392,6 @@ def connections_list(sandbox: Sandbox, request: Request, caller: Caller) -> Resp
 
 def connection_delete(sandbox: Sandbox, caller: Caller, connection_id: str) -> Response:
     """DELETE /api/connections/{id}: disconnect one tenant."""
-    with sandbox.lock:
-        connection = sandbox.connections.get(connection_id)
-        if connection is None or connection.user_email != caller.user.email or connection.client_id != caller.client_id:
-            return Response(status=404)
-        del sandbox.connections[connection_id]
-    sandbox.mark_dirty()
+    if not sandbox.connection_remove(connection_id, user_email=caller.user.email, client_id=caller.client_id):
+        return Response(status=404)
     return Response(status=204)

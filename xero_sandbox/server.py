@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from xero_sandbox import accounting, consent, identity, jsonutil, msdate, xml
 from xero_sandbox.control import handle_control
 from xero_sandbox.faults import Fault
+from xero_sandbox.runtime import Runtime
 from xero_sandbox.state import Sandbox
 from xero_sandbox.wire import Request, Response, html_response, json_response
 
@@ -37,8 +38,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     request_queue_size = 512
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
+    def __init__(self, address: tuple[str, int], runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.sandbox = runtime.sandbox
         super().__init__(address, SandboxRequestHandler)
 
 
@@ -96,7 +98,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         )
         control = request.path.startswith("/_sandbox")
         try:
-            response = handle_control(sandbox, request) if control else handle(sandbox, request)
+            response = handle_control(self.server.runtime, request) if control else handle(sandbox, request)
         except Exception:
             logger.exception("Sandbox request failed")
             response = json_response(
@@ -359,9 +361,7 @@ def api_call(sandbox: Sandbox, request: Request) -> Response:
     finally:
         sandbox.limiter.release(client_id=caller.client_id, tenant_id=tenant_id)
     if request.method != "GET":
-        sandbox.mark_dirty()
-    if result.events and sandbox.webhooks:
-        sandbox.webhooks.emit(tenant_id=tenant_id, events=result.events)
+        sandbox.tenant_changed(tenant_id=tenant_id, events=result.events)
     headers.update(result.headers)
     body = result.body
     if isinstance(body, bytes | bytearray):

@@ -1,99 +1,41 @@
-"""The sandbox's whole state: apps, users, organisations, tokens, connections, the clock, the calls log and faults.
+"""The sandbox's state: apps, users, organisations, tokens, connections, sessions, the clock and the calls log.
 
-Everything lives in memory behind one lock (per-tenant locks guard accounting data). With a state path the state is
-written to a JSON file shortly after each change and on shutdown, and read back on start.
+Everything lives in memory behind one lock (per-tenant locks guard accounting data). Other modules read the
+dictionaries but change them only through the methods here, which take the lock, mark the state dirty for the
+state file (persistence.py) and tell subscribers (events.py) what changed. Seeding is in seed/, checking control-API
+input in control.py.
 """
 
 import logging
-import os
 import secrets
-import string
-import tempfile
 import threading
-import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from pathlib import Path
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from xero_sandbox import accounting, jsonutil, msdate, seed
 from xero_sandbox.calls import CallsLog
+from xero_sandbox.events import AppRegistered, Listener, RecordsChanged, SandboxEvent, SandboxReset
 from xero_sandbox.faults import FaultSet
 from xero_sandbox.limits import RateLimiter
-from xero_sandbox.records import App, AuthCode, Connection, RefreshToken, SandboxOptions, Tenant, TenantMeta, User
-from xero_sandbox.store import TenantData
-
-if TYPE_CHECKING:
-    from xero_sandbox.webhooks import WebhookDispatcher
+from xero_sandbox.records import App, AuthCode, Connection, RefreshToken, SandboxOptions, Tenant, User
+from xero_sandbox.seed.start import start_records
+from xero_sandbox.store import Event
 
 logger = logging.getLogger(__name__)
-
-STATE_VERSION = 1
-SAVE_INTERVAL_SECONDS = 2.0
-
-DEMO_CLIENT_ID = "capsync-demo"
-DEMO_CLIENT_SECRET = "demo-secret"
-DEMO_REDIRECT_URIS = [
-    "http://127.0.0.1:8000/integrations/xero/callback/",
-    "http://localhost:8000/integrations/xero/callback/",
-]
-DEMO_USER_EMAIL = "demo@example.com"
-DEMO_USER_PASSWORD = "demo"
-
-CURRENCY_COUNTRY = {
-    "GBP": "GB",
-    "NZD": "NZ",
-    "AUD": "AU",
-    "USD": "US",
-    "EUR": "IE",
-    "ZAR": "ZA",
-    "SGD": "SG",
-    "CAD": "CA",
-}
 
 RECORD_COLLECTIONS = ("Contacts", "Invoices", "CreditNotes", "Payments", "Quotes")
 
 
-class ControlError(ValueError):
-    """A control-API request that cannot be carried out (the message is returned to the caller)."""
+class TenantExists(ValueError):
+    """An organisation with this id is already there."""
 
-    def __init__(self, message: str, *, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _short_code() -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "!" + "".join(secrets.choice(alphabet) for _ in range(5))
-
-
-def _resolve_timezone(value: str) -> tuple[str, str]:
-    """Return (Xero's Organisation.Timezone enum value, IANA name) for a Windows, enum or IANA time-zone name."""
-    try:
-        windows = msdate.windows_timezone(value)
-    except ValueError as exc:
-        raise ControlError(f"unknown timezone {value!r}") from exc
-    return windows, msdate.zone_of(windows).key
-
-
-def _floats(record: dict) -> dict:
-    """jsonutil reads non-integer numbers as Decimal; timestamps in our records are floats."""
-    return {k: float(v) if isinstance(v, Decimal) else v for k, v in record.items()}
-
-
-def _shallow_copy(value: object) -> object:
-    if isinstance(value, list):
-        return [dict(v) if isinstance(v, dict) else v for v in value]
-    if isinstance(value, dict):
-        return {k: dict(v) if isinstance(v, dict) else v for k, v in value.items()}
-    return value
+    def __init__(self, tenant_id: str) -> None:
+        super().__init__(f"tenant {tenant_id} already exists")
+        self.tenant_id = tenant_id
 
 
 def _generate_signing_key() -> str:
@@ -104,11 +46,9 @@ def _generate_signing_key() -> str:
 
 
 class Sandbox:
-    """All sandbox state plus the services around it (limits, faults, webhooks, persistence)."""
+    """All sandbox state, plus the rate limiter, the faults and the calls log that requests share."""
 
-    def __init__(
-        self, options: SandboxOptions, *, webhooks_factory: Callable[["Sandbox"], "WebhookDispatcher"] | None = None
-    ) -> None:
+    def __init__(self, options: SandboxOptions) -> None:
         self.options = options
         self.lock = threading.RLock()
         self.base_url = "http://127.0.0.1"
@@ -120,12 +60,32 @@ class Sandbox:
         self.signing_key_pem = _generate_signing_key()
         self.signing_kid = uuid.uuid4().hex[:16].upper()
         self.calls_log = CallsLog()
-        self._dirty = False
-        self.stopping = threading.Event()
-        self._saver: threading.Thread | None = None
+        self.stopping = threading.Event()  # set on shutdown: ends deliberate waits (latency, timeout faults)
         self.sessions: dict[str, str] = {}  # login cookie -> user email
+        self._dirty = False
+        self._listeners: list[Listener] = []
         self._clear_records()
-        self.webhooks = webhooks_factory(self) if webhooks_factory else None
+
+    # ----- changes: dirty flag and subscribers -----
+
+    def mark_dirty(self) -> None:
+        """Something worth saving changed (persistence.py writes the state file soon after)."""
+        self._dirty = True
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def mark_clean(self) -> None:
+        self._dirty = False
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call listener with every event (events.py) from now on, in the thread that made the change."""
+        self._listeners.append(listener)
+
+    def _publish(self, event: SandboxEvent) -> None:
+        for listener in self._listeners:
+            listener(event)
 
     # ----- clock -----
 
@@ -134,14 +94,16 @@ class Sandbox:
         return datetime.now(UTC) + timedelta(seconds=self.clock_offset)
 
     def clock_set(self, when: datetime) -> None:
-        self.clock_offset = (when - datetime.now(UTC)).total_seconds()
+        with self.lock:
+            self.clock_offset = (when - datetime.now(UTC)).total_seconds()
         self.mark_dirty()
 
     def clock_advance(self, seconds: float) -> None:
-        self.clock_offset += seconds
+        with self.lock:
+            self.clock_offset += seconds
         self.mark_dirty()
 
-    # ----- records -----
+    # ----- the whole state -----
 
     def _clear_records(self) -> None:
         self.apps: dict[str, App] = {}
@@ -153,90 +115,44 @@ class Sandbox:
         # Scopes each user has granted each app ("email client_id" -> scopes): consents add up until revoked.
         self.grants: dict[str, list[str]] = {}
 
-    def start(self) -> None:
-        """Load the state file if there is one, otherwise seed; then start background threads."""
-        path = self.options.state_path
-        if path and Path(path).exists():
-            self.load_file(Path(path))
-        else:
-            self.seed()  # deterministic: no need to write it until something changes (or on shutdown)
-        if path:
-            self._saver = threading.Thread(target=self._save_loop, name="sandbox-saver", daemon=True)
-            self._saver.start()
-        if self.webhooks:
-            self.webhooks.start()
-            for app in list(self.apps.values()):
-                if app.webhook_url and app.webhook_key:
-                    self.webhooks.app_changed(app.client_id, validate=True)
-
-    def stop(self) -> None:
-        """Stop background threads and write the state file one last time."""
-        self.stopping.set()
-        if self.webhooks:
-            self.webhooks.stop()
-        if self.options.state_path:
-            self.save()
-
     def seed(self) -> None:
-        """Fill the state from the start seed (--seed, --contacts/--invoices, --webhook-url)."""
-        opts = self.options
-        now = self.now()
+        """Replace every record with the start seed (--seed, --contacts/--invoices, --webhook-url)."""
+        records = start_records(self.options, now=self.now())
         with self.lock:
             self._clear_records()
-            tenant_ids: list[str] = []
-            if opts.seed == "demo":
-                for which, name, currency, tz in (
-                    ("uk", "Demo Company (UK)", "GBP", "Europe/London"),
-                    ("nz", "Demo Company (NZ)", "NZD", "Pacific/Auckland"),
-                ):
-                    tenant_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"xero-sandbox/demo/{which}"))
-                    meta = self._tenant_meta(
-                        {"name": name, "base_currency": currency, "timezone": tz}, tenant_id=tenant_id, now=now
-                    )
-                    data = seed.demo_tenant_data(
-                        which=which,
-                        tenant_id=tenant_id,
-                        organisation=self._organisation(meta, now=now),
-                        today=now.astimezone(ZoneInfo(tz)).date(),
-                    )
-                    self.tenants[tenant_id] = Tenant(meta=meta, data=data)
-                    tenant_ids.append(tenant_id)
-            if opts.contacts or opts.invoices:
-                tenant_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "xero-sandbox/benchmark"))
-                meta = self._tenant_meta(
-                    {"name": "Benchmark Org", "base_currency": "GBP", "timezone": "Europe/London"},
-                    tenant_id=tenant_id,
-                    now=now,
-                )
-                data = seed.generate(
-                    tenant_id=tenant_id,
-                    organisation=self._organisation(meta, now=now),
-                    contacts=opts.contacts or 0,
-                    invoices=opts.invoices or 0,
-                    today=now.astimezone(ZoneInfo("Europe/London")).date(),
-                )
-                self.tenants[tenant_id] = Tenant(meta=meta, data=data)
-                tenant_ids.append(tenant_id)
-            if tenant_ids or opts.webhook_url:
-                self.apps[DEMO_CLIENT_ID] = App(
-                    client_id=DEMO_CLIENT_ID,
-                    client_secret=DEMO_CLIENT_SECRET,
-                    name="Capsync Demo",
-                    redirect_uris=list(DEMO_REDIRECT_URIS),
-                    webhook_url=opts.webhook_url,
-                    webhook_key=opts.webhook_key,
-                )
-                self.users[DEMO_USER_EMAIL] = User(
-                    email=DEMO_USER_EMAIL,
-                    password=DEMO_USER_PASSWORD,
-                    name="Demo User",
-                    tenant_ids=tenant_ids,
-                    xero_userid=str(uuid.uuid5(uuid.NAMESPACE_URL, "xero-sandbox/demo-user")),
-                    sub=uuid.uuid5(uuid.NAMESPACE_URL, "xero-sandbox/demo-user-sub").hex,
-                )
+            self.tenants = {t.meta.tenant_id: t for t in records.tenants}
+            self.apps = {a.client_id: a for a in records.apps}
+            self.users = {u.email: u for u in records.users}
+
+    def restore(
+        self,
+        *,
+        clock_offset: float,
+        signing_key_pem: str,
+        signing_kid: str,
+        apps: Iterable[App],
+        users: Iterable[User],
+        tenants: Iterable[Tenant],
+        connections: Iterable[Connection],
+        codes: Iterable[AuthCode],
+        refresh_tokens: Iterable[RefreshToken],
+        grants: dict[str, list[str]],
+    ) -> None:
+        """Replace the whole state with saved records (persistence.py reads them from the state file)."""
+        with self.lock:
+            self.clock_offset = clock_offset
+            self.signing_key_pem = signing_key_pem
+            self.signing_kid = signing_kid
+            self.apps = {a.client_id: a for a in apps}
+            self.users = {u.email: u for u in users}
+            self.tenants = {t.meta.tenant_id: t for t in tenants}
+            self.connections = {c.id: c for c in connections}
+            self.codes = {c.code: c for c in codes}
+            self.refresh_tokens = {t.token: t for t in refresh_tokens}
+            self.grants = dict(grants)
 
     def reset(self) -> None:
-        """Back to the start seed: records, clock, calls, faults, limits, sessions and webhook history."""
+        """Back to the start seed: records, clock, calls, faults, limits, sessions and (via SandboxReset) webhooks."""
         with self.lock:
             self.clock_offset = 0.0
             self.seed()
@@ -247,117 +163,183 @@ class Sandbox:
         self.latency_ms = self.options.latency_ms
         self.record_bodies = self.options.record_bodies
         self.clear_calls()
-        if self.webhooks:
-            self.webhooks.reset()
+        self._publish(SandboxReset())
         self.mark_dirty()
 
-    # ----- control API: apps, users, tenants -----
+    # ----- apps, users, organisations -----
 
-    def create_app(self, spec: dict) -> App:
-        """Register (or re-register) an app. A new or changed webhook URL triggers intent-to-receive."""
-        client_id = spec.get("client_id")
-        if not client_id or not isinstance(client_id, str):
-            raise ControlError("client_id is required")
-        redirect_uris = spec.get("redirect_uris") or []
-        if not isinstance(redirect_uris, list) or not all(isinstance(u, str) for u in redirect_uris):
-            raise ControlError("redirect_uris must be a list of strings")
+    def app_put(self, app: App) -> App:
+        """Register (or re-register) an app; subscribers hear whether its webhook URL or key changed."""
         with self.lock:
-            previous = self.apps.get(client_id)
-            app = App(
-                client_id=client_id,
-                client_secret=spec.get("client_secret") or "",
-                name=spec.get("name") or client_id,
-                redirect_uris=redirect_uris,
-                webhook_url=spec.get("webhook_url"),
-                webhook_key=spec.get("webhook_key"),
-            )
-            if app.webhook_url and not app.webhook_key:
-                raise ControlError("webhook_key is required with webhook_url")
-            self.apps[client_id] = app
+            previous = self.apps.get(app.client_id)
+            self.apps[app.client_id] = app
         self.mark_dirty()
-        url_changed = app.webhook_url and (
+        webhook_changed = bool(app.webhook_url) and (
             previous is None or previous.webhook_url != app.webhook_url or previous.webhook_key != app.webhook_key
         )
-        if self.webhooks:
-            self.webhooks.app_changed(client_id, validate=bool(url_changed))
+        self._publish(AppRegistered(client_id=app.client_id, webhook_changed=webhook_changed))
         return app
 
-    def create_user(self, spec: dict) -> User:
-        email = spec.get("email")
-        password = spec.get("password")
-        if not email or not password:
-            raise ControlError("email and password are required")
-        tenant_ids = spec.get("tenant_ids") or []
+    def user_put(self, user: User) -> User:
+        """Add or replace a user; a replaced user keeps its Xero user id and subject."""
         with self.lock:
-            unknown = [t for t in tenant_ids if t not in self.tenants]
-            if unknown:
-                raise ControlError(f"unknown tenant_ids: {', '.join(unknown)}")
-            existing = self.users.get(email)
-            user = User(
-                email=email, password=password, name=spec.get("name") or email.split("@")[0], tenant_ids=tenant_ids
-            )
+            existing = self.users.get(user.email)
             if existing:
                 user.xero_userid, user.sub = existing.xero_userid, existing.sub
-            self.users[email] = user
+            self.users[user.email] = user
         self.mark_dirty()
         return user
 
-    def _tenant_meta(self, spec: dict, *, tenant_id: str, now: datetime) -> TenantMeta:
-        name = spec.get("name")
-        if not name:
-            raise ControlError("name is required")
-        currency = (spec.get("base_currency") or "GBP").upper()
-        tz_name, iana = _resolve_timezone(spec.get("timezone") or "GMT Standard Time")
-        return TenantMeta(
-            tenant_id=tenant_id,
-            name=name,
-            base_currency=currency,
-            short_code=spec.get("short_code") or _short_code(),
-            timezone=tz_name,
-            iana_timezone=iana,
-            country_code=spec.get("country_code") or CURRENCY_COUNTRY.get(currency, "GB"),
-            tenant_type=spec.get("tenant_type") or "ORGANISATION",
-            created=now.timestamp(),
-        )
-
-    def _organisation(self, meta: TenantMeta, *, now: datetime) -> dict:
-        return accounting.organisation_record(
-            tenant_id=meta.tenant_id,
-            name=meta.name,
-            base_currency=meta.base_currency,
-            short_code=meta.short_code,
-            timezone=meta.timezone,
-            country_code=meta.country_code,
-            created=datetime.fromtimestamp(meta.created, UTC),
-        )
-
-    def create_tenant(self, spec: dict) -> Tenant:
-        now = self.now()
-        tenant_id = spec.get("tenant_id") or str(uuid.uuid4())
-        meta = self._tenant_meta(spec, tenant_id=tenant_id, now=now)
-        tenant = Tenant(meta=meta, data=TenantData(organisation=self._organisation(meta, now=now)))
+    def user_by_sub(self, sub: str) -> User | None:
         with self.lock:
-            if tenant_id in self.tenants:
-                raise ControlError(f"tenant {tenant_id} already exists", status=409)
-            self.tenants[tenant_id] = tenant
+            return next((u for u in self.users.values() if u.sub == sub), None)
+
+    def user_who_may_connect(self, tenant_ids: Iterable[str]) -> User | None:
+        """The first user allowed to connect every one of these organisations."""
+        wanted = set(tenant_ids)
+        with self.lock:
+            return next((u for u in self.users.values() if wanted <= set(u.tenant_ids)), None)
+
+    def user_allow_tenants(self, user: User, tenant_ids: Iterable[str]) -> User:
+        """Add the user unless one with its email exists, and let the stored user connect these organisations too."""
+        with self.lock:
+            stored = self.users.setdefault(user.email, user)
+            stored.tenant_ids = sorted(set(stored.tenant_ids) | set(tenant_ids))
+        self.mark_dirty()
+        return stored
+
+    def tenant_add(self, tenant: Tenant) -> Tenant:
+        """Add an organisation. Raises TenantExists if its id is taken."""
+        with self.lock:
+            if tenant.meta.tenant_id in self.tenants:
+                raise TenantExists(tenant.meta.tenant_id)
+            self.tenants[tenant.meta.tenant_id] = tenant
         self.mark_dirty()
         return tenant
 
-    def load(self, *, tenant_id: str, body: dict, notify: bool) -> dict:
-        """Load Xero-shaped records into a tenant verbatim; with notify, emit webhooks as if edited in Xero."""
-        tenant = self.tenants.get(tenant_id)
-        if tenant is None:
-            raise ControlError(f"unknown tenant_id {tenant_id}", status=404)
-        if not isinstance(body, dict):
-            raise ControlError('body must be an object like {"Contacts": [...]}')
+    def tenant_load(self, tenant: Tenant, body: dict, *, notify: bool) -> None:
+        """Store Xero-shaped records verbatim; with notify, subscribers hear of them as if they were edited in Xero."""
         with tenant.lock:
             events = tenant.data.load(body, now=self.now())
         self.mark_dirty()
-        if notify and self.webhooks:
-            self.webhooks.emit(tenant_id=tenant_id, events=events)
-        return {k: len(v) for k, v in body.items() if isinstance(v, list)}
+        if notify and events:
+            self._publish(RecordsChanged(tenant_id=tenant.meta.tenant_id, events=tuple(events)))
 
-    # ----- connections -----
+    def tenant_changed(self, *, tenant_id: str, events: Iterable[Event]) -> None:
+        """An API write changed a tenant's records: mark the state dirty and pass the write's events on."""
+        self.mark_dirty()
+        events = tuple(events)
+        if events:
+            self._publish(RecordsChanged(tenant_id=tenant_id, events=events))
+
+    # ----- consents, codes, refresh tokens, connections, sessions -----
+
+    def consent_record(
+        self,
+        *,
+        user_email: str,
+        client_id: str,
+        scopes: list[str],
+        tenant_ids: Iterable[str],
+        auth_event_id: str,
+        now: float,
+        keep_auth_event: bool = False,
+    ) -> list[str]:
+        """Record a consent and return every scope the user has now granted the app, in the order first granted.
+
+        Each organisation gets a connection; one that was already connected keeps its id and creation time (and,
+        with `keep_auth_event`, its old authEventId, as real Xero may do when it is consented again).
+        """
+        grant_key = f"{user_email} {client_id}"
+        with self.lock:
+            granted = self.grants.get(grant_key, [])
+            union = granted + [s for s in scopes if s not in granted]
+            self.grants[grant_key] = union
+            for tenant_id in tenant_ids:
+                existing = next(
+                    (
+                        c
+                        for c in self.connections.values()
+                        if c.user_email == user_email and c.client_id == client_id and c.tenant_id == tenant_id
+                    ),
+                    None,
+                )
+                if existing:
+                    if not keep_auth_event:
+                        existing.auth_event_id = auth_event_id
+                    existing.updated = now
+                    continue
+                connection = Connection(
+                    id=str(uuid.uuid4()),
+                    auth_event_id=auth_event_id,
+                    tenant_id=tenant_id,
+                    user_email=user_email,
+                    client_id=client_id,
+                    created=now,
+                    updated=now,
+                )
+                self.connections[connection.id] = connection
+        self.mark_dirty()
+        return union
+
+    def code_add(self, code: AuthCode) -> None:
+        with self.lock:
+            self.codes[code.code] = code
+        self.mark_dirty()
+
+    def code_mark_used(self, code: str) -> bool:
+        """Mark an authorisation code used. False if it was already (of two racing exchanges, one wins)."""
+        with self.lock:
+            stored = self.codes.get(code)
+            if stored is None or stored.used:
+                return False
+            stored.used = True
+        self.mark_dirty()
+        return True
+
+    def refresh_token_add(self, token: RefreshToken) -> None:
+        with self.lock:
+            self.refresh_tokens[token.token] = token
+        self.mark_dirty()
+
+    def refresh_token_use(self, token: str, accept: Callable[[RefreshToken], bool]) -> bool:
+        """Under the lock, let accept() check the refresh token and count the use; returns what it returned.
+
+        The rotation rules stay with the caller (identity.py); the lock makes a check and its update one step.
+        """
+        with self.lock:
+            stored = self.refresh_tokens.get(token)
+            accepted = stored is not None and accept(stored)
+        if accepted:
+            self.mark_dirty()
+        return accepted
+
+    def refresh_chain_revoke(self, token: str, *, client_id: str) -> None:
+        """Revoke the token's whole chain, remove that user's connections to the app and forget what they granted.
+
+        An unknown token, or one of another app, changes nothing.
+        """
+        with self.lock:
+            refresh = self.refresh_tokens.get(token)
+            if refresh is not None and refresh.client_id == client_id:
+                for other in self.refresh_tokens.values():
+                    if other.chain_id == refresh.chain_id:
+                        other.revoked = True
+                for connection in list(self.connections.values()):
+                    if connection.user_email == refresh.user_email and connection.client_id == client_id:
+                        del self.connections[connection.id]
+                self.grants.pop(f"{refresh.user_email} {client_id}", None)
+        self.mark_dirty()
+
+    def connection_remove(self, connection_id: str, *, user_email: str, client_id: str) -> bool:
+        """Remove one of this user's connections to this app. False if there is no such connection."""
+        with self.lock:
+            connection = self.connections.get(connection_id)
+            if connection is None or connection.user_email != user_email or connection.client_id != client_id:
+                return False
+            del self.connections[connection_id]
+        self.mark_dirty()
+        return True
 
     def connections_for(self, *, user_email: str, client_id: str) -> list[Connection]:
         with self.lock:
@@ -373,6 +355,18 @@ class Sandbox:
     def tenant_connected_apps(self, tenant_id: str) -> set[str]:
         with self.lock:
             return {c.client_id for c in self.connections.values() if c.tenant_id == tenant_id}
+
+    def session_start(self, user_email: str) -> str:
+        """A new login session for the consent page; returns its cookie value (sessions are not saved)."""
+        session_id = secrets.token_urlsafe(24)
+        with self.lock:
+            self.sessions[session_id] = user_email
+        return session_id
+
+    def session_user(self, session_id: str | None) -> User | None:
+        with self.lock:
+            email = self.sessions.get(session_id) if session_id else None
+            return self.users.get(email) if email else None
 
     # ----- calls log -----
 
@@ -404,79 +398,3 @@ class Sandbox:
                 "users": [{"email": u.email, "name": u.name, "tenant_ids": u.tenant_ids} for u in self.users.values()],
                 "connections": [asdict(c) for c in self.connections.values()],
             }
-
-    # ----- persistence -----
-
-    def mark_dirty(self) -> None:
-        self._dirty = True
-
-    def to_json(self) -> dict:
-        with self.lock:
-            tenants = {}
-            for tenant_id, tenant in self.tenants.items():
-                with tenant.lock:
-                    # Shallow copies taken under the lock: serialising happens later, outside it.
-                    data = {k: _shallow_copy(v) for k, v in tenant.data.to_json().items()}
-                tenants[tenant_id] = {"meta": asdict(tenant.meta), "data": data}
-            return {
-                "version": STATE_VERSION,
-                "clock_offset": self.clock_offset,
-                "signing_key_pem": self.signing_key_pem,
-                "signing_kid": self.signing_kid,
-                "apps": [asdict(a) for a in self.apps.values()],
-                "users": [asdict(u) for u in self.users.values()],
-                "tenants": tenants,
-                "connections": [asdict(c) for c in self.connections.values()],
-                "codes": [asdict(c) for c in self.codes.values()],
-                "refresh_tokens": [asdict(t) for t in self.refresh_tokens.values()],
-                "grants": dict(self.grants),
-                "webhooks": self.webhooks.to_json() if self.webhooks else {},
-            }
-
-    def load_file(self, path: Path) -> None:
-        """Replace the state with the one saved in path."""
-        data = jsonutil.loads(path.read_bytes())
-        with self.lock:
-            self.clock_offset = float(data.get("clock_offset", 0))
-            self.signing_key_pem = data["signing_key_pem"]
-            self.signing_kid = data["signing_kid"]
-            self.apps = {a["client_id"]: App(**a) for a in data["apps"]}
-            self.users = {u["email"]: User(**u) for u in data["users"]}
-            self.tenants = {
-                tenant_id: Tenant(meta=TenantMeta(**_floats(t["meta"])), data=TenantData.from_json(t["data"]))
-                for tenant_id, t in data["tenants"].items()
-            }
-            self.connections = {c["id"]: Connection(**_floats(c)) for c in data["connections"]}
-            self.codes = {c["code"]: AuthCode(**_floats(c)) for c in data["codes"]}
-            self.refresh_tokens = {t["token"]: RefreshToken(**_floats(t)) for t in data["refresh_tokens"]}
-            self.grants = dict(data.get("grants") or {})
-        if self.webhooks:
-            self.webhooks.from_json(data.get("webhooks") or {})
-
-    def save(self) -> None:
-        """Write the state file atomically (temp file + rename)."""
-        path = self.options.state_path
-        if not path:
-            return
-        self._dirty = False
-        payload = jsonutil.dumps(self.to_json())
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=".xero_sandbox_state.", dir=target.parent or ".")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        Path(tmp).replace(target)
-
-    def _save_loop(self) -> None:
-        """Save shortly after changes, but never spend more than ~10% of the time saving (big benchmark states)."""
-        next_allowed = 0.0
-        while not self.stopping.wait(SAVE_INTERVAL_SECONDS / 4):
-            if self._dirty and time.monotonic() >= next_allowed:
-                started = time.monotonic()
-                try:
-                    self.save()
-                except (OSError, RuntimeError, ValueError):
-                    logger.exception("Unable to save the sandbox state; will retry")
-                    self._dirty = True
-                took = time.monotonic() - started
-                next_allowed = time.monotonic() + max(SAVE_INTERVAL_SECONDS, 10 * took)
-                logger.debug("state saved in %.3fs", took)

@@ -13,18 +13,17 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import requests
 
 from xero_sandbox import jsonutil
+from xero_sandbox.events import AppRegistered, RecordsChanged, SandboxEvent, SandboxReset
+from xero_sandbox.records import App, Tenant
 from xero_sandbox.store import Event
-
-if TYPE_CHECKING:
-    from xero_sandbox.records import Tenant
-    from xero_sandbox.state import Sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +44,17 @@ def signature(key: str, body: bytes) -> str:
 
 def _entropy() -> str:
     return "".join(secrets.choice(string.ascii_uppercase) for _ in range(20))
+
+
+class Directory(Protocol):
+    """What delivery reads from the sandbox (state.Sandbox is one; this module does not import it)."""
+
+    apps: Mapping[str, App]
+    tenants: Mapping[str, Tenant]
+
+    def now(self) -> datetime: ...
+
+    def tenant_connected_apps(self, tenant_id: str) -> set[str]: ...
 
 
 @dataclass
@@ -70,9 +80,12 @@ class _AppHooks:
 
 
 class WebhookDispatcher:
-    """Queues events per app and delivers them from one background thread (or now, on flush)."""
+    """Queues events per app and delivers them from one background thread (or now, on flush).
 
-    def __init__(self, sandbox: "Sandbox") -> None:
+    It hears about changes through ``handle_event``, which the wiring (runtime.py) subscribes to the sandbox.
+    """
+
+    def __init__(self, sandbox: Directory) -> None:
         self.sandbox = sandbox
         self._lock = threading.Lock()
         self._deliver_lock = threading.Lock()
@@ -120,6 +133,15 @@ class WebhookDispatcher:
 
     # ----- inputs -----
 
+    def handle_event(self, event: SandboxEvent) -> None:
+        """The sandbox's event callback: new or changed apps, changed records, a reset."""
+        if isinstance(event, AppRegistered):
+            self.app_changed(event.client_id, validate=event.webhook_changed)
+        elif isinstance(event, RecordsChanged):
+            self.emit(tenant_id=event.tenant_id, events=list(event.events))
+        elif isinstance(event, SandboxReset):
+            self.reset()
+
     def app_changed(self, client_id: str, *, validate: bool) -> None:
         """An app was (re-)registered; a new or changed webhook URL re-enables it and runs intent-to-receive."""
         if not validate:
@@ -163,7 +185,7 @@ class WebhookDispatcher:
         self._wake.set()
 
     @staticmethod
-    def _event_json(event: Event, *, tenant: "Tenant | None", tenant_id: str, stamp: str) -> dict:
+    def _event_json(event: Event, *, tenant: Tenant | None, tenant_id: str, stamp: str) -> dict:
         body = {
             "resourceUrl": RESOURCE_URL_BASE + event.resource_url_path,
             "resourceId": event.resource_id,

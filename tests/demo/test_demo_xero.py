@@ -1,6 +1,6 @@
 """The demo after connecting Xero: the hand-checked customer, Acme Widgets Ltd, reads right on every page.
 
-Worked by hand from the sandbox's demo seed (xero_sandbox/seed.py, `_demo_uk`), in Demo Company (UK), GBP:
+Worked by hand from the sandbox's demo seed (xero_sandbox/seed/demo.json, "uk"), in Demo Company (UK), GBP:
 - INV-0001: 1,200.00 + 20% VAT = 1,440.00, due 10 days ago; paid 300.00 and 200.00; credit note CN-0001
   (100.00 + VAT = 120.00) allocated to it: 1,440.00 - 500.00 - 120.00 = 820.00 due, overdue 10 days.
 - INV-0002: USD 2,500.00, no tax, rate 1.27 USD per GBP, due 45 days ago, unpaid: GBP 1,968.503937.

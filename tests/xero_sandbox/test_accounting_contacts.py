@@ -1,13 +1,3 @@
-import pytest
-
-from tests.xero_sandbox.accounting_api import Api, new_tenant
-
-
-@pytest.fixture
-def api() -> Api:
-    return Api(data=new_tenant())
-
-
 def test_put_creates_a_contact_with_an_id_and_updated_date(api):
     result = api.put("Contacts", {"Contacts": [{"Name": "Acme Ltd", "EmailAddress": "a@acme.example"}]})
 

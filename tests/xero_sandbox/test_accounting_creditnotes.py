@@ -2,13 +2,6 @@ from decimal import Decimal
 
 import pytest
 
-from tests.xero_sandbox.accounting_api import Api, new_tenant
-
-
-@pytest.fixture
-def api() -> Api:
-    return Api(data=new_tenant())
-
 
 @pytest.fixture
 def contact_id(api) -> str:

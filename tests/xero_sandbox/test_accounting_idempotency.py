@@ -1,13 +1,3 @@
-import pytest
-
-from tests.xero_sandbox.accounting_api import Api, new_tenant
-
-
-@pytest.fixture
-def api() -> Api:
-    return Api(data=new_tenant())
-
-
 BODY = {"Contacts": [{"Name": "Acme Ltd"}]}
 
 

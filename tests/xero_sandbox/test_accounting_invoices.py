@@ -6,11 +6,6 @@ from tests.xero_sandbox.accounting_api import Api, new_tenant
 
 
 @pytest.fixture
-def api() -> Api:
-    return Api(data=new_tenant())
-
-
-@pytest.fixture
 def contact_id(api) -> str:
     return api.contact("Acme Ltd")["ContactID"]
 

@@ -1,12 +1,6 @@
 import pytest
 
-from tests.xero_sandbox.accounting_api import Api, new_tenant
 from xero_sandbox.accounting import required_scopes
-
-
-@pytest.fixture
-def api() -> Api:
-    return Api(data=new_tenant())
 
 
 def test_organisation_is_wrapped_in_an_array(api):

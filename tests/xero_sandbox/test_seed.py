@@ -1,3 +1,4 @@
+from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -198,3 +199,27 @@ def test_generate_leaves_about_30_percent_of_contacts_without_sales():
 
     customers = {i["Contact"]["ContactID"] for i in data.invoices.records.values() if i["Type"] == "ACCREC"}
     assert len(customers) == 70
+
+
+def test_default_mix_gives_the_benchmarks_usual_organisation():
+    data = seed.generate(tenant_id="b", organisation=_organisation(), contacts=50, invoices=400, today=TODAY)
+
+    statuses = sorted(Counter(i["Status"] for i in data.invoices.records.values()).items())
+    assert statuses == [("AUTHORISED", 52), ("DRAFT", 19), ("PAID", 304), ("SUBMITTED", 13), ("VOIDED", 12)]
+    assert (len(data.payments), len(data.credit_notes)) == (311, 1)
+
+
+def test_a_mix_without_drafts_or_submissions_authorises_every_document():
+    mix = seed.Mix(draft=0, submitted=0)
+
+    data = seed.generate(tenant_id="b", organisation=_organisation(), contacts=20, invoices=300, today=TODAY, mix=mix)
+
+    assert {i["Status"] for i in data.invoices.records.values()} == {"AUTHORISED", "PAID", "VOIDED"}
+
+
+def test_a_mix_where_everything_is_paid_leaves_nothing_open():
+    mix = seed.Mix(draft=0, submitted=0, voided=0, paid_recent=1, paid_older=1)
+
+    data = seed.generate(tenant_id="b", organisation=_organisation(), contacts=20, invoices=300, today=TODAY, mix=mix)
+
+    assert {i["Status"] for i in data.invoices.records.values()} == {"PAID"}
