@@ -1,7 +1,8 @@
 """Capsync settings: one module for every deployment, configured from the environment.
 
 Every variable is listed in README.md and .env.example. Defaults let `make demo` run on SQLite with an embedded
-broker; production (DEBUG=0) refuses to start without a real SECRET_KEY and CAPSYNC_ENCRYPTION_KEYS.
+broker; production (DEBUG=0) refuses to start without a real SECRET_KEY and CAPSYNC_ENCRYPTION_KEYS, or with the
+console email backend. docs/OPERATIONS.md covers running it.
 """
 
 import os
@@ -50,10 +51,13 @@ def env_bool(name: str, *, default: bool) -> bool:
 DEBUG = env_bool("DEBUG", default=True)
 
 SECRET_KEY = env_secret("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# Old keys, still accepted for signatures (sessions, password reset links) while a new SECRET_KEY takes over.
+SECRET_KEY_FALLBACKS = [key.strip() for key in env_secret("SECRET_KEY_FALLBACKS").split(",") if key.strip()]
 CAPSYNC_ENCRYPTION_KEYS = [key.strip() for key in env_secret("CAPSYNC_ENCRYPTION_KEYS").split(",") if key.strip()]
 
 if not DEBUG:
-    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 32:
+    # .env.example's placeholder starts with "change-me": copying the example must not yield a public key.
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 32 or SECRET_KEY.startswith("change-me"):
         raise ImproperlyConfigured(
             "Refusing to start with DEBUG=0: set SECRET_KEY (or SECRET_KEY_FILE) to a random string of 32+ characters."
         )
@@ -96,9 +100,13 @@ INSTALLED_APPS = [
     "invoices",
     "notifications",
     "integrations.xero",
+    "health",
 ]
 
 MIDDLEWARE = [
+    # First: load balancers and compose probe /healthz by IP over plain HTTP, which must not meet ALLOWED_HOSTS,
+    # the HTTPS redirect or the login requirement.
+    "health.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -179,7 +187,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -209,9 +217,23 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", default=False) else None
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
+# Behind a TLS proxy Django can tell HTTPS from HTTP, so redirecting and HSTS are safe defaults there (as in
+# cookiecutter-django); without one, redirecting would loop, so both stay off unless set explicitly.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=BEHIND_HTTPS_PROXY)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60 if BEHIND_HTTPS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
 
-_email_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+_email_backend = env.str("EMAIL_BACKEND", default="") or CONSOLE_EMAIL_BACKEND
+if not DEBUG and _email_backend == CONSOLE_EMAIL_BACKEND and not env_bool("EMAIL_BACKEND_CONSOLE_OK", default=False):
+    raise ImproperlyConfigured(
+        "Refusing to start with DEBUG=0 and the console email backend: overdue alerts and 'reconnect Xero' emails "
+        "would only be printed to the log. Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and "
+        "EMAIL_HOST (see .env.example), or set EMAIL_BACKEND_CONSOLE_OK=1 to keep emails in the log on purpose."
+    )
 MAILERS = {
     "default": {
         "BACKEND": _email_backend,
