@@ -186,6 +186,8 @@ def organisation_sync(
         run.outcome = SyncRun.Outcome.PARTIAL
         limit = "daily" if exc.problem == "day" else "per-minute"
         run.message = f"Xero's {limit} limit is reached; syncing resumes in {max(exc.retry_after // 60, 1)} minutes."
+        logger.warning("Xero rate limit stopped the sync", extra={  # operators alert on limit=daily
+            "connection_id": connection_id, "limit": limit, "retry_after": exc.retry_after})
     except client.XeroError as exc:
         run.outcome, run.message = SyncRun.Outcome.PARTIAL, f"Xero did not answer: {exc}"
     except Exception:
