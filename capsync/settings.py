@@ -314,6 +314,15 @@ else:
 # Xero answers with the scopes it granted, which may be listed in another order or grow over consents.
 os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 XERO_SYNC_INTERVAL_SECONDS = env.int("XERO_SYNC_INTERVAL_SECONDS", default=2 * 60 * 60)
+# New organisations start with this interval, and the database refuses one under 5 minutes: a shorter setting
+# would only surface as a failed "Connect to Xero", so it stops startup instead.
+if XERO_SYNC_INTERVAL_SECONDS < 5 * 60:
+    raise ImproperlyConfigured(
+        f"XERO_SYNC_INTERVAL_SECONDS must be at least 300 (5 minutes), got {XERO_SYNC_INTERVAL_SECONDS}. To make beat "
+        "look for due organisations more often, set XERO_SYNC_FANOUT_SECONDS."
+    )
+# How often beat's fan-out looks for organisations whose interval has passed.
+XERO_SYNC_FANOUT_SECONDS = env.int("XERO_SYNC_FANOUT_SECONDS", default=5 * 60)
 # How long an organisation's sync claim lasts without being renewed: a sync whose worker died is taken over
 # after this.
 XERO_SYNC_CLAIM_SECONDS = env.int("XERO_SYNC_CLAIM_SECONDS", default=15 * 60)
@@ -322,7 +331,7 @@ XERO_SYNC_CLAIM_SECONDS = env.int("XERO_SYNC_CLAIM_SECONDS", default=15 * 60)
 CELERY_BEAT_SCHEDULE = {
     "xero-organisations-sync-due": {
         "task": "integrations.xero.tasks.organisations_sync_due",
-        "schedule": min(XERO_SYNC_INTERVAL_SECONDS, 5 * 60),
+        "schedule": XERO_SYNC_FANOUT_SECONDS,
     },
     # Hourly, so every organisation's first overdue day is caught soon after its own midnight; alerts go out once.
     "overdue-alerts-send": {"task": "notifications.tasks.overdue_alerts_send", "schedule": 60 * 60},

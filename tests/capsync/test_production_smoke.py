@@ -38,7 +38,7 @@ from tests.sandbox import SandboxControl
 
 WAIT_SECONDS = 120
 HTTP_TIMEOUT = (5, 30)
-SYNC_INTERVAL_SECONDS = 5  # beat's fan-out runs this often (CELERY_BEAT_SCHEDULE follows the setting)
+FANOUT_SECONDS = 5  # beat's fan-out looks for due organisations this often
 SIGNED_IN_USER = "sam@example.com"  # the demo's salesperson in the team that owns Acme Widgets Ltd
 CONTACT_NAME = "Acme Widgets Ltd"
 HASHED_STATIC = re.compile(r'/static/[\w/.-]+\.[0-9a-f]{12}\.(?:css|js)')
@@ -179,7 +179,7 @@ def test_the_compose_services_run_capsync_in_production(
         "SITE_URL": f"https://127.0.0.1:{port}", "STATIC_ROOT": str(tmp_path / "staticfiles"),
         "XERO_LOGIN_URL": sandbox.login_url, "XERO_IDENTITY_URL": sandbox.identity_url,
         "XERO_API_URL": sandbox.api_url, "XERO_CLIENT_ID": "capsync-demo", "XERO_CLIENT_SECRET": "demo-secret",
-        "XERO_SYNC_INTERVAL_SECONDS": str(SYNC_INTERVAL_SECONDS),
+        "XERO_SYNC_FANOUT_SECONDS": str(FANOUT_SECONDS),
         "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(_free_port()),  # nothing may leave this machine
     })
     stack.environment = production.process_environment(environment)

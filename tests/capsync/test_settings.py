@@ -109,3 +109,10 @@ def test_the_operator_sets_hsts_and_the_redirect_explicitly():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "3600", "True", "False"]
+
+
+def test_a_sync_interval_the_database_would_refuse_stops_startup():
+    result = _start(XERO_SYNC_INTERVAL_SECONDS="20")
+
+    assert result.returncode != 0
+    assert "XERO_SYNC_INTERVAL_SECONDS must be at least 300" in result.stderr
