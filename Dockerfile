@@ -4,7 +4,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY . .
 RUN pip install --no-cache-dir . \
-    && DEBUG=1 python manage.py collectstatic --noinput \
+    && DEBUG=1 STATICFILES_MANIFEST=1 python manage.py collectstatic --noinput \
     && useradd --system --home /app capsync && mkdir -p /app/var && chown capsync /app/var
 USER capsync
 EXPOSE 8000

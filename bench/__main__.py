@@ -113,6 +113,8 @@ def environment_set(*, sandbox: SandboxControl, database_url: str) -> None:
         "XERO_CLIENT_ID": DEMO_CLIENT_ID,
         "XERO_CLIENT_SECRET": DEMO_CLIENT_SECRET,
         "XERO_WEBHOOK_KEY": WEBHOOK_KEY,
+        # Production refuses the console email backend; the bench sends no email, so it keeps none.
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         # The webhook's sync runs inside the delivery, so its time is measured from delivery to stored.
         "CELERY_TASK_ALWAYS_EAGER": "1",
         "CELERY_BROKER_URL": "memory://",

@@ -1,7 +1,8 @@
 """Capsync settings: one module for every deployment, configured from the environment.
 
 Every variable is listed in README.md and .env.example. Defaults let `make demo` run on SQLite with an embedded
-broker; production (DEBUG=0) refuses to start without a real SECRET_KEY and CAPSYNC_ENCRYPTION_KEYS.
+broker; production (DEBUG=0) refuses to start without a real SECRET_KEY and CAPSYNC_ENCRYPTION_KEYS, or with the
+console email backend. docs/OPERATIONS.md covers running it.
 """
 
 import os
@@ -50,10 +51,13 @@ def env_bool(name: str, *, default: bool) -> bool:
 DEBUG = env_bool("DEBUG", default=True)
 
 SECRET_KEY = env_secret("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# Old keys, still accepted for signatures (sessions, password reset links) while a new SECRET_KEY takes over.
+SECRET_KEY_FALLBACKS = [key.strip() for key in env_secret("SECRET_KEY_FALLBACKS").split(",") if key.strip()]
 CAPSYNC_ENCRYPTION_KEYS = [key.strip() for key in env_secret("CAPSYNC_ENCRYPTION_KEYS").split(",") if key.strip()]
 
 if not DEBUG:
-    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 32:
+    # .env.example's placeholder starts with "change-me": copying the example must not yield a public key.
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 32 or SECRET_KEY.startswith("change-me"):
         raise ImproperlyConfigured(
             "Refusing to start with DEBUG=0: set SECRET_KEY (or SECRET_KEY_FILE) to a random string of 32+ characters."
         )
@@ -98,9 +102,13 @@ INSTALLED_APPS = [
     "dashboard",
     "demo",
     "integrations.xero",
+    "health",
 ]
 
 MIDDLEWARE = [
+    # First: load balancers and compose probe /healthz by IP over plain HTTP, which must not meet ALLOWED_HOSTS,
+    # the HTTPS redirect or the login requirement.
+    "health.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -187,14 +195,17 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Hashed, compressed static files with a manifest in production. Its own switch, because the image collects them
+# at build time, where DEBUG=1 stands in for the secrets a DEBUG=0 start demands (see the Dockerfile).
+STATICFILES_MANIFEST = env_bool("STATICFILES_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATICFILES_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 
@@ -225,7 +236,21 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PR
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=1 if BEHIND_HTTPS_PROXY else 0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default="") or None
 
-_email_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Behind a TLS proxy Django can tell HTTPS from HTTP, so redirecting and HSTS are safe defaults there (as in
+# cookiecutter-django); without one, redirecting would loop, so both stay off unless set explicitly.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=BEHIND_HTTPS_PROXY)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60 if BEHIND_HTTPS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+_email_backend = env.str("EMAIL_BACKEND", default="") or CONSOLE_EMAIL_BACKEND
+if not DEBUG and _email_backend == CONSOLE_EMAIL_BACKEND and not env_bool("EMAIL_BACKEND_CONSOLE_OK", default=False):
+    raise ImproperlyConfigured(
+        "Refusing to start with DEBUG=0 and the console email backend: overdue alerts and 'reconnect Xero' emails "
+        "would only be printed to the log. Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and "
+        "EMAIL_HOST (see .env.example), or set EMAIL_BACKEND_CONSOLE_OK=1 to keep emails in the log on purpose."
+    )
 MAILERS = {
     "default": {
         "BACKEND": _email_backend,
@@ -303,6 +328,15 @@ else:
 # Xero answers with the scopes it granted, which may be listed in another order or grow over consents.
 os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 XERO_SYNC_INTERVAL_SECONDS = env.int("XERO_SYNC_INTERVAL_SECONDS", default=2 * 60 * 60)
+# New organisations start with this interval, and the database refuses one under 5 minutes: a shorter setting
+# would only surface as a failed "Connect to Xero", so it stops startup instead.
+if XERO_SYNC_INTERVAL_SECONDS < 5 * 60:
+    raise ImproperlyConfigured(
+        f"XERO_SYNC_INTERVAL_SECONDS must be at least 300 (5 minutes), got {XERO_SYNC_INTERVAL_SECONDS}. To make beat "
+        "look for due organisations more often, set XERO_SYNC_FANOUT_SECONDS."
+    )
+# How often beat's fan-out looks for organisations whose interval has passed.
+XERO_SYNC_FANOUT_SECONDS = env.int("XERO_SYNC_FANOUT_SECONDS", default=5 * 60)
 # How long an organisation's sync claim lasts without being renewed: a sync whose worker died is taken over
 # after this.
 XERO_SYNC_CLAIM_SECONDS = env.int("XERO_SYNC_CLAIM_SECONDS", default=15 * 60)
@@ -320,7 +354,7 @@ XERO_DAY_CALL_RESERVE = env.int("XERO_DAY_CALL_RESERVE", default=XERO_DAY_CALL_L
 CELERY_BEAT_SCHEDULE = {
     "xero-organisations-sync-due": {
         "task": "integrations.xero.tasks.organisations_sync_due",
-        "schedule": min(XERO_SYNC_INTERVAL_SECONDS, 5 * 60),
+        "schedule": XERO_SYNC_FANOUT_SECONDS,
     },
     # Hourly, so every organisation's first overdue day is caught soon after its own midnight; alerts go out once.
     "overdue-alerts-send": {"task": "notifications.tasks.overdue_alerts_send", "schedule": 60 * 60},

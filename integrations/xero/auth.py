@@ -46,6 +46,29 @@ def secret_decrypt(token: str) -> str:
         raise TokenDecryptionError("A Xero token cannot be decrypted: was CAPSYNC_ENCRYPTION_KEYS changed?") from exc
 
 
+def grants_reencrypt() -> int:
+    """Re-encrypt every stored token with the first key of CAPSYNC_ENCRYPTION_KEYS; returns how many grants.
+
+    The step of a key rotation that lets the old key be removed. Each grant is rewritten under its row lock, so a
+    refresh running at the same time is never overwritten with the token it has just spent. Raises
+    TokenDecryptionError (naming the grant) when no configured key reads a token.
+    """
+    cipher = _cipher(tuple(settings.CAPSYNC_ENCRYPTION_KEYS))
+    grant_ids = list(XeroGrant.objects.order_by("pk").values_list("pk", flat=True))
+    for grant_id in grant_ids:
+        with transaction.atomic():
+            grant = XeroGrant.objects.select_for_update().get(pk=grant_id)
+            try:
+                grant.access_token_encrypted = cipher.rotate(grant.access_token_encrypted.encode("ascii")).decode()
+                grant.refresh_token_encrypted = cipher.rotate(grant.refresh_token_encrypted.encode("ascii")).decode()
+            except InvalidToken as exc:
+                raise TokenDecryptionError(
+                    f"Xero grant {grant_id}: no key in CAPSYNC_ENCRYPTION_KEYS decrypts its tokens."
+                ) from exc
+            grant.save(update_fields=["access_token_encrypted", "refresh_token_encrypted"])
+    return len(grant_ids)
+
+
 def _store_tokens(grant: XeroGrant, tokens: schemas.TokenSet) -> None:
     grant.access_token_encrypted = secret_encrypt(tokens.access_token)
     grant.refresh_token_encrypted = secret_encrypt(tokens.refresh_token)

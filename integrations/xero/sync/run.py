@@ -177,7 +177,10 @@ def organisation_sync(
             day_resets_at = until
         run.outcome = SyncRun.Outcome.PARTIAL
         limit = "daily" if exc.problem == "day" else "per-minute"
-        run.message = f"Xero's {limit} limit is reached; syncing resumes in {max(exc.retry_after // 60, 1)} minutes."
+        minutes = max(int(exc.retry_after // 60), 1)
+        run.message = f"Xero's {limit} limit is reached; syncing resumes in {minutes} minutes."
+        logger.warning("Xero rate limit stopped the sync", extra={  # operators alert on limit=daily
+            "connection_id": connection_id, "limit": limit, "retry_after": exc.retry_after})
     except DayReserveReached as exc:
         run.outcome = SyncRun.Outcome.PARTIAL
         run.message = (f"Stopped with {exc.remaining} of Xero's daily calls left, kept for Sync now and webhooks; "

@@ -1,0 +1,1 @@
+"""Health probes for operators: `/healthz` (database and Redis) and `manage.py worker_health` (Celery queues)."""
