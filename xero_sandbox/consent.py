@@ -124,6 +124,28 @@ def check_authorize(sandbox: Sandbox, params: dict[str, str | None]) -> Authoriz
     )
 
 
+class ConnectionLimitReached(ControlError):
+    """The app's tier allows no more connected organisations (Xero shows its connectionLimit page; no redirect)."""
+
+    def __init__(self, app_name: str) -> None:
+        super().__init__(
+            f"Sorry! {app_name} has reached their Xero connection limit, please let them know so they can connect "
+            "more Xero organisations.",
+            status=403,
+        )
+
+
+def _check_connection_limit(sandbox: Sandbox, *, app: App, tenant_ids: list[str]) -> None:
+    """Raise ConnectionLimitReached when the consent would connect the app to more organisations than its tier
+    allows. Organisations it is already connected to (by any user) don't count again."""
+    limit = sandbox.limiter.connection_limit
+    if limit is None:
+        return
+    connected = {c.tenant_id for c in sandbox.connections.values() if c.client_id == app.client_id}
+    if len(connected | set(tenant_ids)) > limit:
+        raise ConnectionLimitReached(app.name)
+
+
 def consent(sandbox: Sandbox, *, params: AuthorizeParams, user: User, tenant_ids: list[str], deny: bool) -> str:
     """Record the user's decision and return the URL Xero would redirect the browser to."""
     if deny:
@@ -135,6 +157,7 @@ def consent(sandbox: Sandbox, *, params: AuthorizeParams, user: User, tenant_ids
     auth_event_id = str(uuid.uuid4())
     grant_key = f"{user.email} {params.app.client_id}"
     with sandbox.lock:
+        _check_connection_limit(sandbox, app=params.app, tenant_ids=tenant_ids)
         granted = sandbox.grants.get(grant_key, [])
         scopes = granted + [s for s in params.scopes if s not in granted]
         sandbox.grants[grant_key] = scopes
@@ -309,6 +332,8 @@ def authorize_page(sandbox: Sandbox, request: Request) -> Response:
     tenant_ids = form.get("tenant") or []
     try:
         location = consent(sandbox, params=params, user=user, tenant_ids=tenant_ids, deny=action != "allow")
+    except ConnectionLimitReached as exc:
+        return _page("Connection limit", f'<h1 id="connection-limit">{html.escape(str(exc))}</h1>', status=403)
     except ControlError as exc:
         return _consent_form(sandbox, request, params, user, error=str(exc))
     return redirect(location)

@@ -103,6 +103,11 @@ def _control(sandbox: Sandbox, request: Request, body: dict) -> Response:
             sandbox.latency_ms = int(body["latency_ms"])
         if "rate_limits" in body:
             sandbox.limiter.enabled = body["rate_limits"] in (True, "xero", "on")
+        if "tier" in body:
+            try:
+                sandbox.limiter.use_tier(str(body["tier"]))
+            except ValueError as exc:
+                raise ControlError(str(exc)) from exc
         if "limits" in body:
             sandbox.limiter.configure(body["limits"])
         return json_response(
@@ -111,6 +116,8 @@ def _control(sandbox: Sandbox, request: Request, body: dict) -> Response:
                 "record_bodies": sandbox.record_bodies,
                 "latency_ms": sandbox.latency_ms,
                 "rate_limits": "xero" if sandbox.limiter.enabled else "off",
+                "tier": sandbox.limiter.tier,
+                "connection_limit": sandbox.limiter.connection_limit,
                 "limits": sandbox.limiter.values(),
             },
         )

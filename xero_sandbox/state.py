@@ -114,7 +114,7 @@ class Sandbox:
         self.base_url = "http://127.0.0.1"
         self.latency_ms = options.latency_ms
         self.record_bodies = options.record_bodies
-        self.limiter = RateLimiter(enabled=options.rate_limits)
+        self.limiter = RateLimiter(enabled=options.rate_limits, start_tier=options.tier)
         self.faults = FaultSet()
         self.clock_offset = 0.0
         self.signing_key_pem = _generate_signing_key()
