@@ -39,7 +39,15 @@ from xero_sandbox.accounting.settings import organisation_record
 from xero_sandbox.accounting.writes import idempotent
 from xero_sandbox.store import Event, TenantData
 
-__all__ = ["ApiResult", "Event", "canonical_resource", "handle", "organisation_record", "required_scopes"]
+__all__ = [
+    "ApiResult",
+    "Event",
+    "canonical_path",
+    "canonical_resource",
+    "handle",
+    "organisation_record",
+    "required_scopes",
+]
 
 _SCOPE_FAMILIES = {
     "Contacts": ("accounting.contacts", None),
@@ -67,7 +75,8 @@ def canonical_resource(name: str) -> str:
     return _RESOURCE_NAMES.get(name.lower(), name)
 
 
-def _canonical_path(path: list[str]) -> list[str]:
+def canonical_path(path: list[str]) -> list[str]:
+    """Path segments after /api.xro/2.0/ with Xero's spelling of resource and sub-resource names (ids untouched)."""
     if not path:
         return path
     rest = [
@@ -131,7 +140,7 @@ def handle(
     clock (aware UTC). Thread safety: infra holds a per-tenant lock around handle()."""
     del app_name  # createdByMyApp is not modelled: every record counts as created by the calling app
     method = method.upper()
-    path = _canonical_path(path)
+    path = canonical_path(path)
     query, headers = _spec_parameters(method, path, query, headers)
     try:
         if method in ("PUT", "POST"):
