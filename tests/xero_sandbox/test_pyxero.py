@@ -138,9 +138,11 @@ def test_where_filters_joined_with_ampersands(client, sandbox):
     assert [c["ContactID"] for c in by_name] == [wanted["ContactID"]]
     assert [c["ContactID"] for c in by_contains] == [other["ContactID"]]
     assert joined == f'Contact.ContactID==Guid("{wanted["ContactID"]}")&&Status=="AUTHORISED"'
-    assert [i["InvoiceID"] for i in by_guid_and_status] == [i["InvoiceID"] for i in by_hex_guid] == [
-        paid_late["InvoiceID"]
-    ]
+    assert (
+        [i["InvoiceID"] for i in by_guid_and_status]
+        == [i["InvoiceID"] for i in by_hex_guid]
+        == [paid_late["InvoiceID"]]
+    )
     assert [i["InvoiceID"] for i in by_date] == [paid_late["InvoiceID"]]
 
 
@@ -190,3 +192,38 @@ def test_refresh_rotates_the_token_and_the_new_one_reads(client, credentials):
     assert credentials.token["refresh_token"] != before["refresh_token"]
     assert credentials.token["access_token"] != before["access_token"]
     assert [o["Name"] for o in Xero(credentials).organisations.all()] == ["Pyxero Ltd"]
+
+
+def test_xml_payment_and_credit_note_allocation(client):
+    contact = client.contacts.put({"Name": "Settling Ltd"})[0]
+    invoice = _invoice(client, contact["ContactID"])
+    credit = client.creditnotes.put(
+        {
+            "Type": "ACCRECCREDIT",
+            "Contact": {"ContactID": contact["ContactID"]},
+            "Date": date(2026, 3, 2),
+            "Status": "AUTHORISED",
+            "LineItems": [{"Description": "Refund", "Quantity": 1, "UnitAmount": "12.00", "AccountCode": "200"}],
+        }
+    )[0]
+
+    payment = client.payments.put(
+        {
+            "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+            "Account": {"Code": "090"},
+            "Date": date(2026, 3, 3),
+            "Amount": "100.00",
+        }
+    )[0]
+    client.creditnotes.put_allocation(
+        credit["CreditNoteID"],
+        {
+            "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+            "Amount": "14.40",
+            "Date": date(2026, 3, 3),
+        },
+    )
+
+    settled = client.invoices.get(invoice["InvoiceID"])[0]
+    assert Decimal(str(payment["Amount"])) == Decimal("100.00")
+    assert Decimal(str(settled["AmountDue"])) == Decimal("240.00") - Decimal("100.00") - Decimal("14.40")
