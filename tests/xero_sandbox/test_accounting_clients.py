@@ -283,3 +283,33 @@ def test_summary_only_invoices_drop_the_computed_collections_and_keep_the_totals
         "Status": "AUTHORISED",
         "UpdatedDateUTC": summary["UpdatedDateUTC"],
     }
+
+
+def test_summary_only_takes_xero_pythons_capitalised_true(api):
+    """xero-python writes boolean query parameters with str(): summaryOnly=True."""
+    api.invoice(api.contact()["ContactID"])
+
+    summary = api.get("Invoices", query={"summaryOnly": "True", "page": "1"}).body["Invoices"][0]
+
+    assert "LineItems" not in summary
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        'Status=="AUTHORISED"&&Type=="ACCREC"',  # pyxero joins its filters with &&
+        'Status == "AUTHORISED" AND Type == "ACCREC"',
+        'Status="AUTHORISED" and Contact.Name.tolower()=="acme ltd"',  # pyxero's __tolower, lower-case method
+        'Contact.Name.contains("Acme")',  # pyxero's __contains
+        "Date >= DateTime(2026,03,01) && DueDate < DateTime(2026, 04, 01)",  # xero-php's leading zeros
+        'Date >= DateTime.Parse("2026-03-01")',
+        "Reference!=null",  # pyxero's __isnull=False
+    ],
+)
+def test_where_spellings_real_clients_send(api, where):
+    invoice = api.invoice(api.contact()["ContactID"])
+
+    result = api.get("Invoices", query={"where": where})
+
+    assert result.status == 200, result.body
+    assert [i["InvoiceID"] for i in result.body["Invoices"]] == [invoice["InvoiceID"]]
