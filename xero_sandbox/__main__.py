@@ -6,6 +6,7 @@ import signal
 import sys
 import threading
 
+from xero_sandbox.limits import TIERS
 from xero_sandbox.records import SandboxOptions
 from xero_sandbox.runtime import Runtime
 from xero_sandbox.server import SandboxHTTPServer
@@ -21,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--contacts", type=int, default=None, help="benchmark org: number of contacts")
     serve.add_argument("--invoices", type=int, default=None, help="benchmark org: number of invoices")
     serve.add_argument("--rate-limits", choices=["xero", "off"], default="xero")
+    serve.add_argument(
+        "--tier", choices=sorted(TIERS), default="default", help="Xero app tier: its day limit and connection cap"
+    )
     serve.add_argument("--latency-ms", type=int, default=0, help="delay added to every accounting call")
     serve.add_argument("--state", default=None, help="JSON file to load at start and save to")
     serve.add_argument("--webhook-url", default=None, help="webhook URL of the demo app")
@@ -40,6 +44,7 @@ def serve(args: argparse.Namespace) -> int:
         contacts=args.contacts,
         invoices=args.invoices,
         rate_limits=args.rate_limits == "xero",
+        tier=args.tier,
         latency_ms=args.latency_ms,
         record_bodies=args.record_bodies,
         state_path=args.state,

@@ -128,6 +128,30 @@ def check_authorize(sandbox: Sandbox, params: dict[str, str | None]) -> Authoriz
     )
 
 
+class ConnectionLimitReached(ConsentRefused):
+    """The app's tier allows no more connected organisations (Xero shows its connectionLimit page; no redirect)."""
+
+    status = 403
+
+    def __init__(self, app_name: str) -> None:
+        super().__init__(
+            f"Sorry! {app_name} has reached their Xero connection limit, please let them know so they can connect "
+            "more Xero organisations."
+        )
+
+
+def _check_connection_limit(sandbox: Sandbox, *, app: App, tenant_ids: list[str]) -> None:
+    """Raise ConnectionLimitReached when the consent would connect the app to more organisations than its tier
+    allows. Organisations it is already connected to (by any user) don't count again. Runs under the state's lock
+    (Sandbox.consent_record's `check`), so two consents cannot both take the last place."""
+    limit = sandbox.limiter.connection_limit
+    if limit is None:
+        return
+    connected = {c.tenant_id for c in sandbox.connections.values() if c.client_id == app.client_id}
+    if len(connected | set(tenant_ids)) > limit:
+        raise ConnectionLimitReached(app.name)
+
+
 def consent(
     sandbox: Sandbox, *, params: AuthorizeParams, user: User, tenant_ids: list[str], deny: bool,
     keep_auth_event: bool = False,
@@ -153,6 +177,7 @@ def consent(
         auth_event_id=auth_event_id,
         now=now,
         keep_auth_event=keep_auth_event,
+        check=lambda: _check_connection_limit(sandbox, app=params.app, tenant_ids=tenant_ids),
     )
     code = AuthCode(
         code=secrets.token_hex(32).upper(),
@@ -270,6 +295,8 @@ def authorize_page(sandbox: Sandbox, request: Request) -> Response:
     tenant_ids = form.get("tenant") or []
     try:
         location = consent(sandbox, params=params, user=user, tenant_ids=tenant_ids, deny=action != "allow")
+    except ConnectionLimitReached as exc:
+        return _page("Connection limit", f'<h1 id="connection-limit">{html.escape(str(exc))}</h1>', status=403)
     except ConsentRefused as exc:
         return _consent_form(sandbox, request, params, user, error=str(exc))
     return redirect(location)

@@ -128,7 +128,7 @@ def control_authorize(sandbox: Sandbox, spec: dict) -> str:
         return consent.consent(sandbox, params=params, user=user, tenant_ids=tenant_ids, deny=bool(spec.get("deny")),
                                keep_auth_event=bool(spec.get("keep_auth_event")))
     except consent.ConsentRefused as exc:
-        raise ControlError(str(exc)) from exc
+        raise ControlError(str(exc), status=getattr(exc, "status", 400)) from exc
 
 
 # ----- routing -----
@@ -225,6 +225,11 @@ def _control(runtime: Runtime, request: Request, body: dict) -> Response:
             sandbox.latency_ms = int(body["latency_ms"])
         if "rate_limits" in body:
             sandbox.limiter.enabled = body["rate_limits"] in (True, "xero", "on")
+        if "tier" in body:
+            try:
+                sandbox.limiter.use_tier(str(body["tier"]))
+            except ValueError as exc:
+                raise ControlError(str(exc)) from exc
         if "limits" in body:
             sandbox.limiter.configure(body["limits"])
         return json_response(
@@ -233,6 +238,8 @@ def _control(runtime: Runtime, request: Request, body: dict) -> Response:
                 "record_bodies": sandbox.record_bodies,
                 "latency_ms": sandbox.latency_ms,
                 "rate_limits": "xero" if sandbox.limiter.enabled else "off",
+                "tier": sandbox.limiter.tier,
+                "connection_limit": sandbox.limiter.connection_limit,
                 "limits": sandbox.limiter.values(),
             },
         )

@@ -1,5 +1,9 @@
 """Xero's API rate limits: per tenant (app + organisation) 60/minute, 5,000/day and 5 concurrent; per app 10,000/minute.
 
+Tiers: Xero's app tiers change the day limit and cap how many organisations an app may connect. ``starter`` allows
+1,000 calls a day per organisation and 5 connections (sources in docs/xero.md, "Sandbox fidelity found by real
+clients"); ``default`` keeps the limits above and no connection cap. Only those two are modelled.
+
 Windows are fixed, not rolling: each one opens with the first call after the previous one closed, so different tenants
 reset at different moments (Xero's limits page). Windows follow the sandbox clock, so tests reset them by advancing it.
 """
@@ -13,6 +17,20 @@ MINUTE_LIMIT = 60
 DAY_LIMIT = 5000
 APP_MINUTE_LIMIT = 10_000
 CONCURRENT_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class Tier:
+    """What one of Xero's app tiers allows: calls a day per organisation, and organisations connected (None = any)."""
+
+    day_limit: int
+    connection_limit: int | None
+
+
+TIERS = {
+    "default": Tier(day_limit=DAY_LIMIT, connection_limit=None),
+    "starter": Tier(day_limit=1000, connection_limit=5),
+}
 
 
 @dataclass
@@ -46,6 +64,9 @@ class RateLimiter:
     """Counts calls per (app, tenant) and per app, and tracks calls in flight per tenant."""
 
     enabled: bool = True
+    start_tier: str = "default"  # the tier /_sandbox/reset returns to
+    tier: str = "default"
+    connection_limit: int | None = None
     minute_limit: int = MINUTE_LIMIT
     day_limit: int = DAY_LIMIT
     app_minute_limit: int = APP_MINUTE_LIMIT
@@ -57,6 +78,18 @@ class RateLimiter:
     _in_flight_tenant: dict[str, int] = field(default_factory=dict)
     _in_flight_app_tenant: dict[tuple[str, str], int] = field(default_factory=dict)
     peak_concurrency: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.use_tier(self.start_tier)
+
+    def use_tier(self, name: str) -> None:
+        """Apply a tier's day and connection limits. Raises ValueError for a tier that is not modelled."""
+        if name not in TIERS:
+            raise ValueError(f"unknown tier {name!r}: one of {', '.join(TIERS)}")
+        with self._lock:
+            self.tier = name
+            self.day_limit = TIERS[name].day_limit
+            self.connection_limit = TIERS[name].connection_limit
 
     def enter_tenant(self, *, tenant_id: str) -> None:
         """Count a call in flight for the tenant (every call naming it, even ones later refused)."""
@@ -126,9 +159,10 @@ class RateLimiter:
         }
 
     def reset_counters(self) -> None:
-        """Forget every window and restore Xero's limit values (used by /_sandbox/reset)."""
+        """Forget every window and restore the start tier's limit values (used by /_sandbox/reset)."""
+        self.use_tier(self.start_tier)
         with self._lock:
-            self.minute_limit, self.day_limit = MINUTE_LIMIT, DAY_LIMIT
+            self.minute_limit = MINUTE_LIMIT
             self.app_minute_limit, self.concurrent_limit = APP_MINUTE_LIMIT, CONCURRENT_LIMIT
             self._minute.clear()
             self._day.clear()

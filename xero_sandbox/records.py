@@ -103,6 +103,7 @@ class SandboxOptions:
     contacts: int | None = None
     invoices: int | None = None
     rate_limits: bool = True
+    tier: str = "default"  # "default" | "starter" (limits.TIERS)
     latency_ms: int = 0
     record_bodies: bool = False
     state_path: str | None = None

@@ -54,7 +54,7 @@ class Sandbox:
         self.base_url = "http://127.0.0.1"
         self.latency_ms = options.latency_ms
         self.record_bodies = options.record_bodies
-        self.limiter = RateLimiter(enabled=options.rate_limits)
+        self.limiter = RateLimiter(enabled=options.rate_limits, start_tier=options.tier)
         self.faults = FaultSet()
         self.clock_offset = 0.0
         self.signing_key_pem = _generate_signing_key()
@@ -244,14 +244,17 @@ class Sandbox:
         auth_event_id: str,
         now: float,
         keep_auth_event: bool = False,
+        check: Callable[[], None] = lambda: None,
     ) -> list[str]:
         """Record a consent and return every scope the user has now granted the app, in the order first granted.
 
         Each organisation gets a connection; one that was already connected keeps its id and creation time (and,
-        with `keep_auth_event`, its old authEventId, as real Xero may do when it is consented again).
+        with `keep_auth_event`, its old authEventId, as real Xero may do when it is consented again). `check` runs
+        first under the lock and may raise to refuse the consent (the tier's connection limit).
         """
         grant_key = f"{user_email} {client_id}"
         with self.lock:
+            check()
             granted = self.grants.get(grant_key, [])
             union = granted + [s for s in scopes if s not in granted]
             self.grants[grant_key] = union

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from xero_sandbox import msdate
+from xero_sandbox import guid, msdate
 
 ID_FIELDS = {
     "Contacts": "ContactID",
@@ -95,12 +95,12 @@ class Collection:
         return len(self.records)
 
     def get(self, record_id: str) -> dict[str, Any] | None:
-        """The stored record with this id (GUIDs compare case-insensitively), or None."""
+        """The stored record with this id, or None. GUIDs match in any of .NET's formats and any case."""
         if not isinstance(record_id, str):
             return None
         record = self.records.get(record_id)
-        if record is None and record_id != record_id.lower():
-            record = self.records.get(record_id.lower())
+        if record is None and (same := guid.same_or_lower(record_id)) != record_id:
+            record = self.records.get(same)
         return record
 
     def put(self, record: dict[str, Any]) -> None:

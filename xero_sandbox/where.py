@@ -12,7 +12,8 @@ Grammar (a .NET dynamic-LINQ subset, as Xero documents it)::
 
 Field paths are dotted (``Contact.ContactID``); a missing field is ``null``. Methods: ``Contains``,
 ``StartsWith``, ``EndsWith`` (case-sensitive, as in .NET), ``ToLower()``, ``ToUpper()``, ``HasValue``,
-``Length``. ``/Date()/`` fields compare as datetimes against ``DateTime(...)``; GUIDs compare case-insensitively.
+``Length``. ``/Date()/`` fields compare as datetimes against ``DateTime(...)``; GUIDs compare in any of .NET's
+formats and letter cases (``xero_sandbox.guid``).
 """
 
 import re
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from xero_sandbox import msdate
+from xero_sandbox import guid, msdate
 
 Record = dict[str, Any]
 Getter = Callable[[Record], Any]
@@ -68,7 +69,7 @@ def _tokenize(text: str) -> list[_Token]:
 
 
 class _Guid(str):
-    """A GUID literal: compares case-insensitively."""
+    """A GUID literal: compares in any of .NET's formats (32 digits, dashed, braced) and any case."""
 
 
 def _unquote(text: str) -> str:
@@ -82,7 +83,10 @@ def _coerce(left: Any, right: Any) -> tuple[Any, Any]:
     elif isinstance(left, datetime) and isinstance(right, str):
         right = _as_datetime(right)
     if isinstance(left, _Guid) or isinstance(right, _Guid):
-        return (left.lower() if isinstance(left, str) else left, right.lower() if isinstance(right, str) else right)
+        return (
+            guid.same_or_lower(left) if isinstance(left, str) else left,
+            guid.same_or_lower(right) if isinstance(right, str) else right,
+        )
     if isinstance(left, bool) or isinstance(right, bool):
         return left, right
     if isinstance(left, int | Decimal | float) and isinstance(right, int | Decimal | float):

@@ -138,3 +138,11 @@ def test_latency_and_rate_limit_flags_set_the_runtime_config(started):
 def test_a_sandbox_that_fails_to_start_reports_its_stderr():
     with pytest.raises(RuntimeError, match="invalid choice"):
         SandboxProcess(["--port", "0", "--seed", "bogus"])
+
+
+def test_the_tier_flag_starts_the_sandbox_on_that_tier(started):
+    process = started("--tier", "starter")
+
+    config = SandboxControl(process.url).config()
+
+    assert (config["tier"], config["limits"]["day"], config["connection_limit"]) == ("starter", 1000, 5)

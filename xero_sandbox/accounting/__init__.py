@@ -23,13 +23,31 @@ Choices made where Xero's behaviour is unverified (sources in docs/xero.md):
 
 from datetime import datetime
 
-from xero_sandbox.accounting import allocations, contacts, invoices, listing, payments, quotes, settings
+from xero_sandbox.accounting import (
+    allocations,
+    contacts,
+    invoices,
+    listing,
+    payments,
+    quotes,
+    settings,
+    spec_facts,
+    xmlbody,
+)
 from xero_sandbox.accounting.results import ApiResult, RequestInvalid, not_found, not_implemented
 from xero_sandbox.accounting.settings import organisation_record
 from xero_sandbox.accounting.writes import idempotent
 from xero_sandbox.store import Event, TenantData
 
-__all__ = ["ApiResult", "Event", "handle", "organisation_record", "required_scopes"]
+__all__ = [
+    "ApiResult",
+    "Event",
+    "canonical_path",
+    "canonical_resource",
+    "handle",
+    "organisation_record",
+    "required_scopes",
+]
 
 _SCOPE_FAMILIES = {
     "Contacts": ("accounting.contacts", None),
@@ -45,13 +63,59 @@ _SCOPE_FAMILIES = {
 }
 
 
+# Xero's routing ignores the case of path segments, and serves GET /Organisations (pyxero and tap-xero use the
+# plural) as GET /Organisation. Sources in docs/xero.md, "Sandbox fidelity found by real clients".
+_RESOURCE_NAMES = {name.lower(): name for name in _SCOPE_FAMILIES} | {"organisations": "Organisation"}
+_SUBRESOURCE_NAMES = {"allocations": "Allocations"}
+
+
+def canonical_resource(name: str) -> str:
+    """Xero's spelling of a resource name given in any case (``contacts`` -> ``Contacts``, ``Organisations`` ->
+    ``Organisation``); an unknown name comes back unchanged."""
+    return _RESOURCE_NAMES.get(name.lower(), name)
+
+
+def canonical_path(path: list[str]) -> list[str]:
+    """Path segments after /api.xro/2.0/ with Xero's spelling of resource and sub-resource names (ids untouched)."""
+    if not path:
+        return path
+    rest = [
+        _SUBRESOURCE_NAMES.get(segment.lower(), segment) if index % 2 else segment
+        for index, segment in enumerate(path[1:])
+    ]
+    return [canonical_resource(path[0]), *rest]
+
+
+def _operation_key(method: str, path: list[str]) -> str:
+    """The spec operation (``GET /CreditNotes/{}/Allocations``) a canonical path stands for."""
+    template = "/".join(segment if index % 2 == 0 else "{}" for index, segment in enumerate(path))
+    return f"{'GET' if method == 'HEAD' else method} /{template}"
+
+
+def _spec_parameters(
+    method: str, path: list[str], query: dict[str, list[str]], headers: dict[str, str]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The query parameters (and If-Modified-Since) that Xero's spec lists for the operation; Xero ignores any
+    other, so handlers never see them. An operation missing from the spec keeps everything (it answers 404/501)."""
+    operation = spec_facts.OPERATIONS.get(_operation_key(method, path))
+    if operation is None:
+        return query, headers
+    allowed_query = {name.lower() for name in operation[0]}
+    allowed_headers = {name.lower() for name in operation[1]}
+    kept_query = {name: values for name, values in query.items() if name.lower() in allowed_query}
+    kept_headers = dict(headers)
+    if "if-modified-since" not in allowed_headers:
+        kept_headers.pop("if-modified-since", None)
+    return kept_query, kept_headers
+
+
 def required_scopes(*, method: str, resource: str) -> set[str]:
     """Any one of the returned scopes grants access. resource is the first path segment after /api.xro/2.0/ (e.g.
     "Contacts"). GET accepts the .read or the write scope. Granular scopes: Contacts -> accounting.contacts[.read];
     Invoices/CreditNotes/Quotes/Items -> accounting.invoices[.read]; Payments -> accounting.payments[.read];
     Organisation/Currencies/Accounts/TaxRates -> accounting.settings[.read]; also accept the deprecated broad
     accounting.transactions[.read] where Xero still does. An unknown resource returns an empty set."""
-    family = _SCOPE_FAMILIES.get(resource)
+    family = _SCOPE_FAMILIES.get(canonical_resource(resource))
     if family is None:
         return set()
     scopes = {name for name in family if name}
@@ -76,8 +140,13 @@ def handle(
     clock (aware UTC). Thread safety: infra holds a per-tenant lock around handle()."""
     del app_name  # createdByMyApp is not modelled: every record counts as created by the calling app
     method = method.upper()
+    path = canonical_path(path)
+    query, headers = _spec_parameters(method, path, query, headers)
     try:
         if method in ("PUT", "POST"):
+            document = xmlbody.xml_document(headers=headers, body=body)
+            if document is not None and path:
+                body = xmlbody.as_json_body(document, collection=path[2] if len(path) >= 3 else path[0])
             return idempotent(
                 data=data,
                 method=method,

@@ -36,9 +36,11 @@ def allocation_save(
         invoice = data.find_invoice(ref) if ref else None
     if invoice is None:
         raise ElementInvalid(["Invoice could not be found."])
-    if "Amount" not in element:
+    # pyxero (PR #375, credit note allocations) sends the amount as <AppliedAmount>, the name Xero's responses use.
+    amount_field = next((name for name in ("Amount", "AppliedAmount") if name in element), None)
+    if amount_field is None:
         raise ElementInvalid(["Amount is required."])
-    amount = money(to_decimal(element["Amount"], field_name="Amount"))
+    amount = money(to_decimal(element[amount_field], field_name=amount_field))
     day = _request_date(
         element.get("Date") or msdate.format_date(msdate.local_today(now=now, timezone_name=data.timezone)), "Date"
     )

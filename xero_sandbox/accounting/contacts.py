@@ -113,9 +113,8 @@ def list_contacts(
 ) -> ApiResult:
     """GET /Contacts."""
     filters = []
-    ids = listing.query_list(query, "IDs")
-    if ids is not None:
-        wanted = {value.lower() for value in ids}
+    wanted = listing.query_ids(query, "IDs")
+    if wanted is not None:
         filters.append(lambda record: record["ContactID"].lower() in wanted)
     if not listing.query_bool(query, "includeArchived"):
         filters.append(lambda record: record.get("ContactStatus", "ACTIVE") != "ARCHIVED")

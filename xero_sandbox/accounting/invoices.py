@@ -143,17 +143,15 @@ def list_documents(
     kind = kind_of(collection)
     filters = []
     if kind is INVOICE:
-        ids = listing.query_list(query, "IDs")
-        if ids is not None:
-            wanted = {value.lower() for value in ids}
+        wanted = listing.query_ids(query, "IDs")
+        if wanted is not None:
             filters.append(lambda record: record["InvoiceID"].lower() in wanted)
         numbers = listing.query_list(query, "InvoiceNumbers")
         if numbers is not None:
             wanted_numbers = set(numbers)
             filters.append(lambda record: record.get("InvoiceNumber") in wanted_numbers)
-        contact_ids = listing.query_list(query, "ContactIDs")
-        if contact_ids is not None:
-            wanted_contacts = {value.lower() for value in contact_ids}
+        wanted_contacts = listing.query_ids(query, "ContactIDs")
+        if wanted_contacts is not None:
             filters.append(lambda record: (record.get("Contact") or {}).get("ContactID", "").lower() in wanted_contacts)
         statuses = listing.query_list(query, "Statuses")
         if statuses is not None:

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from xero_sandbox import msdate, where
+from xero_sandbox import guid, msdate, where
 from xero_sandbox.accounting.results import RequestInvalid, query_parse_error, validation_failed
 from xero_sandbox.store import Collection
 
@@ -44,6 +44,13 @@ def query_list(query: dict[str, list[str]], name: str) -> list[str] | None:
             for candidate in candidates:
                 values.extend(part.strip() for part in candidate.split(",") if part.strip())
     return values if found else None
+
+
+def query_ids(query: dict[str, list[str]], name: str) -> set[str] | None:
+    """A comma-separated list of GUIDs (``IDs``, ``ContactIDs``) in any of .NET's formats, canonicalised; None
+    when absent."""
+    values = query_list(query, name)
+    return None if values is None else {guid.same_or_lower(value) for value in values}
 
 
 def query_int(query: dict[str, list[str]], name: str) -> int | None:

@@ -76,9 +76,9 @@ def list_quotes(*, data: TenantData, query: dict[str, list[str]], headers: dict[
             except ValueError:
                 continue
             filters.append(_date_filter(field, bound, upper=upper))
-    contact_id = listing.query_value(query, "ContactID")
-    if contact_id:
-        filters.append(lambda r: (r.get("Contact") or {}).get("ContactID", "").lower() == contact_id.lower())
+    contact_ids = listing.query_ids(query, "ContactID")
+    if contact_ids:
+        filters.append(lambda r: (r.get("Contact") or {}).get("ContactID", "").lower() in contact_ids)
     status = listing.query_value(query, "Status")
     if status:
         filters.append(lambda r: r.get("Status") == status.upper())
