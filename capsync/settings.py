@@ -186,6 +186,10 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 # accounts.adapter) and, more loosely, per address: someone trying made-up emails from one address no longer
 # locks out everyone else there (behind a proxy: everyone), and cannot lock an account from elsewhere.
 ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip,5/5m/key"}
+# allauth keeps those counts (and its TOTP replay guard) in Django's cache. Per process by default, which is
+# right for the demo and the tests; production points CACHE_URL at Redis (docker-compose uses its own Redis
+# database, 1, apart from Celery's) so every gunicorn worker sees the same counts.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Capsync"
 

@@ -116,3 +116,15 @@ def test_a_sync_interval_the_database_would_refuse_stops_startup():
 
     assert result.returncode != 0
     assert "XERO_SYNC_INTERVAL_SECONDS must be at least 300" in result.stderr
+
+
+PRINT_CACHE = ("import django; django.setup(); from django.conf import settings; "
+               "print(settings.CACHES['default']['BACKEND'])")
+
+
+def test_the_sign_in_throttle_is_per_process_unless_production_points_the_cache_at_redis():
+    default = _start(PRINT_CACHE, **_production())
+    shared = _start(PRINT_CACHE, **_production(CACHE_URL="rediscache://127.0.0.1:6379/1"))
+
+    assert default.stdout.strip() == "django.core.cache.backends.locmem.LocMemCache", default.stderr
+    assert shared.stdout.strip() == "django.core.cache.backends.redis.RedisCache", shared.stderr
