@@ -75,7 +75,6 @@ def contact_detail(*, user: User, contact_id: int) -> Contact:
             "addresses",
             "tags",
             Prefetch("people", queryset=Contact.objects.order_by("name")),
-            "notes__author",
         )
         .get(pk=contact_id)
     )
