@@ -49,7 +49,7 @@ class TaskForm(forms.Form):
                         "max_length": f"Keep the title under {TASK_TITLE_MAX_LENGTH} characters."},
     )
     due_on = forms.DateField(
-        label="Due", widget=forms.DateInput(attrs={"type": "date"}),
+        label="Due", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "Give the task a due date.",
                         "invalid": "Enter the due date as a date, like 2026-03-14."},
     )

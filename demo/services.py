@@ -162,8 +162,8 @@ def _instalment_sale(*, contact: Contact, milestone: Milestone, today: date) -> 
 
 def _history(*, users: dict[str, User], today: date) -> None:
     """A living history on the key account: calls, meetings and notes on it and its people, and follow-up tasks
-    (one overdue, one due today, one done). Notes are dated relative to `today`, in the site's time zone; each is
-    kept as it is when it exists (matched by its text)."""
+    (one overdue, one due today, one done); and a call on the instalment sale. Notes are dated relative to
+    `today`, in the site's time zone; each is kept as it is when it exists (matched by its text)."""
     history = DATA["history"]
 
     def contact_named(name: str) -> Contact:
@@ -177,7 +177,7 @@ def _history(*, users: dict[str, User], today: date) -> None:
         Note.objects.get_or_create(
             contact=contact_named(record["about"]), body=record["body"],
             defaults={"kind": record["kind"], "author": users[record["author"]], "happened_at": written,
-                      "created_at": written, "updated_at": written},
+                      "created_at": written, "updated_at": written, "opportunity_id": record.get("opportunity_id")},
         )
     for record in history["tasks"]:
         due_on = today + timedelta(days=record["due_in_days"])

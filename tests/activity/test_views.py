@@ -260,3 +260,9 @@ def test_the_contact_page_and_its_partials_stay_within_15_queries(member_client,
         with django_assert_max_num_queries(15):
             response = member_client.get(url, headers=HTMX if url != urls[0] else {})
         assert response.status_code == 200
+
+
+def test_the_task_form_offers_today_as_a_date_the_browser_reads(member_client, customer):
+    response = member_client.get(reverse("activity:contact_history", args=[customer.pk]), headers=HTMX)
+
+    assert f'type="date" name="due_on" value="{timezone.localdate().isoformat()}"' in response.text

@@ -60,7 +60,7 @@ def test_the_demo_gives_acme_a_living_history_once():
                            now=datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
 
     kinds = [item.note.kind if item.note else "task" for item in page.items]
-    assert (Note.objects.count(), Task.objects.count()) == (5, 5)
+    assert (Note.objects.count(), Task.objects.count()) == (6, 5)
     assert {"call", "meeting", "email", "note", "task"} == set(kinds)
     assert Task.objects.filter(owner=sam, due_on=date(2026, 11, 24), completed_at__isnull=True).exists()
 
