@@ -23,7 +23,12 @@ class NoteInvalid(ValueError):
 
 
 class TaskInvalid(ValueError):
-    """The task cannot be stored as given (the message says why, for the form)."""
+    """The task cannot be stored as given: the message says why, `field` names the form field at fault (None when
+    it is the task as a whole)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _checked_note(*, kind: str, body: str, happened_at: datetime, now: datetime) -> tuple[str, str]:
@@ -90,13 +95,15 @@ def task_create(
     """
     title = title.strip()
     if not title:
-        raise TaskInvalid("Say what needs doing: a task needs a title.")
+        raise TaskInvalid("Say what needs doing: a task needs a title.", field="title")
     if len(title) > TASK_TITLE_MAX_LENGTH:
-        raise TaskInvalid(f"Keep the title under {TASK_TITLE_MAX_LENGTH} characters (this one has {len(title)}).")
+        raise TaskInvalid(f"Keep the title under {TASK_TITLE_MAX_LENGTH} characters (this one has {len(title)}).",
+                          field="title")
     if due_on < today - timedelta(days=366):
-        raise TaskInvalid(f"The due date {due_on:%d %b %Y} is more than a year ago: check the year.")
+        raise TaskInvalid(f"The due date {due_on:%d %b %Y} is more than a year ago: check the year.", field="due_on")
     if due_on > today.replace(year=today.year + TASK_DUE_YEARS_AHEAD, day=min(today.day, 28)):
-        raise TaskInvalid(f"The due date {due_on:%d %b %Y} is more than {TASK_DUE_YEARS_AHEAD} years away.")
+        raise TaskInvalid(f"The due date {due_on:%d %b %Y} is more than {TASK_DUE_YEARS_AHEAD} years away.",
+                          field="due_on")
     return Task.objects.create(
         title=title, due_on=due_on, owner_id=owner_id, created_by_id=created_by_id, created_at=now,
         contact_id=contact_id, opportunity_id=opportunity_id,

@@ -107,27 +107,36 @@ def note_create(request: HtmxHttpRequest, contact_id: int | None = None,
     return _history(request, subject, note_form=form)
 
 
+def _task_saved(request: HtmxHttpRequest, form: TaskForm, *, contact_id: int | None = None,
+                opportunity_id: int | None = None) -> bool:
+    """Store the task the form describes; False (with the reason on the form, nothing stored) when refused."""
+    if not form.is_valid():
+        return False
+    try:
+        services.task_create(
+            title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"],
+            owner_id=form.cleaned_data["owner"].pk, created_by_id=request.user.pk, now=timezone.now(),
+            today=timezone.localdate(), contact_id=contact_id, opportunity_id=opportunity_id,
+        )
+    except services.TaskInvalid as exc:
+        form.add_error(exc.field, str(exc))
+        return False
+    return True
+
+
 @require_POST
 def task_create(request: HtmxHttpRequest, contact_id: int | None = None,
                 opportunity_id: int | None = None) -> HttpResponse:
     """Set a follow-up task on the contact or opportunity; a refused one comes back on its form."""
     subject = _subject(request, contact_id=contact_id, opportunity_id=opportunity_id)
     form = TaskForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            services.task_create(
-                title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"],
-                owner_id=form.cleaned_data["owner"].pk, created_by_id=request.user.pk, now=timezone.now(),
-                today=timezone.localdate(), contact_id=subject["contact"].pk,
-                opportunity_id=subject["opportunity"].pk if subject["opportunity"] else None,
-            )
-        except services.TaskInvalid as exc:
-            form.add_error("due_on" if "due date" in str(exc) else None, str(exc))
-        else:
-            if not request.htmx:
-                messages.success(request, "Task added.")
-                return redirect(subject["back_url"])
-            return trigger_client_event(HttpResponse(status=204), "history-changed")
+    opportunity = subject["opportunity"]
+    if _task_saved(request, form, contact_id=subject["contact"].pk,
+                   opportunity_id=opportunity.pk if opportunity else None):
+        if not request.htmx:
+            messages.success(request, "Task added.")
+            return redirect(subject["back_url"])
+        return trigger_client_event(HttpResponse(status=204), "history-changed")
     if request.htmx:
         return render(request, HISTORY + "#task-form", {**subject, "task_form": form})
     return _history(request, subject, task_form=form)
@@ -198,20 +207,11 @@ def my_tasks(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_POST
 def my_task_create(request: HtmxHttpRequest) -> HttpResponse:
-    """A task of the user's own, about nothing in particular (from "My tasks")."""
+    """A task about nothing in particular (from "My tasks"); a refused one comes back on the page's form."""
     form = TaskForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            services.task_create(
-                title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"],
-                owner_id=form.cleaned_data["owner"].pk, created_by_id=request.user.pk, now=timezone.now(),
-                today=timezone.localdate(),
-            )
-        except services.TaskInvalid as exc:
-            form.add_error("due_on" if "due date" in str(exc) else None, str(exc))
-        else:
-            messages.success(request, "Task added.")
-            return redirect("activity:my_tasks")
+    if _task_saved(request, form):
+        messages.success(request, "Task added.")
+        return redirect("activity:my_tasks")
     tasks = selectors.my_tasks(user=request.user, today=timezone.localdate())
     return render(request, "activity/my_tasks.html", {"tasks": tasks, "task_form": form})
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from activity.context_processors import open_task_count
 from activity.models import Note, Task
 from tests.activity.conftest import note, task
 from tests.factories import InvoiceFactory, OpportunityFactory, PaymentFactory, UserFactory
@@ -266,3 +267,23 @@ def test_the_task_form_offers_today_as_a_date_the_browser_reads(member_client, c
     response = member_client.get(reverse("activity:contact_history", args=[customer.pk]), headers=HTMX)
 
     assert f'type="date" name="due_on" value="{timezone.localdate().isoformat()}"' in response.text
+
+
+def test_a_bad_task_on_my_tasks_comes_back_with_what_was_typed(member_client, member):
+    response = member_client.post(reverse("activity:my_task_create"),
+                                  {"title": "Expenses", "due_on": "1999-01-01", "owner": member.pk})
+
+    assert response.status_code == 200
+    assert "more than a year ago: check the year" in response.text
+    assert 'value="Expenses"' in response.text
+    assert not Task.objects.exists()
+
+
+def test_the_task_count_is_read_for_pages_not_for_htmx_partials(rf, member):
+    task(member, due_on=timezone.localdate())
+    page, partial = rf.get("/"), rf.get("/", headers=HTMX)
+    page.user = partial.user = member
+
+    counts = open_task_count(page), open_task_count(partial)
+
+    assert counts == ({"tasks_due": 1}, {})
