@@ -27,7 +27,7 @@ def overdue_alerts_send(*, now: datetime) -> int:
 
     Each alert also gives the owner a "Chase <invoice>" task due on the first overdue day (one per invoice, held
     by the database), and every chase task whose invoice the sync has since seen paid, credited or voided is
-    completed first: this job is where the overdue follow-ups open and close, from stored data only.
+    completed first (the sync also does that as it stores invoices), from stored data only.
     """
     closed = chase_tasks_complete_settled(now=now)
     if closed:

@@ -7,9 +7,11 @@ import pytest
 
 from activity import services
 from activity.models import Note, Task
+from invoices.models import Invoice
 from notifications import services as notification_services
 from tests.activity.conftest import note, task
 from tests.factories import InvoiceFactory, UserFactory
+from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 14, 15, 30, tzinfo=UTC)
@@ -158,3 +160,20 @@ def test_settling_invoices_completes_only_their_chase_tasks(overdue_invoice, mem
     states = {t.pk: t.completed_at for t in Task.objects.all()}
     assert completed == 1
     assert states == {chase_paid.pk: NOW, chase_unpaid.pk: None, plain.pk: None}
+
+
+def test_the_sync_that_sees_the_invoice_paid_completes_its_chase_task(xero_connection, xero, member):
+    customer = xero_contact("Bluebell Bakery")
+    invoice = xero_invoice(customer, number="INV-0042", due=date(2026, 3, 31))
+    load(xero, contacts=[customer], invoices=[invoice])
+    sync(xero_connection)
+    chase = services.chase_task_create(invoice=Invoice.objects.get(number="INV-0042"), owner_id=member.pk,
+                                       due_on=date(2026, 4, 1), now=NOW)
+    xero.sandbox.clock_advance(60)
+    load(xero, invoices=[{**invoice, "Status": "PAID", "AmountDue": 0.0, "AmountPaid": 120.0}])
+
+    paid = sync(xero_connection)
+
+    chase.refresh_from_db()
+    assert chase.completed_at is not None
+    assert paid.counts["chase_tasks_completed"] == 1
