@@ -287,3 +287,15 @@ def test_the_task_count_is_read_for_pages_not_for_htmx_partials(rf, member):
     counts = open_task_count(page), open_task_count(partial)
 
     assert counts == ({"tasks_due": 1}, {})
+
+
+def test_the_opportunity_page_loads_its_own_history(member_client, customer):
+    deal = OpportunityFactory(contact=customer)
+    note(customer, opportunity=deal, body="Demo booked")
+
+    page = member_client.get(reverse("opportunities:detail", args=[deal.pk]))
+    history = member_client.get(reverse("activity:opportunity_history", args=[deal.pk]), headers=HTMX)
+
+    assert f'hx-get="{reverse("activity:opportunity_history", args=[deal.pk])}"' in page.text
+    assert "Demo booked" in history.text
+    assert reverse("activity:opportunity_note_create", args=[deal.pk]) in history.text
