@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "opportunities",
     "invoices",
     "notifications",
+    "activity",
     "dashboard",
     "demo",
     "integrations.xero",
@@ -139,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "integrations.xero.context_processors.xero_banner",
                 "notifications.context_processors.unread_notifications",
+                "activity.context_processors.open_task_count",
             ],
             # `|nobidi`, the one filter that shows names without bidirectional overrides, in every template.
             "builtins": ["capsync.templatetags.bidi"],

@@ -10,6 +10,7 @@ urlpatterns = [
     path("pipeline/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),
     path("notifications/", include("notifications.urls")),
+    path("history/", include("activity.urls")),
     path("integrations/xero/", include("integrations.xero.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from contacts.models import Address, Contact, EmailAddress, Note, PhoneNumber, Tag
+from contacts.models import Address, Contact, EmailAddress, PhoneNumber, Tag
 
 
 class EmailInline(admin.TabularInline):
@@ -32,9 +32,3 @@ class ContactAdmin(admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
-
-
-@admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
-    list_display = ["contact", "author", "created_at"]
-    raw_id_fields = ["contact"]

@@ -118,6 +118,9 @@ class Address(models.Model):
 
 
 class Note(models.Model):
+    """Superseded by `activity.Note` (its rows were copied by migration activity 0002); nothing reads or writes it.
+    Kept only until the contacts migrations of the parallel lanes are merged, then dropped."""
+
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     body = models.TextField()

@@ -79,7 +79,6 @@ def contact_detail(*, user: User, contact_id: int) -> Contact:
             "addresses",
             "tags",
             Prefetch("people", queryset=Contact.objects.filter(archived_at__isnull=True).order_by("name")),
-            "notes__author",
         )
         .get(pk=contact_id)
     )

@@ -1,4 +1,5 @@
-"""Demo CRM data: teams, users, people, organisations and a pipeline, loaded idempotently from `data.json`.
+"""Demo CRM data: teams, users, people, organisations, a pipeline and Acme's history (notes and tasks), loaded
+idempotently from `data.json`.
 
 Some organisations and people deliberately match the Xero sandbox's demo organisations (exactly, by email only,
 by a normalised name, or ambiguously), so the sync has every matching path to show. The records live in
@@ -9,14 +10,16 @@ names and kinds listed there, with a fixed random seed).
 import json
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import Team, User
+from activity.models import Note, Task
 from contacts.models import Address, Contact, EmailAddress, PhoneNumber, Tag
 from opportunities.models import Instalment, InstalmentPlan, Milestone, Opportunity
 
@@ -125,6 +128,7 @@ def demo_data_load(*, today: date) -> DemoCounts:
             },
         )
     _instalment_sale(contact=organisations[DATA["instalment_sale"]["contact"]], milestone=milestones[-1], today=today)
+    _history(users=users, today=today)
     return DemoCounts(
         users=User.objects.count(), teams=Team.objects.count(), contacts=Contact.objects.count(),
         opportunities=Opportunity.objects.count(),
@@ -154,3 +158,33 @@ def _instalment_sale(*, contact: Contact, milestone: Milestone, today: date) -> 
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), [Opportunity]):
             cursor.execute(statement)
+
+
+def _history(*, users: dict[str, User], today: date) -> None:
+    """A living history on the key account: calls, meetings and notes on it and its people, and follow-up tasks
+    (one overdue, one due today, one done); and a call on the instalment sale. Notes are dated relative to
+    `today`, in the site's time zone; each is kept as it is when it exists (matched by its text)."""
+    history = DATA["history"]
+
+    def contact_named(name: str) -> Contact:
+        return Contact.objects.filter(name=name).order_by("pk").first()
+
+    def at(days_ago: int, hour: int) -> datetime:
+        return timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), time(hour)))
+
+    for record in history["notes"]:
+        written = at(record["days_ago"], record["hour"])
+        Note.objects.get_or_create(
+            contact=contact_named(record["about"]), body=record["body"],
+            defaults={"kind": record["kind"], "author": users[record["author"]], "happened_at": written,
+                      "created_at": written, "updated_at": written, "opportunity_id": record.get("opportunity_id")},
+        )
+    for record in history["tasks"]:
+        due_on = today + timedelta(days=record["due_in_days"])
+        created = at(max(-record["due_in_days"], 0) + 3, 9)
+        Task.objects.get_or_create(
+            title=record["title"], owner=users[record["owner"]],
+            defaults={"due_on": due_on, "contact": contact_named(record["about"]), "created_at": created,
+                      "created_by": users[record["owner"]],
+                      "completed_at": at(-record["due_in_days"], 17) if record.get("done") else None},
+        )

@@ -37,6 +37,7 @@ from invoices.organisations import (
     per_org,
 )
 from invoices.overdue import InvoiceState, days_overdue, invoice_state
+from invoices.payment_record import CurrencyRecord, payment_record
 from invoices.quotes import QuoteRow, quote_rows_by_organisation, quotes_of_contact_organisation_ids
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ class ContactInvoiceSummary:
     contact_id: int
     include_hidden: bool
     organisations: tuple[OrganisationInvoiceSummary, ...]
+    # What the money says about the customer, per currency across organisations (`invoices.payment_record`).
+    payment_record: tuple[CurrencyRecord, ...] = ()
 
     @property
     def has_invoices(self) -> bool:
@@ -262,7 +265,8 @@ def invoice_summary(
 
     Lists sales documents except drafts, voided and deleted ones; `include_hidden=True` lists every document,
     bills included (they still never count in the totals), and the contact's quotes (deleted ones left out); an
-    organisation with only quotes is listed too. Six queries whatever the number of documents.
+    organisation with only quotes is listed too; `payment_record` sums up how the contact pays. Nine queries whatever
+    the number of documents.
     Raises Contact.DoesNotExist when the contact does not exist or the user may not see it.
     """
     contact = contacts_visible_to(user=user).only("pk").get(pk=contact_id)
@@ -309,7 +313,8 @@ def invoice_summary(
                 quotes=quotes[org.id],
             )
         )
-    return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, organisations=tuple(summaries))
+    return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, organisations=tuple(summaries),
+                                 payment_record=payment_record(contact_id=contact.pk))
 
 
 def xero_contact_ids_with_unattached_invoices(*, organisation_id: int) -> set[str]:

@@ -2,7 +2,7 @@
 
 import logging
 import smtplib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from activity.services import chase_task_create, chase_tasks_complete_settled
 from invoices.models import Invoice
 from invoices.money import money_format
 from notifications.models import Notification, OverdueAlert
@@ -23,7 +24,14 @@ def overdue_alerts_send(*, now: datetime) -> int:
     organisation's timezone (see selectors.OVERDUE_ALERT_CATCH_UP_DAYS). Each invoice alerts once, however often or
     concurrently this runs: the OverdueAlert row is claimed first, under its unique invoice. Returns how many alerts
     went out. An email the mail server refuses is logged; its in-app notification stays.
+
+    Each alert also gives the owner a "Chase <invoice>" task due on the first overdue day (one per invoice, held
+    by the database), and every chase task whose invoice the sync has since seen paid, credited or voided is
+    completed first (the sync also does that as it stores invoices), from stored data only.
     """
+    closed = chase_tasks_complete_settled(now=now)
+    if closed:
+        logger.info("Chase tasks completed", extra={"tasks": closed})
     sent = 0
     for invoice in invoices_due_an_overdue_alert(now=now):
         with transaction.atomic():
@@ -36,6 +44,8 @@ def overdue_alerts_send(*, now: datetime) -> int:
                 user=invoice.contact.owner, message=message, url=url, created_at=now
             )
             alert.save(update_fields=["notification"])
+            chase_task_create(invoice=invoice, owner_id=invoice.contact.owner_id,
+                              due_on=invoice.due_on + timedelta(days=1), now=now)
         sent += 1
         try:
             send_mail(

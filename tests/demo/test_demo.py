@@ -1,10 +1,12 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import reverse
 
 from accounts.models import Team, User
+from activity.history import Show, contact_history
+from activity.models import Note, Task
 from contacts.models import Contact, EmailAddress
 from contacts.selectors import contacts_visible_to
 from demo import services as demo
@@ -47,6 +49,21 @@ def test_demo_loader_run_twice_creates_no_duplicates():
     demo.demo_data_load(today=date(2026, 11, 26))
 
     assert _counts() == first
+
+
+def test_the_demo_gives_acme_a_living_history_once():
+    demo.demo_data_load(today=date(2026, 11, 25))
+    demo.demo_data_load(today=date(2026, 11, 26))
+    acme = Contact.objects.get(name="Acme Widgets Ltd")
+    sam = User.objects.get(email="sam@example.com")
+
+    page = contact_history(user=sam, contact_id=acme.pk, show=Show.NOTES, page=1,
+                           now=datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
+
+    kinds = [item.note.kind if item.note else "task" for item in page.items]
+    assert (Note.objects.count(), Task.objects.count()) == (6, 5)
+    assert {"call", "meeting", "email", "note", "task"} == set(kinds)
+    assert Task.objects.filter(owner=sam, due_on=date(2026, 11, 24), completed_at__isnull=True).exists()
 
 
 def test_demo_users_see_only_their_team():

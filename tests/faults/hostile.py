@@ -9,7 +9,8 @@ from allauth.account.models import EmailAddress as AccountEmail
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from contacts.models import Contact, Note, Tag
+from activity.models import Note, Task
+from contacts.models import Contact, Tag
 from integrations.xero.models import MatchConflict, SyncError, XeroConnection
 from invoices.models import Invoice, Organisation, Quote
 from notifications.models import Notification, OverdueAlert
@@ -40,6 +41,8 @@ class HostileWorld:
     conflict: MatchConflict
     sync_error: SyncError
     notification: Notification
+    note: Note  # on the contact, written by team A
+    task: Task  # on the contact, owned by the admin
 
 
 def hostile_world_build(*, xero, xero_connection, team_a, team_b, mfa_admin) -> HostileWorld:
@@ -62,7 +65,11 @@ def hostile_world_build(*, xero, xero_connection, team_a, team_b, mfa_admin) -> 
     sync(xero_connection)
     contact = Contact.objects.get(name=f"{SCRIPT} Ltd")
     contact.tags.add(Tag.objects.create(name=ATTRIBUTE_BREAKER))
-    Note.objects.create(contact=contact, author=mfa_admin, body=SCRIPT)
+    written = timezone.now()
+    note = Note.objects.create(contact=contact, author=mfa_admin, body=SCRIPT, kind=Note.Kind.CALL,
+                               happened_at=written, created_at=written, updated_at=written)
+    task = Task.objects.create(title=f"Call {ATTRIBUTE_BREAKER}", due_on=date(2026, 10, 1), owner=mfa_admin,
+                               contact=contact, created_at=written)
     opportunity = OpportunityFactory(contact=contact, name=f"{ATTRIBUTE_BREAKER} deal\u061c\u202e",
                                      milestone__name=SCRIPT)
     won = OpportunityFactory(contact=contact, name=f"{SCRIPT} sale", outcome=Opportunity.Outcome.WON,
@@ -84,4 +91,4 @@ def hostile_world_build(*, xero, xero_connection, team_a, team_b, mfa_admin) -> 
     return HostileWorld(connection=XeroConnection.objects.get(), contact=contact, opportunity=opportunity,
                         won_opportunity=won, instalment=plan.instalments.order_by("position").first(),
                         conflict=MatchConflict.objects.get(), sync_error=SyncError.objects.get(),
-                        notification=notification)
+                        notification=notification, note=note, task=task)

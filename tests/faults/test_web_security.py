@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
+from activity.models import Note, Task
 from capsync.logging import KeyValueFormatter, RedactSecretsFilter
 from contacts.models import Contact
 from integrations.xero import auth
@@ -366,6 +367,25 @@ ROUTES: dict[str, Route] = {
     "opportunities:instalments_edit": Route(_named(WON), team=True),
     "opportunities:instalment_match": Route(_named(WON, INSTALMENT), page=POST_ONLY, team=True),
     "opportunities:contact_plans": Route(_named(CONTACT), team=True),
+    "activity:my_tasks": Route(_named()),
+    "activity:my_task_create": Route(_named(), page=POST_ONLY),
+    "activity:task_complete": Route(_named(lambda w: w.task.pk), page=POST_ONLY, team=True),
+    "activity:contact_history": Route(_named(CONTACT), team=True),
+    "activity:contact_note_create": Route(_named(CONTACT), page=POST_ONLY, team=True,
+                                          data=lambda w: {"kind": "call", "body": "Not yours"}),
+    "activity:contact_task_create": Route(_named(CONTACT), page=POST_ONLY, team=True,
+                                          data=lambda w: {"title": "Not yours", "due_on": "2026-10-01"}),
+    "activity:opportunity_history": Route(_named(OPPORTUNITY), team=True),
+    "activity:opportunity_note_create": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True,
+                                              data=lambda w: {"kind": "call", "body": "Not yours"}),
+    "activity:opportunity_task_create": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True,
+                                              data=lambda w: {"title": "Not yours", "due_on": "2026-10-01"}),
+    "activity:note": Route(_named(lambda w: w.note.pk), team=True,
+                           page="without HTMX it redirects to the contact page; the note's partial is what "
+                                "activity:contact_history lists, checked there"),
+    "activity:note_edit": Route(_named(lambda w: w.note.pk), team=True,
+                                data=lambda w: {f"note-{w.note.pk}-kind": "note", f"note-{w.note.pk}-body": "Mine"}),
+    "activity:note_delete": Route(_named(lambda w: w.note.pk), page=POST_ONLY, team=True),
     "notifications:list": Route(_named()),
     "notifications:read": Route(_named(lambda w: w.notification.pk), page=POST_ONLY,
                                 team="the user's own notification; another user's gives 404 (tests/notifications)"),
@@ -458,8 +478,8 @@ def shown_text(page: str) -> str:
 def test_the_hostile_names_do_reach_the_pages_escaped(admin_client, hostile_world):
     """Case 26: the check above is not vacuous: the pages that show Xero's names show them, escaped."""
     shown = [admin_client.get(route_for(key).url(hostile_world, key)).text for key in (
-        "contacts:detail", "invoices:contact", "contacts:list", "admin:xero_matchconflict_change",
-        "admin:xero_syncerror_change", "admin:xero_xeroconnection_changelist")]
+        "contacts:detail", "invoices:contact", "contacts:list", "activity:contact_history",
+        "admin:xero_matchconflict_change", "admin:xero_syncerror_change", "admin:xero_xeroconnection_changelist")]
 
     for text in shown:
         assert any(marker in text for marker in ESCAPED_MARKERS)
@@ -491,7 +511,9 @@ def _team_a_state(world: HostileWorld) -> tuple:
     contact = Contact.objects.get(pk=world.contact.pk)
     opportunities = Opportunity.objects.order_by("pk").values_list("pk", "name", "milestone_id", "outcome")
     return (contact.name, contact.updated_at, contact.archived_at, list(opportunities),
-            XeroContact.objects.get(contact=contact).push_state)
+            XeroContact.objects.get(contact=contact).push_state,
+            list(Note.objects.order_by("pk").values_list("pk", "body", "updated_at")),
+            list(Task.objects.order_by("pk").values_list("pk", "title", "completed_at")))
 
 
 @pytest.mark.django_db

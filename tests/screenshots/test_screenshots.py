@@ -1,4 +1,5 @@
-"""`make screenshots`: the README's pictures of the contact page, the pipeline and the dashboard, taken in
+"""`make screenshots`: the README's pictures of the contact page, the pipeline and the dashboard (and the contact's
+history, an opportunity and My tasks), taken in
 Debian's Chromium from the demo after connecting Xero. Deselected from `make test` (marker `screenshots`)."""
 
 from pathlib import Path
@@ -7,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from contacts.models import Contact
+from demo.services import INSTALMENT_SALE_ID
 
 pytestmark = [pytest.mark.screenshots, pytest.mark.browser]
 
@@ -40,3 +42,28 @@ def test_dashboard(sam_page, live_server):
     expect(sam_page.locator("#overdue-accounts")).to_contain_text("Acme Widgets Ltd")
 
     sam_page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+
+
+def test_contact_history(sam_page, live_server):
+    acme = Contact.objects.get(name="Acme Widgets Ltd")
+    sam_page.goto(f"{live_server.url}/contacts/{acme.pk}/")
+    expect(sam_page.locator("#history-list")).to_contain_text("Chased the overdue invoice")
+    expect(sam_page.locator("#history-list")).to_contain_text("became overdue")
+    expect(sam_page.locator("#payment-record")).to_contain_text("How they pay")
+
+    sam_page.screenshot(path=SCREENSHOTS / "contact-history.png", full_page=True)
+
+
+def test_opportunity(sam_page, live_server):
+    sam_page.goto(f"{live_server.url}/pipeline/{INSTALMENT_SALE_ID}/")
+    expect(sam_page.locator("#history-list")).to_contain_text("Instalment 1")
+    expect(sam_page.locator("#history-list")).to_contain_text("the second shop opens on time")
+
+    sam_page.screenshot(path=SCREENSHOTS / "opportunity.png", full_page=True)
+
+
+def test_my_tasks(sam_page, live_server):
+    sam_page.goto(f"{live_server.url}/history/tasks/")
+    expect(sam_page.locator("#tasks-overdue")).to_contain_text("Send Hannah the purchase order details")
+
+    sam_page.screenshot(path=SCREENSHOTS / "my-tasks.png", full_page=True)

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from activity import services as activity_services
 from integrations.xero import auth, client, schemas
 from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
 from integrations.xero.sync import budget
@@ -288,6 +289,9 @@ def _bring_in_paying(ctx: SyncContext) -> None:
     # Last, once invoices are stored and attached to their CRM contacts: references naming a sale's instalments.
     ctx.add("instalments_matched", opportunity_services.instalments_match_by_reference(
         organisation_id=connection.organisation_id))
+    # Chase tasks of invoices now seen paid, credited or voided close here, not an hour later in the overdue job.
+    if closed := activity_services.chase_tasks_complete_settled(now=ctx.clock()):
+        ctx.add("chase_tasks_completed", closed)
 
 
 @transaction.atomic
