@@ -166,7 +166,7 @@ def test_the_compose_services_run_capsync_in_production(
     compose = production.compose()
     services = compose["services"]
     environment = production.documented_environment()
-    for variable in ("DATABASE_URL", "REDIS_URL"):  # compose points them at its own services, which we replace
+    for variable in ("DATABASE_URL", "REDIS_URL", "CACHE_URL"):  # compose names its own services; we replace them
         assert urlsplit(environment[variable]).hostname in services, f"{variable} does not name a compose service"
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -175,6 +175,7 @@ def test_the_compose_services_run_capsync_in_production(
     sandbox.clear_faults()
     environment.update({
         "DATABASE_URL": _database_url(), "REDIS_URL": django_settings.REDIS_URL,
+        "CACHE_URL": urlsplit(django_settings.REDIS_URL)._replace(scheme="rediscache").geturl(),
         "ALLOWED_HOSTS": "127.0.0.1", "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{port}",
         "SITE_URL": f"https://127.0.0.1:{port}", "STATIC_ROOT": str(tmp_path / "staticfiles"),
         "XERO_LOGIN_URL": sandbox.login_url, "XERO_IDENTITY_URL": sandbox.identity_url,
