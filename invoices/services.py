@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Case, Value, When
 
 from contacts.models import Contact
+from invoices import copy_upsert
 from invoices.models import CreditAllocation, Invoice, Organisation, Payment
 
 logger = logging.getLogger(__name__)
@@ -175,13 +176,13 @@ def _children(
     return payments, allocations
 
 
-def _upsert_batch(
+def _upsert_batch_portable(
     *, organisation_id: int, items: Sequence[InvoiceData], contact_ids_by_xero_id: dict[str, int], now: datetime
 ) -> tuple[list[InvoiceData], int]:
     """Store the items of one batch that are not older than the stored rows; return them and how many were new.
 
-    Six queries whatever the batch size (lock, upsert, two deletes, two inserts), plus one per extra 1,000 payments
-    or allocations.
+    Any database (the demo's SQLite takes this path). Six queries whatever the batch size (lock, upsert, two
+    deletes, two inserts), plus one per extra 1,000 payments or allocations.
     """
     stored = dict(
         Invoice.objects.select_for_update()
@@ -217,7 +218,8 @@ def _upsert_batch(
 
 @transaction.atomic
 def invoices_upsert(
-    *, organisation_id: int, items: list[InvoiceData], contact_ids_by_xero_id: dict[str, int], now: datetime
+    *, organisation_id: int, items: list[InvoiceData], contact_ids_by_xero_id: dict[str, int], now: datetime,
+    use_copy: bool | None = None,
 ) -> UpsertResult:
     """Store Xero invoices and credit notes of one organisation, idempotently and whatever the arrival order.
 
@@ -226,14 +228,22 @@ def invoices_upsert(
     only the newest version of a record counts (the older copies are counted as stale). `contact` is set from
     `contact_ids_by_xero_id` (None when the Xero contact is not linked), so the mapping must cover every
     `xero_contact_id` that is linked. Rows are written in batches of 1,000 with a fixed number of queries per batch.
-    Raises IntegrityError when a record breaks a constraint (e.g. a credit note with an invoice type) or the
+
+    `use_copy` None takes PostgreSQL's COPY path on PostgreSQL and the portable one elsewhere; False takes the
+    portable path anywhere (both store the same rows). Raises ValueError for `use_copy` True on another database,
+    and IntegrityError when a record breaks a constraint (e.g. a credit note with an invoice type) or the
     organisation does not exist; nothing is stored then.
     """
+    if use_copy is None:
+        use_copy = copy_upsert.available()
+    elif use_copy and not copy_upsert.available():
+        raise ValueError("the COPY upsert needs PostgreSQL")
+    write = copy_upsert.upsert_batch if use_copy else _upsert_batch_portable
     unique_items, skipped = _newest_per_xero_id(items)
     created = updated = 0
     stored_times: list[datetime] = []
     for batch in batched(unique_items, BATCH_SIZE):
-        applied, batch_created = _upsert_batch(
+        applied, batch_created = write(
             organisation_id=organisation_id, items=batch, contact_ids_by_xero_id=contact_ids_by_xero_id, now=now
         )
         created += batch_created
