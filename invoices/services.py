@@ -8,8 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import batched
 
-from django.db import transaction
-from django.db.models import BigIntegerField, Case, Value, When
+from django.db import connection, transaction
 
 from contacts.models import Contact
 from invoices import copy_upsert
@@ -274,21 +273,23 @@ def invoices_link_contact(*, organisation_id: int, xero_contact_id: str, contact
 def invoices_link_contacts(*, organisation_id: int, contact_ids_by_xero_id: dict[str, int]) -> int:
     """Attach the invoices of each Xero contact in the mapping to its CRM contact; return how many rows moved.
 
-    The bulk form of invoices_link_contact, for the sync's relinking pass: one UPDATE per 500 Xero contacts. Invoices
-    of Xero contacts missing from the mapping are left as they are.
+    The bulk form of invoices_link_contact, for the sync's relinking pass: one set-based UPDATE ... FROM (VALUES
+    ...) per 1,000 Xero contacts, joined on the Xero contact (PostgreSQL and SQLite alike). Rows already attached
+    to their contact are not written. Invoices of Xero contacts missing from the mapping are left as they are.
     """
+    table = Invoice._meta.db_table
     moved = 0
-    for batch in batched(sorted(contact_ids_by_xero_id.items()), 500):
-        target = Case(
-            *(When(xero_contact_id=xero_id, then=Value(contact_id)) for xero_id, contact_id in batch),
-            output_field=BigIntegerField(),
-        )
-        moved += (
-            Invoice.objects.filter(organisation_id=organisation_id,
-                                   xero_contact_id__in=[xero_id for xero_id, _ in batch])
-            .exclude(contact_id=target)
-            .update(contact_id=target)
-        )
+    with connection.cursor() as cursor:
+        for batch in batched(sorted(contact_ids_by_xero_id.items()), BATCH_SIZE):
+            # VALUES columns are column1, column2 on both databases (SQLite takes no column list after the alias).
+            rows = ", ".join(["(%s, CAST(%s AS bigint))"] * len(batch))
+            cursor.execute(
+                f"UPDATE {table} SET contact_id = links.column2 FROM (VALUES {rows}) AS links "  # noqa: S608
+                f"WHERE {table}.organisation_id = %s AND {table}.xero_contact_id = links.column1 "
+                f"AND ({table}.contact_id IS NULL OR {table}.contact_id <> links.column2)",
+                [value for pair in batch for value in pair] + [organisation_id],
+            )
+            moved += cursor.rowcount
     return moved
 
 

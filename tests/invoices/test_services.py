@@ -351,6 +351,25 @@ def test_link_contacts_counts_nothing_when_every_invoice_is_already_linked(uk_or
     assert moved == 0
 
 
+
+@pytest.mark.django_db
+def test_link_contacts_moves_every_batch_and_only_that_organisations_invoices(uk_org, nz_org, upsert_path):
+    if not upsert_path:
+        pytest.skip("the relink has one path")
+    contacts = [OrganisationFactory() for _ in range(3)]
+    mapping = {f"x{n:04d}": contacts[n % 3].pk for n in range(services.BATCH_SIZE + 5)}
+    _upsert(uk_org, [InvoiceDataFactory.build(xero_contact_id=xero_id) for xero_id in mapping])
+    _upsert(nz_org, [InvoiceDataFactory.build(xero_contact_id="x0000")])
+
+    moved = services.invoices_link_contacts(organisation_id=uk_org.organisation_id, contact_ids_by_xero_id=mapping)
+    again = services.invoices_link_contacts(organisation_id=uk_org.organisation_id, contact_ids_by_xero_id=mapping)
+
+    assert (moved, again) == (services.BATCH_SIZE + 5, 0)
+    assert dict(Invoice.objects.filter(organisation=uk_org.organisation).values_list("xero_contact_id",
+                                                                                     "contact_id")) == mapping
+    assert Invoice.objects.get(organisation=nz_org.organisation).contact_id is None
+
+
 def _everything_stored(organisation_id):
     invoices = list(
         Invoice.objects.filter(organisation_id=organisation_id).order_by("xero_id")
