@@ -75,6 +75,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="leave out the side-by-side run of the Singer tap tap-xero (it takes the longest)")
     parser.add_argument("--page-requests", type=int, default=50,
                         help="timed requests of each page after 3 warm-ups (default 50)")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="no sandbox and no sync: load the contacts and invoices straight into PostgreSQL (COPY) "
+                             "and time the pages (issue 18's ten-times size: --contacts 100000 --invoices 1000000)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
@@ -304,8 +307,56 @@ def page_rows(timings) -> list[list[str]]:
     ]
 
 
+def pages_only(args: argparse.Namespace) -> int:
+    """Load the sizes straight into PostgreSQL, time the pages, print them and write their block of the docs."""
+    started_at = datetime.now(UTC)
+    size = f"{args.contacts:,} contacts / {args.invoices:,} invoices"
+    unused = "http://127.0.0.1:9"  # no Xero is called: nothing is synced
+    environment_set(sandbox=SandboxControl(unused), database_url=args.database_url)
+    database_recreate(args.database_url)
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import pages, scenario, tenfold
+
+    call_command("migrate", verbosity=0, interactive=False)
+    print(f"Pages only, {size}: loading them with COPY ...", flush=True)
+    loaded = tenfold.load(contacts=args.contacts, invoices=args.invoices)
+    print(f"Loaded in {loaded.load_seconds:.0f} s; timing pages ({args.page_requests} requests each) ...", flush=True)
+    page_setup, timings = tenfold.measure(loaded, requests=args.page_requests)
+    machine = report.machine()
+    machine_line = (f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}, "
+                    f"Python {machine['python']}, PostgreSQL {scenario.postgres_version()}")
+    note = (f"{loaded.contacts:,} contacts ({page_setup.visible_contacts:,} in the member's team), "
+            f"{loaded.invoices:,} invoices and credit notes, {loaded.payments:,} payments, loaded with COPY in "
+            f"{loaded.load_seconds:.0f} s (not synced); {page_setup.open_opportunities} open opportunities; "
+            f"{pages.WARM_UPS} warm-ups, then {args.page_requests} timed requests of each page; queries counted on "
+            "one request.")
+    table = page_rows(timings)
+    print(f"\n{size} (pages only) on {machine_line}\n{note}")
+    print(report.grid_plain(PAGE_HEADER, table))
+    if not args.no_write:
+        command = f".venv/bin/python -m bench --pages-only --contacts {args.contacts} --invoices {args.invoices}"
+        when = started_at.strftime("%Y-%m-%d %H:%M UTC")
+        section = "\n\n".join([
+            f"### Pages only: {size}",
+            f"Last run {when} on commit {_git_revision()}: `{command}`.  \nMachine: {machine_line}.",
+            note,
+            report.grid(PAGE_HEADER, table),
+        ])
+        history = (f"- {when}, {size}, pages only: slowest page p95 {max(t.p95_ms for t in timings):,.0f} ms "
+                   f"(commit {_git_revision()})")
+        report.docs_update(args.output, key=f"pages-{args.contacts}x{args.invoices}", section=section,
+                           history_line=history)
+        print(f"\nWrote {args.output}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    if args.pages_only:
+        warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+        return pages_only(args)
     # WhiteNoise warns that static files were never collected (pages.setup collects them only later).
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     log_dir = ROOT / "var" / "bench"

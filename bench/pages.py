@@ -117,6 +117,7 @@ def pages_of(setup_: PageSetup) -> list[tuple[str, str, bool]]:
         (f"Contact page ({setup_.busiest_contact_invoices:,} invoices)", reverse("contacts:detail",
                                                                                  args=[contact_id]), False),
         ("Its Xero panel (HTMX)", reverse("invoices:contact", args=[contact_id]), True),
+        ("Its Xero card: link status (HTMX)", reverse("xero:contact_status", args=[contact_id]), True),
         (f"Pipeline ({setup_.open_opportunities} open opportunities)", reverse("opportunities:pipeline"), False),
     ]
 
