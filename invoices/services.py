@@ -8,8 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import batched
 
-from django.db import connection, transaction
+from django.db import transaction
 
+from capsync.bulk import update_from_values
 from contacts.models import Contact
 from invoices import copy_upsert
 from invoices.models import CreditAllocation, Invoice, Organisation, Payment
@@ -274,23 +275,13 @@ def invoices_link_contacts(*, organisation_id: int, contact_ids_by_xero_id: dict
     """Attach the invoices of each Xero contact in the mapping to its CRM contact; return how many rows moved.
 
     The bulk form of invoices_link_contact, for the sync's relinking pass: one set-based UPDATE ... FROM (VALUES
-    ...) per 1,000 Xero contacts, joined on the Xero contact (PostgreSQL and SQLite alike). Rows already attached
-    to their contact are not written. Invoices of Xero contacts missing from the mapping are left as they are.
+    ...) per 1,000 Xero contacts, joined on the Xero contact (capsync.bulk). Rows already attached to their
+    contact are not written. Invoices of Xero contacts missing from the mapping are left as they are.
     """
-    table = Invoice._meta.db_table
-    moved = 0
-    with connection.cursor() as cursor:
-        for batch in batched(sorted(contact_ids_by_xero_id.items()), BATCH_SIZE):
-            # VALUES columns are column1, column2 on both databases (SQLite takes no column list after the alias).
-            rows = ", ".join(["(%s, CAST(%s AS bigint))"] * len(batch))
-            cursor.execute(
-                f"UPDATE {table} SET contact_id = links.column2 FROM (VALUES {rows}) AS links "  # noqa: S608
-                f"WHERE {table}.organisation_id = %s AND {table}.xero_contact_id = links.column1 "
-                f"AND ({table}.contact_id IS NULL OR {table}.contact_id <> links.column2)",
-                [value for pair in batch for value in pair] + [organisation_id],
-            )
-            moved += cursor.rowcount
-    return moved
+    return update_from_values(
+        model=Invoice, match="xero_contact_id", columns=["contact_id"], rows=sorted(contact_ids_by_xero_id.items()),
+        where=f"{Invoice._meta.db_table}.organisation_id = %s", where_params=[organisation_id], changed_only=True,
+    )
 
 
 def organisation_save(

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from capsync.bulk import update_from_values
 from contacts import selectors as contact_selectors
 from contacts import services as contact_services
 from contacts.models import Contact
@@ -245,13 +246,13 @@ def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> Link
 
 
 def _links_write(links: list[tuple[XeroContact, int, datetime]]) -> None:
-    """Link each Xero contact to its new CRM contact, as contact_link does, in two queries."""
-    for xero_contact, contact_id, updated_at in links:
-        xero_contact.contact_id, xero_contact.pushed_at = contact_id, updated_at
-    # The contact first: a linked Xero contact must have one (a check constraint).
-    XeroContact.objects.bulk_update([xero_contact for xero_contact, _, _ in links], ["contact", "pushed_at"])
-    XeroContact.objects.filter(pk__in=[xero_contact.pk for xero_contact, _, _ in links]).update(
-        link_state=XeroContact.LinkState.LINKED, push_state=XeroContact.PushState.IN_SYNC, push_error="",
+    """Link each Xero contact to its new CRM contact, as contact_link does, in one query per 1,000."""
+    linked = {"link_state": XeroContact.LinkState.LINKED, "push_state": XeroContact.PushState.IN_SYNC,
+              "push_error": ""}
+    update_from_values(
+        model=XeroContact, match="id", columns=["contact_id", "pushed_at", *linked],
+        rows=[(xero_contact.pk, contact_id, updated_at, *linked.values())
+              for xero_contact, contact_id, updated_at in links],
     )
 
 
