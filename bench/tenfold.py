@@ -7,9 +7,10 @@ busiest pages as `bench.pages` does, signed in as a member (not an admin) of the
 Import this module only after `django.setup()`.
 
 The data is made up but shaped like a trading business: a few customers have hundreds of invoices and most have a
-handful (the busiest of 100,000 gets about 460 of 1,000,000); three in four invoices are paid, one in eight is
-outstanding (about half of those overdue), the rest drafts, voids, bills and credit notes; 10 % of documents are in
-EUR or USD. Generated from a fixed seed, so two runs load the same rows.
+handful (the busiest of 100,000 gets about 460 of 1,000,000); issue dates spread over three years; 60 % of the
+last 60 days' invoices are still owed and 1.5 % of older ones (so about half of what is owed is overdue), 2 %
+are drafts, 3 % voided, 5 % bills, 1 % credit notes, the rest paid; 10 % of documents are in EUR or USD.
+Generated from a fixed seed, so two runs load the same rows.
 """
 
 import random
@@ -103,15 +104,17 @@ def _invoices(rng: random.Random, *, organisation_id: int, contact_ids: list[int
         total = Decimal(rng.randrange(2_000, 500_000)) / 100
         roll = rng.random()
         kind, type_, status, amount_due, remaining = "invoice", "ACCREC", "PAID", Decimal("0.00"), Decimal("0.00")
-        if roll < 0.12:
+        # Customers pay: most recent invoices are still owed, few older ones (the ones chased as overdue).
+        owed_share = 0.6 if (today - issued).days <= 60 else 0.015
+        if roll < owed_share:
             status, amount_due = "AUTHORISED", total if rng.random() < 0.8 else (total / 2).quantize(Decimal("0.01"))
-        elif roll < 0.17:
+        elif roll < owed_share + 0.02:
             status, amount_due = "DRAFT", total
-        elif roll < 0.20:
+        elif roll < owed_share + 0.05:
             status = "VOIDED"
-        elif roll < 0.25:
+        elif roll < owed_share + 0.10:
             type_ = "ACCPAY"
-        elif roll < 0.26:
+        elif roll < owed_share + 0.11:
             kind, type_, status, remaining = "credit_note", "ACCRECCREDIT", "AUTHORISED", total
         currency, rate = ("GBP", None) if rng.random() < 0.9 else rng.choice(
             [("EUR", Decimal("1.170000")), ("USD", Decimal("1.270000"))])
