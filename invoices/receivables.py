@@ -143,9 +143,12 @@ def receivables(*, user: User, now: datetime) -> Receivables:
     orgs = org_days(Organisation.objects.all(), now=now)
     owed = Invoice.objects.filter(OUTSTANDING, contact__in=contacts_visible_to(user=user))
     ages = {key: Sum("amount_due", filter=per_org(orgs, partial(_age_condition, key))) for key, _ in AGE_BUCKETS}
+    # Every row is outstanding already, so overdue needs only the due date: with no other column named, PostgreSQL
+    # reads the rows from the outstanding invoices' covering index alone.
+    past_due = per_org(orgs, lambda today: Q(due_on__lt=today))
     groups = list(owed.values("organisation_id", "currency_code").order_by().annotate(
-        outstanding=Sum("amount_due"), overdue=Sum("amount_due", filter=overdue_condition(orgs)), **ages,
-        outstanding_base=in_base("amount_due", Q()), overdue_base=in_base("amount_due", overdue_condition(orgs)),
+        outstanding=Sum("amount_due"), overdue=Sum("amount_due", filter=past_due), **ages,
+        outstanding_base=in_base("amount_due", Q()), overdue_base=in_base("amount_due", past_due),
     ))
     by_currency: dict[str, list[dict]] = {}
     by_organisation: dict[int, list[dict]] = {}
