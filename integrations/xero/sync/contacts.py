@@ -247,12 +247,11 @@ def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> Link
 
 def _links_write(links: list[tuple[XeroContact, int, datetime]]) -> None:
     """Link each Xero contact to its new CRM contact, as contact_link does, in one query per 1,000."""
-    linked = {"link_state": XeroContact.LinkState.LINKED, "push_state": XeroContact.PushState.IN_SYNC,
-              "push_error": ""}
     update_from_values(
-        model=XeroContact, match="id", columns=["contact_id", "pushed_at", *linked],
-        rows=[(xero_contact.pk, contact_id, updated_at, *linked.values())
-              for xero_contact, contact_id, updated_at in links],
+        model=XeroContact, match="id", columns=["contact_id", "pushed_at"],
+        rows=[(xero_contact.pk, contact_id, updated_at) for xero_contact, contact_id, updated_at in links],
+        constants={"link_state": XeroContact.LinkState.LINKED, "push_state": XeroContact.PushState.IN_SYNC,
+                   "push_error": ""},
     )
 
 
