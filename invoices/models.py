@@ -131,6 +131,11 @@ class Invoice(models.Model):
                 name="invoice_outstanding_sales",
                 condition=Q(type="ACCREC", status="AUTHORISED", amount_due__gt=0),
             ),
+            # The same invoices oldest due date first, for the dashboard's longest-overdue accounts.
+            models.Index(
+                fields=["organisation", "due_on", "contact"], name="invoice_outstanding_by_due",
+                condition=Q(type="ACCREC", status="AUTHORISED", amount_due__gt=0),
+            ),
         ]
 
     def __str__(self) -> str:
