@@ -63,14 +63,17 @@ def _upsert_sql() -> str:
     )
 
 
+_UPSERT_SQL = _upsert_sql()
+
+
 def upsert_batch(
     *, organisation_id: int, items: Sequence["InvoiceData"], contact_ids_by_xero_id: dict[str, int], now: datetime
 ) -> tuple[list["InvoiceData"], int]:
     """Store the items (one version per Xero ID) that are not older than the stored rows, replacing their payments
     and allocations; return them and how many were new. Runs inside the caller's transaction.
 
-    Five statements whatever the batch size (truncate, COPY, upsert, two deletes), plus one COPY for payments and
-    one for allocations when there are any; the temporary table is created once per database session.
+    Six statements whatever the batch size (create the temporary table unless this database session has it,
+    truncate it, COPY, upsert, two deletes), plus one COPY for payments and one for allocations when there are any.
     """
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.execute(_CREATE_SQL)
@@ -80,7 +83,7 @@ def upsert_batch(
                  now=now)
             for item in items
         ))
-        cursor.execute(_upsert_sql())
+        cursor.execute(_UPSERT_SQL)
         stored = cursor.fetchall()
         ids = {xero_id: pk for pk, xero_id, _ in stored}
         created = sum(1 for *_, inserted in stored if inserted)
