@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError
 
 from contacts.models import Contact
-from invoices import services
+from invoices import copy_upsert, services
 from invoices.models import CreditAllocation, Invoice, Payment
 from tests.factories import (
     AllocationDataFactory,
@@ -30,6 +30,8 @@ _use_copy = None
 
 @pytest.fixture(autouse=True, params=[True, False], ids=["copy", "portable"])
 def upsert_path(request, monkeypatch):
+    if request.param and not copy_upsert.available():
+        pytest.skip("the COPY path needs PostgreSQL")
     monkeypatch.setattr(sys.modules[__name__], "_use_copy", request.param)
     return request.param
 
@@ -354,8 +356,8 @@ def test_link_contacts_counts_nothing_when_every_invoice_is_already_linked(uk_or
 
 @pytest.mark.django_db
 def test_link_contacts_moves_every_batch_and_only_that_organisations_invoices(uk_org, nz_org, upsert_path):
-    if not upsert_path:
-        pytest.skip("the relink has one path")
+    if upsert_path:
+        pytest.skip("the relink has one path, tested once")
     contacts = [OrganisationFactory() for _ in range(3)]
     mapping = {f"x{n:04d}": contacts[n % 3].pk for n in range(services.BATCH_SIZE + 5)}
     _upsert(uk_org, [InvoiceDataFactory.build(xero_contact_id=xero_id) for xero_id in mapping])
