@@ -72,8 +72,9 @@ def upsert_batch(
     """Store the items (one version per Xero ID) that are not older than the stored rows, replacing their payments
     and allocations; return them and how many were new. Runs inside the caller's transaction.
 
-    Six statements whatever the batch size (create the temporary table unless this database session has it,
-    truncate it, COPY, upsert, two deletes), plus one COPY for payments and one for allocations when there are any.
+    Four statements whatever the batch size (create the temporary table unless this database session has it,
+    truncate it, COPY, upsert), two deletes when a stored row was updated, and one COPY for payments and one for
+    allocations when there are any.
     """
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.execute(_CREATE_SQL)
@@ -90,10 +91,12 @@ def upsert_batch(
         applied = [item for item in items if item.xero_id in ids]
         if not applied:
             return [], 0
-        id_list = list(ids.values())
-        cursor.execute(f"DELETE FROM {Payment._meta.db_table} WHERE invoice_id = ANY(%s)", [id_list])  # noqa: S608
-        cursor.execute(f"DELETE FROM {CreditAllocation._meta.db_table} WHERE credit_note_id = ANY(%s)",  # noqa: S608
-                       [id_list])
+        updated = [pk for pk, _, inserted in stored if not inserted]
+        if updated:  # a row just inserted has no children to replace (a first sync inserts them all)
+            cursor.execute(f"DELETE FROM {Payment._meta.db_table} WHERE invoice_id = ANY(%s)",  # noqa: S608
+                           [updated])
+            cursor.execute(f"DELETE FROM {CreditAllocation._meta.db_table} WHERE credit_note_id = ANY(%s)",  # noqa: S608
+                           [updated])
         payments = [
             (ids[item.xero_id], payment.xero_id, payment.paid_on, payment.amount, payment.currency_rate,
              payment.status)
