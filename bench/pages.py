@@ -118,6 +118,7 @@ def pages_of(setup_: PageSetup) -> list[tuple[str, str, bool]]:
                                                                                  args=[contact_id]), False),
         ("Its Xero panel (HTMX)", reverse("invoices:contact", args=[contact_id]), True),
         ("Its history (HTMX)", reverse("activity:contact_history", args=[contact_id]), True),
+        ("Its Xero card: link status (HTMX)", reverse("xero:contact_status", args=[contact_id]), True),
         (f"Pipeline ({setup_.open_opportunities} open opportunities)", reverse("opportunities:pipeline"), False),
     ]
 

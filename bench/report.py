@@ -5,6 +5,7 @@ the size's latest run, and a run history that gains one dated line per run. Text
 written by hand (findings, hot spots) and left alone.
 """
 
+import math
 import os
 import platform
 import re
@@ -125,6 +126,47 @@ def docs_update(path: Path, *, key: str, section: str, history_line: str) -> Non
     text = _replace_block(text, key, section, before=history_heading)
     text = _history(text, history_line)
     path.write_text(text.rstrip() + "\n")
+
+
+WINDOW_SECONDS = 60  # Xero's minute window, per organisation and app
+CALLS_PER_WINDOW = 60
+IN_FLIGHT = 5  # Xero's concurrent calls per organisation and app
+
+
+@dataclass(frozen=True)
+class Floor:
+    """The least time `calls` calls can take under Xero's fixed minute windows (see `window_floor`)."""
+
+    calls: int
+    windows: int
+    last_window_calls: int
+    waits_seconds: float  # the whole windows that must pass before the last one opens
+    last_window_work_seconds: float  # the last window's pages, 5 in flight, plus storing the last page
+    seconds: float
+
+
+def window_floor(*, calls: int, seconds_per_call: float, seconds_per_store: float) -> Floor:
+    """The honest rate-limit floor of a sync that makes `calls` calls: `(ceil(calls/60) - 1) x 60 s` plus the work on
+    the last window's pages.
+
+    Xero's minute windows are fixed and each opens with its first call, so 60 calls fit into the first window
+    at once, and only `ceil(calls/60) - 1` whole windows must be waited out. What no pipeline can hide is the last
+    window's own work: its calls, at most 5 in flight, each taking `seconds_per_call` (the run's mean HTTP time
+    per call), and storing the page that comes back last (`seconds_per_store`, the run's mean store time per
+    page). The old floor, `calls x 1 s`, spreads the calls evenly over the minutes instead, which is 1.8 times
+    as generous at 112 calls. Raises ValueError for a negative argument.
+    """
+    if calls < 0 or seconds_per_call < 0 or seconds_per_store < 0:
+        raise ValueError("calls and seconds must not be negative")
+    windows = math.ceil(calls / CALLS_PER_WINDOW)
+    if windows == 0:
+        return Floor(calls=0, windows=0, last_window_calls=0, waits_seconds=0.0, last_window_work_seconds=0.0,
+                     seconds=0.0)
+    last_calls = calls - (windows - 1) * CALLS_PER_WINDOW
+    waits = float((windows - 1) * WINDOW_SECONDS)
+    work = math.ceil(last_calls / IN_FLIGHT) * seconds_per_call + seconds_per_store
+    return Floor(calls=calls, windows=windows, last_window_calls=last_calls, waits_seconds=waits,
+                 last_window_work_seconds=work, seconds=waits + work)
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -33,6 +33,69 @@ class EmailData:
 
 
 @dataclass(frozen=True)
+class NewContact:
+    """A person or organisation to create, with its emails, phones, addresses and tags (see contacts_create)."""
+
+    kind: str
+    name: str
+    team_id: int
+    owner_id: int | None = None
+    first_name: str = ""
+    last_name: str = ""
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    addresses: tuple[AddressData, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+CREATE_BATCH_SIZE = 1000
+
+
+@transaction.atomic
+def contacts_create(*, contacts: Sequence[NewContact]) -> list[Contact]:
+    """Create people and organisations with their emails, phones, addresses and tags; return them in order.
+
+    A fixed number of queries per 1,000 contacts (contacts, emails, phones, addresses, tag links, plus one per new
+    tag name), whatever the number of details. Names are trimmed (an empty one becomes "(no name)") and cut to
+    their columns; an email given twice is stored once; blank emails and phones are dropped. Raises IntegrityError
+    when a contact breaks a constraint (e.g. an unknown team); nothing is stored then.
+    """
+    rows = Contact.objects.bulk_create(
+        [
+            Contact(kind=new.kind, name=_fit(new.name.strip(), 255) or "(no name)", team_id=new.team_id,
+                    owner_id=new.owner_id, first_name=_fit(new.first_name, 100),
+                    last_name=_fit(new.last_name, 100))
+            for new in contacts
+        ],
+        batch_size=CREATE_BATCH_SIZE,
+    )
+    pairs = list(zip(rows, contacts, strict=True))
+    EmailAddress.objects.bulk_create(
+        (EmailAddress(contact=row, address=address)
+         for row, new in pairs for address in dict.fromkeys(e.strip() for e in new.emails if e)),
+        batch_size=CREATE_BATCH_SIZE,
+    )
+    PhoneNumber.objects.bulk_create(
+        (PhoneNumber(contact=row, number=number[:50]) for row, new in pairs for number in new.phones if number),
+        batch_size=CREATE_BATCH_SIZE,
+    )
+    Address.objects.bulk_create(
+        (Address(contact=row, label=a.label, street=a.street[:500], city=a.city[:255], region=a.region[:255],
+                 postcode=a.postcode[:50], country=a.country[:100])
+         for row, new in pairs for a in new.addresses),
+        batch_size=CREATE_BATCH_SIZE,
+    )
+    tag_ids = {name: Tag.objects.get_or_create(name=name)[0].pk
+               for name in dict.fromkeys(tag for new in contacts for tag in new.tags)}
+    Contact.tags.through.objects.bulk_create(
+        (Contact.tags.through(contact_id=row.pk, tag_id=tag_ids[tag])
+         for row, new in pairs for tag in dict.fromkeys(new.tags)),
+        batch_size=CREATE_BATCH_SIZE,
+    )
+    return rows
+
+
+@dataclass(frozen=True)
 class PhoneData:
     number: str
     label: str = "work"

@@ -2,12 +2,13 @@
 currency, age and organisation. Contacts are reached only through `contacts_visible_to`; money is summed per
 currency, never across currencies."""
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
 
 from accounts.models import User
 from contacts.models import Contact
@@ -16,6 +17,7 @@ from invoices.models import Invoice, Organisation
 from invoices.money import Totals, totals_merge
 from invoices.organisations import (
     OUTSTANDING,
+    OrgDay,
     in_base,
     org_days,
     org_today_expression,
@@ -49,14 +51,17 @@ def overdue_accounts(*, user: User, now: datetime, limit: int | None = None) -> 
     """
     orgs = org_days(Organisation.objects.all(), now=now)
     overdue = Invoice.objects.filter(overdue_condition(orgs), contact__in=contacts_visible_to(user=user))
-    ranked = (
-        overdue.values("contact_id")
-        .annotate(longest=Max(ExpressionWrapper(org_today_expression(orgs) - F("due_on"),
-                                                output_field=DurationField())))
-        .order_by("-longest", "contact__name", "contact_id")
-        .values_list("contact_id", flat=True)
-    )
-    chosen = list(ranked[:limit] if limit is not None else ranked)
+    if limit is not None:
+        chosen = _longest_overdue_first(overdue, orgs, limit=limit)
+    else:
+        ranked = (
+            overdue.values("contact_id")
+            .annotate(longest=Max(ExpressionWrapper(org_today_expression(orgs) - F("due_on"),
+                                                    output_field=DurationField())))
+            .order_by("-longest", "contact__name", "contact_id")
+            .values_list("contact_id", flat=True)
+        )
+        chosen = list(ranked)
     groups = (
         overdue.filter(contact_id__in=chosen)
         .values("contact_id", "organisation_id", "currency_code")
@@ -83,6 +88,44 @@ def overdue_accounts(*, user: User, now: datetime, limit: int | None = None) -> 
         )
         for contact_id in chosen
     ]
+
+
+_WALK_ROWS = 200
+
+
+def _longest_overdue_first(overdue: QuerySet[Invoice], orgs: dict[int, OrgDay], *, limit: int) -> list[int]:
+    """The first `limit` contacts of the ranking (longest overdue, then name, then id), without ranking them all.
+
+    Each organisation's overdue invoices are read oldest due date first (the outstanding invoices' index by
+    organisation and due date), 200 at a time, until `limit` contacts are found and every contact tied with the
+    last of them too. A contact's place is its longest overdue in any organisation, so the overall first `limit`
+    are among each organisation's first `limit`.
+    """
+    longest: dict[int, int] = {}
+    for org in orgs.values():
+        rows = overdue.filter(organisation_id=org.id).order_by("due_on", "contact_id").values_list("contact_id",
+                                                                                                  "due_on")
+        found: dict[int, int] = {}
+        boundary = None
+        for start in itertools.count(0, _WALK_ROWS):
+            page = list(rows[start:start + _WALK_ROWS])
+            for contact_id, due_on in page:
+                days = (org.today - due_on).days
+                if boundary is not None and days < boundary:
+                    break
+                found.setdefault(contact_id, days)
+                if boundary is None and len(found) == limit:
+                    boundary = days  # the last place: contacts tied with it still count
+            else:
+                if len(page) == _WALK_ROWS:
+                    continue
+            break
+        for contact_id, days in found.items():
+            longest[contact_id] = max(days, longest.get(contact_id, days))
+    # Ties are broken by name as the database sorts them (its collation), then by id.
+    by_name = {pk: place for place, pk in enumerate(
+        Contact.objects.filter(pk__in=longest).order_by("name", "pk").values_list("pk", flat=True))}
+    return sorted(longest, key=lambda pk: (-longest[pk], by_name[pk]))[:limit]
 
 
 AGE_BUCKETS = (("current", "Not yet due"), ("1-30", "1-30 days"), ("31-60", "31-60 days"), ("61-90", "61-90 days"),
@@ -130,18 +173,35 @@ class Receivables:
     by_organisation: tuple[OrganisationReceivables, ...]
 
 
+def _sum_rows(rows: list[dict], key: str) -> Decimal | None:
+    values = [row[key] for row in rows if row[key] is not None]
+    return sum(values, Decimal(0)) if values else None
+
+
 def receivables(*, user: User, now: datetime) -> Receivables:
     """What the user's teams' customers owe: per currency (never summed across currencies) with aged buckets,
-    and per organisation in its base currency. Three queries whatever the number of invoices."""
+    and per organisation in its base currency. Two queries whatever the number of invoices: the outstanding
+    invoices are read once, grouped by organisation and currency, and added up per currency and per organisation
+    here (sums of exact decimals, so the figures are those of summing in SQL)."""
     orgs = org_days(Organisation.objects.all(), now=now)
     owed = Invoice.objects.filter(OUTSTANDING, contact__in=contacts_visible_to(user=user))
     ages = {key: Sum("amount_due", filter=per_org(orgs, partial(_age_condition, key))) for key, _ in AGE_BUCKETS}
-    per_currency = owed.values("currency_code").order_by("currency_code").annotate(
-        outstanding=Sum("amount_due"), overdue=Sum("amount_due", filter=overdue_condition(orgs)), **ages
-    )
-    per_organisation = owed.values("organisation_id").order_by().annotate(
-        outstanding=in_base("amount_due", Q()), overdue=in_base("amount_due", overdue_condition(orgs))
-    )
+    # Every row is outstanding already, so overdue needs only the due date: with no other column named, PostgreSQL
+    # reads the rows from the outstanding invoices' covering index alone.
+    past_due = per_org(orgs, lambda today: Q(due_on__lt=today))
+    groups = list(owed.values("organisation_id", "currency_code").order_by().annotate(
+        outstanding=Sum("amount_due"), overdue=Sum("amount_due", filter=past_due), **ages,
+        outstanding_base=in_base("amount_due", Q()), overdue_base=in_base("amount_due", past_due),
+    ))
+    by_currency: dict[str, list[dict]] = {}
+    by_organisation: dict[int, list[dict]] = {}
+    for group in groups:
+        by_currency.setdefault(group["currency_code"], []).append(group)
+        by_organisation.setdefault(group["organisation_id"], []).append(group)
+    per_currency = [
+        {"currency_code": currency, **{key: _sum_rows(rows, key) for key in ("outstanding", "overdue", *ages)}}
+        for currency, rows in sorted(by_currency.items())
+    ]
     zero = Decimal("0.00")
     return Receivables(
         by_currency=tuple(
@@ -155,10 +215,11 @@ def receivables(*, user: User, now: datetime) -> Receivables:
         ),
         by_organisation=tuple(
             OrganisationReceivables(
-                name=orgs[row["organisation_id"]].name, base_currency=orgs[row["organisation_id"]].base_currency,
-                outstanding_in_base=round_cents(row["outstanding"]), overdue_in_base=round_cents(row["overdue"]),
+                name=org.name, base_currency=org.base_currency,
+                outstanding_in_base=round_cents(_sum_rows(by_organisation[org.id], "outstanding_base")),
+                overdue_in_base=round_cents(_sum_rows(by_organisation[org.id], "overdue_base")),
             )
-            for row in per_organisation if row["organisation_id"] in orgs
+            for org in orgs.values() if org.id in by_organisation
         ),
     )
 

@@ -202,7 +202,11 @@ class XeroContact(models.Model):
                 name="linked_xero_contact_has_a_crm_contact",
             ),
         ]
-        indexes = [models.Index(fields=["connection", "link_state"])]
+        indexes = [
+            models.Index(fields=["connection", "link_state"]),
+            # The few edits Xero refused, counted on every dashboard (sync health) among 100,000s of contacts.
+            models.Index(fields=["connection"], name="xero_contact_push_failed", condition=Q(push_state="failed")),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -124,3 +124,21 @@ def test_grid_tables_have_one_separator_and_right_aligned_numbers():
 
     assert table.splitlines() == ["| Measure | A | B |", "| --- | ---: | ---: |", "| calls | 12 | 112 |"]
     assert report.grid_plain(["Measure", "A"], [["calls", "112"]]).splitlines() == ["Measure    A", "calls    112"]
+
+
+def test_window_floor_waits_out_all_but_the_last_window_and_adds_its_work():
+    floor = report.window_floor(calls=112, seconds_per_call=0.3, seconds_per_store=0.05)
+
+    assert (floor.windows, floor.last_window_calls) == (2, 52)
+    assert floor.waits_seconds == 60
+    # 52 calls at 5 in flight are 11 rounds of one call each, then the last page is stored.
+    assert floor.last_window_work_seconds == pytest.approx(11 * 0.3 + 0.05)
+    assert floor.seconds == pytest.approx(60 + 11 * 0.3 + 0.05)
+
+
+def test_window_floor_of_one_window_is_only_its_work_and_of_no_calls_is_zero():
+    assert report.window_floor(calls=60, seconds_per_call=1.0, seconds_per_store=0.0).seconds == 12
+    assert report.window_floor(calls=61, seconds_per_call=1.0, seconds_per_store=0.0).seconds == 61
+    assert report.window_floor(calls=0, seconds_per_call=1.0, seconds_per_store=1.0).seconds == 0
+    with pytest.raises(ValueError, match="negative"):
+        report.window_floor(calls=-1, seconds_per_call=1.0, seconds_per_store=0.0)

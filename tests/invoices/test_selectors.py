@@ -432,3 +432,24 @@ def test_overdue_accounts_limited_in_sql_are_the_first_of_the_full_ranking(membe
 
     assert [a.contact.pk for a in first_ten] == [a.contact.pk for a in everyone[:10]]
     assert [a.oldest_days_overdue for a in everyone] == sorted((a.oldest_days_overdue for a in everyone), reverse=True)
+
+
+@pytest.mark.parametrize("walk_rows", [3, 200])
+@pytest.mark.django_db
+def test_overdue_accounts_walked_page_by_page_are_the_first_of_the_full_ranking(member, team_a, team_b, uk_org,
+                                                                               nz_org, monkeypatch, walk_rows):
+    monkeypatch.setattr(receivables, "_WALK_ROWS", walk_rows)
+    contacts = [OrganisationFactory(team=team_a, name=f"Customer {number % 5}") for number in range(12)]
+    hidden = OrganisationFactory(team=team_b, name="Another team's")
+    InvoiceFactory(connection=uk_org, contact=hidden, due_on=date(2025, 1, 1))
+    for number in range(60):
+        # Several invoices per contact, in both organisations, many due the same day (ties at every boundary).
+        InvoiceFactory(connection=uk_org if number % 3 else nz_org, contact=contacts[number % 12],
+                       due_on=date(2026, 3, number % 4 + 1))
+    everyone = receivables.overdue_accounts(user=member, now=NOW)
+
+    for limit in (1, 5, 10, 20):
+        first = receivables.overdue_accounts(user=member, now=NOW, limit=limit)
+
+        assert [a.contact.pk for a in first] == [a.contact.pk for a in everyone[:limit]]
+    assert hidden.pk not in {a.contact.pk for a in everyone}

@@ -1,3 +1,4 @@
+import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -6,7 +7,7 @@ import pytest
 from django.db import IntegrityError
 
 from contacts.models import Contact
-from invoices import services
+from invoices import copy_upsert, services
 from invoices.models import CreditAllocation, Invoice, Payment
 from tests.factories import (
     AllocationDataFactory,
@@ -22,9 +23,23 @@ SECOND_EDIT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 XERO_CONTACT = "c0000000-0000-4000-8000-000000000001"
 
 
+# Which upsert path `_upsert` takes: every test of this module runs on PostgreSQL's COPY path and on the portable
+# path the demo's SQLite takes (set by the autouse fixture below).
+_use_copy = None
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["copy", "portable"])
+def upsert_path(request, monkeypatch):
+    if request.param and not copy_upsert.available():
+        pytest.skip("the COPY path needs PostgreSQL")
+    monkeypatch.setattr(sys.modules[__name__], "_use_copy", request.param)
+    return request.param
+
+
 def _upsert(connection, items, *, contacts=None, now=NOW):
     return services.invoices_upsert(
-        organisation_id=connection.organisation_id, items=items, contact_ids_by_xero_id=contacts or {}, now=now
+        organisation_id=connection.organisation_id, items=items, contact_ids_by_xero_id=contacts or {}, now=now,
+        use_copy=_use_copy,
     )
 
 
@@ -222,7 +237,13 @@ def test_upsert_spans_several_batches(uk_org):
 
 
 @pytest.mark.django_db
-def test_upsert_uses_the_same_number_of_queries_for_one_or_a_thousand_records(uk_org, django_assert_num_queries):
+def test_upsert_uses_the_same_number_of_queries_for_one_or_a_thousand_records(uk_org, django_assert_num_queries,
+                                                                             upsert_path):
+    # COPY, new rows: savepoint + temporary table + truncate + COPY + upsert + 2 COPYs + release (the deletes of
+    # replaced children come only with updated rows); portable: savepoint + lock + upsert + 2 deletes + 2 inserts
+    # + release
+    queries = 8
+
     def upsert(count):
         items = [
             InvoiceDataFactory.build(
@@ -235,10 +256,9 @@ def test_upsert_uses_the_same_number_of_queries_for_one_or_a_thousand_records(uk
         ]
         _upsert(uk_org, items)
 
-    # savepoint + lock + upsert + 2 deletes + 2 inserts + release
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(queries):
         upsert(1)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(queries):
         upsert(1000)
 
 
@@ -332,3 +352,78 @@ def test_link_contacts_counts_nothing_when_every_invoice_is_already_linked(uk_or
     )
 
     assert moved == 0
+
+
+
+@pytest.mark.django_db
+def test_link_contacts_moves_every_batch_and_only_that_organisations_invoices(uk_org, nz_org, upsert_path):
+    if upsert_path:
+        pytest.skip("the relink has one path, tested once")
+    contacts = [OrganisationFactory() for _ in range(3)]
+    mapping = {f"x{n:04d}": contacts[n % 3].pk for n in range(services.BATCH_SIZE + 5)}
+    _upsert(uk_org, [InvoiceDataFactory.build(xero_contact_id=xero_id) for xero_id in mapping])
+    _upsert(nz_org, [InvoiceDataFactory.build(xero_contact_id="x0000")])
+
+    moved = services.invoices_link_contacts(organisation_id=uk_org.organisation_id, contact_ids_by_xero_id=mapping)
+    again = services.invoices_link_contacts(organisation_id=uk_org.organisation_id, contact_ids_by_xero_id=mapping)
+
+    assert (moved, again) == (services.BATCH_SIZE + 5, 0)
+    assert dict(Invoice.objects.filter(organisation=uk_org.organisation).values_list("xero_contact_id",
+                                                                                     "contact_id")) == mapping
+    assert Invoice.objects.get(organisation=nz_org.organisation).contact_id is None
+
+
+def _everything_stored(organisation_id):
+    invoices = list(
+        Invoice.objects.filter(organisation_id=organisation_id).order_by("xero_id")
+        .values(*(field.attname for field in Invoice._meta.concrete_fields
+                  if field.attname not in {"id", "organisation_id"}))
+    )
+    payments = list(Payment.objects.filter(invoice__organisation_id=organisation_id).order_by("invoice__xero_id",
+                                                                                            "xero_id")
+                    .values_list("invoice__xero_id", "xero_id", "paid_on", "amount", "currency_rate", "status"))
+    allocations = list(CreditAllocation.objects.filter(credit_note__organisation_id=organisation_id)
+                       .order_by("credit_note__xero_id", "invoice_xero_id")
+                       .values_list("credit_note__xero_id", "invoice_xero_id", "amount", "allocated_on"))
+    return invoices, payments, allocations
+
+
+@pytest.mark.django_db
+def test_the_copy_path_and_the_portable_path_store_the_same_from_the_same_input(uk_org, nz_org, upsert_path):
+    if not upsert_path:
+        pytest.skip("one comparison is enough")
+    contact = OrganisationFactory()
+    first = [
+        InvoiceDataFactory.build(xero_id="inv-1", payments=PaymentDataFactory.build_batch(2)),
+        InvoiceDataFactory.build(xero_id="inv-2", xero_contact_id=XERO_CONTACT, currency_code="USD",
+                                 currency_rate=Decimal("1.250000"), due_on=None, reference="PO 9"),
+        InvoiceDataFactory.build(xero_id="cn-1", kind="credit_note", type="ACCRECCREDIT",
+                                 allocations=(AllocationDataFactory.build(invoice_xero_id="inv-1"),)),
+    ]
+    second = [
+        # newer: applied, its payments replaced; older: dropped; a second copy in one call: the newer one counts
+        replace(first[0], status="PAID", amount_due=Decimal("0.00"), amount_paid=Decimal("100.00"),
+                payments=(PaymentDataFactory.build(amount=Decimal("100.00")),), xero_updated_at=SECOND_EDIT),
+        replace(first[1], status="VOIDED", xero_updated_at=FIRST_EDIT - timedelta(days=1)),
+        replace(first[2], allocations=(), xero_updated_at=SECOND_EDIT),
+        replace(first[2], allocations=(AllocationDataFactory.build(invoice_xero_id="inv-9"),),
+                xero_updated_at=SECOND_EDIT + timedelta(seconds=1)),
+        InvoiceDataFactory.build(xero_id="inv-3"),
+    ]
+    results = {}
+    for org, use_copy in ((uk_org, True), (nz_org, False)):
+        results[use_copy] = [
+            services.invoices_upsert(organisation_id=org.organisation_id, items=items,
+                                     contact_ids_by_xero_id={XERO_CONTACT: contact.pk}, now=NOW, use_copy=use_copy)
+            for items in (first, second)
+        ]
+
+    assert results[True] == results[False]
+    assert [(r.created, r.updated, r.skipped_stale) for r in results[True]] == [(3, 0, 0), (1, 2, 2)]
+    assert _everything_stored(uk_org.organisation_id) == _everything_stored(nz_org.organisation_id)
+    invoices, payments, allocations = _everything_stored(uk_org.organisation_id)
+    assert [(row["xero_id"], row["status"]) for row in invoices] == [
+        ("cn-1", "AUTHORISED"), ("inv-1", "PAID"), ("inv-2", "AUTHORISED"), ("inv-3", "AUTHORISED")
+    ]
+    assert [(xero_id, amount) for xero_id, _, _, amount, _, _ in payments] == [("inv-1", Decimal("100.00"))]
+    assert [(note, invoice) for note, invoice, _, _ in allocations] == [("cn-1", "inv-9")]

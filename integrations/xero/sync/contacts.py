@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from capsync.bulk import update_from_values
 from contacts import selectors as contact_selectors
 from contacts import services as contact_services
 from contacts.models import Contact
@@ -175,28 +176,83 @@ def merges_follow(*, connection_id: int, now: datetime) -> int:
     return moved
 
 
+class _Creations:
+    """Xero contacts waiting to become CRM contacts, created together in batches (contacts_link_paying).
+
+    Each is matched against the CRM index when it comes; the ones waiting here are kept in an index of their own,
+    so a later Xero contact that would match one of them first has them created (and indexed as linked), and is
+    then matched against everything, exactly as if each had been created on its own.
+    """
+
+    def __init__(self, connection: XeroConnection, index: CrmIndex) -> None:
+        self.connection, self.index = connection, index
+        self.waiting: list[tuple[XeroContact, Facts]] = []
+        self.waiting_index = CrmIndex()
+
+    def touches(self, facts: Facts) -> bool:
+        return bool(self.waiting) and match(facts, self.waiting_index).action != Action.CREATE
+
+    def add(self, xero_contact: XeroContact, facts: Facts) -> int:
+        """Queue one; when that fills the batch, create it. Returns how many were created now."""
+        self.waiting_index.add(len(self.waiting), facts)
+        self.waiting.append((xero_contact, facts))
+        return self.flush() if len(self.waiting) >= contact_services.CREATE_BATCH_SIZE else 0
+
+    def flush(self) -> int:
+        """Create the waiting contacts and link their Xero contacts, in one transaction; return how many."""
+        if not self.waiting:
+            return 0
+        with transaction.atomic():
+            created = contact_services.contacts_create(contacts=[
+                _new_contact(xero_contact, self.connection) for xero_contact, _ in self.waiting
+            ])
+            _links_write([(xero_contact, contact.pk, contact.updated_at)
+                          for (xero_contact, _), contact in zip(self.waiting, created, strict=True)])
+        for (_, facts), contact in zip(self.waiting, created, strict=True):
+            self.index.add(contact.pk, facts, already_linked=True)
+        count = len(self.waiting)
+        self.waiting, self.waiting_index = [], CrmIndex()
+        return count
+
+
 def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> LinkCounts:
     """Bring each paying (and, per the connection's option, supplier) Xero contact into the CRM.
 
-    Archived Xero contacts are linked when they match, but never create a new CRM contact.
+    Each Xero contact is matched once, against every CRM contact including those created before it in this run:
+    linked, queued as a conflict, or (when nothing matches) created. New CRM contacts are created in batches of
+    1,000 with their details, each batch in one transaction. Archived Xero contacts are linked when they match, but
+    never create a new CRM contact.
     """
     counts = LinkCounts()
-    for xero_contact in _wanted(connection).order_by("name", "pk").iterator(chunk_size=500):
+    creations = _Creations(connection, index)
+    for xero_contact in _wanted(connection).order_by("name", "pk").iterator(chunk_size=1000):
         facts = _facts(xero_contact)
+        if creations.touches(facts):
+            counts.created += creations.flush()
         decision = match(facts, index)
-        with transaction.atomic():
-            if decision.action == Action.LINK:
+        if decision.action == Action.LINK:
+            with transaction.atomic():
                 contact_link(xero_contact=xero_contact, contact_id=decision.contact_id)
-                index.linked.add(decision.contact_id)
-                counts.linked += 1
-            elif decision.action == Action.CONFLICT:
+            index.linked.add(decision.contact_id)
+            counts.linked += 1
+        elif decision.action == Action.CONFLICT:
+            with transaction.atomic():
                 conflict_open(xero_contact=xero_contact, candidates=decision.candidates)
-                counts.conflicts += 1
-            elif xero_contact.status != "ARCHIVED":
-                contact = contact_from_xero(xero_contact=xero_contact, connection=connection)
-                index.add(contact.pk, facts, already_linked=True)
-                counts.created += 1
+            counts.conflicts += 1
+        elif xero_contact.status != "ARCHIVED":
+            counts.created += creations.add(xero_contact, facts)
+    counts.created += creations.flush()
     return counts
+
+
+def _links_write(links: list[tuple[XeroContact, int, datetime]]) -> None:
+    """Link each Xero contact to its new CRM contact, as contact_link does, in one query per 1,000."""
+    update_from_values(
+        model=XeroContact, match="id", columns=["contact_id", "pushed_at"],
+        rows=[(xero_contact.pk, contact_id, updated_at) for xero_contact, contact_id, updated_at in links],
+        constants={"link_state": XeroContact.LinkState.LINKED, "push_state": XeroContact.PushState.IN_SYNC,
+                   "push_error": ""},
+    )
 
 
 def contact_link(*, xero_contact: XeroContact, contact_id: int) -> None:
@@ -250,26 +306,31 @@ def conflict_open(*, xero_contact: XeroContact, candidates: tuple) -> MatchConfl
     return conflict
 
 
-def contact_from_xero(*, xero_contact: XeroContact, connection: XeroConnection) -> Contact:
-    """Create the CRM contact for a Xero contact nobody in the CRM matches, in the connection's default team."""
-    tags = [SUPPLIER_TAG] if (xero_contact.is_supplier and connection.suppliers == "import_tagged") else []
+def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> contact_services.NewContact:
+    tags = (SUPPLIER_TAG,) if (xero_contact.is_supplier and connection.suppliers == "import_tagged") else ()
     person = _is_person(xero_contact)
-    contact = contact_services.contact_create(
+    return contact_services.NewContact(
         kind=Contact.Kind.PERSON if person else Contact.Kind.ORGANISATION,
         name=xero_contact.name,
         first_name=xero_contact.first_name if person else "",
         last_name=xero_contact.last_name if person else "",
         team_id=connection.default_team_id,
-        emails=[xero_contact.email] if xero_contact.email else [],
-        phones=xero_contact.phones,
-        addresses=[
+        emails=(xero_contact.email,) if xero_contact.email else (),
+        phones=tuple(xero_contact.phones),
+        addresses=tuple(
             contact_services.AddressData(
                 street=", ".join(a.get("lines", [])), city=a.get("city", ""), region=a.get("region", ""),
                 postcode=a.get("postal_code", ""), country=a.get("country", ""),
             )
             for a in xero_contact.addresses
-        ],
+        ),
         tags=tags,
     )
+
+
+@transaction.atomic
+def contact_from_xero(*, xero_contact: XeroContact, connection: XeroConnection) -> Contact:
+    """Create the CRM contact for a Xero contact nobody in the CRM matches, in the connection's default team."""
+    (contact,) = contact_services.contacts_create(contacts=[_new_contact(xero_contact, connection)])
     contact_link(xero_contact=xero_contact, contact_id=contact.pk)
     return contact
