@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "accounts",
     "contacts",
     "opportunities",
+    "imports",
     "invoices",
     "notifications",
     "dashboard",
