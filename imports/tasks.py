@@ -8,7 +8,7 @@ from imports import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(queue="celery")
+@shared_task  # on the "celery" queue (CELERY_TASK_ROUTES)
 def import_run(*, import_id: int, **_: object) -> None:
     """Run a queued import (enqueued on commit by the view that queued it). Safe to run twice: a second
     delivery finds it already claimed, and a rerun of a finished import creates nothing twice."""

@@ -94,7 +94,8 @@ def test_another_teams_contacts_are_neither_matched_nor_changed(upload, team_b):
     finished = run(upload("capsule_contacts_export.csv"))
 
     assert finished.created_count == 4
-    assert theirs.emails.count() == 1 and not theirs.tags.exists()
+    assert theirs.emails.count() == 1
+    assert not theirs.tags.exists()
     assert Contact.objects.filter(name="Bluebell Bakery Ltd").count() == 2
 
 
