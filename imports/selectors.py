@@ -78,11 +78,11 @@ def import_catalogue(*, import_: Import) -> Catalogue:
     )
 
 
-def import_plans(*, import_: Import) -> list[RowPlan]:
-    """What importing each row of the file would do now."""
+def import_plans(*, import_: Import, catalogue: Catalogue | None = None) -> list[RowPlan]:
+    """What importing each row of the file would do now (against `catalogue`, loaded when not given)."""
     _, rows = read_table(import_.content)
     return rows_plan(kind=import_.kind, rows=rows, mapping=import_.mapping, default_kind=import_.default_kind,
-                     catalogue=import_catalogue(import_=import_))
+                     catalogue=catalogue or import_catalogue(import_=import_))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from imports import selectors, write
 from imports.columns import CONTACTS, OPPORTUNITIES, SKIP, field_keys, kind_for_headers, mapping_for_headers
 from imports.csvfile import decode, read_table
 from imports.models import Import
-from imports.plan import ORGANISATION, ContactPlan, RowPlan
+from imports.plan import ORGANISATION, Catalogue, ContactPlan, RowPlan
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
@@ -144,7 +144,8 @@ def import_run(*, import_id: int, clock: Callable[[], datetime]) -> Import:
     if not _claim(import_id, clock()):
         raise ImportNotQueued(f"Import {import_id} is not queued.")
     import_ = Import.objects.select_related("created_by").get(pk=import_id)
-    plans = selectors.import_plans(import_=import_)
+    catalogue = selectors.import_catalogue(import_=import_)
+    plans = selectors.import_plans(import_=import_, catalogue=catalogue)
     Import.objects.filter(pk=import_id).update(total_rows=len(plans))
     tally = write.Tally()
     try:
@@ -152,7 +153,7 @@ def import_run(*, import_id: int, clock: Callable[[], datetime]) -> Import:
             _run_batches(import_id, plans, tally, clock, lambda batch: write.opportunities_write(
                 plans=batch, tally=tally, now=clock()))
         else:
-            _run_contacts(import_, plans, tally, clock)
+            _run_contacts(import_, plans, tally, clock, catalogue)
     except DatabaseError as exc:
         logger.exception("Unable to finish an import", extra={"import_id": import_id})
         Import.objects.filter(pk=import_id).update(status=Import.Status.FAILED, finished_at=clock(),
@@ -178,10 +179,9 @@ def _run_batches(import_id: int, plans: list, tally: write.Tally, clock: Callabl
     return done
 
 
-def _run_contacts(import_: Import, plans: list[ContactPlan], tally: write.Tally,
-                  clock: Callable[[], datetime]) -> None:
+def _run_contacts(import_: Import, plans: list[ContactPlan], tally: write.Tally, clock: Callable[[], datetime],
+                  catalogue: Catalogue) -> None:
     """Organisations first, then the organisations people name that do not exist yet, then people."""
-    catalogue = selectors.import_catalogue(import_=import_)
     organisation_ids = {(team_id, key): pk for (team_id, kind, key), pk in catalogue.names.items()
                         if kind == ORGANISATION}
     organisations = [plan for plan in plans if plan.kind == ORGANISATION]

@@ -7,6 +7,7 @@ the second run with nothing to change.
 """
 
 import logging
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
@@ -90,6 +91,26 @@ def _children(contact_id: int, plan: ContactPlan, *, emails: set[str], phones: s
     return new_emails, new_phones, new_addresses, new_tags
 
 
+def _details_held(contact_ids: list[int]) -> dict[str, defaultdict[int, set]]:
+    """The keys of the emails, phones, addresses and tags the contacts have, in four flat queries (prefetching
+    model instances cost ten times as much for a batch)."""
+    have: dict[str, defaultdict[int, set]] = {kind: defaultdict(set) for kind in ("emails", "phones", "addresses",
+                                                                                  "tags")}
+    for contact_id, address in EmailAddress.objects.filter(contact_id__in=contact_ids).values_list(
+            "contact_id", "address"):
+        have["emails"][contact_id].add(email_key(address))
+    for contact_id, number in PhoneNumber.objects.filter(contact_id__in=contact_ids).values_list(
+            "contact_id", "number"):
+        have["phones"][contact_id].add(phone_key(number) or number)
+    for contact_id, street, city, postcode in Address.objects.filter(contact_id__in=contact_ids).values_list(
+            "contact_id", "street", "city", "postcode"):
+        have["addresses"][contact_id].add(_address_key(street, city, postcode))
+    for contact_id, name in Contact.tags.through.objects.filter(contact_id__in=contact_ids).values_list(
+            "contact_id", "tag__name"):
+        have["tags"][contact_id].add(name.lower())
+    return have
+
+
 def _address_key(street: str, city: str, postcode: str) -> tuple[str, str, str]:
     return street.strip().lower(), city.strip().lower(), postcode.replace(" ", "").upper()
 
@@ -127,14 +148,12 @@ def contacts_write(*, plans: list[ContactPlan], organisation_ids: OrganisationId
         if plan.kind == ORGANISATION:
             organisation_ids[(plan.team_id, name_key(plan.name))] = contact.pk
     changed, announced = [], []
-    for contact in Contact.objects.filter(pk__in=updates).prefetch_related("emails", "phones", "addresses", "tags"):
+    have = _details_held(list(updates))
+    for contact in Contact.objects.filter(pk__in=updates):
         plan = updates[contact.pk]
         wanted = {name: value for name, value in _wanted_fields(plan, organisation_ids).items()
                   if getattr(contact, name) != value}
-        found = _children(contact.pk, plan, emails={email_key(e.address) for e in contact.emails.all()},
-                          phones={phone_key(p.number) or p.number for p in contact.phones.all()},
-                          addresses={_address_key(a.street, a.city, a.postcode) for a in contact.addresses.all()},
-                          tags={tag.name.lower() for tag in contact.tags.all()})
+        found = _children(contact.pk, plan, **{kind: held[contact.pk] for kind, held in have.items()})
         if not wanted and not any(found):
             tally.unchanged += 1
             continue
