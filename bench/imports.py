@@ -92,7 +92,8 @@ def measure(*, rows: int) -> dict[str, float]:
 def block(*, rows: int, backend: str, figures: dict[str, float]) -> str:
     total = figures["upload"] + figures["preview"] + figures["first"]
     lines = [
-        f"{rows:,} rows on {backend}, measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}:",
+        f"{rows:,} rows on {backend}, measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):",
         "",
         "| Step | Seconds | Rows/s |",
         "|---|---:|---:|",

@@ -113,7 +113,7 @@ def import_preview(*, import_: Import) -> Preview:
     labels = {field.key: field.label for field in FIELDS[import_.kind]}
     _, rows = read_table(import_.content)
     columns = [MappedColumn(header=header, field=labels.get(key, ""),
-                            samples=tuple(cells[index] for _, cells in rows[:3]))
+                            samples=tuple(cells[index] for _, cells in rows[:3] if cells[index]))
                for index, (header, key) in enumerate(zip(import_.headers, import_.mapping, strict=False))]
     actions = [plan.action for plan in plans]
     return Preview(total=len(plans), to_create=actions.count("create"), to_update=actions.count("update"),
