@@ -3,6 +3,7 @@ from django import forms
 from accounts.models import Team, User
 from accounts.selectors import teams_visible_to
 from imports.columns import CONTACTS, FIELDS, OPPORTUNITIES, SKIP
+from imports.csvfile import MAX_BYTES
 from imports.models import Import
 
 KIND_CHOICES = [("", "Work it out from the columns"), (CONTACTS, "People and organisations"),
@@ -19,6 +20,13 @@ class UploadForm(forms.Form):
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams_visible_to(user=user)
+
+    def clean_file(self) -> object:
+        # Refused by its size before it is read into memory (imports.csvfile.decode checks again).
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it in parts.")
+        return upload
 
 
 class MappingForm(forms.Form):

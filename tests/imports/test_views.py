@@ -141,3 +141,13 @@ def test_starting_an_import_needs_the_csrf_token(member, upload):
 
     assert response.status_code == 403
     assert Import.objects.get().status == "mapping"
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(member_client, team_a, monkeypatch):
+    monkeypatch.setattr("imports.forms.MAX_BYTES", 10)
+
+    response = member_client.post(reverse("imports:new"), {
+        "file": SimpleUploadedFile("big.csv", b"Name\nAda Lovelace\n"), "team": team_a.pk})
+
+    assert "larger than" in response.text
+    assert not Import.objects.exists()
