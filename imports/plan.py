@@ -24,6 +24,9 @@ _KINDS = {"person": PERSON, "people": PERSON, "individual": PERSON, "organisatio
           "organization": ORGANISATION, "company": ORGANISATION, "org": ORGANISATION}
 _LIST_SEPARATOR = re.compile(r"[,;]")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y", "%Y/%m/%d")
+# What the contacts app's columns hold (contacts.models): longer text is cut to fit rather than failing a batch.
+EMAIL_MAX_LENGTH = 254
+ADDRESS_SIZES = {"street": 500, "city": 255, "region": 255, "postcode": 50, "country": 100}
 MAX_VALUE = Decimal("9999999999999999.99")  # what DecimalField(max_digits=18, decimal_places=2) holds
 
 
@@ -137,15 +140,16 @@ def _contact_row(row: int, values: dict[str, str], *, default_kind: str, catalog
             for address in _split_list(cell):
                 try:
                     validate_email(address)
+                    if len(address) > EMAIL_MAX_LENGTH:  # validate_email allows 320; the column holds 254
+                        raise ValidationError("too long")
                 except ValidationError:
-                    plan.problems.append(f"bad email “{address}”")
+                    plan.problems.append(f"bad email “{address[:80]}”")
                 else:
                     plan.emails.append(EmailData(address=address, label=label))
         elif kind == "phone" and cell:
             plan.phones.append(PhoneData(number=cell[:50], label=label))
     for label in ADDRESS_LABELS:
-        parts = {part: values.get(f"address:{label}:{part}", "")
-                 for part in ("street", "city", "region", "postcode", "country")}
+        parts = {part: values.get(f"address:{label}:{part}", "")[:size] for part, size in ADDRESS_SIZES.items()}
         if any(parts.values()):
             plan.addresses.append(AddressData(label=label, **parts))
     plan.tags = [tag[:50] for tag in _split_list(values.get("tags", ""))]

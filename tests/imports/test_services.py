@@ -6,7 +6,7 @@ from contacts.models import Address, Contact, EmailAddress, PhoneNumber, Tag
 from imports import services
 from imports.models import Import
 from opportunities.models import Opportunity
-from tests.factories import EmailAddressFactory, MilestoneFactory, OrganisationFactory, PersonFactory, UserFactory
+from tests.factories import EmailAddressFactory, MilestoneFactory, OrganisationFactory, PersonFactory
 from tests.imports.conftest import plans_by_row, run
 
 pytestmark = pytest.mark.django_db
@@ -257,4 +257,17 @@ def test_a_changed_contact_is_announced_for_the_xero_push_and_an_unchanged_one_i
 
     assert first == [Contact.objects.get(name="Oliver Brown").pk]
     assert announced == first
-    assert UserFactory  # factories stay the way to build users here
+
+
+def test_text_longer_than_its_column_is_cut_or_refused_without_failing_the_import(upload):
+    long_email = f"{'a' * 60}@{'b' * 60}.{'c' * 60}.{'d' * 60}.{'e' * 50}.example"
+    text = (f"Name,Email,Street,Title\nLong Ltd,ok@long.example,{'1 High Street ' * 50},{'Dr ' * 20}\n"
+            f"Too Long Ltd,{long_email},,\n")
+
+    finished = run(upload(text, mapping=["name", "email:work", "address:office:street", "title"],
+                          default_kind="organisation"))
+
+    assert (finished.status, finished.created_count, finished.skipped_count) == ("done", 1, 1)
+    assert finished.report["skipped"][0]["problems"][0].startswith("bad email")
+    long_ltd = Contact.objects.get(name="Long Ltd")
+    assert (len(long_ltd.addresses.get().street), len(long_ltd.title)) == (500, 20)
