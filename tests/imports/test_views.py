@@ -107,7 +107,7 @@ def test_the_skipped_rows_download_as_csv_with_why(member_client, upload):
     response = member_client.get(reverse("imports:skipped", args=[import_.pk]))
 
     assert response["Content-Type"] == "text/csv"
-    assert b"".join(response.streaming_content).decode().splitlines() == [
+    assert response.content.decode().splitlines() == [
         "Row,Problem,Name,Email", "3,bad email “bob-at-example”,Bob,bob-at-example"]
 
 
