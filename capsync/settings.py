@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "accounts",
     "contacts",
     "opportunities",
+    "imports",
     "invoices",
     "notifications",
     "activity",
@@ -283,6 +284,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(VAR_DIR / "broker"),
         "data_folder_out": str(VAR_DIR / "broker"),
         "processed_folder": str(VAR_DIR / "broker-processed"),
+        "control_folder": str(VAR_DIR / "broker-control"),  # kombu's default is ./control beside the code
         "store_processed": False,
     }
 else:
@@ -305,7 +307,8 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=55 * 60)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"integrations.xero.tasks.*": {"queue": "xero"}, "notifications.tasks.*": {"queue": "celery"}}
+CELERY_TASK_ROUTES = {"integrations.xero.tasks.*": {"queue": "xero"}, "notifications.tasks.*": {"queue": "celery"},
+                      "imports.tasks.*": {"queue": "celery"}}
 
 XERO_LOGIN_URL = env.str("XERO_LOGIN_URL", default="https://login.xero.com").rstrip("/")
 XERO_IDENTITY_URL = env.str("XERO_IDENTITY_URL", default="https://identity.xero.com").rstrip("/")

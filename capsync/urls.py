@@ -6,6 +6,7 @@ admin.site.site_title = "Capsync admin"
 
 urlpatterns = [
     path("", include("dashboard.urls")),
+    path("contacts/import/", include("imports.urls")),
     path("contacts/", include("contacts.urls")),
     path("pipeline/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),

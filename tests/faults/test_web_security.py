@@ -24,12 +24,14 @@ from django.urls import URLResolver, get_resolver, reverse
 from activity.models import Note, Task
 from capsync.logging import KeyValueFormatter, RedactSecretsFilter
 from contacts.models import Contact
+from imports import services as import_services
+from imports.models import Import
 from integrations.xero import auth
 from integrations.xero.models import MatchConflict, SyncRun, XeroConnection, XeroContact, XeroGrant
 from opportunities.models import Opportunity
 from tests.contacts.edit_form import edit_form
 from tests.factories import MilestoneFactory, UserFactory
-from tests.faults.hostile import BIDI, BIDI_SHOWN, ESCAPED_MARKERS, RAW_MARKERS, HostileWorld
+from tests.faults.hostile import ATTRIBUTE_BREAKER, BIDI, BIDI_SHOWN, ESCAPED_MARKERS, RAW_MARKERS, SCRIPT, HostileWorld
 from tests.signing_in import sign_in
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
 from tests.xero_world import wizard_identity
@@ -315,6 +317,26 @@ def _named(*args: Callable[[HostileWorld], object] | int) -> Callable[[HostileWo
 CONTACT, OPPORTUNITY, CONNECTION = (lambda w: w.contact.pk), (lambda w: w.opportunity.pk), (lambda w: w.connection.pk)
 WON, INSTALMENT = (lambda w: w.won_opportunity.pk), (lambda w: w.instalment.pk)
 POST_ONLY = "POST-only action that redirects; what it changes is shown by the pages checked"
+
+
+def _hostile_import(world: HostileWorld) -> int:
+    """Team A's import of a file whose name, headers and rows are hostile, run once (so its report names them)
+    and then left mapped again, so the pages show its preview, mapping and report."""
+    found = Import.objects.filter(team=world.contact.team_id).first()
+    if found is not None:
+        return found.pk
+    rows = [f"{SCRIPT},bad-{ATTRIBUTE_BREAKER}", f"{ATTRIBUTE_BREAKER} Ltd{BIDI},ok@hostile.example"]
+    import_ = Import.objects.create(
+        team_id=world.contact.team_id, filename=f"{SCRIPT}.csv", headers=[SCRIPT, f"Email {ATTRIBUTE_BREAKER}"],
+        mapping=["name", "email:work"], default_kind="organisation",
+        content="\n".join([f'"{SCRIPT}","Email {ATTRIBUTE_BREAKER}"', *(f'"{a}","{b}"' for a, b in (
+            row.split(",") for row in rows))]))
+    import_services.import_queue(import_id=import_.pk)
+    import_services.import_run(import_id=import_.pk, clock=lambda: world.contact.updated_at)
+    return import_.pk
+
+
+IMPORT = _hostile_import
 ADMIN_SITE = "the admin is for staff, who see every team"
 ALLAUTH = "allauth's own page: shows the signed-in user's own account, never Xero or CRM data"
 OWN_ACCOUNT = "the user's own account, not a team's record"
@@ -332,6 +354,12 @@ ROUTES: dict[str, Route] = {
     "contacts:archive": Route(_named(CONTACT), page=POST_ONLY, team=True),
     "contacts:unarchive": Route(_named(CONTACT), page=POST_ONLY, team=True),
     "invoices:contact": Route(_named(CONTACT), team=True),
+    "imports:new": Route(_named(), team="uploads into the user's own teams; lists only their teams' imports"),
+    "imports:mapping": Route(_named(IMPORT), team=True, data=lambda w: {"kind": "contacts", "column_0": ""}),
+    "imports:preview": Route(_named(IMPORT), team=True),
+    "imports:start": Route(_named(IMPORT), page=POST_ONLY, team=True),
+    "imports:detail": Route(_named(IMPORT), team=True),
+    "imports:skipped": Route(_named(IMPORT), page="a CSV download of the file's own rows, not HTML", team=True),
     "opportunities:pipeline": Route(_named()),
     "opportunities:detail": Route(_named(OPPORTUNITY), team=True),
     "opportunities:create": Route(_named(), team="its contact picker lists only what the user may see"),
