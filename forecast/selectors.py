@@ -172,7 +172,7 @@ def _pipeline_placements(*, user: User, today: date, horizon: date, terms: int) 
         item = Item(source=Source.PIPELINE, currency=deal.currency_code, amount=amount, label=deal.name,
                     contact_id=deal.contact_id, contact_name=deal.contact.name, opportunity_id=deal.pk,
                     due_on=deal.expected_close_date,
-                    basis=f"{deal.value} × {deal.milestone.probability}% ({deal.milestone.name}), "
+                    basis=f"{deal.value} at {deal.milestone.probability}% ({deal.milestone.name}), "
                           f"closing date + {terms} days' terms")
         placements.append(Placement(week=week, amount=amount, item=item))
     return placements

@@ -11,7 +11,7 @@ from tests.forecast.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
 
-I, O, S, P = Source.INVOICED, Source.OVERDUE, Source.INSTALMENTS, Source.PIPELINE
+INV, OVER, INST, PIPE = Source.INVOICED, Source.OVERDUE, Source.INSTALMENTS, Source.PIPELINE
 
 
 def _weeks(forecast, currency):
@@ -33,12 +33,12 @@ def test_each_source_lands_in_its_hand_worked_week(forecast_world, member):
     forecast = cash_forecast(user=member, today=TODAY)
 
     assert _weeks(forecast, "GBP") == {
-        1: {O: Decimal("50.00")},
-        2: {I: Decimal("200.00"), O: Decimal("450.00")},
-        3: {I: Decimal("300.00"), O: Decimal("50.00"), S: Decimal("500.00")},
-        4: {O: Decimal("50.01")},
-        5: {P: Decimal("125.00")},
-        7: {S: Decimal("500.00")},
+        1: {OVER: Decimal("50.00")},
+        2: {INV: Decimal("200.00"), OVER: Decimal("450.00")},
+        3: {INV: Decimal("300.00"), OVER: Decimal("50.00"), INST: Decimal("500.00")},
+        4: {OVER: Decimal("50.01")},
+        5: {PIPE: Decimal("125.00")},
+        7: {INST: Decimal("500.00")},
     }
 
 
@@ -47,8 +47,8 @@ def test_currencies_are_kept_apart(forecast_world, member):
     forecast = cash_forecast(user=member, today=TODAY)
 
     assert [chart.forecast.currency for chart in forecast.currencies] == ["EUR", "GBP", "NZD"]
-    assert _weeks(forecast, "EUR") == {5: {P: Decimal("400.00")}}
-    assert _weeks(forecast, "NZD") == {1: {I: Decimal("50.00")}}
+    assert _weeks(forecast, "EUR") == {5: {PIPE: Decimal("400.00")}}
+    assert _weeks(forecast, "NZD") == {1: {INV: Decimal("50.00")}}
 
 
 def test_nothing_is_lost_or_added_by_spreading(forecast_world, member):
@@ -56,7 +56,7 @@ def test_nothing_is_lost_or_added_by_spreading(forecast_world, member):
     forecast = cash_forecast(user=member, today=TODAY)
 
     gbp = next(chart.forecast for chart in forecast.currencies if chart.forecast.currency == "GBP")
-    assert gbp.by_source[I] + gbp.by_source[O] == Decimal("1100.01")
+    assert gbp.by_source[INV] + gbp.by_source[OVER] == Decimal("1100.01")
 
 
 def test_lateness_counts_only_the_last_365_days_of_payments(forecast_world, member):
@@ -72,10 +72,10 @@ def test_a_week_lists_what_makes_it_up(forecast_world, member):
     week = cash_forecast(user=member, today=TODAY).week(2)
 
     assert [(p.item.currency, p.item.source, p.item.label, p.amount) for p in week.placements] == [
-        ("GBP", I, "N-OPEN", Decimal("200.00")),
-        ("GBP", O, "L-USUAL", Decimal("400.00")),
-        ("GBP", O, "L-LATE", Decimal("25.00")),
-        ("GBP", O, "N-LATE", Decimal("25.00")),
+        ("GBP", INV, "N-OPEN", Decimal("200.00")),
+        ("GBP", OVER, "L-USUAL", Decimal("400.00")),
+        ("GBP", OVER, "L-LATE", Decimal("25.00")),
+        ("GBP", OVER, "N-LATE", Decimal("25.00")),
     ]
     assert str(week.starts_on) == "2026-03-09"
 
@@ -94,7 +94,7 @@ def test_the_payment_terms_come_from_the_setting(forecast_world, member, setting
 
     forecast = cash_forecast(user=member, today=TODAY)
 
-    assert _weeks(forecast, "EUR") == {1: {P: Decimal("400.00")}}
+    assert _weeks(forecast, "EUR") == {1: {PIPE: Decimal("400.00")}}
 
 
 def test_the_forecast_is_read_in_three_queries(forecast_world, member, django_assert_num_queries):
