@@ -118,10 +118,11 @@ def _invoice_placements(*, user: User, today: date) -> list[Placement]:
         .order_by("due_on", "pk")
     )
     placements = []
-    for number, xero_id, due_on, currency, amount_due, contact_id, contact_name, lateness in rows:
-        days = whole_days(None if lateness is None else Decimal(lateness))
-        source, weeks = invoice_placements(due_on=due_on, lateness=None if lateness is None else Decimal(lateness),
-                                           amount=amount_due, today=today)
+    for number, xero_id, due_on, currency, amount_due, contact_id, contact_name, average in rows:
+        # PostgreSQL averages to a Decimal; SQLite (the demo) to a float, read through its shortest repr.
+        lateness = None if average is None else Decimal(str(average))
+        days = whole_days(lateness)
+        source, weeks = invoice_placements(due_on=due_on, lateness=lateness, amount=amount_due, today=today)
         if lateness is None:
             basis = "no payment history: on the due date"
         else:
