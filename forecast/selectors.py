@@ -125,8 +125,10 @@ def _invoice_placements(*, user: User, today: date) -> list[Placement]:
         source, weeks = invoice_placements(due_on=due_on, lateness=lateness, amount=amount_due, today=today)
         if lateness is None:
             basis = "no payment history: on the due date"
+        elif days == 0:
+            basis = "pays on the due date on average"
         else:
-            basis = f"pays {_days(days)} {'late' if days >= 0 else 'early'} on average"
+            basis = f"pays {_days(days)} {'late' if days > 0 else 'early'} on average"
         if source is Source.OVERDUE and len(weeks) > 1:
             basis += f"; already later than that, spread over {len(weeks)} weeks"
         item = Item(source=source, currency=currency, amount=amount_due, label=number or xero_id,

@@ -100,3 +100,12 @@ def test_the_payment_terms_come_from_the_setting(forecast_world, member, setting
 def test_the_forecast_is_read_in_three_queries(forecast_world, member, django_assert_num_queries):
     with django_assert_num_queries(3):
         cash_forecast(user=member, today=TODAY)
+
+
+def test_a_week_says_how_each_invoice_was_placed(forecast_world, member):
+    week = cash_forecast(user=member, today=TODAY).week(4)
+
+    assert {p.item.label: p.item.basis for p in week.placements} == {
+        "L-LATE": "pays 15 days late on average; already later than that, spread over 4 weeks",
+        "N-LATE": "no payment history: on the due date; already later than that, spread over 4 weeks",
+    }
