@@ -1,9 +1,9 @@
-"""The cash-in forecast of the user's teams, read in three queries whatever the number of documents.
+"""The cash-in forecast of the user's teams, read in four queries whatever the number of documents.
 
 Contacts are reached through `contacts_visible_to` and deals through `opportunities_visible_to`, so another
 team's figures never show. Each customer's lateness (the average days past due of their payments over the 365
-days up to today) is computed in SQL as a subquery of the open-invoice query. The arithmetic is in
-`forecast.rules`; amounts stay in their own currency and are summed per currency only.
+days up to today) is averaged in SQL, grouped by customer, for the customers with open invoices. The arithmetic
+is in `forecast.rules`; amounts stay in their own currency and are summed per currency only.
 
 Payment terms: no payment terms are stored for contacts or organisations yet (the sandbox's `PaymentTerms` are
 not synced), so every opportunity uses `settings.FORECAST_PAYMENT_TERMS_DAYS` (30 by default). When terms are
@@ -15,9 +15,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Avg, F, OuterRef, Subquery
+from django.db.models import Avg, F, QuerySet
 
 from accounts.models import User
+from contacts.models import Contact
 from contacts.selectors import contacts_visible_to
 from forecast.chart import Bar, chart_bars
 from forecast.rules import (
@@ -80,25 +81,27 @@ class CashForecast:
         )
 
 
-def customer_lateness(*, today: date) -> Subquery:
-    """Per invoice row (through OuterRef("contact_id")): the average days after the due date of the customer's
-    authorised payments on sales invoices, paid in the 365 days up to `today`; NULL without such payments."""
-    payments = (
+def customer_lateness(*, contacts: QuerySet[Contact], today: date) -> dict[int, Decimal]:
+    """Per contact id: the average days after the due date of the contact's authorised payments on sales invoices
+    paid in the 365 days up to `today` (negative for early payers), averaged in SQL in one grouped query.
+    Contacts without such payments are absent."""
+    averages = (
         Payment.objects.filter(
             status=Payment.Status.AUTHORISED,
-            invoice__contact_id=OuterRef("contact_id"),
+            invoice__contact__in=contacts,
             invoice__type=Invoice.Type.ACCREC,
             invoice__status__in=[Invoice.Status.AUTHORISED, Invoice.Status.PAID],
             invoice__due_on__isnull=False,
             paid_on__gt=today - timedelta(days=LATENESS_WINDOW_DAYS),
             paid_on__lte=today,
         )
-        .order_by()
         .values("invoice__contact_id")
+        .order_by("invoice__contact_id")
         .annotate(days=Avg(DaysBetween(F("paid_on"), F("invoice__due_on"))))
-        .values("days")
+        .values_list("invoice__contact_id", "days")
     )
-    return Subquery(payments)
+    # PostgreSQL averages to a Decimal; SQLite (the demo) to a float, read through its shortest repr.
+    return {contact_id: Decimal(str(days)) for contact_id, days in averages}
 
 
 def _payment_terms_days() -> int:
@@ -110,17 +113,17 @@ def _days(count: int) -> str:
 
 
 def _invoice_placements(*, user: User, today: date) -> list[Placement]:
+    visible = contacts_visible_to(user=user)
     rows = (
-        Invoice.objects.filter(outstanding_filter(), contact__in=contacts_visible_to(user=user))
-        .annotate(lateness=customer_lateness(today=today))
-        .values_list("number", "xero_id", "due_on", "currency_code", "amount_due", "contact_id", "contact__name",
-                     "lateness")
+        Invoice.objects.filter(outstanding_filter(), contact__in=visible)
+        .values_list("number", "xero_id", "due_on", "currency_code", "amount_due", "contact_id", "contact__name")
         .order_by("due_on", "pk")
     )
+    owing = visible.filter(outstanding_filter(prefix="invoices__"))
+    lateness_of = customer_lateness(contacts=owing, today=today)
     placements = []
-    for number, xero_id, due_on, currency, amount_due, contact_id, contact_name, average in rows:
-        # PostgreSQL averages to a Decimal; SQLite (the demo) to a float, read through its shortest repr.
-        lateness = None if average is None else Decimal(str(average))
+    for number, xero_id, due_on, currency, amount_due, contact_id, contact_name in rows:
+        lateness = lateness_of.get(contact_id)
         days = whole_days(lateness)
         source, weeks = invoice_placements(due_on=due_on, lateness=lateness, amount=amount_due, today=today)
         if lateness is None:
@@ -183,7 +186,7 @@ def _pipeline_placements(*, user: User, today: date, horizon: date, terms: int) 
 
 def cash_forecast(*, user: User, today: date) -> CashForecast:
     """The cash expected per currency in each of the 13 weeks from `today`, from the four sources described in
-    `forecast.rules`, for the contacts and opportunities the user may see. Three queries."""
+    `forecast.rules`, for the contacts and opportunities the user may see. Four queries."""
     horizon = today + timedelta(days=7 * WEEKS)
     terms = _payment_terms_days()
     placements = (

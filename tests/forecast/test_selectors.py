@@ -97,8 +97,8 @@ def test_the_payment_terms_come_from_the_setting(forecast_world, member, setting
     assert _weeks(forecast, "EUR") == {1: {PIPE: Decimal("400.00")}}
 
 
-def test_the_forecast_is_read_in_three_queries(forecast_world, member, django_assert_num_queries):
-    with django_assert_num_queries(3):
+def test_the_forecast_is_read_in_four_queries(forecast_world, member, django_assert_num_queries):
+    with django_assert_num_queries(4):
         cash_forecast(user=member, today=TODAY)
 
 
