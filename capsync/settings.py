@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "notifications",
     "activity",
     "dashboard",
+    "forecast",
     "demo",
     "integrations.xero",
     "health",
@@ -336,6 +337,12 @@ else:
     )
 # Xero answers with the scopes it granted, which may be listed in another order or grow over consents.
 os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
+# The cash-in forecast expects an open opportunity's money this many days after its close date (no payment terms
+# are stored per contact or organisation yet).
+FORECAST_PAYMENT_TERMS_DAYS = env.int("FORECAST_PAYMENT_TERMS_DAYS", default=30)
+if not 0 <= FORECAST_PAYMENT_TERMS_DAYS <= 365:
+    raise ImproperlyConfigured(f"FORECAST_PAYMENT_TERMS_DAYS must be 0 to 365 days, got {FORECAST_PAYMENT_TERMS_DAYS}")
+
 XERO_SYNC_INTERVAL_SECONDS = env.int("XERO_SYNC_INTERVAL_SECONDS", default=2 * 60 * 60)
 # New organisations start with this interval, and the database refuses one under 5 minutes: a shorter setting
 # would only surface as a failed "Connect to Xero", so it stops startup instead.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("pipeline/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),
+    path("forecast/", include("forecast.urls")),
     path("notifications/", include("notifications.urls")),
     path("history/", include("activity.urls")),
     path("integrations/xero/", include("integrations.xero.urls")),

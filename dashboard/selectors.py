@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from accounts.models import User
 from contacts.selectors import contacts_visible_to
+from forecast.selectors import CashForecast, cash_forecast
 from invoices import receivables as money_owed
 from invoices.receivables import OverdueAccount, Receivables
 from opportunities.models import Opportunity
@@ -25,6 +27,7 @@ class DashboardSummary:
     overdue_accounts: list[OverdueAccount]
     receivables: Receivables
     overdue_plans: list[OverduePlan]
+    forecast: CashForecast
 
 
 def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
@@ -42,4 +45,6 @@ def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
         overdue_accounts=money_owed.overdue_accounts(user=user, now=now, limit=OVERDUE_ACCOUNTS_SHOWN),
         receivables=money_owed.receivables(user=user, now=now),
         overdue_plans=plans_with_overdue_instalments(user=user, now=now)[:OVERDUE_PLANS_SHOWN],
+        # The forecast's weeks start on the site's local date at `now` (its time zone is a setting, not the clock).
+        forecast=cash_forecast(user=user, today=timezone.localdate(now)),
     )

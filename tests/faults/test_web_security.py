@@ -371,6 +371,9 @@ ROUTES: dict[str, Route] = {
     "opportunities:reopen": Route(_named(WON), page=POST_ONLY, team=True),
     "opportunities:move": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True,
                                 data=lambda w: {"milestone": MilestoneFactory(name="Won over").pk}),
+    "forecast:page": Route(_named()),
+    "forecast:week": Route(_named(1)),
+    "forecast:csv": Route(_named(), page="a CSV of figures: no names to escape (tests/forecast checks its isolation)"),
     "xero:integrations": Route(_named()),
     "xero:connect": Route(_named()),
     "xero:authorize": Route(_named(), page=POST_ONLY),
@@ -545,7 +548,8 @@ def _team_a_state(world: HostileWorld) -> tuple:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/", "/contacts/", "/contacts/?q=Ltd", "/contacts/?q=alert", "/pipeline/"])
+@pytest.mark.parametrize("url", ["/", "/contacts/", "/contacts/?q=Ltd", "/contacts/?q=alert", "/pipeline/",
+                                 "/forecast/", "/forecast/weeks/1/"])
 def test_lists_and_search_show_another_team_none_of_its_records(client, hostile_world, team_b, url):
     """Case 27: lists, search results and the dashboard show team B none of team A's contacts or deals."""
     client.force_login(UserFactory(email="outsider@example.com", teams=[team_b]))

@@ -67,3 +67,17 @@ def test_my_tasks(sam_page, live_server):
     expect(sam_page.locator("#tasks-overdue")).to_contain_text("Send Hannah the purchase order details")
 
     sam_page.screenshot(path=SCREENSHOTS / "my-tasks.png", full_page=True)
+
+
+def test_forecast(sam_page, live_server):
+    """The dashboard's forecast card, then the forecast page with week 1 traced to its documents."""
+    sam_page.goto(f"{live_server.url}/")
+    expect(sam_page.locator("#cash-forecast")).to_contain_text("in 13 weeks")
+    sam_page.locator("#cash-forecast h2 a").click()
+    expect(sam_page.locator("svg.forecast-chart").first).to_be_visible()
+
+    sam_page.locator("table.forecast-table").first.get_by_role("link", name="Week 1", exact=True).click()
+
+    expect(sam_page.locator("#week-detail h2")).to_contain_text("Week 1")
+    expect(sam_page.locator("#week-detail tbody tr").first).to_be_visible()
+    sam_page.screenshot(path=SCREENSHOTS / "forecast.png", full_page=True)

@@ -1,0 +1,36 @@
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from capsync.http import HtmxHttpRequest
+from forecast.csv_export import forecast_csv
+from forecast.rules import WEEKS
+from forecast.selectors import cash_forecast
+
+
+@require_GET
+def forecast_page(request: HtmxHttpRequest) -> HttpResponse:
+    """The 13-week cash-in forecast of the user's teams: a stacked chart and a table per currency."""
+    forecast = cash_forecast(user=request.user, today=timezone.localdate())
+    return render(request, "forecast/forecast.html", {"forecast": forecast, "week": None})
+
+
+@require_GET
+def forecast_week(request: HtmxHttpRequest, week: int) -> HttpResponse:
+    """What makes up one week's figures: the partial for HTMX, else the whole page with the week listed."""
+    if not 1 <= week <= WEEKS:
+        raise Http404("The forecast has weeks 1 to 13.")
+    forecast = cash_forecast(user=request.user, today=timezone.localdate())
+    template = "forecast/forecast.html" + ("#week-detail" if request.htmx else "")
+    return render(request, template, {"forecast": forecast, "week": forecast.week(week)})
+
+
+@require_GET
+def forecast_download(request: HtmxHttpRequest) -> HttpResponse:
+    """The forecast as a CSV file."""
+    today = timezone.localdate()
+    forecast = cash_forecast(user=request.user, today=today)
+    response = HttpResponse(forecast_csv(forecast=forecast), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cash-forecast-{today.isoformat()}.csv"'
+    return response

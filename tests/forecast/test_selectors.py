@@ -1,0 +1,111 @@
+"""The forecast on the hand-worked world of conftest.py, as of Monday 2 March 2026."""
+
+from decimal import Decimal
+
+import pytest
+
+from forecast.rules import Source
+from forecast.selectors import cash_forecast
+from tests.factories import UserFactory
+from tests.forecast.conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+INV, OVER, INST, PIPE = Source.INVOICED, Source.OVERDUE, Source.INSTALMENTS, Source.PIPELINE
+
+
+def _weeks(forecast, currency):
+    """{week: {source: amount}} of the non-empty weeks of one currency."""
+    chart = next(chart for chart in forecast.currencies if chart.forecast.currency == currency)
+    return {week.week: {source: amount for source, amount in week.by_source.items() if amount}
+            for week in chart.forecast.weeks if week.total}
+
+
+def test_each_source_lands_in_its_hand_worked_week(forecast_world, member):
+    """GBP, worked by hand:
+    week 1: L-LATE and N-LATE are past even their usual date, each spread over 4 weeks: 25.00 + 25.00 overdue;
+    week 2: N-OPEN (no history) on its due date 10 March: 200; L-USUAL due 25 Feb + 15 days = 12 March: 400,
+            plus the two spread quarters: 450 overdue;
+    week 3: L-OPEN due 5 March + 15 days = 20 March: 300; the spread quarters: 50; instalment 2 due 17 March: 500;
+    week 4: the last quarters, N-LATE's taking its extra penny: 25.00 + 25.01;
+    week 5: Small deal 250 x 50%, closing 1 March (passed, so today) + 30 days = 1 April: 125;
+    week 7: instalment 3 due 17 April: 500. Instalment 1 is invoiced (and paid), so it is not counted again."""
+    forecast = cash_forecast(user=member, today=TODAY)
+
+    assert _weeks(forecast, "GBP") == {
+        1: {OVER: Decimal("50.00")},
+        2: {INV: Decimal("200.00"), OVER: Decimal("450.00")},
+        3: {INV: Decimal("300.00"), OVER: Decimal("50.00"), INST: Decimal("500.00")},
+        4: {OVER: Decimal("50.01")},
+        5: {PIPE: Decimal("125.00")},
+        7: {INST: Decimal("500.00")},
+    }
+
+
+def test_currencies_are_kept_apart(forecast_world, member):
+    """The EUR proposal (1000 x 40%, closing 20 Feb, so 1 April) and the NZD invoice due 3 March stand alone."""
+    forecast = cash_forecast(user=member, today=TODAY)
+
+    assert [chart.forecast.currency for chart in forecast.currencies] == ["EUR", "GBP", "NZD"]
+    assert _weeks(forecast, "EUR") == {5: {PIPE: Decimal("400.00")}}
+    assert _weeks(forecast, "NZD") == {1: {INV: Decimal("50.00")}}
+
+
+def test_nothing_is_lost_or_added_by_spreading(forecast_world, member):
+    """Every GBP amount due on open invoices (300 + 400 + 100 + 200 + 100.01) is forecast within 13 weeks."""
+    forecast = cash_forecast(user=member, today=TODAY)
+
+    gbp = next(chart.forecast for chart in forecast.currencies if chart.forecast.currency == "GBP")
+    assert gbp.by_source[INV] + gbp.by_source[OVER] == Decimal("1100.01")
+
+
+def test_lateness_counts_only_the_last_365_days_of_payments(forecast_world, member):
+    """Were the 61-days-late payment of January 2025 counted, Late Ltd would average 30.3 days and L-OPEN would
+    land in week 6, not week 3."""
+    week = cash_forecast(user=member, today=TODAY).week(3)
+
+    assert ("L-OPEN", Decimal("300.00")) in [(p.item.label, p.amount) for p in week.placements]
+    assert "pays 15 days late on average" in next(p.item.basis for p in week.placements if p.item.label == "L-OPEN")
+
+
+def test_a_week_lists_what_makes_it_up(forecast_world, member):
+    week = cash_forecast(user=member, today=TODAY).week(2)
+
+    assert [(p.item.currency, p.item.source, p.item.label, p.amount) for p in week.placements] == [
+        ("GBP", INV, "N-OPEN", Decimal("200.00")),
+        ("GBP", OVER, "L-USUAL", Decimal("400.00")),
+        ("GBP", OVER, "L-LATE", Decimal("25.00")),
+        ("GBP", OVER, "N-LATE", Decimal("25.00")),
+    ]
+    assert str(week.starts_on) == "2026-03-09"
+
+
+def test_another_team_sees_none_of_the_figures(forecast_world, team_b):
+    outsider = UserFactory(email="outsider@example.com", teams=[team_b])
+
+    forecast = cash_forecast(user=outsider, today=TODAY)
+
+    assert forecast.currencies == ()
+    assert forecast.placements == ()
+
+
+def test_the_payment_terms_come_from_the_setting(forecast_world, member, settings):
+    settings.FORECAST_PAYMENT_TERMS_DAYS = 0
+
+    forecast = cash_forecast(user=member, today=TODAY)
+
+    assert _weeks(forecast, "EUR") == {1: {PIPE: Decimal("400.00")}}
+
+
+def test_the_forecast_is_read_in_four_queries(forecast_world, member, django_assert_num_queries):
+    with django_assert_num_queries(4):
+        cash_forecast(user=member, today=TODAY)
+
+
+def test_a_week_says_how_each_invoice_was_placed(forecast_world, member):
+    week = cash_forecast(user=member, today=TODAY).week(4)
+
+    assert {p.item.label: p.item.basis for p in week.placements} == {
+        "L-LATE": "pays 15 days late on average; already later than that, spread over 4 weeks",
+        "N-LATE": "no payment history: on the due date; already later than that, spread over 4 weeks",
+    }
