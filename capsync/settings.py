@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "notifications",
     "dashboard",
     "demo",
+    "web",
     "integrations.xero",
 ]
 
@@ -133,7 +134,7 @@ TEMPLATES = [
                 "notifications.context_processors.unread_notifications",
             ],
             # `|nobidi`, the one filter that shows names without bidirectional overrides, in every template.
-            "builtins": ["capsync.templatetags.bidi"],
+            "builtins": ["web.templatetags.bidi"],
         },
     },
 ]

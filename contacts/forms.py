@@ -8,7 +8,7 @@ from django.http import QueryDict
 
 from accounts.models import Team, User
 from accounts.selectors import teams_visible_to
-from capsync.templatetags.bidi import nobidi
+from web.templatetags.bidi import nobidi
 from contacts.models import Contact, EmailAddress, Tag
 from contacts.selectors import ContactFilters, contacts_to_pick
 from contacts.services import AddressData, EmailData, PhoneData

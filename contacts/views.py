@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from capsync.http import HtmxHttpRequest
+from web.http import HtmxHttpRequest
 from contacts import selectors, services
 from contacts.forms import ContactEdit, ContactFilterForm
 from contacts.models import Contact

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from capsync.http import HtmxHttpRequest
+from web.http import HtmxHttpRequest
 from contacts.models import Contact
 from invoices import selectors
 

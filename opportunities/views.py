@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from capsync.http import HtmxHttpRequest
+from web.http import HtmxHttpRequest
 from contacts.models import Contact
 from contacts.selectors import contact_detail
 from opportunities import selectors, services

@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from capsync.http import HtmxHttpRequest
+from web.http import HtmxHttpRequest
 from contacts.models import Contact
 from integrations.xero import selectors, tasks
 from integrations.xero.models import SyncRun

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from capsync.http import HtmxHttpRequest
+from web.http import HtmxHttpRequest
 from integrations.xero import client, selectors
 from integrations.xero.forms import QuoteForm, QuoteLineFormSet
 from integrations.xero.sync import quotes

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from capsync.http import HtmxHttpRequest
+from web.http import HtmxHttpRequest
 from integrations.xero import client, schemas, selectors, services, tasks
 from integrations.xero.forms import ConnectionOptionsForm, PickOrganisationsForm
 from integrations.xero.models import SyncRun, XeroConnection
