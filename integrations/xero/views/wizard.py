@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from web.http import HtmxHttpRequest
 from integrations.xero import client, schemas, selectors, services, tasks
 from integrations.xero.forms import ConnectionOptionsForm, PickOrganisationsForm
 from integrations.xero.models import SyncRun, XeroConnection
 from integrations.xero.views.access import admin_with_mfa_required
+from web.http import HtmxHttpRequest
 
 logger = logging.getLogger(__name__)
 
