@@ -10,16 +10,16 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from web.http import HtmxHttpRequest
 from contacts.models import Contact
-from integrations.xero import selectors, tasks
+from integrations.xero import contact_panels, tasks
 from integrations.xero.models import SyncRun
 from integrations.xero.sync import push
+from web.http import HtmxHttpRequest
 
 
-def _push_panel(request: HtmxHttpRequest, contact_id: int) -> selectors.ContactPushPanel:
+def _push_panel(request: HtmxHttpRequest, contact_id: int) -> contact_panels.ContactPushPanel:
     try:
-        return selectors.contact_push_panel(user=request.user, contact_id=contact_id)
+        return contact_panels.contact_push_panel(user=request.user, contact_id=contact_id)
     except Contact.DoesNotExist:
         raise Http404("No contact with that id is visible to you.") from None
 
@@ -62,7 +62,7 @@ def _since(request: HtmxHttpRequest) -> datetime | None:
 
 def _contact_status(request: HtmxHttpRequest, contact_id: int, *, since: datetime | None) -> HttpResponse:
     try:
-        status = selectors.contact_xero_status(user=request.user, contact_id=contact_id, now=timezone.now(),
+        status = contact_panels.contact_xero_status(user=request.user, contact_id=contact_id, now=timezone.now(),
                                                since=since)
     except Contact.DoesNotExist:
         raise Http404("No contact with that id is visible to you.") from None
@@ -85,7 +85,7 @@ def contact_sync(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
     """"Sync this contact now": fetch just this contact's records from each organisation it is linked in."""
     asked_at = timezone.now()
     try:
-        queued = selectors.contact_sync_connections(user=request.user, contact_id=contact_id)
+        queued = contact_panels.contact_sync_connections(user=request.user, contact_id=contact_id)
     except Contact.DoesNotExist:
         raise Http404("No contact with that id is visible to you.") from None
     tasks.organisation_syncs_enqueue(connection_ids=queued, kind=SyncRun.Kind.CONTACT, contact_id=contact_id)
