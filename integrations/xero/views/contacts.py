@@ -28,7 +28,7 @@ def _push_panel(request: HtmxHttpRequest, contact_id: int) -> contact_panels.Con
 def contact_push(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
     """The contact page's Xero panel: whether its edits reached Xero, and Xero's reason when refused."""
     panel = _push_panel(request, contact_id)
-    return render(request, "xero/contact_push.html", {"contact_id": contact_id, "panel": panel})
+    return render(request, "xero/_contact_push.html", {"contact_id": contact_id, "panel": panel})
 
 
 @require_POST
@@ -39,7 +39,7 @@ def contact_push_retry(request: HtmxHttpRequest, contact_id: int) -> HttpRespons
     tasks.contact_push.delay_on_commit(contact_id=contact_id)
     if request.htmx:
         panel = _push_panel(request, contact_id)
-        return render(request, "xero/contact_push.html", {"contact_id": contact_id, "panel": panel})
+        return render(request, "xero/_contact_push.html", {"contact_id": contact_id, "panel": panel})
     messages.success(request, "The change is being sent to Xero again.")
     return redirect("contacts:detail", contact_id=contact_id)
 
@@ -66,7 +66,7 @@ def _contact_status(request: HtmxHttpRequest, contact_id: int, *, since: datetim
                                                since=since)
     except Contact.DoesNotExist:
         raise Http404("No contact with that id is visible to you.") from None
-    response = render(request, "xero/contact_status.html", {"status": status})
+    response = render(request, "xero/_contact_status.html", {"status": status})
     if since is not None and not status.fetching:
         # The fetch is over: the invoice panel beside it reloads itself on this event.
         trigger_client_event(response, "invoices-changed")

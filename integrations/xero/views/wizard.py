@@ -203,7 +203,7 @@ def sync_status(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     polling stops."""
     connection = _connection(connection_id)
     progress = selectors.sync_progress(connection=connection, now=timezone.now())
-    response = render(request, "xero/sync_status.html", {"connection": connection, "progress": progress})
+    response = render(request, "xero/_sync_status.html", {"connection": connection, "progress": progress})
     return response if progress.polling else HttpResponseStopPolling(response.content)
 
 
