@@ -11,7 +11,8 @@ from opportunities import selectors, services
 from opportunities.models import Instalment
 from opportunities.selectors import Progress, instalment_status, plan_progress
 from tests.factories import EmailAddressFactory, InvoiceFactory, OpportunityFactory, UserFactory
-from tests.xero.sync_data import load, sync, xero_contact
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +188,7 @@ def test_the_sync_matches_by_reference_and_a_credit_note_reduces_what_is_due(xer
                                   address="hello@bluebell.example").contact
     sale = OpportunityFactory(contact=contact, outcome="won", closed_on=date(2026, 1, 5), value=Decimal("3000.00"))
     _plan(sale, member, first_due_on=date(2026, 9, 1))
-    customer = xero_contact("Bluebell Bakery", email="hello@bluebell.example")
+    customer = xero_contact(name="Bluebell Bakery", email="hello@bluebell.example")
     load(xero, contacts=[customer])
     paid = _sales_invoice(xero, xero_connection, customer, reference=f"OPP-{sale.pk}-1", due="2026-09-01")
     _payment(xero, xero_connection, paid, 1000)
