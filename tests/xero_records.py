@@ -170,9 +170,11 @@ def line(*, description: str = "Work", quantity: Any = 1, unit_amount: Any = "10
 
 def invoice_element(*, contact_id: str, type_: str = "ACCREC", issued: str = "2026-03-01", due: str = "2026-03-31",
                     line_items: list[Record] | None = None, **fields: Any) -> Record:
-    """A sales invoice to create (DRAFT unless `Status` says otherwise), one 100.00 line by default."""
-    return {"Type": type_, "Contact": {"ContactID": contact_id}, "Date": issued, "DueDate": due,
-            "LineItems": line_items if line_items is not None else [line()], **fields}
+    """A sales invoice to create (DRAFT unless `Status` says otherwise); by default two units of work at 50.25
+    (100.50 net: 20.10 of UK VAT on top)."""
+    lines = line_items if line_items is not None else [line(description="Work", quantity=2, unit_amount=50.25)]
+    return {"Type": type_, "Contact": {"ContactID": contact_id}, "Date": issued, "DueDate": due, "LineItems": lines,
+            **fields}
 
 
 def credit_note_element(*, contact_id: str, amount: Any = "50.00", issued: str = "2026-03-01",
@@ -182,7 +184,7 @@ def credit_note_element(*, contact_id: str, amount: Any = "50.00", issued: str =
             "LineItems": [line(description="Refund", unit_amount=amount, account_code=None)], **fields}
 
 
-def payment_element(*, invoice_id: str, amount: Any = "20.00", paid_on: str = "2026-03-02",
+def payment_element(*, invoice_id: str, amount: Any = Decimal("20.00"), paid_on: str = "2026-03-02",
                     account_code: str = "090", **fields: Any) -> Record:
     """A payment to make against an invoice, from the bank account `account_code`."""
     return {"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": account_code}, "Date": paid_on,
