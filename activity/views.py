@@ -17,9 +17,9 @@ from django_htmx.http import trigger_client_event
 from activity import history, selectors, services
 from activity.forms import NoteForm, TaskForm
 from activity.models import Note, Task
-from capsync.http import HtmxHttpRequest
 from contacts.models import Contact
 from opportunities.models import Opportunity
+from web.http import HtmxHttpRequest
 
 HISTORY = "activity/history.html"
 

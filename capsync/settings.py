@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "dashboard",
     "forecast",
     "demo",
+    "web",
     "integrations.xero",
     "health",
 ]
@@ -145,7 +146,7 @@ TEMPLATES = [
                 "activity.context_processors.open_task_count",
             ],
             # `|nobidi`, the one filter that shows names without bidirectional overrides, in every template.
-            "builtins": ["capsync.templatetags.bidi"],
+            "builtins": ["web.templatetags.bidi"],
         },
     },
 ]

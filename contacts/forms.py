@@ -8,10 +8,10 @@ from django.http import QueryDict
 
 from accounts.models import Team, User
 from accounts.selectors import teams_visible_to
-from capsync.templatetags.bidi import nobidi
 from contacts.models import Contact, EmailAddress, Tag
 from contacts.selectors import ContactFilters, contacts_to_pick
 from contacts.services import AddressData, EmailData, PhoneData
+from web.templatetags.bidi import nobidi
 
 EMAIL_LABELS = [("work", "Work"), ("home", "Home"), ("other", "Other")]
 PHONE_LABELS = [("work", "Work"), ("mobile", "Mobile"), ("home", "Home"), ("other", "Other")]

@@ -5,11 +5,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from capsync.http import HtmxHttpRequest
 from contacts import selectors, services
 from contacts.forms import ContactEdit, ContactFilterForm
 from contacts.models import Contact
 from opportunities.selectors import opportunities_of_contact
+from web.http import HtmxHttpRequest
 
 CONTACTS_PER_PAGE = 50
 KINDS = {"person": Contact.Kind.PERSON, "organisation": Contact.Kind.ORGANISATION}

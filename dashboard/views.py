@@ -3,8 +3,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from capsync.http import HtmxHttpRequest
 from dashboard.selectors import dashboard_summary
+from web.http import HtmxHttpRequest
 
 
 @require_GET

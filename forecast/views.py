@@ -3,10 +3,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from capsync.http import HtmxHttpRequest
 from forecast.csv_export import forecast_csv
 from forecast.rules import WEEKS
 from forecast.selectors import cash_forecast
+from web.http import HtmxHttpRequest
 
 
 @require_GET

@@ -6,11 +6,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from capsync.http import HtmxHttpRequest
 from imports import selectors, services, tasks
 from imports.csvfile import FileUnreadable
 from imports.forms import MappingForm, UploadForm
 from imports.models import Import
+from web.http import HtmxHttpRequest
 
 
 def _visible_import(request: HtmxHttpRequest, import_id: int) -> Import:

@@ -3,9 +3,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from capsync.http import HtmxHttpRequest
 from contacts.models import Contact
 from invoices import selectors
+from web.http import HtmxHttpRequest
 
 
 @require_GET

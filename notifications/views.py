@@ -4,9 +4,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from capsync.http import HtmxHttpRequest
 from notifications import selectors, services
 from notifications.models import Notification
+from web.http import HtmxHttpRequest
 
 
 @require_GET

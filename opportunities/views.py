@@ -5,13 +5,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from capsync.http import HtmxHttpRequest
 from contacts.models import Contact
 from contacts.selectors import contact_detail
 from opportunities import selectors, services
 from opportunities.forms import InstalmentFormSet, InstalmentPlanCreateForm, instalment_inputs
 from opportunities.models import Instalment, Milestone, Opportunity
 from opportunities.opportunity_forms import OpportunityCloseForm, OpportunityForm
+from web.http import HtmxHttpRequest
 
 
 @require_GET

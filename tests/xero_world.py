@@ -19,8 +19,9 @@ from integrations.xero.models import MatchConflict, XeroConnection
 from tests.factories import OrganisationFactory, UserFactory
 from tests.sandbox import SandboxControl, query_of
 from tests.signing_in import sign_in
-from tests.xero.sync_data import Sleeps, load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import Sleeps, load, sync
 from tests.xero.webhook_data import WEBHOOK_KEY
+from tests.xero_records import xero_contact, xero_invoice
 
 XERO_USER_PASSWORD = "xero-password"
 XERO_TOKEN_PATH = "/identity/connect/token"
@@ -157,8 +158,8 @@ def task_runtime():
 @pytest.fixture
 def bakery(xero, xero_connection) -> dict:
     """A paying Xero customer, brought into the CRM and linked by a first sync."""
-    customer = xero_contact("Bluebell Bakery", email="orders@bluebell.example")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery", email="orders@bluebell.example")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
     return customer
 
@@ -168,8 +169,8 @@ def match_conflict(xero_connection, xero, team_a, team_b) -> MatchConflict:
     """A paying Xero contact with two likely CRM matches, waiting for an admin."""
     OrganisationFactory(team=team_a, name="Smith & Co")
     OrganisationFactory(team=team_b, name="Smith and Co Ltd")
-    customer = xero_contact("Smith & Co", phone="020 7946 0000")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Smith & Co", phone="020 7946 0000")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
     return MatchConflict.objects.get()
 

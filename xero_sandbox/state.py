@@ -4,6 +4,9 @@ Everything lives in memory behind one lock (per-tenant locks guard accounting da
 dictionaries but change them only through the methods here, which take the lock, mark the state dirty for the
 state file (persistence.py) and tell subscribers (events.py) what changed. Seeding is in seed/, checking control-API
 input in control.py.
+
+Longer than 400 lines because the Sandbox's self-locking methods belong together: each one takes the same lock
+and marks the same state dirty, and splitting them by record type would split that rule.
 """
 
 import logging

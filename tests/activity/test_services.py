@@ -11,7 +11,8 @@ from invoices.models import Invoice
 from notifications import services as notification_services
 from tests.activity.conftest import note, task
 from tests.factories import InvoiceFactory, UserFactory
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 14, 15, 30, tzinfo=UTC)
@@ -163,8 +164,8 @@ def test_settling_invoices_completes_only_their_chase_tasks(overdue_invoice, mem
 
 
 def test_the_sync_that_sees_the_invoice_paid_completes_its_chase_task(xero_connection, xero, member):
-    customer = xero_contact("Bluebell Bakery")
-    invoice = xero_invoice(customer, number="INV-0042", due=date(2026, 3, 31))
+    customer = xero_contact(name="Bluebell Bakery")
+    invoice = xero_invoice(contact=customer, number="INV-0042", due=date(2026, 3, 31))
     load(xero, contacts=[customer], invoices=[invoice])
     sync(xero_connection)
     chase = services.chase_task_create(invoice=Invoice.objects.get(number="INV-0042"), owner_id=member.pk,

@@ -17,7 +17,8 @@ from notifications.models import Notification, OverdueAlert
 from opportunities import services as opportunity_services
 from opportunities.models import Instalment, Opportunity
 from tests.factories import OpportunityFactory, OrganisationFactory
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE_BREAKER = '"><img src=x onerror=alert(1)>'
@@ -50,17 +51,17 @@ def hostile_world_build(*, xero, xero_connection, team_a, team_b, mfa_admin) -> 
     the admin's models and the organisation hostile names of their own."""
     XeroConnection.objects.filter(pk=xero_connection.pk).update(default_team=team_a)
     Organisation.objects.filter(xero_connection=xero_connection).update(name=f"Demo {ATTRIBUTE_BREAKER}\u200f")
-    customer = xero_contact(f"{SCRIPT} Ltd", email="accounts@hostile.example")
-    other_customer = xero_contact(f"{ATTRIBUTE_BREAKER} Bakery \u202eexe.gnp\u2066")
-    doubtful = xero_contact(f"{SCRIPT} & Co")
+    customer = xero_contact(name=f"{SCRIPT} Ltd", email="accounts@hostile.example")
+    other_customer = xero_contact(name=f"{ATTRIBUTE_BREAKER} Bakery \u202eexe.gnp\u2066")
+    doubtful = xero_contact(name=f"{SCRIPT} & Co")
     OrganisationFactory(team=team_a, name=f"{SCRIPT} & Co")
     OrganisationFactory(team=team_b, name=f"{SCRIPT} and Co Ltd")
-    broken = xero_invoice(customer, number=f"INV {ATTRIBUTE_BREAKER}")
+    broken = xero_invoice(contact=customer, number=f"INV {ATTRIBUTE_BREAKER}")
     broken["Contact"] = {"Name": SCRIPT}  # no ContactID: quarantined with its payload
     load(xero, contacts=[customer, other_customer, doubtful], invoices=[
-        {**xero_invoice(customer, number=f"INV {SCRIPT}"), "Reference": ATTRIBUTE_BREAKER},
-        {**xero_invoice(other_customer, number=f"INV {ATTRIBUTE_BREAKER}"), "Reference": SCRIPT},
-        xero_invoice(doubtful), broken,
+        {**xero_invoice(contact=customer, number=f"INV {SCRIPT}"), "Reference": ATTRIBUTE_BREAKER},
+        {**xero_invoice(contact=other_customer, number=f"INV {ATTRIBUTE_BREAKER}"), "Reference": SCRIPT},
+        xero_invoice(contact=doubtful), broken,
     ])
     sync(xero_connection)
     contact = Contact.objects.get(name=f"{SCRIPT} Ltd")

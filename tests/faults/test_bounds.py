@@ -16,7 +16,8 @@ from opportunities import services as opportunity_services
 from opportunities.models import Instalment, InstalmentPlan
 from tests.factories import OpportunityFactory
 from tests.xero.quote_data import form_data, quote_puts, submit, xero_api
-from tests.xero.sync_data import load, msdate, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import msdate, xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def test_amounts_from_xero_that_do_not_fit_are_quarantined_and_every_page_still_
     opportunity's quotes and the admin's lists answer 200."""
     customer_id = Invoice.objects.get().xero_contact_id
     customer = {"ContactID": customer_id, "Name": "Bluebell Bakery"}
-    load(xero, invoices=[xero_invoice(customer, total="1e20"), xero_invoice(customer, total="30.00")])
+    load(xero, invoices=[xero_invoice(contact=customer, total="1e20"), xero_invoice(contact=customer, total="30.00")])
     xero_api(xero_connection).request("PUT", "Quotes", json={"Quotes": [{
         "Contact": {"ContactID": customer_id}, "Date": "2026-11-20", "Reference": f"OPP-{linked_opportunity.pk}",
         "LineItems": [{"Description": "All of it", "Quantity": float(ABSURD_QUANTITY),
@@ -91,7 +92,7 @@ def test_the_parser_refuses_amounts_the_columns_cannot_hold(field, value, fits):
     """Item 2, where Xero's JSON becomes Python: an amount is refused (SchemaError, so quarantined) when its column
     (18 digits, 2 places; rates 6 places) could not hold it, read back through SQLite's 15 significant digits
     included (amounts under 10^15, rates under 10^9)."""
-    record = {**xero_invoice(xero_contact("Big Ltd")), "UpdatedDateUTC": msdate(date(2026, 9, 1)),
+    record = {**xero_invoice(contact=xero_contact(name="Big Ltd")), "UpdatedDateUTC": msdate(date(2026, 9, 1)),
               field: Decimal(value)}
 
     if fits:
@@ -179,8 +180,8 @@ def test_names_longer_than_xero_allows_are_refused_whole_rather_than_cut():
     """Item 13: a 300-character name was cut to 255 without notice. Xero allows 255 (its OpenAPI spec), as do
     Capsync's columns: a longer one is a SchemaError, so the sync quarantines the record with its full payload."""
     updated = {"UpdatedDateUTC": msdate(date(2026, 9, 1))}
-    contact = {**xero_contact("N" * 300), **updated}
-    invoice = {**xero_invoice(contact), **updated}
+    contact = {**xero_contact(name="N" * 300), **updated}
+    invoice = {**xero_invoice(contact=contact), **updated}
 
     for parse, record in ((schemas.contact, contact), (schemas.invoice, invoice)):
         with pytest.raises(schemas.SchemaError, match="Name is 300 characters long; Xero allows 255"):
@@ -192,8 +193,8 @@ def test_a_name_from_xero_longer_than_the_crm_column_is_cut_with_a_visible_mark(
     """Item 13: a person's 150-character first name (Xero allows 255, the CRM's column 100) is no longer cut
     silently: the CRM's copy ends in "…", and the Xero mirror keeps it whole."""
     first_name = "F" * 150
-    person = xero_contact(f"{first_name} Smith", first_name=first_name, last_name="Smith")
-    load(xero, contacts=[person], invoices=[xero_invoice(person)])
+    person = xero_contact(name=f"{first_name} Smith", first_name=first_name, last_name="Smith")
+    load(xero, contacts=[person], invoices=[xero_invoice(contact=person)])
 
     sync(xero_connection)
 

@@ -17,7 +17,8 @@ from integrations.xero.sync import push
 from invoices.models import Invoice
 from tests.concurrency import at_once
 from tests.xero.push_data import in_xero
-from tests.xero.sync_data import Sleeps, WaitsThatPass, load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import Sleeps, WaitsThatPass, load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,8 @@ INVOICES_PATH = "^/api/api.xro/2.0/Invoices"
 
 
 def _customers(xero, count: int) -> list[dict]:
-    customers = [xero_contact(f"Customer {n}") for n in range(count)]
-    load(xero, contacts=customers, invoices=[xero_invoice(customer) for customer in customers])
+    customers = [xero_contact(name=f"Customer {n}") for n in range(count)]
+    load(xero, contacts=customers, invoices=[xero_invoice(contact=customer) for customer in customers])
     return customers
 
 
@@ -45,8 +46,8 @@ def test_a_minute_rate_limit_is_waited_out_and_the_sync_completes(xero_connectio
 
 def test_the_sync_paces_itself_by_the_minute_allowance_instead_of_hitting_the_limit(xero_connection, xero):
     """Case 5: with Xero's minute allowance nearly spent, the sync waits for the next minute instead of a 429."""
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     xero.sandbox.config(limits={"minute": 3})  # a full sync makes 4 calls (invoices, credit notes, contacts, quotes)
     xero.sandbox.clock_advance(61)  # a fresh minute: the wizard's calls are in the last one
     waits = WaitsThatPass(xero.sandbox)
@@ -81,8 +82,8 @@ def test_after_the_daily_limit_resets_beat_syncs_the_organisation_again(xero_con
     remaining = min(int(call["response_headers"]["X-DayLimit-Remaining"]) for call in calls
                     if "X-DayLimit-Remaining" in (call.get("response_headers") or {}))
     xero.sandbox.config(limits={"day": 5000 - remaining})  # today's allowance is spent
-    newcomer = xero_contact("Harbour Lights Hotel")
-    load(xero, contacts=[newcomer], invoices=[xero_invoice(newcomer)])
+    newcomer = xero_contact(name="Harbour Lights Hotel")
+    load(xero, contacts=[newcomer], invoices=[xero_invoice(contact=newcomer)])
     limited = sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
     xero_connection.refresh_from_db()
     until = xero_connection.rate_limited_until

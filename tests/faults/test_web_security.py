@@ -33,7 +33,8 @@ from tests.contacts.edit_form import edit_form
 from tests.factories import MilestoneFactory, UserFactory
 from tests.faults.hostile import ATTRIBUTE_BREAKER, BIDI, BIDI_SHOWN, ESCAPED_MARKERS, RAW_MARKERS, SCRIPT, HostileWorld
 from tests.signing_in import sign_in
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact, xero_invoice
 from tests.xero_world import wizard_identity
 
 ADMIN_ONLY_URLS = [
@@ -187,8 +188,8 @@ def test_no_token_or_secret_reaches_the_logs_even_at_debug(admin_client, xero):
         issued = [_access_token(grant), _refresh_token(grant)]
         expired = grant.access_token_expires_at + timedelta(minutes=1)
         auth.grant_access_token(grant_id=grant.pk, identity=wizard_identity(), now=expired)
-        customer = xero_contact("Bluebell Bakery")
-        load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+        customer = xero_contact(name="Bluebell Bakery")
+        load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
         connection = XeroConnection.objects.get()
         connection.default_team = UserFactory().teams.create(name="Sales")
         connection.save()

@@ -11,8 +11,9 @@ import pytest
 from contacts.models import Contact
 from integrations.xero.models import SyncRun, WebhookEvent
 from invoices.models import Invoice
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
 from tests.xero.webhook_data import WEBHOOK_KEY, delivery, event, post, sign
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = pytest.mark.usefixtures("webhook_key")
 
@@ -76,8 +77,8 @@ def test_a_repeated_delivery_is_stored_once(client, xero_connection, xero, djang
 @pytest.mark.django_db
 def test_an_older_event_arriving_late_does_not_undo_a_newer_change(client, xero_connection, xero, tasks_run_inline):
     """Case 19: events out of order: the newer state wins."""
-    customer = xero_contact("Bluebell Bakery")
-    invoice = xero_invoice(customer, amount_due="120.00")
+    customer = xero_contact(name="Bluebell Bakery")
+    invoice = xero_invoice(contact=customer, amount_due="120.00")
     load(xero, contacts=[customer], invoices=[invoice])
     sync(xero_connection)
     xero.sandbox.clock_advance(60)
@@ -98,8 +99,8 @@ def test_a_burst_of_a_thousand_events_is_answered_fast_and_fetched_in_few_calls(
     Xero's batches, each answered well within 5 s, and the webhook sync fetches them in a bounded number of
     calls (ids coalesced, 40 a call), not one call per event."""
     register_webhook(xero, live_server)
-    customers = [xero_contact(f"Customer {n}") for n in range(10)]
-    invoices = [xero_invoice(customers[n % 10]) for n in range(1000)]
+    customers = [xero_contact(name=f"Customer {n}") for n in range(10)]
+    invoices = [xero_invoice(contact=customers[n % 10]) for n in range(1000)]
     xero.sandbox.load(xero.uk_tenant_id, {"Contacts": customers, "Invoices": invoices}, notify=True)
 
     xero.sandbox.flush_webhooks()

@@ -21,7 +21,8 @@ from invoices.models import Invoice
 from tests.concurrency import at_once
 from tests.factories import OrganisationFactory
 from tests.sandbox import wait_for
-from tests.xero.sync_data import Sleeps, load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import Sleeps, load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 # Short enough for a test to see a dead worker's task come back, and its claim on the organisation lapse.
 FAST_RECOVERY = {"CELERY_VISIBILITY_TIMEOUT": "4", "XERO_SYNC_CLAIM_SECONDS": "4"}
@@ -31,8 +32,8 @@ FAST_RECOVERY = {"CELERY_VISIBILITY_TIMEOUT": "4", "XERO_SYNC_CLAIM_SECONDS": "4
 def test_a_sync_whose_worker_is_killed_is_redelivered_and_completes_once(xero_connection, xero, celery_workers):
     """Case 11: a worker SIGKILLed mid-sync: the task is redelivered to another worker and completes, with no
     duplicates, and the dead run moved no cursor (the watermark never passes data not yet stored)."""
-    customers = [xero_contact(f"Customer {n}") for n in range(5)]
-    load(xero, contacts=customers, invoices=[xero_invoice(c) for c in customers for _ in range(2)])
+    customers = [xero_contact(name=f"Customer {n}") for n in range(5)]
+    load(xero, contacts=customers, invoices=[xero_invoice(contact=c) for c in customers for _ in range(2)])
     xero.sandbox.config(latency_ms=1500)  # each Xero call takes a while, so the worker dies mid-run
     doomed = celery_workers(**FAST_RECOVERY)
     SyncRun.objects.all().delete()
@@ -70,8 +71,8 @@ def test_a_second_sync_while_one_runs_is_skipped_and_says_so(xero_connection, xe
 @pytest.mark.django_db(transaction=True)
 def test_beat_and_a_manual_sync_at_once_run_one_and_skip_the_other(xero_connection, xero):
     """Case 12: beat's sync and an admin's "Sync now" start at the same moment: one runs, the other is skipped."""
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     xero.sandbox.config(latency_ms=300)  # the first sync is still reading when the second starts
     def start_sync(kind: str) -> SyncRun:
         return run.organisation_sync(connection_id=xero_connection.pk, kind=kind, clock=timezone.now,
@@ -111,8 +112,8 @@ def test_incremental_syncs_never_miss_an_edit(xero_connection, xero, scenario):
     """Case 13: records edited in Xero while a run reads (at any stage) are picked up by the next run: the
     cursor keeps an overlap, so whatever the interleaving the CRM ends with Xero's latest invoices."""
     xero.sandbox.config(rate_limits="off")
-    customer = xero_contact("Bluebell Bakery")
-    invoices = [xero_invoice(customer, total="100.00") for _ in range(INVOICES)]
+    customer = xero_contact(name="Bluebell Bakery")
+    invoices = [xero_invoice(contact=customer, total="100.00") for _ in range(INVOICES)]
     load(xero, contacts=[customer], invoices=invoices)
     latest = {invoice["InvoiceID"]: Decimal("100.00") for invoice in invoices}
 
@@ -147,8 +148,8 @@ def test_incremental_syncs_never_miss_an_edit(xero_connection, xero, scenario):
 @pytest.mark.parametrize("status", ["VOIDED", "DELETED"])
 def test_an_invoice_voided_or_deleted_in_xero_leaves_the_totals(xero_connection, xero, admin_user, status):
     """Case 14: an invoice voided or deleted in Xero stops counting in the contact's totals after the next run."""
-    customer = xero_contact("Bluebell Bakery")
-    kept, cancelled = xero_invoice(customer, total="100.00"), xero_invoice(customer, total="250.00")
+    customer = xero_contact(name="Bluebell Bakery")
+    kept, cancelled = xero_invoice(contact=customer, total="100.00"), xero_invoice(contact=customer, total="250.00")
     load(xero, contacts=[customer], invoices=[kept, cancelled])
     sync(xero_connection)
     contact = Contact.objects.get(name="Bluebell Bakery")
@@ -174,10 +175,10 @@ def _outstanding(user, contact: Contact) -> dict[str, Decimal]:
 def test_an_archived_paying_contact_is_linked_when_it_matches_but_never_created(xero_connection, xero, team_a):
     """Case 15: an archived Xero contact links to its CRM match, and never makes a new CRM contact."""
     existing = OrganisationFactory(team=team_a, name="Old Customer Ltd")
-    matched = xero_contact("Old Customer Ltd", status="ARCHIVED")
-    unmatched = xero_contact("Gone Ltd", status="ARCHIVED")
-    load(xero, contacts=[matched, unmatched], invoices=[xero_invoice(matched, status="PAID"),
-                                                       xero_invoice(unmatched, status="PAID")])
+    matched = xero_contact(name="Old Customer Ltd", status="ARCHIVED")
+    unmatched = xero_contact(name="Gone Ltd", status="ARCHIVED")
+    load(xero, contacts=[matched, unmatched], invoices=[xero_invoice(contact=matched, status="PAID"),
+                                                       xero_invoice(contact=unmatched, status="PAID")])
 
     sync(xero_connection)
 
@@ -188,8 +189,8 @@ def test_an_archived_paying_contact_is_linked_when_it_matches_but_never_created(
 @pytest.mark.django_db
 def test_a_linked_contact_archived_in_xero_stays_linked_without_a_duplicate(xero_connection, xero):
     """Case 15: archiving a linked contact in Xero keeps the link and creates nothing."""
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
     linked = XeroContact.objects.get().contact
     xero.sandbox.clock_advance(60)
@@ -213,10 +214,10 @@ def test_a_malformed_record_is_quarantined_with_its_payload_and_the_rest_applied
                                                                                  reason):
     """Case 16: a record with a missing id, an unreadable date or an unknown enum is kept aside (SyncError) with
     its raw payload and the reason; the rest of the page is applied and the run is partial."""
-    good, bad = xero_contact("Bluebell Bakery"), xero_contact("Broken Ltd")
-    broken_invoice = xero_invoice(bad, number="INV-BROKEN")
+    good, bad = xero_contact(name="Bluebell Bakery"), xero_contact(name="Broken Ltd")
+    broken_invoice = xero_invoice(contact=bad, number="INV-BROKEN")
     break_it(broken_invoice)
-    load(xero, contacts=[good, bad], invoices=[xero_invoice(good), broken_invoice])
+    load(xero, contacts=[good, bad], invoices=[xero_invoice(contact=good), broken_invoice])
 
     finished = sync(xero_connection)
 
@@ -234,13 +235,13 @@ def test_a_malformed_record_is_quarantined_with_its_payload_and_the_rest_applied
 def test_a_contact_merged_in_xero_moves_its_link_to_the_surviving_contact(xero_connection, xero):
     """Case 15: two Xero contacts merged in Xero: the CRM contact linked to the one merged away follows to the
     survivor, with its invoices, and no duplicate or conflict is made."""
-    merged_away = xero_contact("Bluebell Bakery", email="orders@bluebell.example")
-    invoice = xero_invoice(merged_away)
+    merged_away = xero_contact(name="Bluebell Bakery", email="orders@bluebell.example")
+    invoice = xero_invoice(contact=merged_away)
     load(xero, contacts=[merged_away], invoices=[invoice])
     sync(xero_connection)
     crm_contact = XeroContact.objects.get().contact
     xero.sandbox.clock_advance(60)
-    survivor = xero_contact("Bluebell Bakery Ltd", email="orders@bluebell.example")
+    survivor = xero_contact(name="Bluebell Bakery Ltd", email="orders@bluebell.example")
     load(xero, contacts=[survivor, {**merged_away, "ContactStatus": "ARCHIVED",
                                     "MergedToContactID": survivor["ContactID"]}],
          invoices=[{**invoice, "Contact": {"ContactID": survivor["ContactID"], "Name": survivor["Name"]}}])
@@ -259,13 +260,13 @@ def test_a_contact_merged_in_xero_moves_its_link_to_the_surviving_contact(xero_c
 def test_a_conflict_waiting_for_the_survivor_of_a_merge_is_closed_as_linked_and_kept(xero_connection, xero):
     """Case 15, in two steps: the survivor arrives first and waits as a conflict (its CRM match is linked to the
     contact merged away later); when the merge arrives, the link follows and the conflict is closed, not lost."""
-    merged_away = xero_contact("Bluebell Bakery", email="orders@bluebell.example")
-    load(xero, contacts=[merged_away], invoices=[xero_invoice(merged_away)])
+    merged_away = xero_contact(name="Bluebell Bakery", email="orders@bluebell.example")
+    load(xero, contacts=[merged_away], invoices=[xero_invoice(contact=merged_away)])
     sync(xero_connection)
     crm_contact = XeroContact.objects.get().contact
     xero.sandbox.clock_advance(60)
-    survivor = xero_contact("Bluebell Bakery", email="orders@bluebell.example")
-    load(xero, contacts=[survivor], invoices=[xero_invoice(survivor)])
+    survivor = xero_contact(name="Bluebell Bakery", email="orders@bluebell.example")
+    load(xero, contacts=[survivor], invoices=[xero_invoice(contact=survivor)])
     sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
     waiting = MatchConflict.objects.get(xero_contact__xero_id=survivor["ContactID"])
     xero.sandbox.clock_advance(60)

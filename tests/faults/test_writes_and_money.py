@@ -18,7 +18,8 @@ from invoices.overdue import days_overdue, org_today
 from tests.concurrency import at_once
 from tests.xero.push_data import crm, edit, in_xero, rename_in_xero
 from tests.xero.quote_data import form_data, quote_puts, sandbox_quotes, submit
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 # Case 31: a CRM edit Xero refuses
 
@@ -29,7 +30,7 @@ def test_a_refused_push_shows_xeros_reason_on_the_contact_and_keeps_the_crm_data
 ):
     """Case 31: Xero refuses an edit (the name belongs to another contact): the contact's Xero panel shows the
     reason and a Try again button, the CRM keeps what was typed and Xero keeps its copy."""
-    load(xero, contacts=[xero_contact("Acme Ltd")])
+    load(xero, contacts=[xero_contact(name="Acme Ltd")])
     contact = crm(bakery)
 
     tasks_run_inline(lambda: edit(admin_client, contact, name="Acme Ltd"))
@@ -46,7 +47,7 @@ def test_a_refused_push_shows_xeros_reason_on_the_contact_and_keeps_the_crm_data
 def test_try_again_after_the_fix_in_xero_sends_the_change(admin_client, xero, xero_connection, bakery,
                                                          tasks_run_inline):
     """Case 31: once the clash is fixed in Xero, Try again sends the CRM's version and the panel says so."""
-    acme = xero_contact("Acme Ltd")
+    acme = xero_contact(name="Acme Ltd")
     load(xero, contacts=[acme])
     contact = crm(bakery)
     tasks_run_inline(lambda: edit(admin_client, contact, name="Acme Ltd"))
@@ -132,11 +133,11 @@ def test_money_from_xero_is_exact_per_currency_and_overdue_on_the_organisations_
     """Case 32, end to end from the sandbox: amounts stay exact Decimals (0.10 + 0.20 is 0.30), each currency is
     totalled apart and shown with its own rounding, and an invoice due on the day London's clocks go forward is
     overdue from local midnight (23:00 UTC), not from UTC's."""
-    customer = xero_contact("Bluebell Bakery")
+    customer = xero_contact(name="Bluebell Bakery")
     load(xero, contacts=[customer], invoices=[
-        xero_invoice(customer, total="0.10", due=date(2026, 3, 29)),
-        xero_invoice(customer, total="0.20", due=date(2026, 3, 29)),
-        xero_invoice(customer, total="1234.50", currency="JPY", due=date(2026, 3, 29)),
+        xero_invoice(contact=customer, total="0.10", due=date(2026, 3, 29)),
+        xero_invoice(contact=customer, total="0.20", due=date(2026, 3, 29)),
+        xero_invoice(contact=customer, total="1234.50", currency="JPY", due=date(2026, 3, 29)),
     ])
     sync(xero_connection)
     contact = Contact.objects.get(name="Bluebell Bakery")

@@ -11,7 +11,8 @@ from opportunities import selectors, services
 from opportunities.models import Instalment
 from opportunities.selectors import Progress, instalment_status, plan_progress
 from tests.factories import EmailAddressFactory, InvoiceFactory, OpportunityFactory, UserFactory
-from tests.xero.sync_data import load, sync, xero_contact
+from tests.xero.sync_data import load, sync
+from tests.xero_records import invoice_element, line, payment_element, xero_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -169,17 +170,15 @@ def _in_xero(xero, connection, path: str, body: dict) -> dict:
 
 
 def _sales_invoice(xero, connection, customer: dict, *, reference: str, due: str) -> str:
-    body = {"Invoices": [{
-        "Type": "ACCREC", "Contact": {"ContactID": customer["ContactID"]}, "Date": "2026-09-01", "DueDate": due,
-        "Status": "AUTHORISED", "Reference": reference, "LineAmountTypes": "NoTax",
-        "LineItems": [{"Description": "Shop fit-out", "Quantity": 1, "UnitAmount": 1000, "AccountCode": "200"}],
-    }]}
-    return _in_xero(xero, connection, "Invoices", body)["Invoices"][0]["InvoiceID"]
+    element = invoice_element(contact_id=customer["ContactID"], issued="2026-09-01", due=due,
+                              line_items=[line(description="Shop fit-out", unit_amount=1000)], Status="AUTHORISED",
+                              Reference=reference, LineAmountTypes="NoTax")
+    return _in_xero(xero, connection, "Invoices", {"Invoices": [element]})["Invoices"][0]["InvoiceID"]
 
 
 def _payment(xero, connection, invoice_id: str, amount: int) -> None:
-    _in_xero(xero, connection, "Payments", {"Payments": [{
-        "Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": "090"}, "Date": "2026-09-15", "Amount": amount}]})
+    element = payment_element(invoice_id=invoice_id, amount=amount, paid_on="2026-09-15")
+    _in_xero(xero, connection, "Payments", {"Payments": [element]})
 
 
 def test_the_sync_matches_by_reference_and_a_credit_note_reduces_what_is_due(xero_connection, xero, team_a, member):
@@ -187,7 +186,7 @@ def test_the_sync_matches_by_reference_and_a_credit_note_reduces_what_is_due(xer
                                   address="hello@bluebell.example").contact
     sale = OpportunityFactory(contact=contact, outcome="won", closed_on=date(2026, 1, 5), value=Decimal("3000.00"))
     _plan(sale, member, first_due_on=date(2026, 9, 1))
-    customer = xero_contact("Bluebell Bakery", email="hello@bluebell.example")
+    customer = xero_contact(name="Bluebell Bakery", email="hello@bluebell.example")
     load(xero, contacts=[customer])
     paid = _sales_invoice(xero, xero_connection, customer, reference=f"OPP-{sale.pk}-1", due="2026-09-01")
     _payment(xero, xero_connection, paid, 1000)

@@ -16,7 +16,8 @@ from integrations.xero.models import XeroConnection, XeroContact
 from invoices.models import Quote
 from opportunities.models import Opportunity
 from tests.factories import OpportunityFactory, OrganisationFactory, UserFactory
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 QUOTES_PATH = "^/api/api.xro/2.0/Quotes$"
 
@@ -46,8 +47,8 @@ def opportunity(xero_connection):
 @pytest.fixture
 def linked_opportunity(xero_connection, xero):
     """An open opportunity of a paying Xero customer, already linked by a sync."""
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
     link = XeroContact.objects.get(xero_id=customer["ContactID"])
     return OpportunityFactory(name="Wedding cakes", contact=link.contact, team=link.contact.team,

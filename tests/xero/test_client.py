@@ -1,6 +1,6 @@
 """XeroClient's accounting calls against the running Xero sandbox: paging, If-Modified-Since, typed pages, errors."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -8,23 +8,19 @@ from django.utils import timezone as django_timezone
 
 from integrations.xero import auth, client, schemas
 from integrations.xero.models import XeroConnection
+from tests.xero_records import msdate, xero_contact, xero_credit_note, xero_invoice, xero_payment, xero_quote
 
 pytestmark = pytest.mark.django_db
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ACCOUNTING = "/api/api.xro/2.0"
-
-
-def msdate(moment: datetime) -> str:
-    return f"/Date({(moment - EPOCH) // timedelta(milliseconds=1)}+0000)/"
 
 
 def _identity() -> client.XeroIdentity:
     return client.identity_from_settings(redirect_uri="http://testserver/integrations/xero/callback/")
 
 
-def _contacts(count: int, *, prefix: str = "Customer", **fields) -> list[dict]:
-    return [{"Name": f"{prefix} {n:04}", "ContactStatus": "ACTIVE", **fields} for n in range(count)]
+def _customers(count: int) -> list[dict]:
+    return [xero_contact(name=f"Customer {n:04}") for n in range(count)]
 
 
 def _calls_to(sandbox, resource: str, *, since_id: int = 0) -> list[dict]:
@@ -45,28 +41,18 @@ def xero_client(connection) -> client.XeroClient:
 
 
 @pytest.fixture
-def bakery(xero) -> str:
-    """A contact for documents to belong to; returns its ContactID."""
-    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": [{"ContactID": "bd2270c3-8706-4c11-9cfb-000b551c3f51",
-                                                         "Name": "Bluebell Bakery", "ContactStatus": "ACTIVE"}]})
-    return "bd2270c3-8706-4c11-9cfb-000b551c3f51"
-
-
-def _invoice(contact_id: str, number: int, **fields) -> dict:
-    return {
-        "Type": "ACCREC", "InvoiceNumber": f"INV-{number:04}", "Contact": {"ContactID": contact_id},
-        "Date": "/Date(1767225600000+0000)/", "DueDate": "/Date(1768435200000+0000)/", "Status": "AUTHORISED",
-        "LineAmountTypes": "Exclusive", "LineItems": [], "SubTotal": 100.0, "TotalTax": 20.0, "Total": 120.0,
-        "AmountDue": 120.0, "AmountPaid": 0.0, "AmountCredited": 0.0, "CurrencyCode": "GBP", "CurrencyRate": 1.0,
-        **fields,
-    }
+def bakery(xero) -> dict:
+    """A contact for documents to belong to."""
+    contact = xero_contact(contact_id="bd2270c3-8706-4c11-9cfb-000b551c3f51")
+    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": [contact]})
+    return contact
 
 
 # --- paging ----------------------------------------------------------------------------------------------------
 
 
 def test_1050_contacts_are_read_in_exactly_two_calls(xero, xero_client):
-    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _contacts(1050)})
+    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _customers(1050)})
     calls_before = xero_client.calls
 
     pages = list(xero_client.contacts(modified_since=None))
@@ -77,7 +63,7 @@ def test_1050_contacts_are_read_in_exactly_two_calls(xero, xero_client):
 
 
 def test_pages_ask_for_a_thousand_records_each(xero, xero_client):
-    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _contacts(3)})
+    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _customers(3)})
 
     list(xero_client.contacts(modified_since=None))
 
@@ -85,7 +71,7 @@ def test_pages_ask_for_a_thousand_records_each(xero, xero_client):
 
 
 def test_exactly_one_full_page_takes_one_call(xero, xero_client):
-    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _contacts(1000)})
+    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _customers(1000)})
     calls_before = xero_client.calls
 
     pages = list(xero_client.contacts(modified_since=None))
@@ -104,7 +90,7 @@ def test_no_call_is_made_until_the_first_page_is_asked_for(xero_client):
 
 
 def test_start_page_resumes_at_that_page(xero, xero_client):
-    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _contacts(1050)})
+    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _customers(1050)})
 
     pages = list(xero_client.contacts(modified_since=None, start_page=2))
 
@@ -112,9 +98,7 @@ def test_start_page_resumes_at_that_page(xero, xero_client):
 
 
 def test_quotes_page_by_xeros_fixed_hundred_without_page_size(xero, xero_client, bakery):
-    quotes = [{"QuoteNumber": f"QU-{n:04}", "Contact": {"ContactID": bakery}, "Date": "/Date(1767225600000+0000)/",
-               "Status": "DRAFT", "LineAmountTypes": "EXCLUSIVE", "LineItems": [], "CurrencyCode": "GBP",
-               "SubTotal": 10.0, "TotalTax": 0.0, "Total": 10.0} for n in range(150)]
+    quotes = [xero_quote(contact=bakery, number=f"QU-{n:04}", total="10.00") for n in range(150)]
     xero.sandbox.load(xero.uk_tenant_id, {"Quotes": quotes})
 
     pages = list(xero_client.quotes(modified_since=None))
@@ -124,7 +108,7 @@ def test_quotes_page_by_xeros_fixed_hundred_without_page_size(xero, xero_client,
 
 
 def test_more_ids_than_fit_in_a_url_are_asked_for_in_several_calls(xero, xero_client):
-    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _contacts(120)})
+    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _customers(120)})
     ids = sorted(contact.contact_id for page in xero_client.contacts(modified_since=None) for contact in page.records)
     since_id = xero.sandbox.calls()["last_id"]
 
@@ -139,16 +123,18 @@ def test_more_ids_than_fit_in_a_url_are_asked_for_in_several_calls(xero, xero_cl
 def test_invoices_can_be_read_for_some_contacts_only(xero, xero_client, bakery):
     xero.sandbox.load(xero.uk_tenant_id, {"Contacts": [{"ContactID": "5f3c1a2b-0000-4000-8000-00000000c0de",
                                                          "Name": "Other Ltd"}]})
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [_invoice(bakery, 1),
-                                                       _invoice("5f3c1a2b-0000-4000-8000-00000000c0de", 2)]})
+    someone_else = {"ContactID": "5f3c1a2b-0000-4000-8000-00000000c0de"}
+    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001"),
+                                                       xero_invoice(contact=someone_else, number="INV-0002")]})
 
-    pages = list(xero_client.invoices(modified_since=None, contact_ids=[bakery]))
+    pages = list(xero_client.invoices(modified_since=None, contact_ids=[bakery["ContactID"]]))
 
     assert [invoice.number for page in pages for invoice in page.records] == ["INV-0001"]
 
 
 def test_invoices_can_be_read_in_some_statuses_only(xero, xero_client, bakery):
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [_invoice(bakery, 1, Status="DRAFT"), _invoice(bakery, 2)]})
+    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001", status="DRAFT"),
+                                                       xero_invoice(contact=bakery, number="INV-0002")]})
 
     pages = list(xero_client.invoices(modified_since=None, statuses=[schemas.InvoiceStatus.AUTHORISED]))
 
@@ -157,13 +143,11 @@ def test_invoices_can_be_read_in_some_statuses_only(xero, xero_client, bakery):
 
 def test_payments_are_read_with_the_invoice_they_pay(xero, xero_client, bakery):
     invoice_id = "243216c5-369e-4056-ac67-05388f86dc81"
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [_invoice(bakery, 1, InvoiceID=invoice_id)]})
-    xero.sandbox.load(xero.uk_tenant_id, {"Payments": [{
-        "PaymentID": "0d666415-cf77-43fa-80c7-56775591d426", "Date": "/Date(1767312000000+0000)/", "Amount": 50.0,
-        "BankAmount": 50.0, "CurrencyRate": 1.0, "PaymentType": "ACCRECPAYMENT", "Status": "AUTHORISED",
-        "Reference": "", "IsReconciled": False, "HasAccount": True, "HasValidationErrors": False,
-        "Invoice": {"InvoiceID": invoice_id, "InvoiceNumber": "INV-0001", "Type": "ACCREC"},
-    }]})
+    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001",
+                                                                    invoice_id=invoice_id)]})
+    xero.sandbox.load(xero.uk_tenant_id, {"Payments": [xero_payment(
+        invoice_id=invoice_id, payment_id="0d666415-cf77-43fa-80c7-56775591d426", amount="50.00",
+        paid_on=date(2026, 1, 2))]})
 
     payment = next(xero_client.payments(modified_since=None)).records[0]
 
@@ -208,7 +192,8 @@ def test_server_time_is_the_envelopes_datetimeutc(xero, xero_client):
 
 
 def test_invoice_amounts_are_exact_decimals(xero, xero_client, bakery):
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [_invoice(bakery, 1, Total=123.45, AmountDue=0.1)]})
+    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001", Total=123.45,
+                                                                    AmountDue=0.1)]})
 
     invoice = next(xero_client.invoices(modified_since=None)).records[0]
 
@@ -219,7 +204,7 @@ def test_invoice_amounts_are_exact_decimals(xero, xero_client, bakery):
 def test_a_contact_with_an_unreadable_date_is_quarantined_while_the_others_parse(xero, xero_client):
     broken = {"ContactID": "0a0b0c0d-0000-4000-8000-0000000000bd", "Name": "Far Future Ltd",
               "UpdatedDateUTC": "/Date(253402300800000+0000)/"}  # year 10000: no datetime can hold it
-    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": [*_contacts(2), broken]})
+    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": [*_customers(2), broken]})
 
     page = next(xero_client.contacts(modified_since=None))
 
@@ -230,8 +215,9 @@ def test_a_contact_with_an_unreadable_date_is_quarantined_while_the_others_parse
 
 
 def test_an_invoice_without_a_contact_id_is_quarantined_while_the_others_parse(xero, xero_client, bakery):
-    walk_in = _invoice(bakery, 2, InvoiceID="7e1d2c3b-0000-4000-8000-00000000a11c", Contact={"Name": "Walk-in"})
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [_invoice(bakery, 1), walk_in]})
+    walk_in = xero_invoice(contact=bakery, number="INV-0002", invoice_id="7e1d2c3b-0000-4000-8000-00000000a11c",
+                           Contact={"Name": "Walk-in"})
+    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001"), walk_in]})
 
     page = next(xero_client.invoices(modified_since=None))
 
@@ -242,8 +228,9 @@ def test_an_invoice_without_a_contact_id_is_quarantined_while_the_others_parse(x
 
 
 def test_an_invoice_of_a_type_capsync_does_not_know_is_quarantined(xero, xero_client, bakery):
-    overpayment = _invoice(bakery, 2, InvoiceID="7e1d2c3b-0000-4000-8000-0000000000a9", Type="APOVERPAYMENT")
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [_invoice(bakery, 1), overpayment]})
+    overpayment = xero_invoice(contact=bakery, number="INV-0002", invoice_id="7e1d2c3b-0000-4000-8000-0000000000a9",
+                               type_="APOVERPAYMENT")
+    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001"), overpayment]})
 
     page = next(xero_client.invoices(modified_since=None))
 
@@ -252,16 +239,13 @@ def test_an_invoice_of_a_type_capsync_does_not_know_is_quarantined(xero, xero_cl
 
 
 def test_credit_notes_are_read_with_their_allocations(xero, xero_client, bakery):
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [_invoice(bakery, 1, InvoiceID=(
-        invoice_id := "243216c5-369e-4056-ac67-05388f86dc81"))]})
-    xero.sandbox.load(xero.uk_tenant_id, {"CreditNotes": [{
-        "Type": "ACCRECCREDIT", "CreditNoteNumber": "CN-0001", "Contact": {"ContactID": bakery},
-        "Date": "/Date(1767225600000+0000)/", "Status": "AUTHORISED", "LineAmountTypes": "Exclusive",
-        "LineItems": [], "SubTotal": 25.0, "TotalTax": 5.0, "Total": 30.0, "RemainingCredit": 10.0,
-        "CurrencyCode": "GBP", "CurrencyRate": 1.0,
-        "Allocations": [{"Amount": 20.0, "Date": "/Date(1767312000000+0000)/",
-                         "Invoice": {"InvoiceID": invoice_id, "InvoiceNumber": "INV-0001"}}],
-    }]})
+    invoice_id = "243216c5-369e-4056-ac67-05388f86dc81"
+    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001",
+                                                                    invoice_id=invoice_id)]})
+    xero.sandbox.load(xero.uk_tenant_id, {"CreditNotes": [xero_credit_note(
+        contact=bakery, number="CN-0001", total="30.00", remaining="10.00",
+        Allocations=[{"Amount": 20.0, "Date": msdate(date(2026, 1, 2)),
+                      "Invoice": {"InvoiceID": invoice_id, "InvoiceNumber": "INV-0001"}}])]})
 
     credit_note = next(xero_client.credit_notes(modified_since=None)).records[0]
 
@@ -348,7 +332,7 @@ def test_an_answer_slower_than_the_read_timeout_raises_xero_unavailable(xero, co
 
 
 def test_an_expired_token_is_refreshed_once_and_the_page_read(xero, xero_client):
-    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _contacts(2)})
+    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": _customers(2)})
     xero.sandbox.clock_advance(31 * 60)  # Xero now thinks the token expired; our clock does not know yet
     calls_before = xero_client.calls
 
@@ -363,16 +347,17 @@ def test_an_expired_token_is_refreshed_once_and_the_page_read(xero, xero_client)
 
 
 def test_contact_update_returns_xeros_copy_of_the_contact(xero, xero_client, bakery):
-    contact = xero_client.contact_update({"ContactID": bakery, "EmailAddress": "orders@bluebell.example"})
+    contact = xero_client.contact_update({"ContactID": bakery["ContactID"], "EmailAddress": "orders@bluebell.example"})
 
-    assert (contact.contact_id, contact.name, contact.email) == (bakery, "Bluebell Bakery", "orders@bluebell.example")
+    assert (contact.contact_id, contact.name, contact.email) == (
+        bakery["ContactID"], "Bluebell Bakery", "orders@bluebell.example")
 
 
 def test_contact_update_refused_by_xero_raises_its_validation_message(xero, xero_client, bakery):
     xero.sandbox.load(xero.uk_tenant_id, {"Contacts": [{"Name": "Acme Ltd", "ContactStatus": "ACTIVE"}]})
 
     with pytest.raises(client.XeroValidationError) as raised:
-        xero_client.contact_update({"ContactID": bakery, "Name": "Acme Ltd"})
+        xero_client.contact_update({"ContactID": bakery["ContactID"], "Name": "Acme Ltd"})
 
     assert raised.value.messages == ["The contact name Acme Ltd is already assigned to another contact. "
                                      "The contact name must be unique across all active contacts."]

@@ -5,7 +5,8 @@ from django.urls import reverse
 from contacts.models import Contact
 from integrations.xero.models import MatchConflict, SyncError, XeroContact
 from invoices.models import Invoice
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -64,8 +65,8 @@ def test_resolving_twice_says_it_is_already_resolved(admin_client, match_conflic
 
 def test_a_quarantined_record_fixed_in_xero_is_fetched_again_from_the_admin(admin_client, xero_connection, xero,
                                                                             tasks_run_inline):
-    customer = xero_contact("Bluebell Bakery")
-    broken = xero_invoice(customer)
+    customer = xero_contact(name="Bluebell Bakery")
+    broken = xero_invoice(contact=customer)
     load(xero, contacts=[customer], invoices=[{**broken, "Contact": {"Name": "Bluebell Bakery"}}])
     sync(xero_connection)
     error = SyncError.objects.get()

@@ -6,7 +6,8 @@ import pytest
 from contacts import services as contact_services
 from contacts.models import Address, Contact, EmailAddress, PhoneNumber
 from integrations.xero.models import MatchConflict, SyncRun, XeroContact
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -19,19 +20,19 @@ def small_batches(monkeypatch):
 
 def _customers(xero):
     customers = [
-        xero_contact("Acme Ltd", email="accounts@acme.example", phone="020 7946 0001"),
+        xero_contact(name="Acme Ltd", email="accounts@acme.example", phone="020 7946 0001"),
         # Same email as Acme Ltd, which this run creates just before it: doubtful, so an admin decides.
-        xero_contact("Acme Supplies", email="accounts@acme.example"),
-        xero_contact("Birch Interiors", email="hello@birch.example"),
-        xero_contact("Cedar Builders"),
-        xero_contact("Delta Foods", phone="0161 496 0000"),
-        xero_contact("Elm Partners"),
+        xero_contact(name="Acme Supplies", email="accounts@acme.example"),
+        xero_contact(name="Birch Interiors", email="hello@birch.example"),
+        xero_contact(name="Cedar Builders"),
+        xero_contact(name="Delta Foods", phone="0161 496 0000"),
+        xero_contact(name="Elm Partners"),
         # The same organisation name as Elm Partners (legal suffix aside), in the same batch of two.
-        xero_contact("Elm Partners Limited"),
+        xero_contact(name="Elm Partners Limited"),
     ]
     customers[0]["Addresses"] = [{"AddressType": "STREET", "AddressLine1": "1 Quay St", "City": "Bristol",
                                   "PostalCode": "BS1 4DJ", "Country": "UK"}]
-    load(xero, contacts=customers, invoices=[xero_invoice(customer) for customer in customers])
+    load(xero, contacts=customers, invoices=[xero_invoice(contact=customer) for customer in customers])
     return customers
 
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from capsync.celery import app as celery_app
 from contacts.models import Contact
 from integrations.xero.models import MatchConflict, XeroContact
-from tests.xero.sync_data import xero_invoice
+from tests.xero_records import xero_invoice
 
 pytestmark = [pytest.mark.browser]
 
@@ -29,7 +29,8 @@ def test_sync_this_contact_now_updates_the_panel_in_place(demo_world, signed_in_
     page.goto(f"{live_server.url}/contacts/{acme.pk}/")
     expect(page.locator("#invoice-panel")).to_contain_text("INV-0001")
     expect(page.locator("#xero-status")).to_contain_text("Linked to Acme Widgets Ltd")
-    new_invoice = xero_invoice({"ContactID": link.xero_id, "Name": link.name}, number="INV-NEW-77", total="99.00")
+    new_invoice = xero_invoice(contact={"ContactID": link.xero_id, "Name": link.name}, number="INV-NEW-77",
+                               total="99.00")
     demo_world.sandbox.load(uk.tenant_id, {"Invoices": [new_invoice]})
     page.wait_for_timeout(1100)  # the sandbox's clock ticks past the sync's; nothing else moves the page
     expect(page.locator("#invoice-panel")).not_to_contain_text("INV-NEW-77")

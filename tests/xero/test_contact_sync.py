@@ -11,7 +11,8 @@ from django.utils import timezone
 from integrations.xero.models import SyncRun, XeroConnection, XeroContact
 from integrations.xero.sync import claims
 from tests.factories import OrganisationFactory, UserFactory
-from tests.xero.sync_data import doubtful_match, load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import doubtful_match, load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +22,8 @@ ACCOUNTING = "/api/api.xro/2.0/"
 @pytest.fixture
 def bakery(xero, xero_connection):
     """A paying Xero customer, brought into the CRM and linked by a first sync."""
-    customer = xero_contact("Bluebell Bakery", email="orders@bluebell.example")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer, number="INV-1", total="100.00")])
+    customer = xero_contact(name="Bluebell Bakery", email="orders@bluebell.example")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer, number="INV-1", total="100.00")])
     sync(xero_connection)
     return XeroContact.objects.get(xero_id=customer["ContactID"])
 
@@ -52,9 +53,10 @@ def test_the_status_names_the_xero_contact_it_is_linked_to(admin_client, bakery)
 def test_sync_this_contact_now_fetches_only_its_records_and_reloads_the_panel(
         xero, admin_client, bakery, tasks_run_inline):
     customer = {"ContactID": bakery.xero_id, "Name": bakery.name}
-    someone_else = xero_contact("Someone Else")
+    someone_else = xero_contact(name="Someone Else")
     load(xero, contacts=[someone_else],
-         invoices=[xero_invoice(customer, number="INV-2", total="250.00"), xero_invoice(someone_else, number="INV-3")])
+         invoices=[xero_invoice(contact=customer, number="INV-2", total="250.00"),
+                   xero_invoice(contact=someone_else, number="INV-3")])
     first_call = xero.sandbox.calls(since_id=2**62)["last_id"]
 
     response = sync_now_and_poll(admin_client, bakery.contact_id, tasks_run_inline)

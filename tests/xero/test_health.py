@@ -6,7 +6,8 @@ from django.urls import reverse
 from integrations.xero.models import SyncError, SyncRun, XeroContact
 from invoices.models import Invoice
 from tests.factories import UserFactory
-from tests.xero.sync_data import doubtful_match, load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import doubtful_match, load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +15,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def broken(xero, xero_connection) -> dict:
     """A first sync in which one invoice arrives without its contact's id, so it is quarantined."""
-    customer = xero_contact("Bluebell Bakery")
-    invoice = xero_invoice(customer)
+    customer = xero_contact(name="Bluebell Bakery")
+    invoice = xero_invoice(contact=customer)
     load(xero, contacts=[customer], invoices=[{**invoice, "Contact": {"Name": "<b>Bluebell</b> Bakery"}}])
     sync(xero_connection)
     return {"customer": customer, "invoice": invoice}
@@ -57,8 +58,8 @@ def test_retrying_nothing_says_so(admin_client, broken):
 
 
 def test_contacts_whose_edits_xero_refused_are_listed_with_the_reason(admin_client, xero, xero_connection):
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
     XeroContact.objects.filter(xero_id=customer["ContactID"]).update(
         push_state=XeroContact.PushState.FAILED, push_error="The contact name must be unique.")

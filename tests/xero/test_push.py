@@ -19,7 +19,8 @@ from tests.xero.push_data import (
     last_call_id,
     rename_in_xero,
 )
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +54,8 @@ def test_one_edit_is_one_call_to_xero(admin_client, xero, xero_connection, baker
 
 
 def test_a_person_is_sent_with_first_and_last_name(admin_client, xero, xero_connection, tasks_run_inline):
-    customer = xero_contact("Priya Shah", first_name="Priya", last_name="Shah")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Priya Shah", first_name="Priya", last_name="Shah")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
 
     tasks_run_inline(lambda: edit(admin_client, crm(customer), first_name="Priya", last_name="Shah-Patel"))
@@ -73,7 +74,7 @@ def test_the_contact_page_loads_its_xero_panel(admin_client, xero_connection, ba
 
 def test_fixing_the_name_in_the_crm_sends_it_and_clears_the_reason(admin_client, xero, xero_connection, bakery,
                                                                   tasks_run_inline):
-    load(xero, contacts=[xero_contact("Acme Ltd")])
+    load(xero, contacts=[xero_contact(name="Acme Ltd")])
     contact = crm(bakery)
     tasks_run_inline(lambda: edit(admin_client, contact, name="Acme Ltd"))
 
@@ -121,8 +122,8 @@ def test_reading_back_our_own_change_leaves_the_crm_and_sends_nothing_more(admin
 
 
 def test_edits_missed_by_the_signal_are_sent_by_the_next_sync_in_one_batched_call(xero, xero_connection):
-    customers = [xero_contact(f"Customer {n}") for n in range(3)]
-    load(xero, contacts=customers, invoices=[xero_invoice(customer) for customer in customers])
+    customers = [xero_contact(name=f"Customer {n}") for n in range(3)]
+    load(xero, contacts=customers, invoices=[xero_invoice(contact=customer) for customer in customers])
     sync(xero_connection)
     for n, customer in enumerate(customers[:2]):  # no commit in this test, so the edits' tasks never run
         contact_services.contact_update(contact_id=crm(customer).pk, name=f"Renamed {n}",
@@ -141,9 +142,9 @@ def test_edits_missed_by_the_signal_are_sent_by_the_next_sync_in_one_batched_cal
 
 
 def test_one_refused_contact_in_a_batch_does_not_stop_the_others(xero, xero_connection):
-    customers = [xero_contact("Bluebell Bakery"), xero_contact("Copperfield Books")]
-    load(xero, contacts=[*customers, xero_contact("Acme Ltd")],
-         invoices=[xero_invoice(customer) for customer in customers])
+    customers = [xero_contact(name="Bluebell Bakery"), xero_contact(name="Copperfield Books")]
+    load(xero, contacts=[*customers, xero_contact(name="Acme Ltd")],
+         invoices=[xero_invoice(contact=customer) for customer in customers])
     sync(xero_connection)
     for customer, name in zip(customers, ["Acme Ltd", "Copperfield Books & Maps"], strict=True):
         contact_services.contact_update(contact_id=crm(customer).pk, name=name,
@@ -160,8 +161,8 @@ def test_one_refused_contact_in_a_batch_does_not_stop_the_others(xero, xero_conn
 
 def test_linking_alone_sends_nothing_to_xero(xero, xero_connection, team_a):
     OrganisationFactory(team=team_a, name="Copperfield Books Ltd")
-    customer = xero_contact("Copperfield Books Limited")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Copperfield Books Limited")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     since = last_call_id(xero)
 
     sync(xero_connection)

@@ -2,8 +2,9 @@ import pytest
 from playwright.sync_api import expect
 
 from capsync.celery import app as celery_app
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
 from tests.xero.test_push import crm, rename_in_xero
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,8 +20,8 @@ def tasks_run_inline():
 def test_a_refused_edit_shows_xeros_reason_and_try_again_sends_it_after_the_fix(
     signed_in_page, mfa_admin, xero, xero_connection, live_server, tasks_run_inline
 ):
-    bakery, acme = xero_contact("Bluebell Bakery"), xero_contact("Acme Ltd")
-    load(xero, contacts=[bakery, acme], invoices=[xero_invoice(bakery)])
+    bakery, acme = xero_contact(name="Bluebell Bakery"), xero_contact(name="Acme Ltd")
+    load(xero, contacts=[bakery, acme], invoices=[xero_invoice(contact=bakery)])
     sync(xero_connection)
     page = signed_in_page(mfa_admin)
     page.goto(f"{live_server.url}/contacts/{crm(bakery).pk}/edit/")

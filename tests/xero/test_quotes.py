@@ -20,7 +20,8 @@ from opportunities.models import Milestone, Opportunity
 from tests.factories import MilestoneFactory, OpportunityFactory, UserFactory
 from tests.sandbox import SandboxControl, SandboxProcess
 from tests.xero.quote_data import QUOTES_PATH, form_data, quote_puts, quote_status_set, sandbox_quotes, submit, xero_api
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact, xero_invoice
 from tests.xero_world import XeroWorld
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_a_contact_not_in_xero_is_created_there_and_linked_before_the_quote(sell
 
 def test_a_contact_already_in_xero_but_not_brought_in_is_linked_not_duplicated(seller_client, opportunity,
                                                                                xero_connection, xero):
-    in_xero = xero_contact("Corner Shop")  # no paying invoice, so the sync kept it out of the CRM
+    in_xero = xero_contact(name="Corner Shop")  # no paying invoice, so the sync kept it out of the CRM
     load(xero, contacts=[in_xero])
     sync(xero_connection)
 
@@ -249,8 +250,8 @@ def test_an_accepted_quote_leaves_the_opportunity_alone_without_a_milestone_set(
 
 
 def test_an_idle_sync_without_open_opportunity_quotes_does_not_ask_for_quotes(xero_connection, xero):
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     xero_api(xero_connection).request("PUT", "Quotes", json={"Quotes": [{  # made in Xero, for no opportunity
         "Contact": {"ContactID": customer["ContactID"]}, "Date": "2026-11-20",
         "LineItems": [{"Description": "Cakes", "Quantity": 1, "UnitAmount": 40}]}]})

@@ -5,15 +5,16 @@ from playwright.sync_api import expect
 
 from integrations.xero.models import XeroContact
 from tests.factories import OpportunityFactory
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_quote_made_from_the_opportunity_page_shows_on_it_as_a_draft(signed_in_page, mfa_admin, xero,
                                                                        xero_connection, live_server):
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
     contact = XeroContact.objects.get(xero_id=customer["ContactID"]).contact
     opportunity = OpportunityFactory(name="Wedding cakes", contact=contact, team=contact.team,

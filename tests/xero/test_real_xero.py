@@ -20,8 +20,9 @@ from integrations.xero.client import resources
 from integrations.xero.models import QuoteRequest, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
 from invoices.models import Invoice, Quote
 from tests.xero.quote_data import form_data, sandbox_quotes, submit
-from tests.xero.sync_data import Sleeps, load, sync, xero_contact, xero_credit_note, xero_invoice
+from tests.xero.sync_data import Sleeps, load, sync
 from tests.xero.webhook_data import delivery, event, post
+from tests.xero_records import xero_contact, xero_credit_note, xero_invoice
 from tests.xero_world import refresh_calls, wizard_identity
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +42,8 @@ def xero_client(xero_connection) -> client.XeroClient:
 
 @pytest.fixture
 def customer(xero) -> dict:
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     return customer
 
 
@@ -50,7 +51,7 @@ def customer(xero) -> dict:
 
 
 def test_credit_notes_asked_for_by_id_are_fetched_one_at_a_time_never_with_ids(xero, xero_client, customer):
-    wanted, other = xero_credit_note(customer), xero_credit_note(customer)
+    wanted, other = xero_credit_note(contact=customer), xero_credit_note(contact=customer)
     xero.sandbox.load(xero.uk_tenant_id, {"CreditNotes": [other, wanted]})
     unknown = str(uuid.uuid4())
     since = xero.sandbox.calls()["last_id"]
@@ -76,7 +77,8 @@ def test_a_parameter_the_resource_does_not_take_is_refused_before_any_call(xero_
 @pytest.mark.usefixtures("webhook_key")
 def test_a_webhook_run_reads_only_the_named_credit_note_and_keeps_an_id_xero_did_not_return(
         client, xero, xero_connection, customer, tasks_run_inline):
-    named, unnamed = xero_credit_note(customer, total="30.00"), xero_credit_note(customer, total="40.00")
+    named = xero_credit_note(contact=customer, total="30.00")
+    unnamed = xero_credit_note(contact=customer, total="40.00")
     xero.sandbox.load(xero.uk_tenant_id, {"CreditNotes": [named, unnamed]})
     sync(xero_connection)
     xero.sandbox.clock_advance(5)
@@ -97,10 +99,10 @@ def test_a_webhook_run_reads_only_the_named_credit_note_and_keeps_an_id_xero_did
 
 def test_fetching_a_quarantined_credit_note_again_resolves_it_only_if_it_came_back_readable(
         xero, xero_connection, customer):
-    notes = [xero_credit_note(customer) for _ in range(resources.PAGE_SIZE)]
+    notes = [xero_credit_note(contact=customer) for _ in range(resources.PAGE_SIZE)]
     xero.sandbox.load(xero.uk_tenant_id, {"CreditNotes": notes})
     xero.sandbox.clock_advance(5)  # the broken one is the newest: not on Xero's first page in its default order
-    broken = {**xero_credit_note(customer), "Contact": {"Name": "Walk-in"}}
+    broken = {**xero_credit_note(contact=customer), "Contact": {"Name": "Walk-in"}}
     xero.sandbox.load(xero.uk_tenant_id, {"CreditNotes": [broken]})
     sync(xero_connection)
     error = SyncError.objects.get(record_id=broken["CreditNoteID"])
@@ -221,8 +223,8 @@ def test_a_database_reset_does_not_make_xero_replay_another_submissions_quote(se
 
 
 def test_summary_only_invoices_come_without_line_items_or_payments(xero, xero_client, customer):
-    invoice = {**xero_invoice(customer), "LineItems": [{"Description": "Cakes", "Quantity": 1, "UnitAmount": 120.0,
-                                                         "LineAmount": 120.0}]}
+    invoice = xero_invoice(contact=customer, LineItems=[{"Description": "Cakes", "Quantity": 1, "UnitAmount": 120.0,
+                                                         "LineAmount": 120.0}])
     xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [invoice]})
     since = xero.sandbox.calls()["last_id"]
 

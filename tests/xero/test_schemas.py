@@ -9,6 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from integrations.xero import schemas
+from tests.xero_records import (
+    decoded,
+    msdate,
+    xero_contact,
+    xero_credit_note,
+    xero_invoice,
+    xero_payment,
+    xero_quote,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CONTACT_ID = "bd2270c3-8706-4c11-9cfb-000b551c3f51"
@@ -25,28 +34,23 @@ def ms_of(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(milliseconds=1)
 
 
-def xero_contact(**fields):
-    return {
-        "ContactID": CONTACT_ID, "ContactStatus": "ACTIVE", "Name": "Bluebell Bakery", "FirstName": "Ann",
-        "LastName": "Lee", "EmailAddress": "ann@bluebell.example", "UpdatedDateUTC": "/Date(1550793549320+0000)/",
-        "IsSupplier": False, "IsCustomer": True, "Addresses": [], "Phones": [], "HasValidationErrors": False,
-        **fields,
-    }
+UPDATED = datetime(2019, 2, 21, 23, 59, 9, 320000, tzinfo=UTC)
+LATER = datetime(2019, 2, 25, 13, 6, 40, tzinfo=UTC)
 
 
-def xero_invoice(**fields):
-    return {
-        "Type": "ACCREC", "InvoiceID": INVOICE_ID, "InvoiceNumber": "INV-0001", "Reference": "PO 7",
-        "Payments": [], "CreditNotes": [], "AmountDue": Decimal("70.00"), "AmountPaid": Decimal("50.00"),
-        "AmountCredited": Decimal("0.00"), "CurrencyRate": Decimal("1.000000"), "HasErrors": False,
-        "Contact": {"ContactID": CONTACT_ID, "Name": "Bluebell Bakery"},
-        "DateString": "2019-02-21T00:00:00", "Date": "/Date(1550707200000+0000)/",
-        "DueDateString": "2019-03-07T00:00:00", "DueDate": "/Date(1551916800000+0000)/", "Status": "AUTHORISED",
-        "LineAmountTypes": "Exclusive", "LineItems": [], "SubTotal": Decimal("100.00"),
-        "TotalTax": Decimal("20.00"), "Total": Decimal("120.00"), "UpdatedDateUTC": "/Date(1550793549320+0000)/",
-        "CurrencyCode": "GBP",
-        **fields,
-    }
+def bakery(**fields):
+    """Bluebell Bakery, a customer, as the client decodes it (`fields` replace Xero's)."""
+    record = xero_contact(contact_id=CONTACT_ID, first_name="Ann", last_name="Lee", email="ann@bluebell.example",
+                          updated=UPDATED, IsCustomer=True)
+    return {**decoded(record), **fields}
+
+
+def bakery_invoice(**fields):
+    """INV-0001 to Bluebell Bakery: 100.00 + 20.00 VAT, 50.00 paid, as the client decodes it."""
+    record = xero_invoice(contact=bakery(), invoice_id=INVOICE_ID, number="INV-0001", reference="PO 7",
+                          total="120.00", tax="20.00", amount_due="70.00", issued=date(2019, 2, 21),
+                          due=date(2019, 3, 7), updated=UPDATED)
+    return {**decoded(record), **fields}
 
 
 def envelope(collection: str, records: list, **extra):
@@ -111,7 +115,7 @@ def test_a_date_only_field_with_a_time_of_day_is_a_schema_error():
 
 
 def test_a_contact_is_read_with_its_phones_addresses_and_balances():
-    record = xero_contact(
+    record = bakery(
         Phones=[
             {"PhoneType": "DEFAULT", "PhoneNumber": "1234567", "PhoneAreaCode": "9", "PhoneCountryCode": "64"},
             {"PhoneType": "MOBILE", "PhoneNumber": "021 555", "PhoneAreaCode": "", "PhoneCountryCode": ""},
@@ -142,13 +146,13 @@ def test_a_contact_is_read_with_its_phones_addresses_and_balances():
 
 
 def test_a_contact_without_balances_owes_nothing():
-    contact = schemas.contact(xero_contact())
+    contact = schemas.contact(bakery())
 
     assert (contact.receivable_outstanding, contact.receivable_overdue) == (Decimal(0), Decimal(0))
 
 
 def test_an_invoice_is_read_with_decimal_money_calendar_dates_and_its_payments():
-    record = xero_invoice(
+    record = bakery_invoice(
         Payments=[{"PaymentID": "0d666415-cf77-43fa-80c7-56775591d426", "Date": "/Date(1551052800000+0000)/",
                    "Amount": Decimal("50.00"), "Reference": "", "CurrencyRate": Decimal("1.000000"),
                    "HasAccount": False, "HasValidationErrors": False}],
@@ -169,23 +173,19 @@ def test_an_invoice_is_read_with_decimal_money_calendar_dates_and_its_payments()
 
 
 def test_an_amount_xero_always_sends_is_none_when_missing_rather_than_zero():
-    record = xero_invoice()
+    record = bakery_invoice()
     del record["AmountCredited"]
 
     assert schemas.invoice(record).amount_credited is None
 
 
 def test_a_float_amount_keeps_the_digits_xero_sent():
-    assert schemas.invoice(xero_invoice(Total=120.1)).total == Decimal("120.1")
+    assert schemas.invoice(bakery_invoice(Total=120.1)).total == Decimal("120.1")
 
 
 def test_a_payment_from_the_payments_list_names_its_invoice_status_and_update_time():
-    record = {"PaymentID": "0d666415-cf77-43fa-80c7-56775591d426", "Date": "/Date(1551052800000+0000)/",
-              "BankAmount": Decimal("50.00"), "Amount": Decimal("50.00"), "Reference": "",
-              "CurrencyRate": Decimal("1.000000"), "PaymentType": "ACCRECPAYMENT", "Status": "AUTHORISED",
-              "UpdatedDateUTC": "/Date(1551100000000+0000)/", "HasAccount": True, "IsReconciled": False,
-              "Account": {"AccountID": "ac993f75-035b-433c-82e0-7b7a2d40802c", "Code": "090"},
-              "Invoice": {"InvoiceID": INVOICE_ID, "InvoiceNumber": "INV-0001", "Type": "ACCREC"}}
+    record = decoded(xero_payment(invoice_id=INVOICE_ID, payment_id="0d666415-cf77-43fa-80c7-56775591d426",
+                                  amount="50.00", paid_on=date(2019, 2, 25), updated=LATER))
 
     payment = schemas.payment(record)
 
@@ -195,13 +195,11 @@ def test_a_payment_from_the_payments_list_names_its_invoice_status_and_update_ti
 
 
 def test_a_credit_note_is_read_with_its_allocations():
-    record = {"CreditNoteID": "aea95d78-ea48-456b-9b08-6bc012600072", "CreditNoteNumber": "CN-0002",
-              "Type": "ACCRECCREDIT", "Status": "AUTHORISED", "Reference": "", "CurrencyCode": "GBP",
-              "CurrencyRate": Decimal("1.000000"), "Contact": {"ContactID": CONTACT_ID, "Name": "Bluebell Bakery"},
-              "Date": "/Date(1551052800000+0000)/", "Total": Decimal("30.00"), "RemainingCredit": Decimal("10.00"),
-              "UpdatedDateUTC": "/Date(1551100000000+0000)/",
-              "Allocations": [{"Amount": Decimal("20.00"), "Date": "/Date(1551139200000+0000)/",
-                               "Invoice": {"InvoiceID": INVOICE_ID, "InvoiceNumber": "INV-0001"}}]}
+    record = decoded(xero_credit_note(
+        contact=bakery(), credit_note_id="aea95d78-ea48-456b-9b08-6bc012600072", number="CN-0002", total="30.00",
+        remaining="10.00", issued=date(2019, 2, 25), updated=LATER,
+        Allocations=[{"Amount": 20.0, "Date": msdate(date(2019, 2, 26)),
+                      "Invoice": {"InvoiceID": INVOICE_ID, "InvoiceNumber": "INV-0001"}}]))
 
     credit_note = schemas.credit_note(record)
 
@@ -212,11 +210,9 @@ def test_a_credit_note_is_read_with_its_allocations():
 
 
 def test_a_quote_is_read_with_its_status_and_expiry_date():
-    record = {"QuoteID": "be59297c-6d36-4e2f-9d6a-8d5a7e9b3c11", "QuoteNumber": "QU-0001", "Reference": "REF-90",
-              "Title": "Bakery refit", "Contact": {"ContactID": CONTACT_ID, "Name": "Bluebell Bakery"},
-              "Date": "/Date(1551052800000+0000)/", "ExpiryDate": "/Date(1553472000000+0000)/", "Status": "SENT",
-              "CurrencyCode": "GBP", "Total": Decimal("1500.00"), "UpdatedDateUTC": "/Date(1551100000000+0000)/",
-              "LineAmountTypes": "EXCLUSIVE", "LineItems": []}
+    record = decoded(xero_quote(contact=bakery(), quote_id="be59297c-6d36-4e2f-9d6a-8d5a7e9b3c11", number="QU-0001",
+                                reference="REF-90", title="Bakery refit", status="SENT", total="1500.00",
+                                issued=date(2019, 2, 25), expires=date(2019, 3, 25), updated=LATER))
 
     quote = schemas.quote(record)
 
@@ -226,19 +222,19 @@ def test_a_quote_is_read_with_its_status_and_expiry_date():
 
 def test_an_unknown_status_is_a_schema_error_naming_the_record():
     with pytest.raises(schemas.SchemaError, match="unknown Status 'OVERDUE'") as raised:
-        schemas.invoice(xero_invoice(Status="OVERDUE"))
+        schemas.invoice(bakery_invoice(Status="OVERDUE"))
 
     assert raised.value.record_id == INVOICE_ID
 
 
 def test_a_record_without_its_id_is_a_schema_error():
     with pytest.raises(schemas.SchemaError, match="missing ContactID"):
-        schemas.contact(xero_contact(ContactID=""))
+        schemas.contact(bakery(ContactID=""))
 
 
 def test_an_invoice_without_its_contacts_id_is_a_schema_error_naming_the_invoice():
     with pytest.raises(schemas.SchemaError, match=r"missing Contact\.ContactID") as raised:
-        schemas.invoice(xero_invoice(Contact={"Name": "Walk-in customer"}))
+        schemas.invoice(bakery_invoice(Contact={"Name": "Walk-in customer"}))
 
     assert raised.value.record_id == INVOICE_ID
 
@@ -266,8 +262,8 @@ def test_any_record_either_parses_or_raises_a_schema_error(parse, record):
 
 
 def test_a_page_keeps_a_malformed_record_with_its_payload_and_parses_the_others():
-    bad = xero_invoice(InvoiceID="0e4c1a8d-5bb5-4b38-8b3c-3f6b4e8d2a11", DueDate="2019-03-07")
-    payload = envelope("Invoices", [xero_invoice(), bad],
+    bad = bakery_invoice(InvoiceID="0e4c1a8d-5bb5-4b38-8b3c-3f6b4e8d2a11", DueDate="2019-03-07")
+    payload = envelope("Invoices", [bakery_invoice(), bad],
                        pagination={"page": 1, "pageSize": 1000, "pageCount": 1, "itemCount": 2})
 
     page = schemas.page_of(payload, collection="Invoices", id_field="InvoiceID", parse=schemas.invoice, page=1)

@@ -5,7 +5,8 @@ from contacts.models import Contact
 from integrations.xero.models import MatchConflict, SyncRun, XeroContact
 from invoices.models import Invoice
 from tests.factories import EmailAddressFactory, OrganisationFactory, PersonFactory
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +22,8 @@ pytestmark = pytest.mark.django_db
 ])
 def test_only_contacts_with_an_authorised_sales_invoice_are_brought_in(xero_connection, xero, status, type_,
                                                                       brought_in):
-    customer = xero_contact("Quayside Events LLP")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer, status=status, type_=type_)])
+    customer = xero_contact(name="Quayside Events LLP")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer, status=status, type_=type_)])
 
     finished = sync(xero_connection)
 
@@ -31,8 +32,8 @@ def test_only_contacts_with_an_authorised_sales_invoice_are_brought_in(xero_conn
 
 
 def test_a_new_paying_customer_is_created_in_the_default_team(xero_connection, xero):
-    customer = xero_contact("Priya Shah", first_name="Priya", last_name="Shah", email="priya@shah.example")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Priya Shah", first_name="Priya", last_name="Shah", email="priya@shah.example")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
 
     sync(xero_connection)
 
@@ -45,8 +46,8 @@ def test_a_new_paying_customer_is_created_in_the_default_team(xero_connection, x
 def test_the_same_email_links_an_existing_contact_without_copying_xero_details(xero_connection, xero, team_a):
     existing = EmailAddressFactory(contact__team=team_a, contact__name="Greenleaf Gardens",
                                    address="accounts@greenleaf.example").contact
-    customer = xero_contact("Greenleaf Gardens (Billing)", email="ACCOUNTS@greenleaf.example")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Greenleaf Gardens (Billing)", email="ACCOUNTS@greenleaf.example")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
 
     sync(xero_connection)
 
@@ -58,8 +59,8 @@ def test_the_same_email_links_an_existing_contact_without_copying_xero_details(x
 
 def test_a_normalised_name_links_an_organisation(xero_connection, xero, team_a):
     existing = OrganisationFactory(team=team_a, name="Copperfield Books Ltd")
-    customer = xero_contact("Copperfield Books Limited")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Copperfield Books Limited")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
 
     sync(xero_connection)
 
@@ -69,8 +70,8 @@ def test_a_normalised_name_links_an_organisation(xero_connection, xero, team_a):
 def test_two_likely_matches_wait_as_a_conflict_with_both_candidates(xero_connection, xero, team_a, team_b):
     first = OrganisationFactory(team=team_a, name="Smith & Co")
     second = OrganisationFactory(team=team_b, name="Smith and Co Ltd")
-    customer = xero_contact("Smith & Co", phone="020 7946 0000")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Smith & Co", phone="020 7946 0000")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
 
     finished = sync(xero_connection)
 
@@ -82,8 +83,8 @@ def test_two_likely_matches_wait_as_a_conflict_with_both_candidates(xero_connect
 
 def test_a_person_matched_on_name_alone_is_not_linked(xero_connection, xero, team_a):
     PersonFactory(team=team_a, first_name="Jordan", last_name="Lee")
-    customer = xero_contact("Jordan Lee", first_name="Jordan", last_name="Lee")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Jordan Lee", first_name="Jordan", last_name="Lee")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
 
     sync(xero_connection)
 
@@ -91,8 +92,8 @@ def test_a_person_matched_on_name_alone_is_not_linked(xero_connection, xero, tea
 
 
 def test_syncing_twice_creates_nothing_twice(xero_connection, xero):
-    customers = [xero_contact(f"Customer {n}") for n in range(3)]
-    load(xero, contacts=customers, invoices=[xero_invoice(c) for c in customers])
+    customers = [xero_contact(name=f"Customer {n}") for n in range(3)]
+    load(xero, contacts=customers, invoices=[xero_invoice(contact=c) for c in customers])
     sync(xero_connection)
     before = (Contact.objects.count(), Invoice.objects.count(), XeroContact.objects.count())
 
@@ -103,8 +104,9 @@ def test_syncing_twice_creates_nothing_twice(xero_connection, xero):
 
 
 def test_invoices_are_attached_to_the_linked_contact(xero_connection, xero):
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer), xero_invoice(customer, status="PAID")])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer],
+         invoices=[xero_invoice(contact=customer), xero_invoice(contact=customer, status="PAID")])
 
     sync(xero_connection)
 
@@ -113,8 +115,8 @@ def test_invoices_are_attached_to_the_linked_contact(xero_connection, xero):
 
 
 def test_an_idle_incremental_sync_makes_at_most_three_calls(xero_connection, xero):
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
 
     idle = sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
@@ -124,12 +126,12 @@ def test_an_idle_incremental_sync_makes_at_most_three_calls(xero_connection, xer
 
 
 def test_an_incremental_sync_picks_up_a_new_invoice(xero_connection, xero):
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
     xero.sandbox.clock_advance(60)
-    newcomer = xero_contact("Harbour Lights Hotel")
-    load(xero, contacts=[newcomer], invoices=[xero_invoice(newcomer)])
+    newcomer = xero_contact(name="Harbour Lights Hotel")
+    load(xero, contacts=[newcomer], invoices=[xero_invoice(contact=newcomer)])
 
     sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
 

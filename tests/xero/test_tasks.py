@@ -8,7 +8,8 @@ from contacts.models import Contact
 from integrations.xero import tasks
 from integrations.xero.models import SyncRun, XeroConnection
 from tests.sandbox import wait_for
-from tests.xero.sync_data import load, xero_contact, xero_invoice
+from tests.xero.sync_data import load
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,8 +28,8 @@ def test_saving_the_wizard_options_starts_the_first_sync_on_a_real_worker(admin_
 
 
 def test_a_real_worker_runs_the_sync_task(xero_connection, xero, celery_worker_process):
-    customer = xero_contact("Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[xero_invoice(customer)])
+    customer = xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
 
     run_id = tasks.organisation_sync.delay(connection_id=xero_connection.pk, kind=SyncRun.Kind.FULL).get(timeout=60)
 

@@ -4,8 +4,9 @@ import pytest
 
 from contacts.models import Contact
 from integrations.xero.models import SyncRun, WebhookEvent
-from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
+from tests.xero.sync_data import load, sync
 from tests.xero.webhook_data import delivery, event, post
+from tests.xero_records import xero_contact, xero_invoice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhook_key")]
 
@@ -19,8 +20,8 @@ def test_events_of_an_organisation_not_linked_are_ignored(client, xero_connectio
 
 def test_a_webhook_brings_in_a_new_paying_customer_with_two_calls(client, xero_connection, xero, tasks_run_inline):
     sync(xero_connection)
-    customer = xero_contact("Quayside Events LLP")
-    invoice = xero_invoice(customer)
+    customer = xero_contact(name="Quayside Events LLP")
+    invoice = xero_invoice(contact=customer)
     load(xero, contacts=[customer], invoices=[invoice])
 
     response = tasks_run_inline(lambda: post(client, delivery(event(xero.uk_tenant_id, invoice["InvoiceID"]))))

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.xero_records import invoice_element, line, payment_element
 from xero_sandbox import jsonutil
 from xero_sandbox.accounting import ApiResult, handle, organisation_record
 from xero_sandbox.store import TenantData
@@ -88,27 +89,14 @@ class Api:
         due: str = "2026-03-31",
         **fields: Any,
     ) -> dict:
-        element = {
-            "Type": "ACCREC",
-            "Contact": {"ContactID": contact_id},
-            "Date": "2026-03-01",
-            "DueDate": due,
-            "Status": status,
-            "LineItems": [{"Description": "Work", "Quantity": 1, "UnitAmount": amount, "AccountCode": "200"}],
-            **fields,
-        }
+        element = invoice_element(contact_id=contact_id, due=due, line_items=[line(unit_amount=amount)], Status=status,
+                                  **fields)
         result = self.put("Invoices", {"Invoices": [element]})
         assert result.status == 200, result.body
         return result.body["Invoices"][0]
 
     def payment(self, invoice_id: str, amount: str, *, date: str = "2026-03-02") -> dict:
-        result = self.put(
-            "Payments",
-            {
-                "Payments": [
-                    {"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": "090"}, "Date": date, "Amount": amount}
-                ]
-            },
-        )
+        element = payment_element(invoice_id=invoice_id, amount=amount, paid_on=date)
+        result = self.put("Payments", {"Payments": [element]})
         assert result.status == 200, result.body
         return result.body["Payments"][0]

@@ -2,21 +2,12 @@ from decimal import Decimal
 
 import pytest
 
+from tests.xero_records import credit_note_element
+
 
 @pytest.fixture
 def contact_id(api) -> str:
     return api.contact("Acme Ltd")["ContactID"]
-
-
-def _credit_note(contact_id: str, amount: str = "50.00", **fields) -> dict:
-    return {
-        "Type": "ACCRECCREDIT",
-        "Contact": {"ContactID": contact_id},
-        "Date": "2026-03-01",
-        "Status": "AUTHORISED",
-        "LineItems": [{"Description": "Refund", "Quantity": 1, "UnitAmount": amount}],
-        **fields,
-    }
 
 
 def _allocation(invoice_id: str, amount: str) -> dict:
@@ -24,7 +15,7 @@ def _allocation(invoice_id: str, amount: str) -> dict:
 
 
 def test_create_numbers_and_computes_remaining_credit(api, contact_id):
-    result = api.put("CreditNotes", {"CreditNotes": [_credit_note(contact_id)]})
+    result = api.put("CreditNotes", {"CreditNotes": [credit_note_element(contact_id=contact_id)]})
 
     credit = result.body["CreditNotes"][0]
     assert credit["CreditNoteNumber"] == "CN-0001"
@@ -34,7 +25,8 @@ def test_create_numbers_and_computes_remaining_credit(api, contact_id):
 
 def test_allocation_reduces_invoice_and_credit(api, contact_id):
     invoice = api.invoice(contact_id, amount="100.00")
-    credit = api.put("CreditNotes", {"CreditNotes": [_credit_note(contact_id)]}).body["CreditNotes"][0]
+    credit = api.put("CreditNotes",
+                     {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][0]
 
     result = api.put(f"CreditNotes/{credit['CreditNoteID']}/Allocations", _allocation(invoice["InvoiceID"], "25.00"))
 
@@ -49,7 +41,8 @@ def test_allocation_reduces_invoice_and_credit(api, contact_id):
 
 def test_full_allocation_marks_both_paid(api, contact_id):
     invoice = api.invoice(contact_id, amount="50.00")
-    credit = api.put("CreditNotes", {"CreditNotes": [_credit_note(contact_id)]}).body["CreditNotes"][0]
+    credit = api.put("CreditNotes",
+                     {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][0]
 
     api.put(f"CreditNotes/{credit['CreditNoteID']}/Allocations", _allocation(invoice["InvoiceID"], "60.00"))
 
@@ -59,7 +52,8 @@ def test_full_allocation_marks_both_paid(api, contact_id):
 
 def test_allocation_beyond_remaining_credit_is_refused(api, contact_id):
     invoice = api.invoice(contact_id, amount="500.00")
-    credit = api.put("CreditNotes", {"CreditNotes": [_credit_note(contact_id)]}).body["CreditNotes"][0]
+    credit = api.put("CreditNotes",
+                     {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][0]
 
     result = api.put(f"CreditNotes/{credit['CreditNoteID']}/Allocations", _allocation(invoice["InvoiceID"], "61.00"))
 
@@ -69,7 +63,8 @@ def test_allocation_beyond_remaining_credit_is_refused(api, contact_id):
 def test_allocation_to_another_contacts_invoice_is_refused(api, contact_id):
     other = api.contact("Other Ltd")["ContactID"]
     invoice = api.invoice(other, amount="100.00")
-    credit = api.put("CreditNotes", {"CreditNotes": [_credit_note(contact_id)]}).body["CreditNotes"][0]
+    credit = api.put("CreditNotes",
+                     {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][0]
 
     result = api.put(f"CreditNotes/{credit['CreditNoteID']}/Allocations", _allocation(invoice["InvoiceID"], "10.00"))
 
@@ -87,13 +82,14 @@ def test_allocation_on_unknown_credit_note_is_404(api, contact_id):
 
 
 def test_credit_note_type_must_be_a_credit_type(api, contact_id):
-    result = api.put("CreditNotes", {"CreditNotes": [_credit_note(contact_id, Type="ACCREC")]})
+    result = api.put("CreditNotes", {"CreditNotes": [credit_note_element(contact_id=contact_id, Type="ACCREC")]})
 
     assert result.status == 400
 
 
 def test_list_is_paged(api, contact_id):
-    api.put("CreditNotes", {"CreditNotes": [_credit_note(contact_id), _credit_note(contact_id)]})
+    api.put("CreditNotes", {"CreditNotes": [credit_note_element(contact_id=contact_id),
+                                            credit_note_element(contact_id=contact_id)]})
 
     result = api.get("CreditNotes", query={"page": "1", "pageSize": "1"})
 

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.xero_records import invoice_element
 from tests.xero_sandbox.accounting_api import Api, new_tenant
 
 
@@ -10,19 +11,8 @@ def contact_id(api) -> str:
     return api.contact("Acme Ltd")["ContactID"]
 
 
-def _invoice(contact_id: str, **fields) -> dict:
-    return {
-        "Type": "ACCREC",
-        "Contact": {"ContactID": contact_id},
-        "Date": "2026-03-01",
-        "DueDate": "2026-03-31",
-        "LineItems": [{"Description": "Work", "Quantity": 2, "UnitAmount": 50.25, "AccountCode": "200"}],
-        **fields,
-    }
-
-
 def test_create_computes_totals_with_uk_vat(api, contact_id):
-    result = api.put("Invoices", {"Invoices": [_invoice(contact_id, Status="AUTHORISED")]})
+    result = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, Status="AUTHORISED")]})
 
     invoice = result.body["Invoices"][0]
     assert (invoice["SubTotal"], invoice["TotalTax"], invoice["Total"]) == (
@@ -36,9 +26,8 @@ def test_create_computes_totals_with_uk_vat(api, contact_id):
 
 
 def test_inclusive_amounts_extract_the_tax(api, contact_id):
-    element = _invoice(
-        contact_id, LineAmountTypes="Inclusive", LineItems=[{"Description": "x", "Quantity": 1, "UnitAmount": 120}]
-    )
+    element = invoice_element(contact_id=contact_id, LineAmountTypes="Inclusive",
+                              LineItems=[{"Description": "x", "Quantity": 1, "UnitAmount": 120}])
 
     invoice = api.put("Invoices", {"Invoices": [element]}).body["Invoices"][0]
 
@@ -46,14 +35,15 @@ def test_inclusive_amounts_extract_the_tax(api, contact_id):
 
 
 def test_no_tax_has_zero_tax(api, contact_id):
-    invoice = api.put("Invoices", {"Invoices": [_invoice(contact_id, LineAmountTypes="NoTax")]}).body["Invoices"][0]
+    invoice = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id,
+                                                                LineAmountTypes="NoTax")]}).body["Invoices"][0]
 
     assert invoice["TotalTax"] == 0
     assert invoice["LineItems"][0]["TaxType"] == "NONE"
 
 
 def test_dates_are_msdate_strings_with_readable_twins(api, contact_id):
-    invoice = api.put("Invoices", {"Invoices": [_invoice(contact_id)]}).body["Invoices"][0]
+    invoice = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id)]}).body["Invoices"][0]
 
     assert invoice["Date"] == "/Date(1772323200000+0000)/"
     assert invoice["DateString"] == "2026-03-01T00:00:00"
@@ -62,7 +52,7 @@ def test_dates_are_msdate_strings_with_readable_twins(api, contact_id):
 
 
 def test_sdk_style_msdate_request_dates_are_accepted(api, contact_id):
-    element = _invoice(contact_id, Date="/Date(1772323200000)/", DueDate="/Date(1774915200000+0000)/")
+    element = invoice_element(contact_id=contact_id, Date="/Date(1772323200000)/", DueDate="/Date(1774915200000+0000)/")
 
     invoice = api.put("Invoices", {"Invoices": [element]}).body["Invoices"][0]
 
@@ -72,7 +62,7 @@ def test_sdk_style_msdate_request_dates_are_accepted(api, contact_id):
 def test_date_defaults_to_today_in_the_organisation_timezone(contact_id, api):
     nz = Api(data=new_tenant(base_currency="NZD", country_code="NZ", timezone="Pacific/Auckland"))
     nz_contact = nz.contact("Kiwi")["ContactID"]
-    element = _invoice(nz_contact)
+    element = invoice_element(contact_id=nz_contact)
     del element["Date"]
 
     invoice = nz.put("Invoices", {"Invoices": [element]}).body["Invoices"][0]
@@ -81,21 +71,22 @@ def test_date_defaults_to_today_in_the_organisation_timezone(contact_id, api):
 
 
 def test_accrec_invoices_are_numbered_automatically(api, contact_id):
-    result = api.put("Invoices", {"Invoices": [_invoice(contact_id), _invoice(contact_id)]})
+    result = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id),
+                                               invoice_element(contact_id=contact_id)]})
 
     assert [i["InvoiceNumber"] for i in result.body["Invoices"]] == ["INV-0001", "INV-0002"]
 
 
 def test_duplicate_accrec_number_is_refused(api, contact_id):
-    api.put("Invoices", {"Invoices": [_invoice(contact_id, InvoiceNumber="INV-0100")]})
+    api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, InvoiceNumber="INV-0100")]})
 
-    result = api.put("Invoices", {"Invoices": [_invoice(contact_id, InvoiceNumber="INV-0100")]})
+    result = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, InvoiceNumber="INV-0100")]})
 
     assert result.body["Elements"][0]["ValidationErrors"][0]["Message"] == "Invoice # must be unique."
 
 
 def test_get_one_by_invoice_number(api, contact_id):
-    api.put("Invoices", {"Invoices": [_invoice(contact_id)]})
+    api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id)]})
 
     result = api.get("Invoices/INV-0001")
 
@@ -103,7 +94,7 @@ def test_get_one_by_invoice_number(api, contact_id):
 
 
 def test_type_is_required(api, contact_id):
-    element = _invoice(contact_id)
+    element = invoice_element(contact_id=contact_id)
     del element["Type"]
 
     result = api.put("Invoices", {"Invoices": [element]})
@@ -113,7 +104,7 @@ def test_type_is_required(api, contact_id):
 
 
 def test_contact_by_name_is_created_when_missing(api):
-    element = _invoice("x")
+    element = invoice_element(contact_id="x")
     element["Contact"] = {"Name": "Walk-in Customer"}
 
     result = api.put("Invoices", {"Invoices": [element]})
@@ -124,7 +115,7 @@ def test_contact_by_name_is_created_when_missing(api):
 
 
 def test_contact_by_name_reuses_the_active_contact(api, contact_id):
-    element = _invoice("x")
+    element = invoice_element(contact_id="x")
     element["Contact"] = {"Name": "Acme Ltd"}
 
     invoice = api.put("Invoices", {"Invoices": [element]}).body["Invoices"][0]
@@ -133,19 +124,20 @@ def test_contact_by_name_reuses_the_active_contact(api, contact_id):
 
 
 def test_unknown_contact_id_is_refused(api):
-    result = api.put("Invoices", {"Invoices": [_invoice("11111111-1111-4111-8111-111111111111")]})
+    result = api.put("Invoices", {"Invoices": [invoice_element(contact_id="11111111-1111-4111-8111-111111111111")]})
 
     assert result.status == 400
 
 
 def test_authorised_invoice_needs_line_items(api, contact_id):
-    result = api.put("Invoices", {"Invoices": [_invoice(contact_id, Status="AUTHORISED", LineItems=[])]})
+    result = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, Status="AUTHORISED",
+                                                               LineItems=[])]})
 
     assert result.status == 400
 
 
 def test_foreign_currency_must_be_enabled(api, contact_id):
-    result = api.put("Invoices", {"Invoices": [_invoice(contact_id, CurrencyCode="JPY")]})
+    result = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, CurrencyCode="JPY")]})
 
     assert (
         result.body["Elements"][0]["ValidationErrors"][0]["Message"] == "Organisation is not subscribed to currency JPY"
@@ -155,7 +147,8 @@ def test_foreign_currency_must_be_enabled(api, contact_id):
 def test_foreign_currency_invoice_keeps_its_rate(api, contact_id):
     api.put("Currencies", {"Code": "USD"})
 
-    invoice = api.put("Invoices", {"Invoices": [_invoice(contact_id, CurrencyCode="USD", CurrencyRate=1.27)]}).body[
+    invoice = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, CurrencyCode="USD",
+                                                                CurrencyRate=1.27)]}).body[
         "Invoices"
     ][0]
 
@@ -163,7 +156,7 @@ def test_foreign_currency_invoice_keeps_its_rate(api, contact_id):
 
 
 def test_draft_can_be_authorised_then_voided(api, contact_id):
-    invoice = api.put("Invoices", {"Invoices": [_invoice(contact_id)]}).body["Invoices"][0]
+    invoice = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id)]}).body["Invoices"][0]
 
     api.post(f"Invoices/{invoice['InvoiceID']}", {"Invoices": [{"Status": "AUTHORISED"}]})
     result = api.post(f"Invoices/{invoice['InvoiceID']}", {"Invoices": [{"Status": "VOIDED"}]})
@@ -203,7 +196,8 @@ def test_paid_invoice_cannot_be_edited(api, contact_id):
 def test_put_with_existing_id_is_refused(api, contact_id):
     invoice = api.invoice(contact_id)
 
-    result = api.put("Invoices", {"Invoices": [{**_invoice(contact_id), "InvoiceID": invoice["InvoiceID"]}]})
+    result = api.put("Invoices", {"Invoices": [{**invoice_element(contact_id=contact_id),
+                                                "InvoiceID": invoice["InvoiceID"]}]})
 
     assert result.status == 400
 
@@ -295,7 +289,7 @@ def test_embedded_contact_follows_a_rename(api, contact_id):
 
 
 def test_accpay_bill_marks_the_contact_as_supplier(api, contact_id):
-    api.put("Invoices", {"Invoices": [_invoice(contact_id, Type="ACCPAY", Status="AUTHORISED")]})
+    api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, Type="ACCPAY", Status="AUTHORISED")]})
 
     contact = api.get(f"Contacts/{contact_id}").body["Contacts"][0]
 
@@ -304,7 +298,8 @@ def test_accpay_bill_marks_the_contact_as_supplier(api, contact_id):
 
 
 def test_unitdp_4_keeps_four_decimal_unit_amounts(api, contact_id):
-    element = _invoice(contact_id, LineItems=[{"Description": "x", "Quantity": 3, "UnitAmount": 1.2345}])
+    element = invoice_element(contact_id=contact_id, LineItems=[{"Description": "x", "Quantity": 3,
+                                                                 "UnitAmount": 1.2345}])
 
     default = api.put("Invoices", {"Invoices": [element]}).body["Invoices"][0]
     precise = api.put("Invoices", {"Invoices": [element]}, query={"unitdp": "4"}).body["Invoices"][0]
@@ -315,7 +310,8 @@ def test_unitdp_4_keeps_four_decimal_unit_amounts(api, contact_id):
 
 
 def test_four_decimal_unit_amounts_show_two_decimals_unless_unitdp_4_is_asked(api, contact_id):
-    element = _invoice(contact_id, LineItems=[{"Description": "x", "Quantity": 3, "UnitAmount": 1.2345}])
+    element = invoice_element(contact_id=contact_id, LineItems=[{"Description": "x", "Quantity": 3,
+                                                                 "UnitAmount": 1.2345}])
     invoice = api.put("Invoices", {"Invoices": [element]}, query={"unitdp": "4"}).body["Invoices"][0]
 
     plain = api.get(f"Invoices/{invoice['InvoiceID']}")
@@ -326,7 +322,8 @@ def test_four_decimal_unit_amounts_show_two_decimals_unless_unitdp_4_is_asked(ap
 
 
 def test_failed_element_is_echoed_with_an_empty_guid_and_msdate_dates(api, contact_id):
-    result = api.put("Invoices", {"Invoices": [_invoice(contact_id, Status="AUTHORISED", LineItems=[])]})
+    result = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, Status="AUTHORISED",
+                                                               LineItems=[])]})
 
     echo = result.body["Elements"][0]
     assert echo["InvoiceID"] == "00000000-0000-0000-0000-000000000000"

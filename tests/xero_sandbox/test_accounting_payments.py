@@ -2,6 +2,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.xero_records import payment_element
+
 
 @pytest.fixture
 def invoice(api) -> dict:
@@ -9,20 +11,11 @@ def invoice(api) -> dict:
     return api.invoice(contact["ContactID"], amount="100.00")  # total 120.00 with VAT
 
 
-def _payment(invoice_id: str, amount: str = "20.00", **fields) -> dict:
-    return {
-        "Invoice": {"InvoiceID": invoice_id},
-        "Account": {"Code": "090"},
-        "Date": "2026-03-02",
-        "Amount": Decimal(amount),
-        **fields,
-    }
-
-
 def test_payment_reduces_amount_due_and_bumps_the_invoice(api, invoice):
     api.advance(60)
 
-    result = api.put("Payments", {"Payments": [_payment(invoice["InvoiceID"], "20.00")]})
+    result = api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"],
+                                                               amount=Decimal("20.00"))]})
 
     stored = api.get(f"Invoices/{invoice['InvoiceID']}").body["Invoices"][0]
     assert result.body["Payments"][0]["PaymentType"] == "ACCRECPAYMENT"
@@ -33,7 +26,8 @@ def test_payment_reduces_amount_due_and_bumps_the_invoice(api, invoice):
 
 
 def test_full_payment_marks_paid_with_fully_paid_date(api, invoice):
-    api.put("Payments", {"Payments": [_payment(invoice["InvoiceID"], "120.00", Date="2026-03-05")]})
+    api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"], amount=Decimal("120.00"),
+                                                      Date="2026-03-05")]})
 
     stored = api.get(f"Invoices/{invoice['InvoiceID']}").body["Invoices"][0]
 
@@ -42,20 +36,20 @@ def test_full_payment_marks_paid_with_fully_paid_date(api, invoice):
 
 
 def test_post_accepts_a_single_bare_payment(api, invoice):
-    result = api.post("Payments", _payment(invoice["InvoiceID"]))
+    result = api.post("Payments", payment_element(invoice_id=invoice["InvoiceID"]))
 
     assert result.status == 200
     assert len(result.body["Payments"]) == 1
 
 
 def test_post_accepts_a_wrapped_payment(api, invoice):
-    result = api.post("Payments", {"Payments": [_payment(invoice["InvoiceID"])]})
+    result = api.post("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"])]})
 
     assert result.status == 200
 
 
 def test_invoice_number_identifies_the_invoice(api, invoice):
-    element = _payment("x")
+    element = payment_element(invoice_id="x")
     element["Invoice"] = {"InvoiceNumber": invoice["InvoiceNumber"]}
 
     result = api.put("Payments", {"Payments": [element]})
@@ -66,25 +60,29 @@ def test_invoice_number_identifies_the_invoice(api, invoice):
 def test_account_by_id_is_accepted(api, invoice):
     account_id = api.data.find_account(account_id=None, code="091")["AccountID"]
 
-    result = api.put("Payments", {"Payments": [_payment(invoice["InvoiceID"], Account={"AccountID": account_id})]})
+    result = api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"],
+                                                               Account={"AccountID": account_id})]})
 
     assert result.body["Payments"][0]["Account"]["Code"] == "091"
 
 
 def test_unknown_account_code_is_refused(api, invoice):
-    result = api.put("Payments", {"Payments": [_payment(invoice["InvoiceID"], Account={"Code": "999"})]})
+    result = api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"],
+                                                               Account={"Code": "999"})]})
 
     assert result.body["Elements"][0]["ValidationErrors"][0]["Message"] == "Account could not be found."
 
 
 def test_non_bank_account_is_refused(api, invoice):
-    result = api.put("Payments", {"Payments": [_payment(invoice["InvoiceID"], Account={"Code": "200"})]})
+    result = api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"],
+                                                               Account={"Code": "200"})]})
 
     assert result.status == 400
 
 
 def test_overpayment_is_refused(api, invoice):
-    result = api.put("Payments", {"Payments": [_payment(invoice["InvoiceID"], "120.01")]})
+    result = api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"],
+                                                               amount=Decimal("120.01"))]})
 
     assert result.body["Elements"][0]["ValidationErrors"][0]["Message"] == (
         "The payment amount exceeds the amount outstanding on this document."
@@ -92,7 +90,7 @@ def test_overpayment_is_refused(api, invoice):
 
 
 def test_zero_amount_is_refused(api, invoice):
-    result = api.put("Payments", {"Payments": [_payment(invoice["InvoiceID"], "0")]})
+    result = api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"], amount=Decimal("0"))]})
 
     assert result.status == 400
 
@@ -101,7 +99,7 @@ def test_payment_on_a_draft_is_refused(api):
     contact = api.contact("Draft Co")
     draft = api.invoice(contact["ContactID"], status="DRAFT")
 
-    result = api.put("Payments", {"Payments": [_payment(draft["InvoiceID"])]})
+    result = api.put("Payments", {"Payments": [payment_element(invoice_id=draft["InvoiceID"])]})
 
     assert result.body["Elements"][0]["ValidationErrors"][0]["Message"] == (
         "Payment can only be made against Authorised documents."

@@ -1,24 +1,15 @@
 import pytest
 
+from tests.xero_records import quote_element
+
 
 @pytest.fixture
 def contact_id(api) -> str:
     return api.contact("Acme Ltd")["ContactID"]
 
 
-def _quote(contact_id: str, **fields) -> dict:
-    return {
-        "Contact": {"ContactID": contact_id},
-        "Date": "2026-03-01",
-        "ExpiryDate": "2026-03-31",
-        "Title": "Widget upgrade",
-        "LineItems": [{"Description": "Widgets", "Quantity": 10, "UnitAmount": 25}],
-        **fields,
-    }
-
-
 def test_create_numbers_and_totals_with_upper_case_line_amount_types(api, contact_id):
-    result = api.put("Quotes", {"Quotes": [_quote(contact_id)]})
+    result = api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id)]})
 
     quote = result.body["Quotes"][0]
     assert (quote["QuoteNumber"], quote["Status"], quote["LineAmountTypes"]) == ("QU-0001", "DRAFT", "EXCLUSIVE")
@@ -28,7 +19,7 @@ def test_create_numbers_and_totals_with_upper_case_line_amount_types(api, contac
 
 
 def test_contact_is_required(api):
-    element = _quote("x")
+    element = quote_element(contact_id="x")
     del element["Contact"]
 
     result = api.put("Quotes", {"Quotes": [element]})
@@ -37,7 +28,7 @@ def test_contact_is_required(api):
 
 
 def test_date_is_required(api, contact_id):
-    element = _quote(contact_id)
+    element = quote_element(contact_id=contact_id)
     del element["Date"]
 
     result = api.put("Quotes", {"Quotes": [element]})
@@ -46,19 +37,19 @@ def test_date_is_required(api, contact_id):
 
 
 def test_title_over_100_characters_is_refused(api, contact_id):
-    result = api.put("Quotes", {"Quotes": [_quote(contact_id, Title="t" * 101)]})
+    result = api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id, Title="t" * 101)]})
 
     assert result.status == 400
 
 
 def test_invoice_casing_of_line_amount_types_is_refused(api, contact_id):
-    result = api.put("Quotes", {"Quotes": [_quote(contact_id, LineAmountTypes="Exclusive")]})
+    result = api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id, LineAmountTypes="Exclusive")]})
 
     assert result.status == 400
 
 
 def test_sent_quote_can_be_accepted(api, contact_id):
-    quote = api.put("Quotes", {"Quotes": [_quote(contact_id, Status="SENT")]}).body["Quotes"][0]
+    quote = api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id, Status="SENT")]}).body["Quotes"][0]
 
     result = api.post(f"Quotes/{quote['QuoteID']}", {"Quotes": [{"Status": "ACCEPTED"}]})
 
@@ -66,7 +57,7 @@ def test_sent_quote_can_be_accepted(api, contact_id):
 
 
 def test_draft_cannot_jump_to_accepted(api, contact_id):
-    quote = api.put("Quotes", {"Quotes": [_quote(contact_id)]}).body["Quotes"][0]
+    quote = api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id)]}).body["Quotes"][0]
 
     result = api.post(f"Quotes/{quote['QuoteID']}", {"Status": "ACCEPTED"})
 
@@ -74,7 +65,7 @@ def test_draft_cannot_jump_to_accepted(api, contact_id):
 
 
 def test_list_has_no_pagination_object_and_pages_by_100(api, contact_id):
-    api.put("Quotes", {"Quotes": [_quote(contact_id) for _ in range(101)]})
+    api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id) for _ in range(101)]})
 
     first = api.get("Quotes", query={"page": "1", "pageSize": "5"})
     second = api.get("Quotes", query={"page": "2"})
@@ -85,7 +76,8 @@ def test_list_has_no_pagination_object_and_pages_by_100(api, contact_id):
 
 
 def test_status_and_date_filters(api, contact_id):
-    api.put("Quotes", {"Quotes": [_quote(contact_id, Date="2026-01-10"), _quote(contact_id, Status="SENT")]})
+    api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id, Date="2026-01-10"),
+                                  quote_element(contact_id=contact_id, Status="SENT")]})
 
     sent = api.get("Quotes", query={"Status": "SENT"})
     early = api.get("Quotes", query={"DateTo": "2026-01-31"})
@@ -96,7 +88,7 @@ def test_status_and_date_filters(api, contact_id):
 
 def test_quote_number_and_contact_filters(api, contact_id):
     other = api.contact("Other")["ContactID"]
-    api.put("Quotes", {"Quotes": [_quote(contact_id), _quote(other)]})
+    api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id), quote_element(contact_id=other)]})
 
     by_number = api.get("Quotes", query={"QuoteNumber": "QU-0002"})
     by_contact = api.get("Quotes", query={"ContactID": contact_id})
@@ -106,7 +98,7 @@ def test_quote_number_and_contact_filters(api, contact_id):
 
 
 def test_get_one(api, contact_id):
-    quote = api.put("Quotes", {"Quotes": [_quote(contact_id)]}).body["Quotes"][0]
+    quote = api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id)]}).body["Quotes"][0]
 
     result = api.get(f"Quotes/{quote['QuoteID']}")
 
@@ -114,7 +106,7 @@ def test_get_one(api, contact_id):
 
 
 def test_list_without_page_omits_line_items(api, contact_id):
-    api.put("Quotes", {"Quotes": [_quote(contact_id)]})
+    api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id)]})
 
     result = api.get("Quotes")
 

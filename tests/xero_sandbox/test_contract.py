@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from tests.xero_contract import (
     spec_dir,
     validate_call,
 )
+from tests.xero_records import invoice_element, line, xero_invoice
 
 TENANT_ID = "b1f6c0a4-7e7b-4c43-9d4f-6a4c1e0f0001"
 CONTACT_ID = "b1f6c0a4-7e7b-4c43-9d4f-6a4c1e0f0002"
@@ -70,23 +72,12 @@ def contacts_body() -> dict:
 
 
 def invoice() -> dict:
-    return {
-        "Type": "ACCREC",
-        "InvoiceID": INVOICE_ID,
-        "InvoiceNumber": "INV-0001",
-        "Contact": {"ContactID": CONTACT_ID, "Name": "Ridgeway University"},
-        "Date": "/Date(1552262400000+0000)/",
-        "DueDate": "/Date(1553472000000+0000)/",
-        "Status": "AUTHORISED",
-        "LineAmountTypes": "Exclusive",
-        "LineItems": [{"Description": "Consulting", "Quantity": 2.0, "UnitAmount": 100.0, "LineAmount": 200.0}],
-        "SubTotal": 200.0,
-        "TotalTax": 40.0,
-        "Total": 240.0,
-        "AmountDue": 240.0,
-        "CurrencyCode": "GBP",
-        "UpdatedDateUTC": "/Date(1584585851380+0000)/",
-    }
+    return xero_invoice(
+        contact={"ContactID": CONTACT_ID, "Name": "Ridgeway University"}, invoice_id=INVOICE_ID, number="INV-0001",
+        total="240.00", tax="40.00", issued=date(2019, 3, 11), due=date(2019, 3, 25),
+        updated=datetime(2020, 3, 19, 2, 44, 11, 380000, tzinfo=UTC),
+        LineItems=[{"Description": "Consulting", "Quantity": 2.0, "UnitAmount": 100.0, "LineAmount": 200.0}],
+    )
 
 
 def connection() -> dict:
@@ -594,14 +585,8 @@ def new_contact(name: str) -> dict:
 
 
 def draft_invoice(contact_id: str, *, date: str = "2026-03-01") -> dict:
-    return {
-        "Type": "ACCREC",
-        "Contact": {"ContactID": contact_id},
-        "Date": date,
-        "DueDate": "2026-03-31",
-        "LineAmountTypes": "Exclusive",
-        "LineItems": [{"Description": "Consulting", "Quantity": 2, "UnitAmount": 150.5, "AccountCode": "200"}],
-    }
+    return invoice_element(contact_id=contact_id, issued=date, LineAmountTypes="Exclusive",
+                           line_items=[line(description="Consulting", quantity=2, unit_amount=150.5)])
 
 
 def test_sweep_put_contacts_conforms(demo: DemoSession):

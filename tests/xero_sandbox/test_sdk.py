@@ -47,6 +47,7 @@ from xero_python.exceptions import AccountingBadRequestException
 from xero_python.identity import IdentityApi
 
 from tests.sandbox import SandboxControl
+from tests.xero_records import xero_invoice
 from tests.xero_sandbox.test_contract import DEMO_APP, DemoSession, demo_session
 
 REDIRECT_URI = "http://127.0.0.1:8000/integrations/xero/callback/"
@@ -61,10 +62,6 @@ SCOPES = [
     "accounting.settings.read",
 ]
 CONTACT_ID = "5a1f0c1e-2f0b-4b7c-9a55-2d6f4e1c0a01"
-
-
-def msdate(when: datetime) -> str:
-    return f"/Date({int(when.timestamp() * 1000)}+0000)/"
 
 
 @dataclass
@@ -162,37 +159,11 @@ def customer(sandbox: SandboxControl, organisation: Organisation) -> str:
     return CONTACT_ID
 
 
-def invoice_record(*, number: str, status: str, updated: datetime) -> dict:
-    """An ACCREC invoice as Xero returns it, loaded verbatim."""
-    return {
-        "Type": "ACCREC",
-        "InvoiceID": f"7d0e6c58-1b8a-4b2a-8c1e-0000000{number[-5:]}",
-        "InvoiceNumber": number,
-        "Contact": {"ContactID": CONTACT_ID, "Name": "Ridgeway University"},
-        "Date": "/Date(1772323200000+0000)/",
-        "DueDate": "/Date(1774915200000+0000)/",
-        "Status": status,
-        "LineAmountTypes": "Exclusive",
-        "LineItems": [
-            {
-                "Description": "Consulting",
-                "Quantity": 2.0,
-                "UnitAmount": 100.0,
-                "AccountCode": "200",
-                "TaxType": "OUTPUT2",
-                "TaxAmount": 40.0,
-                "LineAmount": 200.0,
-            }
-        ],
-        "SubTotal": 200.0,
-        "TotalTax": 40.0,
-        "Total": 240.0,
-        "AmountDue": 240.0,
-        "AmountPaid": 0.0,
-        "AmountCredited": 0.0,
-        "CurrencyCode": "GBP",
-        "UpdatedDateUTC": msdate(updated),
-    }
+def ridgeway_invoice(*, number: str, status: str, updated: datetime) -> dict:
+    """An ACCREC invoice to the customer for 200.00 + 40.00 VAT, as Xero returns it, loaded verbatim."""
+    return xero_invoice(contact={"ContactID": CONTACT_ID, "Name": "Ridgeway University"},
+                        invoice_id=f"7d0e6c58-1b8a-4b2a-8c1e-0000000{number[-5:]}", number=number, status=status,
+                        total="240.00", tax="40.00", issued=date(2026, 3, 1), due=date(2026, 3, 31), updated=updated)
 
 
 # --- identity ----------------------------------------------------------------------------------------------
@@ -255,8 +226,8 @@ def test_contacts_page_through_two_pages(
 def test_invoices_if_modified_since_returns_only_later_changes(
     sandbox: SandboxControl, accounting: AccountingApi, organisation: Organisation, customer: str
 ):
-    older = invoice_record(number="INV-00001", status="AUTHORISED", updated=datetime(2026, 3, 1, 10, tzinfo=UTC))
-    newer = invoice_record(number="INV-00002", status="AUTHORISED", updated=datetime(2026, 3, 1, 14, tzinfo=UTC))
+    older = ridgeway_invoice(number="INV-00001", status="AUTHORISED", updated=datetime(2026, 3, 1, 10, tzinfo=UTC))
+    newer = ridgeway_invoice(number="INV-00002", status="AUTHORISED", updated=datetime(2026, 3, 1, 14, tzinfo=UTC))
     sandbox.load(organisation.tenant_id, {"Invoices": [older, newer]})
 
     invoices = accounting.get_invoices(organisation.tenant_id, if_modified_since=datetime(2026, 3, 1, 12, tzinfo=UTC))
@@ -271,9 +242,9 @@ def test_invoices_where_filters_on_status(
 ):
     when = datetime(2026, 3, 1, 10, tzinfo=UTC)
     records = [
-        invoice_record(number="INV-00001", status="AUTHORISED", updated=when),
-        invoice_record(number="INV-00002", status="DRAFT", updated=when),
-        invoice_record(number="INV-00003", status="AUTHORISED", updated=when),
+        ridgeway_invoice(number="INV-00001", status="AUTHORISED", updated=when),
+        ridgeway_invoice(number="INV-00002", status="DRAFT", updated=when),
+        ridgeway_invoice(number="INV-00003", status="AUTHORISED", updated=when),
     ]
     sandbox.load(organisation.tenant_id, {"Invoices": records})
 

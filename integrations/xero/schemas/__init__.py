@@ -34,9 +34,13 @@ from integrations.xero.schemas.identity import (
     tenant_connections,
     token_set,
 )
-from integrations.xero.schemas.records import (
+from integrations.xero.schemas.pages import (
     Page,
     RecordError,
+    only,
+    page_of,
+)
+from integrations.xero.schemas.records import (
     XeroAddress,
     XeroAllocation,
     XeroContact,
@@ -48,8 +52,6 @@ from integrations.xero.schemas.records import (
     contact,
     credit_note,
     invoice,
-    only,
-    page_of,
     payment,
     quote,
 )

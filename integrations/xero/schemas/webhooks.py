@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from integrations.xero.schemas.fields import SchemaError, _id, _text
-from integrations.xero.schemas.records import RecordError, _record_of
+from integrations.xero.schemas.pages import RecordError
+from integrations.xero.schemas.records import _record_of
 
 
 @dataclass(frozen=True)

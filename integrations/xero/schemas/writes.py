@@ -5,7 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 from integrations.xero.schemas.fields import Record, SchemaError, _flag, _objects, _text
-from integrations.xero.schemas.records import XeroAddress, XeroContact, _collection, contact
+from integrations.xero.schemas.pages import _collection
+from integrations.xero.schemas.records import XeroAddress, XeroContact, contact
 
 
 @dataclass(frozen=True)

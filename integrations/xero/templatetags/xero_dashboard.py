@@ -11,7 +11,7 @@ from integrations.xero import selectors
 register = template.Library()
 
 
-@register.inclusion_tag("xero/dashboard_cards.html", takes_context=True)
+@register.inclusion_tag("xero/_dashboard_cards.html", takes_context=True)
 def xero_dashboard_cards(context: template.Context) -> dict:
     """The "Xero sync" and "Matches to check" cards (six queries, whatever the number of organisations)."""
     health = selectors.sync_health()

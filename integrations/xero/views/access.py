@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts.two_factor import TwoFactor, two_factor_of
-from capsync.http import HtmxHttpRequest
+from web.http import HtmxHttpRequest
 
 View = Callable[..., HttpResponse]
 

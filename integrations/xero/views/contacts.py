@@ -10,16 +10,16 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from capsync.http import HtmxHttpRequest
 from contacts.models import Contact
-from integrations.xero import selectors, tasks
+from integrations.xero import contact_panels, tasks
 from integrations.xero.models import SyncRun
 from integrations.xero.sync import push
+from web.http import HtmxHttpRequest
 
 
-def _push_panel(request: HtmxHttpRequest, contact_id: int) -> selectors.ContactPushPanel:
+def _push_panel(request: HtmxHttpRequest, contact_id: int) -> contact_panels.ContactPushPanel:
     try:
-        return selectors.contact_push_panel(user=request.user, contact_id=contact_id)
+        return contact_panels.contact_push_panel(user=request.user, contact_id=contact_id)
     except Contact.DoesNotExist:
         raise Http404("No contact with that id is visible to you.") from None
 
@@ -28,7 +28,7 @@ def _push_panel(request: HtmxHttpRequest, contact_id: int) -> selectors.ContactP
 def contact_push(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
     """The contact page's Xero panel: whether its edits reached Xero, and Xero's reason when refused."""
     panel = _push_panel(request, contact_id)
-    return render(request, "xero/contact_push.html", {"contact_id": contact_id, "panel": panel})
+    return render(request, "xero/_contact_push.html", {"contact_id": contact_id, "panel": panel})
 
 
 @require_POST
@@ -39,7 +39,7 @@ def contact_push_retry(request: HtmxHttpRequest, contact_id: int) -> HttpRespons
     tasks.contact_push.delay_on_commit(contact_id=contact_id)
     if request.htmx:
         panel = _push_panel(request, contact_id)
-        return render(request, "xero/contact_push.html", {"contact_id": contact_id, "panel": panel})
+        return render(request, "xero/_contact_push.html", {"contact_id": contact_id, "panel": panel})
     messages.success(request, "The change is being sent to Xero again.")
     return redirect("contacts:detail", contact_id=contact_id)
 
@@ -62,11 +62,11 @@ def _since(request: HtmxHttpRequest) -> datetime | None:
 
 def _contact_status(request: HtmxHttpRequest, contact_id: int, *, since: datetime | None) -> HttpResponse:
     try:
-        status = selectors.contact_xero_status(user=request.user, contact_id=contact_id, now=timezone.now(),
+        status = contact_panels.contact_xero_status(user=request.user, contact_id=contact_id, now=timezone.now(),
                                                since=since)
     except Contact.DoesNotExist:
         raise Http404("No contact with that id is visible to you.") from None
-    response = render(request, "xero/contact_status.html", {"status": status})
+    response = render(request, "xero/_contact_status.html", {"status": status})
     if since is not None and not status.fetching:
         # The fetch is over: the invoice panel beside it reloads itself on this event.
         trigger_client_event(response, "invoices-changed")
@@ -85,7 +85,7 @@ def contact_sync(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
     """"Sync this contact now": fetch just this contact's records from each organisation it is linked in."""
     asked_at = timezone.now()
     try:
-        queued = selectors.contact_sync_connections(user=request.user, contact_id=contact_id)
+        queued = contact_panels.contact_sync_connections(user=request.user, contact_id=contact_id)
     except Contact.DoesNotExist:
         raise Http404("No contact with that id is visible to you.") from None
     tasks.organisation_syncs_enqueue(connection_ids=queued, kind=SyncRun.Kind.CONTACT, contact_id=contact_id)

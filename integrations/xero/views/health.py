@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from capsync.http import HtmxHttpRequest
 from integrations.xero import selectors, services, tasks
 from integrations.xero.models import SyncRun
 from integrations.xero.views.access import admin_with_mfa_required
+from web.http import HtmxHttpRequest
 
 
 @require_GET

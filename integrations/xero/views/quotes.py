@@ -10,13 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from capsync.http import HtmxHttpRequest
 from integrations.xero import client, selectors
 from integrations.xero.forms import QuoteForm, QuoteLineFormSet
 from integrations.xero.sync import quotes
 from integrations.xero.views.wizard import xero_identity
 from opportunities import selectors as opportunity_selectors
 from opportunities.models import Opportunity
+from web.http import HtmxHttpRequest
 
 logger = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from capsync.http import HtmxHttpRequest
 from integrations.xero import client, schemas, selectors, services, tasks
 from integrations.xero.forms import ConnectionOptionsForm, PickOrganisationsForm
 from integrations.xero.models import SyncRun, XeroConnection
 from integrations.xero.views.access import admin_with_mfa_required
+from web.http import HtmxHttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ def sync_status(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     polling stops."""
     connection = _connection(connection_id)
     progress = selectors.sync_progress(connection=connection, now=timezone.now())
-    response = render(request, "xero/sync_status.html", {"connection": connection, "progress": progress})
+    response = render(request, "xero/_sync_status.html", {"connection": connection, "progress": progress})
     return response if progress.polling else HttpResponseStopPolling(response.content)
 
 
