@@ -10,9 +10,9 @@ from itertools import batched
 
 from django.db import transaction
 
-from capsync.bulk import update_from_values
 from contacts.models import Contact
 from invoices import copy_upsert
+from invoices.bulk import update_from_values
 from invoices.models import CreditAllocation, Invoice, Organisation, Payment
 
 logger = logging.getLogger(__name__)
@@ -275,7 +275,7 @@ def invoices_link_contacts(*, organisation_id: int, contact_ids_by_xero_id: dict
     """Attach the invoices of each Xero contact in the mapping to its CRM contact; return how many rows moved.
 
     The bulk form of invoices_link_contact, for the sync's relinking pass: one set-based UPDATE ... FROM (VALUES
-    ...) per 1,000 Xero contacts, joined on the Xero contact (capsync.bulk). Rows already attached to their
+    ...) per 1,000 Xero contacts, joined on the Xero contact (invoices.bulk). Rows already attached to their
     contact are not written. Invoices of Xero contacts missing from the mapping are left as they are.
     """
     return update_from_values(

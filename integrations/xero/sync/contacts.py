@@ -7,13 +7,13 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from capsync.bulk import update_from_values
 from contacts import selectors as contact_selectors
 from contacts import services as contact_services
 from contacts.models import Contact
 from integrations.xero import schemas
 from integrations.xero.models import MatchConflict, XeroConnection, XeroContact
 from integrations.xero.sync.matching import Action, CrmIndex, Facts, match, name_key
+from invoices.bulk import update_from_values
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
-"""capsync.bulk.update_from_values: many rows' own values in one UPDATE ... FROM (VALUES ...)."""
+"""invoices.bulk.update_from_values: many rows' own values in one UPDATE ... FROM (VALUES ...)."""
 
 import pytest
 
-from capsync import bulk
 from contacts.models import Contact
+from invoices import bulk
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
