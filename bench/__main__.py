@@ -26,7 +26,7 @@ import psycopg
 from cryptography.fernet import Fernet
 from psycopg import sql
 
-from bench import peer, report
+from bench import orgs, peer, report
 from tests.sandbox import SandboxControl, SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +77,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="timed requests of each page after 3 warm-ups (default 50)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
+    orgs.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.quick and (args.contacts or args.invoices):
         parser.error("--quick sets the sizes; leave out --contacts/--invoices")
@@ -281,6 +282,8 @@ def page_rows(timings) -> list[list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    if args.orgs:
+        return orgs.main(args)
     # WhiteNoise warns that static files were never collected (pages.setup collects them only later).
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     log_dir = ROOT / "var" / "bench"
@@ -292,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     begun = time.perf_counter()
     sandbox_process = SandboxProcess(
         ["--port", "0", "--contacts", str(args.contacts), "--invoices", str(args.invoices), "--rate-limits", "xero",
-         "--log-level", "WARNING"],
+         "--latency-ms", str(args.latency_ms), "--log-level", "WARNING"],
         start_timeout=args.sandbox_timeout,
     )
     build_seconds = time.perf_counter() - begun
@@ -350,7 +353,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"Python {machine['python']}, PostgreSQL {postgres}")
     command = ".venv/bin/python -m bench" + (" --quick" if args.quick else (
         "" if (args.contacts, args.invoices) == FULL_SIZE else f" --contacts {args.contacts} --invoices {args.invoices}"
-    ))
+    )) + (f" --latency-ms {args.latency_ms}" if args.latency_ms else "")
+    if args.latency_ms:  # the latency run is its own block, beside the run without
+        size = f"{size}, {args.latency_ms} ms added to every call"
     when = started_at.strftime("%Y-%m-%d %H:%M UTC")
     print()
     print(f"{size} on {machine_line}")
@@ -373,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         key = "quick" if args.quick else ("full" if (args.contacts, args.invoices) == FULL_SIZE
                                           else f"{args.contacts}x{args.invoices}")
+        key += f"-latency{args.latency_ms}" if args.latency_ms else ""
         section = "\n\n".join([
             f"### {size}" + (" (`--quick`)" if args.quick else ""),
             f"Last run {when} on commit {_git_revision()}: `{command}`.  \n"

@@ -20,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", choices=["empty", "demo"], default="empty")
     serve.add_argument("--contacts", type=int, default=None, help="benchmark org: number of contacts")
     serve.add_argument("--invoices", type=int, default=None, help="benchmark org: number of invoices")
+    serve.add_argument("--organisations", type=int, default=1,
+                       help="benchmark orgs of that size: 'Benchmark Org' alone, else 'Benchmark Org 001', ...")
     serve.add_argument("--rate-limits", choices=["xero", "off"], default="xero")
     serve.add_argument("--latency-ms", type=int, default=0, help="delay added to every accounting call")
     serve.add_argument("--state", default=None, help="JSON file to load at start and save to")
@@ -39,6 +41,7 @@ def serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         contacts=args.contacts,
         invoices=args.invoices,
+        organisations=args.organisations,
         rate_limits=args.rate_limits == "xero",
         latency_ms=args.latency_ms,
         record_bodies=args.record_bodies,
