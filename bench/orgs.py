@@ -102,7 +102,7 @@ def workers_start(count: int, *, per_worker: int, log_dir: Path) -> list[subproc
         output = log.open("w")
         started.append(subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "capsync", "worker", "--pool=threads",
-             f"--concurrency={per_worker}", "--queues=xero", "--loglevel=WARNING", "-n",
+             f"--concurrency={per_worker}", "--queues=xero", "--loglevel=INFO", "-n",
              f"bench-{number}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
              "--without-heartbeat"],
             cwd=ROOT, env={**os.environ, "DB_CONN_MAX_AGE": "60"}, stdout=output, stderr=subprocess.STDOUT,
@@ -112,9 +112,21 @@ def workers_start(count: int, *, per_worker: int, log_dir: Path) -> list[subproc
         log = log_dir / f"orgs-worker-{number}.log"
         while "ready" not in log.read_text():
             if worker.poll() is not None or time.monotonic() > deadline:
+                workers_stop(started)  # a worker left behind would take the next run's tasks
                 raise SystemExit(f"Celery worker {number} did not start:\n{log.read_text()[-2000:]}")
             time.sleep(0.2)
     return started
+
+
+def workers_stop(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 def sync_round(*, sandbox: SandboxControl, connection_ids: list[int], kind: str, timeout: float) -> Round:
@@ -248,13 +260,7 @@ def main(args: argparse.Namespace) -> int:
     finally:
         for peak in peaks:
             peak.__exit__()
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
-        for worker in workers:
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        workers_stop(workers)
         sandbox_process.stop()
 
     rows = [*round_rows(full), *round_rows(idle),
