@@ -7,6 +7,7 @@ identity service answers in OAuth's error format, so `OAuthTransport` overrides 
 or sleeps: waiting is the caller's decision.
 """
 
+import dataclasses
 import logging
 import random
 import threading
@@ -53,7 +54,7 @@ class RateLimits:
     app_minute_remaining: int | None = None
     # Which call (transport.calls when it began) said so: several calls may be in flight, and the pacer must
     # know how many began after the one whose answer it reads.
-    of_call: int = 0
+    of_call: int = dataclasses.field(default=0, compare=False)  # not part of what Xero said
 
 
 _LIMIT_HEADERS = {
