@@ -26,7 +26,7 @@ import psycopg
 from cryptography.fernet import Fernet
 from psycopg import sql
 
-from bench import peer, report
+from bench import orgs, peer, report
 from tests.sandbox import SandboxControl, SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,6 +80,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "and time the pages (issue 18's ten-times size: --contacts 100000 --invoices 1000000)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
+    orgs.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.quick and (args.contacts or args.invoices):
         parser.error("--quick sets the sizes; leave out --contacts/--invoices")
@@ -359,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.pages_only:
         warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
         return pages_only(args)
+    if args.orgs:
+        return orgs.main(args)
     # WhiteNoise warns that static files were never collected (pages.setup collects them only later).
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     log_dir = ROOT / "var" / "bench"
@@ -370,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     begun = time.perf_counter()
     sandbox_process = SandboxProcess(
         ["--port", "0", "--contacts", str(args.contacts), "--invoices", str(args.invoices), "--rate-limits", "xero",
-         "--log-level", "WARNING"],
+         "--latency-ms", str(args.latency_ms), "--log-level", "WARNING"],
         start_timeout=args.sandbox_timeout,
     )
     build_seconds = time.perf_counter() - begun
@@ -428,7 +431,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"Python {machine['python']}, PostgreSQL {postgres}")
     command = ".venv/bin/python -m bench" + (" --quick" if args.quick else (
         "" if (args.contacts, args.invoices) == FULL_SIZE else f" --contacts {args.contacts} --invoices {args.invoices}"
-    ))
+    )) + (f" --latency-ms {args.latency_ms}" if args.latency_ms else "")
+    if args.latency_ms:  # the latency run is its own block, beside the run without
+        size = f"{size}, {args.latency_ms} ms added to every call"
     when = started_at.strftime("%Y-%m-%d %H:%M UTC")
     print()
     print(f"{size} on {machine_line}")
@@ -451,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         key = "quick" if args.quick else ("full" if (args.contacts, args.invoices) == FULL_SIZE
                                           else f"{args.contacts}x{args.invoices}")
+        key += f"-latency{args.latency_ms}" if args.latency_ms else ""
         section = "\n\n".join([
             f"### {size}" + (" (`--quick`)" if args.quick else ""),
             f"Last run {when} on commit {_git_revision()}: `{command}`.  \n"

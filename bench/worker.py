@@ -48,13 +48,16 @@ def instrument() -> Timers:
     The sync's `sleep` is passed in, so the caller wraps it as "rate_limit_sleep".
     """
     # Imported here because the app modules need Django set up first.
-    from integrations.xero import client, schemas
+    from integrations.xero import schemas
+    from integrations.xero.client import accounting, transport
     from integrations.xero.sync import contacts as contact_sync
     from integrations.xero.sync import invoices as invoice_sync
 
     timers = Timers()
-    timers.patch(client.XeroClient, "_send", "http")
-    timers.patch(client, "_decode_json", "json_decode")
+    # With pages read ahead (sync/prefetch.py) these three run in several threads at once: their seconds add up
+    # the time of each thread, so they can overlap the database work and each other.
+    timers.patch(transport.Transport, "request", "http")
+    timers.patch(accounting, "decode_json", "json_decode")
     timers.patch(schemas, "page_of", "parse")
     timers.patch(invoice_sync, "invoices_apply", "invoices_apply")
     timers.patch(invoice_sync, "credit_notes_apply", "credit_notes_apply")

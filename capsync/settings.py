@@ -357,6 +357,9 @@ XERO_SYNC_FANOUT_SECONDS = env.int("XERO_SYNC_FANOUT_SECONDS", default=5 * 60)
 # How long an organisation's sync claim lasts without being renewed: a sync whose worker died is taken over
 # after this.
 XERO_SYNC_CLAIM_SECONDS = env.int("XERO_SYNC_CLAIM_SECONDS", default=15 * 60)
+# Pages of a collection a sync asks for ahead of the one it is storing (integrations/xero/sync/prefetch.py): that many
+# calls in flight, never more than Xero's 5 per organisation; 1 reads page after page.
+XERO_SYNC_PAGES_AHEAD = max(1, min(5, env.int("XERO_SYNC_PAGES_AHEAD", default=5)))
 # Xero's daily allowance of calls per organisation depends on the app's pricing tier (developer.xero.com/pricing):
 # 1,000 on Starter, 5,000 above. XERO_DAY_CALL_LIMIT overrides the tier's figure.
 XERO_TIER_DAY_CALL_LIMITS = {"starter": 1000, "core": 5000, "plus": 5000, "advanced": 5000, "enterprise": 5000}

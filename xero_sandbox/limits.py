@@ -78,6 +78,9 @@ class RateLimiter:
     _in_flight_tenant: dict[str, int] = field(default_factory=dict)
     _in_flight_app_tenant: dict[tuple[str, str], int] = field(default_factory=dict)
     peak_concurrency: dict[str, int] = field(default_factory=dict)
+    # Accepted calls in flight per app (every organisation it calls), and the most seen at once.
+    _in_flight_app: dict[str, int] = field(default_factory=dict)
+    peak_app_concurrency: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.use_tier(self.start_tier)
@@ -127,6 +130,9 @@ class RateLimiter:
                 day.count += 1
                 app.count += 1
                 self._in_flight_app_tenant[key] = in_flight + 1
+                app_in_flight = self._in_flight_app.get(client_id, 0) + 1
+                self._in_flight_app[client_id] = app_in_flight
+                self.peak_app_concurrency[client_id] = max(self.peak_app_concurrency.get(client_id, 0), app_in_flight)
             headers = {
                 "X-DayLimit-Remaining": str(max(0, self.day_limit - day.count)),
                 "X-MinLimit-Remaining": str(max(0, self.minute_limit - minute.count)),
@@ -141,6 +147,7 @@ class RateLimiter:
         key = (client_id, tenant_id)
         with self._lock:
             self._in_flight_app_tenant[key] = max(0, self._in_flight_app_tenant.get(key, 0) - 1)
+            self._in_flight_app[client_id] = max(0, self._in_flight_app.get(client_id, 0) - 1)
 
     def configure(self, limits: dict[str, int]) -> dict[str, int]:
         """Override limit values (tests shrink them instead of making 5,000 calls); returns the current values."""
@@ -168,7 +175,9 @@ class RateLimiter:
             self._day.clear()
             self._app_minute.clear()
             self.peak_concurrency.clear()
+            self.peak_app_concurrency.clear()
 
     def reset_peaks(self) -> None:
         with self._lock:
             self.peak_concurrency.clear()
+            self.peak_app_concurrency.clear()

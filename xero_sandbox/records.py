@@ -102,6 +102,7 @@ class SandboxOptions:
     seed: str = "empty"  # "empty" | "demo"
     contacts: int | None = None
     invoices: int | None = None
+    organisations: int = 1  # how many generated benchmark organisations (with --contacts/--invoices)
     rate_limits: bool = True
     tier: str = "default"  # "default" | "starter" (limits.TIERS)
     latency_ms: int = 0

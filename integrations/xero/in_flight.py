@@ -18,7 +18,9 @@ import redis
 from django.conf import settings
 
 MAX_CALLS_IN_FLIGHT = 5  # Xero's concurrent limit per organisation
-LEASE_SECONDS = 60  # longer than any call (connect 5 s + read 30 s): a dead holder's slot lapses after this
+# Longer than any call: a minute's wait for the pacer (transport.py paces once the slot is held), then connect 5 s
+# and read 30 s. A dead holder's slot lapses after this.
+LEASE_SECONDS = 120
 WAIT_SECONDS = 60  # how long a call waits for a slot before giving up
 POLL_SECONDS = 0.02
 

@@ -142,3 +142,19 @@ def test_window_floor_of_one_window_is_only_its_work_and_of_no_calls_is_zero():
     assert report.window_floor(calls=0, seconds_per_call=1.0, seconds_per_store=1.0).seconds == 0
     with pytest.raises(ValueError, match="negative"):
         report.window_floor(calls=-1, seconds_per_call=1.0, seconds_per_store=0.0)
+
+
+def test_an_organisations_own_floor_is_one_minute_per_full_window_of_calls():
+    from bench.orgs import own_floor
+
+    assert [own_floor(calls) for calls in (0, 14, 60, 61, 112, 121)] == [0, 0, 0, 60, 60, 120]
+
+
+def test_app_calls_a_minute_counts_the_busiest_minute_from_the_first_call():
+    from bench.orgs import _per_minute
+
+    calls = [{"time": f"2026-12-07T09:{minute:02}:{second:02}+00:00"} for minute, second in
+             [(0, 0), (0, 30), (0, 59), (1, 0), (2, 10), (2, 20), (2, 30), (2, 40)]]
+
+    assert _per_minute(calls) == (4, pytest.approx(3.0))
+    assert _per_minute([]) == (0, 0.0)

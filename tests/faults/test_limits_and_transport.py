@@ -58,7 +58,7 @@ def test_the_sync_paces_itself_by_the_minute_allowance_instead_of_hitting_the_li
     assert finished.outcome == SyncRun.Outcome.SUCCEEDED
     assert refused == []
     assert len(waits) == 1
-    assert 55 <= waits[0] <= 60
+    assert 55 <= waits[0] <= 61  # to a second past the minute: Xero's window opened when the first call arrived
 
 
 def test_the_daily_limit_stops_the_run_until_it_resets(xero_connection, xero):

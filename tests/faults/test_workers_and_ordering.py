@@ -57,6 +57,37 @@ def test_a_sync_whose_worker_is_killed_is_redelivered_and_completes_once(xero_co
     assert SyncCursor.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_while_pages_are_read_ahead_loses_nothing(xero_connection, xero, celery_workers):
+    """Issue 18: the worker dies with the next invoice pages on the wire (read ahead while the first is stored):
+    the redelivered sync stores every invoice once and the dead run moved no cursor."""
+    customers = [xero_contact(name=f"Customer {n}") for n in range(5)]
+    load(xero, contacts=customers, invoices=[xero_invoice(contact=c, number=f"INV-{n:05}-{c['Name'][-1]}")
+                                             for c in customers for n in range(560)])  # three pages
+    xero.sandbox.config(latency_ms=1500)
+    doomed = celery_workers(**FAST_RECOVERY)
+    SyncRun.objects.all().delete()
+    xero.sandbox.clear_calls()
+    tasks.organisation_sync.delay(connection_id=xero_connection.pk, kind=SyncRun.Kind.FULL)
+    wait_for(lambda: Invoice.objects.exists(), timeout=60)  # page 1 stored, pages 2 and 3 asked for
+
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(timeout=10)
+    cursor_after_kill = SyncCursor.objects.exists()
+    read_ahead = xero.sandbox.calls(tenant_id=xero.uk_tenant_id)["peak_concurrency"][xero.uk_tenant_id]
+    xero.sandbox.config(latency_ms=0)
+    celery_workers(**FAST_RECOVERY)
+
+    wait_for(lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCEEDED).exists(), timeout=90)
+    assert cursor_after_kill is False
+    assert read_ahead > 1
+    assert Invoice.objects.count() == 2800
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == sorted(
+        f"INV-{n:05}-{c['Name'][-1]}" for c in customers for n in range(560))
+    assert Contact.objects.count() == 5
+    assert SyncCursor.objects.exists()
+
+
 @pytest.mark.django_db
 def test_a_second_sync_while_one_runs_is_skipped_and_says_so(xero_connection, xero):
     """Case 12: while one sync holds the organisation, another is skipped and its run says why."""

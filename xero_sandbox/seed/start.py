@@ -59,17 +59,22 @@ def start_records(options: SandboxOptions, *, now: datetime) -> StartRecords:
             seeded.append(Tenant(meta=meta, data=data))
     if options.contacts or options.invoices:
         name, currency, tz = BENCHMARK_ORGANISATION
-        meta = tenants.tenant_meta(
-            tenant_id=str(_fixed_id("benchmark")), name=name, base_currency=currency, timezone=tz, now=now
-        )
-        data = generate(
-            tenant_id=meta.tenant_id,
-            organisation=tenants.organisation_of(meta),
-            contacts=options.contacts or 0,
-            invoices=options.invoices or 0,
-            today=now.astimezone(ZoneInfo(tz)).date(),
-        )
-        seeded.append(Tenant(meta=meta, data=data))
+        many = options.organisations > 1
+        for number in range(1, options.organisations + 1):
+            # One organisation keeps the name and id it always had; several are numbered, each with its own records.
+            meta = tenants.tenant_meta(
+                tenant_id=str(_fixed_id(f"benchmark/{number}" if many else "benchmark")),
+                name=f"{name} {number:03}" if many else name, base_currency=currency, timezone=tz, now=now,
+            )
+            data = generate(
+                tenant_id=meta.tenant_id,
+                organisation=tenants.organisation_of(meta),
+                contacts=options.contacts or 0,
+                invoices=options.invoices or 0,
+                seed=42 + number - 1,
+                today=now.astimezone(ZoneInfo(tz)).date(),
+            )
+            seeded.append(Tenant(meta=meta, data=data))
     if not seeded and not options.webhook_url:
         return StartRecords()
     app = App(

@@ -1,6 +1,7 @@
 """Xero's accounting API for one organisation: typed reads driven by the resource table, and the writes Capsync
 makes (contacts, quotes)."""
 
+import copy
 import itertools
 import logging
 from collections.abc import Callable, Iterator
@@ -87,6 +88,25 @@ class XeroClient:
     @pace.setter
     def pace(self, hook: Callable[[], None]) -> None:
         self._transport.pace = hook
+
+    def pinned(self) -> "XeroClient":
+        """A twin of this client for threads that must not touch the database (where tokens are kept).
+
+        It sends the access token this client would send now (fetched here, in the calling thread) and shares
+        this client's transport: its call count, limits, `pace` hook and call slots. When Xero refuses that token
+        the twin raises TokenExpired instead of refreshing; the caller refreshes through this client and pins
+        again.
+        """
+        token = self._access_token("")
+
+        def fixed(refused: str) -> str:
+            if refused:
+                raise TokenExpired("The pinned access token was refused")
+            return token
+
+        twin = copy.copy(self)
+        twin._access_token = fixed
+        return twin
 
     def request(self, method: str, path: str, *, json: Any = None, **kwargs: Any) -> Any:
         """Send one accounting call and return its decoded JSON (amounts as Decimal).

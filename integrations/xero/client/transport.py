@@ -1,14 +1,16 @@
 """The one way Capsync sends an HTTP request to Xero (healthchecks' transport pattern).
 
-`Transport.request` always passes a timeout, holds one of the organisation's call slots (in_flight.py) when the
-call names an organisation, runs the `pace` hook first, counts the call, keeps Xero's rate-limit headers, and hands
-every answer to `raise_for_response`, which turns a failure into one of the errors in `errors.py`. Xero's identity
-service answers in OAuth's error format, so `OAuthTransport` overrides only that hook. Nothing here retries or
-sleeps: waiting is the caller's decision.
+`Transport.request` always passes a timeout, holds one of the organisation's call slots (in_flight.py) when the call
+names an organisation, runs the `pace` hook once it holds it, counts the call, keeps Xero's rate-limit headers, and
+hands every answer to `raise_for_response`, which turns a failure into one of the errors in `errors.py`. Xero's
+identity service answers in OAuth's error format, so `OAuthTransport` overrides only that hook. Nothing here retries
+or sleeps: waiting is the caller's decision.
 """
 
+import dataclasses
 import logging
 import random
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -50,6 +52,9 @@ class RateLimits:
     minute_remaining: int | None = None
     day_remaining: int | None = None
     app_minute_remaining: int | None = None
+    # Which call (transport.calls when it began) said so: several calls may be in flight, and the pacer must
+    # know how many began after the one whose answer it reads.
+    of_call: int = dataclasses.field(default=0, compare=False)  # not part of what Xero said
 
 
 _LIMIT_HEADERS = {
@@ -74,10 +79,11 @@ def _called(response: requests.Response) -> str:
 
 
 class Transport:
-    """Sends requests to Xero, one at a time per call, for one organisation (`tenant_id`) or none (identity).
+    """Sends requests to Xero for one organisation (`tenant_id`) or none (identity), from one thread or several.
 
     `calls` counts the HTTP calls made and `limits` holds the latest rate-limit headers. `pace` is called before
-    every call: a sync sets it to wait for the organisation's minute allowance instead of running into a 429.
+    every call, once the call holds its slot: a sync sets it to wait for the organisation's minute allowance
+    instead of running into a 429.
     """
 
     def __init__(self, *, tenant_id: str = "", timeout: tuple[float, float] = TIMEOUT,
@@ -86,6 +92,7 @@ class Transport:
         self.timeout = timeout
         self.pace: Callable[[], None] = pace or (lambda: None)
         self.calls = 0
+        self._count_lock = threading.Lock()  # a sync's page prefetcher calls from several threads
         self.limits = RateLimits()
         self._session = requests.Session()
 
@@ -100,17 +107,21 @@ class Transport:
         if json_body is not None:
             kwargs["data"] = json_bytes(json_body)
             headers["Content-Type"] = "application/json"
-        self.pace()
-        self.calls += 1
         short = url.rsplit("/", 1)[-1]
         try:
             with self._slot():
+                with self._count_lock:
+                    self.calls += 1
+                    number = self.calls
+                # Paced once the slot is held, so the call goes out as soon as the pacer lets it: a pacer counting
+                # Xero's minute window needs to know when the call arrives, not when it began to wait for a slot.
+                self.pace()
                 response = self._session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
         except _UNANSWERED as exc:
             raise XeroUnavailable(f"Xero did not answer {method} {short} ({type(exc).__name__})") from exc
         except in_flight.NoSlotFree as exc:
             raise XeroUnavailable(f"Xero was not called ({exc}): too many calls to this organisation") from exc
-        self._read_limits(response)
+        self._read_limits(response, number=number)
         self.raise_for_response(response)
         return response
 
@@ -122,14 +133,15 @@ class Transport:
         with in_flight.call_slot(self.tenant_id):
             yield
 
-    def _read_limits(self, response: requests.Response) -> None:
-        seen: dict[str, int] = {}
+    def _read_limits(self, response: requests.Response, *, number: int) -> None:
+        seen: dict[str, int] = {"of_call": number}
         for field, header in _LIMIT_HEADERS.items():
             value = response.headers.get(header, "").strip()
             if value.isdigit():
                 seen[field] = int(value)
-        if seen:
-            self.limits = replace(self.limits, **seen)
+        with self._count_lock:  # an answer to an earlier call, arriving late, does not hide a later one's figures
+            if len(seen) > 1 and number >= self.limits.of_call:
+                self.limits = replace(self.limits, **seen)
 
     def raise_for_response(self, response: requests.Response) -> None:
         """Turn a non-2xx answer of the accounting API or /connections into the matching XeroError."""

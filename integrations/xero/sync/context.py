@@ -83,11 +83,11 @@ class SyncContext:
                 attempts = self._wait_or_raise(exc, attempts=attempts)
 
     def _before_call(self) -> None:
-        """Pace the next call, or stop the run when the day's allowance is down to the floor (DayReserveReached)."""
+        """Stop the run when the day's allowance is down to the floor (DayReserveReached). The pacer is the client's
+        `pace` hook: it runs inside the call, in whichever thread makes it."""
         remaining = self.xero.limits.day_remaining
         if self.day_floor and remaining is not None and remaining <= self.day_floor:
             raise DayReserveReached(remaining)
-        self.pacer.before_call()
 
     def _wait_or_raise(self, exc: client.RateLimited | client.XeroUnavailable, *, attempts: int) -> int:
         """Wait before the next attempt after `exc`, or re-raise it when waiting will not help; returns the failed
@@ -98,6 +98,8 @@ class SyncContext:
                 raise exc
             self.add("rate_limit_waits")
             self.sleep(exc.retry_after)
+            if exc.problem == "minute":
+                self.pacer.window_over()
             return attempts
         attempts += 1
         self.add("retries")

@@ -1,10 +1,10 @@
 """One sync run of one organisation: claim it, read what changed at Xero, apply it, record what happened.
 
-Order of work: invoices and credit notes first (they say who is paying), then contacts changed since the last
-run plus any paying contact we have never seen, then matching. Each page is applied as it arrives, so memory
-stays flat however large the organisation. The cursors (If-Modified-Since) move only when the whole run
-succeeded, to Xero's own clock at the start of the run minus an overlap, so nothing changed during a run is
-ever skipped; re-reading the overlap is harmless because every write is an upsert where newer wins.
+Order of work: invoices and credit notes first (they say who is paying), then contacts changed since the last run
+plus any paying contact we have never seen, then matching. Each page is applied as it arrives while the next few are
+on the wire (prefetch.py), so memory stays flat however large the organisation. The cursors (If-Modified-Since) move
+only when the whole run succeeded, to Xero's own clock at the start of the run minus an overlap, so nothing changed
+during a run is ever skipped; re-reading the overlap is harmless because every write is an upsert where newer wins.
 
 Every resource is read by one loop (`_read`) driven by a table of readers: how to fetch it, how to apply a page
 of it, and what to count. Claims live in `claims.py`, pacing in `pacing.py`, the run's state in `context.py`.
@@ -12,6 +12,7 @@ of it, and what to count. Claims live in `claims.py`, pacing in `pacing.py`, the
 
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from django.db import transaction
 from activity import services as activity_services
 from integrations.xero import auth, client, schemas
 from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
-from integrations.xero.sync import budget
+from integrations.xero.sync import budget, prefetch
 from integrations.xero.sync import contacts as contact_sync
 from integrations.xero.sync import invoices as invoice_sync
 from integrations.xero.sync import push as push_sync
@@ -96,17 +97,24 @@ BY_CATEGORY = {"INVOICE": INVOICES, "CREDITNOTE": CREDIT_NOTES, "CONTACT": CONTA
 def _read(ctx: SyncContext, reader: Reader, *, seen: set[str] | None = None, **filters: Any) -> None:
     """Read every page of one resource (`filters` go to the client's list call) and apply each as it arrives;
     the ids of the records Xero returned are added to `seen` when given."""
-    fetch = reader.fetch(ctx.xero)
     ctx.progress(reader.stage)
-    for page in ctx.pages(lambda start: fetch(start_page=start, **filters)):
-        if seen is not None:
-            seen.update(page.record_ids)
-        if reader.sets_server_time:
-            ctx.server_time = ctx.server_time or page.server_time
-        ctx.quarantine(resource=reader.resource, errors=page.errors)
-        ctx.add(reader.counter, reader.apply(ctx, page.records))
-        ctx.run.done += len(page.records) + len(page.errors)
-        ctx.progress(reader.stage)
+    ahead = settings.XERO_SYNC_PAGES_AHEAD
+    if ahead <= 1 or any(filters.get(name) for name in ("ids", "contact_ids", "where")):
+        # A few records by id: one call per id list (or per id), read one after another.
+        pages = ctx.pages(lambda start: reader.fetch(ctx.xero)(start_page=start, **filters))
+    else:  # whole collections: the next pages are on the wire while this one is applied
+        pages = prefetch.pages_ahead(ctx, lambda xero: lambda start: reader.fetch(xero)(start_page=start, **filters),
+                                     ahead=ahead)
+    with closing(pages):  # a failure while applying stops the pages still being fetched
+        for page in pages:
+            if seen is not None:
+                seen.update(page.record_ids)
+            if reader.sets_server_time:
+                ctx.server_time = ctx.server_time or page.server_time
+            ctx.quarantine(resource=reader.resource, errors=page.errors)
+            ctx.add(reader.counter, reader.apply(ctx, page.records))
+            ctx.run.done += len(page.records) + len(page.errors)
+            ctx.progress(reader.stage)
 
 
 def organisation_sync(
@@ -141,9 +149,10 @@ def organisation_sync(
     xero = auth.client_for(connection=connection, identity=identity, clock=clock)
     # A full reconcile is the one run big enough to spend the day: it leaves the reserve for Sync now and webhooks.
     ctx = SyncContext(connection=connection, xero=xero, run=run, clock=clock, sleep=sleep,
-                      pacer=MinutePacer(xero=xero, clock=clock, sleep=sleep), claim_token=token,
+                      pacer=MinutePacer(clock=clock, sleep=sleep, xero=xero), claim_token=token,
                       on_progress=on_progress,
                       day_floor=settings.XERO_DAY_CALL_RESERVE if kind == SyncRun.Kind.FULL else 0)
+    xero.pace = ctx.pacer.before_call
     day_resets_at = None
     try:
         if kind == SyncRun.Kind.WEBHOOK:

@@ -1,0 +1,292 @@
+"""`python -m bench --orgs N --contacts C --invoices I --workers W`: many organisations, real Celery workers (issue 18).
+
+Starts the sandbox with N generated organisations of C contacts and I invoices each (Xero's limits on: 60 calls a
+minute and 5 in flight per organisation, 10,000 a minute per app), recreates the benchmark database, links every
+organisation with one consent, starts W `celery worker` processes (threads pool, `--per-worker` syncs each) on
+Redis and PostgreSQL, queues every organisation's initial full sync at once and waits for all of them, then does
+the same for an idle incremental round. It reports the total time, each organisation's time against its own
+floor, the slowest organisation, the peaks of calls in flight per organisation and per app (the sandbox's
+counters), 429s, calls a minute for the app and each worker's peak RSS (VmHWM).
+"""
+
+import argparse
+import math
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bench import report
+from bench.process import PeakRss
+from tests.sandbox import SandboxControl, SandboxProcess, query_of
+
+ROOT = Path(__file__).resolve().parents[1]
+CALLS_PER_MINUTE = 60
+WORKER_START_SECONDS = 60
+POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round of syncs: every organisation's run, and what the sandbox saw meanwhile."""
+
+    kind: str
+    seconds: float
+    runs: list  # SyncRun, one per organisation
+    queued_at: datetime
+    calls: list[dict]
+    peak_per_org: int
+    peak_app: int
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--orgs", type=int, default=0,
+                        help="many-organisations benchmark: this many organisations (bench/orgs.py)")
+    parser.add_argument("--workers", type=int, default=1, help="with --orgs: Celery worker processes (default 1)")
+    parser.add_argument("--per-worker", type=int, default=4,
+                        help="with --orgs: syncs each worker runs at once (threads pool; default 4)")
+    parser.add_argument("--latency-ms", type=int, default=0,
+                        help="delay the sandbox adds to every accounting call (Xero's own answer time)")
+
+
+def link_all(sandbox: SandboxControl) -> list[int]:
+    """Link every benchmark organisation with one consent, as the wizard does; returns the connection ids."""
+    import secrets
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from accounts.models import Team, User
+    from bench.scenario import DEMO_USER
+    from integrations.xero import client, services
+    from integrations.xero.models import XeroConnection
+
+    tenant_ids = [tenant["tenant_id"] for tenant in sandbox.state()["tenants"]
+                  if tenant["name"].startswith("Benchmark Org")]
+    admin = User.objects.create_superuser(email="bench-admin@example.com", password=secrets.token_urlsafe(16))
+    team = Team.objects.create(name="Xero customers")
+    team.members.add(admin)
+    identity = client.identity_from_settings()
+    state = secrets.token_urlsafe(32)
+    verifier, challenge = client.pkce_pair()
+    redirect = sandbox.authorize(
+        client_id=identity.client_id, redirect_uri=identity.redirect_uri, scope=" ".join(settings.XERO_SCOPES),
+        state=state, code_challenge=challenge, code_challenge_method="S256", tenant_ids=tenant_ids,
+        user_email=DEMO_USER,
+    )
+    consent = services.consent_complete(identity=identity, code=query_of(redirect)["code"], code_verifier=verifier,
+                                        user_id=admin.pk, now=timezone.now())
+    linked = services.connections_link(grant_id=consent.grant_id, tenants=consent.tenants,
+                                       chosen_tenant_ids=tenant_ids, identity=identity, user_id=admin.pk,
+                                       clock=timezone.now)
+    for each in linked:
+        services.connection_configure(
+            connection_id=each.connection.pk, suppliers=XeroConnection.Suppliers.IGNORE, default_team_id=team.pk,
+            sync_interval_seconds=2 * 60 * 60, push_crm_edits=False,
+        )
+    return [each.connection.pk for each in linked]
+
+
+def workers_start(count: int, *, per_worker: int, log_dir: Path) -> list[subprocess.Popen]:
+    """Start `count` Celery workers on the xero queue and wait until each says it is ready."""
+    started = []
+    for number in range(count):
+        log = log_dir / f"orgs-worker-{number}.log"
+        output = log.open("w")
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "capsync", "worker", "--pool=threads",
+             f"--concurrency={per_worker}", "--queues=xero", "--loglevel=INFO", "-n",
+             f"bench-{number}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"],
+            cwd=ROOT, env={**os.environ, "DB_CONN_MAX_AGE": "60"}, stdout=output, stderr=subprocess.STDOUT,
+        ))
+    deadline = time.monotonic() + WORKER_START_SECONDS
+    for number, worker in enumerate(started):
+        log = log_dir / f"orgs-worker-{number}.log"
+        while "ready" not in log.read_text():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                workers_stop(started)  # a worker left behind would take the next run's tasks
+                raise SystemExit(f"Celery worker {number} did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(0.2)
+    return started
+
+
+def workers_stop(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def sync_round(*, sandbox: SandboxControl, connection_ids: list[int], kind: str, timeout: float) -> Round:
+    """Queue one sync of `kind` for every organisation at once and wait until all have finished."""
+    from django.utils import timezone
+
+    from integrations.xero import tasks
+    from integrations.xero.models import SyncRun
+
+    sandbox.clear_calls()  # also resets the sandbox's in-flight peaks
+    queued_at = timezone.now()
+    begun = time.perf_counter()
+    for connection_id in connection_ids:
+        tasks.organisation_sync.delay(connection_id=connection_id, kind=kind)
+    finished = SyncRun.objects.filter(kind=kind, started_at__gte=queued_at).exclude(
+        outcome__in=[SyncRun.Outcome.RUNNING, SyncRun.Outcome.SKIPPED])
+    while finished.values("connection_id").distinct().count() < len(connection_ids):
+        if time.perf_counter() - begun > timeout:
+            raise SystemExit(f"only {finished.count()} of {len(connection_ids)} {kind} syncs finished in {timeout} s")
+        time.sleep(POLL_SECONDS)
+    seconds = time.perf_counter() - begun
+    log = sandbox.calls()
+    return Round(kind=kind, seconds=seconds, runs=list(finished.order_by("connection_id")), queued_at=queued_at,
+                 calls=[call for call in log["calls"] if call["path"].startswith("/api/api.xro/")],
+                 peak_per_org=max(log["peak_concurrency"].values(), default=0),
+                 peak_app=max(log.get("peak_app_concurrency", {}).values(), default=0))
+
+
+def own_floor(calls: int) -> float:
+    """Seconds an organisation's calls need at Xero's 60 a minute in fixed windows: one wait per full window."""
+    return max(0, math.ceil(calls / CALLS_PER_MINUTE) - 1) * 60.0
+
+
+def _per_minute(calls: list[dict]) -> tuple[int, float]:
+    """The busiest minute's calls and the mean calls a minute, minutes counted from the first call."""
+    if not calls:
+        return 0, 0.0
+    moments = sorted(datetime.fromisoformat(call["time"]) for call in calls)
+    buckets = Counter(int((moment - moments[0]).total_seconds() // 60) for moment in moments)
+    span_minutes = (moments[-1] - moments[0]).total_seconds() / 60
+    return max(buckets.values()), len(calls) / max(span_minutes, 1.0)
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:,.1f} s"
+
+
+def round_rows(result: Round) -> list[report.Row]:
+    syncs = [(run.finished_at - run.started_at).total_seconds() for run in result.runs]
+    waits = [(run.started_at - result.queued_at).total_seconds() for run in result.runs]
+    ends = [(run.finished_at - result.queued_at).total_seconds() for run in result.runs]
+    over = [sync - own_floor(run.api_calls) for sync, run in zip(syncs, result.runs, strict=True)]
+    slowest = max(range(len(result.runs)), key=lambda index: ends[index])
+    worst = result.runs[slowest]
+    busiest, mean = _per_minute(result.calls)
+    refused = sum(1 for call in result.calls if int(call["status"]) == 429)
+    outcomes = Counter(run.outcome for run in result.runs)
+
+    def spread(values: list[float]) -> str:
+        return (f"median {_s(statistics.median(values))}, p95 {_s(report.percentile(values, 0.95))}, "
+                f"max {_s(max(values))}")
+
+    return [
+        report.Row(f"{result.kind}: total time (all queued at once to the last finished)", _s(result.seconds)),
+        report.Row(f"{result.kind}: outcomes", ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))),
+        report.Row(f"{result.kind}: API calls (all organisations)", f"{len(result.calls):,}",
+                   f"{sum(run.api_calls for run in result.runs):,} by the SyncRuns"),
+        report.Row(f"{result.kind}: each organisation's sync (start to finish)", spread(syncs)),
+        report.Row(f"{result.kind}: each organisation's own floor ((ceil(calls/60) - 1) x 60 s)",
+                   spread([own_floor(run.api_calls) for run in result.runs]),
+                   "plus its work on the last window's pages"),
+        report.Row(f"{result.kind}: sync time above its own floor (the work, and sharing the workers)", spread(over)),
+        report.Row(f"{result.kind}: waiting in the queue before its sync began", spread(waits)),
+        report.Row(f"{result.kind}: slowest organisation (queued to finished)",
+                   f"{worst.connection.name}: {_s(ends[slowest])}",
+                   f"waited {_s(waits[slowest])}, synced {_s(syncs[slowest])} for {worst.api_calls} calls "
+                   f"(own floor {_s(own_floor(worst.api_calls))})"),
+        report.Row(f"{result.kind}: peak calls in flight, per organisation / per app", f"{result.peak_per_org} / "
+                   f"{result.peak_app}", "Xero: 5 per organisation"),
+        report.Row(f"{result.kind}: 429s", f"{refused}"),
+        report.Row(f"{result.kind}: app calls a minute (busiest minute / mean)", f"{busiest:,} / {mean:,.0f}",
+                   "Xero: 10,000 a minute per app"),
+    ]
+
+
+def main(args: argparse.Namespace) -> int:
+    from bench.__main__ import database_recreate, environment_set
+
+    log_dir = ROOT / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url:
+        raise SystemExit("--orgs needs REDIS_URL (Celery's broker and the call slots)")
+    started_at = datetime.now().astimezone()
+    size = f"{args.orgs} organisations x {args.contacts:,} contacts / {args.invoices:,} invoices"
+    print(f"Many organisations: {size}, {args.workers} worker(s) x {args.per_worker} syncs. Starting the sandbox ...",
+          flush=True)
+    begun = time.perf_counter()
+    sandbox_process = SandboxProcess(
+        ["--port", "0", "--organisations", str(args.orgs), "--contacts", str(args.contacts), "--invoices",
+         str(args.invoices), "--rate-limits", "xero", "--latency-ms", str(args.latency_ms), "--log-level", "WARNING"],
+        start_timeout=args.sandbox_timeout,
+    )
+    build_seconds = time.perf_counter() - begun
+    workers: list[subprocess.Popen] = []
+    peaks: list[PeakRss] = []
+    try:
+        sandbox = SandboxControl(sandbox_process.url)
+        environment_set(sandbox=sandbox, database_url=args.database_url)
+        os.environ.update({"CELERY_TASK_ALWAYS_EAGER": "0", "CELERY_BROKER_URL": redis_url,
+                           "CELERY_RESULT_BACKEND": redis_url, "REDIS_URL": redis_url})
+        database_recreate(args.database_url)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from capsync.celery import app as celery_app
+
+        call_command("migrate", verbosity=0, interactive=False)
+        with celery_app.connection_for_write() as connection:
+            connection.default_channel.queue_purge("xero")
+        connection_ids = link_all(sandbox)
+        print(f"Sandbox built in {build_seconds:.0f} s; linked {len(connection_ids)} organisations; starting "
+              f"{args.workers} worker(s) ...", flush=True)
+        workers = workers_start(args.workers, per_worker=args.per_worker, log_dir=log_dir)
+        peaks = [PeakRss(worker.pid).__enter__() for worker in workers]
+        full = sync_round(sandbox=sandbox, connection_ids=connection_ids, kind="full", timeout=args.orgs * 600)
+        print(f"Initial syncs done in {full.seconds:.0f} s; idle round ...", flush=True)
+        idle = sync_round(sandbox=sandbox, connection_ids=connection_ids, kind="incremental", timeout=args.orgs * 60)
+    finally:
+        for peak in peaks:
+            peak.__exit__()
+        workers_stop(workers)
+        sandbox_process.stop()
+
+    rows = [*round_rows(full), *round_rows(idle),
+            report.Row("Peak RSS per worker (VmHWM)", ", ".join(f"{peak.kib / 1024:,.0f} MiB" for peak in peaks))]
+    machine = report.machine()
+    machine_line = (f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}; "
+                    "the machine was shared with seven other developers' test runs")
+    command = (f".venv/bin/python -m bench --orgs {args.orgs} --contacts {args.contacts} --invoices {args.invoices} "
+               f"--workers {args.workers} --per-worker {args.per_worker}"
+               + (f" --latency-ms {args.latency_ms}" if args.latency_ms else ""))
+    print()
+    print(f"{size}, {args.workers} worker(s) x {args.per_worker}, on {machine_line}")
+    print(report.plain_table(rows))
+    if not args.no_write:
+        when = started_at.strftime("%Y-%m-%d %H:%M %Z")
+        key = f"orgs-{args.orgs}x{args.contacts}x{args.invoices}-w{args.workers}x{args.per_worker}" + (
+            f"-l{args.latency_ms}" if args.latency_ms else "")
+        section = "\n\n".join([
+            f"### {size}, {args.workers} worker(s) x {args.per_worker} syncs",
+            f"Last run {when}: `{command}`.  \nMachine: {machine_line}. The sandbox built the organisations in "
+            f"{build_seconds:.0f} s.",
+            report.table(rows),
+        ])
+        history = (f"- {when}, {size}, {args.workers}x{args.per_worker} workers: initial syncs {_s(full.seconds)}, "
+                   f"peak in flight {full.peak_per_org}/org {full.peak_app}/app, "
+                   f"{sum(int(c['status']) == 429 for c in full.calls)} 429s")
+        report.docs_update(args.output, key=key, section=section, history_line=history)
+    failed = [run for run in (*full.runs, *idle.runs) if run.outcome != "succeeded"]
+    return 1 if failed else 0
