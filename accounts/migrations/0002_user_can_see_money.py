@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
             model_name="user",
             name="can_see_money",
             field=models.BooleanField(
+                db_default=True,
                 default=True,
                 help_text="Shows Xero's amounts: invoices, payments, credit notes, quotes, instalments and "
                 "receivables. Without it the user sees that a contact is linked to Xero, and which invoices were "
