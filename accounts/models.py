@@ -27,10 +27,19 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractUser):
-    """A person who signs in to Capsync. Staff users are the CRM's admins and see every team."""
+    """A person who signs in to Capsync. Staff users are the CRM's admins and see every team.
+
+    `can_see_money` says whether the accounts (Xero's amounts) are shown to them; read it only through
+    `accounts.selectors.user_sees_money`, which also lets every admin see money."""
 
     username = None
     email = models.EmailField("email address", unique=True)
+    can_see_money = models.BooleanField(
+        "can see money", default=True, db_default=True,  # the database default keeps older code's inserts working
+        help_text="Shows Xero's amounts: invoices, payments, credit notes, quotes, instalments and receivables. "
+                  "Without it the user sees that a contact is linked to Xero, and which invoices were issued, "
+                  "but no amount. Admins always see money.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -3,6 +3,7 @@
 Every source is one branch of a single UNION ALL (columns `money_events.COLUMNS`), which the database orders and
 pages; only the page's notes and tasks are then loaded whole. A page costs five queries whatever the history's
 length: the visibility check, the organisations' local dates, the UNION, the page's notes and its tasks.
+A user who may not see money gets "invoice issued" events only, without amounts (`money_event_rows`).
 """
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import User
+from accounts.selectors import user_sees_money
 from activity.models import Note, Task
 from activity.money_events import (
     MoneyScope,
@@ -118,13 +120,15 @@ def _task_rows(tasks: QuerySet[Task]) -> QuerySet:
 
 
 def _page(
-    *, notes: QuerySet[Note], tasks: QuerySet[Task], scope: MoneyScope, show: Show, page: int, now: datetime
+    *, user: User, notes: QuerySet[Note], tasks: QuerySet[Task], scope: MoneyScope, show: Show, page: int,
+    now: datetime,
 ) -> HistoryPage:
     branches = []
     if show in (Show.ALL, Show.NOTES):
         branches += [_note_rows(notes), _task_rows(tasks)]
     if show in (Show.ALL, Show.MONEY):
-        branches += money_event_rows(scope=scope, orgs=money_scope_organisations(scope, now=now))
+        branches += money_event_rows(scope=scope, orgs=money_scope_organisations(scope, now=now),
+                                     amounts=user_sees_money(user=user))
     first, *rest = branches
     start = max(page - 1, 0) * PAGE_SIZE
     union = first.union(*rest, all=True).order_by(
@@ -161,8 +165,8 @@ def contact_history(*, user: User, contact_id: int, show: Show, page: int, now: 
     people = Contact.objects.filter(organisation_id=contact.pk).values("pk")
     notes = Note.objects.filter(contact_id=contact.pk) | Note.objects.filter(contact__in=people)
     tasks = Task.objects.filter(contact_id=contact.pk) | Task.objects.filter(contact__in=people)
-    return _page(notes=notes, tasks=tasks, scope=contact_money_scope(contact_id=contact.pk), show=show, page=page,
-                 now=now)
+    return _page(user=user, notes=notes, tasks=tasks, scope=contact_money_scope(contact_id=contact.pk), show=show,
+                 page=page, now=now)
 
 
 def opportunity_history(*, user: User, opportunity_id: int, show: Show, page: int, now: datetime) -> HistoryPage:
@@ -173,7 +177,7 @@ def opportunity_history(*, user: User, opportunity_id: int, show: Show, page: in
     """
     opportunity = opportunities_visible_to(user=user).only("pk", "contact_id").get(pk=opportunity_id)
     scope = opportunity_money_scope(opportunity_id=opportunity.pk, contact_id=opportunity.contact_id)
-    return _page(notes=Note.objects.filter(opportunity_id=opportunity.pk),
+    return _page(user=user, notes=Note.objects.filter(opportunity_id=opportunity.pk),
                  tasks=Task.objects.filter(opportunity_id=opportunity.pk), scope=scope, show=show, page=page,
                  now=now)
 

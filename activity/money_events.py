@@ -1,9 +1,10 @@
 """Money events: what happened to a customer's money, derived from what the Xero sync already stored (invoices,
 payments, credit allocations, quotes, instalments), with no call to Xero.
 
-`money_event_rows` is the one source of money events, for the contact and the opportunity timelines alike, so a
-later "can see money" rule has one place to hide amounts. Each event is one SQL branch of the timeline's UNION
-(`COLUMNS`), ordered and paged by the database together with notes and tasks:
+`money_event_rows` is the one source of money events, for the contact and the opportunity timelines alike, so
+the "can see money" rule has one place to hide amounts: without it, only "invoice issued" is listed, no amount.
+Each event is one SQL branch of the timeline's UNION (`COLUMNS`), ordered and paged by the database together
+with notes and tasks:
 
 | kind                 | from                                   | dated                   | amount
 | invoice_issued       | AUTHORISED/PAID sales invoices         | issued_on               | total
@@ -130,12 +131,18 @@ def _invoice_columns(prefix: str = "") -> dict[str, object]:
             "short_code": F(f"{prefix}organisation__short_code"), "label": F(f"{prefix}number")}
 
 
-def money_event_rows(*, scope: MoneyScope, orgs: dict[int, OrgDay]) -> list[QuerySet]:
+def money_event_rows(*, scope: MoneyScope, orgs: dict[int, OrgDay], amounts: bool = True) -> list[QuerySet]:
     """The money events of `scope` as UNION branches (see the module's table); `orgs` gives each organisation's
-    local date (`money_scope_organisations`). Builds queries only: nothing is read until the timeline runs them."""
+    local date (`money_scope_organisations`). Builds queries only: nothing is read until the timeline runs them.
+
+    `amounts=False` is for a user who may not see money (`accounts.selectors.user_sees_money`): then the only
+    events are "invoice issued", with no amount (a NULL column, so nothing reaches the page to hide)."""
     sales = scope.invoices.filter(status__in=_SETTLED)
     invoices = sales.filter(type=Invoice.Type.ACCREC)
     credit_notes = sales.filter(type=Invoice.Type.ACCRECCREDIT)
+    if not amounts:
+        return [timeline_columns(invoices.filter(issued_on__isnull=False), on=F("issued_on"), kind="invoice_issued",
+                                 id=F("pk"), doc="invoice", **_invoice_columns())]
 
     issued = timeline_columns(
         sales.filter(type__in=[Invoice.Type.ACCREC, Invoice.Type.ACCRECCREDIT], issued_on__isnull=False),

@@ -144,6 +144,7 @@ TEMPLATES = [
                 "integrations.xero.context_processors.xero_banner",
                 "notifications.context_processors.unread_notifications",
                 "activity.context_processors.open_task_count",
+                "accounts.context_processors.money_permission",
             ],
             # `|nobidi`, the one filter that shows names without bidirectional overrides, in every template.
             "builtins": ["web.templatetags.bidi"],

@@ -8,6 +8,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import user_sees_money
 from contacts.selectors import contacts_visible_to
 from forecast.selectors import CashForecast, cash_forecast
 from invoices import receivables as money_owed
@@ -27,21 +28,30 @@ class DashboardSummary:
     overdue_accounts: list[OverdueAccount]
     receivables: Receivables
     overdue_plans: list[OverduePlan]
-    forecast: CashForecast
+    forecast: CashForecast | None = None  # None for a user who may not see money
+    money_shown: bool = True  # False: the user may not see money; receivables and the forecast are not read
 
 
 def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
-    """Headline figures for the user's teams; money is totalled per currency, never across them."""
+    """Headline figures for the user's teams; money is totalled per currency, never across them. The pipeline's
+    value is the CRM's and always shown; receivables (what is owed, overdue accounts and plans) only to a user who
+    may see money (`accounts.selectors.user_sees_money`), and for the others they are not even read."""
     open_opportunities = opportunities_visible_to(user=user).filter(outcome=Opportunity.Outcome.OPEN)
     by_currency = list(
         open_opportunities.values("currency_code").annotate(value=Sum("value"), count=Count("id")).order_by(
             "currency_code"
         )
     )
+    crm = {
+        "contact_count": contacts_visible_to(user=user).count(),
+        "open_opportunity_count": sum(row["count"] for row in by_currency),
+        "open_value_by_currency": by_currency,
+    }
+    if not user_sees_money(user=user):
+        return DashboardSummary(**crm, overdue_accounts=[], receivables=Receivables(by_currency=(), by_organisation=()),
+                                overdue_plans=[], money_shown=False)
     return DashboardSummary(
-        contact_count=contacts_visible_to(user=user).count(),
-        open_opportunity_count=sum(row["count"] for row in by_currency),
-        open_value_by_currency=by_currency,
+        **crm,
         overdue_accounts=money_owed.overdue_accounts(user=user, now=now, limit=OVERDUE_ACCOUNTS_SHOWN),
         receivables=money_owed.receivables(user=user, now=now),
         overdue_plans=plans_with_overdue_instalments(user=user, now=now)[:OVERDUE_PLANS_SHOWN],

@@ -1,5 +1,6 @@
 """Demo CRM data: teams, users, people, organisations, a pipeline and Acme's history (notes and tasks), loaded
-idempotently from `data.json`.
+idempotently from `data.json`. Users see money unless their record says `"sees_money": false` (Pat, a salesperson
+in Sam's team, shows the other kind of user).
 
 Some organisations and people deliberately match the Xero sandbox's demo organisations (exactly, by email only,
 by a normalised name, or ambiguously), so the sync has every matching path to show. The records live in
@@ -67,7 +68,7 @@ def demo_data_load(*, today: date) -> DemoCounts:
         if user is None:
             create = User.objects.create_superuser if record["admin"] else User.objects.create_user
             user = create(email=record["email"], password=DEMO_PASSWORD, first_name=record["first_name"],
-                          last_name=record["last_name"])
+                          last_name=record["last_name"], can_see_money=record.get("sees_money", True))
         user.teams.add(*(teams[name] for name in record["teams"]))
         users[record["email"]] = user
     owners_by_team = {team: users[email] for team, email in TEAM_OWNERS.items()}

@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from accounts.models import User
+from accounts.selectors import user_sees_money
 from contacts.selectors import contacts_visible_to
 from invoices.models import Invoice, Organisation, Payment
 from invoices.money import Totals
@@ -110,6 +111,10 @@ class ContactInvoiceSummary:
     organisations: tuple[OrganisationInvoiceSummary, ...]
     # What the money says about the customer, per currency across organisations (`invoices.payment_record`).
     payment_record: tuple[CurrencyRecord, ...] = ()
+    # False for a user who may not see money: then `organisations` and `payment_record` are empty and
+    # `linked_organisations` names the organisations holding the contact's documents ("Xero: linked").
+    money_shown: bool = True
+    linked_organisations: tuple[str, ...] = ()
 
     @property
     def has_invoices(self) -> bool:
@@ -266,7 +271,8 @@ def invoice_summary(
     Lists sales documents except drafts, voided and deleted ones; `include_hidden=True` lists every document,
     bills included (they still never count in the totals), and the contact's quotes (deleted ones left out); an
     organisation with only quotes is listed too; `payment_record` sums up how the contact pays. Nine queries whatever
-    the number of documents.
+    the number of documents. For a user who may not see money (`accounts.selectors.user_sees_money`) it holds no
+    amount: only the names of the organisations the contact has documents in (three queries).
     Raises Contact.DoesNotExist when the contact does not exist or the user may not see it.
     """
     contact = contacts_visible_to(user=user).only("pk").get(pk=contact_id)
@@ -278,7 +284,11 @@ def invoice_summary(
         | Q(pk__in=quotes_of_contact_organisation_ids(contact_id=contact.pk))
     ), now=now)
     if not orgs:
-        return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, organisations=())
+        return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, organisations=(),
+                                     money_shown=user_sees_money(user=user))
+    if not user_sees_money(user=user):
+        return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, organisations=(),
+                                     money_shown=False, linked_organisations=tuple(org.name for org in orgs.values()))
     figures = _figures(contact_id=contact.pk, orgs=orgs)
     rows = _recent_rows(documents.filter(organisation_id__in=orgs), orgs)
     quotes = quote_rows_by_organisation(contact_id=contact.pk, organisation_ids=list(orgs))

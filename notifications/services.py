@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.selectors import user_sees_money
 from activity.services import chase_task_create, chase_tasks_complete_settled
 from invoices.models import Invoice
 from invoices.money import money_format
@@ -62,7 +63,11 @@ def overdue_alerts_send(*, now: datetime) -> int:
 
 
 def _overdue_message(invoice: Invoice) -> str:
-    due = invoice.due_on
+    """The alert's words; the amount only for an owner who may see money (`user_sees_money`)."""
+    due, owner = invoice.due_on, invoice.contact.owner
+    if not user_sees_money(user=owner):
+        return (f"{invoice.number or 'An invoice'} of {invoice.contact.name} is overdue: "
+                f"it was due {due.day} {due:%b %Y}.")
     return (
         f"{invoice.number or 'An invoice'} of {invoice.contact.name} is overdue: "
         f"{money_format(invoice.amount_due, invoice.currency_code)} was due {due.day} {due:%b %Y}."

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Prefetch, QuerySet
 from django.template.defaultfilters import pluralize
 
 from accounts.models import User
-from accounts.selectors import teams_visible_to
+from accounts.selectors import teams_visible_to, user_sees_money
 from contacts.selectors import contacts_visible_to
 from invoices.models import Invoice
 from invoices.organisations import organisation_todays
@@ -241,11 +241,14 @@ def instalment_plan_detail(*, user: User, opportunity_id: int, now: datetime) ->
 
 
 def instalment_plans_of_contact(*, user: User, contact_id: int, now: datetime) -> list[PlanSummary]:
-    """The plans of the contact's visible won opportunities, for the contact page's progress lines.
+    """The plans of the contact's visible won opportunities, for the contact page's progress lines; none for a
+    user who may not see money (what is paid and overdue is the accounts').
 
     Raises Contact.DoesNotExist when the contact does not exist or the user may not see it.
     """
     contact = contacts_visible_to(user=user).only("pk").get(pk=contact_id)
+    if not user_sees_money(user=user):
+        return []
     return _plan_summaries(
         opportunities_visible_to(user=user).filter(contact_id=contact.pk, outcome=Opportunity.Outcome.WON)
         .order_by("-closed_on", "pk"),

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.money import money_required, money_withheld
+from accounts.selectors import user_sees_money
 from contacts.models import Contact
 from contacts.selectors import contact_detail
 from opportunities import selectors, services
@@ -150,11 +152,16 @@ def _after_plan_change(request: HtmxHttpRequest, opportunity: Opportunity, messa
 
 @require_GET
 def opportunity_instalments(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
-    """A won sale's instalment plan: the section of the opportunity page (HTMX), or a page of its own."""
-    return _plan_response(request, _visible_opportunity(request, opportunity_id))
+    """A won sale's instalment plan: the section of the opportunity page (HTMX), or a page of its own; without the
+    money permission, the "withheld" panel (its amounts and payments are the accounts')."""
+    opportunity = _visible_opportunity(request, opportunity_id)
+    if not user_sees_money(user=request.user):
+        return money_withheld(request, title="Instalments")
+    return _plan_response(request, opportunity)
 
 
 @require_POST
+@money_required
 def instalment_plan_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
     opportunity = _visible_opportunity(request, opportunity_id)
     form = InstalmentPlanCreateForm(request.POST)
@@ -172,6 +179,7 @@ def instalment_plan_create(request: HtmxHttpRequest, opportunity_id: int) -> Htt
 
 
 @require_http_methods(["GET", "POST"])
+@money_required
 def instalment_plan_edit(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
     """Edit the instalments by hand; nothing is saved unless they add up to the sale's value."""
     opportunity = _visible_opportunity(request, opportunity_id)
@@ -200,6 +208,7 @@ def instalment_plan_edit(request: HtmxHttpRequest, opportunity_id: int) -> HttpR
 
 
 @require_POST
+@money_required
 def instalment_match(request: HtmxHttpRequest, opportunity_id: int, instalment_id: int) -> HttpResponse:
     """Match an instalment to the invoice picked, or forget its invoice when the picker's "none" is sent."""
     opportunity = _visible_opportunity(request, opportunity_id)

@@ -5,6 +5,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import reverse
 
 from accounts.models import Team, User
+from accounts.selectors import user_sees_money
 from activity.history import Show, contact_history
 from activity.models import Note, Task
 from contacts.models import Contact, EmailAddress
@@ -73,6 +74,17 @@ def test_demo_users_see_only_their_team():
     teams = set(contacts_visible_to(user=pacific_member).values_list("team__name", flat=True))
 
     assert teams == {"Pacific"}
+
+
+def test_the_demo_has_a_salesperson_who_may_not_see_money_beside_one_who_may():
+    demo.demo_data_load(today=date(2026, 11, 25))
+    sees = {user.email: user_sees_money(user=user) for user in User.objects.all()}
+    pat, sam = User.objects.get(email="pat@example.com"), User.objects.get(email="sam@example.com")
+
+    assert sees == {"demo@example.com": True, "sam@example.com": True, "pat@example.com": False,
+                    "alex@example.com": True, "mere@example.com": True}
+    assert set(pat.teams.all()) == set(sam.teams.all())
+    assert set(contacts_visible_to(user=pat)) == set(contacts_visible_to(user=sam))
 
 
 @pytest.fixture(scope="module")

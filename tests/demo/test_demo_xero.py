@@ -91,3 +91,20 @@ def test_another_team_cannot_see_acmes_panel(client, demo_world, acme):
     client.force_login(demo_world.user("alex@example.com"))
 
     assert client.get(reverse("invoices:contact", args=[acme.pk])).status_code == 404
+
+
+def test_pat_who_may_not_see_money_sees_acme_linked_with_no_amount(client, demo_world, acme):
+    """Issue 15: Pat sells in Sam's team without "can see money": the same Acme, linked, without its amounts."""
+    client.force_login(demo_world.user("pat@example.com"))
+
+    panel = client.get(reverse("invoices:contact", args=[acme.pk]), headers={"HX-Request": "true"}).text
+    history = client.get(reverse("activity:contact_history", args=[acme.pk]), headers={"HX-Request": "true"}).text
+    dashboard = client.get(reverse("dashboard")).text
+
+    assert "Xero: linked</span> Demo Company (UK)" in panel
+    assert "Invoice INV-0001 issued" in history
+    assert "Chased the overdue invoice" in history
+    for text in (panel, history, dashboard):
+        assert "820.00" not in text
+        assert "2,500.00" not in text
+        assert "1,440.00" not in text

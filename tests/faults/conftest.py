@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.faults.hostile import HostileWorld, hostile_world_build
+from tests.faults.money import money_world_build
 
 
 @pytest.fixture
@@ -17,3 +18,9 @@ def fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def money_world(hostile_world) -> HostileWorld:
+    """The hostile world whose accounts hold six-figure amounts (tests/faults/money.py)."""
+    return money_world_build(hostile_world)

@@ -1,5 +1,5 @@
 """Issue 9, cases 22-29: the web side. OAuth's state and denial, tokens at rest and in logs, hostile names from
-Xero, team isolation, who may change the Xero link, and CSRF.
+Xero, team isolation, who may change the Xero link, and CSRF; and issue 15's "who may see money".
 
 Cases 26, 27 and 29 walk every URL pattern Django resolves (tests/faults/urls.py): a URL added later without an
 entry in its table fails those tests until someone says how to call it."""
@@ -32,6 +32,7 @@ from opportunities.models import Opportunity
 from tests.contacts.edit_form import edit_form
 from tests.factories import MilestoneFactory, UserFactory
 from tests.faults.hostile import ATTRIBUTE_BREAKER, BIDI, BIDI_SHOWN, ESCAPED_MARKERS, RAW_MARKERS, SCRIPT, HostileWorld
+from tests.faults.money import SIX_FIGURES
 from tests.signing_in import sign_in
 from tests.xero.sync_data import load, sync
 from tests.xero_records import xero_contact, xero_invoice
@@ -561,6 +562,53 @@ def test_lists_and_search_show_another_team_none_of_its_records(client, hostile_
         assert page.status_code == 200
         assert hostile_world.contact.name not in html.unescape(page.text)
         assert hostile_world.opportunity.name not in html.unescape(page.text)
+
+
+# Issue 15, who may see money: every page and partial, walked like team isolation, as a team A member without
+# the money permission, in a world whose accounts hold six-figure amounts (tests/faults/money.py). The admin site
+# (staff, who always see money) and allauth's pages (the user's own account) are not walked.
+# Refused with 403, their form pages too.
+MONEY_ACTIONS = {"opportunities:instalments_create", "opportunities:instalments_edit",
+                 "opportunities:instalment_match", "xero:quote_create", "forecast:csv"}
+MONEY_PANELS = ["dashboard", "invoices:contact", "activity:contact_history", "activity:opportunity_history",
+                "opportunities:instalments", "xero:opportunity_quotes"]  # where a user who may see money sees it
+MONEY_WALK_KEYS = [key for key in ALL_KEYS if route_for(key) and not key.startswith(("admin", "account_", "mfa_"))]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", MONEY_WALK_KEYS)
+def test_a_user_who_may_not_see_money_sees_no_amount_on_any_page_or_partial(client, money_world, team_a, key):
+    """Issue 15: every page and HTMX partial (and every money action, which answers 403) shows a team member
+    without "can see money" no amount from the accounts."""
+    client.force_login(UserFactory(email="no-money@example.com", teams=[team_a], can_see_money=False))
+    route = route_for(key)
+    url = route.url(money_world, key)
+
+    pages = [client.get(url), client.get(url, headers={"HX-Request": "true"})]
+    if key in MONEY_ACTIONS:
+        pages.append(client.post(url, route.data(money_world), headers={"HX-Request": "true"}))
+        # The method the action takes answers 403; another is refused (405) before the view runs.
+        statuses = {page.status_code for page in pages}
+        assert statuses <= {403, 405}
+        assert 403 in statuses
+
+    for page in pages:
+        shown = SIX_FIGURES.findall(page.text)
+        assert shown == [], (url, page.status_code, shown)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", MONEY_PANELS)
+def test_a_user_who_may_see_money_sees_the_six_figure_amounts(client, money_world, team_a, key):
+    """Issue 15: the walk above is not vacuous: the same world, pages and member, with the permission, show the
+    amounts."""
+    client.force_login(UserFactory(email="money@example.com", teams=[team_a]))
+    url = route_for(key).url(money_world, key)
+
+    page = client.get(url, headers={"HX-Request": "true"} if key != "dashboard" else {})
+
+    assert page.status_code == 200
+    assert SIX_FIGURES.search(page.text), url
 
 
 CSRF_EXEMPT = {"xero:webhooks": "Xero cannot send Capsync's CSRF token; its HMAC signature is checked instead"}

@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.money import money_required, money_withheld
+from accounts.selectors import user_sees_money
 from integrations.xero import client, selectors
 from integrations.xero.forms import QuoteForm, QuoteLineFormSet
 from integrations.xero.sync import quotes
@@ -30,6 +32,8 @@ def opportunity_quotes(request: HtmxHttpRequest, opportunity_id: int) -> HttpRes
         rows = opportunity_selectors.opportunity_quotes(user=request.user, opportunity_id=opportunity_id)
     except Opportunity.DoesNotExist:
         raise Http404("No opportunity with that id is visible to you.") from None
+    if not user_sees_money(user=request.user):  # a quote's total is Xero's money, and so is making one
+        return money_withheld(request, title="Quotes in Xero")
     template = "xero/opportunity_quotes.html" + ("#opportunity-quotes" if request.htmx else "")
     return render(request, template, {"quotes": rows, "opportunity_id": opportunity_id})
 
@@ -47,6 +51,7 @@ def _quote_input(form: QuoteForm, lines: QuoteLineFormSet) -> quotes.QuoteInput:
 
 
 @require_http_methods(["GET", "POST"])
+@money_required
 def quote_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
     """"Create quote in Xero": a form prefilled from the opportunity; its POST makes one DRAFT quote in Xero."""
     try:
