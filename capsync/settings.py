@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # pg_trgm lookups for search/; harmless on SQLite
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "invoices",
     "notifications",
     "dashboard",
+    "search",
     "demo",
     "integrations.xero",
 ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("pipeline/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),
+    path("search/", include("search.urls")),
     path("notifications/", include("notifications.urls")),
     path("integrations/xero/", include("integrations.xero.urls")),
     path("accounts/", include("allauth.urls")),
