@@ -40,3 +40,11 @@ def test_dashboard(sam_page, live_server):
     expect(sam_page.locator("#overdue-accounts")).to_contain_text("Acme Widgets Ltd")
 
     sam_page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+
+
+def test_search_dropdown(sam_page, live_server):
+    sam_page.goto(f"{live_server.url}/")
+    sam_page.get_by_role("search").get_by_role("searchbox").press_sequentially("ac", delay=40)
+    expect(sam_page.get_by_role("region", name="Search results")).to_contain_text("Acme Widgets Ltd")
+
+    sam_page.screenshot(path=SCREENSHOTS / "search.png")
