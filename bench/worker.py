@@ -53,8 +53,9 @@ def instrument() -> Timers:
     from integrations.xero.sync import invoices as invoice_sync
 
     timers = Timers()
-    timers.patch(client.XeroClient, "_send", "http")
-    timers.patch(client, "_decode_json", "json_decode")
+    # The client became a package with one transport: every HTTP call goes through Transport.request.
+    timers.patch(client.transport.Transport, "request", "http")
+    timers.patch(client.accounting, "decode_json", "json_decode")
     timers.patch(schemas, "page_of", "parse")
     timers.patch(invoice_sync, "invoices_apply", "invoices_apply")
     timers.patch(invoice_sync, "credit_notes_apply", "credit_notes_apply")

@@ -139,12 +139,16 @@ def search_results(*, user: User, query: str, limit: int, trigram: bool | None =
     )
 
 
-def _rank(field: str, query: str) -> Case:
-    """Rank of a text field against the query (exact, prefix, a word's prefix, anywhere, else merely similar)."""
+def _rank(field: str, query: str, *, word_starts: str = " ") -> Case:
+    """Rank of a text field against the query (exact, prefix, a word's prefix, anywhere, else merely similar);
+    a word starts after any of `word_starts`."""
+    after_word_start = Q()
+    for separator in word_starts:
+        after_word_start |= Q(**{f"{field}__icontains": separator + query})
     return Case(
         When(**{f"{field}__iexact": query}, then=Value(Rank.EXACT)),
         When(**{f"{field}__istartswith": query}, then=Value(Rank.PREFIX)),
-        When(**{f"{field}__icontains": f" {query}"}, then=Value(Rank.WORD_PREFIX)),
+        When(after_word_start, then=Value(Rank.WORD_PREFIX)),
         When(**{f"{field}__icontains": query}, then=Value(Rank.CONTAINS)),
         default=Value(Rank.SIMILAR),
         output_field=IntegerField(),
@@ -190,7 +194,7 @@ def contact_hits(*, visible: QuerySet[Contact], query: str, limit: int, trigram:
     by_email = (
         visible.filter(pk__in=EmailAddress.objects.filter(address__icontains=query).values("contact_id"))
         .annotate(matched=Subquery(emails.order_by("pk").values("address")[:1]))
-        .annotate(rank=_rank("matched", query), similarity=Value(0.0))
+        .annotate(rank=_rank("matched", query, word_starts="@."), similarity=Value(0.0))
     )
     rows += by_email.order_by(*archived_last).values_list(*fields)[:limit]
 

@@ -81,6 +81,7 @@ def test_exact_and_prefix_matches_come_first(member, team_a, trigram):
     for name in ["The Big Acme", "Acmeville Stores", "Acme", "Notacme Ltd", "Acme Holdings"]:
         OrganisationFactory(team=team_a, name=name)
     EmailAddressFactory(contact=OrganisationFactory(team=team_a, name="Zed Ltd"), address="acme@zed.example")
+    EmailAddressFactory(contact=OrganisationFactory(team=team_a, name="Wright & Co"), address="hw@acme.example")
     for number in ["INV-1000", "INV-10001", "XINV-1000"]:
         InvoiceFactory(contact__team=team_a, number=number)
 
@@ -88,9 +89,9 @@ def test_exact_and_prefix_matches_come_first(member, team_a, trigram):
     documents = search_results(user=member, query="inv-1000", limit=10, trigram=trigram).documents
 
     assert names(results.contacts) == [
-        "Acme", "Acme Holdings", "Acmeville Stores", "Zed Ltd", "The Big Acme", "Notacme Ltd"]
+        "Acme", "Acme Holdings", "Acmeville Stores", "Zed Ltd", "The Big Acme", "Wright & Co", "Notacme Ltd"]
     assert [hit.rank for hit in results.contacts] == [
-        Rank.EXACT, Rank.PREFIX, Rank.PREFIX, Rank.PREFIX, Rank.WORD_PREFIX, Rank.CONTAINS]
+        Rank.EXACT, Rank.PREFIX, Rank.PREFIX, Rank.PREFIX, Rank.WORD_PREFIX, Rank.WORD_PREFIX, Rank.CONTAINS]
     assert names(documents) == ["INV-1000", "INV-10001", "XINV-1000"]
 
 
