@@ -34,7 +34,7 @@ def search_pages(*, member: User) -> list[tuple[str, str, bool]]:
         ("email fragment", email.split("@")[0][:10]),
         ("phone fragment", phone[3:10]),
         ("invoice number", number),
-        ("misspelt name", first_word[:2] + first_word[3:]),
+        ("misspelt name", first_word[:3] + first_word[2:]),  # "Kesstrel" (a doubled letter) finds "Kestrel"
     ]
     url = reverse("search:results")
     return [(f"Search dropdown (HTMX), {what} “{query}”", f"{url}?{urlencode({'q': query})}", True)
