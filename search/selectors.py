@@ -36,6 +36,7 @@ MIN_PHONE_DIGITS = 3
 MAX_QUERY_LENGTH = 100
 # A query made only of digits and the usual separators may be (part of) a phone number.
 PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]+")
+WORDS_ONLY = re.compile(r"[^\W\d_]+(?:[\s'&.-]+[^\W\d_]+)*")  # letters, with spaces, hyphens and the like
 DOCUMENT_KINDS = {Invoice.Type.ACCREC: "Invoice", Invoice.Type.ACCPAY: "Bill",
                   Invoice.Type.ACCRECCREDIT: "Credit note", Invoice.Type.ACCPAYCREDIT: "Supplier credit note"}
 
@@ -123,7 +124,8 @@ def search_results(*, user: User, query: str, limit: int, trigram: bool | None =
     match `query`, each list best match first. A query shorter than MIN_QUERY_LENGTH finds nothing.
 
     `trigram` chooses pg_trgm similarity (PostgreSQL) or the plain substring fallback; by default, whichever the
-    database supports. Six queries at most, whatever the number of records.
+    database supports. Six queries at most, whatever the number of records (similar names are looked for
+    only in queries without digits, and phones and documents only in queries with some).
     """
     query = " ".join(query.split())[:MAX_QUERY_LENGTH]
     if len(query) < MIN_QUERY_LENGTH:
@@ -155,18 +157,36 @@ def _rank(field: str, query: str, *, word_starts: str = " ") -> Case:
     )
 
 
-def name_matches(records: QuerySet, *, query: str, trigram: bool) -> QuerySet:
-    """`records` whose name contains the query (any case) or, with `trigram` and a long enough query, has a word
-    similar to it (pg_trgm's `%>`), annotated with `rank` and, with `trigram`, `similarity` (0 to 1)."""
-    matching = Q(name__icontains=query)
-    if trigram and len(query) >= MIN_SIMILAR_LENGTH:
-        # Upper(name) is the indexed expression; pg_trgm ignores case anyway.
-        records = records.alias(upper_name=Upper("name"))
-        matching |= Q(upper_name__trigram_word_similar=query)
-    records = records.filter(matching).annotate(rank=_rank("name", query))
-    if trigram:
-        return records.annotate(similarity=TrigramWordSimilarity(Value(query), Upper("name")))
-    return records.annotate(similarity=Value(0.0))
+def similarity_allowed(query: str, *, trigram: bool) -> bool:
+    """Whether to look for names merely similar to the query: only with pg_trgm, and only for words (three
+    letters or more, no digits or "@"); numbers and email fragments are typed exactly, or not found."""
+    return trigram and len(query) >= MIN_SIMILAR_LENGTH and bool(WORDS_ONLY.fullmatch(query))
+
+
+def name_match_rows(
+    records: QuerySet, *, query: str, trigram: bool, fields: tuple[str, ...], then_by: tuple, limit: int
+) -> list[tuple]:
+    """Up to `limit` rows (`fields`, then rank and similarity) of `records` whose name contains the query, best
+    first; when fewer than `limit` do and `similarity_allowed`, followed by names with a word merely similar to it
+    (pg_trgm's `%>`, so "Coperfield" finds "Copperfield Books"), most similar first.
+
+    The similar names are a second query, run only when needed: PostgreSQL underrates `%>`'s cost and scans the
+    whole table with it when it is OR-ed with the substring match, several times slower than the index.
+    """
+    rows = list(
+        records.filter(name__icontains=query).annotate(rank=_rank("name", query), similarity=Value(1.0))
+        .order_by("rank", *then_by).values_list(*fields, "rank", "similarity")[:limit]
+    )
+    if len(rows) < limit and similarity_allowed(query, trigram=trigram):
+        similar = (
+            # Upper(name) is the indexed expression; pg_trgm ignores case anyway.
+            records.alias(upper_name=Upper("name")).filter(upper_name__trigram_word_similar=query)
+            .exclude(name__icontains=query)
+            .annotate(rank=Value(Rank.SIMILAR), similarity=TrigramWordSimilarity(Value(query), Upper("name")))
+            .order_by("-similarity", *then_by).values_list(*fields, "rank", "similarity")[: limit - len(rows)]
+        )
+        rows += similar
+    return rows
 
 
 def phone_needle(query: str) -> str:
@@ -184,19 +204,20 @@ def phone_needle(query: str) -> str:
 
 
 def contact_hits(*, visible: QuerySet[Contact], query: str, limit: int, trigram: bool) -> list[ContactHit]:
-    """Visible contacts matching by name, email or phone: one query each, merged keeping each contact's best rank."""
-    fields = ("pk", "name", "kind", "organisation__name", "archived_at", "rank", "similarity", "matched")
-    archived_last = ("rank", F("archived_at").asc(nulls_first=True), "-similarity", "name", "pk")
-    by_name = name_matches(visible, query=query, trigram=trigram).annotate(matched=Value(""))
-    rows = list(by_name.order_by(*archived_last).values_list(*fields)[:limit])
+    """Visible contacts matching by name, email or phone: a query (or two) each, merged keeping each contact's
+    best rank; archived contacts come after the active ones of the same rank."""
+    fields = ("pk", "name", "kind", "organisation__name", "archived_at", "matched")
+    then_by = (F("archived_at").asc(nulls_first=True), "name", "pk")
+    rows = name_match_rows(visible.annotate(matched=Value("")), query=query, trigram=trigram, fields=fields,
+                           then_by=then_by, limit=limit)
 
     emails = EmailAddress.objects.filter(contact=OuterRef("pk"), address__icontains=query)
     by_email = (
         visible.filter(pk__in=EmailAddress.objects.filter(address__icontains=query).values("contact_id"))
         .annotate(matched=Subquery(emails.order_by("pk").values("address")[:1]))
-        .annotate(rank=_rank("matched", query, word_starts="@."), similarity=Value(0.0))
+        .annotate(rank=_rank("matched", query, word_starts="@."), similarity=Value(1.0))
     )
-    rows += by_email.order_by(*archived_last).values_list(*fields)[:limit]
+    rows += by_email.order_by("rank", *then_by).values_list(*fields, "rank", "similarity")[:limit]
 
     needle = phone_needle(query)
     if needle:
@@ -204,20 +225,19 @@ def contact_hits(*, visible: QuerySet[Contact], query: str, limit: int, trigram:
         by_phone = (
             visible.filter(pk__in=phones.values("contact_id"))
             .annotate(matched=Subquery(phones.filter(contact=OuterRef("pk")).order_by("pk").values("number")[:1]),
-                      rank=Value(Rank.CONTAINS), similarity=Value(0.0))
+                      rank=Value(Rank.CONTAINS), similarity=Value(1.0))
         )
-        rows += by_phone.order_by(*archived_last).values_list(*fields)[:limit]
+        rows += by_phone.order_by(*then_by).values_list(*fields, "rank", "similarity")[:limit]
 
     best: dict[int, tuple] = {}
     for row in rows:
-        pk, rank, similarity = row[0], row[5], row[6]
-        if pk not in best or (rank, -similarity) < (best[pk][5], -best[pk][6]):
-            best[pk] = row
-    ordered = sorted(best.values(), key=lambda row: (row[5], row[4] is not None, -row[6], row[1].lower(), row[0]))
+        if row[0] not in best or row[6] < best[row[0]][6]:
+            best[row[0]] = row
+    ordered = sorted(best.values(), key=lambda row: (row[6], row[4] is not None, -row[7], row[1].lower(), row[0]))
     return [
         ContactHit(contact_id=pk, name=name, kind_label=Contact.Kind(kind).label, organisation_name=org or "",
                    matched=matched, archived=archived_at is not None, rank=Rank(rank))
-        for pk, name, kind, org, archived_at, rank, _similarity, matched in ordered[:limit]
+        for pk, name, kind, org, archived_at, matched, rank, _similarity in ordered[:limit]
     ]
 
 
@@ -225,17 +245,16 @@ def opportunity_hits(
     *, user: User, visible: QuerySet[Contact], query: str, limit: int, trigram: bool
 ) -> list[OpportunityHit]:
     """Visible opportunities (of a visible contact) whose name matches; open ones first within a rank."""
-    opportunities = opportunities_visible_to(user=user).filter(contact__in=visible)
-    found = (
-        name_matches(opportunities, query=query, trigram=trigram)
+    opportunities = (
+        opportunities_visible_to(user=user).filter(contact__in=visible)
         .annotate(closed=Case(When(outcome=Opportunity.Outcome.OPEN, then=Value(0)), default=Value(1)))
-        .order_by("rank", "closed", "-similarity", "name", "pk")
-        .values_list("pk", "name", "contact__name", "outcome", "milestone__name", "rank")[:limit]
     )
+    found = name_match_rows(opportunities, query=query, trigram=trigram, limit=limit, then_by=("closed", "name", "pk"),
+                            fields=("pk", "name", "contact__name", "outcome", "milestone__name"))
     return [
         OpportunityHit(opportunity_id=pk, name=name, contact_name=contact_name, rank=Rank(rank),
                        stage=milestone if outcome == Opportunity.Outcome.OPEN else Opportunity.Outcome(outcome).label)
-        for pk, name, contact_name, outcome, milestone, rank in found
+        for pk, name, contact_name, outcome, milestone, rank, _similarity in found
     ]
 
 

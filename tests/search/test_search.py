@@ -156,7 +156,7 @@ def test_the_query_count_does_not_grow_with_the_hits(member, team_a, django_asse
         InvoiceFactory(contact=contact, number=f"INV-20{number:02d}")
         QuoteFactory(contact=contact, number=f"QU-20{number:02d}")
 
-    with django_assert_max_num_queries(6):  # names, emails, phones, opportunities, invoices, quotes
+    with django_assert_max_num_queries(6):  # names, emails, phones, opportunities, invoices, quotes (none similar)
         results = search_results(user=member, query="20", limit=25)
     with django_assert_max_num_queries(6):
         phone_results = search_results(user=member, query="7946 20", limit=25)
