@@ -97,13 +97,26 @@ def test_exact_and_prefix_matches_come_first(member, team_a, trigram):
 
 def test_trigram_similarity_forgives_a_typo_and_the_fallback_does_not(member, team_a):
     OrganisationFactory(team=team_a, name="Copperfield Books")
+    OrganisationFactory(team=team_a, name="Copperfeld Stores")
     OrganisationFactory(team=team_a, name="Bluebell Bakery")
+    OpportunityFactory(contact__team=team_a, name="Copperfield 2027")
 
-    with_trigrams = search_results(user=member, query="copperfeld", limit=5, trigram=True).contacts
-    substring_only = search_results(user=member, query="copperfeld", limit=5, trigram=False).contacts
+    with_trigrams = search_results(user=member, query="copperfeld", limit=5, trigram=True)
+    substring_only = search_results(user=member, query="copperfeld", limit=5, trigram=False)
 
-    assert [(hit.name, hit.rank) for hit in with_trigrams] == [("Copperfield Books", Rank.SIMILAR)]
-    assert substring_only == []
+    assert [(hit.name, hit.rank) for hit in with_trigrams.contacts] == [
+        ("Copperfeld Stores", Rank.PREFIX), ("Copperfield Books", Rank.SIMILAR)]
+    assert [hit.name for hit in with_trigrams.opportunities] == ["Copperfield 2027"]
+    assert names(substring_only.contacts) == ["Copperfeld Stores"]
+    assert substring_only.opportunities == []
+
+
+def test_similar_names_are_looked_for_only_when_words_were_typed(member, team_a):
+    OrganisationFactory(team=team_a, name="Copperfield 2026 Books")
+
+    assert not search_results(user=member, query="copperfeld 2026", limit=5).found
+    assert not search_results(user=member, query="coperfield@", limit=5).found
+    assert names(search_results(user=member, query="coperfield", limit=5).contacts) == ["Copperfield 2026 Books"]
 
 
 @BOTH_PATHS
