@@ -13,6 +13,7 @@ prefix, then anywhere in the text, then merely similar.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
@@ -127,7 +128,9 @@ def search_results(*, user: User, query: str, limit: int, trigram: bool | None =
     database supports. Six queries at most, whatever the number of records (similar names are looked for
     only in queries without digits, and phones and documents only in queries with some).
     """
-    query = " ".join(query.split())[:MAX_QUERY_LENGTH]
+    # Control and format characters (NUL, which PostgreSQL refuses; bidi overrides) are dropped, spaces collapsed.
+    query = " ".join("".join(c for c in query if not unicodedata.category(c).startswith("C")).split())
+    query = query[:MAX_QUERY_LENGTH]
     if len(query) < MIN_QUERY_LENGTH:
         return SearchResults(query=query, contacts=[], opportunities=[], documents=[])
     if trigram is None:

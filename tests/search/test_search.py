@@ -160,6 +160,16 @@ def test_short_queries_and_documents_without_digits_find_nothing(member, team_a)
     assert names(search_results(user=member, query="ab", limit=5).contacts) == ["Ab Ltd"]
 
 
+def test_control_characters_in_the_query_are_dropped(member_client, team_a):
+    OrganisationFactory(team=team_a, name="Acme Ltd")
+
+    response = member_client.get(reverse("search:results"), {"q": "ac\x00me\u202e\t"},
+                                 headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert "Acme Ltd" in response.text
+
+
 def test_the_query_count_does_not_grow_with_the_hits(member, team_a, django_assert_max_num_queries):
     for number in range(30):
         contact = OrganisationFactory(team=team_a, name=f"Acme 20{number:02d} Ltd")
