@@ -6,8 +6,9 @@ contact is visible (and an opportunity only when its own team is too). Archived 
 the active ones of the same rank: their invoices still need finding. Results carry no amounts at all (the hits
 below have no money fields), so a user without the money permission sees none here either.
 
-On PostgreSQL names are matched by substring and, from three letters, by pg_trgm word similarity (so "Coperfield"
-finds "Copperfield Books"), both served by the GIN indexes of search/migrations/0001. SQLite (`make demo`) has no
+On PostgreSQL names are matched by substring and, when that finds too few and three or more letters were typed,
+by pg_trgm word similarity (so "Coperfield" finds "Copperfield Books"), both served by the GIN indexes of
+search/migrations/0001. SQLite (`make demo`) has no
 pg_trgm: `trigram=False` matches substrings only. Ranking is the same on both: exact, then prefix, then a word's
 prefix, then anywhere in the text, then merely similar.
 """
