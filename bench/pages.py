@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from bench.report import percentile
+from bench.search import search_pages, search_setup
 from contacts.models import Contact
 from demo.services import MILESTONES
 from invoices.models import Invoice
@@ -100,6 +101,7 @@ def setup(*, team_id: int) -> PageSetup:
     )
     if busiest is None:
         raise PageError("the sync attached no invoices to the team's contacts: nothing to measure")
+    search_setup(team_id=team_id)
     # DEBUG is off, so templates use WhiteNoise's manifest, which collectstatic writes (as a deployment would).
     call_command("collectstatic", interactive=False, verbosity=0)
     return PageSetup(member=member, busiest_contact_id=busiest["contact_id"], busiest_contact_invoices=busiest["n"],
@@ -120,6 +122,7 @@ def pages_of(setup_: PageSetup) -> list[tuple[str, str, bool]]:
         ("Its history (HTMX)", reverse("activity:contact_history", args=[contact_id]), True),
         ("Its Xero card: link status (HTMX)", reverse("xero:contact_status", args=[contact_id]), True),
         (f"Pipeline ({setup_.open_opportunities} open opportunities)", reverse("opportunities:pipeline"), False),
+        *search_pages(member=setup_.member),
     ]
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("pipeline/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),
     path("forecast/", include("forecast.urls")),
+    path("search/", include("search.urls")),
     path("notifications/", include("notifications.urls")),
     path("history/", include("activity.urls")),
     path("integrations/xero/", include("integrations.xero.urls")),

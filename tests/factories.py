@@ -5,7 +5,7 @@ import factory
 
 from accounts.models import Team, User
 from contacts.models import Contact, EmailAddress
-from invoices.models import Invoice, Organisation, Payment
+from invoices.models import Invoice, Organisation, Payment, Quote
 from invoices.services import AllocationData, InvoiceData, PaymentData
 from opportunities.models import Milestone, Opportunity
 
@@ -145,6 +145,29 @@ class InvoiceFactory(_SalesInvoiceFigures, factory.django.DjangoModelFactory):
     xero_id = factory.Sequence(lambda n: f"00000000-0000-4000-8000-{n:012d}")
     contact = factory.SubFactory(OrganisationFactory)
     xero_contact_id = factory.Sequence(lambda n: f"c0000000-0000-4000-8000-{n:012d}")
+    synced_at = datetime(2026, 3, 1, 9, 5, tzinfo=UTC)
+
+
+class QuoteFactory(factory.django.DjangoModelFactory):
+    """A sent GBP quote of 500.00 to `contact`, of `organisation` (a ledger Organisation), or of the organisation
+    of `connection` (a XeroConnection)."""
+
+    class Meta:
+        model = Quote
+
+    class Params:
+        connection = None
+
+    organisation = factory.LazyAttribute(_organisation_of)
+    xero_id = factory.Sequence(lambda n: f"q0000000-0000-4000-8000-{n:012d}")
+    contact = factory.SubFactory(OrganisationFactory)
+    xero_contact_id = factory.Sequence(lambda n: f"c1000000-0000-4000-8000-{n:012d}")
+    number = factory.Sequence(lambda n: f"QU-{n:04d}")
+    status = Quote.Status.SENT
+    currency_code = "GBP"
+    total = Decimal("500.00")
+    issued_on = date(2026, 3, 1)
+    xero_updated_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     synced_at = datetime(2026, 3, 1, 9, 5, tzinfo=UTC)
 
 

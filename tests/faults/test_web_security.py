@@ -419,6 +419,7 @@ ROUTES: dict[str, Route] = {
     "activity:note_edit": Route(_named(lambda w: w.note.pk), team=True,
                                 data=lambda w: {f"note-{w.note.pk}-kind": "note", f"note-{w.note.pk}-body": "Mine"}),
     "activity:note_delete": Route(_named(lambda w: w.note.pk), page=POST_ONLY, team=True),
+    "search:results": Route(lambda w, key: reverse(key) + "?q=alert(1)"),  # finds names, deals and numbers
     "notifications:list": Route(_named()),
     "notifications:read": Route(_named(lambda w: w.notification.pk), page=POST_ONLY,
                                 team="the user's own notification; another user's gives 404 (tests/notifications)"),
@@ -512,7 +513,8 @@ def test_the_hostile_names_do_reach_the_pages_escaped(admin_client, hostile_worl
     """Case 26: the check above is not vacuous: the pages that show Xero's names show them, escaped."""
     shown = [admin_client.get(route_for(key).url(hostile_world, key)).text for key in (
         "contacts:detail", "invoices:contact", "contacts:list", "activity:contact_history",
-        "admin:xero_matchconflict_change", "admin:xero_syncerror_change", "admin:xero_xeroconnection_changelist")]
+        "admin:xero_matchconflict_change", "admin:xero_syncerror_change", "admin:xero_xeroconnection_changelist",
+        "search:results")]
 
     for text in shown:
         assert any(marker in text for marker in ESCAPED_MARKERS)
@@ -551,7 +553,8 @@ def _team_a_state(world: HostileWorld) -> tuple:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", ["/", "/contacts/", "/contacts/?q=Ltd", "/contacts/?q=alert", "/pipeline/",
-                                 "/forecast/", "/forecast/weeks/1/"])
+                                 "/forecast/", "/forecast/weeks/1/",
+                                 "/search/?q=alert", "/search/?q=alert(1)", "/search/?q=INV"])
 def test_lists_and_search_show_another_team_none_of_its_records(client, hostile_world, team_b, url):
     """Case 27: lists, search results and the dashboard show team B none of team A's contacts or deals."""
     client.force_login(UserFactory(email="outsider@example.com", teams=[team_b]))

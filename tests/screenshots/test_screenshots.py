@@ -81,3 +81,11 @@ def test_forecast(sam_page, live_server):
     expect(sam_page.locator("#week-detail h2")).to_contain_text("Week 1")
     expect(sam_page.locator("#week-detail tbody tr").first).to_be_visible()
     sam_page.screenshot(path=SCREENSHOTS / "forecast.png", full_page=True)
+
+
+def test_search_dropdown(sam_page, live_server):
+    sam_page.goto(f"{live_server.url}/")
+    sam_page.get_by_role("search").get_by_role("searchbox").press_sequentially("ac", delay=40)
+    expect(sam_page.get_by_role("region", name="Search results")).to_contain_text("Acme Widgets Ltd")
+
+    sam_page.screenshot(path=SCREENSHOTS / "search.png")

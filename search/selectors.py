@@ -1,0 +1,295 @@
+"""The header search: contacts by name, email and phone, opportunities by name, and invoices, credit notes and
+quotes by number (each leading to its contact), all within what the user may see.
+
+Everything starts from `contacts.selectors.contacts_visible_to`: a document or opportunity shows only when its
+contact is visible (and an opportunity only when its own team is too). Archived contacts are shown, marked, after
+the active ones of the same rank: their invoices still need finding. Results carry no amounts at all (the hits
+below have no money fields), so a user without the money permission sees none here either.
+
+On PostgreSQL names are matched by substring and, when that finds too few and three or more letters were typed,
+by pg_trgm word similarity (so "Coperfield" finds "Copperfield Books"), both served by the GIN indexes of
+search/migrations/0001. SQLite (`make demo`) has no
+pg_trgm: `trigram=False` matches substrings only. Ranking is the same on both: exact, then prefix, then a word's
+prefix, then anywhere in the text, then merely similar.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from enum import IntEnum
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Case, CharField, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Upper
+
+from accounts.models import User
+from contacts.matching import phone_key
+from contacts.models import Contact, EmailAddress, PhoneNumber
+from contacts.selectors import contacts_visible_to
+from invoices.models import Invoice, Quote
+from opportunities.models import Opportunity
+from opportunities.selectors import opportunities_visible_to
+
+MIN_QUERY_LENGTH = 2
+MIN_SIMILAR_LENGTH = 3  # a trigram needs three letters; shorter queries match substrings only
+MIN_PHONE_DIGITS = 3
+MAX_QUERY_LENGTH = 100
+# A query made only of digits and the usual separators may be (part of) a phone number.
+PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]+")
+WORDS_ONLY = re.compile(r"[^\W\d_]+(?:[\s'&.-]+[^\W\d_]+)*")  # letters, with spaces, hyphens and the like
+DOCUMENT_KINDS = {Invoice.Type.ACCREC: "Invoice", Invoice.Type.ACCPAY: "Bill",
+                  Invoice.Type.ACCRECCREDIT: "Credit note", Invoice.Type.ACCPAYCREDIT: "Supplier credit note"}
+
+
+class Rank(IntEnum):
+    """How well a hit matches, best first."""
+
+    EXACT = 0
+    PREFIX = 1
+    WORD_PREFIX = 2
+    CONTAINS = 3
+    SIMILAR = 4
+
+
+@dataclass(frozen=True)
+class ContactHit:
+    contact_id: int
+    name: str
+    kind_label: str
+    organisation_name: str
+    matched: str  # the email address or phone number that matched ("" when the name did)
+    archived: bool
+    rank: Rank
+
+
+@dataclass(frozen=True)
+class OpportunityHit:
+    opportunity_id: int
+    name: str
+    contact_name: str
+    stage: str  # the milestone while open, else "Won" or "Lost"
+    rank: Rank
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    """An invoice, credit note or quote found by its number; it leads to its contact's page."""
+
+    number: str
+    kind_label: str
+    status_label: str
+    issued_on: date | None
+    contact_id: int
+    contact_name: str
+    archived: bool  # its contact is archived
+    rank: Rank
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    contacts: list[ContactHit]
+    opportunities: list[OpportunityHit]
+    documents: list[DocumentHit]
+
+    @property
+    def searched(self) -> bool:
+        """False when the query was too short to search."""
+        return len(self.query) >= MIN_QUERY_LENGTH
+
+    @property
+    def found(self) -> bool:
+        return bool(self.contacts or self.opportunities or self.documents)
+
+
+class Digits(Func):
+    """A text's digits only, so "020 7946-0101" is compared as "02079460101".
+
+    PostgreSQL's spelling is exactly the phone index's expression (search/migrations/0001); SQLite has no
+    regexp_replace, so there the usual separators are stripped instead.
+    """
+
+    template = "REGEXP_REPLACE(%(expressions)s, '[^0-9]', '', 'g')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        for separator in " -()+./":
+            sql = f"REPLACE({sql}, '{separator}', '')"
+        return sql, params
+
+
+def search_results(*, user: User, query: str, limit: int, trigram: bool | None = None) -> SearchResults:
+    """Up to `limit` contacts, opportunities and documents (invoices, credit notes, quotes) the user may see that
+    match `query`, each list best match first. A query shorter than MIN_QUERY_LENGTH finds nothing.
+
+    `trigram` chooses pg_trgm similarity (PostgreSQL) or the plain substring fallback; by default, whichever the
+    database supports. Six queries at most, whatever the number of records (similar names are looked for
+    only in queries without digits, and phones and documents only in queries with some).
+    """
+    # Control and format characters (NUL, which PostgreSQL refuses; bidi overrides) are dropped, spaces collapsed.
+    query = " ".join("".join(c for c in query if not unicodedata.category(c).startswith("C")).split())
+    query = query[:MAX_QUERY_LENGTH]
+    if len(query) < MIN_QUERY_LENGTH:
+        return SearchResults(query=query, contacts=[], opportunities=[], documents=[])
+    if trigram is None:
+        trigram = connection.vendor == "postgresql"
+    visible = contacts_visible_to(user=user)
+    return SearchResults(
+        query=query,
+        contacts=contact_hits(visible=visible, query=query, limit=limit, trigram=trigram),
+        opportunities=opportunity_hits(user=user, visible=visible, query=query, limit=limit, trigram=trigram),
+        documents=document_hits(visible=visible, query=query, limit=limit),
+    )
+
+
+def _rank(field: str, query: str, *, word_starts: str = " ") -> Case:
+    """Rank of a text field against the query (exact, prefix, a word's prefix, anywhere, else merely similar);
+    a word starts after any of `word_starts`."""
+    after_word_start = Q()
+    for separator in word_starts:
+        after_word_start |= Q(**{f"{field}__icontains": separator + query})
+    return Case(
+        When(**{f"{field}__iexact": query}, then=Value(Rank.EXACT)),
+        When(**{f"{field}__istartswith": query}, then=Value(Rank.PREFIX)),
+        When(after_word_start, then=Value(Rank.WORD_PREFIX)),
+        When(**{f"{field}__icontains": query}, then=Value(Rank.CONTAINS)),
+        default=Value(Rank.SIMILAR),
+        output_field=IntegerField(),
+    )
+
+
+def similarity_allowed(query: str, *, trigram: bool) -> bool:
+    """Whether to look for names merely similar to the query: only with pg_trgm, and only for words (three
+    letters or more, no digits or "@"); numbers and email fragments are typed exactly, or not found."""
+    return trigram and len(query) >= MIN_SIMILAR_LENGTH and bool(WORDS_ONLY.fullmatch(query))
+
+
+def name_match_rows(
+    records: QuerySet, *, query: str, trigram: bool, fields: tuple[str, ...], then_by: tuple, limit: int
+) -> list[tuple]:
+    """Up to `limit` rows (`fields`, then rank and similarity) of `records` whose name contains the query, best
+    first; when fewer than `limit` do and `similarity_allowed`, followed by names with a word merely similar to it
+    (pg_trgm's `%>`, so "Coperfield" finds "Copperfield Books"), most similar first.
+
+    The similar names are a second query, run only when needed: PostgreSQL underrates `%>`'s cost and scans the
+    whole table with it when it is OR-ed with the substring match, several times slower than the index.
+    """
+    rows = list(
+        records.filter(name__icontains=query).annotate(rank=_rank("name", query), similarity=Value(1.0))
+        .order_by("rank", *then_by).values_list(*fields, "rank", "similarity")[:limit]
+    )
+    if len(rows) < limit and similarity_allowed(query, trigram=trigram):
+        similar = (
+            # Upper(name) is the indexed expression; pg_trgm ignores case anyway.
+            records.alias(upper_name=Upper("name")).filter(upper_name__trigram_word_similar=query)
+            .exclude(name__icontains=query)
+            .annotate(rank=Value(Rank.SIMILAR), similarity=TrigramWordSimilarity(Value(query), Upper("name")))
+            .order_by("-similarity", *then_by).values_list(*fields, "rank", "similarity")[: limit - len(rows)]
+        )
+        rows += similar
+    return rows
+
+
+def phone_needle(query: str) -> str:
+    """The digits to look for in phone numbers, or "" when the query is not phone-like.
+
+    A whole number is reduced like the sync's matching does (contacts.matching.phone_key: its last digits), so
+    "+44 20 7946 0101" finds "020 7946 0101"; a fragment is looked for as typed, separators aside.
+    """
+    if not PHONE_LIKE.fullmatch(query):
+        return ""
+    digits = re.sub(r"\D", "", query)
+    if len(digits) < MIN_PHONE_DIGITS:
+        return ""
+    return phone_key(query) or digits
+
+
+def contact_hits(*, visible: QuerySet[Contact], query: str, limit: int, trigram: bool) -> list[ContactHit]:
+    """Visible contacts matching by name, email or phone: a query (or two) each, merged keeping each contact's
+    best rank; archived contacts come after the active ones of the same rank."""
+    fields = ("pk", "name", "kind", "organisation__name", "archived_at", "matched")
+    then_by = (F("archived_at").asc(nulls_first=True), "name", "pk")
+    rows = name_match_rows(visible.annotate(matched=Value("")), query=query, trigram=trigram, fields=fields,
+                           then_by=then_by, limit=limit)
+
+    emails = EmailAddress.objects.filter(contact=OuterRef("pk"), address__icontains=query)
+    by_email = (
+        visible.filter(pk__in=EmailAddress.objects.filter(address__icontains=query).values("contact_id"))
+        .annotate(matched=Subquery(emails.order_by("pk").values("address")[:1]))
+        .annotate(rank=_rank("matched", query, word_starts="@."), similarity=Value(1.0))
+    )
+    rows += by_email.order_by("rank", *then_by).values_list(*fields, "rank", "similarity")[:limit]
+
+    needle = phone_needle(query)
+    if needle:
+        phones = PhoneNumber.objects.alias(digits=Digits("number")).filter(digits__contains=needle)
+        by_phone = (
+            visible.filter(pk__in=phones.values("contact_id"))
+            .annotate(matched=Subquery(phones.filter(contact=OuterRef("pk")).order_by("pk").values("number")[:1]),
+                      rank=Value(Rank.CONTAINS), similarity=Value(1.0))
+        )
+        rows += by_phone.order_by(*then_by).values_list(*fields, "rank", "similarity")[:limit]
+
+    best: dict[int, tuple] = {}
+    for row in rows:
+        if row[0] not in best or row[6] < best[row[0]][6]:
+            best[row[0]] = row
+    ordered = sorted(best.values(), key=lambda row: (row[6], row[4] is not None, -row[7], row[1].lower(), row[0]))
+    return [
+        ContactHit(contact_id=pk, name=name, kind_label=Contact.Kind(kind).label, organisation_name=org or "",
+                   matched=matched, archived=archived_at is not None, rank=Rank(rank))
+        for pk, name, kind, org, archived_at, matched, rank, _similarity in ordered[:limit]
+    ]
+
+
+def opportunity_hits(
+    *, user: User, visible: QuerySet[Contact], query: str, limit: int, trigram: bool
+) -> list[OpportunityHit]:
+    """Visible opportunities (of a visible contact) whose name matches; open ones first within a rank."""
+    opportunities = (
+        opportunities_visible_to(user=user).filter(contact__in=visible)
+        .annotate(closed=Case(When(outcome=Opportunity.Outcome.OPEN, then=Value(0)), default=Value(1)))
+    )
+    found = name_match_rows(opportunities, query=query, trigram=trigram, limit=limit, then_by=("closed", "name", "pk"),
+                            fields=("pk", "name", "contact__name", "outcome", "milestone__name"))
+    return [
+        OpportunityHit(opportunity_id=pk, name=name, contact_name=contact_name, rank=Rank(rank),
+                       stage=milestone if outcome == Opportunity.Outcome.OPEN else Opportunity.Outcome(outcome).label)
+        for pk, name, contact_name, outcome, milestone, rank, _similarity in found
+    ]
+
+
+def document_hits(*, visible: QuerySet[Contact], query: str, limit: int) -> list[DocumentHit]:
+    """Invoices, credit notes and quotes of visible contacts whose number matches, newest first within a rank.
+
+    Only a query holding a digit and MIN_SIMILAR_LENGTH characters is looked for: document numbers carry digits,
+    and "INV" alone would match every invoice.
+    """
+    if len(query) < MIN_SIMILAR_LENGTH or not any(character.isdigit() for character in query):
+        return []
+    order = ("rank", F("issued_on").desc(nulls_last=True), "-pk")
+    common = ("number", "status", "issued_on", "contact_id", "contact__name", "contact__archived_at", "rank")
+    invoices = (
+        Invoice.objects.filter(contact__in=visible, number__icontains=query).annotate(rank=_rank("number", query))
+        .order_by(*order).values_list("type", *common)[:limit]
+    )
+    quotes = (
+        Quote.objects.filter(contact__in=visible, number__icontains=query).annotate(rank=_rank("number", query))
+        .order_by(*order).values_list(*common)[:limit]
+    )
+    hits = [
+        DocumentHit(number=number, kind_label=DOCUMENT_KINDS.get(type_, "Invoice"),
+                    status_label=Invoice.Status(status).label, issued_on=issued_on, contact_id=contact_id,
+                    contact_name=contact_name, archived=archived_at is not None, rank=Rank(rank))
+        for type_, number, status, issued_on, contact_id, contact_name, archived_at, rank in invoices
+    ] + [
+        DocumentHit(number=number, kind_label="Quote", status_label=Quote.Status(status).label, issued_on=issued_on,
+                    contact_id=contact_id, contact_name=contact_name, archived=archived_at is not None,
+                    rank=Rank(rank))
+        for number, status, issued_on, contact_id, contact_name, archived_at, rank in quotes
+    ]
+    hits.sort(key=lambda hit: (hit.rank, -(hit.issued_on or date.min).toordinal(), hit.number))
+    return hits[:limit]
