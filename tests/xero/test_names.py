@@ -5,10 +5,14 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from contacts import services as contact_services
 from contacts.models import Contact
+from integrations.xero import client
 from integrations.xero.models import MatchConflict, XeroContact
 from integrations.xero.sync import names
+from integrations.xero.sync import push as push_sync
 from tests.factories import OrganisationFactory
 from tests.xero.push_data import contact_writes, crm, edit, in_xero, in_xero_by_hand, last_call_id, xero_names
 from tests.xero.quote_data import form_data, submit
@@ -183,3 +187,18 @@ def test_capsyncs_number_links_its_contact_back_whatever_the_name(xero, xero_con
 
     assert XeroContact.objects.get(xero_id=renamed["ContactID"]).contact == contact
     assert Contact.objects.count() == 2
+
+
+def test_linking_to_a_holder_linked_to_another_contact_is_refused(admin_client, xero, xero_connection, bakery):
+    shop = xero_contact("Corner Shop")
+    load(xero, contacts=[shop], invoices=[xero_invoice(shop)])
+    sync(xero_connection)
+    contact_services.contact_update(contact_id=crm(bakery).pk, name="Corner Shop", now=timezone.now())
+    push_sync.contact_push(contact_id=crm(bakery).pk, clock=timezone.now, identity=client.identity_from_settings())
+    conflict = MatchConflict.objects.get(kind="name")
+
+    response = resolve(admin_client, conflict, "link")
+
+    assert any("already linked to another Capsync contact" in str(m) for m in response.wsgi_request._messages)
+    assert MatchConflict.objects.get(pk=conflict.pk).status == "open"
+    assert XeroContact.objects.get(xero_id=shop["ContactID"]).contact == crm(shop)
