@@ -232,6 +232,7 @@ class MatchConflict(models.Model):
         IGNORED = "ignored", "Ignored the Xero contact"
         RENAMED = "renamed", "Renamed the Capsync contact"
         CANCELLED = "cancelled", "Cancelled the change"
+        CLEARED = "cleared", "The name became free in Xero"
 
     kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.MATCH)
     xero_contact = models.ForeignKey(XeroContact, on_delete=models.CASCADE, related_name="conflicts")

@@ -14,7 +14,16 @@ from integrations.xero.models import MatchConflict, XeroContact
 from integrations.xero.sync import names
 from integrations.xero.sync import push as push_sync
 from tests.factories import OrganisationFactory
-from tests.xero.push_data import contact_writes, crm, edit, in_xero, in_xero_by_hand, last_call_id, xero_names
+from tests.xero.push_data import (
+    contact_writes,
+    crm,
+    edit,
+    in_xero,
+    in_xero_by_hand,
+    last_call_id,
+    rename_in_xero,
+    xero_names,
+)
 from tests.xero.quote_data import form_data, submit
 from tests.xero.sync_data import load, sync, xero_contact, xero_invoice
 
@@ -202,3 +211,19 @@ def test_linking_to_a_holder_linked_to_another_contact_is_refused(admin_client, 
     assert any("already linked to another Capsync contact" in str(m) for m in response.wsgi_request._messages)
     assert MatchConflict.objects.get(pk=conflict.pk).status == "open"
     assert XeroContact.objects.get(xero_id=shop["ContactID"]).contact == crm(shop)
+
+
+def test_a_name_freed_in_xero_is_sent_on_retry_and_its_conflict_closes(admin_client, xero, xero_connection, bakery,
+                                                                       tasks_run_inline):
+    acme = xero_contact("Acme Ltd")
+    load(xero, contacts=[acme])
+    sync(xero_connection)
+    tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Acme Ltd"))
+    conflict = MatchConflict.objects.get(kind="name")
+    rename_in_xero(xero, xero_connection, acme, "Acme Holdings Ltd")
+
+    tasks_run_inline(lambda: admin_client.post(reverse("xero:contact_push_retry", args=[crm(bakery).pk])))
+
+    assert in_xero(xero, xero_connection, bakery)["Name"] == "Acme Ltd"
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.resolution) == ("resolved", "cleared")

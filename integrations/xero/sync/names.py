@@ -13,6 +13,7 @@ Xero ignores case, and asking the admin about "ACME LTD" against "Acme Ltd" is c
 """
 
 import logging
+from datetime import datetime
 
 from django.db.models.functions import Lower, Trim
 
@@ -110,3 +111,13 @@ def name_taken_record(exc: NameTaken) -> list[str]:
     xero_contacts_store(connection_id=exc.connection_id, records=exc.records)
     clash = name_clash(connection_id=exc.connection_id, contact_id=exc.contact_id, name=exc.name)
     return [clash or str(exc)]
+
+
+def name_conflicts_clear(*, connection_id: int, contact_id: int, now: datetime) -> int:
+    """Close the contact's open name conflicts in the organisation once Xero took its name (the holder was
+    renamed or merged away in Xero meanwhile): nothing is left to decide. Returns how many were closed."""
+    return MatchConflict.objects.filter(
+        kind=MatchConflict.Kind.NAME, status=MatchConflict.Status.OPEN, contact_id=contact_id,
+        xero_contact__connection_id=connection_id,
+    ).update(status=MatchConflict.Status.RESOLVED, resolution=MatchConflict.Resolution.CLEARED, resolved_at=now,
+             resolved_contact_id=contact_id)

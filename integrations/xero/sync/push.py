@@ -114,13 +114,18 @@ def _refused(item: PushItem, *, messages: list[str] | tuple[str, ...]) -> None:
     logger.info("Xero refused a contact edit", extra={"xero_contact_pk": item.link_id})
 
 
-def _blocked(link: XeroContact, contact: Contact) -> str:
-    """Why this edit is not sent at all (no call to Xero), or "" when it may be: the Xero contact is archived (Xero
-    takes no edits to it), or the CRM name is held by another Xero contact (a name conflict is opened)."""
+def _blocked(link: XeroContact, contact: Contact, *, xero: client.XeroClient | None = None) -> str:
+    """Why this edit is not sent, or "" when it may be: the Xero contact is archived (Xero takes no edits to it; no
+    call is made), or the CRM name is held by another Xero contact (a name conflict is opened). With `xero`, a
+    holder found in Capsync's copy is read again first (one call), as it may have been renamed in Xero since."""
     if link.status == "ARCHIVED":
         return names.ARCHIVED_IN_XERO
+    holder = names.name_holder(connection_id=link.connection_id, name=contact.name, own_xero_id=link.xero_id)
+    if holder is not None and xero is not None:
+        for page in xero.contacts(modified_since=None, ids=[holder.xero_id]):
+            contact_sync.xero_contacts_store(connection_id=link.connection_id, records=page.records)
     return names.name_clash(connection_id=link.connection_id, contact_id=contact.pk, name=contact.name,
-                            own_xero_id=link.xero_id)
+                            own_xero_id=link.xero_id) if holder is not None else ""
 
 
 def _name_refusal(link: XeroContact, contact: Contact, *, messages: list[str] | tuple[str, ...],
@@ -161,14 +166,18 @@ def contact_push(*, contact_id: int, clock: Callable[[], datetime], identity: cl
         if not _needs_push(link, contact):
             continue
         item = PushItem(link_id=link.pk, version=contact.updated_at)
-        blocked = _blocked(link, contact)
-        if blocked:
-            _refused(item, messages=[blocked])
+        if link.status == "ARCHIVED":
+            _refused(item, messages=[names.ARCHIVED_IN_XERO])
             counts.refused += 1
             continue
         xero = auth.client_for(connection=link.connection, identity=identity, clock=clock)
         element = schemas.contact_change_json(contact_change(contact, xero_id=link.xero_id))
         try:
+            blocked = _blocked(link, contact, xero=xero)
+            if blocked:
+                _refused(item, messages=[blocked])
+                counts.refused += 1
+                continue
             copy = xero.contact_update(element)
         except client.XeroValidationError as exc:
             _refused(item, messages=_name_refusal(link, contact, messages=exc.messages, xero=xero))
@@ -190,6 +199,7 @@ def contact_push(*, contact_id: int, clock: Callable[[], datetime], identity: cl
             counts.calls += xero.calls
         _accepted(item)
         counts.pushed += 1
+        names.name_conflicts_clear(connection_id=link.connection_id, contact_id=contact_id, now=clock())
         if copy is not None:
             contact_sync.xero_contacts_store(connection_id=link.connection_id, records=[copy])
     logger.info("Contact edit sent to Xero", extra={"contact_id": contact_id, "pushed": counts.pushed,
