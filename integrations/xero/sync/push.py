@@ -171,13 +171,17 @@ def contact_push(*, contact_id: int, clock: Callable[[], datetime], identity: cl
             counts.refused += 1
             continue
         xero = auth.client_for(connection=link.connection, identity=identity, clock=clock)
-        element = schemas.contact_change_json(contact_change(contact, xero_id=link.xero_id))
         try:
             blocked = _blocked(link, contact, xero=xero)
-            if blocked:
-                _refused(item, messages=[blocked])
-                counts.refused += 1
-                continue
+        except client.ReconnectNeeded:
+            blocked = ""  # the write below meets the same answer, and waits for the reconnect
+        if blocked:
+            _refused(item, messages=[blocked])
+            counts.refused += 1
+            counts.calls += xero.calls
+            continue
+        element = schemas.contact_change_json(contact_change(contact, xero_id=link.xero_id))
+        try:
             copy = xero.contact_update(element)
         except client.XeroValidationError as exc:
             _refused(item, messages=_name_refusal(link, contact, messages=exc.messages, xero=xero))
