@@ -161,6 +161,8 @@ class TenantData:
         self.collections = {name: Collection(id_field) for name, id_field in ID_FIELDS.items()}
         self.counters = dict.fromkeys(_NUMBER_PREFIXES, 0)
         self.active_contact_names: dict[str, str] = {}
+        # Archived contacts keep their names: a write that takes one is refused (accounting/contacts.py).
+        self.archived_contact_names: dict[str, str] = {}
         self.contact_numbers: dict[str, str] = {}
         self.invoice_numbers: dict[str, str] = {}
         self.credit_note_numbers: dict[str, str] = {}
@@ -266,10 +268,14 @@ class TenantData:
             contact_id = record["ContactID"]
             if old is not None and old.get("Name"):
                 key = name_key(old["Name"])
-                if self.active_contact_names.get(key) == contact_id:
-                    del self.active_contact_names[key]
-            if record.get("Name") and record.get("ContactStatus", "ACTIVE") == "ACTIVE":
+                for index in (self.active_contact_names, self.archived_contact_names):
+                    if index.get(key) == contact_id:
+                        del index[key]
+            status = record.get("ContactStatus", "ACTIVE")
+            if record.get("Name") and status == "ACTIVE":
                 self.active_contact_names[name_key(record["Name"])] = contact_id
+            elif record.get("Name") and status == "ARCHIVED":
+                self.archived_contact_names.setdefault(name_key(record["Name"]), contact_id)
             if record.get("ContactNumber"):
                 self.contact_numbers[record["ContactNumber"]] = contact_id
             return

@@ -12,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from accounts.two_factor import TwoFactor, two_factor_of
+from contacts.services import ContactDetailsInvalid
 from integrations.xero import conflicts, selectors, services, tasks
 from integrations.xero.models import MatchConflict, SyncError, SyncRun, XeroConnection
 
@@ -23,12 +24,12 @@ def _require_mfa_admin(request: HttpRequest) -> None:
 
 @admin.register(MatchConflict)
 class MatchConflictAdmin(admin.ModelAdmin):
-    list_display = ["xero_name", "organisation", "candidate_count", "status", "resolution", "created_at"]
-    list_filter = ["status", "resolution", "xero_contact__connection"]
-    search_fields = ["xero_contact__name", "xero_contact__email"]
+    list_display = ["xero_name", "kind", "organisation", "candidate_count", "status", "resolution", "created_at"]
+    list_filter = ["kind", "status", "resolution", "xero_contact__connection"]
+    search_fields = ["xero_contact__name", "xero_contact__email", "name"]
     list_select_related = ["xero_contact__connection__organisation"]
-    readonly_fields = ["xero_contact", "status", "resolution", "resolved_contact", "resolved_by", "resolved_at",
-                       "created_at"]
+    readonly_fields = ["kind", "xero_contact", "contact", "name", "status", "resolution", "resolved_contact",
+                       "resolved_by", "resolved_at", "created_at"]
     exclude = ["candidates"]
     actions = ["create_new_contacts", "ignore_xero_contacts"]
     change_form_template = "admin/xero/matchconflict/change_form.html"
@@ -54,7 +55,8 @@ class MatchConflictAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict | None = None) -> HttpResponse:
         conflict = get_object_or_404(
-            MatchConflict.objects.select_related("xero_contact__connection__organisation"), pk=object_id)
+            MatchConflict.objects.select_related("xero_contact__connection__organisation", "contact__team"),
+            pk=object_id)
         # Nothing on a conflict is edited by hand: it is resolved with the evidence's buttons, and kept as the audit.
         extra_context = {**(extra_context or {}), "conflict": conflict,
                          "candidates": selectors.conflict_evidence(conflict=conflict), "show_save": False,
@@ -68,14 +70,22 @@ class MatchConflictAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _resolve(self, request: HttpRequest, conflict_id: int, action: str, contact_id: int | None) -> str:
+    def _resolve(self, request: HttpRequest, conflict_id: int, action: str, contact_id: int | None,
+                 name: str = "") -> str:
         _require_mfa_admin(request)
         arguments = {"conflict_id": conflict_id, "user_id": request.user.pk, "now": timezone.now()}
-        if action == "link" and contact_id:
+        kind = get_object_or_404(MatchConflict.objects.values_list("kind", flat=True), pk=conflict_id)
+        if kind == MatchConflict.Kind.NAME and action == "link":
+            conflict = conflicts.conflict_resolve_name_link(**arguments)
+        elif kind == MatchConflict.Kind.NAME and action == "rename" and name.strip():
+            conflict = conflicts.conflict_resolve_rename(name=name, **arguments)
+        elif kind == MatchConflict.Kind.NAME and action == "cancel":
+            conflict = conflicts.conflict_resolve_cancel(**arguments)
+        elif kind == MatchConflict.Kind.MATCH and action == "link" and contact_id:
             conflict = conflicts.conflict_resolve_link(contact_id=contact_id, **arguments)
-        elif action == "create":
+        elif kind == MatchConflict.Kind.MATCH and action == "create":
             conflict = conflicts.conflict_resolve_create(**arguments)
-        elif action == "ignore":
+        elif kind == MatchConflict.Kind.MATCH and action == "ignore":
             conflict = conflicts.conflict_resolve_ignore(**arguments)
         else:
             raise PermissionDenied("Unknown action.")
@@ -89,9 +99,12 @@ class MatchConflictAdmin(admin.ModelAdmin):
             return render(request, "xero/forbidden.html", {"reason": two_factor.value}, status=403)
         contact_id = int(request.POST["contact_id"]) if request.POST.get("contact_id", "").isdigit() else None
         try:
-            messages.success(request, self._resolve(request, conflict_id, action, contact_id))
-        except (conflicts.ConflictAlreadyResolved, conflicts.ContactAlreadyLinked) as exc:
+            messages.success(request, self._resolve(request, conflict_id, action, contact_id,
+                                                    name=request.POST.get("name", "")))
+        except (conflicts.ConflictAlreadyResolved, conflicts.ContactAlreadyLinked, conflicts.NameStillTaken,
+                ContactDetailsInvalid) as exc:
             messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("admin:xero_matchconflict_change", args=[conflict_id]))
         return HttpResponseRedirect(reverse("admin:xero_matchconflict_changelist"))
 
     @admin.action(description="Create a new CRM contact for each selected conflict")
@@ -103,7 +116,8 @@ class MatchConflictAdmin(admin.ModelAdmin):
         self._bulk(request, queryset, "ignore")
 
     def _bulk(self, request: HttpRequest, queryset: QuerySet[MatchConflict], action: str) -> None:
-        for conflict_id in queryset.filter(status=MatchConflict.Status.OPEN).values_list("pk", flat=True):
+        open_matches = queryset.filter(status=MatchConflict.Status.OPEN, kind=MatchConflict.Kind.MATCH)
+        for conflict_id in open_matches.values_list("pk", flat=True):
             messages.success(request, self._resolve(request, conflict_id, action, None))
 
 

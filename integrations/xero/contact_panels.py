@@ -101,6 +101,8 @@ class ContactOrganisationStatus:
     fetching: bool
     finished_message: str
     data_from_label: str
+    # The linked Xero contact is archived there: it stays linked, its invoices count, edits are not sent to it.
+    archived_in_xero: bool = False
 
 
 def _moment_label(moment: datetime | None, *, now: datetime) -> str:
@@ -157,9 +159,9 @@ def contact_xero_status(*, user: User, contact_id: int, now: datetime,
     links = {link.connection_id: link for link in XeroContact.objects.filter(
         contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED)}
     in_conflict = {
-        connection_id for connection_id, candidates in MatchConflict.objects.filter(
-            status=MatchConflict.Status.OPEN).values_list("xero_contact__connection_id", "candidates")
-        if any(candidate.get("contact_id") == contact.pk for candidate in candidates)
+        connection_id for connection_id, candidates, named in MatchConflict.objects.filter(
+            status=MatchConflict.Status.OPEN).values_list("xero_contact__connection_id", "candidates", "contact_id")
+        if named == contact.pk or any(candidate.get("contact_id") == contact.pk for candidate in candidates)
     }
     contact_runs = SyncRun.objects.filter(contact_id=contact.pk, kind=SyncRun.Kind.CONTACT)
     fetched = dict(contact_runs.filter(outcome=SyncRun.Outcome.SUCCEEDED).values("connection_id").annotate(
@@ -185,6 +187,7 @@ def contact_xero_status(*, user: User, contact_id: int, now: datetime,
             xero_name=link.name if link else "", data_from=data_from,
             problem=_problem(connection, latest_runs.get(connection.latest_run_id), data_from, now),
             fetching=fetching, finished_message=finished, data_from_label=_moment_label(data_from, now=now),
+            archived_in_xero=link is not None and link.status == "ARCHIVED",
         ))
     return ContactXeroStatus(contact_id=contact.pk, organisations=organisations, since=since,
                              gave_up=since is not None and now - since > CONTACT_SYNC_PATIENCE)

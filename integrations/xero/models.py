@@ -1,3 +1,10 @@
+"""The Xero integration's tables: grants and connections, the mirror of Xero contacts, sync runs and errors,
+webhook events, match and name conflicts, quote requests.
+
+Longer than 400 lines because Django finds an app's models in one module, and these tables are one app's: each
+class is fields, constraints and small properties (STYLE rule 10), with no logic to split out.
+"""
+
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -174,6 +181,8 @@ class XeroContact(models.Model):
     first_name = models.CharField(max_length=255, blank=True)
     last_name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=255, blank=True)
+    # Xero's ContactNumber: "CAPSYNC-<CRM contact id>" on contacts Capsync created (sync/matching.py).
+    contact_number = models.CharField(max_length=50, blank=True)
     phones = models.JSONField(default=list, blank=True)
     addresses = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=12, default="ACTIVE")
@@ -213,7 +222,16 @@ class XeroContact(models.Model):
 
 
 class MatchConflict(models.Model):
-    """A paying Xero contact whose CRM match is doubtful, waiting for an admin's decision."""
+    """A question for an admin, of one of two kinds.
+
+    MATCH: a paying Xero contact whose CRM match is doubtful (`candidates` holds the evidence). NAME: the name of
+    CRM contact `contact` (`name`) is already held in Xero by `xero_contact`, active or archived, so it cannot be
+    pushed or created there (sync/names.py): link to that Xero contact, rename, or cancel.
+    """
+
+    class Kind(models.TextChoices):
+        MATCH = "match", "Doubtful match"
+        NAME = "name", "Name already in Xero"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -223,12 +241,21 @@ class MatchConflict(models.Model):
         LINKED = "linked", "Linked to an existing contact"
         CREATED = "created", "Created a new contact"
         IGNORED = "ignored", "Ignored the Xero contact"
+        RENAMED = "renamed", "Renamed the Capsync contact"
+        CANCELLED = "cancelled", "Cancelled the change"
+        CLEARED = "cleared", "The name became free in Xero"
 
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.MATCH)
     xero_contact = models.ForeignKey(XeroContact, on_delete=models.CASCADE, related_name="conflicts")
     # [{"contact_id": 1, "score": 60, "evidence": ["same name", "same phone"]}, ...], strongest first.
     candidates = models.JSONField(default=list)
+    # NAME only: the CRM contact whose name clashed, and that name.
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="xero_name_conflicts"
+    )
+    name = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    resolution = models.CharField(max_length=8, choices=Resolution.choices, blank=True)
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
     resolved_contact = models.ForeignKey(
         "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -242,11 +269,21 @@ class MatchConflict(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["xero_contact"], condition=Q(status="open"), name="one_open_conflict_per_xero_contact"
+                fields=["xero_contact"], condition=Q(status="open", kind="match"),
+                name="one_open_conflict_per_xero_contact",
+            ),
+            models.UniqueConstraint(
+                fields=["xero_contact", "contact"], condition=Q(status="open", kind="name"),
+                name="one_open_name_conflict_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="match") | Q(contact__isnull=False), name="name_conflict_has_a_crm_contact",
             ),
         ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.NAME:
+            return f"Name {self.name} already in Xero"
         return f"Match for {self.xero_contact.name}"
 
 

@@ -40,6 +40,7 @@ PENDING = {
     "imports/import_preview.html",
     "invoices/contact_invoices.html",
     "search/results.html",
+    "admin/xero/matchconflict/change_form.html",
 }
 
 INCLUDE = re.compile(r"""{%\s*include\s+["']([^"']+)["']""")

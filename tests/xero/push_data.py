@@ -41,3 +41,19 @@ def contact_writes(xero, *, since_id: int) -> list[dict]:
 
 def edit(admin_client, contact: Contact, **details):
     return admin_client.post(reverse("contacts:edit", args=[contact.pk]), edit_form(**details))
+
+
+def in_xero_by_hand(xero, connection, method: str, path: str, *, refusal_ok: bool = False, **kwargs) -> dict:
+    """Someone working in Xero itself (the sandbox's API, with the organisation's current token). Unless
+    `refusal_ok`, Xero must accept it."""
+    connection.grant.refresh_from_db()
+    response = xero.sandbox.api(method, path, tenant_id=xero.uk_tenant_id,
+                                access_token=auth.secret_decrypt(connection.grant.access_token_encrypted), **kwargs)
+    assert refusal_ok or response.status_code == 200, response.text
+    return response.json()
+
+
+def xero_names(xero, connection) -> list[str]:
+    """Every contact name the sandbox holds for the UK organisation, archived ones included."""
+    listed = in_xero_by_hand(xero, connection, "GET", "Contacts", params={"includeArchived": "true"})
+    return sorted(contact["Name"] for contact in listed["Contacts"])

@@ -1,7 +1,16 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from integrations.xero.sync.matching import Action, CrmIndex, Facts, match, name_key, phone_key
+from integrations.xero.sync.matching import (
+    Action,
+    CrmIndex,
+    Facts,
+    contact_id_numbered,
+    contact_number_for,
+    match,
+    name_key,
+    phone_key,
+)
 
 
 def _index(*contacts: tuple[int, Facts], linked: tuple[int, ...] = ()) -> CrmIndex:
@@ -104,3 +113,38 @@ def test_no_candidate_means_a_new_contact():
     decision = match(org("Quayside Events LLP"), index)
 
     assert decision == type(decision)(action=Action.CREATE)
+
+
+def test_capsyncs_contact_number_links_first_whatever_the_name_and_email():
+    index = _index((1, org("Bluebell Bakery", emails=["orders@bluebell.example"])), (2, org("Bluebell Bakehouse")))
+
+    decision = match(org("Bluebell Bakehouse", contact_number="CAPSYNC-1"), index)
+
+    assert (decision.action, decision.contact_id) == (Action.LINK, 1)
+
+
+def test_a_contact_number_made_by_hand_is_not_capsyncs():
+    index = _index((1, org("Bluebell Bakery")))
+
+    decision = match(org("Corner Shop", contact_number="CUST-1"), index)
+
+    assert decision.action == Action.CREATE
+
+
+def test_capsyncs_number_for_a_contact_linked_elsewhere_falls_back_to_the_rules():
+    index = _index((1, org("Bluebell Bakery")), linked=(1,))
+
+    decision = match(org("Corner Shop", contact_number="CAPSYNC-1"), index)
+
+    assert decision.action == Action.CREATE
+
+
+@given(st.integers(min_value=1, max_value=10**12))
+def test_capsyncs_number_names_its_contact_back(contact_id):
+    assert contact_id_numbered(contact_number_for(contact_id)) == contact_id
+
+
+@given(st.text(max_size=20))
+def test_a_number_without_capsyncs_prefix_names_no_contact(number):
+    if not number.strip().upper().startswith("CAPSYNC-"):
+        assert contact_id_numbered(number) is None

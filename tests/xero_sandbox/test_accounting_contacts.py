@@ -60,13 +60,88 @@ def test_duplicate_active_name_is_refused_with_xeros_message(api):
     )
 
 
-def test_name_of_an_archived_contact_can_be_reused(api):
+ARCHIVED_MATCH = (
+    "The specified contact details matched an archived contact. "
+    "Archived contacts cannot currently be edited via the API."
+)
+
+
+def test_duplicate_name_ignores_outer_spaces(api):
+    api.contact("Acme Ltd")
+
+    result = api.put("Contacts", {"Contacts": [{"Name": "  Acme Ltd "}]})
+
+    assert result.status == 400
+    assert result.body["Type"] == "ValidationException"
+
+
+def test_rename_onto_an_active_name_is_refused_with_xeros_message(api):
+    api.contact("Acme Ltd")
+    other = api.contact("Other Ltd")
+
+    result = api.post(f"Contacts/{other['ContactID']}", {"Contacts": [{"Name": "Acme Ltd"}]})
+
+    assert result.status == 400
+    assert result.body["Elements"][0]["ValidationErrors"][0]["Message"].startswith(
+        "The contact name Acme Ltd is already assigned to another contact."
+    )
+    assert api.get(f"Contacts/{other['ContactID']}").body["Contacts"][0]["Name"] == "Other Ltd"
+
+
+def test_name_of_an_archived_contact_is_refused(api):
     old = api.contact("Acme Ltd")
     api.post(f"Contacts/{old['ContactID']}", {"ContactStatus": "ARCHIVED"})
 
-    result = api.put("Contacts", {"Contacts": [{"Name": "Acme Ltd"}]})
+    result = api.put("Contacts", {"Contacts": [{"Name": "acme ltd"}]})
+
+    assert result.status == 400
+    assert result.body["Type"] == "ValidationException"
+    assert result.body["Elements"][0]["ValidationErrors"] == [{"Message": ARCHIVED_MATCH}]
+
+
+def test_rename_onto_an_archived_name_is_refused(api):
+    old = api.contact("Acme Ltd")
+    other = api.contact("Other Ltd")
+    api.post(f"Contacts/{old['ContactID']}", {"ContactStatus": "ARCHIVED"})
+
+    result = api.post(f"Contacts/{other['ContactID']}", {"Contacts": [{"Name": "Acme Ltd"}]})
+
+    assert result.status == 400
+    assert result.body["Elements"][0]["ValidationErrors"] == [{"Message": ARCHIVED_MATCH}]
+
+
+def test_an_archived_contact_cannot_be_edited(api):
+    old = api.contact("Acme Ltd")
+    api.post(f"Contacts/{old['ContactID']}", {"ContactStatus": "ARCHIVED"})
+
+    result = api.post(f"Contacts/{old['ContactID']}", {"Contacts": [{"EmailAddress": "new@acme.example"}]})
+
+    assert result.status == 400
+    assert result.body["Elements"][0]["ValidationErrors"] == [{"Message": ARCHIVED_MATCH}]
+
+
+def test_an_archived_contact_can_be_restored(api):
+    old = api.contact("Acme Ltd")
+    api.post(f"Contacts/{old['ContactID']}", {"ContactStatus": "ARCHIVED"})
+
+    result = api.post(f"Contacts/{old['ContactID']}", {"Contacts": [{"ContactStatus": "ACTIVE"}]})
 
     assert result.status == 200
+    assert api.put("Contacts", {"Contacts": [{"Name": "Acme Ltd"}]}).body["Elements"][0]["ValidationErrors"][0][
+        "Message"
+    ].startswith("The contact name Acme Ltd is already assigned")
+
+
+def test_an_invoice_naming_an_archived_contact_is_refused(api):
+    old = api.contact("Acme Ltd")
+    api.post(f"Contacts/{old['ContactID']}", {"ContactStatus": "ARCHIVED"})
+
+    result = api.put("Invoices", {"Invoices": [{"Type": "ACCREC", "Contact": {"Name": "Acme Ltd"}, "LineItems": []}]})
+
+    assert result.status == 400
+    assert result.body["Elements"][0]["ValidationErrors"][0]["Message"].startswith(
+        "The contact with the specified contact details has been archived."
+    )
 
 
 def test_invalid_email_is_refused(api):

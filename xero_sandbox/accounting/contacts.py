@@ -52,6 +52,16 @@ _STRING_FIELDS = (
     "PurchasesDefaultLineAmountType",
     "DefaultCurrency",
 )
+# Xero's answer to a write that matches (by name) or edits an archived contact; see README, unique names.
+ARCHIVED_MATCH = (
+    "The specified contact details matched an archived contact. "
+    "Archived contacts cannot currently be edited via the API."
+)
+# Xero's answer to a document naming an archived contact (AgriDigital's and ServiceM8's support pages quote it).
+DOCUMENT_FOR_ARCHIVED = (
+    "The contact with the specified contact details has been archived. "
+    "The contact must be un-archived before creating new invoices or credit notes."
+)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ENUMS = {
     "ContactStatus": ("ACTIVE", "ARCHIVED", "GDPRREQUEST"),
@@ -157,17 +167,30 @@ def _validate(*, data: TenantData, merged: Record, contact_id: str) -> None:
         if field in merged and merged[field] not in allowed:
             errors.append(f"{field} must be one of {', '.join(allowed)}.")
     if isinstance(name, str) and name.strip() and merged.get("ContactStatus", "ACTIVE") == "ACTIVE":
-        holder = data.active_contact_names.get(name_key(name))
-        if holder is not None and holder != contact_id:
-            errors.append(
-                f"The contact name {name} is already assigned to another contact. "
-                "The contact name must be unique across all active contacts."
-            )
+        errors.extend(_name_taken(data=data, name=name, contact_id=contact_id))
     number = merged.get("ContactNumber")
     if number and data.contact_numbers.get(number, contact_id) != contact_id:
         errors.append(f"The contact number {number} is already assigned to another contact.")
     if errors:
         raise ElementInvalid(errors)
+
+
+def _name_taken(*, data: TenantData, name: str, contact_id: str) -> list[str]:
+    """Xero's refusal when an active contact would take a name another contact holds (README: unique names).
+
+    An active holder gives the ValidationException message of Xero's OpenAPI example; an archived holder gives the
+    message Xero answers when a write matches an archived contact by its details.
+    """
+    holder = data.active_contact_names.get(name_key(name))
+    if holder is not None and holder != contact_id:
+        return [
+            f"The contact name {name} is already assigned to another contact. "
+            "The contact name must be unique across all active contacts."
+        ]
+    holder = data.archived_contact_names.get(name_key(name))
+    if holder is not None and holder != contact_id:
+        return [ARCHIVED_MATCH]
+    return []
 
 
 def contact_save(
@@ -190,6 +213,9 @@ def contact_save(
         merged.setdefault("ContactStatus", "ACTIVE")
         merged.setdefault("IsSupplier", False)
         merged.setdefault("IsCustomer", False)
+    if existing is not None and existing.get("ContactStatus") == "ARCHIVED" and merged.get("ContactStatus") != "ACTIVE":
+        # Only restoring (ContactStatus ACTIVE) may touch an archived contact; any other edit is refused.
+        raise ElementInvalid([ARCHIVED_MATCH])
     _validate(data=data, merged=merged, contact_id=record_id)
     merged["ContactID"] = record_id
     merged["UpdatedDateUTC"] = msdate.format_datetime(now)
@@ -239,6 +265,8 @@ def contact_find_or_create(*, data: TenantData, ref: Record, now: datetime) -> t
         holder = data.active_contact_names.get(name_key(name))
         if holder is not None:
             return data.contacts.get(holder), []  # type: ignore[return-value]
+        if name_key(name) in data.archived_contact_names:
+            raise ElementInvalid([DOCUMENT_FOR_ARCHIVED])
         view, events = contact_save(data=data, element=ref, now=now, create_only=True)
         return data.contacts.get(view["ContactID"]), events  # type: ignore[return-value]
     raise ElementInvalid(["A Contact must be specified for this type of transaction"])

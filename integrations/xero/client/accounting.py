@@ -224,15 +224,18 @@ class XeroClient:
 
     def contacts(self, *, modified_since: datetime | None, ids: list[str] | None = None,
                  include_archived: bool = True, summary_only: bool = False,
-                 start_page: int = 1) -> Iterator[schemas.Page[schemas.XeroContact]]:
+                 start_page: int = 1, search_term: str = "") -> Iterator[schemas.Page[schemas.XeroContact]]:
         """GET /Contacts, 1,000 a page, changed after `modified_since` (None: all), optionally only `ids`.
 
         Archived contacts are included unless `include_archived` is False (Xero hides them by default).
-        `summary_only` drops phones, addresses and balances (docs/xero.md, "Egress").
+        `summary_only` drops phones, addresses and balances (docs/xero.md, "Egress"). `search_term` keeps those
+        whose name, names, number or email contain it (Xero's searchTerm, case-insensitive).
         """
         params = {"includeArchived": "true"} if include_archived else {}
         if summary_only:
             params["summaryOnly"] = "true"
+        if search_term:
+            params["searchTerm"] = search_term
         return self.records(CONTACTS, modified_since=modified_since, params=params, id_lists={"IDs": ids or []},
                             start_page=start_page)
 

@@ -72,6 +72,7 @@ class XeroContact:
     receivable_overdue: Decimal
     default_currency: str
     merged_to_contact_id: str = ""
+    contact_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ class XeroQuote:
 # Xero's documented maximum lengths (OpenAPI spec: Contact Name/FirstName/LastName, InvoiceNumber, QuoteNumber
 # 255; Quote Title 100), which Capsync's columns match. Longer text is quarantined, never cut without notice.
 NAME_MAX = 255
+CONTACT_NUMBER_MAX = 50  # Xero's limit on ContactNumber
 QUOTE_TITLE_MAX = 100
 
 
@@ -231,6 +233,7 @@ def contact(record: Record) -> XeroContact:
                                   limit=None),
         default_currency=_text(record, "DefaultCurrency", record_id=record_id),
         merged_to_contact_id=_text(record, "MergedToContactID", record_id=record_id),
+        contact_number=_text(record, "ContactNumber", record_id=record_id, max_length=CONTACT_NUMBER_MAX).strip(),
     )
 
 

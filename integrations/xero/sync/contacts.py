@@ -12,14 +12,14 @@ from contacts import services as contact_services
 from contacts.models import Contact
 from integrations.xero import schemas
 from integrations.xero.models import MatchConflict, XeroConnection, XeroContact
-from integrations.xero.sync.matching import Action, CrmIndex, Facts, match, name_key
+from integrations.xero.sync.matching import Action, CrmIndex, Facts, contact_number_for, match, name_key
 from invoices.bulk import update_from_values
 
 logger = logging.getLogger(__name__)
 
 SUPPLIER_TAG = "Supplier"
-MIRRORED_FIELDS = ["name", "first_name", "last_name", "email", "phones", "addresses", "status", "is_customer",
-                   "is_supplier", "xero_updated_at", "merged_into_xero_id"]
+MIRRORED_FIELDS = ["name", "first_name", "last_name", "email", "contact_number", "phones", "addresses", "status",
+                   "is_customer", "is_supplier", "xero_updated_at", "merged_into_xero_id"]
 
 
 @dataclass
@@ -37,6 +37,7 @@ def _mirror(connection_id: int, record: schemas.XeroContact) -> XeroContact:
         first_name=record.first_name,
         last_name=record.last_name,
         email=record.email,
+        contact_number=record.contact_number,
         phones=[phone.number for phone in record.phones],
         addresses=[
             {"lines": list(address.lines), "city": address.city, "region": address.region,
@@ -100,6 +101,7 @@ def _facts(xero_contact: XeroContact) -> Facts:
     return Facts.of(
         name=xero_contact.name, is_person=_is_person(xero_contact), emails=[xero_contact.email],
         phones=xero_contact.phones, postcodes=[a.get("postal_code", "") for a in xero_contact.addresses],
+        contact_number=xero_contact.contact_number,
     )
 
 
@@ -279,12 +281,14 @@ def xero_contact_matching(*, connection_id: int, contact_id: int) -> XeroContact
     """
     contact = Contact.objects.prefetch_related("emails").get(pk=contact_id)
     emails = {variant for email in contact.emails.all() for variant in (email.address, email.address.lower())}
-    candidates = list(
-        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=True)
-        .exclude(link_state=XeroContact.LinkState.IGNORED)
-        .filter(Q(name__iexact=contact.name) | Q(email__in=emails))
-        .order_by("pk")
-    )
+    # Archived ones are left out: Xero takes no documents for them, so a clash with one goes to the admin instead.
+    unlinked = XeroContact.objects.filter(connection_id=connection_id, contact__isnull=True).exclude(
+        link_state=XeroContact.LinkState.IGNORED).exclude(status="ARCHIVED")
+    # Capsync's own number first: the contact Capsync made in Xero for this CRM contact, before any unlink.
+    numbered = unlinked.filter(contact_number__iexact=contact_number_for(contact_id), merged_into_xero_id="").first()
+    if numbered is not None:
+        return numbered
+    candidates = list(unlinked.filter(Q(name__iexact=contact.name) | Q(email__in=emails)).order_by("pk"))
     if not candidates:
         return None
     index = crm_index_build(connection_id=connection_id)

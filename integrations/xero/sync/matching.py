@@ -1,9 +1,12 @@
 """Deciding which CRM contact a paying Xero contact is (pure functions, no I/O).
 
-Evidence, strongest first: the same email address; the same normalised name (case, punctuation, "&"/"and"
+Evidence, strongest first: Capsync's own ContactNumber ("CAPSYNC-<CRM contact id>", set on every contact Capsync
+creates in Xero, so it survives an unlink and a relink and tells Capsync's contacts from ones made by hand); the
+same email address; the same normalised name (case, punctuation, "&"/"and"
 and legal suffixes such as Ltd, Limited, Inc, LLC, Pty ignored); then the same phone number or postcode,
 which is shown beside the candidates but never decides on its own. The rule:
 
+- a ContactNumber naming a CRM contact that is not linked in this organisation yet: link it;
 - one CRM contact with the same email: link it;
 - one organisation with the same name (and no other candidate): link it;
 - one person with the same name, backed by the same phone or postcode: link it;
@@ -20,7 +23,22 @@ from enum import StrEnum
 # The keys are the CRM's (its duplicate warning uses them too); re-exported here for the sync's callers.
 from contacts.matching import email_key, name_key, phone_key, postcode_key
 
-__all__ = ["Action", "Candidate", "CrmIndex", "Decision", "Facts", "match", "name_key", "phone_key", "postcode_key"]
+__all__ = ["Action", "Candidate", "CrmIndex", "Decision", "Facts", "contact_id_numbered", "contact_number_for",
+           "match", "name_key", "phone_key", "postcode_key"]
+
+CONTACT_NUMBER_PREFIX = "CAPSYNC-"
+
+
+def contact_number_for(contact_id: int) -> str:
+    """The ContactNumber Capsync gives the Xero contacts it creates for a CRM contact."""
+    return f"{CONTACT_NUMBER_PREFIX}{contact_id}"
+
+
+def contact_id_numbered(contact_number: str) -> int | None:
+    """The CRM contact id a ContactNumber made by `contact_number_for` names, or None for any other number."""
+    number = contact_number.strip().upper()
+    digits = number.removeprefix(CONTACT_NUMBER_PREFIX)
+    return int(digits) if number.startswith(CONTACT_NUMBER_PREFIX) and digits.isdigit() and digits.isascii() else None
 
 
 @dataclass(frozen=True)
@@ -32,13 +50,15 @@ class Facts:
     emails: frozenset[str] = frozenset()
     phones: frozenset[str] = frozenset()
     postcodes: frozenset[str] = frozenset()
+    contact_number: str = ""
 
     @classmethod
     def of(cls, *, name: str, is_person: bool, emails: Iterable[str] = (), phones: Iterable[str] = (),
-           postcodes: Iterable[str] = ()) -> "Facts":
+           postcodes: Iterable[str] = (), contact_number: str = "") -> "Facts":
         return cls(
             name=name,
             is_person=is_person,
+            contact_number=contact_number,
             emails=frozenset(key for key in map(email_key, emails) if key),
             phones=frozenset(key for key in map(phone_key, phones) if key),
             postcodes=frozenset(key for key in map(postcode_key, postcodes) if key),
@@ -104,6 +124,10 @@ def _candidate(contact_id: int, xero: Facts, crm: Facts) -> Candidate:
 
 def match(xero: Facts, index: CrmIndex) -> Decision:
     """Decide whether the Xero contact links to a CRM contact, needs an admin, or becomes a new contact."""
+    numbered = contact_id_numbered(xero.contact_number)
+    if numbered is not None and numbered in index.facts and numbered not in index.linked:
+        return Decision(action=Action.LINK, contact_id=numbered,
+                        candidates=(Candidate(contact_id=numbered, score=1000, evidence=("Capsync's number",)),))
     by_email = set().union(*(index.by_email.get(email, set()) for email in xero.emails)) if xero.emails else set()
     by_name = index.by_name.get(name_key(xero.name), set())
     found = by_email | by_name

@@ -23,6 +23,7 @@ from contacts.models import Contact
 from integrations.xero import auth, client, schemas
 from integrations.xero.models import XeroConnection, XeroContact
 from integrations.xero.sync import contacts as contact_sync
+from integrations.xero.sync import names
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +47,12 @@ class PushItem:
 
 @dataclass(frozen=True)
 class Batch:
+    """Links to send in one call, with their POST /Contacts elements; `held_back` counts the links of this slice
+    refused without a call (archived in Xero, or their name held there by another contact)."""
+
     items: list[PushItem]
     elements: list[schemas.Record] = field(repr=False)
+    held_back: int = 0
 
 
 def _contacts_loaded(contact_ids: list[int]) -> dict[int, Contact]:
@@ -109,6 +114,36 @@ def _refused(item: PushItem, *, messages: list[str] | tuple[str, ...]) -> None:
     logger.info("Xero refused a contact edit", extra={"xero_contact_pk": item.link_id})
 
 
+def _blocked(link: XeroContact, contact: Contact, *, xero: client.XeroClient | None = None) -> str:
+    """Why this edit is not sent, or "" when it may be: the Xero contact is archived (Xero takes no edits to it; no
+    call is made), or the CRM name is held by another Xero contact (a name conflict is opened). With `xero`, a
+    holder found in Capsync's copy is read again first (one call), as it may have been renamed in Xero since."""
+    if link.status == "ARCHIVED":
+        return names.ARCHIVED_IN_XERO
+    holder = names.name_holder(connection_id=link.connection_id, name=contact.name, own_xero_id=link.xero_id)
+    if holder is not None and xero is not None:
+        for page in xero.contacts(modified_since=None, ids=[holder.xero_id]):
+            contact_sync.xero_contacts_store(connection_id=link.connection_id, records=page.records)
+    return names.name_clash(connection_id=link.connection_id, contact_id=contact.pk, name=contact.name,
+                            own_xero_id=link.xero_id) if holder is not None else ""
+
+
+def _name_refusal(link: XeroContact, contact: Contact, *, messages: list[str] | tuple[str, ...],
+                  xero: client.XeroClient | None = None) -> list[str]:
+    """The messages to record for Xero's refusal of this link's edit. A refusal for a name another contact holds
+    (taken in Xero since the last sync) opens the same name conflict as the check before sending; with `xero`,
+    a holder Capsync has no copy of yet is fetched by name first."""
+    if not names.is_name_refusal(messages):
+        return list(messages)
+    if xero is not None and names.name_holder(connection_id=link.connection_id, name=contact.name,
+                                              own_xero_id=link.xero_id) is None:
+        for page in xero.contacts(modified_since=None, search_term=contact.name.strip()):
+            contact_sync.xero_contacts_store(connection_id=link.connection_id, records=page.records)
+    clash = names.name_clash(connection_id=link.connection_id, contact_id=contact.pk, name=contact.name,
+                             own_xero_id=link.xero_id)
+    return [clash] if clash else list(messages)
+
+
 def contact_push(*, contact_id: int, clock: Callable[[], datetime], identity: client.XeroIdentity) -> PushCounts:
     """Send the CRM contact's details to every connected organisation it is linked in that takes CRM edits.
 
@@ -131,12 +166,25 @@ def contact_push(*, contact_id: int, clock: Callable[[], datetime], identity: cl
         if not _needs_push(link, contact):
             continue
         item = PushItem(link_id=link.pk, version=contact.updated_at)
+        if link.status == "ARCHIVED":
+            _refused(item, messages=[names.ARCHIVED_IN_XERO])
+            counts.refused += 1
+            continue
         xero = auth.client_for(connection=link.connection, identity=identity, clock=clock)
+        try:
+            blocked = _blocked(link, contact, xero=xero)
+        except client.ReconnectNeeded:
+            blocked = ""  # the write below meets the same answer, and waits for the reconnect
+        if blocked:
+            _refused(item, messages=[blocked])
+            counts.refused += 1
+            counts.calls += xero.calls
+            continue
         element = schemas.contact_change_json(contact_change(contact, xero_id=link.xero_id))
         try:
             copy = xero.contact_update(element)
         except client.XeroValidationError as exc:
-            _refused(item, messages=exc.messages)
+            _refused(item, messages=_name_refusal(link, contact, messages=exc.messages, xero=xero))
             counts.refused += 1
             continue
         except client.XeroNotFound:
@@ -155,6 +203,7 @@ def contact_push(*, contact_id: int, clock: Callable[[], datetime], identity: cl
             counts.calls += xero.calls
         _accepted(item)
         counts.pushed += 1
+        names.name_conflicts_clear(connection_id=link.connection_id, contact_id=contact_id, now=clock())
         if copy is not None:
             contact_sync.xero_contacts_store(connection_id=link.connection_id, records=[copy])
     logger.info("Contact edit sent to Xero", extra={"contact_id": contact_id, "pushed": counts.pushed,
@@ -174,7 +223,7 @@ def dirty_batches(*, connection_id: int) -> Iterator[Batch]:
     """The organisation's dirty links, up to CONTACTS_PER_WRITE a batch, each with its POST /Contacts elements.
 
     Batches are read as they are asked for, in link order, so memory stays flat and a link refused in one batch
-    is not offered again in the same run.
+    is not offered again in the same run. A batch whose links were all held back has no elements: send nothing.
     """
     after = 0
     while True:
@@ -187,19 +236,29 @@ def dirty_batches(*, connection_id: int) -> Iterator[Batch]:
         items, elements = [], []
         for link in links:
             contact = contacts[link.contact_id]
-            items.append(PushItem(link_id=link.pk, version=contact.updated_at))
+            item = PushItem(link_id=link.pk, version=contact.updated_at)
+            blocked = _blocked(link, contact)
+            if blocked:  # archived in Xero, or its name is taken there: never sent, shown on the contact
+                _refused(item, messages=[blocked])
+                continue
+            items.append(item)
             elements.append(schemas.contact_change_json(contact_change(contact, xero_id=link.xero_id)))
-        yield Batch(items=items, elements=elements)
+        yield Batch(items=items, elements=elements, held_back=len(links) - len(items))
 
 
 def batch_record(*, connection_id: int, batch: Batch, results: list[schemas.ContactWriteResult]) -> PushCounts:
     """Record Xero's answer to one batch: each accepted link is in sync (and its Xero copy kept), each refused one
     shows Xero's reason on the contact."""
-    counts = PushCounts()
+    counts = PushCounts(refused=batch.held_back)
     copies = []
+    refused = {item.link_id: result.errors for item, result in zip(batch.items, results, strict=True)
+               if result.refused}
+    links = XeroContact.objects.select_related("contact").in_bulk(list(refused)) if refused else {}
     for item, result in zip(batch.items, results, strict=True):
         if result.refused:
-            _refused(item, messages=result.errors)
+            link = links[item.link_id]
+            _refused(item, messages=_name_refusal(link, link.contact, messages=result.errors)
+                     if link.contact is not None else result.errors)
             counts.refused += 1
             continue
         _accepted(item)

@@ -28,8 +28,10 @@ from contacts.models import Contact
 from integrations.xero import auth, client, schemas, selectors
 from integrations.xero.models import QuoteRequest, XeroConnection, XeroContact
 from integrations.xero.sync import contacts as contact_sync
+from integrations.xero.sync import names
 from integrations.xero.sync import push as push_sync
 from integrations.xero.sync.invoices import organisation_id_of
+from integrations.xero.sync.matching import contact_number_for
 from invoices import quotes as quote_mirror
 from invoices.models import Quote
 from opportunities import services as opportunity_services
@@ -248,8 +250,11 @@ def _quote_request_send(*, request_id: int, identity: client.XeroIdentity, clock
                     xero_contact_id = _xero_contact_id(request, xero=xero)
                 made = xero.quote_create(schemas.quote_draft_json(_draft(request, xero_contact_id=xero_contact_id)),
                                          idempotency_key=request.idempotency_key)
-            except client.XeroValidationError as exc:
-                refused = exc.messages or [REFUSED_WITHOUT_REASON]
+            except (client.XeroValidationError, names.NameTaken) as exc:
+                if isinstance(exc, names.NameTaken):
+                    refused = names.name_taken_record(exc)
+                else:
+                    refused = exc.messages or [REFUSED_WITHOUT_REASON]
                 request.status, request.errors, request.finished_at = QuoteRequest.Status.FAILED, refused, clock()
                 request.save(update_fields=["status", "errors", "finished_at"])
                 logger.info("Xero refused a quote", extra={"quote_request_id": request.pk})
@@ -272,7 +277,8 @@ def _quote_request_send(*, request_id: int, identity: client.XeroIdentity, clock
 
 def _xero_contact_id(request: QuoteRequest, *, xero: client.XeroClient) -> str:
     """The opportunity's contact's id in the request's organisation: its link; else the unlinked Xero contact the
-    matching rules pick for it, now linked; else a new Xero contact, created and linked."""
+    matching rules pick for it (Capsync's ContactNumber first), now linked; else a new Xero contact numbered
+    "CAPSYNC-<id>", created and linked. Raises names.NameTaken when another Xero contact holds the name."""
     contact_id = request.opportunity.contact_id
     link = XeroContact.objects.filter(connection_id=request.connection_id, contact_id=contact_id,
                                       link_state=XeroContact.LinkState.LINKED).first()
@@ -284,12 +290,23 @@ def _xero_contact_id(request: QuoteRequest, *, xero: client.XeroClient) -> str:
         logger.info("Contact linked to its Xero copy for a quote", extra={"quote_request_id": request.pk})
         return known.xero_id
     contact = Contact.objects.prefetch_related("emails", "phones", "addresses").get(pk=contact_id)
+    if names.name_holder(connection_id=request.connection_id, name=contact.name) is not None:
+        # Never a suffixed second contact: the admin decides in the conflict inbox.
+        raise names.NameTaken(connection_id=request.connection_id, contact_id=contact_id, name=contact.name)
     element = schemas.contact_change_json(push_sync.contact_change(contact, xero_id=""))
     del element["ContactID"]
+    element["ContactNumber"] = contact_number_for(contact_id)
     try:
         made = xero.contact_create(element, idempotency_key=f"{request.idempotency_key}-contact")
     except schemas.SchemaError as exc:  # made, but unreadable: the retry replays the answer under the same key
         raise client.XeroUnavailable(f"Xero answered PUT Contacts with {exc.reason}") from exc
+    except client.XeroValidationError as exc:
+        if names.is_name_refusal(exc.messages):  # the name was taken in Xero since the last sync
+            records = [record for page in xero.contacts(modified_since=None, search_term=contact.name.strip())
+                       for record in page.records]
+            raise names.NameTaken(connection_id=request.connection_id, contact_id=contact_id, name=contact.name,
+                                  records=records) from exc
+        raise
     contact_sync.xero_contacts_store(connection_id=request.connection_id, records=[made])
     mirror = XeroContact.objects.get(connection_id=request.connection_id, xero_id=made.contact_id)
     contact_sync.contact_link(xero_contact=mirror, contact_id=contact_id)

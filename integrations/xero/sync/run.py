@@ -319,7 +319,7 @@ def _crm_edits_push(ctx: SyncContext) -> None:
         return
     ctx.progress("Sending Capsync edits to Xero")
     for batch in push_sync.dirty_batches(connection_id=ctx.connection.pk):
-        results = ctx.call(lambda batch=batch: ctx.xero.contacts_update(batch.elements))
+        results = ctx.call(lambda batch=batch: ctx.xero.contacts_update(batch.elements)) if batch.elements else []
         counts = push_sync.batch_record(connection_id=ctx.connection.pk, batch=batch, results=results)
         ctx.add("contacts_pushed", counts.pushed)
         ctx.add("contacts_push_refused", counts.refused)
