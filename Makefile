@@ -12,7 +12,7 @@ DEMO_ENV := DEBUG=1 XERO_LOGIN_URL=$(SANDBOX)/login XERO_IDENTITY_URL=$(SANDBOX)
 
 help:
 	@echo "make demo   - install, migrate, load demo data and run web + worker + beat on http://127.0.0.1:8000"
-	@echo "make test   - install dev dependencies, run ruff and the test suite"
+	@echo "make test   - install dev dependencies, check formatting and lint with ruff, run the test suite"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Capsync needs Python 3.12 or newer, found " + sys.version.split()[0]'
@@ -48,9 +48,11 @@ demo: install
 	$(DEMO_ENV) $(BIN)/honcho start -f Procfile
 
 lint: install-dev
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
 test: install-dev browser
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -31,8 +31,9 @@ class CapsyncAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """Never signs anyone in: sends them to allauth's sign-in (two-factor step, rate limits) with `next`."""
         next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
-        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             next_url = reverse("admin:index", current_app=self.name)
         if request.user.is_authenticated:
             # Signed in but not let in: say why, rather than offer a second way to sign in (or loop).
@@ -46,8 +47,12 @@ class CapsyncAdminSite(admin.AdminSite):
 
         @wraps(inner)
         def guarded(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-            if request.user.is_authenticated and request.user.is_active and request.user.is_staff \
-                    and two_factor_of(request) != TwoFactor.PASSED:
+            if (
+                request.user.is_authenticated
+                and request.user.is_active
+                and request.user.is_staff
+                and two_factor_of(request) != TwoFactor.PASSED
+            ):
                 return self._refused(request)
             return inner(request, *args, **kwargs)
 

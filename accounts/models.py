@@ -35,10 +35,12 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
     can_see_money = models.BooleanField(
-        "can see money", default=True, db_default=True,  # the database default keeps older code's inserts working
+        "can see money",
+        default=True,
+        db_default=True,  # the database default keeps older code's inserts working
         help_text="Shows Xero's amounts: invoices, payments, credit notes, quotes, instalments and receivables. "
-                  "Without it the user sees that a contact is linked to Xero, and which invoices were issued, "
-                  "but no amount. Admins always see money.",
+        "Without it the user sees that a contact is linked to Xero, and which invoices were issued, "
+        "but no amount. Admins always see money.",
     )
 
     USERNAME_FIELD = "email"

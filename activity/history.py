@@ -114,27 +114,37 @@ def _note_rows(notes: QuerySet[Note]) -> QuerySet:
 
 def _task_rows(tasks: QuerySet[Task]) -> QuerySet:
     return timeline_columns(
-        tasks, on=Coalesce(TruncDate("completed_at"), F("due_on")), at=Coalesce(F("completed_at"), F("created_at")),
-        kind="task", id=F("pk"),
+        tasks,
+        on=Coalesce(TruncDate("completed_at"), F("due_on")),
+        at=Coalesce(F("completed_at"), F("created_at")),
+        kind="task",
+        id=F("pk"),
     )
 
 
 def _page(
-    *, user: User, notes: QuerySet[Note], tasks: QuerySet[Task], scope: MoneyScope, show: Show, page: int,
+    *,
+    user: User,
+    notes: QuerySet[Note],
+    tasks: QuerySet[Task],
+    scope: MoneyScope,
+    show: Show,
+    page: int,
     now: datetime,
 ) -> HistoryPage:
     branches = []
     if show in (Show.ALL, Show.NOTES):
         branches += [_note_rows(notes), _task_rows(tasks)]
     if show in (Show.ALL, Show.MONEY):
-        branches += money_event_rows(scope=scope, orgs=money_scope_organisations(scope, now=now),
-                                     amounts=user_sees_money(user=user))
+        branches += money_event_rows(
+            scope=scope, orgs=money_scope_organisations(scope, now=now), amounts=user_sees_money(user=user)
+        )
     first, *rest = branches
     start = max(page - 1, 0) * PAGE_SIZE
     union = first.union(*rest, all=True).order_by(
         F("t_on").desc(), F("t_at").desc(nulls_last=True), "t_kind", F("t_id").desc()
     )
-    rows = list(union[start:start + PAGE_SIZE + 1])
+    rows = list(union[start : start + PAGE_SIZE + 1])
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     note_ids = [row["t_id"] for row in rows if row["t_kind"] == "note"]
     task_ids = [row["t_id"] for row in rows if row["t_kind"] == "task"]
@@ -144,9 +154,16 @@ def _page(
     )
     items = [
         HistoryItem(
-            on=row["t_on"], kind=row["t_kind"], id=row["t_id"], amount=row["t_amount"],
-            currency=row["t_currency"] or "", doc=row["t_doc"] or "", xero_id=row["t_xero_id"] or "",
-            short_code=row["t_short_code"] or "", label=row["t_label"] or "", detail=row["t_detail"] or "",
+            on=row["t_on"],
+            kind=row["t_kind"],
+            id=row["t_id"],
+            amount=row["t_amount"],
+            currency=row["t_currency"] or "",
+            doc=row["t_doc"] or "",
+            xero_id=row["t_xero_id"] or "",
+            short_code=row["t_short_code"] or "",
+            label=row["t_label"] or "",
+            detail=row["t_detail"] or "",
             note=loaded_notes.get(row["t_id"]) if row["t_kind"] == "note" else None,
             task=loaded_tasks.get(row["t_id"]) if row["t_kind"] == "task" else None,
         )
@@ -165,8 +182,15 @@ def contact_history(*, user: User, contact_id: int, show: Show, page: int, now: 
     people = Contact.objects.filter(organisation_id=contact.pk).values("pk")
     notes = Note.objects.filter(contact_id=contact.pk) | Note.objects.filter(contact__in=people)
     tasks = Task.objects.filter(contact_id=contact.pk) | Task.objects.filter(contact__in=people)
-    return _page(user=user, notes=notes, tasks=tasks, scope=contact_money_scope(contact_id=contact.pk), show=show,
-                 page=page, now=now)
+    return _page(
+        user=user,
+        notes=notes,
+        tasks=tasks,
+        scope=contact_money_scope(contact_id=contact.pk),
+        show=show,
+        page=page,
+        now=now,
+    )
 
 
 def opportunity_history(*, user: User, opportunity_id: int, show: Show, page: int, now: datetime) -> HistoryPage:
@@ -177,9 +201,15 @@ def opportunity_history(*, user: User, opportunity_id: int, show: Show, page: in
     """
     opportunity = opportunities_visible_to(user=user).only("pk", "contact_id").get(pk=opportunity_id)
     scope = opportunity_money_scope(opportunity_id=opportunity.pk, contact_id=opportunity.contact_id)
-    return _page(user=user, notes=Note.objects.filter(opportunity_id=opportunity.pk),
-                 tasks=Task.objects.filter(opportunity_id=opportunity.pk), scope=scope, show=show, page=page,
-                 now=now)
+    return _page(
+        user=user,
+        notes=Note.objects.filter(opportunity_id=opportunity.pk),
+        tasks=Task.objects.filter(opportunity_id=opportunity.pk),
+        scope=scope,
+        show=show,
+        page=page,
+        now=now,
+    )
 
 
 __all__ = ["PAGE_SIZE", "HistoryItem", "HistoryPage", "Show", "contact_history", "opportunity_history"]

@@ -75,8 +75,9 @@ class Task(models.Model):
         ordering = ["due_on", "id"]
         indexes = [models.Index(fields=["owner", "completed_at", "due_on"], name="task_owner_open_due")]
         constraints = [
-            models.UniqueConstraint(fields=["invoice"], condition=Q(invoice__isnull=False),
-                                    name="one_chase_task_per_invoice"),
+            models.UniqueConstraint(
+                fields=["invoice"], condition=Q(invoice__isnull=False), name="one_chase_task_per_invoice"
+            ),
             models.CheckConstraint(condition=~Q(title=""), name="task_title_not_empty"),
         ]
 

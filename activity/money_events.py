@@ -53,12 +53,31 @@ from invoices.organisations import OrgDay, org_days, per_org
 from invoices.quotes import opportunity_reference
 from opportunities.models import Instalment
 
-COLUMNS = ("t_on", "t_at", "t_kind", "t_id", "t_amount", "t_currency", "t_doc", "t_xero_id", "t_short_code",
-           "t_label", "t_detail")
+COLUMNS = (
+    "t_on",
+    "t_at",
+    "t_kind",
+    "t_id",
+    "t_amount",
+    "t_currency",
+    "t_doc",
+    "t_xero_id",
+    "t_short_code",
+    "t_label",
+    "t_detail",
+)
 _TYPES = {
-    "t_on": DateField(), "t_at": DateTimeField(), "t_kind": CharField(), "t_id": BigIntegerField(),
-    "t_amount": DecimalField(max_digits=18, decimal_places=2), "t_currency": CharField(), "t_doc": CharField(),
-    "t_xero_id": CharField(), "t_short_code": CharField(), "t_label": CharField(), "t_detail": CharField(),
+    "t_on": DateField(),
+    "t_at": DateTimeField(),
+    "t_kind": CharField(),
+    "t_id": BigIntegerField(),
+    "t_amount": DecimalField(max_digits=18, decimal_places=2),
+    "t_currency": CharField(),
+    "t_doc": CharField(),
+    "t_xero_id": CharField(),
+    "t_short_code": CharField(),
+    "t_label": CharField(),
+    "t_detail": CharField(),
 }
 _SETTLED = [Invoice.Status.AUTHORISED, Invoice.Status.PAID]
 QUOTE_STATUS_EVENTS = [Quote.Status.SENT, Quote.Status.ACCEPTED, Quote.Status.DECLINED, Quote.Status.INVOICED]
@@ -120,15 +139,22 @@ def opportunity_money_scope(*, opportunity_id: int, contact_id: int) -> MoneySco
 
 def money_scope_organisations(scope: MoneyScope, *, now: datetime) -> dict[int, OrgDay]:
     """The organisations the scope's invoices and instalments belong to, each with its local date (one query)."""
-    return org_days(Organisation.objects.filter(
-        Q(pk__in=scope.invoices.values("organisation_id"))
-        | Q(pk__in=scope.instalments.filter(invoice__isnull=False).values("invoice__organisation_id"))
-    ), now=now)
+    return org_days(
+        Organisation.objects.filter(
+            Q(pk__in=scope.invoices.values("organisation_id"))
+            | Q(pk__in=scope.instalments.filter(invoice__isnull=False).values("invoice__organisation_id"))
+        ),
+        now=now,
+    )
 
 
 def _invoice_columns(prefix: str = "") -> dict[str, object]:
-    return {"currency": F(f"{prefix}currency_code"), "xero_id": F(f"{prefix}xero_id"),
-            "short_code": F(f"{prefix}organisation__short_code"), "label": F(f"{prefix}number")}
+    return {
+        "currency": F(f"{prefix}currency_code"),
+        "xero_id": F(f"{prefix}xero_id"),
+        "short_code": F(f"{prefix}organisation__short_code"),
+        "label": F(f"{prefix}number"),
+    }
 
 
 def money_event_rows(*, scope: MoneyScope, orgs: dict[int, OrgDay], amounts: bool = True) -> list[QuerySet]:
@@ -141,23 +167,42 @@ def money_event_rows(*, scope: MoneyScope, orgs: dict[int, OrgDay], amounts: boo
     invoices = sales.filter(type=Invoice.Type.ACCREC)
     credit_notes = sales.filter(type=Invoice.Type.ACCRECCREDIT)
     if not amounts:
-        return [timeline_columns(invoices.filter(issued_on__isnull=False), on=F("issued_on"), kind="invoice_issued",
-                                 id=F("pk"), doc="invoice", **_invoice_columns())]
+        return [
+            timeline_columns(
+                invoices.filter(issued_on__isnull=False),
+                on=F("issued_on"),
+                kind="invoice_issued",
+                id=F("pk"),
+                doc="invoice",
+                **_invoice_columns(),
+            )
+        ]
 
     issued = timeline_columns(
         sales.filter(type__in=[Invoice.Type.ACCREC, Invoice.Type.ACCRECCREDIT], issued_on__isnull=False),
-        on=F("issued_on"), kind=Concat(F("kind"), Value("_issued"), output_field=CharField()), id=F("pk"),
-        amount=F("total"), doc=F("kind"), **_invoice_columns(),
+        on=F("issued_on"),
+        kind=Concat(F("kind"), Value("_issued"), output_field=CharField()),
+        id=F("pk"),
+        amount=F("total"),
+        doc=F("kind"),
+        **_invoice_columns(),
     )
 
-    later_payment = Payment.objects.filter(
-        invoice_id=OuterRef("invoice_id"), status=Payment.Status.AUTHORISED
-    ).filter(Q(paid_on__gt=OuterRef("paid_on")) | Q(paid_on=OuterRef("paid_on"), pk__gt=OuterRef("pk")))
+    later_payment = Payment.objects.filter(invoice_id=OuterRef("invoice_id"), status=Payment.Status.AUTHORISED).filter(
+        Q(paid_on__gt=OuterRef("paid_on")) | Q(paid_on=OuterRef("paid_on"), pk__gt=OuterRef("pk"))
+    )
     payments = timeline_columns(
         Payment.objects.filter(status=Payment.Status.AUTHORISED, invoice__in=invoices),
-        on=F("paid_on"), kind="payment_received", id=F("pk"), amount=F("amount"), doc="invoice",
-        detail=Case(When(Q(invoice__status=Invoice.Status.PAID) & ~Exists(later_payment), then=Value("full")),
-                    default=Value("part"), output_field=CharField()),
+        on=F("paid_on"),
+        kind="payment_received",
+        id=F("pk"),
+        amount=F("amount"),
+        doc="invoice",
+        detail=Case(
+            When(Q(invoice__status=Invoice.Status.PAID) & ~Exists(later_payment), then=Value("full")),
+            default=Value("part"),
+            output_field=CharField(),
+        ),
         **_invoice_columns("invoice__"),
     )
 
@@ -166,21 +211,39 @@ def money_event_rows(*, scope: MoneyScope, orgs: dict[int, OrgDay], amounts: boo
     ).values("number")[:1]
     credits = timeline_columns(
         CreditAllocation.objects.filter(
-            Q(credit_note__in=credit_notes) | Q(credit_note__status__in=_SETTLED,
-                                               invoice_xero_id__in=invoices.values("xero_id"))
+            Q(credit_note__in=credit_notes)
+            | Q(credit_note__status__in=_SETTLED, invoice_xero_id__in=invoices.values("xero_id"))
         ),
-        on=F("allocated_on"), kind="credit_applied", id=F("pk"), amount=F("amount"), doc="credit_note",
+        on=F("allocated_on"),
+        kind="credit_applied",
+        id=F("pk"),
+        amount=F("amount"),
+        doc="credit_note",
         detail=Coalesce(Subquery(applied_to, output_field=CharField()), Value("")),
         **_invoice_columns("credit_note__"),
     )
 
-    paid_by_due = Payment.objects.filter(
-        invoice_id=OuterRef("pk"), status=Payment.Status.AUTHORISED, paid_on__lte=OuterRef("due_on")
-    ).order_by().values("invoice_id").annotate(total=Sum("amount")).values("total")
-    credited_by_due = CreditAllocation.objects.filter(
-        credit_note__organisation_id=OuterRef("organisation_id"), invoice_xero_id=OuterRef("xero_id"),
-        allocated_on__lte=OuterRef("due_on"), credit_note__status__in=_SETTLED,
-    ).order_by().values("invoice_xero_id").annotate(total=Sum("amount")).values("total")
+    paid_by_due = (
+        Payment.objects.filter(
+            invoice_id=OuterRef("pk"), status=Payment.Status.AUTHORISED, paid_on__lte=OuterRef("due_on")
+        )
+        .order_by()
+        .values("invoice_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    credited_by_due = (
+        CreditAllocation.objects.filter(
+            credit_note__organisation_id=OuterRef("organisation_id"),
+            invoice_xero_id=OuterRef("xero_id"),
+            allocated_on__lte=OuterRef("due_on"),
+            credit_note__status__in=_SETTLED,
+        )
+        .order_by()
+        .values("invoice_xero_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     money = DecimalField(max_digits=18, decimal_places=2)
     went_overdue = invoices.filter(due_on__isnull=False).filter(
         (Q(status=Invoice.Status.AUTHORISED, amount_due__gt=0) & per_org(orgs, lambda today: Q(due_on__lt=today)))
@@ -188,7 +251,10 @@ def money_event_rows(*, scope: MoneyScope, orgs: dict[int, OrgDay], amounts: boo
     )
     overdue = timeline_columns(
         went_overdue,
-        on=DayAfter(F("due_on")), kind="invoice_overdue", id=F("pk"), doc="invoice",
+        on=DayAfter(F("due_on")),
+        kind="invoice_overdue",
+        id=F("pk"),
+        doc="invoice",
         amount=F("total")
         - Coalesce(Subquery(paid_by_due, output_field=money), Value(0, output_field=money))
         - Coalesce(Subquery(credited_by_due, output_field=money), Value(0, output_field=money)),
@@ -198,33 +264,53 @@ def money_event_rows(*, scope: MoneyScope, orgs: dict[int, OrgDay], amounts: boo
     quotes = scope.quotes.exclude(status=Quote.Status.DELETED)
     quote_columns = {"id": F("pk"), "amount": F("total"), "doc": "quote", **_invoice_columns()}
     quote_created = timeline_columns(
-        quotes, on=Coalesce(F("issued_on"), TruncDate("xero_updated_at")), kind="quote_created", **quote_columns,
+        quotes,
+        on=Coalesce(F("issued_on"), TruncDate("xero_updated_at")),
+        kind="quote_created",
+        **quote_columns,
     )
     quote_moved = timeline_columns(
-        quotes.filter(status__in=QUOTE_STATUS_EVENTS), on=TruncDate("xero_updated_at"),
-        kind=Concat(Value("quote_"), Lower("status"), output_field=CharField()), **quote_columns,
+        quotes.filter(status__in=QUOTE_STATUS_EVENTS),
+        on=TruncDate("xero_updated_at"),
+        kind=Concat(Value("quote_"), Lower("status"), output_field=CharField()),
+        **quote_columns,
     )
 
     instalment_columns = {
-        "id": F("pk"), "amount": F("amount"), "currency": F("currency_code"), "doc": "invoice",
-        "xero_id": F("invoice__xero_id"), "short_code": F("invoice__organisation__short_code"),
+        "id": F("pk"),
+        "amount": F("amount"),
+        "currency": F("currency_code"),
+        "doc": "invoice",
+        "xero_id": F("invoice__xero_id"),
+        "short_code": F("invoice__organisation__short_code"),
         "label": F("invoice__number"),
-        "detail": Concat(Value("Instalment "), Cast("position", CharField()), Value(" of "),
-                         F("plan__opportunity__name"), output_field=CharField()),
+        "detail": Concat(
+            Value("Instalment "),
+            Cast("position", CharField()),
+            Value(" of "),
+            F("plan__opportunity__name"),
+            output_field=CharField(),
+        ),
     }
     matched = scope.instalments.filter(invoice__isnull=False).annotate(
         effective_due_on=Coalesce(F("invoice__due_on"), F("due_on"))
     )
     instalment_paid = timeline_columns(
         matched.filter(invoice__status=Invoice.Status.PAID, invoice__fully_paid_on__isnull=False),
-        on=F("invoice__fully_paid_on"), kind="instalment_paid", **instalment_columns,
+        on=F("invoice__fully_paid_on"),
+        kind="instalment_paid",
+        **instalment_columns,
     )
     instalment_overdue = timeline_columns(
         matched.filter(
-            (Q(invoice__status=Invoice.Status.AUTHORISED, invoice__amount_due__gt=0)
-             & per_org(orgs, lambda today: Q(effective_due_on__lt=today), field="invoice__organisation_id"))
+            (
+                Q(invoice__status=Invoice.Status.AUTHORISED, invoice__amount_due__gt=0)
+                & per_org(orgs, lambda today: Q(effective_due_on__lt=today), field="invoice__organisation_id")
+            )
             | Q(invoice__status=Invoice.Status.PAID, invoice__fully_paid_on__gt=F("effective_due_on"))
         ),
-        on=DayAfter(F("effective_due_on")), kind="instalment_overdue", **instalment_columns,
+        on=DayAfter(F("effective_due_on")),
+        kind="instalment_overdue",
+        **instalment_columns,
     )
     return [issued, payments, credits, overdue, quote_created, quote_moved, instalment_paid, instalment_overdue]

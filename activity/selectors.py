@@ -72,7 +72,8 @@ def my_tasks(*, user: User, today: date) -> MyTasks:
         Task.objects.filter(owner=user, completed_at__isnull=True).select_related(*related).order_by("due_on", "id")
     )
     done = list(
-        Task.objects.filter(owner=user, completed_at__isnull=False).select_related(*related)
+        Task.objects.filter(owner=user, completed_at__isnull=False)
+        .select_related(*related)
         .order_by("-completed_at", "-id")[:MY_TASKS_DONE_SHOWN]
     )
     return MyTasks(

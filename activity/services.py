@@ -46,7 +46,13 @@ def _checked_note(*, kind: str, body: str, happened_at: datetime, now: datetime)
 
 @transaction.atomic
 def note_create(
-    *, contact_id: int, author_id: int, kind: str, body: str, happened_at: datetime, now: datetime,
+    *,
+    contact_id: int,
+    author_id: int,
+    kind: str,
+    body: str,
+    happened_at: datetime,
+    now: datetime,
     opportunity_id: int | None = None,
 ) -> Note:
     """Record a note (or call, meeting, email) on the contact, and on one of its opportunities when given.
@@ -55,8 +61,14 @@ def note_create(
     """
     kind, body = _checked_note(kind=kind, body=body, happened_at=happened_at, now=now)
     return Note.objects.create(
-        kind=kind, contact_id=contact_id, opportunity_id=opportunity_id, author_id=author_id, body=body,
-        happened_at=happened_at, created_at=now, updated_at=now,
+        kind=kind,
+        contact_id=contact_id,
+        opportunity_id=opportunity_id,
+        author_id=author_id,
+        body=body,
+        happened_at=happened_at,
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -85,8 +97,15 @@ TASK_DUE_YEARS_AHEAD = 10
 
 @transaction.atomic
 def task_create(
-    *, title: str, due_on: date, owner_id: int, created_by_id: int, now: datetime, today: date,
-    contact_id: int | None = None, opportunity_id: int | None = None,
+    *,
+    title: str,
+    due_on: date,
+    owner_id: int,
+    created_by_id: int,
+    now: datetime,
+    today: date,
+    contact_id: int | None = None,
+    opportunity_id: int | None = None,
 ) -> Task:
     """Record a follow-up for `owner_id` due on `due_on`, about the contact or opportunity when given.
 
@@ -97,16 +116,23 @@ def task_create(
     if not title:
         raise TaskInvalid("Say what needs doing: a task needs a title.", field="title")
     if len(title) > TASK_TITLE_MAX_LENGTH:
-        raise TaskInvalid(f"Keep the title under {TASK_TITLE_MAX_LENGTH} characters (this one has {len(title)}).",
-                          field="title")
+        raise TaskInvalid(
+            f"Keep the title under {TASK_TITLE_MAX_LENGTH} characters (this one has {len(title)}).", field="title"
+        )
     if due_on < today - timedelta(days=366):
         raise TaskInvalid(f"The due date {due_on:%d %b %Y} is more than a year ago: check the year.", field="due_on")
     if due_on > today.replace(year=today.year + TASK_DUE_YEARS_AHEAD, day=min(today.day, 28)):
-        raise TaskInvalid(f"The due date {due_on:%d %b %Y} is more than {TASK_DUE_YEARS_AHEAD} years away.",
-                          field="due_on")
+        raise TaskInvalid(
+            f"The due date {due_on:%d %b %Y} is more than {TASK_DUE_YEARS_AHEAD} years away.", field="due_on"
+        )
     return Task.objects.create(
-        title=title, due_on=due_on, owner_id=owner_id, created_by_id=created_by_id, created_at=now,
-        contact_id=contact_id, opportunity_id=opportunity_id,
+        title=title,
+        due_on=due_on,
+        owner_id=owner_id,
+        created_by_id=created_by_id,
+        created_at=now,
+        contact_id=contact_id,
+        opportunity_id=opportunity_id,
     )
 
 
@@ -136,8 +162,12 @@ def chase_task_create(*, invoice: Invoice, owner_id: int, due_on: date, now: dat
     try:
         with transaction.atomic():
             return Task.objects.create(
-                title=chase_task_title(invoice)[:TASK_TITLE_MAX_LENGTH], due_on=due_on, owner_id=owner_id,
-                contact_id=invoice.contact_id, invoice=invoice, created_at=now,
+                title=chase_task_title(invoice)[:TASK_TITLE_MAX_LENGTH],
+                due_on=due_on,
+                owner_id=owner_id,
+                contact_id=invoice.contact_id,
+                invoice=invoice,
+                created_at=now,
             )
     except IntegrityError:
         if Task.objects.filter(invoice=invoice).exists():

@@ -37,7 +37,9 @@ def _subject(request: HtmxHttpRequest, *, contact_id: int | None, opportunity_id
         if opportunity_id is not None:
             opportunity = selectors.opportunity_for_history(user=request.user, opportunity_id=opportunity_id)
             return {
-                "opportunity": opportunity, "contact": opportunity.contact, "subject": opportunity,
+                "opportunity": opportunity,
+                "contact": opportunity.contact,
+                "subject": opportunity,
                 "history_url": reverse("activity:opportunity_history", args=[opportunity.pk]),
                 "note_url": reverse("activity:opportunity_note_create", args=[opportunity.pk]),
                 "task_url": reverse("activity:opportunity_task_create", args=[opportunity.pk]),
@@ -47,7 +49,9 @@ def _subject(request: HtmxHttpRequest, *, contact_id: int | None, opportunity_id
     except (Contact.DoesNotExist, Opportunity.DoesNotExist):
         raise Http404("Nothing with that id is visible to you.") from None
     return {
-        "opportunity": None, "contact": contact, "subject": contact,
+        "opportunity": None,
+        "contact": contact,
+        "subject": contact,
         "history_url": reverse("activity:contact_history", args=[contact.pk]),
         "note_url": reverse("activity:contact_note_create", args=[contact.pk]),
         "task_url": reverse("activity:contact_task_create", args=[contact.pk]),
@@ -60,14 +64,18 @@ def _history(request: HtmxHttpRequest, subject: dict[str, object], **forms: obje
     show, page = history.Show.parse(request.GET.get("show")), _page_number(request)
     now = timezone.now()
     if subject["opportunity"] is not None:
-        found = history.opportunity_history(user=request.user, opportunity_id=subject["opportunity"].pk, show=show,
-                                            page=page, now=now)
+        found = history.opportunity_history(
+            user=request.user, opportunity_id=subject["opportunity"].pk, show=show, page=page, now=now
+        )
     else:
-        found = history.contact_history(user=request.user, contact_id=subject["contact"].pk, show=show, page=page,
-                                        now=now)
+        found = history.contact_history(
+            user=request.user, contact_id=subject["contact"].pk, show=show, page=page, now=now
+        )
     partial = "#history-page" if page > 1 else "#history-section"
     context = {
-        **subject, "page": found, "shows": list(history.Show),
+        **subject,
+        "page": found,
+        "shows": list(history.Show),
         "note_form": forms.get("note_form") or NoteForm(),
         "task_form": forms.get("task_form") or TaskForm(user=request.user, initial={"due_on": timezone.localdate()}),
     }
@@ -85,16 +93,21 @@ def opportunity_history(request: HtmxHttpRequest, opportunity_id: int) -> HttpRe
 
 
 @require_POST
-def note_create(request: HtmxHttpRequest, contact_id: int | None = None,
-                opportunity_id: int | None = None) -> HttpResponse:
+def note_create(
+    request: HtmxHttpRequest, contact_id: int | None = None, opportunity_id: int | None = None
+) -> HttpResponse:
     """Log a note, call, meeting or email; a refused one comes back on its form with what was typed."""
     subject = _subject(request, contact_id=contact_id, opportunity_id=opportunity_id)
     form, now = NoteForm(request.POST), timezone.now()
     if form.is_valid():
         try:
-            services.note_create(contact_id=subject["contact"].pk, author_id=request.user.pk,
-                                 opportunity_id=subject["opportunity"].pk if subject["opportunity"] else None,
-                                 now=now, **form.arguments(now=now))
+            services.note_create(
+                contact_id=subject["contact"].pk,
+                author_id=request.user.pk,
+                opportunity_id=subject["opportunity"].pk if subject["opportunity"] else None,
+                now=now,
+                **form.arguments(now=now),
+            )
         except services.NoteInvalid as exc:
             form.add_error(None, str(exc))
         else:
@@ -107,16 +120,22 @@ def note_create(request: HtmxHttpRequest, contact_id: int | None = None,
     return _history(request, subject, note_form=form)
 
 
-def _task_saved(request: HtmxHttpRequest, form: TaskForm, *, contact_id: int | None = None,
-                opportunity_id: int | None = None) -> bool:
+def _task_saved(
+    request: HtmxHttpRequest, form: TaskForm, *, contact_id: int | None = None, opportunity_id: int | None = None
+) -> bool:
     """Store the task the form describes; False (with the reason on the form, nothing stored) when refused."""
     if not form.is_valid():
         return False
     try:
         services.task_create(
-            title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"],
-            owner_id=form.cleaned_data["owner"].pk, created_by_id=request.user.pk, now=timezone.now(),
-            today=timezone.localdate(), contact_id=contact_id, opportunity_id=opportunity_id,
+            title=form.cleaned_data["title"],
+            due_on=form.cleaned_data["due_on"],
+            owner_id=form.cleaned_data["owner"].pk,
+            created_by_id=request.user.pk,
+            now=timezone.now(),
+            today=timezone.localdate(),
+            contact_id=contact_id,
+            opportunity_id=opportunity_id,
         )
     except services.TaskInvalid as exc:
         form.add_error(exc.field, str(exc))
@@ -125,14 +144,16 @@ def _task_saved(request: HtmxHttpRequest, form: TaskForm, *, contact_id: int | N
 
 
 @require_POST
-def task_create(request: HtmxHttpRequest, contact_id: int | None = None,
-                opportunity_id: int | None = None) -> HttpResponse:
+def task_create(
+    request: HtmxHttpRequest, contact_id: int | None = None, opportunity_id: int | None = None
+) -> HttpResponse:
     """Set a follow-up task on the contact or opportunity; a refused one comes back on its form."""
     subject = _subject(request, contact_id=contact_id, opportunity_id=opportunity_id)
     form = TaskForm(request.POST, user=request.user)
     opportunity = subject["opportunity"]
-    if _task_saved(request, form, contact_id=subject["contact"].pk,
-                   opportunity_id=opportunity.pk if opportunity else None):
+    if _task_saved(
+        request, form, contact_id=subject["contact"].pk, opportunity_id=opportunity.pk if opportunity else None
+    ):
         if not request.htmx:
             messages.success(request, "Task added.")
             return redirect(subject["back_url"])
@@ -201,8 +222,11 @@ def note_delete(request: HtmxHttpRequest, note_id: int) -> HttpResponse:
 def my_tasks(request: HtmxHttpRequest) -> HttpResponse:
     tasks = selectors.my_tasks(user=request.user, today=timezone.localdate())
     template = "activity/my_tasks.html" + ("#task-lists" if request.htmx else "")
-    return render(request, template, {"tasks": tasks, "task_form": TaskForm(
-        user=request.user, initial={"due_on": timezone.localdate()})})
+    return render(
+        request,
+        template,
+        {"tasks": tasks, "task_form": TaskForm(user=request.user, initial={"due_on": timezone.localdate()})},
+    )
 
 
 @require_POST

@@ -54,30 +54,48 @@ STAGES = [
 ]
 
 
-STAGE_HEADER = report.Row("Stage (seconds, times entered, share)", "Initial full sync", "Idle incremental",
-                          "Webhook change")
+STAGE_HEADER = report.Row(
+    "Stage (seconds, times entered, share)", "Initial full sync", "Idle incremental", "Webhook change"
+)
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=None, help=f"contacts in the org (default {FULL_SIZE[0]:,})")
     parser.add_argument("--invoices", type=int, default=None, help=f"invoices in the org (default {FULL_SIZE[1]:,})")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK_SIZE[0]:,} contacts and {QUICK_SIZE[1]:,} invoices, for trying it out")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DATABASE_URL),
-                        help="PostgreSQL database to drop, create and use (default $BENCH_DATABASE_URL or "
-                             f"{DATABASE_URL})")
-    parser.add_argument("--sandbox-timeout", type=float, default=300,
-                        help="seconds to wait for the sandbox to build the organisation (default 300)")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile the initial sync and print its hottest functions")
-    parser.add_argument("--skip-peer", action="store_true",
-                        help="leave out the side-by-side run of the Singer tap tap-xero (it takes the longest)")
-    parser.add_argument("--page-requests", type=int, default=50,
-                        help="timed requests of each page after 3 warm-ups (default 50)")
-    parser.add_argument("--pages-only", action="store_true",
-                        help="no sandbox and no sync: load the contacts and invoices straight into PostgreSQL (COPY) "
-                             "and time the pages (issue 18's ten-times size: --contacts 100000 --invoices 1000000)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_SIZE[0]:,} contacts and {QUICK_SIZE[1]:,} invoices, for trying it out",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DATABASE_URL),
+        help=f"PostgreSQL database to drop, create and use (default $BENCH_DATABASE_URL or {DATABASE_URL})",
+    )
+    parser.add_argument(
+        "--sandbox-timeout",
+        type=float,
+        default=300,
+        help="seconds to wait for the sandbox to build the organisation (default 300)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the initial sync and print its hottest functions"
+    )
+    parser.add_argument(
+        "--skip-peer",
+        action="store_true",
+        help="leave out the side-by-side run of the Singer tap tap-xero (it takes the longest)",
+    )
+    parser.add_argument(
+        "--page-requests", type=int, default=50, help="timed requests of each page after 3 warm-ups (default 50)"
+    )
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="no sandbox and no sync: load the contacts and invoices straight into PostgreSQL (COPY) "
+        "and time the pages (issue 18's ten-times size: --contacts 100000 --invoices 1000000)",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     orgs.add_arguments(parser)
@@ -104,34 +122,38 @@ def database_recreate(url: str) -> None:
 
 def environment_set(*, sandbox: SandboxControl, database_url: str) -> None:
     """Capsync's settings for this process and its workers, as production would have them (DEBUG off)."""
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "capsync.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "CAPSYNC_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "DATABASE_URL": database_url,
-        "XERO_LOGIN_URL": sandbox.login_url,
-        "XERO_IDENTITY_URL": sandbox.identity_url,
-        "XERO_API_URL": sandbox.api_url,
-        "XERO_CLIENT_ID": DEMO_CLIENT_ID,
-        "XERO_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-        "XERO_WEBHOOK_KEY": WEBHOOK_KEY,
-        # Production refuses the console email backend; the bench sends no email, so it keeps none.
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        # The webhook's sync runs inside the delivery, so its time is measured from delivery to stored.
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        "CELERY_BROKER_URL": "memory://",
-        "LOG_LEVEL": "WARNING",
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "capsync.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "CAPSYNC_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "DATABASE_URL": database_url,
+            "XERO_LOGIN_URL": sandbox.login_url,
+            "XERO_IDENTITY_URL": sandbox.identity_url,
+            "XERO_API_URL": sandbox.api_url,
+            "XERO_CLIENT_ID": DEMO_CLIENT_ID,
+            "XERO_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            "XERO_WEBHOOK_KEY": WEBHOOK_KEY,
+            # Production refuses the console email backend; the bench sends no email, so it keeps none.
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            # The webhook's sync runs inside the delivery, so its time is measured from delivery to stored.
+            "CELERY_TASK_ALWAYS_EAGER": "1",
+            "CELERY_BROKER_URL": "memory://",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
 
 
 def _git_revision() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
-                               check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head} with uncommitted changes" if dirty else head
@@ -178,53 +200,100 @@ def results_rows(*, contacts: int, invoices: int, full, incremental, webhook) ->
     seen = full.calls
     floor = honest_floor(full)
     rows = [
-        report.Row("Initial sync: API calls (SyncRun.api_calls)", f"{full.run.api_calls:,}",
-                   f"{calls_floor:,} + small constant", _ratio(full.run.api_calls, calls_floor)),
-        report.Row("Initial sync: accounting calls the sandbox answered (200 / 429 / other)",
-                   f"{seen.accounting_ok:,} / {seen.accounting_429:,} / {seen.accounting_other:,}"),
+        report.Row(
+            "Initial sync: API calls (SyncRun.api_calls)",
+            f"{full.run.api_calls:,}",
+            f"{calls_floor:,} + small constant",
+            _ratio(full.run.api_calls, calls_floor),
+        ),
+        report.Row(
+            "Initial sync: accounting calls the sandbox answered (200 / 429 / other)",
+            f"{seen.accounting_ok:,} / {seen.accounting_429:,} / {seen.accounting_other:,}",
+        ),
         report.Row("Initial sync: calls by resource", ", ".join(f"{k} {v}" for k, v in sorted(seen.by_path.items()))),
-        report.Row("Initial sync: time (SyncRun start to finish) against the old floor", _seconds(sync_seconds),
-                   f"{_seconds(time_floor)} ({calls_floor} calls at {CALLS_PER_MINUTE}/min)",
-                   _ratio(sync_seconds, time_floor)),
-        report.Row("Initial sync: time against the honest floor, (ceil(calls/60) - 1) x 60 s + the last window's "
-                   "work", _seconds(sync_seconds),
-                   f"{_seconds(floor.seconds)} ({floor.windows - 1} x 60 s + {floor.last_window_calls} calls "
-                   f"5 in flight + the last store: {floor.last_window_work_seconds:,.1f} s)",
-                   _ratio(sync_seconds, floor.seconds)),
+        report.Row(
+            "Initial sync: time (SyncRun start to finish) against the old floor",
+            _seconds(sync_seconds),
+            f"{_seconds(time_floor)} ({calls_floor} calls at {CALLS_PER_MINUTE}/min)",
+            _ratio(sync_seconds, time_floor),
+        ),
+        report.Row(
+            "Initial sync: time against the honest floor, (ceil(calls/60) - 1) x 60 s + the last window's work",
+            _seconds(sync_seconds),
+            f"{_seconds(floor.seconds)} ({floor.windows - 1} x 60 s + {floor.last_window_calls} calls "
+            f"5 in flight + the last store: {floor.last_window_work_seconds:,.1f} s)",
+            _ratio(sync_seconds, floor.seconds),
+        ),
         report.Row("Initial sync: worker process wall time (incl. Django start-up)", _seconds(full.wall_seconds)),
         report.Row("Initial sync: worker peak RSS", f"{full.max_rss_kib / 1024:,.0f} MiB"),
-        report.Row("Initial sync: outcome", f"{full.run.outcome}" + (f" ({full.run.message})" if full.run.message
-                                                                     else "")),
-        report.Row("Invoices / credit notes upserted", f"{upserted:,} / {counts.get('credit_notes', 0):,}",
-                   f"{invoices:,} invoices in the org"),
-        report.Row("Invoice upsert rate (rows / s spent in invoices_apply)",
-                   f"{upserted / upsert_seconds:,.0f} rows/s" if upsert_seconds else "n/a", "20,000 rows/s"),
-        report.Row("Invoices per second end to end (rows / sync time)",
-                   f"{upserted / sync_seconds:,.0f} rows/s" if sync_seconds else "n/a"),
-        report.Row("CRM contacts created per second (created / s in contacts_link_paying)",
-                   _per_second(counts.get("contacts_created", 0), timers.get("contacts_link_paying", 0.0)),
-                   "7,000 in 3 s"),
-        report.Row("Invoices relinked per second (relinked / s in invoices_relink)",
-                   _per_second(counts.get("invoices_relinked", 0), timers.get("invoices_relink", 0.0))),
-        report.Row("Contacts read / created / linked / conflicts",
-                   f"{counts.get('contacts_read', 0):,} / {counts.get('contacts_created', 0):,} / "
-                   f"{counts.get('contacts_linked', 0):,} / {counts.get('conflicts', 0):,}"),
-        report.Row("Rate-limit waits (count, seconds slept)",
-                   f"{counts.get('rate_limit_waits', 0)}, {timers.get('rate_limit_sleep', 0.0):,.0f} s"),
-        report.Row("Idle incremental sync: API calls", f"{incremental.run.api_calls}", f"≤ {IDLE_CALLS_TARGET}",
-                   _ratio(incremental.run.api_calls, IDLE_CALLS_TARGET)),
-        report.Row("Idle incremental sync: time (sync / worker wall)",
-                   f"{_seconds(_run_seconds(incremental.run))} / {_seconds(incremental.wall_seconds)}"),
-        report.Row("Webhook change: API calls", f"{webhook.run.api_calls}", f"≤ {WEBHOOK_CALLS_TARGET}",
-                   _ratio(webhook.run.api_calls, WEBHOOK_CALLS_TARGET)),
-        report.Row("Webhook change: delivery to stored (HTTP 200, sync inline)",
-                   _seconds(webhook.seconds) + ("" if webhook.applied else " (change NOT stored)")),
-        report.Row("Webhook change: change in the sandbox to the contact's panel showing it",
-                   _seconds(webhook.change_to_panel_seconds) + (
-                       f" (amount due {webhook.amount_before} → {webhook.amount_after})" if webhook.panel_shows_change
-                       else f" (panel does NOT show {webhook.amount_after})")),
-        report.Row("Webhook change: the panel request alone (HTMX, signed-in member)",
-                   f"{1000 * webhook.panel_seconds:,.0f} ms"),
+        report.Row(
+            "Initial sync: outcome", f"{full.run.outcome}" + (f" ({full.run.message})" if full.run.message else "")
+        ),
+        report.Row(
+            "Invoices / credit notes upserted",
+            f"{upserted:,} / {counts.get('credit_notes', 0):,}",
+            f"{invoices:,} invoices in the org",
+        ),
+        report.Row(
+            "Invoice upsert rate (rows / s spent in invoices_apply)",
+            f"{upserted / upsert_seconds:,.0f} rows/s" if upsert_seconds else "n/a",
+            "20,000 rows/s",
+        ),
+        report.Row(
+            "Invoices per second end to end (rows / sync time)",
+            f"{upserted / sync_seconds:,.0f} rows/s" if sync_seconds else "n/a",
+        ),
+        report.Row(
+            "CRM contacts created per second (created / s in contacts_link_paying)",
+            _per_second(counts.get("contacts_created", 0), timers.get("contacts_link_paying", 0.0)),
+            "7,000 in 3 s",
+        ),
+        report.Row(
+            "Invoices relinked per second (relinked / s in invoices_relink)",
+            _per_second(counts.get("invoices_relinked", 0), timers.get("invoices_relink", 0.0)),
+        ),
+        report.Row(
+            "Contacts read / created / linked / conflicts",
+            f"{counts.get('contacts_read', 0):,} / {counts.get('contacts_created', 0):,} / "
+            f"{counts.get('contacts_linked', 0):,} / {counts.get('conflicts', 0):,}",
+        ),
+        report.Row(
+            "Rate-limit waits (count, seconds slept)",
+            f"{counts.get('rate_limit_waits', 0)}, {timers.get('rate_limit_sleep', 0.0):,.0f} s",
+        ),
+        report.Row(
+            "Idle incremental sync: API calls",
+            f"{incremental.run.api_calls}",
+            f"≤ {IDLE_CALLS_TARGET}",
+            _ratio(incremental.run.api_calls, IDLE_CALLS_TARGET),
+        ),
+        report.Row(
+            "Idle incremental sync: time (sync / worker wall)",
+            f"{_seconds(_run_seconds(incremental.run))} / {_seconds(incremental.wall_seconds)}",
+        ),
+        report.Row(
+            "Webhook change: API calls",
+            f"{webhook.run.api_calls}",
+            f"≤ {WEBHOOK_CALLS_TARGET}",
+            _ratio(webhook.run.api_calls, WEBHOOK_CALLS_TARGET),
+        ),
+        report.Row(
+            "Webhook change: delivery to stored (HTTP 200, sync inline)",
+            _seconds(webhook.seconds) + ("" if webhook.applied else " (change NOT stored)"),
+        ),
+        report.Row(
+            "Webhook change: change in the sandbox to the contact's panel showing it",
+            _seconds(webhook.change_to_panel_seconds)
+            + (
+                f" (amount due {webhook.amount_before} → {webhook.amount_after})"
+                if webhook.panel_shows_change
+                else f" (panel does NOT show {webhook.amount_after})"
+            ),
+        ),
+        report.Row(
+            "Webhook change: the panel request alone (HTMX, signed-in member)",
+            f"{1000 * webhook.panel_seconds:,.0f} ms",
+        ),
     ]
     return rows
 
@@ -250,15 +319,22 @@ def stage_rows(*, full, incremental, webhook) -> list[report.Row]:
         other = total - sum(timers.get(key, 0.0) for key, _ in STAGES)
         others.append(f"{other:,.1f} s ({100 * other / total:.0f} %)" if total else "-")
     rows.append(report.Row("Other (progress writes, claims, mapping, webhook receipt, ...)", *others))
-    rows.append(report.Row("Sandbox's own time answering the calls (part of HTTP)",
-                           *(f"{result.calls.server_seconds:,.1f} s" for result in (full, incremental, webhook))))
-    rows.append(report.Row("Total (SyncRun start to finish; webhook: delivery to answer)",
-                           *(f"{total:,.1f} s" for _, _, total in columns)))
+    rows.append(
+        report.Row(
+            "Sandbox's own time answering the calls (part of HTTP)",
+            *(f"{result.calls.server_seconds:,.1f} s" for result in (full, incremental, webhook)),
+        )
+    )
+    rows.append(
+        report.Row(
+            "Total (SyncRun start to finish; webhook: delivery to answer)",
+            *(f"{total:,.1f} s" for _, _, total in columns),
+        )
+    )
     return rows
 
 
-SIDE_HEADER = ["Measure", "Capsync", "tap-xero", "Capsync / tap-xero", "Floor", "Capsync / floor",
-               "tap-xero / floor"]
+SIDE_HEADER = ["Measure", "Capsync", "tap-xero", "Capsync / tap-xero", "Floor", "Capsync / floor", "tap-xero / floor"]
 PAGE_HEADER = ["Page (GET, signed-in team member)", "p50", "p95", "max", "Queries", "Size"]
 
 
@@ -278,34 +354,93 @@ def side_by_side_rows(*, contacts: int, invoices: int, full, tap) -> list[list[s
     records = ", ".join(f"{stream} {count:,}" for stream, count in sorted(tap.counts.records.items()))
     return [
         ["Calls by resource (incl. 429s)", _by_resource(ours), _by_resource(theirs), "", "", "", ""],
-        ["Records", f"{full.run.counts.get('invoices', 0):,} invoices, {full.run.counts.get('credit_notes', 0):,} "
-                    f"credit notes, {full.run.counts.get('contacts_read', 0):,} contacts",
-         f"{records} (Singer RECORD messages)", "", "", "", ""],
-        ["API calls counted against the limits (HTTP 200 + errors)", f"{ours.counted:,}", f"{theirs.counted:,}",
-         _ratio(ours.counted, theirs.counted), f"{calls_floor:,}", _ratio(ours.counted, calls_floor),
-         _ratio(theirs.counted, calls_floor)],
-        ["Calls refused with 429 (not counted by Xero)", f"{ours.accounting_429:,}", f"{theirs.accounting_429:,}",
-         "", "", "", ""],
+        [
+            "Records",
+            f"{full.run.counts.get('invoices', 0):,} invoices, {full.run.counts.get('credit_notes', 0):,} "
+            f"credit notes, {full.run.counts.get('contacts_read', 0):,} contacts",
+            f"{records} (Singer RECORD messages)",
+            "",
+            "",
+            "",
+            "",
+        ],
+        [
+            "API calls counted against the limits (HTTP 200 + errors)",
+            f"{ours.counted:,}",
+            f"{theirs.counted:,}",
+            _ratio(ours.counted, theirs.counted),
+            f"{calls_floor:,}",
+            _ratio(ours.counted, calls_floor),
+            _ratio(theirs.counted, calls_floor),
+        ],
+        [
+            "Calls refused with 429 (not counted by Xero)",
+            f"{ours.accounting_429:,}",
+            f"{theirs.accounting_429:,}",
+            "",
+            "",
+            "",
+            "",
+        ],
         ["Token calls (identity)", f"{ours.identity:,}", f"{theirs.identity:,}", "", "", "", ""],
-        ["Wall time (process start to exit)", _seconds(full.wall_seconds), _seconds(tap.wall_seconds),
-         _ratio(full.wall_seconds, tap.wall_seconds), f"{_seconds(time_floor)} ({calls_floor} calls at 60/min)",
-         _ratio(full.wall_seconds, time_floor), _ratio(tap.wall_seconds, time_floor)],
-        ["Wall time against its own calls at 60/min", _seconds(full.wall_seconds), _seconds(tap.wall_seconds), "",
-         f"{_seconds(ours.counted)} / {_seconds(theirs.counted)}", _ratio(full.wall_seconds, ours.counted),
-         _ratio(tap.wall_seconds, theirs.counted)],
-        ["Sandbox's own time answering the calls", f"{ours.server_seconds:,.1f} s", f"{theirs.server_seconds:,.1f} s",
-         "", "", "", ""],
-        ["Peak RSS of the process", _mib(full.max_rss_kib), _mib(tap.max_rss_kib),
-         _ratio(full.max_rss_kib, tap.max_rss_kib), "", "", ""],
-        ["Finished", f"{full.run.outcome}", "yes (exit 0)" if tap.finished else f"NO (exit {tap.exit_code})",
-         "", "", "", ""],
+        [
+            "Wall time (process start to exit)",
+            _seconds(full.wall_seconds),
+            _seconds(tap.wall_seconds),
+            _ratio(full.wall_seconds, tap.wall_seconds),
+            f"{_seconds(time_floor)} ({calls_floor} calls at 60/min)",
+            _ratio(full.wall_seconds, time_floor),
+            _ratio(tap.wall_seconds, time_floor),
+        ],
+        [
+            "Wall time against its own calls at 60/min",
+            _seconds(full.wall_seconds),
+            _seconds(tap.wall_seconds),
+            "",
+            f"{_seconds(ours.counted)} / {_seconds(theirs.counted)}",
+            _ratio(full.wall_seconds, ours.counted),
+            _ratio(tap.wall_seconds, theirs.counted),
+        ],
+        [
+            "Sandbox's own time answering the calls",
+            f"{ours.server_seconds:,.1f} s",
+            f"{theirs.server_seconds:,.1f} s",
+            "",
+            "",
+            "",
+            "",
+        ],
+        [
+            "Peak RSS of the process",
+            _mib(full.max_rss_kib),
+            _mib(tap.max_rss_kib),
+            _ratio(full.max_rss_kib, tap.max_rss_kib),
+            "",
+            "",
+            "",
+        ],
+        [
+            "Finished",
+            f"{full.run.outcome}",
+            "yes (exit 0)" if tap.finished else f"NO (exit {tap.exit_code})",
+            "",
+            "",
+            "",
+            "",
+        ],
     ]
 
 
 def page_rows(timings) -> list[list[str]]:
     return [
-        [timing.name, f"{timing.p50_ms:,.0f} ms", f"{timing.p95_ms:,.0f} ms", f"{timing.max_ms:,.0f} ms",
-         f"{timing.queries}", f"{timing.size_kib:,.0f} KiB"]
+        [
+            timing.name,
+            f"{timing.p50_ms:,.0f} ms",
+            f"{timing.p95_ms:,.0f} ms",
+            f"{timing.max_ms:,.0f} ms",
+            f"{timing.queries}",
+            f"{timing.size_kib:,.0f} KiB",
+        ]
         for timing in timings
     ]
 
@@ -328,29 +463,38 @@ def pages_only(args: argparse.Namespace) -> int:
     print(f"Loaded in {loaded.load_seconds:.0f} s; timing pages ({args.page_requests} requests each) ...", flush=True)
     page_setup, timings = tenfold.measure(loaded, requests=args.page_requests)
     machine = report.machine()
-    machine_line = (f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}, "
-                    f"Python {machine['python']}, PostgreSQL {scenario.postgres_version()}")
-    note = (f"{loaded.contacts:,} contacts ({page_setup.visible_contacts:,} in the member's team), "
-            f"{loaded.invoices:,} invoices and credit notes, {loaded.payments:,} payments, loaded with COPY in "
-            f"{loaded.load_seconds:.0f} s (not synced); {page_setup.open_opportunities} open opportunities; "
-            f"{pages.WARM_UPS} warm-ups, then {args.page_requests} timed requests of each page; queries counted on "
-            "one request.")
+    machine_line = (
+        f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}, "
+        f"Python {machine['python']}, PostgreSQL {scenario.postgres_version()}"
+    )
+    note = (
+        f"{loaded.contacts:,} contacts ({page_setup.visible_contacts:,} in the member's team), "
+        f"{loaded.invoices:,} invoices and credit notes, {loaded.payments:,} payments, loaded with COPY in "
+        f"{loaded.load_seconds:.0f} s (not synced); {page_setup.open_opportunities} open opportunities; "
+        f"{pages.WARM_UPS} warm-ups, then {args.page_requests} timed requests of each page; queries counted on "
+        "one request."
+    )
     table = page_rows(timings)
     print(f"\n{size} (pages only) on {machine_line}\n{note}")
     print(report.grid_plain(PAGE_HEADER, table))
     if not args.no_write:
         command = f".venv/bin/python -m bench --pages-only --contacts {args.contacts} --invoices {args.invoices}"
         when = started_at.strftime("%Y-%m-%d %H:%M UTC")
-        section = "\n\n".join([
-            f"### Pages only: {size}",
-            f"Last run {when} on commit {_git_revision()}: `{command}`.  \nMachine: {machine_line}.",
-            note,
-            report.grid(PAGE_HEADER, table),
-        ])
-        history = (f"- {when}, {size}, pages only: slowest page p95 {max(t.p95_ms for t in timings):,.0f} ms "
-                   f"(commit {_git_revision()})")
-        report.docs_update(args.output, key=f"pages-{args.contacts}x{args.invoices}", section=section,
-                           history_line=history)
+        section = "\n\n".join(
+            [
+                f"### Pages only: {size}",
+                f"Last run {when} on commit {_git_revision()}: `{command}`.  \nMachine: {machine_line}.",
+                note,
+                report.grid(PAGE_HEADER, table),
+            ]
+        )
+        history = (
+            f"- {when}, {size}, pages only: slowest page p95 {max(t.p95_ms for t in timings):,.0f} ms "
+            f"(commit {_git_revision()})"
+        )
+        report.docs_update(
+            args.output, key=f"pages-{args.contacts}x{args.invoices}", section=section, history_line=history
+        )
         print(f"\nWrote {args.output}")
     return 0
 
@@ -372,8 +516,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Benchmark: {size}. Starting the Xero sandbox (it builds the organisation first) ...", flush=True)
     begun = time.perf_counter()
     sandbox_process = SandboxProcess(
-        ["--port", "0", "--contacts", str(args.contacts), "--invoices", str(args.invoices), "--rate-limits", "xero",
-         "--latency-ms", str(args.latency_ms), "--log-level", "WARNING"],
+        [
+            "--port",
+            "0",
+            "--contacts",
+            str(args.contacts),
+            "--invoices",
+            str(args.invoices),
+            "--rate-limits",
+            "xero",
+            "--latency-ms",
+            str(args.latency_ms),
+            "--log-level",
+            "WARNING",
+        ],
         start_timeout=args.sandbox_timeout,
     )
     build_seconds = time.perf_counter() - begun
@@ -393,21 +549,25 @@ def main(argv: list[str] | None = None) -> int:
         linked = scenario.connect(sandbox)
         print(f"Linked connection {linked.connection_id}; running the initial full sync ...", flush=True)
         profile = log_dir / "full-sync.prof" if args.profile else None
-        full = scenario.sync_in_worker(sandbox=sandbox, connection_id=linked.connection_id, kind="full",
-                                       log_dir=log_dir, profile=profile)
+        full = scenario.sync_in_worker(
+            sandbox=sandbox, connection_id=linked.connection_id, kind="full", log_dir=log_dir, profile=profile
+        )
         print(f"Full sync {full.run.outcome} in {full.wall_seconds:.0f} s.", flush=True)
         if peer_python:
             # The tap has its own Xero app, so its rate-limit windows (per app and organisation) start fresh.
             link = peer.tap_link(sandbox, tenant_id=linked.tenant_id, user_email=scenario.DEMO_USER)
-            print(f"tap-xero {peer.TAP_VERSION} syncing {', '.join(peer.SELECTED_STREAMS)} of the same "
-                  "organisation ...", flush=True)
+            print(
+                f"tap-xero {peer.TAP_VERSION} syncing {', '.join(peer.SELECTED_STREAMS)} of the same organisation ...",
+                flush=True,
+            )
             tap = peer.tap_run(sandbox=sandbox, link=link, work_dir=log_dir / "peer", python=peer_python)
             print(f"tap-xero exited {tap.exit_code} after {tap.wall_seconds:.0f} s.", flush=True)
             if not tap.finished:
                 print(tap.stderr_tail, flush=True)
         print("Idle incremental sync ...", flush=True)
-        incremental = scenario.sync_in_worker(sandbox=sandbox, connection_id=linked.connection_id,
-                                              kind="incremental", log_dir=log_dir)
+        incremental = scenario.sync_in_worker(
+            sandbox=sandbox, connection_id=linked.connection_id, kind="incremental", log_dir=log_dir
+        )
         print("Changing one invoice, delivering its webhook and opening the contact's panel ...", flush=True)
         page_setup = pages.setup(team_id=linked.team_id)
         viewer = pages.signed_in_client(page_setup.member)
@@ -418,20 +578,35 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sandbox_process.stop()
 
-    rows = results_rows(contacts=args.contacts, invoices=args.invoices, full=full, incremental=incremental,
-                        webhook=webhook)
+    rows = results_rows(
+        contacts=args.contacts, invoices=args.invoices, full=full, incremental=incremental, webhook=webhook
+    )
     stages = stage_rows(full=full, incremental=incremental, webhook=webhook)
     side = side_by_side_rows(contacts=args.contacts, invoices=args.invoices, full=full, tap=tap) if tap else []
     page_table = page_rows(timings)
-    page_note = (f"{page_setup.visible_contacts:,} contacts in the member's team, "
-                 f"{page_setup.open_opportunities} open opportunities; {pages.WARM_UPS} warm-ups, then "
-                 f"{args.page_requests} timed requests of each page; queries counted on one request.")
+    page_note = (
+        f"{page_setup.visible_contacts:,} contacts in the member's team, "
+        f"{page_setup.open_opportunities} open opportunities; {pages.WARM_UPS} warm-ups, then "
+        f"{args.page_requests} timed requests of each page; queries counted on one request."
+    )
     machine = report.machine()
-    machine_line = (f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}, "
-                    f"Python {machine['python']}, PostgreSQL {postgres}")
-    command = ".venv/bin/python -m bench" + (" --quick" if args.quick else (
-        "" if (args.contacts, args.invoices) == FULL_SIZE else f" --contacts {args.contacts} --invoices {args.invoices}"
-    )) + (f" --latency-ms {args.latency_ms}" if args.latency_ms else "")
+    machine_line = (
+        f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}, "
+        f"Python {machine['python']}, PostgreSQL {postgres}"
+    )
+    command = (
+        ".venv/bin/python -m bench"
+        + (
+            " --quick"
+            if args.quick
+            else (
+                ""
+                if (args.contacts, args.invoices) == FULL_SIZE
+                else f" --contacts {args.contacts} --invoices {args.invoices}"
+            )
+        )
+        + (f" --latency-ms {args.latency_ms}" if args.latency_ms else "")
+    )
     if args.latency_ms:  # the latency run is its own block, beside the run without
         size = f"{size}, {args.latency_ms} ms added to every call"
     when = started_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -454,28 +629,37 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(str(profile)).sort_stats("tottime").print_stats(20)
 
     if not args.no_write:
-        key = "quick" if args.quick else ("full" if (args.contacts, args.invoices) == FULL_SIZE
-                                          else f"{args.contacts}x{args.invoices}")
+        key = (
+            "quick"
+            if args.quick
+            else ("full" if (args.contacts, args.invoices) == FULL_SIZE else f"{args.contacts}x{args.invoices}")
+        )
         key += f"-latency{args.latency_ms}" if args.latency_ms else ""
-        section = "\n\n".join([
-            f"### {size}" + (" (`--quick`)" if args.quick else ""),
-            f"Last run {when} on commit {_git_revision()}: `{command}`.  \n"
-            f"Machine: {machine_line}. The sandbox built the organisation in {build_seconds:.0f} s.",
-            report.table(rows),
-            "Where the time went (wall-clock timers around each stage of `organisation_sync`):",
-            report.table(stages, header=STAGE_HEADER),
-            *([
-                f"#### Side by side with tap-xero {peer.TAP_VERSION}",
-                f"Streams selected: {', '.join(f'`{name}`' for name in tap.selected)} (all their fields). Discovery "
-                f"before the run made {tap.discovery_calls.counted} accounting call(s) and "
-                f"{tap.discovery_calls.identity} token call(s), not counted below. Calls are the sandbox's calls "
-                "log for each app; floors are for this organisation.",
-                report.grid(SIDE_HEADER, side),
-            ] if side else ["(tap-xero left out with `--skip-peer`.)"]),
-            "#### Page speed",
-            page_note,
-            report.grid(PAGE_HEADER, page_table),
-        ])
+        section = "\n\n".join(
+            [
+                f"### {size}" + (" (`--quick`)" if args.quick else ""),
+                f"Last run {when} on commit {_git_revision()}: `{command}`.  \n"
+                f"Machine: {machine_line}. The sandbox built the organisation in {build_seconds:.0f} s.",
+                report.table(rows),
+                "Where the time went (wall-clock timers around each stage of `organisation_sync`):",
+                report.table(stages, header=STAGE_HEADER),
+                *(
+                    [
+                        f"#### Side by side with tap-xero {peer.TAP_VERSION}",
+                        f"Streams selected: {', '.join(f'`{name}`' for name in tap.selected)} (all their fields). "
+                        f"Discovery before the run made {tap.discovery_calls.counted} accounting call(s) and "
+                        f"{tap.discovery_calls.identity} token call(s), not counted below. Calls are the sandbox's "
+                        "calls log for each app; floors are for this organisation.",
+                        report.grid(SIDE_HEADER, side),
+                    ]
+                    if side
+                    else ["(tap-xero left out with `--skip-peer`.)"]
+                ),
+                "#### Page speed",
+                page_note,
+                report.grid(PAGE_HEADER, page_table),
+            ]
+        )
         history = (
             f"- {when}, {size}: full sync {_calls(full.run.api_calls)} in {_seconds(_run_seconds(full.run))} "
             f"({_ratio(_run_seconds(full.run), honest_floor(full).seconds)} the honest floor), "
@@ -484,8 +668,12 @@ def main(argv: list[str] | None = None) -> int:
             f" invoice upserts/s; idle incremental {_calls(incremental.run.api_calls)}; webhook "
             f"{_calls(webhook.run.api_calls)} in {_seconds(webhook.seconds)}, panel shows it after "
             f"{_seconds(webhook.change_to_panel_seconds)}"
-            + (f"; tap-xero {_calls(tap.calls.counted)} in {_seconds(tap.wall_seconds)}, peak RSS "
-               f"{_mib(tap.max_rss_kib)}" if tap else "")
+            + (
+                f"; tap-xero {_calls(tap.calls.counted)} in {_seconds(tap.wall_seconds)}, peak RSS "
+                f"{_mib(tap.max_rss_kib)}"
+                if tap
+                else ""
+            )
             + f"; slowest page p95 {max(t.p95_ms for t in timings):,.0f} ms (commit {_git_revision()})"
         )
         report.docs_update(args.output, key=key, section=section, history_line=history)

@@ -56,9 +56,16 @@ def calls_count(calls: list[dict], *, client_id: str | None = None) -> Calls:
             times.append(str(call.get("time", "")))
         else:
             identity += 1
-    return Calls(accounting_ok=ok, accounting_429=refused, accounting_other=other, identity=identity,
-                 by_path=by_path, server_seconds=server_seconds, first_at=min(times, default=""),
-                 last_at=max(times, default=""))
+    return Calls(
+        accounting_ok=ok,
+        accounting_429=refused,
+        accounting_other=other,
+        identity=identity,
+        by_path=by_path,
+        server_seconds=server_seconds,
+        first_at=min(times, default=""),
+        last_at=max(times, default=""),
+    )
 
 
 def calls_since(sandbox: SandboxControl, since_id: int, *, client_id: str | None = None) -> Calls:

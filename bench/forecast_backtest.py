@@ -74,9 +74,17 @@ def simulate(*, customers: int, seed: int, as_of: date) -> list[SimInvoice]:
         while issued_on < as_of:
             due_on = issued_on + timedelta(days=TERMS_DAYS)
             paid_on = due_on + timedelta(days=habit.days_late(rng))
-            invoices.append(SimInvoice(customer=customer, habit=habit.name, number=f"BT-{len(invoices) + 1:05d}",
-                                       issued_on=issued_on, due_on=due_on, paid_on=max(paid_on, issued_on),
-                                       amount=Decimal(rng.randint(200, 5000))))
+            invoices.append(
+                SimInvoice(
+                    customer=customer,
+                    habit=habit.name,
+                    number=f"BT-{len(invoices) + 1:05d}",
+                    issued_on=issued_on,
+                    due_on=due_on,
+                    paid_on=max(paid_on, issued_on),
+                    amount=Decimal(rng.randint(200, 5000)),
+                )
+            )
             issued_on += timedelta(days=rng.randint(10, 35))
     return invoices
 
@@ -124,31 +132,54 @@ def _store(invoices: list[SimInvoice], *, as_of: date, customers: int):
     team = Team.objects.create(name="Backtest")
     member = User.objects.create_user(email="backtest@example.com", password=secrets.token_urlsafe(16))
     member.teams.add(team)
-    books = Organisation.objects.create(name="Backtest Ltd", short_code="!bt", base_currency="GBP",
-                                        timezone="Europe/London")
+    books = Organisation.objects.create(
+        name="Backtest Ltd", short_code="!bt", base_currency="GBP", timezone="Europe/London"
+    )
     contacts = Contact.objects.bulk_create(
-        Contact(kind=Contact.Kind.ORGANISATION, name=f"Customer {number:03d}", team=team)
-        for number in range(customers)
+        Contact(kind=Contact.Kind.ORGANISATION, name=f"Customer {number:03d}", team=team) for number in range(customers)
     )
     stamp = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
     rows = []
     for invoice in invoices:
         paid = invoice.paid_on < as_of
-        rows.append(Invoice(
-            organisation=books, xero_id=f"bt-{invoice.number}", contact=contacts[invoice.customer],
-            xero_contact_id=f"btc-{invoice.customer}", kind="invoice", type="ACCREC",
-            status="PAID" if paid else "AUTHORISED", number=invoice.number, issued_on=invoice.issued_on,
-            due_on=invoice.due_on, currency_code="GBP", sub_total=invoice.amount, total_tax=Decimal(0),
-            total=invoice.amount, amount_due=Decimal(0) if paid else invoice.amount,
-            amount_paid=invoice.amount if paid else Decimal(0), amount_credited=Decimal(0),
-            remaining_credit=Decimal(0), fully_paid_on=invoice.paid_on if paid else None, xero_updated_at=stamp,
-            synced_at=stamp,
-        ))
+        rows.append(
+            Invoice(
+                organisation=books,
+                xero_id=f"bt-{invoice.number}",
+                contact=contacts[invoice.customer],
+                xero_contact_id=f"btc-{invoice.customer}",
+                kind="invoice",
+                type="ACCREC",
+                status="PAID" if paid else "AUTHORISED",
+                number=invoice.number,
+                issued_on=invoice.issued_on,
+                due_on=invoice.due_on,
+                currency_code="GBP",
+                sub_total=invoice.amount,
+                total_tax=Decimal(0),
+                total=invoice.amount,
+                amount_due=Decimal(0) if paid else invoice.amount,
+                amount_paid=invoice.amount if paid else Decimal(0),
+                amount_credited=Decimal(0),
+                remaining_credit=Decimal(0),
+                fully_paid_on=invoice.paid_on if paid else None,
+                xero_updated_at=stamp,
+                synced_at=stamp,
+            )
+        )
     stored = Invoice.objects.bulk_create(rows, batch_size=2000)
     Payment.objects.bulk_create(
-        (Payment(invoice=row, xero_id=f"btp-{invoice.number}", paid_on=invoice.paid_on, amount=invoice.amount,
-                 status="AUTHORISED")
-         for row, invoice in zip(stored, invoices, strict=True) if invoice.paid_on < as_of),
+        (
+            Payment(
+                invoice=row,
+                xero_id=f"btp-{invoice.number}",
+                paid_on=invoice.paid_on,
+                amount=invoice.amount,
+                status="AUTHORISED",
+            )
+            for row, invoice in zip(stored, invoices, strict=True)
+            if invoice.paid_on < as_of
+        ),
         batch_size=2000,
     )
     return member
@@ -161,12 +192,26 @@ def _money(amount: Decimal) -> str:
 def table_rows(*, as_of: date, actual: list[Decimal], ours: list[Decimal], naive: list[Decimal]) -> list[list[str]]:
     ours_errors, naive_errors = absolute_errors(ours, actual), absolute_errors(naive, actual)
     rows = [
-        [f"{index + 1} ({(as_of + timedelta(days=7 * index)):%d %b})", _money(actual[index]), _money(ours[index]),
-         _money(ours_errors[index]), _money(naive[index]), _money(naive_errors[index])]
+        [
+            f"{index + 1} ({(as_of + timedelta(days=7 * index)):%d %b})",
+            _money(actual[index]),
+            _money(ours[index]),
+            _money(ours_errors[index]),
+            _money(naive[index]),
+            _money(naive_errors[index]),
+        ]
         for index in range(WEEKS)
     ]
-    rows.append(["Total", _money(sum(actual)), _money(sum(ours)), _money(sum(ours_errors)), _money(sum(naive)),
-                 _money(sum(naive_errors))])
+    rows.append(
+        [
+            "Total",
+            _money(sum(actual)),
+            _money(sum(ours)),
+            _money(sum(ours_errors)),
+            _money(sum(naive)),
+            _money(sum(naive_errors)),
+        ]
+    )
     return rows
 
 
@@ -200,14 +245,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=80)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--as-of", type=date.fromisoformat, default=AS_OF, help=f"backtest date (default {AS_OF})")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_FORECAST_DATABASE_URL", DATABASE_URL),
-                        help=f"PostgreSQL database to drop, create and use (default {DATABASE_URL})")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_FORECAST_DATABASE_URL", DATABASE_URL),
+        help=f"PostgreSQL database to drop, create and use (default {DATABASE_URL})",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
 
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "capsync.settings", "DATABASE_URL": args.database_url,
-                       "LOG_LEVEL": "WARNING"})
+    os.environ.update(
+        {"DJANGO_SETTINGS_MODULE": "capsync.settings", "DATABASE_URL": args.database_url, "LOG_LEVEL": "WARNING"}
+    )
     _database_recreate(args.database_url)
     django.setup()
     from django.core.management import call_command
@@ -232,11 +281,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = table_rows(as_of=args.as_of, actual=actual, ours=ours, naive=naive)
     ours_error, naive_error = sum(absolute_errors(ours, actual)), sum(absolute_errors(naive, actual))
     still_open = len(open_at(invoices, args.as_of))
-    summary = (f"{args.customers} customers ({len(HABITS)} habits in turn), {len(invoices):,} invoices over "
-               f"{HISTORY_DAYS} days, {still_open} open on {args.as_of} (seed {args.seed}). Total absolute error: "
-               f"ours {_money(ours_error)}, naive {_money(naive_error)} "
-               f"({(ours_error / naive_error * 100).quantize(Decimal(1))}% of the naive error). The forecast took "
-               f"{forecast_ms:.0f} ms.")
+    summary = (
+        f"{args.customers} customers ({len(HABITS)} habits in turn), {len(invoices):,} invoices over "
+        f"{HISTORY_DAYS} days, {still_open} open on {args.as_of} (seed {args.seed}). Total absolute error: "
+        f"ours {_money(ours_error)}, naive {_money(naive_error)} "
+        f"({(ours_error / naive_error * 100).quantize(Decimal(1))}% of the naive error). The forecast took "
+        f"{forecast_ms:.0f} ms."
+    )
     print(grid_plain(HEADER, rows))
     print(summary)
     if not args.no_write:

@@ -21,9 +21,28 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/capsync_bench_imports"
 SQLITE_PATH = ROOT / "var" / "bench-imports.sqlite3"
-HEADER = ["Type", "Name", "Title", "First Name", "Last Name", "Job Title", "Organisation", "Email (Work)",
-          "Email (Home)", "Phone (Work)", "Phone (Mobile)", "Street Address", "City", "State", "Zip", "Country",
-          "Tags", "Owner", "Team", "About"]
+HEADER = [
+    "Type",
+    "Name",
+    "Title",
+    "First Name",
+    "Last Name",
+    "Job Title",
+    "Organisation",
+    "Email (Work)",
+    "Email (Home)",
+    "Phone (Work)",
+    "Phone (Mobile)",
+    "Street Address",
+    "City",
+    "State",
+    "Zip",
+    "Country",
+    "Tags",
+    "Owner",
+    "Team",
+    "About",
+]
 BEGIN, END = "<!-- bench.imports {backend} begin -->", "<!-- bench.imports {backend} end -->"
 
 
@@ -34,13 +53,55 @@ def export_csv(rows: int) -> bytes:
     writer.writerow(HEADER)
     organisations = max(rows // 4, 1)
     for n in range(organisations):
-        writer.writerow(["Organisation", f"Company {n} Ltd", "", "", "", "", "", f"hello@company{n}.example", "",
-                         f"020 7946 {n:04d}", "", f"{n} High Street", "Bath", "Somerset", "BA1 1AA",
-                         "United Kingdom", "Customer, Bench", "bench@example.com", "", "Made by bench.imports"])
+        writer.writerow(
+            [
+                "Organisation",
+                f"Company {n} Ltd",
+                "",
+                "",
+                "",
+                "",
+                "",
+                f"hello@company{n}.example",
+                "",
+                f"020 7946 {n:04d}",
+                "",
+                f"{n} High Street",
+                "Bath",
+                "Somerset",
+                "BA1 1AA",
+                "United Kingdom",
+                "Customer, Bench",
+                "bench@example.com",
+                "",
+                "Made by bench.imports",
+            ]
+        )
     for n in range(rows - organisations):
-        writer.writerow(["Person", "", "Ms", f"Person{n}", "Example", "Buyer", f"Company {n % organisations} Ltd",
-                         f"person{n}@company.example", f"person{n}@home.example", "", f"07700 {n:06d}", "", "", "",
-                         "", "", "Lead", "", "", ""])
+        writer.writerow(
+            [
+                "Person",
+                "",
+                "Ms",
+                f"Person{n}",
+                "Example",
+                "Buyer",
+                f"Company {n % organisations} Ltd",
+                f"person{n}@company.example",
+                f"person{n}@home.example",
+                "",
+                f"07700 {n:06d}",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "Lead",
+                "",
+                "",
+                "",
+            ]
+        )
     return buffer.getvalue().encode()
 
 
@@ -83,8 +144,11 @@ def measure(*, rows: int) -> dict[str, float]:
         started = time.perf_counter()
         finished = services.import_run(import_id=import_.pk, clock=timezone.now)
         figures[run] = time.perf_counter() - started
-        print(f"{run}: created {finished.created_count}, updated {finished.updated_count}, "
-              f"unchanged {finished.unchanged_count}, skipped {finished.skipped_count}", file=sys.stderr)
+        print(
+            f"{run}: created {finished.created_count}, updated {finished.updated_count}, "
+            f"unchanged {finished.unchanged_count}, skipped {finished.skipped_count}",
+            file=sys.stderr,
+        )
     assert Contact.objects.count() == rows, "the rerun must create nothing"
     return figures
 
@@ -97,9 +161,15 @@ def block(*, rows: int, backend: str, figures: dict[str, float]) -> str:
         "",
         "| Step | Seconds | Rows/s |",
         "|---|---:|---:|",
-        *(f"| {name} | {figures[key]:.2f} | {rows / figures[key]:,.0f} |" for key, name in (
-            ("upload", "Upload (decode, read, map)"), ("preview", "Preview (plan every row)"),
-            ("first", "First run (all created)"), ("rerun", "Rerun (all matched, none created)"))),
+        *(
+            f"| {name} | {figures[key]:.2f} | {rows / figures[key]:,.0f} |"
+            for key, name in (
+                ("upload", "Upload (decode, read, map)"),
+                ("preview", "Preview (plan every row)"),
+                ("first", "First run (all created)"),
+                ("rerun", "Rerun (all matched, none created)"),
+            )
+        ),
         f"| **Upload + preview + first run** | **{total:.2f}** | **{rows / total:,.0f}** |",
     ]
     return "\n".join(lines)

@@ -47,13 +47,22 @@ class Round:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--orgs", type=int, default=0,
-                        help="many-organisations benchmark: this many organisations (bench/orgs.py)")
+    parser.add_argument(
+        "--orgs", type=int, default=0, help="many-organisations benchmark: this many organisations (bench/orgs.py)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="with --orgs: Celery worker processes (default 1)")
-    parser.add_argument("--per-worker", type=int, default=4,
-                        help="with --orgs: syncs each worker runs at once (threads pool; default 4)")
-    parser.add_argument("--latency-ms", type=int, default=0,
-                        help="delay the sandbox adds to every accounting call (Xero's own answer time)")
+    parser.add_argument(
+        "--per-worker",
+        type=int,
+        default=4,
+        help="with --orgs: syncs each worker runs at once (threads pool; default 4)",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=0,
+        help="delay the sandbox adds to every accounting call (Xero's own answer time)",
+    )
 
 
 def link_all(sandbox: SandboxControl) -> list[int]:
@@ -68,8 +77,9 @@ def link_all(sandbox: SandboxControl) -> list[int]:
     from integrations.xero import client, services
     from integrations.xero.models import XeroConnection
 
-    tenant_ids = [tenant["tenant_id"] for tenant in sandbox.state()["tenants"]
-                  if tenant["name"].startswith("Benchmark Org")]
+    tenant_ids = [
+        tenant["tenant_id"] for tenant in sandbox.state()["tenants"] if tenant["name"].startswith("Benchmark Org")
+    ]
     admin = User.objects.create_superuser(email="bench-admin@example.com", password=secrets.token_urlsafe(16))
     team = Team.objects.create(name="Xero customers")
     team.members.add(admin)
@@ -77,19 +87,33 @@ def link_all(sandbox: SandboxControl) -> list[int]:
     state = secrets.token_urlsafe(32)
     verifier, challenge = client.pkce_pair()
     redirect = sandbox.authorize(
-        client_id=identity.client_id, redirect_uri=identity.redirect_uri, scope=" ".join(settings.XERO_SCOPES),
-        state=state, code_challenge=challenge, code_challenge_method="S256", tenant_ids=tenant_ids,
+        client_id=identity.client_id,
+        redirect_uri=identity.redirect_uri,
+        scope=" ".join(settings.XERO_SCOPES),
+        state=state,
+        code_challenge=challenge,
+        code_challenge_method="S256",
+        tenant_ids=tenant_ids,
         user_email=DEMO_USER,
     )
-    consent = services.consent_complete(identity=identity, code=query_of(redirect)["code"], code_verifier=verifier,
-                                        user_id=admin.pk, now=timezone.now())
-    linked = services.connections_link(grant_id=consent.grant_id, tenants=consent.tenants,
-                                       chosen_tenant_ids=tenant_ids, identity=identity, user_id=admin.pk,
-                                       clock=timezone.now)
+    consent = services.consent_complete(
+        identity=identity, code=query_of(redirect)["code"], code_verifier=verifier, user_id=admin.pk, now=timezone.now()
+    )
+    linked = services.connections_link(
+        grant_id=consent.grant_id,
+        tenants=consent.tenants,
+        chosen_tenant_ids=tenant_ids,
+        identity=identity,
+        user_id=admin.pk,
+        clock=timezone.now,
+    )
     for each in linked:
         services.connection_configure(
-            connection_id=each.connection.pk, suppliers=XeroConnection.Suppliers.IGNORE, default_team_id=team.pk,
-            sync_interval_seconds=2 * 60 * 60, push_crm_edits=False,
+            connection_id=each.connection.pk,
+            suppliers=XeroConnection.Suppliers.IGNORE,
+            default_team_id=team.pk,
+            sync_interval_seconds=2 * 60 * 60,
+            push_crm_edits=False,
         )
     return [each.connection.pk for each in linked]
 
@@ -100,13 +124,31 @@ def workers_start(count: int, *, per_worker: int, log_dir: Path) -> list[subproc
     for number in range(count):
         log = log_dir / f"orgs-worker-{number}.log"
         output = log.open("w")
-        started.append(subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "capsync", "worker", "--pool=threads",
-             f"--concurrency={per_worker}", "--queues=xero", "--loglevel=INFO", "-n",
-             f"bench-{number}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
-            cwd=ROOT, env={**os.environ, "DB_CONN_MAX_AGE": "60"}, stdout=output, stderr=subprocess.STDOUT,
-        ))
+        started.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "capsync",
+                    "worker",
+                    "--pool=threads",
+                    f"--concurrency={per_worker}",
+                    "--queues=xero",
+                    "--loglevel=INFO",
+                    "-n",
+                    f"bench-{number}-{uuid.uuid4().hex[:6]}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                cwd=ROOT,
+                env={**os.environ, "DB_CONN_MAX_AGE": "60"},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        )
     deadline = time.monotonic() + WORKER_START_SECONDS
     for number, worker in enumerate(started):
         log = log_dir / f"orgs-worker-{number}.log"
@@ -142,17 +184,23 @@ def sync_round(*, sandbox: SandboxControl, connection_ids: list[int], kind: str,
     for connection_id in connection_ids:
         tasks.organisation_sync.delay(connection_id=connection_id, kind=kind)
     finished = SyncRun.objects.filter(kind=kind, started_at__gte=queued_at).exclude(
-        outcome__in=[SyncRun.Outcome.RUNNING, SyncRun.Outcome.SKIPPED])
+        outcome__in=[SyncRun.Outcome.RUNNING, SyncRun.Outcome.SKIPPED]
+    )
     while finished.values("connection_id").distinct().count() < len(connection_ids):
         if time.perf_counter() - begun > timeout:
             raise SystemExit(f"only {finished.count()} of {len(connection_ids)} {kind} syncs finished in {timeout} s")
         time.sleep(POLL_SECONDS)
     seconds = time.perf_counter() - begun
     log = sandbox.calls()
-    return Round(kind=kind, seconds=seconds, runs=list(finished.order_by("connection_id")), queued_at=queued_at,
-                 calls=[call for call in log["calls"] if call["path"].startswith("/api/api.xro/")],
-                 peak_per_org=max(log["peak_concurrency"].values(), default=0),
-                 peak_app=max(log.get("peak_app_concurrency", {}).values(), default=0))
+    return Round(
+        kind=kind,
+        seconds=seconds,
+        runs=list(finished.order_by("connection_id")),
+        queued_at=queued_at,
+        calls=[call for call in log["calls"] if call["path"].startswith("/api/api.xro/")],
+        peak_per_org=max(log["peak_concurrency"].values(), default=0),
+        peak_app=max(log.get("peak_app_concurrency", {}).values(), default=0),
+    )
 
 
 def own_floor(calls: int) -> float:
@@ -186,29 +234,43 @@ def round_rows(result: Round) -> list[report.Row]:
     outcomes = Counter(run.outcome for run in result.runs)
 
     def spread(values: list[float]) -> str:
-        return (f"median {_s(statistics.median(values))}, p95 {_s(report.percentile(values, 0.95))}, "
-                f"max {_s(max(values))}")
+        return (
+            f"median {_s(statistics.median(values))}, p95 {_s(report.percentile(values, 0.95))}, max {_s(max(values))}"
+        )
 
     return [
         report.Row(f"{result.kind}: total time (all queued at once to the last finished)", _s(result.seconds)),
         report.Row(f"{result.kind}: outcomes", ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))),
-        report.Row(f"{result.kind}: API calls (all organisations)", f"{len(result.calls):,}",
-                   f"{sum(run.api_calls for run in result.runs):,} by the SyncRuns"),
+        report.Row(
+            f"{result.kind}: API calls (all organisations)",
+            f"{len(result.calls):,}",
+            f"{sum(run.api_calls for run in result.runs):,} by the SyncRuns",
+        ),
         report.Row(f"{result.kind}: each organisation's sync (start to finish)", spread(syncs)),
-        report.Row(f"{result.kind}: each organisation's own floor ((ceil(calls/60) - 1) x 60 s)",
-                   spread([own_floor(run.api_calls) for run in result.runs]),
-                   "plus its work on the last window's pages"),
+        report.Row(
+            f"{result.kind}: each organisation's own floor ((ceil(calls/60) - 1) x 60 s)",
+            spread([own_floor(run.api_calls) for run in result.runs]),
+            "plus its work on the last window's pages",
+        ),
         report.Row(f"{result.kind}: sync time above its own floor (the work, and sharing the workers)", spread(over)),
         report.Row(f"{result.kind}: waiting in the queue before its sync began", spread(waits)),
-        report.Row(f"{result.kind}: slowest organisation (queued to finished)",
-                   f"{worst.connection.name}: {_s(ends[slowest])}",
-                   f"waited {_s(waits[slowest])}, synced {_s(syncs[slowest])} for {worst.api_calls} calls "
-                   f"(own floor {_s(own_floor(worst.api_calls))})"),
-        report.Row(f"{result.kind}: peak calls in flight, per organisation / per app", f"{result.peak_per_org} / "
-                   f"{result.peak_app}", "Xero: 5 per organisation"),
+        report.Row(
+            f"{result.kind}: slowest organisation (queued to finished)",
+            f"{worst.connection.name}: {_s(ends[slowest])}",
+            f"waited {_s(waits[slowest])}, synced {_s(syncs[slowest])} for {worst.api_calls} calls "
+            f"(own floor {_s(own_floor(worst.api_calls))})",
+        ),
+        report.Row(
+            f"{result.kind}: peak calls in flight, per organisation / per app",
+            f"{result.peak_per_org} / {result.peak_app}",
+            "Xero: 5 per organisation",
+        ),
         report.Row(f"{result.kind}: 429s", f"{refused}"),
-        report.Row(f"{result.kind}: app calls a minute (busiest minute / mean)", f"{busiest:,} / {mean:,.0f}",
-                   "Xero: 10,000 a minute per app"),
+        report.Row(
+            f"{result.kind}: app calls a minute (busiest minute / mean)",
+            f"{busiest:,} / {mean:,.0f}",
+            "Xero: 10,000 a minute per app",
+        ),
     ]
 
 
@@ -222,12 +284,28 @@ def main(args: argparse.Namespace) -> int:
         raise SystemExit("--orgs needs REDIS_URL (Celery's broker and the call slots)")
     started_at = datetime.now().astimezone()
     size = f"{args.orgs} organisations x {args.contacts:,} contacts / {args.invoices:,} invoices"
-    print(f"Many organisations: {size}, {args.workers} worker(s) x {args.per_worker} syncs. Starting the sandbox ...",
-          flush=True)
+    print(
+        f"Many organisations: {size}, {args.workers} worker(s) x {args.per_worker} syncs. Starting the sandbox ...",
+        flush=True,
+    )
     begun = time.perf_counter()
     sandbox_process = SandboxProcess(
-        ["--port", "0", "--organisations", str(args.orgs), "--contacts", str(args.contacts), "--invoices",
-         str(args.invoices), "--rate-limits", "xero", "--latency-ms", str(args.latency_ms), "--log-level", "WARNING"],
+        [
+            "--port",
+            "0",
+            "--organisations",
+            str(args.orgs),
+            "--contacts",
+            str(args.contacts),
+            "--invoices",
+            str(args.invoices),
+            "--rate-limits",
+            "xero",
+            "--latency-ms",
+            str(args.latency_ms),
+            "--log-level",
+            "WARNING",
+        ],
         start_timeout=args.sandbox_timeout,
     )
     build_seconds = time.perf_counter() - begun
@@ -236,8 +314,14 @@ def main(args: argparse.Namespace) -> int:
     try:
         sandbox = SandboxControl(sandbox_process.url)
         environment_set(sandbox=sandbox, database_url=args.database_url)
-        os.environ.update({"CELERY_TASK_ALWAYS_EAGER": "0", "CELERY_BROKER_URL": redis_url,
-                           "CELERY_RESULT_BACKEND": redis_url, "REDIS_URL": redis_url})
+        os.environ.update(
+            {
+                "CELERY_TASK_ALWAYS_EAGER": "0",
+                "CELERY_BROKER_URL": redis_url,
+                "CELERY_RESULT_BACKEND": redis_url,
+                "REDIS_URL": redis_url,
+            }
+        )
         database_recreate(args.database_url)
         import django
 
@@ -250,8 +334,11 @@ def main(args: argparse.Namespace) -> int:
         with celery_app.connection_for_write() as connection:
             connection.default_channel.queue_purge("xero")
         connection_ids = link_all(sandbox)
-        print(f"Sandbox built in {build_seconds:.0f} s; linked {len(connection_ids)} organisations; starting "
-              f"{args.workers} worker(s) ...", flush=True)
+        print(
+            f"Sandbox built in {build_seconds:.0f} s; linked {len(connection_ids)} organisations; starting "
+            f"{args.workers} worker(s) ...",
+            flush=True,
+        )
         workers = workers_start(args.workers, per_worker=args.per_worker, log_dir=log_dir)
         peaks = [PeakRss(worker.pid).__enter__() for worker in workers]
         full = sync_round(sandbox=sandbox, connection_ids=connection_ids, kind="full", timeout=args.orgs * 600)
@@ -263,30 +350,42 @@ def main(args: argparse.Namespace) -> int:
         workers_stop(workers)
         sandbox_process.stop()
 
-    rows = [*round_rows(full), *round_rows(idle),
-            report.Row("Peak RSS per worker (VmHWM)", ", ".join(f"{peak.kib / 1024:,.0f} MiB" for peak in peaks))]
+    rows = [
+        *round_rows(full),
+        *round_rows(idle),
+        report.Row("Peak RSS per worker (VmHWM)", ", ".join(f"{peak.kib / 1024:,.0f} MiB" for peak in peaks)),
+    ]
     machine = report.machine()
-    machine_line = (f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}; "
-                    "the machine was shared with seven other developers' test runs")
-    command = (f".venv/bin/python -m bench --orgs {args.orgs} --contacts {args.contacts} --invoices {args.invoices} "
-               f"--workers {args.workers} --per-worker {args.per_worker}"
-               + (f" --latency-ms {args.latency_ms}" if args.latency_ms else ""))
+    machine_line = (
+        f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}; "
+        "the machine was shared with seven other developers' test runs"
+    )
+    command = (
+        f".venv/bin/python -m bench --orgs {args.orgs} --contacts {args.contacts} --invoices {args.invoices} "
+        f"--workers {args.workers} --per-worker {args.per_worker}"
+        + (f" --latency-ms {args.latency_ms}" if args.latency_ms else "")
+    )
     print()
     print(f"{size}, {args.workers} worker(s) x {args.per_worker}, on {machine_line}")
     print(report.plain_table(rows))
     if not args.no_write:
         when = started_at.strftime("%Y-%m-%d %H:%M %Z")
         key = f"orgs-{args.orgs}x{args.contacts}x{args.invoices}-w{args.workers}x{args.per_worker}" + (
-            f"-l{args.latency_ms}" if args.latency_ms else "")
-        section = "\n\n".join([
-            f"### {size}, {args.workers} worker(s) x {args.per_worker} syncs",
-            f"Last run {when}: `{command}`.  \nMachine: {machine_line}. The sandbox built the organisations in "
-            f"{build_seconds:.0f} s.",
-            report.table(rows),
-        ])
-        history = (f"- {when}, {size}, {args.workers}x{args.per_worker} workers: initial syncs {_s(full.seconds)}, "
-                   f"peak in flight {full.peak_per_org}/org {full.peak_app}/app, "
-                   f"{sum(int(c['status']) == 429 for c in full.calls)} 429s")
+            f"-l{args.latency_ms}" if args.latency_ms else ""
+        )
+        section = "\n\n".join(
+            [
+                f"### {size}, {args.workers} worker(s) x {args.per_worker} syncs",
+                f"Last run {when}: `{command}`.  \nMachine: {machine_line}. The sandbox built the organisations in "
+                f"{build_seconds:.0f} s.",
+                report.table(rows),
+            ]
+        )
+        history = (
+            f"- {when}, {size}, {args.workers}x{args.per_worker} workers: initial syncs {_s(full.seconds)}, "
+            f"peak in flight {full.peak_per_org}/org {full.peak_app}/app, "
+            f"{sum(int(c['status']) == 429 for c in full.calls)} 429s"
+        )
         report.docs_update(args.output, key=key, section=section, history_line=history)
     failed = [run for run in (*full.runs, *idle.runs) if run.outcome != "succeeded"]
     return 1 if failed else 0

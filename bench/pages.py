@@ -76,15 +76,21 @@ def pipeline_setup(*, team_id: int, owner: User, count: int = OPPORTUNITIES) -> 
         Milestone.objects.get_or_create(name=name, defaults={"position": position, "probability": probability})
     milestones = list(Milestone.objects.all())
     customers = list(
-        Contact.objects.filter(team_id=team_id).annotate(invoice_count=Count("invoices"))
+        Contact.objects.filter(team_id=team_id)
+        .annotate(invoice_count=Count("invoices"))
         .order_by("-invoice_count", "pk")[:count]
     )
     today = timezone.localdate()
     Opportunity.objects.bulk_create(
         Opportunity(
-            name=f"{contact.name}: renewal", contact=contact, team_id=team_id, owner=owner,
-            milestone=milestones[index % len(milestones)], value=Decimal(1000 + 250 * (index % 40)),
-            currency_code="GBP", probability=milestones[index % len(milestones)].probability,
+            name=f"{contact.name}: renewal",
+            contact=contact,
+            team_id=team_id,
+            owner=owner,
+            milestone=milestones[index % len(milestones)],
+            value=Decimal(1000 + 250 * (index % 40)),
+            currency_code="GBP",
+            probability=milestones[index % len(milestones)].probability,
             expected_close_date=today + timedelta(days=7 * (index % 26)),
         )
         for index, contact in enumerate(customers)
@@ -96,17 +102,24 @@ def setup(*, team_id: int) -> PageSetup:
     member = member_setup(team_id=team_id)
     opportunities = pipeline_setup(team_id=team_id, owner=member)
     busiest = (
-        Invoice.objects.filter(contact__team_id=team_id).values("contact_id").annotate(n=Count("id"))
-        .order_by("-n", "contact_id").first()
+        Invoice.objects.filter(contact__team_id=team_id)
+        .values("contact_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "contact_id")
+        .first()
     )
     if busiest is None:
         raise PageError("the sync attached no invoices to the team's contacts: nothing to measure")
     search_setup(team_id=team_id)
     # DEBUG is off, so templates use WhiteNoise's manifest, which collectstatic writes (as a deployment would).
     call_command("collectstatic", interactive=False, verbosity=0)
-    return PageSetup(member=member, busiest_contact_id=busiest["contact_id"], busiest_contact_invoices=busiest["n"],
-                     visible_contacts=Contact.objects.filter(team_id=team_id).count(),
-                     open_opportunities=opportunities)
+    return PageSetup(
+        member=member,
+        busiest_contact_id=busiest["contact_id"],
+        busiest_contact_invoices=busiest["n"],
+        visible_contacts=Contact.objects.filter(team_id=team_id).count(),
+        open_opportunities=opportunities,
+    )
 
 
 def pages_of(setup_: PageSetup) -> list[tuple[str, str, bool]]:
@@ -116,8 +129,11 @@ def pages_of(setup_: PageSetup) -> list[tuple[str, str, bool]]:
         ("Dashboard", reverse("dashboard"), False),
         ("Contact list, first page", reverse("contacts:list"), False),
         ("Contact list, has overdue invoices", reverse("contacts:list") + "?overdue=on", False),
-        (f"Contact page ({setup_.busiest_contact_invoices:,} invoices)", reverse("contacts:detail",
-                                                                                 args=[contact_id]), False),
+        (
+            f"Contact page ({setup_.busiest_contact_invoices:,} invoices)",
+            reverse("contacts:detail", args=[contact_id]),
+            False,
+        ),
         ("Its Xero panel (HTMX)", reverse("invoices:contact", args=[contact_id]), True),
         ("Its history (HTMX)", reverse("activity:contact_history", args=[contact_id]), True),
         ("Its Xero card: link status (HTMX)", reverse("xero:contact_status", args=[contact_id]), True),
@@ -137,8 +153,9 @@ def page_get(client: Client, url: str, *, htmx: bool):
     return client.get(url, headers=headers)
 
 
-def page_measure(client: Client, *, name: str, url: str, htmx: bool, warm_ups: int = WARM_UPS,
-                 requests: int = REQUESTS) -> PageTiming:
+def page_measure(
+    client: Client, *, name: str, url: str, htmx: bool, warm_ups: int = WARM_UPS, requests: int = REQUESTS
+) -> PageTiming:
     """Time `requests` GETs of one page after `warm_ups`, and count the queries of one of them."""
     for _ in range(warm_ups):
         response = page_get(client, url, htmx=htmx)
@@ -153,13 +170,22 @@ def page_measure(client: Client, *, name: str, url: str, htmx: bool, warm_ups: i
         page_get(client, url, htmx=htmx)
         seconds.append(time.perf_counter() - started)
     milliseconds = [1000 * value for value in seconds]
-    return PageTiming(name=name, url=url, htmx=htmx, status_code=response.status_code, queries=queries,
-                      p50_ms=percentile(milliseconds, 0.5), p95_ms=percentile(milliseconds, 0.95),
-                      max_ms=max(milliseconds), size_kib=len(response.content) / 1024)
+    return PageTiming(
+        name=name,
+        url=url,
+        htmx=htmx,
+        status_code=response.status_code,
+        queries=queries,
+        p50_ms=percentile(milliseconds, 0.5),
+        p95_ms=percentile(milliseconds, 0.95),
+        max_ms=max(milliseconds),
+        size_kib=len(response.content) / 1024,
+    )
 
 
 def pages_measure(setup_: PageSetup, *, requests: int = REQUESTS) -> list[PageTiming]:
     client = signed_in_client(setup_.member)
-    timings = [page_measure(client, name=name, url=url, htmx=htmx, requests=requests)
-               for name, url, htmx in pages_of(setup_)]
+    timings = [
+        page_measure(client, name=name, url=url, htmx=htmx, requests=requests) for name, url, htmx in pages_of(setup_)
+    ]
     return timings

@@ -50,8 +50,9 @@ def peer_python(*, venv: Path = PEER_VENV, python: str = sys.executable) -> Path
         return interpreter
     print(f"Installing {', '.join(PEER_REQUIREMENTS)} into {venv.name}/ (once) ...", flush=True)
     subprocess.run([python, "-m", "venv", str(venv)], check=True)
-    installed = subprocess.run([str(interpreter), "-m", "pip", "install", "-q", *PEER_REQUIREMENTS],
-                               capture_output=True, text=True)
+    installed = subprocess.run(
+        [str(interpreter), "-m", "pip", "install", "-q", *PEER_REQUIREMENTS], capture_output=True, text=True
+    )
     if installed.returncode != 0:
         raise PeerError(f"pip could not install {PEER_REQUIREMENTS} into {venv}: {installed.stderr[-2000:]}")
     marker.touch()
@@ -104,12 +105,18 @@ class TapLink:
 def tap_link(sandbox: SandboxControl, *, tenant_id: str, user_email: str) -> TapLink:
     """Register the tap's own Xero app in the sandbox and consent to it for the organisation (as its user would)."""
     secret = secrets.token_urlsafe(24)
-    sandbox.create_app(client_id=TAP_CLIENT_ID, client_secret=secret, name="tap-xero (Singer)",
-                       redirect_uris=[TAP_REDIRECT_URI])
-    linked = sandbox.connect(TAP_CLIENT_ID, secret, TAP_REDIRECT_URI, [tenant_id], scope=TAP_SCOPE,
-                             user_email=user_email)
-    return TapLink(tenant_id=tenant_id, client_id=TAP_CLIENT_ID, client_secret=secret,
-                   refresh_token=linked["token"]["refresh_token"])
+    sandbox.create_app(
+        client_id=TAP_CLIENT_ID, client_secret=secret, name="tap-xero (Singer)", redirect_uris=[TAP_REDIRECT_URI]
+    )
+    linked = sandbox.connect(
+        TAP_CLIENT_ID, secret, TAP_REDIRECT_URI, [tenant_id], scope=TAP_SCOPE, user_email=user_email
+    )
+    return TapLink(
+        tenant_id=tenant_id,
+        client_id=TAP_CLIENT_ID,
+        client_secret=secret,
+        refresh_token=linked["token"]["refresh_token"],
+    )
 
 
 @dataclass
@@ -148,8 +155,9 @@ def catalog_select(catalog: dict[str, Any], streams: tuple[str, ...]) -> dict[st
     return {"streams": chosen}
 
 
-def tap_run(*, sandbox: SandboxControl, link: TapLink, work_dir: Path, python: Path,
-            streams: tuple[str, ...] = SELECTED_STREAMS) -> TapResult:
+def tap_run(
+    *, sandbox: SandboxControl, link: TapLink, work_dir: Path, python: Path, streams: tuple[str, ...] = SELECTED_STREAMS
+) -> TapResult:
     """Discover (not measured), then run the tap's sync once, measuring calls, wall time, peak RSS and records.
     ``streams`` are the tap's stream ids to select (the benchmark's two by default; the suite picks more)."""
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -157,16 +165,29 @@ def tap_run(*, sandbox: SandboxControl, link: TapLink, work_dir: Path, python: P
     catalog = work_dir / "tap-catalog.json"
     state = work_dir / "tap-state.json"
     log = work_dir / "tap-xero.log"
-    config.write_text(json.dumps({
-        "start_date": START_DATE, "client_id": link.client_id, "client_secret": link.client_secret,
-        "tenant_id": link.tenant_id, "refresh_token": link.refresh_token, "user_agent": "capsync-bench tap-xero",
-    }, indent=2))
+    config.write_text(
+        json.dumps(
+            {
+                "start_date": START_DATE,
+                "client_id": link.client_id,
+                "client_secret": link.client_secret,
+                "tenant_id": link.tenant_id,
+                "refresh_token": link.refresh_token,
+                "user_agent": "capsync-bench tap-xero",
+            },
+            indent=2,
+        )
+    )
     state.write_text("{}")
     environment = _environment(sandbox)
 
     since = calls_mark(sandbox)
-    discovered = subprocess.run([str(python), str(LAUNCHER), "--config", str(config), "--discover"],
-                                capture_output=True, env=environment, cwd=work_dir)
+    discovered = subprocess.run(
+        [str(python), str(LAUNCHER), "--config", str(config), "--discover"],
+        capture_output=True,
+        env=environment,
+        cwd=work_dir,
+    )
     if discovered.returncode != 0:
         raise PeerError(f"tap-xero --discover exited {discovered.returncode}: {discovered.stderr.decode()[-2000:]}")
     discovery_calls = calls_since(sandbox, since, client_id=link.client_id)
@@ -178,7 +199,10 @@ def tap_run(*, sandbox: SandboxControl, link: TapLink, work_dir: Path, python: P
     with log.open("w") as errors:
         process = subprocess.Popen(
             [str(python), str(LAUNCHER), "--config", str(config), "--catalog", str(catalog), "--state", str(state)],
-            stdout=subprocess.PIPE, stderr=errors, env=environment, cwd=work_dir,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=environment,
+            cwd=work_dir,
         )
         sink = threading.Thread(target=counts.drain, args=(process.stdout,), daemon=True)
         sink.start()
@@ -187,6 +211,14 @@ def tap_run(*, sandbox: SandboxControl, link: TapLink, work_dir: Path, python: P
         wall = time.perf_counter() - started
         sink.join()
     tail = "\n".join(log.read_text().splitlines()[-15:])
-    return TapResult(exit_code=process.returncode, wall_seconds=wall, max_rss_kib=peak.kib, counts=counts,
-                     calls=calls_since(sandbox, since, client_id=link.client_id), discovery_calls=discovery_calls,
-                     selected=streams, log=log, stderr_tail=tail)
+    return TapResult(
+        exit_code=process.returncode,
+        wall_seconds=wall,
+        max_rss_kib=peak.kib,
+        counts=counts,
+        calls=calls_since(sandbox, since, client_id=link.client_id),
+        discovery_calls=discovery_calls,
+        selected=streams,
+        log=log,
+        stderr_tail=tail,
+    )

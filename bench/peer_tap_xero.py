@@ -27,8 +27,10 @@ def client_source_pointed_at(source: str, *, api_url: str, token_url: str) -> st
     for url in (XERO_API_URL, XERO_TOKEN_URL):
         found = source.count(f'"{url}"')
         if found != 1:
-            raise SystemExit(f"peer_tap_xero: expected {url!r} once in tap_xero/client.py, found it {found} times; "
-                             "this launcher knows tap-xero 2.6.0 only")
+            raise SystemExit(
+                f"peer_tap_xero: expected {url!r} once in tap_xero/client.py, found it {found} times; "
+                "this launcher knows tap-xero 2.6.0 only"
+            )
     return source.replace(f'"{XERO_API_URL}"', repr(api_url)).replace(f'"{XERO_TOKEN_URL}"', repr(token_url))
 
 

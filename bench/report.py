@@ -79,12 +79,17 @@ def table(rows: list[Row], *, header: Row = TABLE_HEADER) -> str:
 
 def plain_table(rows: list[Row], *, header: Row = TABLE_HEADER) -> str:
     """The same table for a terminal."""
-    widths = [max(len(getattr(row, name)) for row in [header, *rows]) for name in ("measure", "value", "target",
-                                                                                    "ratio")]
+    widths = [
+        max(len(getattr(row, name)) for row in [header, *rows]) for name in ("measure", "value", "target", "ratio")
+    ]
     lines = []
     for row in [header, *rows]:
-        cells = (row.measure.ljust(widths[0]), row.value.rjust(widths[1]), row.target.rjust(widths[2]),
-                 row.ratio.rjust(widths[3]))
+        cells = (
+            row.measure.ljust(widths[0]),
+            row.value.rjust(widths[1]),
+            row.target.rjust(widths[2]),
+            row.ratio.rjust(widths[3]),
+        )
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 
@@ -160,13 +165,20 @@ def window_floor(*, calls: int, seconds_per_call: float, seconds_per_store: floa
         raise ValueError("calls and seconds must not be negative")
     windows = math.ceil(calls / CALLS_PER_WINDOW)
     if windows == 0:
-        return Floor(calls=0, windows=0, last_window_calls=0, waits_seconds=0.0, last_window_work_seconds=0.0,
-                     seconds=0.0)
+        return Floor(
+            calls=0, windows=0, last_window_calls=0, waits_seconds=0.0, last_window_work_seconds=0.0, seconds=0.0
+        )
     last_calls = calls - (windows - 1) * CALLS_PER_WINDOW
     waits = float((windows - 1) * WINDOW_SECONDS)
     work = math.ceil(last_calls / IN_FLIGHT) * seconds_per_call + seconds_per_store
-    return Floor(calls=calls, windows=windows, last_window_calls=last_calls, waits_seconds=waits,
-                 last_window_work_seconds=work, seconds=waits + work)
+    return Floor(
+        calls=calls,
+        windows=windows,
+        last_window_calls=last_calls,
+        waits_seconds=waits,
+        last_window_work_seconds=work,
+        seconds=waits + work,
+    )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -193,7 +205,8 @@ def grid_plain(header: list[str], rows: list[list[str]]) -> str:
     """The same table for a terminal."""
     widths = [max(len(cells[index]) for cells in [header, *rows]) for index in range(len(header))]
     return "\n".join(
-        "  ".join([cells[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(cells[1:], widths[1:],
-                                                                                        strict=True))]).rstrip()
+        "  ".join(
+            [cells[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))]
+        ).rstrip()
         for cells in [header, *rows]
     )

@@ -87,8 +87,13 @@ def connect(sandbox: SandboxControl) -> Linked:
     state = secrets.token_urlsafe(32)
     verifier, challenge = client.pkce_pair()
     redirect = sandbox.authorize(
-        client_id=identity.client_id, redirect_uri=identity.redirect_uri, scope=" ".join(settings.XERO_SCOPES),
-        state=state, code_challenge=challenge, code_challenge_method="S256", tenant_ids=[tenant_id],
+        client_id=identity.client_id,
+        redirect_uri=identity.redirect_uri,
+        scope=" ".join(settings.XERO_SCOPES),
+        state=state,
+        code_challenge=challenge,
+        code_challenge_method="S256",
+        tenant_ids=[tenant_id],
         user_email=DEMO_USER,
     )
     params = query_of(redirect)
@@ -99,13 +104,20 @@ def connect(sandbox: SandboxControl) -> Linked:
         identity=identity, code=params["code"], code_verifier=verifier, user_id=admin.pk, now=timezone.now()
     )
     linked = services.connections_link(
-        grant_id=consent.grant_id, tenants=consent.tenants, chosen_tenant_ids=[tenant_id], identity=identity,
-        user_id=admin.pk, clock=timezone.now,
+        grant_id=consent.grant_id,
+        tenants=consent.tenants,
+        chosen_tenant_ids=[tenant_id],
+        identity=identity,
+        user_id=admin.pk,
+        clock=timezone.now,
     )
     connection = linked[0].connection
     services.connection_configure(
-        connection_id=connection.pk, suppliers=XeroConnection.Suppliers.IGNORE, default_team_id=team.pk,
-        sync_interval_seconds=2 * 60 * 60, push_crm_edits=False,
+        connection_id=connection.pk,
+        suppliers=XeroConnection.Suppliers.IGNORE,
+        default_team_id=team.pk,
+        sync_interval_seconds=2 * 60 * 60,
+        push_crm_edits=False,
     )
     return Linked(connection_id=connection.pk, tenant_id=tenant_id, grant_id=consent.grant_id, team_id=team.pk)
 
@@ -131,8 +143,14 @@ def sync_in_worker(
         raise BenchError(f"the {kind} sync worker exited {process.returncode} without a result; see {log}")
     payload = json.loads(lines[-1])
     return WorkerResult(
-        kind=kind, wall_seconds=wall, max_rss_kib=peak.kib, exit_code=process.returncode, payload=payload,
-        run=SyncRun.objects.get(pk=payload["run_id"]), calls=calls_since(sandbox, since), log=log,
+        kind=kind,
+        wall_seconds=wall,
+        max_rss_kib=peak.kib,
+        exit_code=process.returncode,
+        payload=payload,
+        run=SyncRun.objects.get(pk=payload["run_id"]),
+        calls=calls_since(sandbox, since),
+        log=log,
     )
 
 
@@ -171,8 +189,14 @@ def webhook_change(*, sandbox: SandboxControl, linked: Linked, webhook_key: str,
     and must show the new amount due. Timed from the change in the sandbox to that answer.
     """
     invoice = (
-        Invoice.objects.filter(organisation__xero_connection=linked.connection_id, kind="invoice", type="ACCREC",
-                               status="AUTHORISED", amount_due__gt=0, contact__team_id=linked.team_id)
+        Invoice.objects.filter(
+            organisation__xero_connection=linked.connection_id,
+            kind="invoice",
+            type="ACCREC",
+            status="AUTHORISED",
+            amount_due__gt=0,
+            contact__team_id=linked.team_id,
+        )
         .order_by(F("issued_on").desc(nulls_last=True), "-xero_updated_at", "-pk")
         .first()
     )
@@ -182,12 +206,13 @@ def webhook_change(*, sandbox: SandboxControl, linked: Linked, webhook_key: str,
     before = viewer.get(panel_url, headers={"HX-Request": "true"})
     if before.status_code != 200:
         raise BenchError(f"the contact's panel answered {before.status_code} before the change")
-    new_due, shown = _changed_amount_due(invoice.amount_due, panel=before.content.decode(),
-                                         currency=invoice.currency_code)
-    access_token = auth.grant_access_token(grant_id=linked.grant_id, identity=client.identity_from_settings(),
-                                           now=timezone.now())
-    response = sandbox.api("GET", f"Invoices/{invoice.xero_id}", access_token=access_token,
-                           tenant_id=linked.tenant_id)
+    new_due, shown = _changed_amount_due(
+        invoice.amount_due, panel=before.content.decode(), currency=invoice.currency_code
+    )
+    access_token = auth.grant_access_token(
+        grant_id=linked.grant_id, identity=client.identity_from_settings(), now=timezone.now()
+    )
+    response = sandbox.api("GET", f"Invoices/{invoice.xero_id}", access_token=access_token, tenant_id=linked.tenant_id)
     response.raise_for_status()
     record = response.json()["Invoices"][0]
     paid = Decimal(str(record["AmountDue"])) - new_due
@@ -195,15 +220,24 @@ def webhook_change(*, sandbox: SandboxControl, linked: Linked, webhook_key: str,
     record["AmountDue"] = float(new_due)
     record.pop("UpdatedDateUTC", None)  # the sandbox stamps the change with its clock
 
-    body = json.dumps({
-        "events": [{
-            "resourceUrl": f"https://api.xero.com/api.xro/2.0/Invoices/{invoice.xero_id}",
-            "resourceId": invoice.xero_id, "eventDateUtc": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
-            "eventType": "UPDATE", "eventCategory": "INVOICE", "tenantId": linked.tenant_id,
-            "tenantType": "ORGANISATION",
-        }],
-        "firstEventSequence": 1, "lastEventSequence": 1, "entropy": secrets.token_hex(10).upper(),
-    }).encode()
+    body = json.dumps(
+        {
+            "events": [
+                {
+                    "resourceUrl": f"https://api.xero.com/api.xro/2.0/Invoices/{invoice.xero_id}",
+                    "resourceId": invoice.xero_id,
+                    "eventDateUtc": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
+                    "eventType": "UPDATE",
+                    "eventCategory": "INVOICE",
+                    "tenantId": linked.tenant_id,
+                    "tenantType": "ORGANISATION",
+                }
+            ],
+            "firstEventSequence": 1,
+            "lastEventSequence": 1,
+            "entropy": secrets.token_hex(10).upper(),
+        }
+    ).encode()
     timers = instrument()
     # Celery's eager send still builds a broker connection, and kombu warns that memory:// names no host.
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
@@ -212,8 +246,9 @@ def webhook_change(*, sandbox: SandboxControl, linked: Linked, webhook_key: str,
     sandbox.load(linked.tenant_id, {"Invoices": [record]})
     delivered = time.perf_counter()
     # The receiver view itself, without the URLconf (which would import every app's views), as Xero would call it.
-    request = RequestFactory().post(WEBHOOK_PATH, body, content_type="application/json",
-                                    headers={"x-xero-signature": _sign(body, webhook_key)})
+    request = RequestFactory().post(
+        WEBHOOK_PATH, body, content_type="application/json", headers={"x-xero-signature": _sign(body, webhook_key)}
+    )
     answer = webhooks.receive(request)
     answered = time.perf_counter()
     panel = viewer.get(panel_url, headers={"HX-Request": "true"})
@@ -223,9 +258,15 @@ def webhook_change(*, sandbox: SandboxControl, linked: Linked, webhook_key: str,
         raise BenchError(f"the webhook delivery (HTTP {answer.status_code}) ran no webhook sync")
     invoice.refresh_from_db()
     return WebhookResult(
-        seconds=answered - delivered, status_code=answer.status_code, run=run, calls=calls_since(sandbox, since),
-        applied=invoice.amount_due == new_due, timers=timers.seconds, timer_calls=timers.calls,
-        change_to_panel_seconds=shown_at - changed, panel_seconds=shown_at - answered,
+        seconds=answered - delivered,
+        status_code=answer.status_code,
+        run=run,
+        calls=calls_since(sandbox, since),
+        applied=invoice.amount_due == new_due,
+        timers=timers.seconds,
+        timer_calls=timers.calls,
+        change_to_panel_seconds=shown_at - changed,
+        panel_seconds=shown_at - answered,
         panel_shows_change=panel.status_code == 200 and shown in panel.content.decode(),
         amount_before=money_format(Decimal(str(response.json()["Invoices"][0]["AmountDue"])), invoice.currency_code),
         amount_after=shown,

@@ -48,5 +48,7 @@ def search_pages(*, member: User) -> list[tuple[str, str, bool]]:
         ("misspelt name", first_word[:3] + first_word[2:]),  # "Kesstrel" (a doubled letter) finds "Kestrel"
     ]
     url = reverse("search:results")
-    return [(f"Search dropdown (HTMX), {what} “{query}”", f"{url}?{urlencode({'q': query})}", True)
-            for what, query in queries]
+    return [
+        (f"Search dropdown (HTMX), {what} “{query}”", f"{url}?{urlencode({'q': query})}", True)
+        for what, query in queries
+    ]

@@ -35,13 +35,71 @@ from invoices.models import Invoice, Organisation, Payment
 SEED = 18
 MEMBER_TEAM_SHARE = 0.9  # of contacts in the signed-in member's team; the rest are another team's
 SKEW = 1.5  # invoice i goes to contact int(N * random() ** SKEW): a few busy customers, a long tail
-WORDS = ("Acorn", "Amber", "Anchor", "Apex", "Arbor", "Aspen", "Atlas", "Beacon", "Birch", "Bluebell", "Bramble",
-         "Bridge", "Brook", "Cedar", "Clover", "Coast", "Copper", "Crest", "Delta", "Ember", "Falcon", "Fern",
-         "Harbour", "Hazel", "Heron", "Juniper", "Kestrel", "Lantern", "Larch", "Linden", "Maple", "Meadow", "Mill",
-         "Oak", "Orchard", "Pine", "Quarry", "Quay", "Raven", "Ridge", "River", "Rowan", "Sage", "Slate", "Summit",
-         "Thistle", "Willow", "Wren")
-TRADES = ("Bakery", "Builders", "Café", "Consulting", "Design", "Foods", "Gardens", "Interiors", "Joinery",
-          "Logistics", "Media", "Print", "Studio")
+WORDS = (
+    "Acorn",
+    "Amber",
+    "Anchor",
+    "Apex",
+    "Arbor",
+    "Aspen",
+    "Atlas",
+    "Beacon",
+    "Birch",
+    "Bluebell",
+    "Bramble",
+    "Bridge",
+    "Brook",
+    "Cedar",
+    "Clover",
+    "Coast",
+    "Copper",
+    "Crest",
+    "Delta",
+    "Ember",
+    "Falcon",
+    "Fern",
+    "Harbour",
+    "Hazel",
+    "Heron",
+    "Juniper",
+    "Kestrel",
+    "Lantern",
+    "Larch",
+    "Linden",
+    "Maple",
+    "Meadow",
+    "Mill",
+    "Oak",
+    "Orchard",
+    "Pine",
+    "Quarry",
+    "Quay",
+    "Raven",
+    "Ridge",
+    "River",
+    "Rowan",
+    "Sage",
+    "Slate",
+    "Summit",
+    "Thistle",
+    "Willow",
+    "Wren",
+)
+TRADES = (
+    "Bakery",
+    "Builders",
+    "Café",
+    "Consulting",
+    "Design",
+    "Foods",
+    "Gardens",
+    "Interiors",
+    "Joinery",
+    "Logistics",
+    "Media",
+    "Print",
+    "Studio",
+)
 
 
 @dataclass(frozen=True)
@@ -75,13 +133,13 @@ def copy_rows(model: type[models.Model], rows: Iterable[dict[str, object]], *, n
     columns = list(defaults)
     json_columns = {field.attname for field in model._meta.concrete_fields if isinstance(field, models.JSONField)}
     count = 0
-    with db_connection.cursor() as cursor, cursor.copy(
-        f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-    ) as copy:
+    with (
+        db_connection.cursor() as cursor,
+        cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
         for row in rows:
             values = {**defaults, **row}
-            copy.write_row([Jsonb(values[column]) if column in json_columns else values[column]
-                            for column in columns])
+            copy.write_row([Jsonb(values[column]) if column in json_columns else values[column] for column in columns])
             count += 1
     return count
 
@@ -94,8 +152,16 @@ def _name(rng: random.Random, n: int) -> tuple[str, str, str, str]:
     return "organisation", f"{rng.choice(WORDS)} {rng.choice(TRADES)} {n:06d}", "", ""
 
 
-def _invoices(rng: random.Random, *, organisation_id: int, contact_ids: list[int], xero_ids: list[str], count: int,
-              today: date, now: datetime):
+def _invoices(
+    rng: random.Random,
+    *,
+    organisation_id: int,
+    contact_ids: list[int],
+    xero_ids: list[str],
+    count: int,
+    today: date,
+    now: datetime,
+):
     """Invoice rows and, for each paid one, its payment (as (invoice row, payment or None))."""
     for n in range(count):
         index = int(len(contact_ids) * rng.random() ** SKEW)
@@ -116,21 +182,48 @@ def _invoices(rng: random.Random, *, organisation_id: int, contact_ids: list[int
             type_ = "ACCPAY"
         elif roll < owed_share + 0.11:
             kind, type_, status, remaining = "credit_note", "ACCRECCREDIT", "AUTHORISED", total
-        currency, rate = ("GBP", None) if rng.random() < 0.9 else rng.choice(
-            [("EUR", Decimal("1.170000")), ("USD", Decimal("1.270000"))])
+        currency, rate = (
+            ("GBP", None)
+            if rng.random() < 0.9
+            else rng.choice([("EUR", Decimal("1.170000")), ("USD", Decimal("1.270000"))])
+        )
         paid = total - amount_due if kind == "invoice" and status in {"AUTHORISED", "PAID"} else Decimal("0.00")
         row = {
-            "organisation_id": organisation_id, "xero_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            "contact_id": contact_ids[index], "xero_contact_id": xero_ids[index], "kind": kind, "type": type_,
-            "status": status, "number": f"INV-{n:07d}" if kind == "invoice" else f"CN-{n:07d}", "reference": "",
-            "issued_on": issued, "due_on": due if kind == "invoice" else None, "currency_code": currency,
-            "currency_rate": rate, "sub_total": total, "total_tax": Decimal("0.00"), "total": total,
-            "amount_due": amount_due, "amount_paid": paid, "amount_credited": Decimal("0.00"),
-            "remaining_credit": remaining, "fully_paid_on": due if status == "PAID" else None,
-            "xero_updated_at": now - timedelta(days=(today - issued).days), "synced_at": now,
+            "organisation_id": organisation_id,
+            "xero_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "contact_id": contact_ids[index],
+            "xero_contact_id": xero_ids[index],
+            "kind": kind,
+            "type": type_,
+            "status": status,
+            "number": f"INV-{n:07d}" if kind == "invoice" else f"CN-{n:07d}",
+            "reference": "",
+            "issued_on": issued,
+            "due_on": due if kind == "invoice" else None,
+            "currency_code": currency,
+            "currency_rate": rate,
+            "sub_total": total,
+            "total_tax": Decimal("0.00"),
+            "total": total,
+            "amount_due": amount_due,
+            "amount_paid": paid,
+            "amount_credited": Decimal("0.00"),
+            "remaining_credit": remaining,
+            "fully_paid_on": due if status == "PAID" else None,
+            "xero_updated_at": now - timedelta(days=(today - issued).days),
+            "synced_at": now,
         }
-        payment = {"xero_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "paid_on": min(due, today),
-                   "amount": paid, "currency_rate": rate, "status": "AUTHORISED"} if paid > 0 else None
+        payment = (
+            {
+                "xero_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "paid_on": min(due, today),
+                "amount": paid,
+                "currency_rate": rate,
+                "status": "AUTHORISED",
+            }
+            if paid > 0
+            else None
+        )
         yield row, payment
 
 
@@ -142,37 +235,72 @@ def load(*, contacts: int, invoices: int, seed: int = SEED) -> Loaded:
     today = now.astimezone(UTC).date()
     team = Team.objects.create(name="Xero customers")
     other = Team.objects.create(name="Another office")
-    organisation = Organisation.objects.create(name="Tenfold Trading", short_code="!TEN", base_currency="GBP",
-                                               timezone="Europe/London")
+    organisation = Organisation.objects.create(
+        name="Tenfold Trading", short_code="!TEN", base_currency="GBP", timezone="Europe/London"
+    )
     # A live link (its tokens are placeholders: nothing here calls Xero), so the pages show their Xero parts.
-    grant = XeroGrant.objects.create(access_token_encrypted="-", refresh_token_encrypted="-",
-                                     access_token_expires_at=now + timedelta(minutes=30))
+    grant = XeroGrant.objects.create(
+        access_token_encrypted="-", refresh_token_encrypted="-", access_token_expires_at=now + timedelta(minutes=30)
+    )
     xero_connection = XeroConnection.objects.create(
-        grant=grant, tenant_id=str(uuid.uuid4()), organisation=organisation, is_configured=True, default_team=team,
-        connected_at=now, last_successful_sync_at=now,
+        grant=grant,
+        tenant_id=str(uuid.uuid4()),
+        organisation=organisation,
+        is_configured=True,
+        default_team=team,
+        connected_at=now,
+        last_successful_sync_at=now,
     )
     names = [_name(rng, n) for n in range(contacts)]
-    copy_rows(Contact, (
-        {"kind": kind, "name": name, "first_name": first, "last_name": last,
-         "team_id": team.pk if rng.random() < MEMBER_TEAM_SHARE else other.pk}
-        for kind, name, first, last in names
-    ), now=now)
+    copy_rows(
+        Contact,
+        (
+            {
+                "kind": kind,
+                "name": name,
+                "first_name": first,
+                "last_name": last,
+                "team_id": team.pk if rng.random() < MEMBER_TEAM_SHARE else other.pk,
+            }
+            for kind, name, first, last in names
+        ),
+        now=now,
+    )
     contact_ids = list(Contact.objects.order_by("pk").values_list("pk", flat=True))
-    copy_rows(EmailAddress, ({"contact_id": pk, "address": f"accounts{pk}@example.com"} for pk in contact_ids),
-              now=now)
+    copy_rows(EmailAddress, ({"contact_id": pk, "address": f"accounts{pk}@example.com"} for pk in contact_ids), now=now)
     copy_rows(PhoneNumber, ({"contact_id": pk, "number": f"020 7{pk:07d}"} for pk in contact_ids), now=now)
     xero_ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in contact_ids]
-    copy_rows(XeroContact, (
-        {"connection_id": xero_connection.pk, "xero_id": xero_id, "contact_id": pk, "link_state": "linked",
-         "name": name, "email": f"accounts{pk}@example.com", "is_customer": True, "is_paying": True,
-         "xero_updated_at": now, "pushed_at": now}
-        for pk, xero_id, (_, name, _, _) in zip(contact_ids, xero_ids, names, strict=True)
-    ), now=now)
+    copy_rows(
+        XeroContact,
+        (
+            {
+                "connection_id": xero_connection.pk,
+                "xero_id": xero_id,
+                "contact_id": pk,
+                "link_state": "linked",
+                "name": name,
+                "email": f"accounts{pk}@example.com",
+                "is_customer": True,
+                "is_paying": True,
+                "xero_updated_at": now,
+                "pushed_at": now,
+            }
+            for pk, xero_id, (_, name, _, _) in zip(contact_ids, xero_ids, names, strict=True)
+        ),
+        now=now,
+    )
     paid: list[tuple[str, dict]] = []
 
     def invoice_rows():
-        for row, payment in _invoices(rng, organisation_id=organisation.pk, contact_ids=contact_ids,
-                                      xero_ids=xero_ids, count=invoices, today=today, now=now):
+        for row, payment in _invoices(
+            rng,
+            organisation_id=organisation.pk,
+            contact_ids=contact_ids,
+            xero_ids=xero_ids,
+            count=invoices,
+            today=today,
+            now=now,
+        ):
             if payment:
                 paid.append((row["xero_id"], payment))
             yield row
@@ -182,8 +310,13 @@ def load(*, contacts: int, invoices: int, seed: int = SEED) -> Loaded:
     payments = copy_rows(Payment, ({"invoice_id": ids[xero_id], **payment} for xero_id, payment in paid), now=now)
     with db_connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # as autovacuum would have by the time anyone reads these pages
-    return Loaded(team_id=team.pk, contacts=contacts, invoices=invoices, payments=payments,
-                  load_seconds=time.perf_counter() - started)
+    return Loaded(
+        team_id=team.pk,
+        contacts=contacts,
+        invoices=invoices,
+        payments=payments,
+        load_seconds=time.perf_counter() - started,
+    )
 
 
 def measure(loaded: Loaded, *, requests: int) -> tuple[pages.PageSetup, list[pages.PageTiming]]:

@@ -94,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     if profiler:
         profiler.enable()
     finished = sync_run.organisation_sync(
-        connection_id=args.connection, kind=kind, clock=timezone.now, identity=client.identity_from_settings(),
+        connection_id=args.connection,
+        kind=kind,
+        clock=timezone.now,
+        identity=client.identity_from_settings(),
         sleep=sleep,
     )
     if profiler:
@@ -102,14 +105,19 @@ def main(argv: list[str] | None = None) -> int:
         profiler.dump_stats(args.profile)
     sync_seconds = time.perf_counter() - sync_started
 
-    print(json.dumps({
-        "run_id": finished.pk,
-        "outcome": finished.outcome,
-        "setup_seconds": setup_seconds,
-        "sync_seconds": sync_seconds,
-        "timers": timers.seconds,
-        "timer_calls": timers.calls,
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "run_id": finished.pk,
+                "outcome": finished.outcome,
+                "setup_seconds": setup_seconds,
+                "sync_seconds": sync_seconds,
+                "timers": timers.seconds,
+                "timer_calls": timers.calls,
+            }
+        ),
+        flush=True,
+    )
     return 0 if finished.outcome == SyncRun.Outcome.SUCCEEDED else 1
 
 

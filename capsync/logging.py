@@ -57,8 +57,10 @@ class KeyValueFormatter(logging.Formatter):
     """`LEVEL logger message key=value ...` for reading in a terminal."""
 
     def format(self, record: logging.LogRecord) -> str:
-        context = " ".join(f"{key}={value!r}" if isinstance(value, str) else f"{key}={value}"
-                           for key, value in _context(record).items())
+        context = " ".join(
+            f"{key}={value!r}" if isinstance(value, str) else f"{key}={value}"
+            for key, value in _context(record).items()
+        )
         line = f"{self.formatTime(record)} {record.levelname} {record.name} {record.getMessage()}"
         line = f"{line} {context}" if context else line
         if record.exc_text:

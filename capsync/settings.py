@@ -315,8 +315,11 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=55 * 60)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"integrations.xero.tasks.*": {"queue": "xero"}, "notifications.tasks.*": {"queue": "celery"},
-                      "imports.tasks.*": {"queue": "celery"}}
+CELERY_TASK_ROUTES = {
+    "integrations.xero.tasks.*": {"queue": "xero"},
+    "notifications.tasks.*": {"queue": "celery"},
+    "imports.tasks.*": {"queue": "celery"},
+}
 
 XERO_LOGIN_URL = env.str("XERO_LOGIN_URL", default="https://login.xero.com").rstrip("/")
 XERO_IDENTITY_URL = env.str("XERO_IDENTITY_URL", default="https://identity.xero.com").rstrip("/")
@@ -330,8 +333,16 @@ SECURE_CSP["form-action"] = [CSP.SELF, XERO_LOGIN_URL]
 # What Capsync asks of a Xero organisation: Xero's granular scopes (required of apps created since March 2026).
 XERO_SCOPES = env.list(
     "XERO_SCOPES",
-    default=["openid", "profile", "email", "offline_access", "accounting.contacts", "accounting.invoices",
-             "accounting.payments", "accounting.settings.read"],
+    default=[
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+        "accounting.contacts",
+        "accounting.invoices",
+        "accounting.payments",
+        "accounting.settings.read",
+    ],
 )
 # oauthlib refuses plain http. Allow it only when every Xero URL is either https or on this machine (the sandbox).
 _XERO_URLS = (XERO_LOGIN_URL, XERO_IDENTITY_URL, XERO_API_URL)

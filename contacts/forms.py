@@ -47,8 +47,9 @@ class ContactDetailsForm(forms.Form):
     tags = forms.CharField(max_length=500, required=False, help_text="Separate tags with commas.")
     about = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args: Any, user: User, is_person: bool, organisation_id: int | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User, is_person: bool, organisation_id: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.is_person = is_person
         teams = teams_visible_to(user=user)
@@ -57,7 +58,8 @@ class ContactDetailsForm(forms.Form):
         if is_person:
             del self.fields["name"]
             self.fields["organisation"].queryset = contacts_to_pick(
-                user=user, kind=Contact.Kind.ORGANISATION, keep_id=organisation_id)
+                user=user, kind=Contact.Kind.ORGANISATION, keep_id=organisation_id
+            )
         else:
             del self.fields["first_name"], self.fields["last_name"], self.fields["job_title"]
             del self.fields["organisation"]
@@ -148,42 +150,74 @@ class ContactEdit:
     details) keeps its current value; the page itself always sends them.
     """
 
-    def __init__(self, *, user: User, contact: Contact | None = None, kind: str = "",
-                 data: QueryDict | None = None, initial: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        user: User,
+        contact: Contact | None = None,
+        kind: str = "",
+        data: QueryDict | None = None,
+        initial: dict[str, Any] | None = None,
+    ) -> None:
         self.is_person = contact.is_person if contact else kind == Contact.Kind.PERSON
         team = teams_visible_to(user=user).first()
-        details = {"team": team, "owner": user if team and team.members.filter(pk=user.pk).exists() else None,
-                   **(initial or {})}
+        details = {
+            "team": team,
+            "owner": user if team and team.members.filter(pk=user.pk).exists() else None,
+            **(initial or {}),
+        }
         if contact is not None:
             details = {
-                "name": contact.name, "first_name": contact.first_name, "last_name": contact.last_name,
-                "job_title": contact.job_title, "organisation": contact.organisation_id, "team": contact.team_id,
-                "owner": contact.owner_id, "tags": ", ".join(tag.name for tag in contact.tags.all()),
+                "name": contact.name,
+                "first_name": contact.first_name,
+                "last_name": contact.last_name,
+                "job_title": contact.job_title,
+                "organisation": contact.organisation_id,
+                "team": contact.team_id,
+                "owner": contact.owner_id,
+                "tags": ", ".join(tag.name for tag in contact.tags.all()),
                 "about": contact.about,
             }
             if data is not None and any(name not in data for name in KEPT_WHEN_ABSENT):
                 data = data.copy()
                 for name in KEPT_WHEN_ABSENT:
                     data.setdefault(name, "" if details[name] is None else str(details[name]))
-        self.details = ContactDetailsForm(data, user=user, is_person=self.is_person, initial=details,
-                                          organisation_id=contact.organisation_id if contact else None)
+        self.details = ContactDetailsForm(
+            data,
+            user=user,
+            is_person=self.is_person,
+            initial=details,
+            organisation_id=contact.organisation_id if contact else None,
+        )
         held = list(contact.emails.all()) if contact else []
-        self.emails = EmailRows(data, prefix="emails", initial=[
-            {"address": email.address, "label": _known(email.label, EMAIL_LABELS)} for email in held
-        ], form_kwargs={"kept": frozenset(email.address for email in held)})
-        self.phones = PhoneRows(data, prefix="phones", initial=[
-            {"number": phone.number, "label": _known(phone.label, PHONE_LABELS)}
-            for phone in (contact.phones.all() if contact else [])
-        ])
-        self.addresses = AddressRows(data, prefix="addresses", initial=[
-            {"label": _known(address.label, ADDRESS_LABELS), **{name: getattr(address, name)
-                                                               for name in ADDRESS_FIELDS}}
-            for address in (contact.addresses.all() if contact else [])
-        ])
+        self.emails = EmailRows(
+            data,
+            prefix="emails",
+            initial=[{"address": email.address, "label": _known(email.label, EMAIL_LABELS)} for email in held],
+            form_kwargs={"kept": frozenset(email.address for email in held)},
+        )
+        self.phones = PhoneRows(
+            data,
+            prefix="phones",
+            initial=[
+                {"number": phone.number, "label": _known(phone.label, PHONE_LABELS)}
+                for phone in (contact.phones.all() if contact else [])
+            ],
+        )
+        self.addresses = AddressRows(
+            data,
+            prefix="addresses",
+            initial=[
+                {
+                    "label": _known(address.label, ADDRESS_LABELS),
+                    **{name: getattr(address, name) for name in ADDRESS_FIELDS},
+                }
+                for address in (contact.addresses.all() if contact else [])
+            ],
+        )
 
     def is_valid(self) -> bool:
-        return all([self.details.is_valid(), self.emails.is_valid(), self.phones.is_valid(),
-                    self.addresses.is_valid()])
+        return all([self.details.is_valid(), self.emails.is_valid(), self.phones.is_valid(), self.addresses.is_valid()])
 
     def _rows(self, formset: forms.BaseFormSet, field: str) -> list[dict[str, Any]]:
         return [row for row in formset.cleaned_data if str(row.get(field, "")).strip()]
@@ -192,19 +226,28 @@ class ContactEdit:
         """The keyword arguments of services.contact_create and contact_update (but kind, contact_id, now)."""
         details = self.details.cleaned_data
         arguments = {
-            "name": details.get("name", ""), "first_name": details.get("first_name", ""),
-            "last_name": details.get("last_name", ""), "job_title": details.get("job_title", ""),
-            "about": details["about"], "team_id": details["team"].pk,
+            "name": details.get("name", ""),
+            "first_name": details.get("first_name", ""),
+            "last_name": details.get("last_name", ""),
+            "job_title": details.get("job_title", ""),
+            "about": details["about"],
+            "team_id": details["team"].pk,
             "owner_id": details["owner"].pk if details["owner"] else None,
             "tags": self.details.tag_names(),
             # A row sent without a label (a script) keeps the address's label: contact_update takes it as a string.
-            "emails": [EmailData(address=row["address"], label=row["label"]) if row.get("label") else row["address"]
-                       for row in self._rows(self.emails, "address")],
-            "phones": [PhoneData(number=row["number"], label=row.get("label") or "work")
-                       for row in self._rows(self.phones, "number")],
-            "addresses": [AddressData(label=row.get("label") or "office", **{name: row.get(name, "")
-                                                                             for name in ADDRESS_FIELDS})
-                          for row in self.addresses.cleaned_data if any(row.get(name) for name in ADDRESS_FIELDS)],
+            "emails": [
+                EmailData(address=row["address"], label=row["label"]) if row.get("label") else row["address"]
+                for row in self._rows(self.emails, "address")
+            ],
+            "phones": [
+                PhoneData(number=row["number"], label=row.get("label") or "work")
+                for row in self._rows(self.phones, "number")
+            ],
+            "addresses": [
+                AddressData(label=row.get("label") or "office", **{name: row.get(name, "") for name in ADDRESS_FIELDS})
+                for row in self.addresses.cleaned_data
+                if any(row.get(name) for name in ADDRESS_FIELDS)
+            ],
         }
         if self.is_person:
             arguments["organisation_id"] = details["organisation"].pk if details["organisation"] else None
@@ -214,8 +257,11 @@ class ContactEdit:
         """What contacts.selectors.contact_duplicates compares: the name, emails and phones being saved."""
         details = self.details.cleaned_data
         name = details.get("name") or f"{details.get('first_name', '')} {details.get('last_name', '')}".strip()
-        return {"name": name, "emails": [row["address"] for row in self._rows(self.emails, "address")],
-                "phones": [row["number"] for row in self._rows(self.phones, "number")]}
+        return {
+            "name": name,
+            "emails": [row["address"] for row in self._rows(self.emails, "address")],
+            "phones": [row["number"] for row in self._rows(self.phones, "number")],
+        }
 
 
 class ContactFilterForm(forms.Form):
@@ -241,8 +287,12 @@ class ContactFilterForm(forms.Form):
             return ContactFilters(search=str(self.data.get("q", "")))
         data = self.cleaned_data
         return ContactFilters(
-            search=data["q"], team_id=data["team"].pk if data["team"] else None,
-            tag_id=data["tag"].pk if data["tag"] else None, owner_id=data["owner"].pk if data["owner"] else None,
-            has_overdue_invoices=data["overdue"], linked_to_xero=data["linked"], archived=data["archived"],
+            search=data["q"],
+            team_id=data["team"].pk if data["team"] else None,
+            tag_id=data["tag"].pk if data["tag"] else None,
+            owner_id=data["owner"].pk if data["owner"] else None,
+            has_overdue_invoices=data["overdue"],
+            linked_to_xero=data["linked"],
+            archived=data["archived"],
             sort=data["sort"] or "name",
         )

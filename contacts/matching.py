@@ -8,8 +8,21 @@ import re
 import unicodedata
 
 LEGAL_SUFFIXES = {
-    "ltd", "limited", "inc", "incorporated", "llc", "llp", "plc", "pty", "pte", "gmbh", "corp", "corporation",
-    "company", "nz", "uk",
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "llc",
+    "llp",
+    "plc",
+    "pty",
+    "pte",
+    "gmbh",
+    "corp",
+    "corporation",
+    "company",
+    "nz",
+    "uk",
 }
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 PHONE_DIGITS_COMPARED = 9

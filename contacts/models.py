@@ -30,7 +30,11 @@ class Contact(models.Model):
     last_name = models.CharField(max_length=100, blank=True)
     job_title = models.CharField(max_length=150, blank=True)
     organisation = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="people",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
         limit_choices_to={"kind": "organisation"},
     )
     about = models.TextField(blank=True)
@@ -46,9 +50,12 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(Lower("name"), name="contact_name_lower_idx"), models.Index(fields=["team", "name"]),
-                   # The list's order: its first page is read in this order, stopping after 50 visible contacts.
-                   models.Index(fields=["name", "id"], name="contact_name_id_idx")]
+        indexes = [
+            models.Index(Lower("name"), name="contact_name_lower_idx"),
+            models.Index(fields=["team", "name"]),
+            # The list's order: its first page is read in this order, stopping after 50 visible contacts.
+            models.Index(fields=["name", "id"], name="contact_name_id_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=["person", "organisation"]), name="contact_kind_valid"),
             models.CheckConstraint(condition=~Q(name=""), name="contact_name_not_empty"),

@@ -47,8 +47,10 @@ def contact_list(*, user: User, filters: ContactFilters, today: date) -> QuerySe
     "Has overdue invoices" means an authorised sales invoice with money due before `today` (the viewer's date;
     the contact's Xero panel judges each organisation by its own date, which can differ by a day).
     """
-    contacts = contacts_visible_to(user=user).select_related("team", "owner", "organisation").prefetch_related(
-        "emails", "tags"
+    contacts = (
+        contacts_visible_to(user=user)
+        .select_related("team", "owner", "organisation")
+        .prefetch_related("emails", "tags")
     )
     contacts = contacts.filter(archived_at__isnull=not filters.archived)
     # Filters on other tables are EXISTS subqueries, not joins: a join repeats a contact per matching row and
@@ -63,8 +65,9 @@ def contact_list(*, user: User, filters: ContactFilters, today: date) -> QuerySe
     if filters.team_id:
         contacts = contacts.filter(team_id=filters.team_id)
     if filters.tag_id:
-        contacts = contacts.filter(Exists(Contact.tags.through.objects.filter(contact=OuterRef("pk"),
-                                                                              tag_id=filters.tag_id)))
+        contacts = contacts.filter(
+            Exists(Contact.tags.through.objects.filter(contact=OuterRef("pk"), tag_id=filters.tag_id))
+        )
     if filters.owner_id:
         contacts = contacts.filter(owner_id=filters.owner_id)
     if filters.has_overdue_invoices:
@@ -129,8 +132,13 @@ def contact_duplicates(
             wanted_name = "" if name_key(current.name) == wanted_name else wanted_name
     evidence: dict[int, list[str]] = defaultdict(list)
     if email_keys:
-        for pk in (EmailAddress.objects.filter(contact__in=others).annotate(key=Lower("address"))
-                   .filter(key__in=email_keys).values_list("contact_id", flat=True).distinct()):
+        for pk in (
+            EmailAddress.objects.filter(contact__in=others)
+            .annotate(key=Lower("address"))
+            .filter(key__in=email_keys)
+            .values_list("contact_id", flat=True)
+            .distinct()
+        ):
             evidence[pk].append("same email")
     if wanted_name:
         # Normalised names can't be compared in SQL; a team's contacts are few enough to compare here.
@@ -138,8 +146,11 @@ def contact_duplicates(
             if name_key(other_name) == wanted_name:
                 evidence[pk].append("same name")
     if phone_keys:
-        for pk in {pk for pk, number in PhoneNumber.objects.filter(contact__in=others).values_list(
-                   "contact_id", "number") if phone_key(number) in phone_keys}:
+        for pk in {
+            pk
+            for pk, number in PhoneNumber.objects.filter(contact__in=others).values_list("contact_id", "number")
+            if phone_key(number) in phone_keys
+        }:
             evidence[pk].append("same phone")
     found = Contact.objects.filter(pk__in=evidence).select_related("organisation").order_by("name", "id")
     return [Duplicate(contact=contact, evidence=tuple(evidence[contact.pk])) for contact in found]
@@ -167,7 +178,13 @@ def contacts_match_facts() -> list[MatchFacts]:
     for contact_id, postcode in Address.objects.exclude(postcode="").values_list("contact_id", "postcode"):
         postcodes[contact_id].append(postcode)
     return [
-        MatchFacts(contact_id=pk, is_person=kind == Contact.Kind.PERSON, name=name, emails=emails[pk],
-                   phones=phones[pk], postcodes=postcodes[pk])
+        MatchFacts(
+            contact_id=pk,
+            is_person=kind == Contact.Kind.PERSON,
+            name=name,
+            emails=emails[pk],
+            phones=phones[pk],
+            postcodes=postcodes[pk],
+        )
         for pk, kind, name in Contact.objects.values_list("pk", "kind", "name")
     ]

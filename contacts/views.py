@@ -24,8 +24,7 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     template = "contacts/contact_list.html" + ("#contact-table" if request.htmx else "")
-    return render(request, template, {"page": page, "form": form, "search": filters.search,
-                                      "query": query.urlencode()})
+    return render(request, template, {"page": page, "form": form, "search": filters.search, "query": query.urlencode()})
 
 
 def _visible_contact(request: HtmxHttpRequest, contact_id: int) -> Contact:
@@ -48,8 +47,9 @@ def _save_or_show(request: HtmxHttpRequest, edit: ContactEdit, *, contact: Conta
     duplicates: list[selectors.Duplicate] = []
     if request.method == "POST" and edit.is_valid():
         if "save_anyway" not in request.POST:
-            duplicates = selectors.contact_duplicates(user=request.user, contact_id=contact.pk if contact else None,
-                                                      **edit.duplicate_facts())
+            duplicates = selectors.contact_duplicates(
+                user=request.user, contact_id=contact.pk if contact else None, **edit.duplicate_facts()
+            )
         if not duplicates:
             try:
                 if contact is None:
@@ -61,8 +61,11 @@ def _save_or_show(request: HtmxHttpRequest, edit: ContactEdit, *, contact: Conta
             else:
                 messages.success(request, f"{'Added' if contact is None else 'Saved'} {saved.name}.")
                 return redirect("contacts:detail", contact_id=saved.pk)
-    return render(request, "contacts/contact_edit.html",
-                  {"contact": contact, "kind": kind, "edit": edit, "duplicates": duplicates})
+    return render(
+        request,
+        "contacts/contact_edit.html",
+        {"contact": contact, "kind": kind, "edit": edit, "duplicates": duplicates},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -70,8 +73,12 @@ def contact_create(request: HtmxHttpRequest, kind: str) -> HttpResponse:
     """Add a person or an organisation (`?organisation=<id>` picks the new person's organisation)."""
     if kind not in KINDS:
         raise Http404("Contacts are people or organisations.")
-    edit = ContactEdit(user=request.user, kind=KINDS[kind], data=request.POST if request.method == "POST" else None,
-                       initial={"organisation": request.GET.get("organisation")})
+    edit = ContactEdit(
+        user=request.user,
+        kind=KINDS[kind],
+        data=request.POST if request.method == "POST" else None,
+        initial={"organisation": request.GET.get("organisation")},
+    )
     return _save_or_show(request, edit, contact=None, kind=KINDS[kind])
 
 

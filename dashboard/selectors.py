@@ -38,9 +38,9 @@ def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
     may see money (`accounts.selectors.user_sees_money`), and for the others they are not even read."""
     open_opportunities = opportunities_visible_to(user=user).filter(outcome=Opportunity.Outcome.OPEN)
     by_currency = list(
-        open_opportunities.values("currency_code").annotate(value=Sum("value"), count=Count("id")).order_by(
-            "currency_code"
-        )
+        open_opportunities.values("currency_code")
+        .annotate(value=Sum("value"), count=Count("id"))
+        .order_by("currency_code")
     )
     crm = {
         "contact_count": contacts_visible_to(user=user).count(),
@@ -48,8 +48,13 @@ def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
         "open_value_by_currency": by_currency,
     }
     if not user_sees_money(user=user):
-        return DashboardSummary(**crm, overdue_accounts=[], receivables=Receivables(by_currency=(), by_organisation=()),
-                                overdue_plans=[], money_shown=False)
+        return DashboardSummary(
+            **crm,
+            overdue_accounts=[],
+            receivables=Receivables(by_currency=(), by_organisation=()),
+            overdue_plans=[],
+            money_shown=False,
+        )
     return DashboardSummary(
         **crm,
         overdue_accounts=money_owed.overdue_accounts(user=user, now=now, limit=OVERDUE_ACCOUNTS_SHOWN),

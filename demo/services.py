@@ -43,9 +43,7 @@ class DemoCounts:
 
 
 def _contact(*, kind: str, name: str, team: Team, owner: User | None, **fields: object) -> Contact:
-    contact, _ = Contact.objects.get_or_create(
-        kind=kind, name=name, team=team, defaults={"owner": owner, **fields}
-    )
+    contact, _ = Contact.objects.get_or_create(kind=kind, name=name, team=team, defaults={"owner": owner, **fields})
     return contact
 
 
@@ -67,8 +65,13 @@ def demo_data_load(*, today: date) -> DemoCounts:
         user = User.objects.filter(email=record["email"]).first()
         if user is None:
             create = User.objects.create_superuser if record["admin"] else User.objects.create_user
-            user = create(email=record["email"], password=DEMO_PASSWORD, first_name=record["first_name"],
-                          last_name=record["last_name"], can_see_money=record.get("sees_money", True))
+            user = create(
+                email=record["email"],
+                password=DEMO_PASSWORD,
+                first_name=record["first_name"],
+                last_name=record["last_name"],
+                can_see_money=record.get("sees_money", True),
+            )
         user.teams.add(*(teams[name] for name in record["teams"]))
         users[record["email"]] = user
     owners_by_team = {team: users[email] for team, email in TEAM_OWNERS.items()}
@@ -78,17 +81,24 @@ def demo_data_load(*, today: date) -> DemoCounts:
     organisations: dict[str, Contact] = {}
     for record in DATA["organisations"]:
         team = record["team"]
-        organisation = _contact(kind=Contact.Kind.ORGANISATION, name=record["name"], team=teams[team],
-                                owner=owners_by_team[team])
-        _details(organisation, email=record["email"], phone=record["phone"], city=record["city"],
-                 country=record["country"])
+        organisation = _contact(
+            kind=Contact.Kind.ORGANISATION, name=record["name"], team=teams[team], owner=owners_by_team[team]
+        )
+        _details(
+            organisation, email=record["email"], phone=record["phone"], city=record["city"], country=record["country"]
+        )
         organisation.tags.add(*(Tag.objects.get_or_create(name=tag)[0] for tag in record["tags"]))
         organisations[record["name"]] = organisation
     for record in DATA["people"]:
         first, last, team = record["first_name"], record["last_name"], record["team"]
         person = Contact.objects.filter(kind=Contact.Kind.PERSON, emails__address=record["email"]).first() or _contact(
-            kind=Contact.Kind.PERSON, name=f"{first} {last}", team=teams[team], owner=owners_by_team[team],
-            first_name=first, last_name=last, job_title=record["job_title"],
+            kind=Contact.Kind.PERSON,
+            name=f"{first} {last}",
+            team=teams[team],
+            owner=owners_by_team[team],
+            first_name=first,
+            last_name=last,
+            job_title=record["job_title"],
             organisation=organisations.get(record["organisation"] or ""),
         )
         _details(person, email=record["email"])
@@ -101,10 +111,16 @@ def demo_data_load(*, today: date) -> DemoCounts:
         first, last = first_names[index % len(first_names)], last_names[(index * 5) % len(last_names)]
         organisation = organisation_list[rng.randrange(len(organisation_list))]
         domain = organisation.primary_email.partition("@")[2] or "example.com"
-        person = _contact(kind=Contact.Kind.PERSON, name=f"{first} {last}", team=organisation.team,
-                          owner=organisation.owner, first_name=first, last_name=last,
-                          job_title=rng.choice(generated["job_titles"]),
-                          organisation=organisation)
+        person = _contact(
+            kind=Contact.Kind.PERSON,
+            name=f"{first} {last}",
+            team=organisation.team,
+            owner=organisation.owner,
+            first_name=first,
+            last_name=last,
+            job_title=rng.choice(generated["job_titles"]),
+            organisation=organisation,
+        )
         _details(person, email=f"{first}.{last}@{domain}".lower())
 
     milestones = list(Milestone.objects.all())
@@ -131,7 +147,9 @@ def demo_data_load(*, today: date) -> DemoCounts:
     _instalment_sale(contact=organisations[DATA["instalment_sale"]["contact"]], milestone=milestones[-1], today=today)
     _history(users=users, today=today)
     return DemoCounts(
-        users=User.objects.count(), teams=Team.objects.count(), contacts=Contact.objects.count(),
+        users=User.objects.count(),
+        teams=Team.objects.count(),
+        contacts=Contact.objects.count(),
         opportunities=Opportunity.objects.count(),
     )
 
@@ -144,15 +162,25 @@ def _instalment_sale(*, contact: Contact, milestone: Milestone, today: date) -> 
     amount, currency, due_days = Decimal(sale_data["amount"]), sale_data["currency_code"], sale_data["due_days"]
     closed_on = today - timedelta(days=sale_data["closed_days_ago"])
     sale = Opportunity.objects.create(
-        pk=INSTALMENT_SALE_ID, name=sale_data["name"], contact=contact, team=contact.team, owner=contact.owner,
-        milestone=milestone, value=amount * len(due_days), currency_code=currency, probability=100,
-        expected_close_date=closed_on, outcome=Opportunity.Outcome.WON, closed_on=closed_on,
+        pk=INSTALMENT_SALE_ID,
+        name=sale_data["name"],
+        contact=contact,
+        team=contact.team,
+        owner=contact.owner,
+        milestone=milestone,
+        value=amount * len(due_days),
+        currency_code=currency,
+        probability=100,
+        expected_close_date=closed_on,
+        outcome=Opportunity.Outcome.WON,
+        closed_on=closed_on,
         description=sale_data["description"],
     )
     plan = InstalmentPlan.objects.create(opportunity=sale)
     Instalment.objects.bulk_create(
-        Instalment(plan=plan, position=position, amount=amount, currency_code=currency,
-                   due_on=today + timedelta(days=days))
+        Instalment(
+            plan=plan, position=position, amount=amount, currency_code=currency, due_on=today + timedelta(days=days)
+        )
         for position, days in enumerate(due_days, start=1)
     )
     # An explicit id leaves PostgreSQL's sequence behind; move it past the row, as loaddata does.
@@ -176,16 +204,28 @@ def _history(*, users: dict[str, User], today: date) -> None:
     for record in history["notes"]:
         written = at(record["days_ago"], record["hour"])
         Note.objects.get_or_create(
-            contact=contact_named(record["about"]), body=record["body"],
-            defaults={"kind": record["kind"], "author": users[record["author"]], "happened_at": written,
-                      "created_at": written, "updated_at": written, "opportunity_id": record.get("opportunity_id")},
+            contact=contact_named(record["about"]),
+            body=record["body"],
+            defaults={
+                "kind": record["kind"],
+                "author": users[record["author"]],
+                "happened_at": written,
+                "created_at": written,
+                "updated_at": written,
+                "opportunity_id": record.get("opportunity_id"),
+            },
         )
     for record in history["tasks"]:
         due_on = today + timedelta(days=record["due_in_days"])
         created = at(max(-record["due_in_days"], 0) + 3, 9)
         Task.objects.get_or_create(
-            title=record["title"], owner=users[record["owner"]],
-            defaults={"due_on": due_on, "contact": contact_named(record["about"]), "created_at": created,
-                      "created_by": users[record["owner"]],
-                      "completed_at": at(-record["due_in_days"], 17) if record.get("done") else None},
+            title=record["title"],
+            owner=users[record["owner"]],
+            defaults={
+                "due_on": due_on,
+                "contact": contact_named(record["about"]),
+                "created_at": created,
+                "created_by": users[record["owner"]],
+                "completed_at": at(-record["due_in_days"], 17) if record.get("done") else None,
+            },
         )

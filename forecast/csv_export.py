@@ -16,6 +16,14 @@ def forecast_csv(*, forecast: CashForecast) -> str:
     writer.writerow(HEADER)
     for chart in forecast.currencies:
         for week in chart.forecast.weeks:
-            writer.writerow([chart.forecast.currency, week.week, week.starts_on.isoformat(), week.ends_on.isoformat(),
-                             *(week.by_source[source] for source in SOURCES), week.total])
+            writer.writerow(
+                [
+                    chart.forecast.currency,
+                    week.week,
+                    week.starts_on.isoformat(),
+                    week.ends_on.isoformat(),
+                    *(week.by_source[source] for source in SOURCES),
+                    week.total,
+                ]
+            )
     return out.getvalue()

@@ -37,8 +37,12 @@ class Source(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"invoiced": "Invoiced", "overdue": "Overdue", "instalments": "Instalments",
-                "pipeline": "Pipeline (weighted)"}[self.value]
+        return {
+            "invoiced": "Invoiced",
+            "overdue": "Overdue",
+            "instalments": "Instalments",
+            "pipeline": "Pipeline (weighted)",
+        }[self.value]
 
 
 SOURCES = tuple(Source)
@@ -84,8 +88,9 @@ def spread_evenly(*, amount: Decimal, parts: int) -> list[Decimal]:
     return [share] * (parts - 1) + [amount - share * (parts - 1)]
 
 
-def overdue_placements(*, due_on: date, lateness: Decimal | None, amount: Decimal,
-                       today: date) -> list[tuple[int, Decimal]]:
+def overdue_placements(
+    *, due_on: date, lateness: Decimal | None, amount: Decimal, today: date
+) -> list[tuple[int, Decimal]]:
     """(week, amount) pairs for an overdue invoice's amount due (see the module docstring for the rule).
 
     On the customer's usual date if it is today or later; otherwise spread evenly from week 1 over
@@ -177,8 +182,9 @@ def forecast_tally(*, placements: Iterable[Placement], today: date) -> tuple[Cur
     )
 
 
-def invoice_placements(*, due_on: date | None, lateness: Decimal | None, amount: Decimal,
-                       today: date) -> tuple[Source, list[tuple[int, Decimal]]]:
+def invoice_placements(
+    *, due_on: date | None, lateness: Decimal | None, amount: Decimal, today: date
+) -> tuple[Source, list[tuple[int, Decimal]]]:
     """The source (open or overdue) and (week, amount) pairs of an unpaid invoice's amount due.
 
     An invoice without a due date is read as due today.

@@ -75,9 +75,12 @@ class CashForecast:
         order = list(Source)
         starts_on = week_starts_on(week=week, today=self.today)
         return WeekDetail(
-            week=week, starts_on=starts_on, ends_on=starts_on + timedelta(days=6),
-            placements=tuple(sorted(found, key=lambda p: (p.item.currency, order.index(p.item.source), -p.amount,
-                                                          p.item.label))),
+            week=week,
+            starts_on=starts_on,
+            ends_on=starts_on + timedelta(days=6),
+            placements=tuple(
+                sorted(found, key=lambda p: (p.item.currency, order.index(p.item.source), -p.amount, p.item.label))
+            ),
         )
 
 
@@ -134,8 +137,17 @@ def _invoice_placements(*, user: User, today: date) -> list[Placement]:
             basis = f"pays {_days(days)} {'late' if days > 0 else 'early'} on average"
         if source is Source.OVERDUE and len(weeks) > 1:
             basis += f"; already later than that, spread over {len(weeks)} weeks"
-        item = Item(source=source, currency=currency, amount=amount_due, label=number or xero_id,
-                    contact_id=contact_id, contact_name=contact_name, opportunity_id=None, due_on=due_on, basis=basis)
+        item = Item(
+            source=source,
+            currency=currency,
+            amount=amount_due,
+            label=number or xero_id,
+            contact_id=contact_id,
+            contact_name=contact_name,
+            opportunity_id=None,
+            due_on=due_on,
+            basis=basis,
+        )
         placements += [Placement(week=week, amount=amount, item=item) for week, amount in weeks]
     return placements
 
@@ -150,21 +162,32 @@ def _instalment_placements(*, user: User, today: date, horizon: date) -> list[Pl
     placements = []
     for instalment in instalments:
         opportunity = instalment.plan.opportunity
-        item = Item(source=Source.INSTALMENTS, currency=instalment.currency_code, amount=instalment.amount,
-                    label=f"{opportunity.name}: instalment {instalment.position}", contact_id=opportunity.contact_id,
-                    contact_name=opportunity.contact.name, opportunity_id=opportunity.pk, due_on=instalment.due_on,
-                    basis="not yet invoiced: on its due date" + (" (passed: this week)" if instalment.due_on < today
-                                                                   else ""))
-        placements.append(Placement(week=week_of(on=instalment.due_on, today=today), amount=instalment.amount,
-                                    item=item))
+        item = Item(
+            source=Source.INSTALMENTS,
+            currency=instalment.currency_code,
+            amount=instalment.amount,
+            label=f"{opportunity.name}: instalment {instalment.position}",
+            contact_id=opportunity.contact_id,
+            contact_name=opportunity.contact.name,
+            opportunity_id=opportunity.pk,
+            due_on=instalment.due_on,
+            basis="not yet invoiced: on its due date" + (" (passed: this week)" if instalment.due_on < today else ""),
+        )
+        placements.append(
+            Placement(week=week_of(on=instalment.due_on, today=today), amount=instalment.amount, item=item)
+        )
     return placements
 
 
 def _pipeline_placements(*, user: User, today: date, horizon: date, terms: int) -> list[Placement]:
     deals = (
         opportunities_visible_to(user=user)
-        .filter(outcome=Opportunity.Outcome.OPEN, expected_close_date__isnull=False,
-                expected_close_date__lt=horizon - timedelta(days=terms), value__gt=0)
+        .filter(
+            outcome=Opportunity.Outcome.OPEN,
+            expected_close_date__isnull=False,
+            expected_close_date__lt=horizon - timedelta(days=terms),
+            value__gt=0,
+        )
         .select_related("contact", "milestone")
         .order_by("expected_close_date", "pk")
     )
@@ -175,11 +198,18 @@ def _pipeline_placements(*, user: User, today: date, horizon: date, terms: int) 
         amount = weighted(value=deal.value, probability=deal.milestone.probability)
         if week is None or amount <= 0:
             continue
-        item = Item(source=Source.PIPELINE, currency=deal.currency_code, amount=amount, label=deal.name,
-                    contact_id=deal.contact_id, contact_name=deal.contact.name, opportunity_id=deal.pk,
-                    due_on=deal.expected_close_date,
-                    basis=f"{deal.value} at {deal.milestone.probability}% ({deal.milestone.name}), "
-                          f"closing date + {terms} days' terms")
+        item = Item(
+            source=Source.PIPELINE,
+            currency=deal.currency_code,
+            amount=amount,
+            label=deal.name,
+            contact_id=deal.contact_id,
+            contact_name=deal.contact.name,
+            opportunity_id=deal.pk,
+            due_on=deal.expected_close_date,
+            basis=f"{deal.value} at {deal.milestone.probability}% ({deal.milestone.name}), "
+            f"closing date + {terms} days' terms",
+        )
         placements.append(Placement(week=week, amount=amount, item=item))
     return placements
 

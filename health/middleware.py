@@ -25,7 +25,8 @@ class HealthCheckMiddleware:
             return HttpResponseNotAllowed(["GET", "HEAD"])
         checks = probes.services_check()
         healthy = probes.services_healthy(checks)
-        response = JsonResponse({"status": "ok" if healthy else "failing", "checks": checks},
-                                status=200 if healthy else 503)
+        response = JsonResponse(
+            {"status": "ok" if healthy else "failing", "checks": checks}, status=200 if healthy else 503
+        )
         response["Cache-Control"] = "no-store"
         return response

@@ -21,7 +21,7 @@ REDIS_TIMEOUT_SECONDS = 2
 
 
 def database_check() -> str:
-    """"ok" when the default database runs `SELECT 1`, else "failed: <exception class>"."""
+    """ "ok" when the default database runs `SELECT 1`, else "failed: <exception class>"."""
     try:
         with connections["default"].cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -33,7 +33,7 @@ def database_check() -> str:
 
 
 def redis_check() -> str:
-    """"ok" when Redis (REDIS_URL) answers PING within two seconds, "not configured" without REDIS_URL (the
+    """ "ok" when Redis (REDIS_URL) answers PING within two seconds, "not configured" without REDIS_URL (the
     demo's filesystem broker), else "failed: <exception class>"."""
     if not settings.REDIS_URL:
         return NOT_CONFIGURED

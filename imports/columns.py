@@ -21,8 +21,13 @@ SKIP = ""  # "Don't import this column"
 EMAIL_LABELS = ("work", "home", "other")
 PHONE_LABELS = ("work", "mobile", "home", "fax", "direct", "other")
 ADDRESS_LABELS = ("office", "home")
-ADDRESS_PARTS = (("street", "street"), ("city", "city"), ("region", "region / state"),
-                 ("postcode", "postcode / zip"), ("country", "country"))
+ADDRESS_PARTS = (
+    ("street", "street"),
+    ("city", "city"),
+    ("region", "region / state"),
+    ("postcode", "postcode / zip"),
+    ("country", "country"),
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,11 @@ CONTACT_FIELDS: tuple[Field, ...] = (
     Field("organisation", "Organisation (a person's)"),
     *(Field(f"email:{label}", f"Email ({label})") for label in EMAIL_LABELS),
     *(Field(f"phone:{label}", f"Phone ({label})") for label in PHONE_LABELS),
-    *(Field(f"address:{label}:{part}", f"Address ({label}): {name}") for label in ADDRESS_LABELS
-      for part, name in ADDRESS_PARTS),
+    *(
+        Field(f"address:{label}:{part}", f"Address ({label}): {name}")
+        for label in ADDRESS_LABELS
+        for part, name in ADDRESS_PARTS
+    ),
     Field("tags", "Tags (comma-separated)"),
     Field("owner", "Owner (email or name)"),
     Field("team", "Team"),
@@ -72,31 +80,75 @@ def _words(header: str) -> tuple[str, ...]:
 
 
 _CONTACT_EXACT = {
-    "type": "type", "contact type": "type", "party type": "type",
-    "name": "name", "full name": "name", "contact name": "name", "display name": "name",
-    "organisation name": "name", "organization name": "name",
-    "title": "title", "salutation": "title", "prefix": "title",
-    "first name": "first_name", "firstname": "first_name", "given name": "first_name", "forename": "first_name",
-    "last name": "last_name", "lastname": "last_name", "surname": "last_name", "family name": "last_name",
-    "job title": "job_title", "position": "job_title", "role": "job_title",
-    "organisation": "organisation", "organization": "organisation", "company": "organisation",
-    "company name": "organisation", "employer": "organisation",
-    "about": "about", "background": "about", "notes": "about",
-    "tags": "tags", "tag": "tags", "labels": "tags",
-    "owner": "owner", "owner email": "owner", "assigned to": "owner",
+    "type": "type",
+    "contact type": "type",
+    "party type": "type",
+    "name": "name",
+    "full name": "name",
+    "contact name": "name",
+    "display name": "name",
+    "organisation name": "name",
+    "organization name": "name",
+    "title": "title",
+    "salutation": "title",
+    "prefix": "title",
+    "first name": "first_name",
+    "firstname": "first_name",
+    "given name": "first_name",
+    "forename": "first_name",
+    "last name": "last_name",
+    "lastname": "last_name",
+    "surname": "last_name",
+    "family name": "last_name",
+    "job title": "job_title",
+    "position": "job_title",
+    "role": "job_title",
+    "organisation": "organisation",
+    "organization": "organisation",
+    "company": "organisation",
+    "company name": "organisation",
+    "employer": "organisation",
+    "about": "about",
+    "background": "about",
+    "notes": "about",
+    "tags": "tags",
+    "tag": "tags",
+    "labels": "tags",
+    "owner": "owner",
+    "owner email": "owner",
+    "assigned to": "owner",
     "team": "team",
 }
 _OPPORTUNITY_EXACT = {
-    "name": "name", "opportunity": "name", "opportunity name": "name", "deal": "name", "deal name": "name",
-    "contact": "contact", "contact name": "contact", "party": "contact", "organisation": "contact",
-    "organization": "contact", "company": "contact", "client": "contact",
-    "contact email": "contact_email", "email": "contact_email", "email address": "contact_email",
-    "value": "value", "amount": "value", "expected value": "value",
-    "currency": "currency", "currency code": "currency",
-    "milestone": "milestone", "stage": "milestone",
-    "expected close date": "expected_close", "expected close": "expected_close", "close date": "expected_close",
+    "name": "name",
+    "opportunity": "name",
+    "opportunity name": "name",
+    "deal": "name",
+    "deal name": "name",
+    "contact": "contact",
+    "contact name": "contact",
+    "party": "contact",
+    "organisation": "contact",
+    "organization": "contact",
+    "company": "contact",
+    "client": "contact",
+    "contact email": "contact_email",
+    "email": "contact_email",
+    "email address": "contact_email",
+    "value": "value",
+    "amount": "value",
+    "expected value": "value",
+    "currency": "currency",
+    "currency code": "currency",
+    "milestone": "milestone",
+    "stage": "milestone",
+    "expected close date": "expected_close",
+    "expected close": "expected_close",
+    "close date": "expected_close",
     "expected close on": "expected_close",
-    "owner": "owner", "team": "team", "description": "description",
+    "owner": "owner",
+    "team": "team",
+    "description": "description",
 }
 _PHONE_WORDS = {"phone", "telephone", "tel", "mobile", "cell", "fax"}
 _ADDRESS_PARTS = (  # the plain word "address" last: "Address City" is a city

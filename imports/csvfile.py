@@ -47,8 +47,11 @@ def read_table(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if not any(header):
         raise FileUnreadable("The file has no header row: its first line must name the columns.")
     width = len(header)
-    table = [(number, (row + [""] * width)[:width]) for number, row in enumerate(rows, start=2)
-             if any(cell.strip() for cell in row)]
+    table = [
+        (number, (row + [""] * width)[:width])
+        for number, row in enumerate(rows, start=2)
+        if any(cell.strip() for cell in row)
+    ]
     if not table:
         raise FileUnreadable("The file has a header but no rows to import.")
     if len(table) > MAX_ROWS:

@@ -19,8 +19,9 @@ class Import(models.Model):
         FAILED = "failed", "Failed"
 
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="imports")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="imports"
+    )
     filename = models.CharField(max_length=255)
     # The file itself, decoded: kept in the database so a worker on another machine reads the same bytes.
     content = models.TextField()
@@ -47,10 +48,12 @@ class Import(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=["contacts", "opportunities"]), name="import_kind_valid"),
-            models.CheckConstraint(condition=Q(default_kind__in=["person", "organisation"]),
-                                   name="import_default_kind_valid"),
-            models.CheckConstraint(condition=Q(processed_rows__lte=models.F("total_rows")),
-                                   name="import_processed_within_total"),
+            models.CheckConstraint(
+                condition=Q(default_kind__in=["person", "organisation"]), name="import_default_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(processed_rows__lte=models.F("total_rows")), name="import_processed_within_total"
+            ),
         ]
 
     def __str__(self) -> str:

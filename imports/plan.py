@@ -20,8 +20,15 @@ from contacts.services import AddressData, EmailData, PhoneData
 from imports.columns import ADDRESS_LABELS, OPPORTUNITIES
 
 PERSON, ORGANISATION = "person", "organisation"
-_KINDS = {"person": PERSON, "people": PERSON, "individual": PERSON, "organisation": ORGANISATION,
-          "organization": ORGANISATION, "company": ORGANISATION, "org": ORGANISATION}
+_KINDS = {
+    "person": PERSON,
+    "people": PERSON,
+    "individual": PERSON,
+    "organisation": ORGANISATION,
+    "organization": ORGANISATION,
+    "company": ORGANISATION,
+    "org": ORGANISATION,
+}
 _LIST_SEPARATOR = re.compile(r"[,;]")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y", "%Y/%m/%d")
 # What the contacts app's columns hold (contacts.models): longer text is cut to fit rather than failing a batch.
@@ -176,16 +183,20 @@ def _match_contact(plan: ContactPlan, catalogue: Catalogue, seen: dict[tuple, in
         return
     for phone in plan.phones:
         if (other := catalogue.phones.get((plan.team_id, phone_key(phone.number)))) is not None:
-            plan.notes.append(f"likely duplicate of {catalogue.contact_names.get(other, other)} (same phone); "
-                              "added as a new contact")
+            plan.notes.append(
+                f"likely duplicate of {catalogue.contact_names.get(other, other)} (same phone); added as a new contact"
+            )
             return
 
 
-def contacts_plan(*, rows: list[tuple[int, list[str]]], mapping: list[str], default_kind: str,
-                  catalogue: Catalogue) -> list[ContactPlan]:
+def contacts_plan(
+    *, rows: list[tuple[int, list[str]]], mapping: list[str], default_kind: str, catalogue: Catalogue
+) -> list[ContactPlan]:
     """Each row's plan, organisations first (so people can join the organisations the file brings)."""
-    plans = [_contact_row(row, _values(mapping, cells), default_kind=default_kind, catalogue=catalogue)
-             for row, cells in rows]
+    plans = [
+        _contact_row(row, _values(mapping, cells), default_kind=default_kind, catalogue=catalogue)
+        for row, cells in rows
+    ]
     plans.sort(key=lambda plan: plan.kind != ORGANISATION)
     seen: dict[tuple, int] = {}
     for plan in plans:
@@ -248,8 +259,9 @@ def _opportunity_row(row: int, values: dict[str, str], catalogue: Catalogue) -> 
     return plan
 
 
-def opportunities_plan(*, rows: list[tuple[int, list[str]]], mapping: list[str],
-                       catalogue: Catalogue) -> list[OpportunityPlan]:
+def opportunities_plan(
+    *, rows: list[tuple[int, list[str]]], mapping: list[str], catalogue: Catalogue
+) -> list[OpportunityPlan]:
     """Each row's plan: an opportunity is the same as an existing one of its team with the same contact and
     normalised name."""
     plans = [_opportunity_row(row, _values(mapping, cells), catalogue) for row, cells in rows]
@@ -267,8 +279,9 @@ def opportunities_plan(*, rows: list[tuple[int, list[str]]], mapping: list[str],
     return plans
 
 
-def rows_plan(*, kind: str, rows: list[tuple[int, list[str]]], mapping: list[str], default_kind: str,
-              catalogue: Catalogue) -> list[RowPlan]:
+def rows_plan(
+    *, kind: str, rows: list[tuple[int, list[str]]], mapping: list[str], default_kind: str, catalogue: Catalogue
+) -> list[RowPlan]:
     """The plan of every row of an import of this kind."""
     if kind == OPPORTUNITIES:
         return list(opportunities_plan(rows=rows, mapping=mapping, catalogue=catalogue))

@@ -43,33 +43,43 @@ def import_catalogue(*, import_: Import) -> Catalogue:
     teams = dict(_importer_teams(import_).values_list("pk", "name"))
     members: dict[int, dict[str, int]] = {team_id: {} for team_id in teams}
     for team_id, user_id, email, first, last in Team.members.through.objects.filter(team_id__in=teams).values_list(
-            "team_id", "user_id", "user__email", "user__first_name", "user__last_name"):
+        "team_id", "user_id", "user__email", "user__first_name", "user__last_name"
+    ):
         members[team_id][email.lower()] = user_id
         if full_name := f"{first} {last}".strip().lower():
             members[team_id].setdefault(full_name, user_id)
-    contacts = list(Contact.objects.filter(team_id__in=teams).order_by("pk").values_list("pk", "team_id", "kind",
-                                                                                         "name"))
+    contacts = list(
+        Contact.objects.filter(team_id__in=teams).order_by("pk").values_list("pk", "team_id", "kind", "name")
+    )
     team_of = {pk: team_id for pk, team_id, _, _ in contacts}
     names: dict[tuple[int, str, str], int] = {}
     for pk, team_id, kind, name in contacts:
         names.setdefault((team_id, kind, name_key(name)), pk)
     emails: dict[tuple[int, str], int] = {}
-    for contact_id, address in EmailAddress.objects.filter(contact__team_id__in=teams).order_by("pk").values_list(
-            "contact_id", "address"):
+    for contact_id, address in (
+        EmailAddress.objects.filter(contact__team_id__in=teams).order_by("pk").values_list("contact_id", "address")
+    ):
         emails.setdefault((team_of[contact_id], email_key(address)), contact_id)
     phones: dict[tuple[int, str], int] = {}
     for contact_id, number in PhoneNumber.objects.filter(contact__team_id__in=teams).values_list(
-            "contact_id", "number"):
+        "contact_id", "number"
+    ):
         if key := phone_key(number):
             phones.setdefault((team_of[contact_id], key), contact_id)
     milestones = list(Milestone.objects.order_by("position", "pk").values_list("pk", "name", "probability"))
-    opportunities = {(team_id, contact_id, name_key(name)): pk for pk, team_id, contact_id, name in
-                     Opportunity.objects.filter(team_id__in=teams).order_by("-pk").values_list(
-                         "pk", "team_id", "contact_id", "name")}
+    opportunities = {
+        (team_id, contact_id, name_key(name)): pk
+        for pk, team_id, contact_id, name in Opportunity.objects.filter(team_id__in=teams)
+        .order_by("-pk")
+        .values_list("pk", "team_id", "contact_id", "name")
+    }
     return Catalogue(
         default_team_id=import_.team_id,
         teams={name.lower(): pk for pk, name in teams.items()},
-        members=members, emails=emails, names=names, phones=phones,
+        members=members,
+        emails=emails,
+        names=names,
+        phones=phones,
         contact_names={pk: name for pk, _, _, name in contacts},
         milestones={name.lower(): (pk, probability) for pk, name, probability in milestones},
         first_milestone=(milestones[0][0], milestones[0][2]) if milestones else None,
@@ -81,8 +91,13 @@ def import_catalogue(*, import_: Import) -> Catalogue:
 def import_plans(*, import_: Import, catalogue: Catalogue | None = None) -> list[RowPlan]:
     """What importing each row of the file would do now (against `catalogue`, loaded when not given)."""
     _, rows = read_table(import_.content)
-    return rows_plan(kind=import_.kind, rows=rows, mapping=import_.mapping, default_kind=import_.default_kind,
-                     catalogue=catalogue or import_catalogue(import_=import_))
+    return rows_plan(
+        kind=import_.kind,
+        rows=rows,
+        mapping=import_.mapping,
+        default_kind=import_.default_kind,
+        catalogue=catalogue or import_catalogue(import_=import_),
+    )
 
 
 @dataclass(frozen=True)
@@ -112,20 +127,34 @@ def import_preview(*, import_: Import) -> Preview:
     flagged = [plan for plan in plans if plan.problems or plan.notes]
     labels = {field.key: field.label for field in FIELDS[import_.kind]}
     _, rows = read_table(import_.content)
-    columns = [MappedColumn(header=header, field=labels.get(key, ""),
-                            samples=tuple(cells[index] for _, cells in rows[:3] if cells[index]))
-               for index, (header, key) in enumerate(zip(import_.headers, import_.mapping, strict=False))]
+    columns = [
+        MappedColumn(
+            header=header,
+            field=labels.get(key, ""),
+            samples=tuple(cells[index] for _, cells in rows[:3] if cells[index]),
+        )
+        for index, (header, key) in enumerate(zip(import_.headers, import_.mapping, strict=False))
+    ]
     actions = [plan.action for plan in plans]
-    return Preview(total=len(plans), to_create=actions.count("create"), to_update=actions.count("update"),
-                   to_skip=actions.count("skip"), flagged=flagged[:PREVIEW_PROBLEM_ROWS],
-                   flagged_total=len(flagged), sample=plans[:PREVIEW_SAMPLE_ROWS], columns=columns)
+    return Preview(
+        total=len(plans),
+        to_create=actions.count("create"),
+        to_update=actions.count("update"),
+        to_skip=actions.count("skip"),
+        flagged=flagged[:PREVIEW_PROBLEM_ROWS],
+        flagged_total=len(flagged),
+        sample=plans[:PREVIEW_SAMPLE_ROWS],
+        columns=columns,
+    )
 
 
 def column_samples(*, import_: Import, count: int = 3) -> list[tuple[int, str, tuple[str, ...]]]:
     """Each column's position, header and first few values, for the mapping page."""
     _, rows = read_table(import_.content)
-    return [(index, header, tuple(cells[index] for _, cells in rows[:count] if cells[index]))
-            for index, header in enumerate(import_.headers)]
+    return [
+        (index, header, tuple(cells[index] for _, cells in rows[:count] if cells[index]))
+        for index, header in enumerate(import_.headers)
+    ]
 
 
 def skipped_rows_csv(*, import_: Import) -> Iterator[str]:

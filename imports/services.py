@@ -48,8 +48,15 @@ def import_create(*, user_id: int, team_id: int, filename: str, data: bytes, kin
     content = decode(data)
     headers, _ = read_table(content)
     kind = kind or kind_for_headers(headers)
-    return Import.objects.create(team_id=team_id, created_by_id=user_id, filename=filename[:255], content=content,
-                                 kind=kind, headers=headers, mapping=mapping_for_headers(headers, kind=kind))
+    return Import.objects.create(
+        team_id=team_id,
+        created_by_id=user_id,
+        filename=filename[:255],
+        content=content,
+        kind=kind,
+        headers=headers,
+        mapping=mapping_for_headers(headers, kind=kind),
+    )
 
 
 @transaction.atomic
@@ -95,8 +102,11 @@ def import_queue(*, import_id: int) -> Import:
     """Queue the import to run (again: a rerun updates what the first run created, and creates nothing twice).
     The caller enqueues imports.tasks.import_run on commit. Raises ImportNotEditable when it is already queued
     or running."""
-    queued = Import.objects.filter(pk=import_id).exclude(
-        status__in=[Import.Status.QUEUED, Import.Status.RUNNING]).update(status=Import.Status.QUEUED, error="")
+    queued = (
+        Import.objects.filter(pk=import_id)
+        .exclude(status__in=[Import.Status.QUEUED, Import.Status.RUNNING])
+        .update(status=Import.Status.QUEUED, error="")
+    )
     if not queued:
         Import.objects.get(pk=import_id)
         raise ImportNotEditable("This import is already queued or running.")
@@ -106,20 +116,37 @@ def import_queue(*, import_id: int) -> Import:
 def _claim(import_id: int, now: datetime) -> bool:
     """Take the import for this run: queued, or running with a worker silent for STALE_AFTER (a conditional
     update, so two workers cannot both have it)."""
-    return bool(Import.objects.filter(pk=import_id).filter(
-        Q(status=Import.Status.QUEUED) | Q(status=Import.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-    ).update(status=Import.Status.RUNNING, started_at=now, heartbeat_at=now, finished_at=None, processed_rows=0,
-             created_count=0, updated_count=0, unchanged_count=0, skipped_count=0, report={}))
+    return bool(
+        Import.objects.filter(pk=import_id)
+        .filter(Q(status=Import.Status.QUEUED) | Q(status=Import.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER))
+        .update(
+            status=Import.Status.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            finished_at=None,
+            processed_rows=0,
+            created_count=0,
+            updated_count=0,
+            unchanged_count=0,
+            skipped_count=0,
+            report={},
+        )
+    )
 
 
 def _batches(plans: list[RowPlan]) -> list[list[RowPlan]]:
-    return [plans[start:start + BATCH_SIZE] for start in range(0, len(plans), BATCH_SIZE)]
+    return [plans[start : start + BATCH_SIZE] for start in range(0, len(plans), BATCH_SIZE)]
 
 
 def _progress(import_id: int, *, done: int, tally: write.Tally, now: datetime) -> None:
     Import.objects.filter(pk=import_id).update(
-        processed_rows=done, created_count=len(tally.created), updated_count=len(tally.updated),
-        unchanged_count=tally.unchanged, skipped_count=tally.skipped, heartbeat_at=now)
+        processed_rows=done,
+        created_count=len(tally.created),
+        updated_count=len(tally.updated),
+        unchanged_count=tally.unchanged,
+        skipped_count=tally.skipped,
+        heartbeat_at=now,
+    )
 
 
 def _report(plans: list[RowPlan], tally: write.Tally) -> dict:
@@ -150,27 +177,49 @@ def import_run(*, import_id: int, clock: Callable[[], datetime]) -> Import:
     tally = write.Tally()
     try:
         if import_.kind == OPPORTUNITIES:
-            _run_batches(import_id, plans, tally, clock, lambda batch: write.opportunities_write(
-                plans=batch, tally=tally, now=clock()))
+            _run_batches(
+                import_id,
+                plans,
+                tally,
+                clock,
+                lambda batch: write.opportunities_write(plans=batch, tally=tally, now=clock()),
+            )
         else:
             _run_contacts(import_, plans, tally, clock, catalogue)
     except DatabaseError as exc:
         logger.exception("Unable to finish an import", extra={"import_id": import_id})
-        Import.objects.filter(pk=import_id).update(status=Import.Status.FAILED, finished_at=clock(),
-                                                   error=f"The import stopped: {type(exc).__name__}. "
-                                                         "What was imported stays; run it again to finish.",
-                                                   report=_report(plans, tally))
+        Import.objects.filter(pk=import_id).update(
+            status=Import.Status.FAILED,
+            finished_at=clock(),
+            error=f"The import stopped: {type(exc).__name__}. What was imported stays; run it again to finish.",
+            report=_report(plans, tally),
+        )
         raise
-    Import.objects.filter(pk=import_id).update(status=Import.Status.DONE, finished_at=clock(),
-                                               report=_report(plans, tally))
-    logger.info("Import finished", extra={"import_id": import_id, "rows": len(plans),
-                                          "rows_created": len(tally.created),
-                                          "rows_updated": len(tally.updated), "rows_skipped": tally.skipped})
+    Import.objects.filter(pk=import_id).update(
+        status=Import.Status.DONE, finished_at=clock(), report=_report(plans, tally)
+    )
+    logger.info(
+        "Import finished",
+        extra={
+            "import_id": import_id,
+            "rows": len(plans),
+            "rows_created": len(tally.created),
+            "rows_updated": len(tally.updated),
+            "rows_skipped": tally.skipped,
+        },
+    )
     return Import.objects.get(pk=import_id)
 
 
-def _run_batches(import_id: int, plans: list, tally: write.Tally, clock: Callable[[], datetime],
-                 write_batch: Callable[[list], None], *, done: int = 0) -> int:
+def _run_batches(
+    import_id: int,
+    plans: list,
+    tally: write.Tally,
+    clock: Callable[[], datetime],
+    write_batch: Callable[[list], None],
+    *,
+    done: int = 0,
+) -> int:
     for batch in _batches(plans):
         with transaction.atomic():
             write_batch(batch)
@@ -179,11 +228,13 @@ def _run_batches(import_id: int, plans: list, tally: write.Tally, clock: Callabl
     return done
 
 
-def _run_contacts(import_: Import, plans: list[ContactPlan], tally: write.Tally, clock: Callable[[], datetime],
-                  catalogue: Catalogue) -> None:
+def _run_contacts(
+    import_: Import, plans: list[ContactPlan], tally: write.Tally, clock: Callable[[], datetime], catalogue: Catalogue
+) -> None:
     """Organisations first, then the organisations people name that do not exist yet, then people."""
-    organisation_ids = {(team_id, key): pk for (team_id, kind, key), pk in catalogue.names.items()
-                        if kind == ORGANISATION}
+    organisation_ids = {
+        (team_id, key): pk for (team_id, kind, key), pk in catalogue.names.items() if kind == ORGANISATION
+    }
     organisations = [plan for plan in plans if plan.kind == ORGANISATION]
     people = [plan for plan in plans if plan.kind != ORGANISATION]
 
@@ -194,5 +245,3 @@ def _run_contacts(import_: Import, plans: list[ContactPlan], tally: write.Tally,
     with transaction.atomic():
         write.organisations_add(plans=people, organisation_ids=organisation_ids, tally=tally)
     _run_batches(import_.pk, people, tally, clock, contacts, done=done)
-
-

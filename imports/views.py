@@ -27,9 +27,13 @@ def import_new(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            import_ = services.import_create(user_id=request.user.pk, team_id=form.cleaned_data["team"].pk,
-                                             filename=upload.name, data=upload.read(),
-                                             kind=form.cleaned_data["kind"])
+            import_ = services.import_create(
+                user_id=request.user.pk,
+                team_id=form.cleaned_data["team"].pk,
+                filename=upload.name,
+                data=upload.read(),
+                kind=form.cleaned_data["kind"],
+            )
         except (FileUnreadable, services.TeamNotAllowed) as exc:
             form.add_error("file", str(exc))
         else:
@@ -49,8 +53,12 @@ def import_mapping(request: HtmxHttpRequest, import_id: int) -> HttpResponse:
                 services.import_kind_change(import_id=import_.pk, kind=request.POST.get("kind", ""))
                 return redirect("imports:mapping", import_id=import_.pk)
             if form.is_valid():
-                services.import_map(import_id=import_.pk, kind=form.cleaned_data["kind"],
-                                    default_kind=form.cleaned_data["default_kind"], mapping=form.mapping())
+                services.import_map(
+                    import_id=import_.pk,
+                    kind=form.cleaned_data["kind"],
+                    default_kind=form.cleaned_data["default_kind"],
+                    mapping=form.mapping(),
+                )
                 return redirect("imports:preview", import_id=import_.pk)
         except (services.MappingInvalid, services.ImportNotEditable) as exc:
             form.add_error(None, str(exc))

@@ -45,8 +45,9 @@ def organisations_add(*, plans: list[ContactPlan], organisation_ids: Organisatio
         key = (plan.team_id, name_key(plan.organisation))
         if plan.action != "skip" and plan.kind == PERSON and key[1] and key not in organisation_ids:
             wanted.setdefault(key, (plan.team_id, plan.organisation))
-    created = Contact.objects.bulk_create(Contact(kind=ORGANISATION, name=name, team_id=team_id)
-                                          for team_id, name in wanted.values())
+    created = Contact.objects.bulk_create(
+        Contact(kind=ORGANISATION, name=name, team_id=team_id) for team_id, name in wanted.values()
+    )
     for key, contact in zip(wanted, created, strict=True):
         organisation_ids[key] = contact.pk
         tally.organisations_added.append((contact.pk, contact.name))
@@ -68,8 +69,9 @@ def _tags_by_name(names: list[str]) -> dict[str, int]:
     return found
 
 
-def _children(contact_id: int, plan: ContactPlan, *, emails: set[str], phones: set[str], addresses: set[tuple],
-              tags: set[str]) -> tuple[list, list, list, list[str]]:
+def _children(
+    contact_id: int, plan: ContactPlan, *, emails: set[str], phones: set[str], addresses: set[tuple], tags: set[str]
+) -> tuple[list, list, list, list[str]]:
     """The emails, phones, addresses and tag names of the plan that the contact lacks (by the keys given)."""
     new_emails, new_phones, new_addresses, new_tags = [], [], [], []
     for email in plan.emails:
@@ -94,19 +96,24 @@ def _children(contact_id: int, plan: ContactPlan, *, emails: set[str], phones: s
 def _details_held(contact_ids: list[int]) -> dict[str, defaultdict[int, set]]:
     """The keys of the emails, phones, addresses and tags the contacts have, in four flat queries (prefetching
     model instances cost ten times as much for a batch)."""
-    have: dict[str, defaultdict[int, set]] = {kind: defaultdict(set) for kind in ("emails", "phones", "addresses",
-                                                                                  "tags")}
+    have: dict[str, defaultdict[int, set]] = {
+        kind: defaultdict(set) for kind in ("emails", "phones", "addresses", "tags")
+    }
     for contact_id, address in EmailAddress.objects.filter(contact_id__in=contact_ids).values_list(
-            "contact_id", "address"):
+        "contact_id", "address"
+    ):
         have["emails"][contact_id].add(email_key(address))
     for contact_id, number in PhoneNumber.objects.filter(contact_id__in=contact_ids).values_list(
-            "contact_id", "number"):
+        "contact_id", "number"
+    ):
         have["phones"][contact_id].add(phone_key(number) or number)
     for contact_id, street, city, postcode in Address.objects.filter(contact_id__in=contact_ids).values_list(
-            "contact_id", "street", "city", "postcode"):
+        "contact_id", "street", "city", "postcode"
+    ):
         have["addresses"][contact_id].add(_address_key(street, city, postcode))
     for contact_id, name in Contact.tags.through.objects.filter(contact_id__in=contact_ids).values_list(
-            "contact_id", "tag__name"):
+        "contact_id", "tag__name"
+    ):
         have["tags"][contact_id].add(name.lower())
     return have
 
@@ -127,8 +134,7 @@ def _wanted_fields(plan: ContactPlan, organisation_ids: OrganisationIds) -> dict
     return wanted
 
 
-def contacts_write(*, plans: list[ContactPlan], organisation_ids: OrganisationIds, tally: Tally,
-                   now: datetime) -> None:
+def contacts_write(*, plans: list[ContactPlan], organisation_ids: OrganisationIds, tally: Tally, now: datetime) -> None:
     """Create and update the contacts of one batch, with their emails, phones, addresses and tags; new
     organisations join `organisation_ids`. Contacts whose details (what Xero also holds) change get a newer
     `updated_at` and are announced through contacts.signals.contact_changed, as contacts.services does."""
@@ -136,7 +142,8 @@ def contacts_write(*, plans: list[ContactPlan], organisation_ids: OrganisationId
     updates = {plan.match_id: plan for plan in plans if plan.action == "update"}
     tally.skipped += len(plans) - len(creates) - len(updates)
     new = Contact.objects.bulk_create(
-        Contact(kind=plan.kind, team_id=plan.team_id, **_wanted_fields(plan, organisation_ids)) for plan in creates)
+        Contact(kind=plan.kind, team_id=plan.team_id, **_wanted_fields(plan, organisation_ids)) for plan in creates
+    )
     emails, phones, addresses, tag_links = [], [], [], []
     for contact, plan in zip(new, creates, strict=True):
         found = _children(contact.pk, plan, emails=set(), phones=set(), addresses=set(), tags=set())
@@ -151,8 +158,11 @@ def contacts_write(*, plans: list[ContactPlan], organisation_ids: OrganisationId
     have = _details_held(list(updates))
     for contact in Contact.objects.filter(pk__in=updates):
         plan = updates[contact.pk]
-        wanted = {name: value for name, value in _wanted_fields(plan, organisation_ids).items()
-                  if getattr(contact, name) != value}
+        wanted = {
+            name: value
+            for name, value in _wanted_fields(plan, organisation_ids).items()
+            if getattr(contact, name) != value
+        }
         found = _children(contact.pk, plan, **{kind: held[contact.pk] for kind, held in have.items()})
         if not wanted and not any(found):
             tally.unchanged += 1
@@ -175,21 +185,39 @@ def contacts_write(*, plans: list[ContactPlan], organisation_ids: OrganisationId
     tag_ids = _tags_by_name([tag for _, tag in tag_links])
     Contact.tags.through.objects.bulk_create(
         [Contact.tags.through(contact_id=contact_id, tag_id=tag_ids[tag.lower()]) for contact_id, tag in tag_links],
-        ignore_conflicts=True)
+        ignore_conflicts=True,
+    )
     for contact_id in announced:
         for receiver, error in signals.contact_changed.send_robust(sender=Contact, contact_id=contact_id):
             if error is not None:
-                logger.error("A contact_changed receiver failed", exc_info=error,
-                             extra={"contact_id": contact_id, "receiver": getattr(receiver, "__qualname__", "")})
+                logger.error(
+                    "A contact_changed receiver failed",
+                    exc_info=error,
+                    extra={"contact_id": contact_id, "receiver": getattr(receiver, "__qualname__", "")},
+                )
 
 
-_OPPORTUNITY_FIELDS = ["name", "contact_id", "milestone_id", "probability", "value", "currency_code",
-                       "expected_close_date", "owner_id", "description"]
+_OPPORTUNITY_FIELDS = [
+    "name",
+    "contact_id",
+    "milestone_id",
+    "probability",
+    "value",
+    "currency_code",
+    "expected_close_date",
+    "owner_id",
+    "description",
+]
 
 
 def _opportunity_fields(plan: OpportunityPlan) -> dict[str, object]:
-    wanted: dict[str, object] = {"name": plan.name, "contact_id": plan.contact_id, "milestone_id": plan.milestone_id,
-                                 "value": plan.value, "currency_code": plan.currency}
+    wanted: dict[str, object] = {
+        "name": plan.name,
+        "contact_id": plan.contact_id,
+        "milestone_id": plan.milestone_id,
+        "value": plan.value,
+        "currency_code": plan.currency,
+    }
     if plan.expected_close:
         wanted["expected_close_date"] = plan.expected_close
     if plan.owner_id:
@@ -205,15 +233,17 @@ def opportunities_write(*, plans: list[OpportunityPlan], tally: Tally, now: date
     updates = {plan.match_id: plan for plan in plans if plan.action == "update"}
     tally.skipped += len(plans) - len(creates) - len(updates)
     new = Opportunity.objects.bulk_create(
-        Opportunity(team_id=plan.team_id, probability=plan.probability, **_opportunity_fields(plan))
-        for plan in creates)
-    tally.created += [(plan.row, opportunity.pk, opportunity.name) for plan, opportunity in zip(creates, new,
-                                                                                                strict=True)]
+        Opportunity(team_id=plan.team_id, probability=plan.probability, **_opportunity_fields(plan)) for plan in creates
+    )
+    tally.created += [
+        (plan.row, opportunity.pk, opportunity.name) for plan, opportunity in zip(creates, new, strict=True)
+    ]
     changed = []
     for opportunity in Opportunity.objects.filter(pk__in=updates):
         plan = updates[opportunity.pk]
-        wanted = {name: value for name, value in _opportunity_fields(plan).items()
-                  if getattr(opportunity, name) != value}
+        wanted = {
+            name: value for name, value in _opportunity_fields(plan).items() if getattr(opportunity, name) != value
+        }
         if not wanted:
             tally.unchanged += 1
             continue

@@ -52,8 +52,16 @@ class InvoiceAdmin(_ReadOnly, admin.ModelAdmin):
 
 @admin.register(Quote)
 class QuoteAdmin(_ReadOnly, admin.ModelAdmin):
-    list_display = ["__str__", "status", "contact", "opportunity", "organisation", "currency_code", "total",
-                    "expires_on"]
+    list_display = [
+        "__str__",
+        "status",
+        "contact",
+        "opportunity",
+        "organisation",
+        "currency_code",
+        "total",
+        "expires_on",
+    ]
     list_filter = ["organisation", "status"]
     list_select_related = ["contact", "opportunity", "organisation"]
     search_fields = ["number", "reference", "title", "contact__name", "xero_id"]

@@ -32,8 +32,9 @@ def date_in_range(value: date) -> None:
 
 def date_field(**kwargs: object) -> forms.DateField:
     """A date field with the browser's date picker (ISO dates whatever the locale), bounded to the sensible range."""
-    widget = forms.DateInput(format="%Y-%m-%d", attrs={
-        "type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()})
+    widget = forms.DateInput(
+        format="%Y-%m-%d", attrs={"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
+    )
     return forms.DateField(widget=widget, validators=[date_in_range], **kwargs)
 
 
@@ -45,5 +46,7 @@ def money_field(*, min_value: Decimal, **kwargs: object) -> forms.DecimalField:
 def money_in_range(value: Decimal, *, what: str) -> None:
     """Refuses a computed amount (a line's total, a document's) above MONEY_MAX, naming `what` it is."""
     if abs(value) > MONEY_MAX:
-        raise ValidationError(f"{what} comes to {value:,.2f}, more than Xero and Capsync hold "
-                              f"(at most {MONEY_MAX:,}).", code="amount_too_large")
+        raise ValidationError(
+            f"{what} comes to {value:,.2f}, more than Xero and Capsync hold (at most {MONEY_MAX:,}).",
+            code="amount_too_large",
+        )

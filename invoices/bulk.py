@@ -21,8 +21,14 @@ def _placeholder(field: models.Field) -> str:
 
 
 def update_from_values(
-    *, model: type[models.Model], match: str, columns: Sequence[str], rows: Sequence[Sequence[object]],
-    where: str = "", where_params: Sequence[object] = (), changed_only: bool = False,
+    *,
+    model: type[models.Model],
+    match: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    where: str = "",
+    where_params: Sequence[object] = (),
+    changed_only: bool = False,
     constants: dict[str, object] | None = None,
 ) -> int:
     """Set `columns` of `model`'s rows whose `match` column equals each row's first value to the row's other values
@@ -44,21 +50,28 @@ def update_from_values(
     if where:
         conditions.append(f"({where})")
     if changed_only:
-        conditions.append("(" + " OR ".join(
-            f"{table}.{field.column} IS NULL OR {table}.{field.column} <> links.column{n}"
-            for n, field in enumerate(fields[1:], start=2)
-        ) + ")")
+        conditions.append(
+            "("
+            + " OR ".join(
+                f"{table}.{field.column} IS NULL OR {table}.{field.column} <> links.column{n}"
+                for n, field in enumerate(fields[1:], start=2)
+            )
+            + ")"
+        )
     updated = 0
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH_SIZE):
-            batch = rows[start:start + BATCH_SIZE]
+            batch = rows[start : start + BATCH_SIZE]
             # VALUES columns are column1, column2, ... on both databases (SQLite takes no column list after AS).
             cursor.execute(
                 f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([row_sql] * len(batch))}) AS links "  # noqa: S608
                 f"WHERE {' AND '.join(conditions)}",
                 fixed_params
-                + [field.get_db_prep_save(value, connection) for row in batch for field, value in zip(fields, row,
-                                                                                                      strict=True)]
+                + [
+                    field.get_db_prep_save(value, connection)
+                    for row in batch
+                    for field, value in zip(fields, row, strict=True)
+                ]
                 + list(where_params),
             )
             updated += cursor.rowcount

@@ -79,11 +79,20 @@ def upsert_batch(
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.execute(_CREATE_SQL)
         cursor.execute(f"TRUNCATE {INCOMING}")  # rows of an earlier call in the same transaction
-        _copy(cursor, INCOMING, _COLUMNS, (
-            _row(item, organisation_id=organisation_id, contact_id=contact_ids_by_xero_id.get(item.xero_contact_id),
-                 now=now)
-            for item in items
-        ))
+        _copy(
+            cursor,
+            INCOMING,
+            _COLUMNS,
+            (
+                _row(
+                    item,
+                    organisation_id=organisation_id,
+                    contact_id=contact_ids_by_xero_id.get(item.xero_contact_id),
+                    now=now,
+                )
+                for item in items
+            ),
+        )
         cursor.execute(_UPSERT_SQL)
         stored = cursor.fetchall()
         ids = {xero_id: pk for pk, xero_id, _ in stored}
@@ -93,20 +102,25 @@ def upsert_batch(
             return [], 0
         updated = [pk for pk, _, inserted in stored if not inserted]
         if updated:  # a row just inserted has no children to replace (a first sync inserts them all)
-            cursor.execute(f"DELETE FROM {Payment._meta.db_table} WHERE invoice_id = ANY(%s)",  # noqa: S608
-                           [updated])
-            cursor.execute(f"DELETE FROM {CreditAllocation._meta.db_table} WHERE credit_note_id = ANY(%s)",  # noqa: S608
-                           [updated])
+            cursor.execute(
+                f"DELETE FROM {Payment._meta.db_table} WHERE invoice_id = ANY(%s)",  # noqa: S608
+                [updated],
+            )
+            cursor.execute(
+                f"DELETE FROM {CreditAllocation._meta.db_table} WHERE credit_note_id = ANY(%s)",  # noqa: S608
+                [updated],
+            )
         payments = [
-            (ids[item.xero_id], payment.xero_id, payment.paid_on, payment.amount, payment.currency_rate,
-             payment.status)
-            for item in applied for payment in item.payments
+            (ids[item.xero_id], payment.xero_id, payment.paid_on, payment.amount, payment.currency_rate, payment.status)
+            for item in applied
+            for payment in item.payments
         ]
         if payments:
             _copy(cursor, Payment._meta.db_table, _PAYMENT_COLUMNS, payments)
         allocations = [
             (ids[item.xero_id], allocation.invoice_xero_id, allocation.amount, allocation.allocated_on)
-            for item in applied for allocation in item.allocations
+            for item in applied
+            for allocation in item.allocations
         ]
         if allocations:
             _copy(cursor, CreditAllocation._meta.db_table, _ALLOCATION_COLUMNS, allocations)

@@ -133,7 +133,8 @@ class Invoice(models.Model):
             ),
             # The same invoices oldest due date first, for the dashboard's longest-overdue accounts.
             models.Index(
-                fields=["organisation", "due_on", "contact"], name="invoice_outstanding_by_due",
+                fields=["organisation", "due_on", "contact"],
+                name="invoice_outstanding_by_due",
                 condition=Q(type="ACCREC", status="AUTHORISED", amount_due__gt=0),
             ),
         ]

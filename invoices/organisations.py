@@ -98,8 +98,9 @@ def in_base(amount_field: str, condition: Q) -> Aggregate:
 
 def org_today_expression(orgs: dict[int, OrgDay]) -> Case:
     """Each row's organisation's local date, as an SQL expression."""
-    return Case(*(When(organisation_id=org.id, then=Value(org.today)) for org in orgs.values()),
-                output_field=DateField())
+    return Case(
+        *(When(organisation_id=org.id, then=Value(org.today)) for org in orgs.values()), output_field=DateField()
+    )
 
 
 def round_cents(amount: Decimal | None) -> Decimal | None:

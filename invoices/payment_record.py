@@ -33,8 +33,9 @@ class DaysBetween(Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         # SQLite keeps dates as text: julianday() makes them numbers of days.
-        return self.as_sql(compiler, connection, template="(julianday(%(expressions)s))",
-                           arg_joiner=") - julianday(", **extra_context)
+        return self.as_sql(
+            compiler, connection, template="(julianday(%(expressions)s))", arg_joiner=") - julianday(", **extra_context
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +84,16 @@ def payment_record(*, contact_id: int) -> tuple[CurrencyRecord, ...]:
     invoices = Invoice.objects.filter(_SALES, contact_id=contact_id)
     with_due = _PAID & Q(due_on__isnull=False)
     groups = (
-        invoices.values("currency_code").order_by("currency_code").annotate(
+        invoices.values("currency_code")
+        .order_by("currency_code")
+        .annotate(
             invoiced=Sum("total"),
             paid_invoices=Count("pk", filter=_PAID),
-            days_to_pay=Avg(DaysBetween(F("fully_paid_on"), F("issued_on")), filter=_PAID & Q(issued_on__isnull=False),
-                            output_field=_DAYS),
+            days_to_pay=Avg(
+                DaysBetween(F("fully_paid_on"), F("issued_on")),
+                filter=_PAID & Q(issued_on__isnull=False),
+                output_field=_DAYS,
+            ),
             days_after_due=Avg(DaysBetween(F("fully_paid_on"), F("due_on")), filter=with_due, output_field=_DAYS),
             with_due=Count("pk", filter=with_due),
             on_time=Count("pk", filter=with_due & Q(fully_paid_on__lte=F("due_on"))),
@@ -95,15 +101,19 @@ def payment_record(*, contact_id: int) -> tuple[CurrencyRecord, ...]:
     )
     payments = Payment.objects.filter(status=Payment.Status.AUTHORISED, invoice__in=invoices)
     paid = dict(
-        payments.values("invoice__currency_code").order_by("invoice__currency_code")
-        .annotate(total=Sum("amount")).values_list("invoice__currency_code", "total")
+        payments.values("invoice__currency_code")
+        .order_by("invoice__currency_code")
+        .annotate(total=Sum("amount"))
+        .values_list("invoice__currency_code", "total")
     )
     newest = [F("paid_on").desc(), F("pk").desc()]
     last = {
         currency: (paid_on, amount)
         for currency, paid_on, amount in payments.annotate(
             position=Window(RowNumber(), partition_by=[F("invoice__currency_code")], order_by=newest)
-        ).filter(position=1).values_list("invoice__currency_code", "paid_on", "amount")
+        )
+        .filter(position=1)
+        .values_list("invoice__currency_code", "paid_on", "amount")
     }
     return tuple(
         CurrencyRecord(

@@ -58,12 +58,34 @@ class QuoteRow:
 
 def _rows(quotes: QuerySet[Quote]) -> list[QuoteRow]:
     values = quotes.values_list(
-        "pk", "organisation_id", "xero_id", "number", "title", "status", "currency_code", "total", "issued_on",
-        "expires_on", "organisation__short_code", "organisation__name",
+        "pk",
+        "organisation_id",
+        "xero_id",
+        "number",
+        "title",
+        "status",
+        "currency_code",
+        "total",
+        "issued_on",
+        "expires_on",
+        "organisation__short_code",
+        "organisation__name",
     )
     labels = dict(Quote.Status.choices)
-    fields = ("id", "organisation_id", "xero_id", "number", "title", "status", "currency_code", "total", "issued_on",
-              "expires_on", "short_code", "organisation")
+    fields = (
+        "id",
+        "organisation_id",
+        "xero_id",
+        "number",
+        "title",
+        "status",
+        "currency_code",
+        "total",
+        "issued_on",
+        "expires_on",
+        "short_code",
+        "organisation",
+    )
     rows = []
     for value in values:
         row = dict(zip(fields, value, strict=True))
@@ -99,7 +121,8 @@ def quote_rows_of_opportunity(*, opportunity_id: int) -> list[QuoteRow]:
     """The opportunity's quotes, newest first (deleted ones left out). One query; the caller has checked that the
     user may see the opportunity (opportunities.selectors.opportunity_quotes)."""
     return _rows(
-        Quote.objects.filter(opportunity_id=opportunity_id).exclude(status=Quote.Status.DELETED)
+        Quote.objects.filter(opportunity_id=opportunity_id)
+        .exclude(status=Quote.Status.DELETED)
         .order_by(*_NEWEST_FIRST)
     )
 
@@ -182,25 +205,52 @@ def quotes_upsert(
         .order_by("pk")
         .values_list("xero_id", "xero_updated_at", "status")
     }
-    fresh = [item for item in newest.values()
-             if item.xero_id not in stored or item.xero_updated_at >= stored[item.xero_id][0]]
+    fresh = [
+        item
+        for item in newest.values()
+        if item.xero_id not in stored or item.xero_updated_at >= stored[item.xero_id][0]
+    ]
     if not fresh:
         return QuoteUpsertResult(created=0, updated=0, skipped_stale=len(items), accepted=())
     opportunities = _quote_opportunities(fresh, contact_ids_by_xero_id)
     rows = Quote.objects.bulk_create(
         [
-            Quote(organisation_id=organisation_id, xero_id=item.xero_id,
-                  contact_id=contact_ids_by_xero_id.get(item.xero_contact_id), xero_contact_id=item.xero_contact_id,
-                  opportunity_id=opportunities.get(item.xero_id), number=item.number, reference=item.reference,
-                  title=item.title[:100], status=item.status, currency_code=item.currency_code, total=item.total,
-                  issued_on=item.issued_on, expires_on=item.expires_on, xero_updated_at=item.xero_updated_at,
-                  synced_at=now)
+            Quote(
+                organisation_id=organisation_id,
+                xero_id=item.xero_id,
+                contact_id=contact_ids_by_xero_id.get(item.xero_contact_id),
+                xero_contact_id=item.xero_contact_id,
+                opportunity_id=opportunities.get(item.xero_id),
+                number=item.number,
+                reference=item.reference,
+                title=item.title[:100],
+                status=item.status,
+                currency_code=item.currency_code,
+                total=item.total,
+                issued_on=item.issued_on,
+                expires_on=item.expires_on,
+                xero_updated_at=item.xero_updated_at,
+                synced_at=now,
+            )
             for item in fresh
         ],
         update_conflicts=True,
         unique_fields=["organisation", "xero_id"],
-        update_fields=["contact", "xero_contact_id", "opportunity", "number", "reference", "title", "status",
-                       "currency_code", "total", "issued_on", "expires_on", "xero_updated_at", "synced_at"],
+        update_fields=[
+            "contact",
+            "xero_contact_id",
+            "opportunity",
+            "number",
+            "reference",
+            "title",
+            "status",
+            "currency_code",
+            "total",
+            "issued_on",
+            "expires_on",
+            "xero_updated_at",
+            "synced_at",
+        ],
     )
     accepted = tuple(
         (row.pk, row.opportunity_id)
@@ -208,5 +258,6 @@ def quotes_upsert(
         if row.status == Quote.Status.ACCEPTED and stored.get(row.xero_id, (None, None))[1] != Quote.Status.ACCEPTED
     )
     created = sum(1 for item in fresh if item.xero_id not in stored)
-    return QuoteUpsertResult(created=created, updated=len(fresh) - created,
-                             skipped_stale=len(items) - len(fresh), accepted=accepted)
+    return QuoteUpsertResult(
+        created=created, updated=len(fresh) - created, skipped_stale=len(items) - len(fresh), accepted=accepted
+    )

@@ -56,8 +56,9 @@ def overdue_accounts(*, user: User, now: datetime, limit: int | None = None) -> 
     else:
         ranked = (
             overdue.values("contact_id")
-            .annotate(longest=Max(ExpressionWrapper(org_today_expression(orgs) - F("due_on"),
-                                                    output_field=DurationField())))
+            .annotate(
+                longest=Max(ExpressionWrapper(org_today_expression(orgs) - F("due_on"), output_field=DurationField()))
+            )
             .order_by("-longest", "contact__name", "contact_id")
             .values_list("contact_id", flat=True)
         )
@@ -103,12 +104,13 @@ def _longest_overdue_first(overdue: QuerySet[Invoice], orgs: dict[int, OrgDay], 
     """
     longest: dict[int, int] = {}
     for org in orgs.values():
-        rows = overdue.filter(organisation_id=org.id).order_by("due_on", "contact_id").values_list("contact_id",
-                                                                                                  "due_on")
+        rows = (
+            overdue.filter(organisation_id=org.id).order_by("due_on", "contact_id").values_list("contact_id", "due_on")
+        )
         found: dict[int, int] = {}
         boundary = None
         for start in itertools.count(0, _WALK_ROWS):
-            page = list(rows[start:start + _WALK_ROWS])
+            page = list(rows[start : start + _WALK_ROWS])
             for contact_id, due_on in page:
                 days = (org.today - due_on).days
                 if boundary is not None and days < boundary:
@@ -123,13 +125,22 @@ def _longest_overdue_first(overdue: QuerySet[Invoice], orgs: dict[int, OrgDay], 
         for contact_id, days in found.items():
             longest[contact_id] = max(days, longest.get(contact_id, days))
     # Ties are broken by name as the database sorts them (its collation), then by id.
-    by_name = {pk: place for place, pk in enumerate(
-        Contact.objects.filter(pk__in=longest).order_by("name", "pk").values_list("pk", flat=True))}
+    by_name = {
+        pk: place
+        for place, pk in enumerate(
+            Contact.objects.filter(pk__in=longest).order_by("name", "pk").values_list("pk", flat=True)
+        )
+    }
     return sorted(longest, key=lambda pk: (-longest[pk], by_name[pk]))[:limit]
 
 
-AGE_BUCKETS = (("current", "Not yet due"), ("1-30", "1-30 days"), ("31-60", "31-60 days"), ("61-90", "61-90 days"),
-               ("90+", "Over 90 days"))
+AGE_BUCKETS = (
+    ("current", "Not yet due"),
+    ("1-30", "1-30 days"),
+    ("31-60", "31-60 days"),
+    ("61-90", "61-90 days"),
+    ("90+", "Over 90 days"),
+)
 
 
 def _age_condition(bucket: str, today: date) -> Q:
@@ -189,10 +200,17 @@ def receivables(*, user: User, now: datetime) -> Receivables:
     # Every row is outstanding already, so overdue needs only the due date: with no other column named, PostgreSQL
     # reads the rows from the outstanding invoices' covering index alone.
     past_due = per_org(orgs, lambda today: Q(due_on__lt=today))
-    groups = list(owed.values("organisation_id", "currency_code").order_by().annotate(
-        outstanding=Sum("amount_due"), overdue=Sum("amount_due", filter=past_due), **ages,
-        outstanding_base=in_base("amount_due", Q()), overdue_base=in_base("amount_due", past_due),
-    ))
+    groups = list(
+        owed.values("organisation_id", "currency_code")
+        .order_by()
+        .annotate(
+            outstanding=Sum("amount_due"),
+            overdue=Sum("amount_due", filter=past_due),
+            **ages,
+            outstanding_base=in_base("amount_due", Q()),
+            overdue_base=in_base("amount_due", past_due),
+        )
+    )
     by_currency: dict[str, list[dict]] = {}
     by_organisation: dict[int, list[dict]] = {}
     for group in groups:
@@ -215,11 +233,13 @@ def receivables(*, user: User, now: datetime) -> Receivables:
         ),
         by_organisation=tuple(
             OrganisationReceivables(
-                name=org.name, base_currency=org.base_currency,
+                name=org.name,
+                base_currency=org.base_currency,
                 outstanding_in_base=round_cents(_sum_rows(by_organisation[org.id], "outstanding_base")),
                 overdue_in_base=round_cents(_sum_rows(by_organisation[org.id], "overdue_base")),
             )
-            for org in orgs.values() if org.id in by_organisation
+            for org in orgs.values()
+            if org.id in by_organisation
         ),
     )
 

@@ -279,16 +279,28 @@ def invoice_summary(
     documents = Invoice.objects.filter(contact_id=contact.pk)
     if not include_hidden:
         documents = documents.filter(type__in=_SALES).exclude(status__in=_HIDDEN_STATUSES)
-    orgs = org_days(Organisation.objects.filter(
-        Q(pk__in=documents.values("organisation_id"))
-        | Q(pk__in=quotes_of_contact_organisation_ids(contact_id=contact.pk))
-    ), now=now)
+    orgs = org_days(
+        Organisation.objects.filter(
+            Q(pk__in=documents.values("organisation_id"))
+            | Q(pk__in=quotes_of_contact_organisation_ids(contact_id=contact.pk))
+        ),
+        now=now,
+    )
     if not orgs:
-        return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, organisations=(),
-                                     money_shown=user_sees_money(user=user))
+        return ContactInvoiceSummary(
+            contact_id=contact.pk,
+            include_hidden=include_hidden,
+            organisations=(),
+            money_shown=user_sees_money(user=user),
+        )
     if not user_sees_money(user=user):
-        return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, organisations=(),
-                                     money_shown=False, linked_organisations=tuple(org.name for org in orgs.values()))
+        return ContactInvoiceSummary(
+            contact_id=contact.pk,
+            include_hidden=include_hidden,
+            organisations=(),
+            money_shown=False,
+            linked_organisations=tuple(org.name for org in orgs.values()),
+        )
     figures = _figures(contact_id=contact.pk, orgs=orgs)
     rows = _recent_rows(documents.filter(organisation_id__in=orgs), orgs)
     quotes = quote_rows_by_organisation(contact_id=contact.pk, organisation_ids=list(orgs))
@@ -323,8 +335,12 @@ def invoice_summary(
                 quotes=quotes[org.id],
             )
         )
-    return ContactInvoiceSummary(contact_id=contact.pk, include_hidden=include_hidden, organisations=tuple(summaries),
-                                 payment_record=payment_record(contact_id=contact.pk))
+    return ContactInvoiceSummary(
+        contact_id=contact.pk,
+        include_hidden=include_hidden,
+        organisations=tuple(summaries),
+        payment_record=payment_record(contact_id=contact.pk),
+    )
 
 
 def xero_contact_ids_with_unattached_invoices(*, organisation_id: int) -> set[str]:
@@ -334,5 +350,3 @@ def xero_contact_ids_with_unattached_invoices(*, organisation_id: int) -> set[st
         .values_list("xero_contact_id", flat=True)
         .distinct()
     )
-
-

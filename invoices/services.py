@@ -218,7 +218,11 @@ def _upsert_batch_portable(
 
 @transaction.atomic
 def invoices_upsert(
-    *, organisation_id: int, items: list[InvoiceData], contact_ids_by_xero_id: dict[str, int], now: datetime,
+    *,
+    organisation_id: int,
+    items: list[InvoiceData],
+    contact_ids_by_xero_id: dict[str, int],
+    now: datetime,
     use_copy: bool | None = None,
 ) -> UpsertResult:
     """Store Xero invoices and credit notes of one organisation, idempotently and whatever the arrival order.
@@ -279,8 +283,13 @@ def invoices_link_contacts(*, organisation_id: int, contact_ids_by_xero_id: dict
     contact are not written. Invoices of Xero contacts missing from the mapping are left as they are.
     """
     return update_from_values(
-        model=Invoice, match="xero_contact_id", columns=["contact_id"], rows=sorted(contact_ids_by_xero_id.items()),
-        where=f"{Invoice._meta.db_table}.organisation_id = %s", where_params=[organisation_id], changed_only=True,
+        model=Invoice,
+        match="xero_contact_id",
+        columns=["contact_id"],
+        rows=sorted(contact_ids_by_xero_id.items()),
+        where=f"{Invoice._meta.db_table}.organisation_id = %s",
+        where_params=[organisation_id],
+        changed_only=True,
     )
 
 
@@ -290,8 +299,9 @@ def organisation_save(
     """Create an accounting organisation (`organisation_id` None) or update the details of an existing one, as
     its accounting system last told them; returns it. Raises Organisation.DoesNotExist for an unknown id."""
     if organisation_id is None:
-        return Organisation.objects.create(name=name, short_code=short_code, base_currency=base_currency,
-                                           timezone=timezone)
+        return Organisation.objects.create(
+            name=name, short_code=short_code, base_currency=base_currency, timezone=timezone
+        )
     organisation = Organisation.objects.get(pk=organisation_id)
     organisation.name, organisation.short_code = name, short_code
     organisation.base_currency, organisation.timezone = base_currency, timezone

@@ -45,8 +45,9 @@ def overdue_alerts_send(*, now: datetime) -> int:
                 user=invoice.contact.owner, message=message, url=url, created_at=now
             )
             alert.save(update_fields=["notification"])
-            chase_task_create(invoice=invoice, owner_id=invoice.contact.owner_id,
-                              due_on=invoice.due_on + timedelta(days=1), now=now)
+            chase_task_create(
+                invoice=invoice, owner_id=invoice.contact.owner_id, due_on=invoice.due_on + timedelta(days=1), now=now
+            )
         sent += 1
         try:
             send_mail(
@@ -66,8 +67,9 @@ def _overdue_message(invoice: Invoice) -> str:
     """The alert's words; the amount only for an owner who may see money (`user_sees_money`)."""
     due, owner = invoice.due_on, invoice.contact.owner
     if not user_sees_money(user=owner):
-        return (f"{invoice.number or 'An invoice'} of {invoice.contact.name} is overdue: "
-                f"it was due {due.day} {due:%b %Y}.")
+        return (
+            f"{invoice.number or 'An invoice'} of {invoice.contact.name} is overdue: it was due {due.day} {due:%b %Y}."
+        )
     return (
         f"{invoice.number or 'An invoice'} of {invoice.contact.name} is overdue: "
         f"{money_format(invoice.amount_due, invoice.currency_code)} was due {due.day} {due:%b %Y}."

@@ -11,8 +11,11 @@ from web.http import HtmxHttpRequest
 
 @require_GET
 def notification_list(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "notifications/notification_list.html",
-                  {"notifications": selectors.notifications_of(user=request.user)})
+    return render(
+        request,
+        "notifications/notification_list.html",
+        {"notifications": selectors.notifications_of(user=request.user)},
+    )
 
 
 @require_POST

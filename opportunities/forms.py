@@ -16,8 +16,11 @@ class InstalmentPlanCreateForm(forms.Form):
         cleaned = super().clean()
         count, first = cleaned.get("count"), cleaned.get("first_due_on")
         if count and first and months_later(first, count - 1) > LATEST_DATE:
-            self.add_error("first_due_on", f"The last of {count} monthly instalments would fall after "
-                                           f"{LATEST_DATE:%d %b %Y}; pick an earlier first date or fewer instalments.")
+            self.add_error(
+                "first_due_on",
+                f"The last of {count} monthly instalments would fall after "
+                f"{LATEST_DATE:%d %b %Y}; pick an earlier first date or fewer instalments.",
+            )
         return cleaned
 
 
@@ -31,12 +34,16 @@ class _InstalmentFormSet(forms.BaseFormSet):
     def clean(self) -> None:
         """Each existing instalment may be kept once: a repeated id (a tampered hidden field) is refused here."""
         super().clean()
-        ids = [form.cleaned_data.get("instalment_id") for form in self.forms
-               if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        ids = [
+            form.cleaned_data.get("instalment_id")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
         kept = [instalment_id for instalment_id in ids if instalment_id is not None]
         if len(kept) != len(set(kept)):
-            raise forms.ValidationError("An instalment appears twice in the form; reload the page and edit again.",
-                                        code="duplicate_instalment")
+            raise forms.ValidationError(
+                "An instalment appears twice in the form; reload the page and edit again.", code="duplicate_instalment"
+            )
 
 
 InstalmentFormSet = forms.formset_factory(
@@ -47,8 +54,11 @@ InstalmentFormSet = forms.formset_factory(
 def instalment_inputs(formset: forms.BaseFormSet) -> list[InstalmentInput]:
     """The rows of a valid formset that are kept: filled in and not marked for deletion."""
     return [
-        InstalmentInput(amount=form.cleaned_data["amount"], due_on=form.cleaned_data["due_on"],
-                        instalment_id=form.cleaned_data.get("instalment_id"))
+        InstalmentInput(
+            amount=form.cleaned_data["amount"],
+            due_on=form.cleaned_data["due_on"],
+            instalment_id=form.cleaned_data.get("instalment_id"),
+        )
         for form in formset.forms
         if form.cleaned_data and not form.cleaned_data.get("DELETE")
     ]

@@ -115,9 +115,7 @@ class Instalment(models.Model):
             models.UniqueConstraint(fields=["plan", "position"], name="instalment_position_unique_per_plan"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
             models.CheckConstraint(condition=Q(position__gte=1), name="instalment_position_from_one"),
-            models.CheckConstraint(
-                condition=Exact(Length("currency_code"), 3), name="instalment_currency_is_iso_code"
-            ),
+            models.CheckConstraint(condition=Exact(Length("currency_code"), 3), name="instalment_currency_is_iso_code"),
         ]
 
     def __str__(self) -> str:

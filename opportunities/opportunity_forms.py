@@ -24,12 +24,13 @@ class OpportunityForm(forms.Form):
     contact = ContactPickerField(queryset=Contact.objects.none(), empty_label="Pick a contact")
     name = forms.CharField(max_length=255)
     value = forms.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal(0), initial=Decimal(0))
-    currency_code = forms.CharField(label="Currency", max_length=3, initial="GBP",
-                                    help_text="A three-letter code, such as GBP, EUR or NZD.")
-    milestone = forms.ModelChoiceField(queryset=Milestone.objects.all(), empty_label=None,
-                                       help_text="Its probability weights the value.")
-    expected_close_date = forms.DateField(label="Expected close", required=False,
-                                          widget=forms.DateInput(**_DATE_INPUT))
+    currency_code = forms.CharField(
+        label="Currency", max_length=3, initial="GBP", help_text="A three-letter code, such as GBP, EUR or NZD."
+    )
+    milestone = forms.ModelChoiceField(
+        queryset=Milestone.objects.all(), empty_label=None, help_text="Its probability weights the value."
+    )
+    expected_close_date = forms.DateField(label="Expected close", required=False, widget=forms.DateInput(**_DATE_INPUT))
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody")
     description = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -61,22 +62,36 @@ class OpportunityForm(forms.Form):
     def arguments(self) -> dict[str, Any]:
         """The keyword arguments of opportunity_create / opportunity_update (but user and the ids), once valid."""
         data = self.cleaned_data
-        return {"name": data["name"], "value": data["value"], "currency_code": data["currency_code"],
-                "milestone_id": data["milestone"].pk, "expected_close_date": data["expected_close_date"],
-                "owner_id": data["owner"].pk if data["owner"] else None, "description": data["description"]}
+        return {
+            "name": data["name"],
+            "value": data["value"],
+            "currency_code": data["currency_code"],
+            "milestone_id": data["milestone"].pk,
+            "expected_close_date": data["expected_close_date"],
+            "owner_id": data["owner"].pk if data["owner"] else None,
+            "description": data["description"],
+        }
 
     @classmethod
     def initial_of(cls, opportunity: Opportunity) -> dict[str, Any]:
-        return {"name": opportunity.name, "value": opportunity.value, "currency_code": opportunity.currency_code,
-                "milestone": opportunity.milestone_id, "expected_close_date": opportunity.expected_close_date,
-                "owner": opportunity.owner_id, "description": opportunity.description}
+        return {
+            "name": opportunity.name,
+            "value": opportunity.value,
+            "currency_code": opportunity.currency_code,
+            "milestone": opportunity.milestone_id,
+            "expected_close_date": opportunity.expected_close_date,
+            "owner": opportunity.owner_id,
+            "description": opportunity.description,
+        }
 
 
 class OpportunityCloseForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[(Opportunity.Outcome.WON, "Won"), (Opportunity.Outcome.LOST, "Lost")],
-                                widget=forms.RadioSelect)
-    reason = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text="Needed when it was lost.")
+    outcome = forms.ChoiceField(
+        choices=[(Opportunity.Outcome.WON, "Won"), (Opportunity.Outcome.LOST, "Lost")], widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Needed when it was lost."
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -41,9 +41,11 @@ def pipeline(*, user: User, today: date) -> list[PipelineColumn]:
         opportunities_visible_to(user=user)
         .filter(outcome=Opportunity.Outcome.OPEN)
         .select_related("contact", "owner")
-        .annotate(overdue_invoices=Count(
-            "contact__invoices", filter=overdue_filter(today=today, prefix="contact__invoices__")
-        ))
+        .annotate(
+            overdue_invoices=Count(
+                "contact__invoices", filter=overdue_filter(today=today, prefix="contact__invoices__")
+            )
+        )
         .order_by("expected_close_date", "id")
     )
     milestones = Milestone.objects.prefetch_related(
@@ -112,8 +114,13 @@ def instalment_status(
         label = "Not invoiced" if invoice_status is None else f"Not invoiced · invoice {invoice_status.lower()}"
         return InstalmentStatus(Progress.NOT_INVOICED, label, Tone.MUTED, 0, due_on)
     state = invoice_state(
-        kind="invoice", type="ACCREC", status=invoice_status, due_on=invoice_due_on, amount_due=amount_due,
-        amount_paid=amount_paid + amount_credited, today=today,
+        kind="invoice",
+        type="ACCREC",
+        status=invoice_status,
+        due_on=invoice_due_on,
+        amount_due=amount_due,
+        amount_paid=amount_paid + amount_credited,
+        today=today,
     )
     effective_due_on = invoice_due_on or due_on
     if state.tone == Tone.SETTLED:
@@ -186,7 +193,9 @@ def _plan_summaries(opportunities: QuerySet[Opportunity], *, now: datetime, with
     """Plans of `opportunities` with each instalment judged by its organisation's local date (unmatched ones by the
     date of an organisation the contact has invoices in, else UTC's). Six queries whatever the number of rows."""
     found = list(
-        opportunities.filter(instalment_plan__isnull=False).select_related("contact", "owner").prefetch_related(
+        opportunities.filter(instalment_plan__isnull=False)
+        .select_related("contact", "owner")
+        .prefetch_related(
             Prefetch("instalment_plan__instalments", queryset=Instalment.objects.select_related("invoice"))
         )
     )
@@ -195,12 +204,15 @@ def _plan_summaries(opportunities: QuerySet[Opportunity], *, now: datetime, with
     contact_ids = {opportunity.contact_id for opportunity in found}
     invoices = list(_matchable_invoices().filter(contact_id__in=contact_ids)) if with_choices else []
     home = dict(
-        Invoice.objects.filter(contact_id__in=contact_ids).order_by("contact_id", "organisation_id")
-        .values_list("contact_id", "organisation_id").distinct()
+        Invoice.objects.filter(contact_id__in=contact_ids)
+        .order_by("contact_id", "organisation_id")
+        .values_list("contact_id", "organisation_id")
+        .distinct()
     )
     organisation_ids = set(home.values()) | {
         instalment.invoice.organisation_id
-        for opportunity in found for instalment in opportunity.instalment_plan.instalments.all()
+        for opportunity in found
+        for instalment in opportunity.instalment_plan.instalments.all()
         if instalment.invoice
     }
     todays = organisation_todays(organisation_ids=organisation_ids, now=now)
@@ -213,20 +225,38 @@ def _plan_summaries(opportunities: QuerySet[Opportunity], *, now: datetime, with
             invoice = instalment.invoice
             today = todays.get(invoice.organisation_id, plan_today) if invoice else plan_today
             status = instalment_status(
-                due_on=instalment.due_on, today=today,
-                **({"invoice_status": invoice.status, "invoice_due_on": invoice.due_on,
-                    "amount_due": invoice.amount_due, "amount_paid": invoice.amount_paid,
-                    "amount_credited": invoice.amount_credited} if invoice else {}),
+                due_on=instalment.due_on,
+                today=today,
+                **(
+                    {
+                        "invoice_status": invoice.status,
+                        "invoice_due_on": invoice.due_on,
+                        "amount_due": invoice.amount_due,
+                        "amount_paid": invoice.amount_paid,
+                        "amount_credited": invoice.amount_credited,
+                    }
+                    if invoice
+                    else {}
+                ),
             )
-            choices = tuple(
-                choice for choice in invoices
-                if choice.contact_id == opportunity.contact_id and choice.currency_code == instalment.currency_code
-            ) if invoice is None else ()
+            choices = (
+                tuple(
+                    choice
+                    for choice in invoices
+                    if choice.contact_id == opportunity.contact_id and choice.currency_code == instalment.currency_code
+                )
+                if invoice is None
+                else ()
+            )
             rows.append(InstalmentRow(instalment=instalment, status=status, choices=choices))
-        summaries.append(PlanSummary(
-            opportunity=opportunity, rows=tuple(rows),
-            progress=plan_progress([row.status for row in rows], today=plan_today), today=plan_today,
-        ))
+        summaries.append(
+            PlanSummary(
+                opportunity=opportunity,
+                rows=tuple(rows),
+                progress=plan_progress([row.status for row in rows], today=plan_today),
+                today=plan_today,
+            )
+        )
     return summaries
 
 
@@ -250,9 +280,11 @@ def instalment_plans_of_contact(*, user: User, contact_id: int, now: datetime) -
     if not user_sees_money(user=user):
         return []
     return _plan_summaries(
-        opportunities_visible_to(user=user).filter(contact_id=contact.pk, outcome=Opportunity.Outcome.WON)
+        opportunities_visible_to(user=user)
+        .filter(contact_id=contact.pk, outcome=Opportunity.Outcome.WON)
         .order_by("-closed_on", "pk"),
-        now=now, with_choices=False,
+        now=now,
+        with_choices=False,
     )
 
 
@@ -278,15 +310,18 @@ def plans_with_overdue_instalments(*, user: User, now: datetime) -> list[Overdue
         opportunities_visible_to(user=user).filter(
             outcome=Opportunity.Outcome.WON, instalment_plan__in=overdue_somewhere.values("plan_id")
         ),
-        now=now, with_choices=False,
+        now=now,
+        with_choices=False,
     )
     plans = [
         OverduePlan(
-            opportunity=summary.opportunity, overdue_count=len(summary.overdue_rows),
+            opportunity=summary.opportunity,
+            overdue_count=len(summary.overdue_rows),
             oldest_days_overdue=max(row.status.days_overdue for row in summary.overdue_rows),
             progress=summary.progress,
         )
-        for summary in summaries if summary.overdue_rows
+        for summary in summaries
+        if summary.overdue_rows
     ]
     return sorted(plans, key=lambda plan: (-plan.oldest_days_overdue, plan.opportunity.name, plan.opportunity.pk))
 

@@ -81,9 +81,16 @@ def opportunity_create(
     _check_owner(owner_id=owner_id, team_id=contact.team_id)
     milestone = Milestone.objects.get(pk=milestone_id)
     return Opportunity.objects.create(
-        contact=contact, team_id=contact.team_id, name=name.strip(), value=value, currency_code=currency_code.upper(),
-        milestone=milestone, probability=milestone.probability, expected_close_date=expected_close_date,
-        owner_id=owner_id, description=description.strip(),
+        contact=contact,
+        team_id=contact.team_id,
+        name=name.strip(),
+        value=value,
+        currency_code=currency_code.upper(),
+        milestone=milestone,
+        probability=milestone.probability,
+        expected_close_date=expected_close_date,
+        owner_id=owner_id,
+        description=description.strip(),
     )
 
 
@@ -211,9 +218,7 @@ def _won_opportunity(*, opportunity_id: int, user: User) -> Opportunity:
 
 
 @transaction.atomic
-def instalment_plan_create_even(
-    *, opportunity_id: int, user: User, count: int, first_due_on: date
-) -> InstalmentPlan:
+def instalment_plan_create_even(*, opportunity_id: int, user: User, count: int, first_due_on: date) -> InstalmentPlan:
     """Split a won opportunity's value into `count` monthly instalments from `first_due_on`, then match any
     invoices whose references already name them.
 
@@ -225,8 +230,13 @@ def instalment_plan_create_even(
     amounts = instalment_amounts_even(total=opportunity.value, count=count)
     plan = InstalmentPlan.objects.create(opportunity=opportunity)
     Instalment.objects.bulk_create(
-        Instalment(plan=plan, position=index + 1, amount=amount, currency_code=opportunity.currency_code,
-                   due_on=months_later(first_due_on, index))
+        Instalment(
+            plan=plan,
+            position=index + 1,
+            amount=amount,
+            currency_code=opportunity.currency_code,
+            due_on=months_later(first_due_on, index),
+        )
         for index, amount in enumerate(amounts)
     )
     _match_by_reference(Invoice.objects.filter(contact_id=opportunity.contact_id))
@@ -266,7 +276,10 @@ def instalment_plan_update(
     ordered = sorted(instalments, key=lambda row: row.due_on)
     Instalment.objects.bulk_create(
         Instalment(
-            plan=plan, position=index + 1, amount=row.amount, currency_code=opportunity.currency_code,
+            plan=plan,
+            position=index + 1,
+            amount=row.amount,
+            currency_code=opportunity.currency_code,
             due_on=row.due_on,
             invoice_id=existing[row.instalment_id].invoice_id if row.instalment_id else None,
             matched_by=existing[row.instalment_id].matched_by if row.instalment_id else "",
@@ -282,8 +295,11 @@ def _visible_instalment(*, opportunity_id: int, instalment_id: int, user: User) 
     return (
         Instalment.objects.select_for_update(of=("self",))
         .select_related("plan__opportunity__contact")
-        .get(pk=instalment_id, plan__opportunity_id=opportunity_id,
-             plan__opportunity__in=opportunities_visible_to(user=user))
+        .get(
+            pk=instalment_id,
+            plan__opportunity_id=opportunity_id,
+            plan__opportunity__in=opportunities_visible_to(user=user),
+        )
     )
 
 
@@ -328,8 +344,9 @@ def instalments_match_by_reference(*, organisation_id: int) -> int:
 def _match_by_reference(invoices: QuerySet[Invoice]) -> int:
     candidates = []
     for invoice in (
-        invoices.filter(type=Invoice.Type.ACCREC, contact__isnull=False, instalment__isnull=True,
-                        reference__icontains="OPP-")
+        invoices.filter(
+            type=Invoice.Type.ACCREC, contact__isnull=False, instalment__isnull=True, reference__icontains="OPP-"
+        )
         .exclude(status__in=_UNMATCHABLE_STATUSES)
         .order_by(F("issued_on").asc(nulls_last=True), "number", "pk")
         .only("pk", "reference", "contact_id", "currency_code")
@@ -341,8 +358,11 @@ def _match_by_reference(invoices: QuerySet[Invoice]) -> int:
         return 0
     open_instalments: dict[int, list[Instalment]] = {}
     for instalment in (
-        Instalment.objects.filter(plan__opportunity_id__in={opportunity_id for _, opportunity_id, _ in candidates},
-                                  plan__opportunity__outcome=Opportunity.Outcome.WON, invoice__isnull=True)
+        Instalment.objects.filter(
+            plan__opportunity_id__in={opportunity_id for _, opportunity_id, _ in candidates},
+            plan__opportunity__outcome=Opportunity.Outcome.WON,
+            invoice__isnull=True,
+        )
         .select_related("plan__opportunity")
         .order_by("position")
     ):
@@ -350,7 +370,8 @@ def _match_by_reference(invoices: QuerySet[Invoice]) -> int:
     matched = 0
     for invoice, opportunity_id, position in candidates:
         waiting = [
-            instalment for instalment in open_instalments.get(opportunity_id, [])
+            instalment
+            for instalment in open_instalments.get(opportunity_id, [])
             if instalment.plan.opportunity.contact_id == invoice.contact_id
             and instalment.currency_code == invoice.currency_code
             and (position is None or instalment.position == position)
@@ -366,8 +387,9 @@ def _claim(*, instalment: Instalment, invoice_id: int) -> bool:
     try:
         with transaction.atomic():
             return bool(
-                Instalment.objects.filter(pk=instalment.pk, invoice__isnull=True)
-                .update(invoice_id=invoice_id, matched_by=Instalment.MatchedBy.AUTO)
+                Instalment.objects.filter(pk=instalment.pk, invoice__isnull=True).update(
+                    invoice_id=invoice_id, matched_by=Instalment.MatchedBy.AUTO
+                )
             )
     except IntegrityError:  # the invoice was matched elsewhere meanwhile
         return False

@@ -15,7 +15,8 @@ urlpatterns = [
     path("<int:opportunity_id>/instalments/", views.opportunity_instalments, name="instalments"),
     path("<int:opportunity_id>/instalments/create/", views.instalment_plan_create, name="instalments_create"),
     path("<int:opportunity_id>/instalments/edit/", views.instalment_plan_edit, name="instalments_edit"),
-    path("<int:opportunity_id>/instalments/<int:instalment_id>/match/", views.instalment_match,
-         name="instalment_match"),
+    path(
+        "<int:opportunity_id>/instalments/<int:instalment_id>/match/", views.instalment_match, name="instalment_match"
+    ),
     path("contacts/<int:contact_id>/plans/", views.contact_instalment_plans, name="contact_plans"),
 ]

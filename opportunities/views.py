@@ -27,7 +27,8 @@ def opportunity_move(request: HtmxHttpRequest, opportunity_id: int) -> HttpRespo
     """Move a card to another milestone; HTMX gets the board back, a plain form post goes back to it."""
     try:
         moved = services.opportunity_move(
-            opportunity_id=opportunity_id, milestone_id=int(request.POST.get("milestone", "0") or 0),
+            opportunity_id=opportunity_id,
+            milestone_id=int(request.POST.get("milestone", "0") or 0),
             user=request.user,
         )
     except Opportunity.DoesNotExist:
@@ -41,8 +42,11 @@ def opportunity_move(request: HtmxHttpRequest, opportunity_id: int) -> HttpRespo
     if not request.htmx:
         messages.success(request, f"{moved.name} moved to {moved.milestone.name}.")
         return redirect("opportunities:pipeline")
-    response = render(request, "opportunities/pipeline.html#pipeline-board",
-                      {"columns": selectors.pipeline(user=request.user, today=timezone.localdate())})
+    response = render(
+        request,
+        "opportunities/pipeline.html#pipeline-board",
+        {"columns": selectors.pipeline(user=request.user, today=timezone.localdate())},
+    )
     return trigger_client_event(response, "pipeline-changed")
 
 
@@ -52,8 +56,9 @@ def opportunity_detail(request: HtmxHttpRequest, opportunity_id: int) -> HttpRes
         opportunity = selectors.opportunity_detail(user=request.user, opportunity_id=opportunity_id)
     except Opportunity.DoesNotExist:
         raise Http404("No opportunity with that id is visible to you.") from None
-    return render(request, "opportunities/opportunity_detail.html",
-                  {"opportunity": opportunity, "form": OpportunityCloseForm()})
+    return render(
+        request, "opportunities/opportunity_detail.html", {"opportunity": opportunity, "form": OpportunityCloseForm()}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,15 +69,24 @@ def opportunity_create(request: HtmxHttpRequest, contact_id: int | None = None) 
         contact = None if contact_id is None else contact_detail(user=request.user, contact_id=contact_id)
     except Contact.DoesNotExist:
         raise Http404("No contact with that id is visible to you.") from None
-    form = OpportunityForm(request.POST if request.method == "POST" else None, user=request.user, contact=contact,
-                           initial={"contact": request.GET.get("contact"), "owner": request.user.pk})
+    form = OpportunityForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        contact=contact,
+        initial={"contact": request.GET.get("contact"), "owner": request.user.pk},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             created = services.opportunity_create(
-                user=request.user, contact_id=(contact or form.cleaned_data["contact"]).pk, **form.arguments())
+                user=request.user, contact_id=(contact or form.cleaned_data["contact"]).pk, **form.arguments()
+            )
         except (services.OpportunityInvalid, Milestone.DoesNotExist, Contact.DoesNotExist) as exc:
-            form.add_error(None, str(exc) if isinstance(exc, services.OpportunityInvalid) else
-                           "That contact or milestone is no longer there: pick again.")
+            form.add_error(
+                None,
+                str(exc)
+                if isinstance(exc, services.OpportunityInvalid)
+                else "That contact or milestone is no longer there: pick again.",
+            )
         else:
             messages.success(request, f"Opened {created.name}.")
             return redirect("opportunities:detail", opportunity_id=created.pk)
@@ -82,37 +96,54 @@ def opportunity_create(request: HtmxHttpRequest, contact_id: int | None = None) 
 @require_http_methods(["GET", "POST"])
 def opportunity_edit(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
     opportunity = _visible_opportunity(request, opportunity_id)
-    form = OpportunityForm(request.POST if request.method == "POST" else None, user=request.user,
-                           contact=opportunity.contact, initial=OpportunityForm.initial_of(opportunity))
+    form = OpportunityForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        contact=opportunity.contact,
+        initial=OpportunityForm.initial_of(opportunity),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.opportunity_update(user=request.user, opportunity_id=opportunity.pk, **form.arguments())
         except (services.OpportunityInvalid, Milestone.DoesNotExist) as exc:
-            form.add_error(None, str(exc) if isinstance(exc, services.OpportunityInvalid) else
-                           "That milestone is no longer there: pick again.")
+            form.add_error(
+                None,
+                str(exc)
+                if isinstance(exc, services.OpportunityInvalid)
+                else "That milestone is no longer there: pick again.",
+            )
         else:
             messages.success(request, f"Saved {saved.name}.")
             return redirect("opportunities:detail", opportunity_id=saved.pk)
-    return render(request, "opportunities/opportunity_edit.html",
-                  {"form": form, "contact": opportunity.contact, "opportunity": opportunity})
+    return render(
+        request,
+        "opportunities/opportunity_edit.html",
+        {"form": form, "contact": opportunity.contact, "opportunity": opportunity},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def opportunity_close(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
     """Mark an open opportunity won or lost, with a reason (`?outcome=lost` picks lost on the form)."""
     opportunity = _visible_opportunity(request, opportunity_id)
-    form = OpportunityCloseForm(request.POST if request.method == "POST" else None,
-                                initial={"outcome": request.GET.get("outcome", "won")})
+    form = OpportunityCloseForm(
+        request.POST if request.method == "POST" else None, initial={"outcome": request.GET.get("outcome", "won")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             closed = services.opportunity_close(
-                user=request.user, opportunity_id=opportunity.pk, outcome=form.cleaned_data["outcome"],
-                reason=form.cleaned_data["reason"], today=timezone.localdate())
+                user=request.user,
+                opportunity_id=opportunity.pk,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                today=timezone.localdate(),
+            )
         except (services.OpportunityClosed, services.OpportunityInvalid) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"{closed.name} marked {closed.get_outcome_display().lower()}; "
-                                      "it has left the pipeline.")
+            messages.success(
+                request, f"{closed.name} marked {closed.get_outcome_display().lower()}; it has left the pipeline."
+            )
             return redirect("opportunities:detail", opportunity_id=closed.pk)
     return render(request, "opportunities/opportunity_close.html", {"form": form, "opportunity": opportunity})
 
@@ -168,7 +199,9 @@ def instalment_plan_create(request: HtmxHttpRequest, opportunity_id: int) -> Htt
     if form.is_valid():
         try:
             services.instalment_plan_create_even(
-                opportunity_id=opportunity.pk, user=request.user, count=form.cleaned_data["count"],
+                opportunity_id=opportunity.pk,
+                user=request.user,
+                count=form.cleaned_data["count"],
                 first_due_on=form.cleaned_data["first_due_on"],
             )
         except (services.OpportunityNotWon, services.InstalmentPlanExists, services.InstalmentPlanInvalid) as exc:
@@ -190,8 +223,9 @@ def instalment_plan_edit(request: HtmxHttpRequest, opportunity_id: int) -> HttpR
         {"instalment_id": row.instalment.pk, "amount": row.instalment.amount, "due_on": row.instalment.due_on}
         for row in plan.rows
     ]
-    formset = InstalmentFormSet(request.POST if request.method == "POST" else None, initial=initial,
-                                prefix="instalments")
+    formset = InstalmentFormSet(
+        request.POST if request.method == "POST" else None, initial=initial, prefix="instalments"
+    )
     problem = ""
     if request.method == "POST" and formset.is_valid():
         try:
@@ -203,8 +237,11 @@ def instalment_plan_edit(request: HtmxHttpRequest, opportunity_id: int) -> HttpR
         else:
             messages.success(request, "Instalments saved.")
             return redirect("opportunities:detail", opportunity_id=opportunity.pk)
-    return render(request, "opportunities/instalments_edit.html",
-                  {"opportunity": opportunity, "plan": plan, "formset": formset, "problem": problem})
+    return render(
+        request,
+        "opportunities/instalments_edit.html",
+        {"opportunity": opportunity, "plan": plan, "formset": formset, "problem": problem},
+    )
 
 
 @require_POST
@@ -215,8 +252,12 @@ def instalment_match(request: HtmxHttpRequest, opportunity_id: int, instalment_i
     invoice_id = request.POST.get("invoice", "")
     try:
         if invoice_id:
-            services.instalment_match(opportunity_id=opportunity.pk, instalment_id=instalment_id,
-                                      invoice_id=int(invoice_id), user=request.user)
+            services.instalment_match(
+                opportunity_id=opportunity.pk,
+                instalment_id=instalment_id,
+                invoice_id=int(invoice_id),
+                user=request.user,
+            )
         else:
             services.instalment_unmatch(opportunity_id=opportunity.pk, instalment_id=instalment_id, user=request.user)
     except Instalment.DoesNotExist:

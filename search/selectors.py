@@ -39,8 +39,12 @@ MAX_QUERY_LENGTH = 100
 # A query made only of digits and the usual separators may be (part of) a phone number.
 PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]+")
 WORDS_ONLY = re.compile(r"[^\W\d_]+(?:[\s'&.-]+[^\W\d_]+)*")  # letters, with spaces, hyphens and the like
-DOCUMENT_KINDS = {Invoice.Type.ACCREC: "Invoice", Invoice.Type.ACCPAY: "Bill",
-                  Invoice.Type.ACCRECCREDIT: "Credit note", Invoice.Type.ACCPAYCREDIT: "Supplier credit note"}
+DOCUMENT_KINDS = {
+    Invoice.Type.ACCREC: "Invoice",
+    Invoice.Type.ACCPAY: "Bill",
+    Invoice.Type.ACCRECCREDIT: "Credit note",
+    Invoice.Type.ACCPAYCREDIT: "Supplier credit note",
+}
 
 
 class Rank(IntEnum):
@@ -178,16 +182,20 @@ def name_match_rows(
     whole table with it when it is OR-ed with the substring match, several times slower than the index.
     """
     rows = list(
-        records.filter(name__icontains=query).annotate(rank=_rank("name", query), similarity=Value(1.0))
-        .order_by("rank", *then_by).values_list(*fields, "rank", "similarity")[:limit]
+        records.filter(name__icontains=query)
+        .annotate(rank=_rank("name", query), similarity=Value(1.0))
+        .order_by("rank", *then_by)
+        .values_list(*fields, "rank", "similarity")[:limit]
     )
     if len(rows) < limit and similarity_allowed(query, trigram=trigram):
         similar = (
             # Upper(name) is the indexed expression; pg_trgm ignores case anyway.
-            records.alias(upper_name=Upper("name")).filter(upper_name__trigram_word_similar=query)
+            records.alias(upper_name=Upper("name"))
+            .filter(upper_name__trigram_word_similar=query)
             .exclude(name__icontains=query)
             .annotate(rank=Value(Rank.SIMILAR), similarity=TrigramWordSimilarity(Value(query), Upper("name")))
-            .order_by("-similarity", *then_by).values_list(*fields, "rank", "similarity")[: limit - len(rows)]
+            .order_by("-similarity", *then_by)
+            .values_list(*fields, "rank", "similarity")[: limit - len(rows)]
         )
         rows += similar
     return rows
@@ -212,8 +220,9 @@ def contact_hits(*, visible: QuerySet[Contact], query: str, limit: int, trigram:
     best rank; archived contacts come after the active ones of the same rank."""
     fields = ("pk", "name", "kind", "organisation__name", "archived_at", "matched")
     then_by = (F("archived_at").asc(nulls_first=True), "name", "pk")
-    rows = name_match_rows(visible.annotate(matched=Value("")), query=query, trigram=trigram, fields=fields,
-                           then_by=then_by, limit=limit)
+    rows = name_match_rows(
+        visible.annotate(matched=Value("")), query=query, trigram=trigram, fields=fields, then_by=then_by, limit=limit
+    )
 
     emails = EmailAddress.objects.filter(contact=OuterRef("pk"), address__icontains=query)
     by_email = (
@@ -226,10 +235,10 @@ def contact_hits(*, visible: QuerySet[Contact], query: str, limit: int, trigram:
     needle = phone_needle(query)
     if needle:
         phones = PhoneNumber.objects.alias(digits=Digits("number")).filter(digits__contains=needle)
-        by_phone = (
-            visible.filter(pk__in=phones.values("contact_id"))
-            .annotate(matched=Subquery(phones.filter(contact=OuterRef("pk")).order_by("pk").values("number")[:1]),
-                      rank=Value(Rank.CONTAINS), similarity=Value(1.0))
+        by_phone = visible.filter(pk__in=phones.values("contact_id")).annotate(
+            matched=Subquery(phones.filter(contact=OuterRef("pk")).order_by("pk").values("number")[:1]),
+            rank=Value(Rank.CONTAINS),
+            similarity=Value(1.0),
         )
         rows += by_phone.order_by(*then_by).values_list(*fields, "rank", "similarity")[:limit]
 
@@ -239,8 +248,15 @@ def contact_hits(*, visible: QuerySet[Contact], query: str, limit: int, trigram:
             best[row[0]] = row
     ordered = sorted(best.values(), key=lambda row: (row[6], row[4] is not None, -row[7], row[1].lower(), row[0]))
     return [
-        ContactHit(contact_id=pk, name=name, kind_label=Contact.Kind(kind).label, organisation_name=org or "",
-                   matched=matched, archived=archived_at is not None, rank=Rank(rank))
+        ContactHit(
+            contact_id=pk,
+            name=name,
+            kind_label=Contact.Kind(kind).label,
+            organisation_name=org or "",
+            matched=matched,
+            archived=archived_at is not None,
+            rank=Rank(rank),
+        )
         for pk, name, kind, org, archived_at, matched, rank, _similarity in ordered[:limit]
     ]
 
@@ -250,14 +266,26 @@ def opportunity_hits(
 ) -> list[OpportunityHit]:
     """Visible opportunities (of a visible contact) whose name matches; open ones first within a rank."""
     opportunities = (
-        opportunities_visible_to(user=user).filter(contact__in=visible)
+        opportunities_visible_to(user=user)
+        .filter(contact__in=visible)
         .annotate(closed=Case(When(outcome=Opportunity.Outcome.OPEN, then=Value(0)), default=Value(1)))
     )
-    found = name_match_rows(opportunities, query=query, trigram=trigram, limit=limit, then_by=("closed", "name", "pk"),
-                            fields=("pk", "name", "contact__name", "outcome", "milestone__name"))
+    found = name_match_rows(
+        opportunities,
+        query=query,
+        trigram=trigram,
+        limit=limit,
+        then_by=("closed", "name", "pk"),
+        fields=("pk", "name", "contact__name", "outcome", "milestone__name"),
+    )
     return [
-        OpportunityHit(opportunity_id=pk, name=name, contact_name=contact_name, rank=Rank(rank),
-                       stage=milestone if outcome == Opportunity.Outcome.OPEN else Opportunity.Outcome(outcome).label)
+        OpportunityHit(
+            opportunity_id=pk,
+            name=name,
+            contact_name=contact_name,
+            rank=Rank(rank),
+            stage=milestone if outcome == Opportunity.Outcome.OPEN else Opportunity.Outcome(outcome).label,
+        )
         for pk, name, contact_name, outcome, milestone, rank, _similarity in found
     ]
 
@@ -273,22 +301,40 @@ def document_hits(*, visible: QuerySet[Contact], query: str, limit: int) -> list
     order = ("rank", F("issued_on").desc(nulls_last=True), "-pk")
     common = ("number", "status", "issued_on", "contact_id", "contact__name", "contact__archived_at", "rank")
     invoices = (
-        Invoice.objects.filter(contact__in=visible, number__icontains=query).annotate(rank=_rank("number", query))
-        .order_by(*order).values_list("type", *common)[:limit]
+        Invoice.objects.filter(contact__in=visible, number__icontains=query)
+        .annotate(rank=_rank("number", query))
+        .order_by(*order)
+        .values_list("type", *common)[:limit]
     )
     quotes = (
-        Quote.objects.filter(contact__in=visible, number__icontains=query).annotate(rank=_rank("number", query))
-        .order_by(*order).values_list(*common)[:limit]
+        Quote.objects.filter(contact__in=visible, number__icontains=query)
+        .annotate(rank=_rank("number", query))
+        .order_by(*order)
+        .values_list(*common)[:limit]
     )
     hits = [
-        DocumentHit(number=number, kind_label=DOCUMENT_KINDS.get(type_, "Invoice"),
-                    status_label=Invoice.Status(status).label, issued_on=issued_on, contact_id=contact_id,
-                    contact_name=contact_name, archived=archived_at is not None, rank=Rank(rank))
+        DocumentHit(
+            number=number,
+            kind_label=DOCUMENT_KINDS.get(type_, "Invoice"),
+            status_label=Invoice.Status(status).label,
+            issued_on=issued_on,
+            contact_id=contact_id,
+            contact_name=contact_name,
+            archived=archived_at is not None,
+            rank=Rank(rank),
+        )
         for type_, number, status, issued_on, contact_id, contact_name, archived_at, rank in invoices
     ] + [
-        DocumentHit(number=number, kind_label="Quote", status_label=Quote.Status(status).label, issued_on=issued_on,
-                    contact_id=contact_id, contact_name=contact_name, archived=archived_at is not None,
-                    rank=Rank(rank))
+        DocumentHit(
+            number=number,
+            kind_label="Quote",
+            status_label=Quote.Status(status).label,
+            issued_on=issued_on,
+            contact_id=contact_id,
+            contact_name=contact_name,
+            archived=archived_at is not None,
+            rank=Rank(rank),
+        )
         for number, status, issued_on, contact_id, contact_name, archived_at, rank in quotes
     ]
     hits.sort(key=lambda hit: (hit.rank, -(hit.issued_on or date.min).toordinal(), hit.number))

@@ -62,10 +62,26 @@ def celery_workers(redis_client, transactional_db, tmp_path) -> Iterator[Callabl
         log = tmp_path / f"worker-{len(workers)}.log"
         with log.open("w") as output:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "capsync", "worker", "--pool=solo", "--queues=celery,xero",
-                 "--loglevel=INFO", "-n", f"test-{uuid.uuid4().hex[:8]}@%h", "--without-gossip",
-                 "--without-mingle", "--without-heartbeat"],
-                cwd=REPO_ROOT, env=_environment(**extra_env), stdout=output, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "capsync",
+                    "worker",
+                    "--pool=solo",
+                    "--queues=celery,xero",
+                    "--loglevel=INFO",
+                    "-n",
+                    f"test-{uuid.uuid4().hex[:8]}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                cwd=REPO_ROOT,
+                env=_environment(**extra_env),
+                stdout=output,
+                stderr=subprocess.STDOUT,
             )
         workers.append(worker)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS

@@ -9,8 +9,13 @@ from tests.factories import LedgerOrganisationFactory, TeamFactory, UserFactory
 from tests.services import running_in_ci
 
 pytest_plugins = [
-    "tests.sandbox", "tests.xero_contract", "tests.browser", "tests.celery_worker", "tests.xero_world",
-    "tests.demo_world", "tests.xero.quote_data",
+    "tests.sandbox",
+    "tests.xero_contract",
+    "tests.browser",
+    "tests.celery_worker",
+    "tests.xero_world",
+    "tests.demo_world",
+    "tests.xero.quote_data",
 ]
 
 

@@ -50,24 +50,37 @@ def _connect(sandbox: SandboxControl, *, admin: User) -> dict[str, XeroConnectio
     state = secrets.token_urlsafe(16)
     verifier, challenge = client.pkce_pair()
     redirect = sandbox.authorize(
-        client_id=identity.client_id, redirect_uri=DEMO_REDIRECT_URI, scope=" ".join(settings.XERO_SCOPES),
-        state=state, code_challenge=challenge, code_challenge_method="S256",
-        tenant_ids=[tenants[name] for name in DEMO_TEAMS], user_email=demo.DEMO_ADMIN_EMAIL,
+        client_id=identity.client_id,
+        redirect_uri=DEMO_REDIRECT_URI,
+        scope=" ".join(settings.XERO_SCOPES),
+        state=state,
+        code_challenge=challenge,
+        code_challenge_method="S256",
+        tenant_ids=[tenants[name] for name in DEMO_TEAMS],
+        user_email=demo.DEMO_ADMIN_EMAIL,
     )
     params = query_of(redirect)
     assert params.get("state") == state, redirect
-    consent = services.consent_complete(identity=identity, code=params["code"], code_verifier=verifier,
-                                        user_id=admin.pk, now=timezone.now())
-    linked = services.connections_link(grant_id=consent.grant_id, tenants=consent.tenants,
-                                       chosen_tenant_ids=list(tenants.values()), identity=identity,
-                                       user_id=admin.pk, clock=timezone.now)
+    consent = services.consent_complete(
+        identity=identity, code=params["code"], code_verifier=verifier, user_id=admin.pk, now=timezone.now()
+    )
+    linked = services.connections_link(
+        grant_id=consent.grant_id,
+        tenants=consent.tenants,
+        chosen_tenant_ids=list(tenants.values()),
+        identity=identity,
+        user_id=admin.pk,
+        clock=timezone.now,
+    )
     connections = {}
     for result in linked:
         connection = result.connection
         services.connection_configure(
-            connection_id=connection.pk, suppliers=XeroConnection.Suppliers.IGNORE,
+            connection_id=connection.pk,
+            suppliers=XeroConnection.Suppliers.IGNORE,
             default_team_id=Team.objects.get(name=DEMO_TEAMS[connection.name]).pk,
-            sync_interval_seconds=2 * 60 * 60, push_crm_edits=True,
+            sync_interval_seconds=2 * 60 * 60,
+            push_crm_edits=True,
         )
         connections[connection.name] = XeroConnection.objects.get(pk=connection.pk)
     return connections
@@ -89,7 +102,12 @@ def demo_world(demo_sandbox_server: SandboxControl, settings, transactional_db) 
     admin = User.objects.get(email=demo.DEMO_ADMIN_EMAIL)
     connections = _connect(sandbox, admin=admin)
     for connection in connections.values():
-        finished = run.organisation_sync(connection_id=connection.pk, kind=SyncRun.Kind.FULL, clock=timezone.now,
-                                         identity=client.identity_from_settings(), sleep=lambda seconds: None)
+        finished = run.organisation_sync(
+            connection_id=connection.pk,
+            kind=SyncRun.Kind.FULL,
+            clock=timezone.now,
+            identity=client.identity_from_settings(),
+            sleep=lambda seconds: None,
+        )
         assert finished.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
     return DemoWorld(sandbox=sandbox, admin=admin, connections=connections)

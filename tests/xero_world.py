@@ -37,18 +37,31 @@ class XeroWorld:
     uk_tenant_id: str
     nz_tenant_id: str
 
-    def consent(self, client: Client, *, tenant_ids: list[str], deny: bool = False, state: str | None = None,
-                keep_auth_event: bool = False):
+    def consent(
+        self,
+        client: Client,
+        *,
+        tenant_ids: list[str],
+        deny: bool = False,
+        state: str | None = None,
+        keep_auth_event: bool = False,
+    ):
         """Start the wizard in Capsync, answer Xero's consent screen, and follow the callback back in Capsync.
         `keep_auth_event`: organisations already connected keep their old authEventId (as Xero may)."""
         start = client.post(reverse("xero:authorize"))
         assert start.status_code == 302, start
         asked = query_of(start.url)
         redirect = self.sandbox.authorize(
-            client_id=asked["client_id"], redirect_uri=asked["redirect_uri"], scope=asked["scope"],
-            state=asked["state"], code_challenge=asked["code_challenge"],
-            code_challenge_method=asked["code_challenge_method"], user_email=self.user_email,
-            tenant_ids=tenant_ids, deny=deny, keep_auth_event=keep_auth_event,
+            client_id=asked["client_id"],
+            redirect_uri=asked["redirect_uri"],
+            scope=asked["scope"],
+            state=asked["state"],
+            code_challenge=asked["code_challenge"],
+            code_challenge_method=asked["code_challenge_method"],
+            user_email=self.user_email,
+            tenant_ids=tenant_ids,
+            deny=deny,
+            keep_auth_event=keep_auth_event,
         )
         params = query_of(redirect)
         if state is not None:
@@ -76,8 +89,13 @@ def xero_world(
     settings.XERO_CLIENT_SECRET = client_secret
     settings.SECURE_CSP = {**settings.SECURE_CSP, "form-action": [CSP.SELF, sandbox.login_url]}
     return XeroWorld(
-        sandbox=sandbox, client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
-        user_email=email, uk_tenant_id=tenant_ids[0], nz_tenant_id=tenant_ids[1],
+        sandbox=sandbox,
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
+        user_email=email,
+        uk_tenant_id=tenant_ids[0],
+        nz_tenant_id=tenant_ids[1],
     )
 
 
@@ -107,7 +125,8 @@ def wizard_identity() -> client.XeroIdentity:
 def refresh_calls(sandbox: SandboxControl) -> list[dict]:
     """The refresh-token grants Xero (the sandbox) received so far."""
     return [
-        call for call in sandbox.calls(bodies=True)["calls"]
+        call
+        for call in sandbox.calls(bodies=True)["calls"]
         if call["path"] == XERO_TOKEN_PATH and "grant_type=refresh_token" in (call.get("request_body") or "")
     ]
 
@@ -125,8 +144,10 @@ def xero_connection(admin_client, xero):
     xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
     team = Team.objects.create(name="Xero customers")
     linked = XeroConnection.objects.get()
-    admin_client.post(reverse("xero:options", args=[linked.pk]), {
-        "suppliers": "ignore", "default_team": team.pk, "sync_interval_seconds": 7200, "push_crm_edits": "on"})
+    admin_client.post(
+        reverse("xero:options", args=[linked.pk]),
+        {"suppliers": "ignore", "default_team": team.pk, "sync_interval_seconds": 7200, "push_crm_edits": "on"},
+    )
     linked.refresh_from_db()
     return linked
 

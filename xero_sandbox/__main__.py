@@ -21,8 +21,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", choices=["empty", "demo"], default="empty")
     serve.add_argument("--contacts", type=int, default=None, help="benchmark org: number of contacts")
     serve.add_argument("--invoices", type=int, default=None, help="benchmark org: number of invoices")
-    serve.add_argument("--organisations", type=int, default=1,
-                       help="benchmark orgs of that size: 'Benchmark Org' alone, else 'Benchmark Org 001', ...")
+    serve.add_argument(
+        "--organisations",
+        type=int,
+        default=1,
+        help="benchmark orgs of that size: 'Benchmark Org' alone, else 'Benchmark Org 001', ...",
+    )
     serve.add_argument("--rate-limits", choices=["xero", "off"], default="xero")
     serve.add_argument(
         "--tier", choices=sorted(TIERS), default="default", help="Xero app tier: its day limit and connection cap"

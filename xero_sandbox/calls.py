@@ -32,8 +32,15 @@ class CallsLog:
             path = GUID_RE.sub("{id}", call["path"])
             counts["by_path"][path] = counts["by_path"].get(path, 0) + 1
 
-    def query(self, *, since_id: int, tenant_id: str | None, bodies: bool, peak_concurrency: dict[str, int],
-              peak_app_concurrency: dict[str, int] | None = None) -> dict:
+    def query(
+        self,
+        *,
+        since_id: int,
+        tenant_id: str | None,
+        bodies: bool,
+        peak_concurrency: dict[str, int],
+        peak_app_concurrency: dict[str, int] | None = None,
+    ) -> dict:
         """Calls with id > since_id (optionally one tenant's), bodies only when asked for, with the peaks of calls
         in flight per tenant and per app (client id)."""
         with self._lock:
@@ -49,8 +56,13 @@ class CallsLog:
             selected = [c for c in selected if c.get("tenant_id") == tenant_id]
         if not bodies:
             selected = [{k: v for k, v in c.items() if k not in BODY_KEYS} for c in selected]
-        return {"calls": selected, "counts": counts, "peak_concurrency": peak_concurrency,
-                "peak_app_concurrency": peak_app_concurrency or {}, "last_id": last_id}
+        return {
+            "calls": selected,
+            "counts": counts,
+            "peak_concurrency": peak_concurrency,
+            "peak_app_concurrency": peak_app_concurrency or {},
+            "last_id": last_id,
+        }
 
     def clear(self) -> None:
         with self._lock:

@@ -153,7 +153,12 @@ def _check_connection_limit(sandbox: Sandbox, *, app: App, tenant_ids: list[str]
 
 
 def consent(
-    sandbox: Sandbox, *, params: AuthorizeParams, user: User, tenant_ids: list[str], deny: bool,
+    sandbox: Sandbox,
+    *,
+    params: AuthorizeParams,
+    user: User,
+    tenant_ids: list[str],
+    deny: bool,
     keep_auth_event: bool = False,
 ) -> str:
     """Record the user's decision and return the URL Xero would redirect the browser to.

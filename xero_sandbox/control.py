@@ -125,8 +125,14 @@ def control_authorize(sandbox: Sandbox, spec: dict) -> str:
             User(email="sandbox-user@example.com", password="sandbox", name="Sandbox User", tenant_ids=[]), tenant_ids
         )
     try:
-        return consent.consent(sandbox, params=params, user=user, tenant_ids=tenant_ids, deny=bool(spec.get("deny")),
-                               keep_auth_event=bool(spec.get("keep_auth_event")))
+        return consent.consent(
+            sandbox,
+            params=params,
+            user=user,
+            tenant_ids=tenant_ids,
+            deny=bool(spec.get("deny")),
+            keep_auth_event=bool(spec.get("keep_auth_event")),
+        )
     except consent.ConsentRefused as exc:
         raise ControlError(str(exc), status=getattr(exc, "status", 400)) from exc
 

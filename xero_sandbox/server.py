@@ -231,8 +231,9 @@ def fault_response(sandbox: Sandbox, fault: Fault) -> Response:
             body=b"",
         )
     if kind == "429-concurrent":  # Xero documents Retry-After for the minute and day limits only
-        return Response(status=429, headers={"X-Rate-Limit-Problem": "concurrent", "Content-Type": "text/plain"},
-                        body=b"")
+        return Response(
+            status=429, headers={"X-Rate-Limit-Problem": "concurrent", "Content-Type": "text/plain"}, body=b""
+        )
     if kind == "401-authorization":  # a tier-gated endpoint, or an organisation Xero refuses this app
         return identity.problem(401, "AuthorizationUnsuccessful")
     if kind in ("500", "503"):

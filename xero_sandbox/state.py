@@ -379,7 +379,9 @@ class Sandbox:
     def calls(self, *, since_id: int = 0, tenant_id: str | None = None, bodies: bool = False) -> dict:
         """The calls log after since_id, with counts and peak concurrency per tenant."""
         return self.calls_log.query(
-            since_id=since_id, tenant_id=tenant_id, bodies=bodies,
+            since_id=since_id,
+            tenant_id=tenant_id,
+            bodies=bodies,
             peak_concurrency=dict(self.limiter.peak_concurrency),
             peak_app_concurrency=dict(self.limiter.peak_app_concurrency),
         )

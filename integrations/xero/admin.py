@@ -28,8 +28,18 @@ class MatchConflictAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "resolution", "xero_contact__connection"]
     search_fields = ["xero_contact__name", "xero_contact__email", "name"]
     list_select_related = ["xero_contact__connection__organisation"]
-    readonly_fields = ["kind", "xero_contact", "contact", "name", "status", "resolution", "resolved_contact",
-                       "resolved_by", "resolved_at", "created_at"]
+    readonly_fields = [
+        "kind",
+        "xero_contact",
+        "contact",
+        "name",
+        "status",
+        "resolution",
+        "resolved_contact",
+        "resolved_by",
+        "resolved_at",
+        "created_at",
+    ]
     exclude = ["candidates"]
     actions = ["create_new_contacts", "ignore_xero_contacts"]
     change_form_template = "admin/xero/matchconflict/change_form.html"
@@ -52,26 +62,38 @@ class MatchConflictAdmin(admin.ModelAdmin):
     def candidate_count(self, conflict: MatchConflict) -> int:
         return len(conflict.candidates)
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict | None = None) -> HttpResponse:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
         conflict = get_object_or_404(
             MatchConflict.objects.select_related("xero_contact__connection__organisation", "contact__team"),
-            pk=object_id)
+            pk=object_id,
+        )
         # Nothing on a conflict is edited by hand: it is resolved with the evidence's buttons, and kept as the audit.
-        extra_context = {**(extra_context or {}), "conflict": conflict,
-                         "candidates": selectors.conflict_evidence(conflict=conflict), "show_save": False,
-                         "show_save_and_continue": False, "show_save_and_add_another": False, "show_delete": False}
+        extra_context = {
+            **(extra_context or {}),
+            "conflict": conflict,
+            "candidates": selectors.conflict_evidence(conflict=conflict),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self) -> list:
         return [
-            path("<int:conflict_id>/resolve/<str:action>/", self.admin_site.admin_view(self.resolve_view),
-                 name="xero_matchconflict_resolve"),
+            path(
+                "<int:conflict_id>/resolve/<str:action>/",
+                self.admin_site.admin_view(self.resolve_view),
+                name="xero_matchconflict_resolve",
+            ),
             *super().get_urls(),
         ]
 
-    def _resolve(self, request: HttpRequest, conflict_id: int, action: str, contact_id: int | None,
-                 name: str = "") -> str:
+    def _resolve(
+        self, request: HttpRequest, conflict_id: int, action: str, contact_id: int | None, name: str = ""
+    ) -> str:
         _require_mfa_admin(request)
         arguments = {"conflict_id": conflict_id, "user_id": request.user.pk, "now": timezone.now()}
         kind = get_object_or_404(MatchConflict.objects.values_list("kind", flat=True), pk=conflict_id)
@@ -99,10 +121,15 @@ class MatchConflictAdmin(admin.ModelAdmin):
             return render(request, "xero/forbidden.html", {"reason": two_factor.value}, status=403)
         contact_id = int(request.POST["contact_id"]) if request.POST.get("contact_id", "").isdigit() else None
         try:
-            messages.success(request, self._resolve(request, conflict_id, action, contact_id,
-                                                    name=request.POST.get("name", "")))
-        except (conflicts.ConflictAlreadyResolved, conflicts.ContactAlreadyLinked, conflicts.NameStillTaken,
-                ContactDetailsInvalid) as exc:
+            messages.success(
+                request, self._resolve(request, conflict_id, action, contact_id, name=request.POST.get("name", ""))
+            )
+        except (
+            conflicts.ConflictAlreadyResolved,
+            conflicts.ContactAlreadyLinked,
+            conflicts.NameStillTaken,
+            ContactDetailsInvalid,
+        ) as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("admin:xero_matchconflict_change", args=[conflict_id]))
         return HttpResponseRedirect(reverse("admin:xero_matchconflict_changelist"))
@@ -131,8 +158,9 @@ class SyncErrorAdmin(admin.ModelAdmin):
 
     @admin.action(description="Fetch the selected records from Xero again")
     def fetch_again(self, request: HttpRequest, queryset: QuerySet[SyncError]) -> None:
-        connection_ids = services.sync_errors_retry(error_ids=list(queryset.values_list("pk", flat=True)),
-                                                    now=timezone.now())
+        connection_ids = services.sync_errors_retry(
+            error_ids=list(queryset.values_list("pk", flat=True)), now=timezone.now()
+        )
         tasks.organisation_syncs_enqueue(connection_ids=connection_ids, kind=SyncRun.Kind.WEBHOOK)
         messages.success(request, f"Asked Xero again for the records of {len(connection_ids)} organisation(s).")
 
@@ -158,11 +186,21 @@ class XeroConnectionAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "default_team"]
     # The grant holds the encrypted tokens; it is neither shown nor editable here.
     exclude = ["grant"]
-    readonly_fields = ["tenant_id", "xero_connection_id", "organisation", "short_code", "base_currency", "timezone",
-                       "status", "status_reason", "rate_limited_until", "connected_by", "connected_at",
-                       "disconnected_at", "last_successful_sync_at"]
+    readonly_fields = [
+        "tenant_id",
+        "xero_connection_id",
+        "organisation",
+        "short_code",
+        "base_currency",
+        "timezone",
+        "status",
+        "status_reason",
+        "rate_limited_until",
+        "connected_by",
+        "connected_at",
+        "disconnected_at",
+        "last_successful_sync_at",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
-
-

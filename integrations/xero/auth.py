@@ -79,7 +79,9 @@ def _store_tokens(grant: XeroGrant, tokens: schemas.TokenSet) -> None:
 def grant_create(*, tokens: schemas.TokenSet, connected_by_id: int, now: datetime) -> XeroGrant:
     """Keep the tokens of a new consent."""
     grant = XeroGrant(
-        connected_by_id=connected_by_id, auth_event_id=tokens.auth_event_id, xero_user_id=tokens.xero_user_id,
+        connected_by_id=connected_by_id,
+        auth_event_id=tokens.auth_event_id,
+        xero_user_id=tokens.xero_user_id,
         refreshed_at=now,
     )
     _store_tokens(grant, tokens)
@@ -100,9 +102,7 @@ def grant_access_token(*, grant_id: int, identity: client.XeroIdentity, now: dat
     return grant_refresh(grant_id=grant_id, identity=identity, now=now)
 
 
-def grant_refresh(
-    *, grant_id: int, identity: client.XeroIdentity, now: datetime, stale_access_token: str = ""
-) -> str:
+def grant_refresh(*, grant_id: int, identity: client.XeroIdentity, now: datetime, stale_access_token: str = "") -> str:
     """Refresh the grant's tokens under its row lock and return the new access token.
 
     Another worker may have refreshed while we waited for the lock: then its fresh token is returned and no
@@ -127,8 +127,15 @@ def grant_refresh(
         else:
             _store_tokens(grant, tokens)
             grant.refreshed_at = now
-            grant.save(update_fields=["access_token_encrypted", "refresh_token_encrypted",
-                                      "access_token_expires_at", "scopes", "refreshed_at"])
+            grant.save(
+                update_fields=[
+                    "access_token_encrypted",
+                    "refresh_token_encrypted",
+                    "access_token_expires_at",
+                    "scopes",
+                    "refreshed_at",
+                ]
+            )
             logger.info("Refreshed Xero tokens", extra={"grant_id": grant.pk})
             return tokens.access_token
     # Outside the block, so the "needs reconnect" marks are committed before the caller sees the error.
@@ -159,10 +166,14 @@ def grant_mark_needs_reconnect(*, grant: XeroGrant, reason: str) -> None:
     transaction.on_commit(partial(notifications.needs_reconnect_email, grant_id=grant.pk))
 
 
-PERMISSION_MISSING = ("Xero refused a call that Capsync's consent has no permission for (a scope was not granted). "
-                      "Connect again to grant every permission Capsync asks for; the data stays in Capsync.")
-ACCESS_REMOVED = ("Capsync's access to this organisation was removed in Xero (consent revoked). Its data stays "
-                  "in Capsync; connect it again to resume syncing.")
+PERMISSION_MISSING = (
+    "Xero refused a call that Capsync's consent has no permission for (a scope was not granted). "
+    "Connect again to grant every permission Capsync asks for; the data stays in Capsync."
+)
+ACCESS_REMOVED = (
+    "Capsync's access to this organisation was removed in Xero (consent revoked). Its data stays "
+    "in Capsync; connect it again to resume syncing."
+)
 
 
 def connection_mark_access_removed(*, connection_id: int, now: datetime) -> None:
@@ -189,11 +200,14 @@ def permission_refusal_handle(
     if grant is None:
         return f"Xero needs an admin to reconnect: {refused}"
     call = f"{refused.method} {refused.path}".strip()
-    missing = oauth.scope_missing_for(refused.path, method=refused.method or "GET",
-                                      granted=oauth.scopes_granted(grant.scopes))
+    missing = oauth.scope_missing_for(
+        refused.path, method=refused.method or "GET", granted=oauth.scopes_granted(grant.scopes)
+    )
     if missing:
-        reason = (f"Xero refused {call}: Capsync's consent has no permission for it (the {missing} scope was not "
-                  "granted). Connect again to grant every permission Capsync asks for; the data stays in Capsync.")
+        reason = (
+            f"Xero refused {call}: Capsync's consent has no permission for it (the {missing} scope was not "
+            "granted). Connect again to grant every permission Capsync asks for; the data stays in Capsync."
+        )
         grant_mark_needs_reconnect(grant=grant, reason=reason)
         return reason
     try:
@@ -204,11 +218,15 @@ def permission_refusal_handle(
     if connection.tenant_id not in {tenant.tenant_id for tenant in tenants}:
         connection_mark_access_removed(connection_id=connection.pk, now=now)
         return ACCESS_REMOVED
-    logger.warning("Xero refused a call the consent has the scope for", extra={"connection_id": connection.pk,
-                                                                               "path": refused.path})
-    return (f"Xero refused {call} for this organisation, although the consent includes its permission and the "
-            "organisation is still connected. Xero does this for endpoints the app's pricing tier does not include "
-            "and for some organisations; reconnecting will not help. Nothing was paused; the next sync tries again.")
+    logger.warning(
+        "Xero refused a call the consent has the scope for",
+        extra={"connection_id": connection.pk, "path": refused.path},
+    )
+    return (
+        f"Xero refused {call} for this organisation, although the consent includes its permission and the "
+        "organisation is still connected. Xero does this for endpoints the app's pricing tier does not include "
+        "and for some organisations; reconnecting will not help. Nothing was paused; the next sync tries again."
+    )
 
 
 def client_for(

@@ -55,17 +55,22 @@ def contact_push_panel(*, user: User, contact_id: int) -> ContactPushPanel:
     Raises Contact.DoesNotExist when the contact is not visible to the user.
     """
     contact = contacts_visible_to(user=user).only("pk", "updated_at").get(pk=contact_id)
-    links = XeroContact.objects.filter(contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED).select_related(
-        "connection__organisation"
-    ).order_by("connection__organisation__name", "pk")
+    links = (
+        XeroContact.objects.filter(contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED)
+        .select_related("connection__organisation")
+        .order_by("connection__organisation__name", "pk")
+    )
     statuses = []
     for link in links:
         state = link.push_state
         edited_since = link.pushed_at is not None and link.pushed_at < contact.updated_at
         if state == XeroContact.PushState.IN_SYNC and edited_since:
             state = XeroContact.PushState.PENDING
-        statuses.append(ContactPushStatus(organisation=link.connection.label, state=state, error=link.push_error,
-                                          paused=_paused(link.connection)))
+        statuses.append(
+            ContactPushStatus(
+                organisation=link.connection.label, state=state, error=link.push_error, paused=_paused(link.connection)
+            )
+        )
     return ContactPushPanel(statuses=statuses)
 
 
@@ -73,10 +78,13 @@ def contact_sync_connections(*, user: User, contact_id: int) -> list[int]:
     """The connected organisations a "Sync this contact now" fetches from: those the contact is linked in (none:
     nothing to fetch). Raises Contact.DoesNotExist when the contact is not visible to the user."""
     contact = contacts_visible_to(user=user).only("pk").get(pk=contact_id)
-    return list(XeroContact.objects.filter(
-        contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED,
-        connection__status=XeroConnection.Status.CONNECTED,
-    ).values_list("connection_id", flat=True))
+    return list(
+        XeroContact.objects.filter(
+            contact_id=contact.pk,
+            link_state=XeroContact.LinkState.LINKED,
+            connection__status=XeroConnection.Status.CONNECTED,
+        ).values_list("connection_id", flat=True)
+    )
 
 
 # How long "Sync this contact now" keeps polling before telling the user it is taking longer than usual.
@@ -106,7 +114,7 @@ class ContactOrganisationStatus:
 
 
 def _moment_label(moment: datetime | None, *, now: datetime) -> str:
-    """"14:02" today, "24 Nov, 14:02" before, in the site's timezone."""
+    """ "14:02" today, "24 Nov, 14:02" before, in the site's timezone."""
     if moment is None:
         return "no sync yet"
     local = timezone.localtime(moment)
@@ -140,32 +148,46 @@ def _problem(connection: XeroConnection, latest: SyncRun | None, data_from: date
     return ""
 
 
-def contact_xero_status(*, user: User, contact_id: int, now: datetime,
-                        since: datetime | None = None) -> ContactXeroStatus:
+def contact_xero_status(
+    *, user: User, contact_id: int, now: datetime, since: datetime | None = None
+) -> ContactXeroStatus:
     """The contact's link state and data freshness in each connected organisation; with `since` (when "Sync
     this contact now" was asked for), whether that fetch is still under way. Seven queries at most.
 
     Raises Contact.DoesNotExist when the contact is not visible to the user.
     """
     contact = contacts_visible_to(user=user).only("pk").get(pk=contact_id)
-    relevant_runs = SyncRun.objects.filter(connection=OuterRef("pk")).filter(
-        Q(contact_id=contact.pk) | ~Q(kind=SyncRun.Kind.CONTACT)
-    ).exclude(outcome__in=[SyncRun.Outcome.SKIPPED, SyncRun.Outcome.RUNNING]).order_by("-started_at", "-id")
+    relevant_runs = (
+        SyncRun.objects.filter(connection=OuterRef("pk"))
+        .filter(Q(contact_id=contact.pk) | ~Q(kind=SyncRun.Kind.CONTACT))
+        .exclude(outcome__in=[SyncRun.Outcome.SKIPPED, SyncRun.Outcome.RUNNING])
+        .order_by("-started_at", "-id")
+    )
     connections = list(
-        XeroConnection.objects.exclude(status=XeroConnection.Status.DISCONNECTED).filter(is_configured=True)
-        .select_related("organisation").annotate(latest_run_id=Subquery(relevant_runs.values("pk")[:1]))
+        XeroConnection.objects.exclude(status=XeroConnection.Status.DISCONNECTED)
+        .filter(is_configured=True)
+        .select_related("organisation")
+        .annotate(latest_run_id=Subquery(relevant_runs.values("pk")[:1]))
         .order_by("organisation__name", "pk")
     )
-    links = {link.connection_id: link for link in XeroContact.objects.filter(
-        contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED)}
+    links = {
+        link.connection_id: link
+        for link in XeroContact.objects.filter(contact_id=contact.pk, link_state=XeroContact.LinkState.LINKED)
+    }
     in_conflict = {
-        connection_id for connection_id, candidates, named in MatchConflict.objects.filter(
-            status=MatchConflict.Status.OPEN).values_list("xero_contact__connection_id", "candidates", "contact_id")
+        connection_id
+        for connection_id, candidates, named in MatchConflict.objects.filter(
+            status=MatchConflict.Status.OPEN
+        ).values_list("xero_contact__connection_id", "candidates", "contact_id")
         if named == contact.pk or any(candidate.get("contact_id") == contact.pk for candidate in candidates)
     }
     contact_runs = SyncRun.objects.filter(contact_id=contact.pk, kind=SyncRun.Kind.CONTACT)
-    fetched = dict(contact_runs.filter(outcome=SyncRun.Outcome.SUCCEEDED).values("connection_id").annotate(
-        last=Max("finished_at")).values_list("connection_id", "last"))
+    fetched = dict(
+        contact_runs.filter(outcome=SyncRun.Outcome.SUCCEEDED)
+        .values("connection_id")
+        .annotate(last=Max("finished_at"))
+        .values_list("connection_id", "last")
+    )
     latest_runs = SyncRun.objects.in_bulk([c.latest_run_id for c in connections if c.latest_run_id])
     asked = {}
     if since is not None:
@@ -176,18 +198,32 @@ def contact_xero_status(*, user: User, contact_id: int, now: datetime,
         candidates = [moment for moment in (connection.last_successful_sync_at, fetched.get(connection.pk)) if moment]
         data_from = max(candidates) if candidates else None
         request = asked.get(connection.pk)
-        fetching = link is not None and connection.status == XeroConnection.Status.CONNECTED and since is not None and (
-            request is None or request.outcome == SyncRun.Outcome.RUNNING)
+        fetching = (
+            link is not None
+            and connection.status == XeroConnection.Status.CONNECTED
+            and since is not None
+            and (request is None or request.outcome == SyncRun.Outcome.RUNNING)
+        )
         finished = ""
         if request is not None and request.outcome == SyncRun.Outcome.SKIPPED:
             finished = "A sync of the whole organisation was running; it brings this contact up to date."
-        organisations.append(ContactOrganisationStatus(
-            connection_id=connection.pk, organisation=connection.label,
-            link="linked" if link else "conflict" if connection.pk in in_conflict else "not_in_xero",
-            xero_name=link.name if link else "", data_from=data_from,
-            problem=_problem(connection, latest_runs.get(connection.latest_run_id), data_from, now),
-            fetching=fetching, finished_message=finished, data_from_label=_moment_label(data_from, now=now),
-            archived_in_xero=link is not None and link.status == "ARCHIVED",
-        ))
-    return ContactXeroStatus(contact_id=contact.pk, organisations=organisations, since=since,
-                             gave_up=since is not None and now - since > CONTACT_SYNC_PATIENCE)
+        organisations.append(
+            ContactOrganisationStatus(
+                connection_id=connection.pk,
+                organisation=connection.label,
+                link="linked" if link else "conflict" if connection.pk in in_conflict else "not_in_xero",
+                xero_name=link.name if link else "",
+                data_from=data_from,
+                problem=_problem(connection, latest_runs.get(connection.latest_run_id), data_from, now),
+                fetching=fetching,
+                finished_message=finished,
+                data_from_label=_moment_label(data_from, now=now),
+                archived_in_xero=link is not None and link.status == "ARCHIVED",
+            )
+        )
+    return ContactXeroStatus(
+        contact_id=contact.pk,
+        organisations=organisations,
+        since=since,
+        gave_up=since is not None and now - since > CONTACT_SYNC_PATIENCE,
+    )

@@ -20,20 +20,25 @@ SYNC_INTERVALS = [
 
 class ConnectionOptionsForm(forms.Form):
     suppliers = forms.ChoiceField(
-        choices=XeroConnection.Suppliers.choices, widget=forms.RadioSelect,
+        choices=XeroConnection.Suppliers.choices,
+        widget=forms.RadioSelect,
         help_text="Suppliers are Xero contacts you buy from. Customers are always brought in.",
     )
     default_team = forms.ModelChoiceField(
-        queryset=Team.objects.all(), empty_label=None,
+        queryset=Team.objects.all(),
+        empty_label=None,
         help_text="New contacts brought in from this organisation belong to this team.",
     )
     sync_interval_seconds = forms.TypedChoiceField(choices=SYNC_INTERVALS, coerce=int, label="Sync")
     push_crm_edits = forms.BooleanField(
-        required=False, label="Send edits made in Capsync to Xero",
+        required=False,
+        label="Send edits made in Capsync to Xero",
         help_text="Capsync is the source of truth for contact details of linked contacts.",
     )
     accepted_quote_milestone = forms.ModelChoiceField(
-        queryset=Milestone.objects.all(), required=False, empty_label="Leave the opportunity where it is",
+        queryset=Milestone.objects.all(),
+        required=False,
+        empty_label="Leave the opportunity where it is",
         label="When a quote is accepted in Xero",
         help_text="Move its opportunity (if still open) to this milestone.",
     )
@@ -41,7 +46,8 @@ class ConnectionOptionsForm(forms.Form):
 
 class PickOrganisationsForm(forms.Form):
     tenant_ids = forms.MultipleChoiceField(
-        widget=forms.CheckboxSelectMultiple, label="Organisations to link",
+        widget=forms.CheckboxSelectMultiple,
+        label="Organisations to link",
         error_messages={"required": "Pick at least one organisation to link."},
     )
 
@@ -67,8 +73,12 @@ class QuoteForm(forms.Form):
     date = date_field(label="Quote date")
     expiry_date = date_field(label="Expires on", required=False)
     line_amount_types = forms.ChoiceField(choices=LINE_AMOUNT_TYPES, label="Tax")
-    currency_code = forms.RegexField(regex=r"^[A-Z]{3}$", max_length=3, label="Currency",
-                                     error_messages={"invalid": "Use a three-letter currency code such as GBP."})
+    currency_code = forms.RegexField(
+        regex=r"^[A-Z]{3}$",
+        max_length=3,
+        label="Currency",
+        error_messages={"invalid": "Use a three-letter currency code such as GBP."},
+    )
     another_draft = forms.BooleanField(required=False, label="Create another draft anyway")
 
     def __init__(self, *args: object, organisations: list[XeroConnection], **kwargs: object) -> None:
@@ -99,10 +109,16 @@ class QuoteLineForm(forms.Form):
     """One line: a quantity above zero, a unit price of zero or more, and a line total Xero and Capsync can hold."""
 
     description = forms.CharField(max_length=4000)
-    quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=Decimal("0.0001"), max_value=QUANTITY_MAX,
-                                  error_messages={"min_value": "The quantity must be above zero."})
-    unit_amount = money_field(min_value=Decimal(0), label="Unit price",
-                              error_messages={"min_value": "The unit price cannot be negative."})
+    quantity = forms.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        min_value=Decimal("0.0001"),
+        max_value=QUANTITY_MAX,
+        error_messages={"min_value": "The quantity must be above zero."},
+    )
+    unit_amount = money_field(
+        min_value=Decimal(0), label="Unit price", error_messages={"min_value": "The unit price cannot be negative."}
+    )
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -123,10 +139,19 @@ class _QuoteLineFormSet(forms.BaseFormSet):
         lines = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
         if not lines:
             raise forms.ValidationError("Add at least one line.")
-        money_in_range(sum((line["quantity"] * line["unit_amount"] for line in lines
-                            if line.get("quantity") is not None and line.get("unit_amount") is not None), Decimal(0)),
-                       what="The quote")
+        money_in_range(
+            sum(
+                (
+                    line["quantity"] * line["unit_amount"]
+                    for line in lines
+                    if line.get("quantity") is not None and line.get("unit_amount") is not None
+                ),
+                Decimal(0),
+            ),
+            what="The quote",
+        )
 
 
-QuoteLineFormSet = forms.formset_factory(QuoteLineForm, formset=_QuoteLineFormSet, extra=2,
-                                         max_num=MAX_QUOTE_LINES, validate_max=True)
+QuoteLineFormSet = forms.formset_factory(
+    QuoteLineForm, formset=_QuoteLineFormSet, extra=2, max_num=MAX_QUOTE_LINES, validate_max=True
+)

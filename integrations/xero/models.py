@@ -203,7 +203,8 @@ class XeroContact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["connection", "xero_id"], name="xero_contact_unique_per_connection"),
             models.UniqueConstraint(
-                fields=["connection", "contact"], condition=Q(contact__isnull=False),
+                fields=["connection", "contact"],
+                condition=Q(contact__isnull=False),
                 name="crm_contact_linked_once_per_connection",
             ),
             models.CheckConstraint(
@@ -269,15 +270,18 @@ class MatchConflict(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["xero_contact"], condition=Q(status="open", kind="match"),
+                fields=["xero_contact"],
+                condition=Q(status="open", kind="match"),
                 name="one_open_conflict_per_xero_contact",
             ),
             models.UniqueConstraint(
-                fields=["xero_contact", "contact"], condition=Q(status="open", kind="name"),
+                fields=["xero_contact", "contact"],
+                condition=Q(status="open", kind="name"),
                 name="one_open_name_conflict_per_pair",
             ),
             models.CheckConstraint(
-                condition=Q(kind="match") | Q(contact__isnull=False), name="name_conflict_has_a_crm_contact",
+                condition=Q(kind="match") | Q(contact__isnull=False),
+                name="name_conflict_has_a_crm_contact",
             ),
         ]
 
@@ -405,9 +409,7 @@ class QuoteRequest(models.Model):
     submission_key = models.UUIDField(unique=True)
     connection = models.ForeignKey(XeroConnection, on_delete=models.PROTECT, related_name="quote_requests")
     opportunity = models.ForeignKey("opportunities.Opportunity", on_delete=models.CASCADE, related_name="+")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     form = models.JSONField(encoder=DjangoJSONEncoder)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     quote = models.ForeignKey("invoices.Quote", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -31,14 +31,30 @@ def scopes_granted(text: str) -> frozenset[str]:
 # Source: Xero's scopes page (developer.xero.com/documentation/guides/oauth2/scopes), see docs/xero.md.
 SCOPES_FOR_RESOURCE = {
     "Contacts": ("accounting.contacts", "accounting.contacts.read"),
-    "Invoices": ("accounting.invoices", "accounting.invoices.read", "accounting.transactions",
-                 "accounting.transactions.read"),
-    "CreditNotes": ("accounting.invoices", "accounting.invoices.read", "accounting.transactions",
-                    "accounting.transactions.read"),
-    "Quotes": ("accounting.invoices", "accounting.invoices.read", "accounting.transactions",
-               "accounting.transactions.read"),
-    "Payments": ("accounting.payments", "accounting.payments.read", "accounting.transactions",
-                 "accounting.transactions.read"),
+    "Invoices": (
+        "accounting.invoices",
+        "accounting.invoices.read",
+        "accounting.transactions",
+        "accounting.transactions.read",
+    ),
+    "CreditNotes": (
+        "accounting.invoices",
+        "accounting.invoices.read",
+        "accounting.transactions",
+        "accounting.transactions.read",
+    ),
+    "Quotes": (
+        "accounting.invoices",
+        "accounting.invoices.read",
+        "accounting.transactions",
+        "accounting.transactions.read",
+    ),
+    "Payments": (
+        "accounting.payments",
+        "accounting.payments.read",
+        "accounting.transactions",
+        "accounting.transactions.read",
+    ),
     "Organisation": ("accounting.settings", "accounting.settings.read"),
 }
 

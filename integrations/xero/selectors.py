@@ -35,14 +35,20 @@ def connection_get(*, connection_id: int) -> XeroConnection:
 
 def linked_tenant_ids(*, tenant_ids: list[str]) -> set[str]:
     """Those of the Xero organisations that Capsync has linked (connected, or waiting for a reconnect)."""
-    return set(XeroConnection.objects.filter(tenant_id__in=tenant_ids).exclude(
-        status=XeroConnection.Status.DISCONNECTED).values_list("tenant_id", flat=True))
+    return set(
+        XeroConnection.objects.filter(tenant_id__in=tenant_ids)
+        .exclude(status=XeroConnection.Status.DISCONNECTED)
+        .values_list("tenant_id", flat=True)
+    )
 
 
 def connection_to_configure() -> XeroConnection | None:
     """A connected organisation whose wizard options have not been saved yet, if any."""
-    return XeroConnection.objects.select_related("organisation").filter(
-        is_configured=False, status=XeroConnection.Status.CONNECTED).first()
+    return (
+        XeroConnection.objects.select_related("organisation")
+        .filter(is_configured=False, status=XeroConnection.Status.CONNECTED)
+        .first()
+    )
 
 
 FULL_RECONCILE_EVERY = timedelta(days=7)
@@ -51,18 +57,24 @@ FULL_RECONCILE_EVERY = timedelta(days=7)
 def connections_due_for_sync(*, now: datetime) -> list[tuple[int, str]]:
     """(connection id, "full" or "incremental") for each connected, configured organisation whose interval has
     passed since its last run started and that is not waiting out Xero's daily limit."""
-    live = XeroConnection.objects.select_related("organisation").filter(
-        status=XeroConnection.Status.CONNECTED, is_configured=True).exclude(
-        rate_limited_until__gt=now
-    ).annotate(
-        last_started=Max("sync_runs__started_at"),
-        last_full=Max("sync_runs__started_at", filter=Q(sync_runs__kind=SyncRun.Kind.FULL,
-                                                         sync_runs__outcome=SyncRun.Outcome.SUCCEEDED)),
+    live = (
+        XeroConnection.objects.select_related("organisation")
+        .filter(status=XeroConnection.Status.CONNECTED, is_configured=True)
+        .exclude(rate_limited_until__gt=now)
+        .annotate(
+            last_started=Max("sync_runs__started_at"),
+            last_full=Max(
+                "sync_runs__started_at",
+                filter=Q(sync_runs__kind=SyncRun.Kind.FULL, sync_runs__outcome=SyncRun.Outcome.SUCCEEDED),
+            ),
+        )
     )
     due = []
     for connection in live:
-        if connection.last_started and connection.last_started + timedelta(
-                seconds=connection.sync_interval_seconds) > now:
+        if (
+            connection.last_started
+            and connection.last_started + timedelta(seconds=connection.sync_interval_seconds) > now
+        ):
             continue
         full = connection.last_full is None or connection.last_full + FULL_RECONCILE_EVERY <= now
         due.append((connection.pk, SyncRun.Kind.FULL if full else SyncRun.Kind.INCREMENTAL))
@@ -93,8 +105,9 @@ class SyncProgress:
 
 def sync_progress(*, connection: XeroConnection, now: datetime) -> SyncProgress:
     """The organisation's latest run and whether a sync of it is queued, for the integrations page."""
-    return SyncProgress(run=sync_run_latest(connection_id=connection.pk),
-                        queued=claims.sync_queued(connection, now=now))
+    return SyncProgress(
+        run=sync_run_latest(connection_id=connection.pk), queued=claims.sync_queued(connection, now=now)
+    )
 
 
 @dataclass(frozen=True)
@@ -110,13 +123,16 @@ class CandidateEvidence:
 def conflict_evidence(*, conflict: MatchConflict) -> list[CandidateEvidence]:
     """The conflict's CRM candidates with their details, strongest first, for the side-by-side view."""
     by_id = {c["contact_id"]: c for c in conflict.candidates}
-    contacts = Contact.objects.filter(pk__in=by_id).select_related("team").prefetch_related(
-        "emails", "phones", "addresses"
+    contacts = (
+        Contact.objects.filter(pk__in=by_id).select_related("team").prefetch_related("emails", "phones", "addresses")
     )
     found = [
         CandidateEvidence(
-            contact=contact, score=by_id[contact.pk]["score"], evidence=by_id[contact.pk]["evidence"],
-            emails=[e.address for e in contact.emails.all()], phones=[p.number for p in contact.phones.all()],
+            contact=contact,
+            score=by_id[contact.pk]["score"],
+            evidence=by_id[contact.pk]["evidence"],
+            emails=[e.address for e in contact.emails.all()],
+            phones=[p.number for p in contact.phones.all()],
             postcodes=[a.postcode for a in contact.addresses.all() if a.postcode],
         )
         for contact in contacts
@@ -138,8 +154,12 @@ class ConnectionHealth:
 
     @property
     def healthy(self) -> bool:
-        return (self.connection.status == XeroConnection.Status.CONNECTED and self.open_errors == 0
-                and self.last_run is not None and self.last_run.outcome == SyncRun.Outcome.SUCCEEDED)
+        return (
+            self.connection.status == XeroConnection.Status.CONNECTED
+            and self.open_errors == 0
+            and self.last_run is not None
+            and self.last_run.outcome == SyncRun.Outcome.SUCCEEDED
+        )
 
 
 def _per_connection(queryset: QuerySet, field: str = "connection_id") -> dict[int, int]:
@@ -149,21 +169,33 @@ def _per_connection(queryset: QuerySet, field: str = "connection_id") -> dict[in
 def sync_health(*, now: datetime | None = None) -> list[ConnectionHealth]:
     """Every organisation ever linked, connected ones first, with its sync health. Six queries. With `now`, each
     also says how much of Xero's daily allowance of calls it has used."""
-    finished = SyncRun.objects.filter(connection=OuterRef("pk")).exclude(
-        outcome__in=[SyncRun.Outcome.RUNNING, SyncRun.Outcome.SKIPPED]).order_by("-started_at", "-id")
-    connections = list(XeroConnection.objects.select_related("organisation").annotate(
-        last_run_id=Subquery(finished.values("pk")[:1])).order_by("status", "organisation__name", "pk"))
+    finished = (
+        SyncRun.objects.filter(connection=OuterRef("pk"))
+        .exclude(outcome__in=[SyncRun.Outcome.RUNNING, SyncRun.Outcome.SKIPPED])
+        .order_by("-started_at", "-id")
+    )
+    connections = list(
+        XeroConnection.objects.select_related("organisation")
+        .annotate(last_run_id=Subquery(finished.values("pk")[:1]))
+        .order_by("status", "organisation__name", "pk")
+    )
     runs = SyncRun.objects.in_bulk([c.last_run_id for c in connections if c.last_run_id])
     errors = _per_connection(SyncError.objects.filter(resolved_at__isnull=True))
-    conflicts = _per_connection(MatchConflict.objects.filter(status=MatchConflict.Status.OPEN),
-                                "xero_contact__connection_id")
+    conflicts = _per_connection(
+        MatchConflict.objects.filter(status=MatchConflict.Status.OPEN), "xero_contact__connection_id"
+    )
     refused = _per_connection(XeroContact.objects.filter(push_state=XeroContact.PushState.FAILED))
     linked = _per_connection(XeroContact.objects.filter(link_state=XeroContact.LinkState.LINKED))
     return [
-        ConnectionHealth(connection=c, last_run=runs.get(c.last_run_id), open_errors=errors.get(c.pk, 0),
-                         open_conflicts=conflicts.get(c.pk, 0), refused_edits=refused.get(c.pk, 0),
-                         linked_contacts=linked.get(c.pk, 0),
-                         day_budget=budget.day_budget(c, now=now) if now is not None else None)
+        ConnectionHealth(
+            connection=c,
+            last_run=runs.get(c.last_run_id),
+            open_errors=errors.get(c.pk, 0),
+            open_conflicts=conflicts.get(c.pk, 0),
+            refused_edits=refused.get(c.pk, 0),
+            linked_contacts=linked.get(c.pk, 0),
+            day_budget=budget.day_budget(c, now=now) if now is not None else None,
+        )
         for c in connections
     ]
 
@@ -174,22 +206,31 @@ SYNC_ERRORS_SHOWN = 50
 
 def sync_runs_recent() -> QuerySet[SyncRun]:
     """The latest runs of every organisation, newest first, for the sync health page."""
-    return SyncRun.objects.select_related("connection__organisation", "contact").order_by(
-        "-started_at", "-id")[:SYNC_RUNS_SHOWN]
+    return SyncRun.objects.select_related("connection__organisation", "contact").order_by("-started_at", "-id")[
+        :SYNC_RUNS_SHOWN
+    ]
 
 
 def sync_errors_open() -> QuerySet[SyncError]:
     """Quarantined records still waiting to be fetched again, newest first."""
-    return SyncError.objects.filter(resolved_at__isnull=True).select_related("connection__organisation").order_by(
-        "-created_at", "-id")[:SYNC_ERRORS_SHOWN]
+    return (
+        SyncError.objects.filter(resolved_at__isnull=True)
+        .select_related("connection__organisation")
+        .order_by("-created_at", "-id")[:SYNC_ERRORS_SHOWN]
+    )
 
 
 def contacts_needing_attention(*, user: User) -> QuerySet[XeroContact]:
     """Linked contacts, visible to the user, whose last CRM edit Xero refused or that still wait to be sent."""
-    return XeroContact.objects.filter(
-        contact__in=contacts_visible_to(user=user), link_state=XeroContact.LinkState.LINKED,
-    ).filter(push_state__in=[XeroContact.PushState.FAILED, XeroContact.PushState.PENDING]).select_related(
-        "connection__organisation", "contact").order_by("connection__organisation__name", "name")[:SYNC_ERRORS_SHOWN]
+    return (
+        XeroContact.objects.filter(
+            contact__in=contacts_visible_to(user=user),
+            link_state=XeroContact.LinkState.LINKED,
+        )
+        .filter(push_state__in=[XeroContact.PushState.FAILED, XeroContact.PushState.PENDING])
+        .select_related("connection__organisation", "contact")
+        .order_by("connection__organisation__name", "name")[:SYNC_ERRORS_SHOWN]
+    )
 
 
 def quote_organisations(*, contact_id: int, user: User) -> list[XeroConnection]:
@@ -200,13 +241,20 @@ def quote_organisations(*, contact_id: int, user: User) -> list[XeroConnection]:
     the contact is linked.
     """
     live = XeroConnection.objects.select_related("organisation").filter(
-        status=XeroConnection.Status.CONNECTED, is_configured=True)
-    linked = list(live.filter(xero_contacts__contact_id=contact_id,
-                              xero_contacts__link_state=XeroContact.LinkState.LINKED).distinct())
+        status=XeroConnection.Status.CONNECTED, is_configured=True
+    )
+    linked = list(
+        live.filter(
+            xero_contacts__contact_id=contact_id, xero_contacts__link_state=XeroContact.LinkState.LINKED
+        ).distinct()
+    )
     if len(linked) == 1:
         return linked
-    return list(live.filter(Q(default_team__in=teams_visible_to(user=user)) | Q(pk__in=[c.pk for c in linked]))
-                .distinct().order_by("organisation__name", "pk"))
+    return list(
+        live.filter(Q(default_team__in=teams_visible_to(user=user)) | Q(pk__in=[c.pk for c in linked]))
+        .distinct()
+        .order_by("organisation__name", "pk")
+    )
 
 
 @dataclass(frozen=True)

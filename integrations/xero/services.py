@@ -51,7 +51,12 @@ def _organisations(tenants: list[schemas.TenantConnection]) -> list[schemas.Tena
 
 
 def consent_complete(
-    *, identity: client.XeroIdentity, code: str, code_verifier: str, user_id: int, now: datetime,
+    *,
+    identity: client.XeroIdentity,
+    code: str,
+    code_verifier: str,
+    user_id: int,
+    now: datetime,
     replaces_grant_id: int | None = None,
 ) -> Consent:
     """Exchange the authorisation code, keep the tokens, and list the organisations of this consent.
@@ -65,14 +70,18 @@ def consent_complete(
     or cannot be reached.
     """
     tokens = identity.exchange_code(code=code, code_verifier=code_verifier, now=now)
-    tenants = _organisations(identity.connections(access_token=tokens.access_token,
-                                                  auth_event_id=tokens.auth_event_id))
+    tenants = _organisations(identity.connections(access_token=tokens.access_token, auth_event_id=tokens.auth_event_id))
     if not tenants and tokens.auth_event_id:
         known = set(XeroConnection.objects.values_list("tenant_id", flat=True))
-        tenants = [tenant for tenant in _organisations(identity.connections(access_token=tokens.access_token))
-                   if tenant.tenant_id in known]
-        logger.info("Xero listed no organisation under this consent; matched those already known",
-                    extra={"organisations": len(tenants)})
+        tenants = [
+            tenant
+            for tenant in _organisations(identity.connections(access_token=tokens.access_token))
+            if tenant.tenant_id in known
+        ]
+        logger.info(
+            "Xero listed no organisation under this consent; matched those already known",
+            extra={"organisations": len(tenants)},
+        )
     if not tenants:
         raise NoOrganisationAuthorised("No Xero organisation was selected.")
     grant = auth.grant_create(tokens=tokens, connected_by_id=user_id, now=now)
@@ -104,8 +113,9 @@ def connections_link(
     try:
         for tenant in tenants:
             if tenant.tenant_id in chosen_tenant_ids:
-                result, replaced = _tenant_link(grant=grant, tenant=tenant, identity=identity, user_id=user_id,
-                                                clock=clock)
+                result, replaced = _tenant_link(
+                    grant=grant, tenant=tenant, identity=identity, user_id=user_id, clock=clock
+                )
                 results.append(result)
                 replaced_grant_ids |= {replaced} - {None, grant.pk}
     finally:  # organisations moved before a failure leave their old consent unused all the same
@@ -119,32 +129,47 @@ def connections_link(
                 connection_id=tenant.connection_id,
             )
         except client.XeroError as exc:
-            logger.warning("Could not disconnect an organisation not picked",
-                           extra={"tenant_id": tenant.tenant_id, "error": type(exc).__name__})
+            logger.warning(
+                "Could not disconnect an organisation not picked",
+                extra={"tenant_id": tenant.tenant_id, "error": type(exc).__name__},
+            )
     return results
 
 
 def _tenant_link(
-    *, grant: XeroGrant, tenant: schemas.TenantConnection, identity: client.XeroIdentity, user_id: int,
+    *,
+    grant: XeroGrant,
+    tenant: schemas.TenantConnection,
+    identity: client.XeroIdentity,
+    user_id: int,
     clock: Callable[[], datetime],
 ) -> tuple[LinkResult, int | None]:
     """Link (or reconnect) one organisation on `grant`; returns the result and the grant it was on before."""
     probe = XeroConnection(grant=grant, tenant_id=tenant.tenant_id)
     organisation = auth.client_for(connection=probe, identity=identity, clock=clock).organisation()
-    details = {"name": organisation.name, "short_code": organisation.short_code,
-               "base_currency": organisation.base_currency, "timezone": organisation.timezone_iana}
+    details = {
+        "name": organisation.name,
+        "short_code": organisation.short_code,
+        "base_currency": organisation.base_currency,
+        "timezone": organisation.timezone_iana,
+    }
     with transaction.atomic():
         # A callable default runs only when the row is made, inside get_or_create's savepoint: a lost race
         # for the same tenant leaves no organisation behind.
         connection, created = XeroConnection.objects.select_for_update().get_or_create(
             tenant_id=tenant.tenant_id,
-            defaults={"grant": grant, "connected_at": clock(), "connected_by_id": user_id,
-                      "sync_interval_seconds": settings.XERO_SYNC_INTERVAL_SECONDS,
-                      "organisation": partial(invoice_services.organisation_save, organisation_id=None, **details)},
+            defaults={
+                "grant": grant,
+                "connected_at": clock(),
+                "connected_by_id": user_id,
+                "sync_interval_seconds": settings.XERO_SYNC_INTERVAL_SECONDS,
+                "organisation": partial(invoice_services.organisation_save, organisation_id=None, **details),
+            },
         )
         if not created:
             connection.organisation = invoice_services.organisation_save(
-                organisation_id=connection.organisation_id, **details)
+                organisation_id=connection.organisation_id, **details
+            )
         previous_grant_id = connection.grant_id
         connection.grant = grant
         connection.xero_connection_id = tenant.connection_id
@@ -172,22 +197,31 @@ def grants_unused_retire(
     Xero fails is logged, and the grant is retired here all the same.
     """
     live = [XeroConnection.Status.CONNECTED, XeroConnection.Status.NEEDS_RECONNECT]
-    unused = list(XeroGrant.objects.filter(pk__in=grant_ids - in_use_grant_ids, status=XeroGrant.Status.ACTIVE)
-                  .exclude(connections__status__in=live))
-    users_in_use = set(XeroGrant.objects.filter(Q(connections__status__in=live) | Q(pk__in=in_use_grant_ids))
-                       .values_list("xero_user_id", flat=True))
+    unused = list(
+        XeroGrant.objects.filter(pk__in=grant_ids - in_use_grant_ids, status=XeroGrant.Status.ACTIVE).exclude(
+            connections__status__in=live
+        )
+    )
+    users_in_use = set(
+        XeroGrant.objects.filter(Q(connections__status__in=live) | Q(pk__in=in_use_grant_ids)).values_list(
+            "xero_user_id", flat=True
+        )
+    )
     for grant in unused:
         shared = not grant.xero_user_id or grant.xero_user_id in users_in_use or "" in users_in_use
         if not shared:
             try:
                 identity.revoke(refresh_token=auth.secret_decrypt(grant.refresh_token_encrypted))
             except client.XeroError as exc:
-                logger.warning("Xero did not revoke an unused grant", extra={"grant_id": grant.pk,
-                                                                              "error": type(exc).__name__})
+                logger.warning(
+                    "Xero did not revoke an unused grant", extra={"grant_id": grant.pk, "error": type(exc).__name__}
+                )
         grant.status = XeroGrant.Status.REVOKED
-        grant.status_reason = ("No organisation uses this consent any more; " + (
-            "its tokens were erased (revoking them would also remove connections still in use)" if shared
-            else "revoked at Xero"))
+        grant.status_reason = "No organisation uses this consent any more; " + (
+            "its tokens were erased (revoking them would also remove connections still in use)"
+            if shared
+            else "revoked at Xero"
+        )
         grant.access_token_encrypted = grant.refresh_token_encrypted = ""
         grant.save(update_fields=["status", "status_reason", "access_token_encrypted", "refresh_token_encrypted"])
         logger.info("Retired an unused Xero grant", extra={"grant_id": grant.pk, "revoked_at_xero": not shared})
@@ -272,9 +306,15 @@ def webhook_events_store(*, events: object, now: datetime) -> set[int]:
     new = [event for key, event in wanted.items() if key not in known]
     WebhookEvent.objects.bulk_create(
         [
-            WebhookEvent(event_key=event.key, tenant_id=event.tenant_id, category=event.category,
-                         event_type=event.event_type, resource_id=event.resource_id, event_date=event.event_date,
-                         received_at=now)
+            WebhookEvent(
+                event_key=event.key,
+                tenant_id=event.tenant_id,
+                category=event.category,
+                event_type=event.event_type,
+                resource_id=event.resource_id,
+                event_date=event.event_date,
+                received_at=now,
+            )
             for event in new
         ],
         ignore_conflicts=True,
@@ -292,14 +332,23 @@ def sync_errors_retry(*, error_ids: list[int], now: datetime) -> set[int]:
     returned (after its transaction commits), which fetches just them by id, and a record that now reads cleanly
     resolves its errors. Errors without a record id cannot be asked for again and are left as they are.
     """
-    errors = SyncError.objects.filter(pk__in=error_ids, resolved_at__isnull=True).exclude(record_id="").select_related(
-        "connection"
+    errors = (
+        SyncError.objects.filter(pk__in=error_ids, resolved_at__isnull=True)
+        .exclude(record_id="")
+        .select_related("connection")
     )
     events = [
-        WebhookEvent(event_key=f"retry:{error.pk}:{now.timestamp()}", tenant_id=error.connection.tenant_id,
-                     category=RETRY_CATEGORIES.get(error.resource, "CONTACT"), event_type="RETRY",
-                     resource_id=error.record_id, event_date=now, received_at=now)
-        for error in errors if error.resource in RETRY_CATEGORIES
+        WebhookEvent(
+            event_key=f"retry:{error.pk}:{now.timestamp()}",
+            tenant_id=error.connection.tenant_id,
+            category=RETRY_CATEGORIES.get(error.resource, "CONTACT"),
+            event_type="RETRY",
+            resource_id=error.record_id,
+            event_date=now,
+            received_at=now,
+        )
+        for error in errors
+        if error.resource in RETRY_CATEGORIES
     ]
     WebhookEvent.objects.bulk_create(events, ignore_conflicts=True)
     return {error.connection_id for error in errors if error.resource in RETRY_CATEGORIES}

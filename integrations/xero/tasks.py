@@ -31,8 +31,12 @@ def organisation_sync(
     the organisation lapses after XERO_SYNC_CLAIM_SECONDS, and then the sync runs again from its cursors.
     """
     finished = run.organisation_sync(
-        connection_id=connection_id, kind=kind, clock=runtime.clock, identity=client.identity_from_settings(),
-        sleep=runtime.sleep, contact_id=contact_id,
+        connection_id=connection_id,
+        kind=kind,
+        clock=runtime.clock,
+        identity=client.identity_from_settings(),
+        sleep=runtime.sleep,
+        contact_id=contact_id,
     )
     if finished.outcome == SyncRun.Outcome.SKIPPED:
         if (self.request.delivery_info or {}).get("redelivered"):
@@ -68,14 +72,16 @@ def contact_push(self: Task, *, contact_id: int, **_: object) -> int:
     limit is not waited for here: the edit stays dirty and the organisation's next sync sends it.
     """
     try:
-        return push.contact_push(contact_id=contact_id, clock=runtime.clock,
-                                 identity=client.identity_from_settings()).pushed
+        return push.contact_push(
+            contact_id=contact_id, clock=runtime.clock, identity=client.identity_from_settings()
+        ).pushed
     except client.RateLimited as exc:
         if exc.problem == "day":
-            logger.warning("Xero's daily limit is reached; the next sync sends the edit",
-                           extra={"contact_id": contact_id})
+            logger.warning(
+                "Xero's daily limit is reached; the next sync sends the edit", extra={"contact_id": contact_id}
+            )
             return 0
         raise self.retry(countdown=min(exc.retry_after, PUSH_BACKOFF_MAX_SECONDS)) from exc
     except client.XeroUnavailable as exc:
-        countdown = min(PUSH_BACKOFF_SECONDS * 2 ** self.request.retries, PUSH_BACKOFF_MAX_SECONDS)
+        countdown = min(PUSH_BACKOFF_SECONDS * 2**self.request.retries, PUSH_BACKOFF_MAX_SECONDS)
         raise self.retry(countdown=countdown) from exc

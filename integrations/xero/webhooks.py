@@ -58,8 +58,9 @@ def receive(request: HttpRequest) -> HttpResponse:
         # Refused from the header alone, without reading the body.
         return HttpResponse(status=413)
     body = request.body
-    if not signature_valid(body=body, signature=request.headers.get("x-xero-signature", ""),
-                           key=settings.XERO_WEBHOOK_KEY):
+    if not signature_valid(
+        body=body, signature=request.headers.get("x-xero-signature", ""), key=settings.XERO_WEBHOOK_KEY
+    ):
         return HttpResponse(status=401)
     events = _events_of(body)
     if events is None:

@@ -30,5 +30,7 @@ def xero_url(short_code: str, kind: str, xero_id: str) -> str:
     or "quote". Raises KeyError for a kind it does not know."""
     if not short_code:
         return ""
-    return (f"https://go.xero.com/organisationlogin/default.aspx?shortcode={quote(short_code, safe='/')}"
-            f"&redirecturl={_PATHS[kind]}{quote(xero_id, safe='/')}")
+    return (
+        f"https://go.xero.com/organisationlogin/default.aspx?shortcode={quote(short_code, safe='/')}"
+        f"&redirecturl={_PATHS[kind]}{quote(xero_id, safe='/')}"
+    )

@@ -47,8 +47,15 @@ def books():
 def customer(team_a, books):
     """Team A's customer with a part-paid, overdue invoice of GBP 4,321.09 (paid 1,234.56) in Northwind Books."""
     contact = OrganisationFactory(team=team_a, name="Bluebell Bakery")
-    invoice = InvoiceFactory(organisation=books, contact=contact, number="INV-0042", sub_total=Decimal("4321.09"),
-                             amount_paid=Decimal("1234.56"), issued_on=date(2026, 3, 1), due_on=date(2026, 3, 31))
+    invoice = InvoiceFactory(
+        organisation=books,
+        contact=contact,
+        number="INV-0042",
+        sub_total=Decimal("4321.09"),
+        amount_paid=Decimal("1234.56"),
+        issued_on=date(2026, 3, 1),
+        due_on=date(2026, 3, 31),
+    )
     PaymentFactory(invoice=invoice, amount=Decimal("1234.56"), paid_on=date(2026, 3, 10))
     return contact
 
@@ -66,11 +73,19 @@ def test_an_admin_turns_it_off_in_the_admin_site(client, mfa_admin, seller):
     url = reverse("admin:accounts_user_change", args=[seller.pk])
     form = client.get(url)
 
-    saved = client.post(url, {
-        "email": seller.email, "first_name": "Sam", "last_name": "", "is_active": "on",
-        "date_joined_0": "2026-01-01", "date_joined_1": "09:00:00", "initial-date_joined_0": "2026-01-01",
-        "initial-date_joined_1": "09:00:00",
-    })
+    saved = client.post(
+        url,
+        {
+            "email": seller.email,
+            "first_name": "Sam",
+            "last_name": "",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "09:00:00",
+            "initial-date_joined_0": "2026-01-01",
+            "initial-date_joined_1": "09:00:00",
+        },
+    )
 
     assert 'name="can_see_money"' in form.text
     assert saved.status_code == 302, saved.context["adminform"].form.errors if saved.context else saved
@@ -132,8 +147,9 @@ def test_the_dashboard_shows_the_pipeline_but_no_receivables(client, seller, cus
     assert (summary.receivables.by_currency, summary.overdue_accounts, summary.overdue_plans) == ((), [], [])
 
 
-def test_the_dashboard_reads_no_receivables_for_such_a_user(client, seller, member, customer,
-                                                             django_assert_max_num_queries):
+def test_the_dashboard_reads_no_receivables_for_such_a_user(
+    client, seller, member, customer, django_assert_max_num_queries
+):
     """Withheld figures are not read at all: fewer queries than for a user who sees them."""
     client.force_login(seller)
     with django_assert_max_num_queries(12) as withheld:
@@ -147,23 +163,34 @@ def test_the_dashboard_reads_no_receivables_for_such_a_user(client, seller, memb
 
 @pytest.fixture
 def won_sale(customer, mfa_admin):
-    sale = OpportunityFactory(contact=customer, name="Shop fit-out", value=Decimal("9000.00"),
-                              outcome=Opportunity.Outcome.WON, closed_on=date(2026, 3, 1))
-    opportunity_services.instalment_plan_create_even(opportunity_id=sale.pk, user=mfa_admin, count=3,
-                                                     first_due_on=date(2026, 4, 1))
+    sale = OpportunityFactory(
+        contact=customer,
+        name="Shop fit-out",
+        value=Decimal("9000.00"),
+        outcome=Opportunity.Outcome.WON,
+        closed_on=date(2026, 3, 1),
+    )
+    opportunity_services.instalment_plan_create_even(
+        opportunity_id=sale.pk, user=mfa_admin, count=3, first_due_on=date(2026, 4, 1)
+    )
     return sale
 
 
 def test_instalments_and_quotes_are_withheld_panels_and_their_actions_are_refused(client, seller, won_sale):
     client.force_login(seller)
 
-    panels = [client.get(reverse(name, args=[won_sale.pk]), headers=HTMX)
-              for name in ("opportunities:instalments", "xero:opportunity_quotes")]
+    panels = [
+        client.get(reverse(name, args=[won_sale.pk]), headers=HTMX)
+        for name in ("opportunities:instalments", "xero:opportunity_quotes")
+    ]
     refused = [
         client.post(reverse("opportunities:instalments_create", args=[won_sale.pk])),
         client.get(reverse("opportunities:instalments_edit", args=[won_sale.pk])),
-        client.post(reverse("opportunities:instalment_match",
-                            args=[won_sale.pk, won_sale.instalment_plan.instalments.first().pk])),
+        client.post(
+            reverse(
+                "opportunities:instalment_match", args=[won_sale.pk, won_sale.instalment_plan.instalments.first().pk]
+            )
+        ),
         client.get(reverse("xero:quote_create", args=[won_sale.pk])),
     ]
     opportunity_page = client.get(reverse("opportunities:detail", args=[won_sale.pk]))
@@ -189,8 +216,14 @@ def test_the_contact_page_lists_no_instalment_progress(client, seller, member, w
 def test_an_overdue_alert_to_an_owner_who_may_not_see_money_has_no_amount(seller, books, team_a):
     contact = OrganisationFactory(team=team_a, owner=seller, name="Quiet Ltd")
     today = timezone.localdate()
-    InvoiceFactory(organisation=books, contact=contact, number="INV-LATE", sub_total=Decimal("4321.09"),
-                   issued_on=today - timedelta(days=10), due_on=today - timedelta(days=1))
+    InvoiceFactory(
+        organisation=books,
+        contact=contact,
+        number="INV-LATE",
+        sub_total=Decimal("4321.09"),
+        issued_on=today - timedelta(days=10),
+        due_on=today - timedelta(days=1),
+    )
 
     overdue_alerts_send(now=timezone.now())
 

@@ -19,8 +19,9 @@ def _history(user, contact, show=Show.ALL, page=1):
 
 
 def test_notes_tasks_and_money_are_interleaved_newest_first(member, uk_org, customer):
-    InvoiceFactory(connection=uk_org, contact=customer, number="INV-1", issued_on=date(2026, 3, 1),
-                   due_on=date(2026, 6, 1))
+    InvoiceFactory(
+        connection=uk_org, contact=customer, number="INV-1", issued_on=date(2026, 3, 1), due_on=date(2026, 6, 1)
+    )
     call = note(customer, at=datetime(2026, 3, 15, 10, 0, tzinfo=UTC))
     follow_up = task(member, contact=customer, due_on=date(2026, 3, 20))
     older = note(customer, at=datetime(2026, 2, 1, 9, 0, tzinfo=UTC), kind="meeting")
@@ -28,7 +29,11 @@ def test_notes_tasks_and_money_are_interleaved_newest_first(member, uk_org, cust
     items = _history(member, customer).items
 
     assert [(item.kind, item.id) for item in items] == [
-        ("task", follow_up.pk), ("note", call.pk), ("invoice_issued", items[2].id), ("note", older.pk)]
+        ("task", follow_up.pk),
+        ("note", call.pk),
+        ("invoice_issued", items[2].id),
+        ("note", older.pk),
+    ]
     assert items[1].note == call
     assert items[0].task == follow_up
 
@@ -105,8 +110,9 @@ def test_the_opportunitys_history_has_its_own_notes_and_tasks_only(member, custo
 
 
 @pytest.mark.parametrize("records", [0, 60])
-def test_a_history_page_costs_the_same_queries_whatever_its_length(member, uk_org, customer, records,
-                                                                   django_assert_max_num_queries):
+def test_a_history_page_costs_the_same_queries_whatever_its_length(
+    member, uk_org, customer, records, django_assert_max_num_queries
+):
     for n in range(records):
         note(customer, at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n))
         task(member, contact=customer)

@@ -8,8 +8,7 @@ from tests.factories import OrganisationFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_call_and_a_task_logged_on_a_contact_are_completed_on_my_tasks(signed_in_page, member, team_a,
-                                                                         live_server):
+def test_a_call_and_a_task_logged_on_a_contact_are_completed_on_my_tasks(signed_in_page, member, team_a, live_server):
     customer = OrganisationFactory(team=team_a, name="Bluebell Bakery")
     page = signed_in_page(member)
     page.goto(f"{live_server.url}/contacts/{customer.pk}/")

@@ -30,8 +30,14 @@ def test_existing_contact_notes_are_copied_into_the_history_with_their_author_an
         new = _migrate(AFTER)
 
         copied = new.get_model("activity", "Note").objects.get()
-        assert (copied.contact_id, copied.author_id, copied.kind, copied.body, copied.happened_at,
-                copied.created_at) == (contact.pk, user.pk, "note", "Met at a fair", WHEN, WHEN)
+        assert (
+            copied.contact_id,
+            copied.author_id,
+            copied.kind,
+            copied.body,
+            copied.happened_at,
+            copied.created_at,
+        ) == (contact.pk, user.pk, "note", "Met at a fair", WHEN, WHEN)
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())

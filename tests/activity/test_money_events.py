@@ -19,17 +19,29 @@ def money(user, contact, now=MAY_1):
     return [(item.on, item.kind, item.amount, item.currency, item.label, item.detail) for item in page.items]
 
 
-def test_an_invoice_paid_in_two_parts_and_a_credit_make_their_events_with_hand_worked_amounts(member, uk_org,
-                                                                                              customer):
+def test_an_invoice_paid_in_two_parts_and_a_credit_make_their_events_with_hand_worked_amounts(member, uk_org, customer):
     # 100.00 due 31 Mar: 60.00 paid 10 Mar, 5.00 credited 20 Mar, the remaining 35.00 paid late on 5 Apr.
-    invoice = InvoiceFactory(connection=uk_org, contact=customer, number="INV-0042", status="PAID",
-                             amount_paid=Decimal("95.00"), amount_credited=Decimal("5.00"),
-                             fully_paid_on=date(2026, 4, 5))
+    invoice = InvoiceFactory(
+        connection=uk_org,
+        contact=customer,
+        number="INV-0042",
+        status="PAID",
+        amount_paid=Decimal("95.00"),
+        amount_credited=Decimal("5.00"),
+        fully_paid_on=date(2026, 4, 5),
+    )
     PaymentFactory(invoice=invoice, amount=Decimal("60.00"), paid_on=date(2026, 3, 10))
     PaymentFactory(invoice=invoice, amount=Decimal("35.00"), paid_on=date(2026, 4, 5))
-    credit_note = InvoiceFactory(connection=uk_org, contact=customer, kind="credit_note", type="ACCRECCREDIT",
-                                 number="CN-0007", sub_total=Decimal("10.00"), remaining_credit=Decimal("5.00"),
-                                 issued_on=date(2026, 3, 18))
+    credit_note = InvoiceFactory(
+        connection=uk_org,
+        contact=customer,
+        kind="credit_note",
+        type="ACCRECCREDIT",
+        number="CN-0007",
+        sub_total=Decimal("10.00"),
+        remaining_credit=Decimal("5.00"),
+        issued_on=date(2026, 3, 18),
+    )
     allocation(credit_note, invoice, amount=Decimal("5.00"), on=date(2026, 3, 20))
 
     events = money(member, customer)
@@ -46,8 +58,13 @@ def test_an_invoice_paid_in_two_parts_and_a_credit_make_their_events_with_hand_w
 
 
 def test_an_invoice_paid_on_time_never_becomes_overdue(member, uk_org, customer):
-    invoice = InvoiceFactory(connection=uk_org, contact=customer, status="PAID", amount_paid=Decimal("100.00"),
-                             fully_paid_on=date(2026, 3, 31))
+    invoice = InvoiceFactory(
+        connection=uk_org,
+        contact=customer,
+        status="PAID",
+        amount_paid=Decimal("100.00"),
+        fully_paid_on=date(2026, 3, 31),
+    )
     PaymentFactory(invoice=invoice, amount=Decimal("100.00"), paid_on=date(2026, 3, 31))
 
     kinds = [event[1] for event in money(member, customer)]
@@ -75,8 +92,14 @@ def test_an_invoice_becomes_overdue_at_its_own_organisations_midnight(member, nz
 
 
 def test_a_quote_shows_when_it_was_made_and_the_status_it_has_now(member, uk_org, customer):
-    quote(uk_org, customer, status="ACCEPTED", total=Decimal("500.00"), issued_on=date(2026, 2, 1),
-          updated=datetime(2026, 2, 3, 23, 30, tzinfo=UTC))
+    quote(
+        uk_org,
+        customer,
+        status="ACCEPTED",
+        total=Decimal("500.00"),
+        issued_on=date(2026, 2, 1),
+        updated=datetime(2026, 2, 3, 23, 30, tzinfo=UTC),
+    )
     quote(uk_org, customer, status="DRAFT", number="QU-0002", issued_on=date(2026, 2, 2))
     quote(uk_org, customer, status="DELETED", number="QU-0003")
 
@@ -91,27 +114,55 @@ def test_a_quote_shows_when_it_was_made_and_the_status_it_has_now(member, uk_org
 
 @pytest.fixture
 def won_sale(customer, member):
-    return OpportunityFactory(contact=customer, name="Ovens", outcome=Opportunity.Outcome.WON,
-                              closed_on=date(2026, 1, 15), value=Decimal("2000.00"))
+    return OpportunityFactory(
+        contact=customer,
+        name="Ovens",
+        outcome=Opportunity.Outcome.WON,
+        closed_on=date(2026, 1, 15),
+        value=Decimal("2000.00"),
+    )
 
 
 def _instalment(won_sale, position, invoice, *, amount="1000.00", due_on):
     plan, _ = InstalmentPlan.objects.get_or_create(opportunity=won_sale)
-    return Instalment.objects.create(plan=plan, position=position, amount=Decimal(amount), currency_code="GBP",
-                                     due_on=due_on, invoice=invoice)
+    return Instalment.objects.create(
+        plan=plan, position=position, amount=Decimal(amount), currency_code="GBP", due_on=due_on, invoice=invoice
+    )
 
 
 def test_the_opportunity_shows_its_quotes_invoices_and_instalments_but_not_the_contacts_other_money(
-        member, uk_org, customer, won_sale):
-    paid = InvoiceFactory(connection=uk_org, contact=customer, number="INV-1", reference=f"OPP-{won_sale.pk}-1",
-                          sub_total=Decimal("1000.00"), status="PAID", amount_paid=Decimal("1000.00"),
-                          issued_on=date(2026, 2, 1), due_on=date(2026, 2, 28), fully_paid_on=date(2026, 2, 20))
-    late = InvoiceFactory(connection=uk_org, contact=customer, number="INV-2", sub_total=Decimal("1000.00"),
-                          issued_on=date(2026, 3, 1), due_on=date(2026, 3, 31))
+    member, uk_org, customer, won_sale
+):
+    paid = InvoiceFactory(
+        connection=uk_org,
+        contact=customer,
+        number="INV-1",
+        reference=f"OPP-{won_sale.pk}-1",
+        sub_total=Decimal("1000.00"),
+        status="PAID",
+        amount_paid=Decimal("1000.00"),
+        issued_on=date(2026, 2, 1),
+        due_on=date(2026, 2, 28),
+        fully_paid_on=date(2026, 2, 20),
+    )
+    late = InvoiceFactory(
+        connection=uk_org,
+        contact=customer,
+        number="INV-2",
+        sub_total=Decimal("1000.00"),
+        issued_on=date(2026, 3, 1),
+        due_on=date(2026, 3, 31),
+    )
     _instalment(won_sale, 1, paid, due_on=date(2026, 2, 28))
     _instalment(won_sale, 2, late, due_on=date(2026, 3, 31))
-    quote(uk_org, customer, status="ACCEPTED", opportunity=won_sale, issued_on=date(2026, 1, 5),
-          updated=datetime(2026, 1, 10, 9, 0, tzinfo=UTC))
+    quote(
+        uk_org,
+        customer,
+        status="ACCEPTED",
+        opportunity=won_sale,
+        issued_on=date(2026, 1, 5),
+        updated=datetime(2026, 1, 10, 9, 0, tzinfo=UTC),
+    )
     InvoiceFactory(connection=uk_org, contact=customer, number="INV-OTHER")
 
     page = opportunity_history(user=member, opportunity_id=won_sale.pk, show=Show.MONEY, page=1, now=MAY_1)
@@ -135,5 +186,6 @@ def test_each_event_links_to_its_document_in_xero(member_client, uk_org, custome
     response = member_client.get(f"/history/contacts/{customer.pk}/?show=money", headers={"HX-Request": "true"})
 
     assert f"shortcode=%21uk01&amp;redirecturl=/AccountsReceivable/View.aspx?InvoiceID={invoice.xero_id}" in (
-        response.text)
+        response.text
+    )
     assert "GBP 100.00" in response.text

@@ -20,21 +20,35 @@ TODAY = date(2026, 3, 14)
 
 
 def test_a_logged_call_keeps_its_author_time_and_opportunity(member, customer):
-    made = services.note_create(contact_id=customer.pk, author_id=member.pk, kind="call", body="  Agreed a trial. ",
-                                happened_at=NOW - timedelta(hours=2), now=NOW)
+    made = services.note_create(
+        contact_id=customer.pk,
+        author_id=member.pk,
+        kind="call",
+        body="  Agreed a trial. ",
+        happened_at=NOW - timedelta(hours=2),
+        now=NOW,
+    )
 
     stored = Note.objects.get()
     assert stored == made
     assert (stored.kind, stored.body, stored.author, stored.happened_at, stored.created_at) == (
-        "call", "Agreed a trial.", member, NOW - timedelta(hours=2), NOW)
+        "call",
+        "Agreed a trial.",
+        member,
+        NOW - timedelta(hours=2),
+        NOW,
+    )
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"body": "   "}, "Write something"),
-    ({"body": "x" * (services.NOTE_MAX_LENGTH + 1)}, "under 20,000 characters"),
-    ({"kind": "fax"}, "Choose what this is"),
-    ({"happened_at": NOW + timedelta(hours=1)}, "can't be in the future"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"body": "   "}, "Write something"),
+        ({"body": "x" * (services.NOTE_MAX_LENGTH + 1)}, "under 20,000 characters"),
+        ({"kind": "fax"}, "Choose what this is"),
+        ({"happened_at": NOW + timedelta(hours=1)}, "can't be in the future"),
+    ],
+)
 def test_a_refused_note_says_why_and_stores_nothing(member, customer, fields, message):
     arguments = {"kind": "call", "body": "Fine", "happened_at": NOW, **fields}
 
@@ -61,7 +75,11 @@ def test_an_edit_changes_the_text_and_keeps_the_author(member, customer):
 
     written.refresh_from_db()
     assert (written.kind, written.body, written.author, written.updated_at) == (
-        "meeting", "Met at the trade show", member, NOW)
+        "meeting",
+        "Met at the trade show",
+        member,
+        NOW,
+    )
 
 
 def test_deleting_a_note_twice_says_it_is_gone(customer):
@@ -72,18 +90,22 @@ def test_deleting_a_note_twice_says_it_is_gone(customer):
         services.note_delete(note_id=written.pk)
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"title": "  "}, "needs a title"),
-    ({"title": "x" * 201}, "under 200 characters"),
-    ({"due_on": date(2025, 3, 1)}, "more than a year ago"),
-    ({"due_on": date(2036, 4, 1)}, "more than 10 years away"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": "  "}, "needs a title"),
+        ({"title": "x" * 201}, "under 200 characters"),
+        ({"due_on": date(2025, 3, 1)}, "more than a year ago"),
+        ({"due_on": date(2036, 4, 1)}, "more than 10 years away"),
+    ],
+)
 def test_a_refused_task_says_why_and_stores_nothing(member, customer, fields, message):
     arguments = {"title": "Call back", "due_on": TODAY, **fields}
 
     with pytest.raises(services.TaskInvalid, match=message):
-        services.task_create(owner_id=member.pk, created_by_id=member.pk, now=NOW, today=TODAY,
-                             contact_id=customer.pk, **arguments)
+        services.task_create(
+            owner_id=member.pk, created_by_id=member.pk, now=NOW, today=TODAY, contact_id=customer.pk, **arguments
+        )
 
     assert not Task.objects.exists()
 
@@ -114,8 +136,13 @@ FIRST_OVERDUE_DAY = datetime(2026, 4, 1, 0, 1, tzinfo=UTC)
 
 @pytest.fixture
 def overdue_invoice(uk_org, member):
-    return InvoiceFactory(connection=uk_org, contact__team=member.teams.first(), contact__owner=member,
-                          number="INV-0042", due_on=date(2026, 3, 31))
+    return InvoiceFactory(
+        connection=uk_org,
+        contact__team=member.teams.first(),
+        contact__owner=member,
+        number="INV-0042",
+        due_on=date(2026, 3, 31),
+    )
 
 
 def test_the_first_overdue_day_gives_the_owner_a_chase_task_once(overdue_invoice, member):
@@ -124,7 +151,13 @@ def test_the_first_overdue_day_gives_the_owner_a_chase_task_once(overdue_invoice
 
     chase = Task.objects.get()
     assert (chase.title, chase.owner, chase.contact_id, chase.invoice, chase.due_on, chase.completed_at) == (
-        "Chase INV-0042", member, overdue_invoice.contact_id, overdue_invoice, date(2026, 4, 1), None)
+        "Chase INV-0042",
+        member,
+        overdue_invoice.contact_id,
+        overdue_invoice,
+        date(2026, 4, 1),
+        None,
+    )
 
 
 def test_the_database_allows_one_chase_task_per_invoice(overdue_invoice, member):
@@ -168,8 +201,9 @@ def test_the_sync_that_sees_the_invoice_paid_completes_its_chase_task(xero_conne
     invoice = xero_invoice(contact=customer, number="INV-0042", due=date(2026, 3, 31))
     load(xero, contacts=[customer], invoices=[invoice])
     sync(xero_connection)
-    chase = services.chase_task_create(invoice=Invoice.objects.get(number="INV-0042"), owner_id=member.pk,
-                                       due_on=date(2026, 4, 1), now=NOW)
+    chase = services.chase_task_create(
+        invoice=Invoice.objects.get(number="INV-0042"), owner_id=member.pk, due_on=date(2026, 4, 1), now=NOW
+    )
     xero.sandbox.clock_advance(60)
     load(xero, invoices=[{**invoice, "Status": "PAID", "AmountDue": 0.0, "AmountPaid": 120.0}])
 

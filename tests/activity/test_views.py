@@ -22,8 +22,11 @@ def triggers(response) -> set[str]:
 
 
 def test_logging_a_call_with_htmx_saves_it_and_tells_the_page(member_client, member, customer):
-    response = member_client.post(reverse("activity:contact_note_create", args=[customer.pk]),
-                                  {"kind": "call", "body": "Asked for a quote"}, headers=HTMX)
+    response = member_client.post(
+        reverse("activity:contact_note_create", args=[customer.pk]),
+        {"kind": "call", "body": "Asked for a quote"},
+        headers=HTMX,
+    )
 
     assert response.status_code == 204
     assert "history-changed" in triggers(response)
@@ -34,22 +37,29 @@ def test_logging_a_call_with_htmx_saves_it_and_tells_the_page(member_client, mem
 def test_a_note_on_an_opportunity_belongs_to_its_contact_too(member_client, customer):
     deal = OpportunityFactory(contact=customer)
 
-    member_client.post(reverse("activity:opportunity_note_create", args=[deal.pk]),
-                       {"kind": "meeting", "body": "Demo went well"}, headers=HTMX)
+    member_client.post(
+        reverse("activity:opportunity_note_create", args=[deal.pk]),
+        {"kind": "meeting", "body": "Demo went well"},
+        headers=HTMX,
+    )
 
     stored = Note.objects.get()
     assert (stored.contact, stored.opportunity) == (customer, deal)
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"kind": "call", "body": ""}, "Write something: an empty note can&#x27;t be saved."),
-    ({"kind": "call", "body": "   "}, "Write something: an empty note can&#x27;t be saved."),
-    ({"kind": "fax", "body": "Hello"}, "Choose note, call, meeting or email."),
-    ({"kind": "call", "body": "Hi", "happened_at": "yesterday"}, "Enter the date and time it happened"),
-    ({"kind": "call", "body": "Hi", "happened_at": "2099-01-01T10:00"}, "can&#x27;t be in the future"),
-])
-def test_a_bad_note_comes_back_on_its_form_with_what_was_typed_and_saves_nothing(member_client, customer, data,
-                                                                                   message):
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"kind": "call", "body": ""}, "Write something: an empty note can&#x27;t be saved."),
+        ({"kind": "call", "body": "   "}, "Write something: an empty note can&#x27;t be saved."),
+        ({"kind": "fax", "body": "Hello"}, "Choose note, call, meeting or email."),
+        ({"kind": "call", "body": "Hi", "happened_at": "yesterday"}, "Enter the date and time it happened"),
+        ({"kind": "call", "body": "Hi", "happened_at": "2099-01-01T10:00"}, "can&#x27;t be in the future"),
+    ],
+)
+def test_a_bad_note_comes_back_on_its_form_with_what_was_typed_and_saves_nothing(
+    member_client, customer, data, message
+):
     response = member_client.post(reverse("activity:contact_note_create", args=[customer.pk]), data, headers=HTMX)
 
     assert response.status_code == 200
@@ -61,8 +71,9 @@ def test_a_bad_note_comes_back_on_its_form_with_what_was_typed_and_saves_nothing
 
 
 def test_without_javascript_a_bad_note_shows_the_history_page_with_the_error(member_client, customer):
-    response = member_client.post(reverse("activity:contact_note_create", args=[customer.pk]),
-                                  {"kind": "call", "body": ""})
+    response = member_client.post(
+        reverse("activity:contact_note_create", args=[customer.pk]), {"kind": "call", "body": ""}
+    )
 
     assert response.status_code == 200
     assert "an empty note can&#x27;t be saved" in response.text
@@ -71,20 +82,24 @@ def test_without_javascript_a_bad_note_shows_the_history_page_with_the_error(mem
 
 
 def test_without_javascript_a_saved_note_goes_back_to_the_contact(member_client, customer):
-    response = member_client.post(reverse("activity:contact_note_create", args=[customer.pk]),
-                                  {"kind": "note", "body": "Plain form"})
+    response = member_client.post(
+        reverse("activity:contact_note_create", args=[customer.pk]), {"kind": "note", "body": "Plain form"}
+    )
 
     assert response.status_code == 302
     assert response.url == reverse("contacts:detail", args=[customer.pk])
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"title": "", "due_on": "2026-03-20"}, "Say what needs doing: a task needs a title."),
-    ({"title": "Call", "due_on": ""}, "Give the task a due date."),
-    ({"title": "Call", "due_on": "next week"}, "Enter the due date as a date"),
-    ({"title": "Call", "due_on": "3026-03-20"}, "years away"),
-    ({"title": "Call", "due_on": "2026-03-20", "owner": "999999"}, "Choose someone in your teams"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"title": "", "due_on": "2026-03-20"}, "Say what needs doing: a task needs a title."),
+        ({"title": "Call", "due_on": ""}, "Give the task a due date."),
+        ({"title": "Call", "due_on": "next week"}, "Enter the due date as a date"),
+        ({"title": "Call", "due_on": "3026-03-20"}, "years away"),
+        ({"title": "Call", "due_on": "2026-03-20", "owner": "999999"}, "Choose someone in your teams"),
+    ],
+)
 def test_a_bad_task_comes_back_on_its_form_and_saves_nothing(member_client, member, customer, data, message):
     data.setdefault("owner", str(member.pk))
 
@@ -98,8 +113,11 @@ def test_a_bad_task_comes_back_on_its_form_and_saves_nothing(member_client, memb
 def test_a_task_cannot_be_given_to_someone_outside_the_users_teams(member_client, customer, team_b):
     outsider = UserFactory(teams=[team_b])
 
-    response = member_client.post(reverse("activity:contact_task_create", args=[customer.pk]),
-                                  {"title": "Call", "due_on": "2026-03-20", "owner": outsider.pk}, headers=HTMX)
+    response = member_client.post(
+        reverse("activity:contact_task_create", args=[customer.pk]),
+        {"title": "Call", "due_on": "2026-03-20", "owner": outsider.pk},
+        headers=HTMX,
+    )
 
     assert "Choose someone in your teams" in response.text
     assert not Task.objects.exists()
@@ -109,14 +127,21 @@ def test_a_task_on_a_contact_is_stored_for_its_owner(member_client, member, cust
     colleague = UserFactory(teams=[team_a], first_name="Kim")
     today = timezone.localdate()
 
-    response = member_client.post(reverse("activity:contact_task_create", args=[customer.pk]),
-                                  {"title": "Send samples", "due_on": today.isoformat(), "owner": colleague.pk},
-                                  headers=HTMX)
+    response = member_client.post(
+        reverse("activity:contact_task_create", args=[customer.pk]),
+        {"title": "Send samples", "due_on": today.isoformat(), "owner": colleague.pk},
+        headers=HTMX,
+    )
 
     assert "history-changed" in triggers(response)
     stored = Task.objects.get()
     assert (stored.title, stored.owner, stored.created_by, stored.contact, stored.due_on) == (
-        "Send samples", colleague, member, customer, today)
+        "Send samples",
+        colleague,
+        member,
+        customer,
+        today,
+    )
 
 
 def test_a_note_is_edited_in_place(member_client, customer):
@@ -124,8 +149,11 @@ def test_a_note_is_edited_in_place(member_client, customer):
     prefix = f"note-{written.pk}"
 
     form = member_client.get(reverse("activity:note_edit", args=[written.pk]), headers=HTMX)
-    saved = member_client.post(reverse("activity:note_edit", args=[written.pk]),
-                               {f"{prefix}-kind": "email", f"{prefix}-body": "New words"}, headers=HTMX)
+    saved = member_client.post(
+        reverse("activity:note_edit", args=[written.pk]),
+        {f"{prefix}-kind": "email", f"{prefix}-body": "New words"},
+        headers=HTMX,
+    )
 
     assert f'id="note-{written.pk}"' in form.text
     assert "Old words" in form.text
@@ -141,8 +169,9 @@ def test_a_bad_edit_keeps_the_form_and_the_note(member_client, customer):
     written = note(customer, body="Old words")
     prefix = f"note-{written.pk}"
 
-    response = member_client.post(reverse("activity:note_edit", args=[written.pk]),
-                                  {f"{prefix}-kind": "note", f"{prefix}-body": ""}, headers=HTMX)
+    response = member_client.post(
+        reverse("activity:note_edit", args=[written.pk]), {f"{prefix}-kind": "note", f"{prefix}-body": ""}, headers=HTMX
+    )
 
     assert "an empty note can&#x27;t be saved" in response.text
     written.refresh_from_db()
@@ -178,8 +207,7 @@ def test_completing_without_javascript_goes_back_only_to_a_local_page(member_cli
     follow_up, other = task(member, contact=customer), task(member, contact=customer)
 
     local = member_client.post(reverse("activity:task_complete", args=[follow_up.pk]), {"back": "/contacts/"})
-    foreign = member_client.post(reverse("activity:task_complete", args=[other.pk]),
-                                 {"back": "https://evil.example/"})
+    foreign = member_client.post(reverse("activity:task_complete", args=[other.pk]), {"back": "https://evil.example/"})
 
     assert local.url == "/contacts/"
     assert foreign.url == reverse("activity:my_tasks")
@@ -196,8 +224,11 @@ def test_my_tasks_groups_overdue_today_and_upcoming_and_leaves_out_others_tasks(
     page = member_client.get(reverse("activity:my_tasks"))
 
     text = page.text
-    overdue, today_section, upcoming = (text.index('id="tasks-overdue"'), text.index('id="tasks-today"'),
-                                        text.index('id="tasks-upcoming"'))
+    overdue, today_section, upcoming = (
+        text.index('id="tasks-overdue"'),
+        text.index('id="tasks-today"'),
+        text.index('id="tasks-upcoming"'),
+    )
     assert overdue < text.index("Late one") < today_section < text.index("Today&#x27;s") < upcoming
     assert upcoming < text.index("Next week") < text.index('id="tasks-done"') < text.index("Finished")
     assert "A colleague&#x27;s" not in text
@@ -216,9 +247,10 @@ def test_the_sidebar_counts_open_tasks_due_by_today(member_client, member, custo
 
 
 def test_a_task_from_my_tasks_is_the_users_own(member_client, member):
-    response = member_client.post(reverse("activity:my_task_create"),
-                                  {"title": "Expenses", "due_on": timezone.localdate().isoformat(),
-                                   "owner": member.pk})
+    response = member_client.post(
+        reverse("activity:my_task_create"),
+        {"title": "Expenses", "due_on": timezone.localdate().isoformat(), "owner": member.pk},
+    )
 
     assert response.url == reverse("activity:my_tasks")
     assert Task.objects.get().owner == member
@@ -246,16 +278,26 @@ def test_the_history_pages_in_as_you_scroll(member_client, customer):
 
 
 @pytest.mark.parametrize("records", [0, 80])
-def test_the_contact_page_and_its_partials_stay_within_15_queries(member_client, member, uk_org, customer, records,
-                                                                   django_assert_max_num_queries):
+def test_the_contact_page_and_its_partials_stay_within_15_queries(
+    member_client, member, uk_org, customer, records, django_assert_max_num_queries
+):
     for n in range(records):
         note(customer, author=member)
         task(member, contact=customer)
-        invoice = InvoiceFactory(connection=uk_org, contact=customer, status="PAID", fully_paid_on=date(2026, 4, 1),
-                                 due_on=date(2026, 3, 1) + timedelta(days=n % 60), currency_code=["GBP", "EUR"][n % 2])
+        invoice = InvoiceFactory(
+            connection=uk_org,
+            contact=customer,
+            status="PAID",
+            fully_paid_on=date(2026, 4, 1),
+            due_on=date(2026, 3, 1) + timedelta(days=n % 60),
+            currency_code=["GBP", "EUR"][n % 2],
+        )
         PaymentFactory(invoice=invoice, amount=invoice.total, paid_on=date(2026, 4, 1))
-    urls = [reverse("contacts:detail", args=[customer.pk]), reverse("activity:contact_history", args=[customer.pk]),
-            reverse("invoices:contact", args=[customer.pk])]
+    urls = [
+        reverse("contacts:detail", args=[customer.pk]),
+        reverse("activity:contact_history", args=[customer.pk]),
+        reverse("invoices:contact", args=[customer.pk]),
+    ]
 
     for url in urls:
         with django_assert_max_num_queries(15):
@@ -270,8 +312,9 @@ def test_the_task_form_offers_today_as_a_date_the_browser_reads(member_client, c
 
 
 def test_a_bad_task_on_my_tasks_comes_back_with_what_was_typed(member_client, member):
-    response = member_client.post(reverse("activity:my_task_create"),
-                                  {"title": "Expenses", "due_on": "1999-01-01", "owner": member.pk})
+    response = member_client.post(
+        reverse("activity:my_task_create"), {"title": "Expenses", "due_on": "1999-01-01", "owner": member.pk}
+    )
 
     assert response.status_code == 200
     assert "more than a year ago: check the year" in response.text

@@ -40,11 +40,18 @@ def test_singer_counts_counts_records_per_stream_and_keeps_the_last_state():
 
 
 def test_catalog_select_keeps_and_selects_only_the_named_streams():
-    catalog = {"streams": [
-        {"tap_stream_id": name, "metadata": [{"breadcrumb": [], "metadata": {"table-key-properties": ["Id"]}},
-                                             {"breadcrumb": ["properties", "Id"], "metadata": {}}]}
-        for name in ("bank_transactions", "contacts", "invoices", "payments")
-    ]}
+    catalog = {
+        "streams": [
+            {
+                "tap_stream_id": name,
+                "metadata": [
+                    {"breadcrumb": [], "metadata": {"table-key-properties": ["Id"]}},
+                    {"breadcrumb": ["properties", "Id"], "metadata": {}},
+                ],
+            }
+            for name in ("bank_transactions", "contacts", "invoices", "payments")
+        ]
+    }
 
     selected = peer.catalog_select(catalog, ("contacts", "invoices"))
 
@@ -100,18 +107,23 @@ def test_vm_hwm_is_read_from_proc_status_and_absent_for_a_zombie():
 
 
 def test_launcher_replaces_only_the_two_xero_urls():
-    source = (f'BASE_URL = "{XERO_API_URL}"\n'
-              "def refresh():\n"
-              f'    return post("{XERO_TOKEN_URL}", data=body)\n'
-              'OTHER = "https://developer.xero.com/documentation"\n')
+    source = (
+        f'BASE_URL = "{XERO_API_URL}"\n'
+        "def refresh():\n"
+        f'    return post("{XERO_TOKEN_URL}", data=body)\n'
+        'OTHER = "https://developer.xero.com/documentation"\n'
+    )
 
-    pointed = client_source_pointed_at(source, api_url="http://127.0.0.1:9/api/api.xro/2.0",
-                                       token_url="http://127.0.0.1:9/identity/connect/token")
+    pointed = client_source_pointed_at(
+        source, api_url="http://127.0.0.1:9/api/api.xro/2.0", token_url="http://127.0.0.1:9/identity/connect/token"
+    )
 
-    assert pointed == ("BASE_URL = 'http://127.0.0.1:9/api/api.xro/2.0'\n"
-                       "def refresh():\n"
-                       "    return post('http://127.0.0.1:9/identity/connect/token', data=body)\n"
-                       'OTHER = "https://developer.xero.com/documentation"\n')
+    assert pointed == (
+        "BASE_URL = 'http://127.0.0.1:9/api/api.xro/2.0'\n"
+        "def refresh():\n"
+        "    return post('http://127.0.0.1:9/identity/connect/token', data=body)\n"
+        'OTHER = "https://developer.xero.com/documentation"\n'
+    )
 
 
 def test_launcher_refuses_a_tap_whose_urls_it_does_not_know():
@@ -153,8 +165,10 @@ def test_an_organisations_own_floor_is_one_minute_per_full_window_of_calls():
 def test_app_calls_a_minute_counts_the_busiest_minute_from_the_first_call():
     from bench.orgs import _per_minute
 
-    calls = [{"time": f"2026-12-07T09:{minute:02}:{second:02}+00:00"} for minute, second in
-             [(0, 0), (0, 30), (0, 59), (1, 0), (2, 10), (2, 20), (2, 30), (2, 40)]]
+    calls = [
+        {"time": f"2026-12-07T09:{minute:02}:{second:02}+00:00"}
+        for minute, second in [(0, 0), (0, 30), (0, 59), (1, 0), (2, 10), (2, 20), (2, 30), (2, 40)]
+    ]
 
     assert _per_minute(calls) == (4, pytest.approx(3.0))
     assert _per_minute([]) == (0, 0.0)

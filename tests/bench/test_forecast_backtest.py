@@ -9,8 +9,15 @@ AS_OF = date(2026, 6, 1)
 
 
 def _invoice(due_on, paid_on, amount="100"):
-    return SimInvoice(customer=0, habit="x", number="BT-1", issued_on=date(2026, 1, 1), due_on=due_on,
-                      paid_on=paid_on, amount=Decimal(amount))
+    return SimInvoice(
+        customer=0,
+        habit="x",
+        number="BT-1",
+        issued_on=date(2026, 1, 1),
+        due_on=due_on,
+        paid_on=paid_on,
+        amount=Decimal(amount),
+    )
 
 
 def test_the_naive_forecast_puts_overdue_invoices_in_week_one_and_others_on_their_due_date():

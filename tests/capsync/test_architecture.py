@@ -4,8 +4,19 @@ import pytest
 from django.apps import apps
 
 # The CRM apps of the "CRM apps never reach into the Xero integration" contract in pyproject.toml.
-CRM_APPS = ("accounts", "contacts", "opportunities", "invoices", "notifications", "activity", "dashboard", "demo",
-            "forecast", "imports", "web")
+CRM_APPS = (
+    "accounts",
+    "contacts",
+    "opportunities",
+    "invoices",
+    "notifications",
+    "activity",
+    "dashboard",
+    "demo",
+    "forecast",
+    "imports",
+    "web",
+)
 
 
 def _crm_relations():
@@ -30,8 +41,9 @@ def test_the_crm_models_have_relations_to_check():
     assert any(model._meta.label == "invoices.Invoice" for model, _, _ in _crm_relations())
 
 
-@pytest.mark.parametrize(("model", "field", "target"), list(_crm_relations()),
-                         ids=lambda value: getattr(value, "__name__", value))
+@pytest.mark.parametrize(
+    ("model", "field", "target"), list(_crm_relations()), ids=lambda value: getattr(value, "__name__", value)
+)
 def test_no_crm_model_points_at_the_integration(model, field, target):
     assert not target._meta.app_config.name.startswith("integrations"), (
         f"{model._meta.label}.{field} points at {target._meta.label}: the CRM must not depend on the integration; "

@@ -13,8 +13,12 @@ _READ = re.compile(r"""env(?:\.\w+|_secret|_bool)\(\s*(?:f?)["']([A-Z][A-Z0-9_]*
 
 def _manage(*args: str, environment: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=production.REPO_ROOT,
-        env=production.process_environment(environment), capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=production.REPO_ROOT,
+        env=production.process_environment(environment),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -14,8 +14,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
-APPS = ("capsync", "accounts", "contacts", "opportunities", "invoices", "notifications", "dashboard", "demo", "web",
-        "integrations", "xero_sandbox")
+APPS = (
+    "capsync",
+    "accounts",
+    "contacts",
+    "opportunities",
+    "invoices",
+    "notifications",
+    "dashboard",
+    "demo",
+    "web",
+    "integrations",
+    "xero_sandbox",
+)
 
 LINE_MAX = 120
 MODULE_MAX = 400
@@ -77,8 +88,7 @@ def test_a_module_over_400_lines_says_why_at_its_top(module):
 
     if len(lines) > MODULE_MAX:
         assert any(line.lstrip(' "').startswith(MODULE_REASON) for line in lines[:15]), (
-            f"{module} has {len(lines)} lines: split it, or say at its top why not "
-            f'("{MODULE_REASON} ...")'
+            f'{module} has {len(lines)} lines: split it, or say at its top why not ("{MODULE_REASON} ...")'
         )
 
 
@@ -92,10 +102,17 @@ def test_a_template_that_extends_nothing_is_a_partial_named_with_an_underscore(n
 
 def _partials_used() -> list[tuple[str, str]]:
     """(where, template name) for each include in a template and each inclusion tag."""
-    used = [(f"templates/{name}", target) for name in _templates() if name not in PENDING
-            for target in INCLUDE.findall((TEMPLATES / name).read_text(encoding="utf-8"))]
-    used += [(module, target) for module in _modules()
-             for target in INCLUSION_TAG.findall((ROOT / module).read_text(encoding="utf-8"))]
+    used = [
+        (f"templates/{name}", target)
+        for name in _templates()
+        if name not in PENDING
+        for target in INCLUDE.findall((TEMPLATES / name).read_text(encoding="utf-8"))
+    ]
+    used += [
+        (module, target)
+        for module in _modules()
+        for target in INCLUSION_TAG.findall((ROOT / module).read_text(encoding="utf-8"))
+    ]
     return used
 
 

@@ -6,8 +6,9 @@ JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlc2lnbmF0dXJl
 
 
 def _record(message: str, *args: object, **extra: object) -> logging.LogRecord:
-    record = logging.makeLogRecord({"name": "capsync.test", "levelno": logging.INFO, "levelname": "INFO",
-                                    "msg": message, "args": args})
+    record = logging.makeLogRecord(
+        {"name": "capsync.test", "levelno": logging.INFO, "levelname": "INFO", "msg": message, "args": args}
+    )
     for key, value in extra.items():
         setattr(record, key, value)
     RedactSecretsFilter().filter(record)

@@ -18,8 +18,12 @@ def _our_url_names() -> list[tuple[str, int]]:
                 if pattern.namespace in PUBLIC_NAMESPACES or "allauth" in str(pattern.urlconf_name):
                     continue
                 walk(pattern.url_patterns, f"{pattern.namespace}:" if pattern.namespace else namespace)
-            elif (isinstance(pattern, URLPattern) and pattern.name and not pattern.name.startswith(PUBLIC_PREFIXES)
-                  and namespace + pattern.name not in PUBLIC_URL_NAMES):
+            elif (
+                isinstance(pattern, URLPattern)
+                and pattern.name
+                and not pattern.name.startswith(PUBLIC_PREFIXES)
+                and namespace + pattern.name not in PUBLIC_URL_NAMES
+            ):
                 names.append((namespace + pattern.name, len(pattern.pattern.converters)))
 
     walk(get_resolver().url_patterns)
@@ -60,7 +64,8 @@ def test_login_page_uses_email_not_username(client):
 
 def test_sign_in_with_email_reaches_dashboard(client, member):
     response = client.post(
-        reverse("account_login"), {"login": "member@example.com", "password": "correct horse battery staple"},
+        reverse("account_login"),
+        {"login": "member@example.com", "password": "correct horse battery staple"},
         follow=True,
     )
 

@@ -41,7 +41,7 @@ HTTP_TIMEOUT = (5, 30)
 FANOUT_SECONDS = 5  # beat's fan-out looks for due organisations this often
 SIGNED_IN_USER = "sam@example.com"  # the demo's salesperson in the team that owns Acme Widgets Ltd
 CONTACT_NAME = "Acme Widgets Ltd"
-HASHED_STATIC = re.compile(r'/static/[\w/.-]+\.[0-9a-f]{12}\.(?:css|js)')
+HASHED_STATIC = re.compile(r"/static/[\w/.-]+\.[0-9a-f]{12}\.(?:css|js)")
 
 
 def _free_port() -> int:
@@ -88,17 +88,24 @@ class Stack:
     def start(self, name: str, argv: list[str]) -> None:
         with (self.log_dir / f"{name}.log").open("w") as log:
             self.processes[name] = subprocess.Popen(
-                argv, cwd=production.REPO_ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT,
+                argv,
+                cwd=production.REPO_ROOT,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
     def run(self, argv: list[str]) -> subprocess.CompletedProcess:
-        return subprocess.run(argv, cwd=production.REPO_ROOT, env=self.environment, capture_output=True, text=True,
-                              timeout=WAIT_SECONDS)
+        return subprocess.run(
+            argv, cwd=production.REPO_ROOT, env=self.environment, capture_output=True, text=True, timeout=WAIT_SECONDS
+        )
 
     def logs(self) -> str:
-        return "\n".join(f"--- {name}.log (last lines)\n{(self.log_dir / f'{name}.log').read_text()[-3000:]}"
-                         for name in self.processes)
+        return "\n".join(
+            f"--- {name}.log (last lines)\n{(self.log_dir / f'{name}.log').read_text()[-3000:]}"
+            for name in self.processes
+        )
 
     def wait_until(self, what: str, predicate: Callable[[], object]) -> object:
         """Poll `predicate` until it is truthy, failing with every log once WAIT_SECONDS pass or a service dies."""
@@ -142,8 +149,13 @@ class Browser:
 
     def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs) -> requests.Response:
         response = requests.request(
-            method, self.base_url + path, cookies=self.cookies, timeout=HTTP_TIMEOUT, allow_redirects=False,
-            headers={"X-Forwarded-Proto": "https", "Origin": self.origin, **(headers or {})}, **kwargs,
+            method,
+            self.base_url + path,
+            cookies=self.cookies,
+            timeout=HTTP_TIMEOUT,
+            allow_redirects=False,
+            headers={"X-Forwarded-Proto": "https", "Origin": self.origin, **(headers or {})},
+            **kwargs,
         )
         self.cookies.update(response.cookies.get_dict())
         return response
@@ -156,8 +168,12 @@ class Browser:
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
         assert form.status_code == 200, form.text[:500]
         assert token, form.text[:500]
-        return self.request("POST", "/accounts/login/", headers={"Referer": f"{self.origin}/accounts/login/"},
-                            data={"login": email, "password": password, "csrfmiddlewaretoken": token[1]})
+        return self.request(
+            "POST",
+            "/accounts/login/",
+            headers={"Referer": f"{self.origin}/accounts/login/"},
+            data={"login": email, "password": password, "csrfmiddlewaretoken": token[1]},
+        )
 
 
 def test_the_compose_services_run_capsync_in_production(
@@ -173,21 +189,33 @@ def test_the_compose_services_run_capsync_in_production(
     sandbox = demo_sandbox_server
     sandbox.reset()
     sandbox.clear_faults()
-    environment.update({
-        "DATABASE_URL": _database_url(), "REDIS_URL": django_settings.REDIS_URL,
-        "CACHE_URL": urlsplit(django_settings.REDIS_URL)._replace(scheme="rediscache").geturl(),
-        "ALLOWED_HOSTS": "127.0.0.1", "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{port}",
-        "SITE_URL": f"https://127.0.0.1:{port}", "STATIC_ROOT": str(tmp_path / "staticfiles"),
-        "XERO_LOGIN_URL": sandbox.login_url, "XERO_IDENTITY_URL": sandbox.identity_url,
-        "XERO_API_URL": sandbox.api_url, "XERO_CLIENT_ID": "capsync-demo", "XERO_CLIENT_SECRET": "demo-secret",
-        "XERO_SYNC_FANOUT_SECONDS": str(FANOUT_SECONDS),
-        "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(_free_port()),  # nothing may leave this machine
-    })
+    environment.update(
+        {
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": django_settings.REDIS_URL,
+            "CACHE_URL": urlsplit(django_settings.REDIS_URL)._replace(scheme="rediscache").geturl(),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{port}",
+            "SITE_URL": f"https://127.0.0.1:{port}",
+            "STATIC_ROOT": str(tmp_path / "staticfiles"),
+            "XERO_LOGIN_URL": sandbox.login_url,
+            "XERO_IDENTITY_URL": sandbox.identity_url,
+            "XERO_API_URL": sandbox.api_url,
+            "XERO_CLIENT_ID": "capsync-demo",
+            "XERO_CLIENT_SECRET": "demo-secret",
+            "XERO_SYNC_FANOUT_SECONDS": str(FANOUT_SECONDS),
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(_free_port()),  # nothing may leave this machine
+        }
+    )
     stack.environment = production.process_environment(environment)
     # This process links the organisation through the wizard's services, with the stack's secrets.
     settings.XERO_LOGIN_URL, settings.XERO_IDENTITY_URL = sandbox.login_url, sandbox.identity_url
     settings.XERO_API_URL, settings.XERO_CLIENT_ID, settings.XERO_CLIENT_SECRET = (
-        sandbox.api_url, "capsync-demo", "demo-secret")
+        sandbox.api_url,
+        "capsync-demo",
+        "demo-secret",
+    )
     settings.CAPSYNC_ENCRYPTION_KEYS = environment["CAPSYNC_ENCRYPTION_KEYS"].split(",")
     demo.demo_data_load(today=timezone.localdate())
     connections = _connect(sandbox, admin=User.objects.get(email=demo.DEMO_ADMIN_EMAIL))
@@ -203,14 +231,22 @@ def test_the_compose_services_run_capsync_in_production(
     collected = stack.run(["sh", "-c", _dockerfile_collectstatic()])
     assert collected.returncode == 0, collected.stderr
 
-    stack.start("web", shlex.split(_substituted(services["web"]["command"], {"0.0.0.0:8000": f"127.0.0.1:{port}"},
-                                                where="web's command")))
+    stack.start(
+        "web",
+        shlex.split(
+            _substituted(services["web"]["command"], {"0.0.0.0:8000": f"127.0.0.1:{port}"}, where="web's command")
+        ),
+    )
     stack.start("worker", shlex.split(services["worker"]["command"]))
-    stack.start("beat", shlex.split(_substituted(services["beat"]["command"], {"/app/var/": f"{tmp_path}/"},
-                                                 where="beat's command")))
+    stack.start(
+        "beat",
+        shlex.split(_substituted(services["beat"]["command"], {"/app/var/": f"{tmp_path}/"}, where="beat's command")),
+    )
     health = stack.wait_until("web answers /healthz", lambda: _healthz(base_url))
-    runs = stack.wait_until("beat's fan-out runs a sync of each organisation in the worker", lambda: _finished_runs(
-        connection_ids=[connection.pk for connection in connections.values()]))
+    runs = stack.wait_until(
+        "beat's fan-out runs a sync of each organisation in the worker",
+        lambda: _finished_runs(connection_ids=[connection.pk for connection in connections.values()]),
+    )
     web_check = stack.run(_healthcheck_argv(services["web"], {"127.0.0.1:8000": f"127.0.0.1:{port}"}, name="web"))
     worker_check = stack.run(_healthcheck_argv(services["worker"], {}, name="worker"))
     browser = Browser(base_url)
@@ -254,8 +290,9 @@ def _healthz(base_url: str) -> dict | None:
 
 def _finished_runs(*, connection_ids: list[int]) -> list[SyncRun] | None:
     runs = [
-        SyncRun.objects.filter(connection_id=connection_id).exclude(
-            outcome__in=[SyncRun.Outcome.RUNNING, SyncRun.Outcome.SKIPPED]).first()
+        SyncRun.objects.filter(connection_id=connection_id)
+        .exclude(outcome__in=[SyncRun.Outcome.RUNNING, SyncRun.Outcome.SKIPPED])
+        .first()
         for connection_id in connection_ids
     ]
     return runs if all(runs) else None

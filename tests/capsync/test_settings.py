@@ -14,8 +14,15 @@ PRINT_SECURITY_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s; "
     "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"
 )
-_UNSET = {"SECRET_KEY", "CAPSYNC_ENCRYPTION_KEYS", "EMAIL_BACKEND", "EMAIL_BACKEND_CONSOLE_OK", "BEHIND_HTTPS_PROXY",
-          "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"}
+_UNSET = {
+    "SECRET_KEY",
+    "CAPSYNC_ENCRYPTION_KEYS",
+    "EMAIL_BACKEND",
+    "EMAIL_BACKEND_CONSOLE_OK",
+    "BEHIND_HTTPS_PROXY",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+}
 
 
 def _start(code: str = "import django; django.setup()", **environment: str) -> subprocess.CompletedProcess:
@@ -25,8 +32,13 @@ def _start(code: str = "import django; django.setup()", **environment: str) -> s
 
 
 def _production(**environment: str) -> dict[str, str]:
-    return {"DEBUG": "0", "SECRET_KEY": GOOD_SECRET, "CAPSYNC_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-            "EMAIL_BACKEND": SMTP, **environment}
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": GOOD_SECRET,
+        "CAPSYNC_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "EMAIL_BACKEND": SMTP,
+        **environment,
+    }
 
 
 def test_production_refuses_default_secret_key():
@@ -54,8 +66,12 @@ def test_production_starts_with_secret_from_file(tmp_path):
     secret_file = tmp_path / "secret"
     secret_file.write_text(GOOD_SECRET)
 
-    result = _start(DEBUG="0", SECRET_KEY_FILE=str(secret_file), CAPSYNC_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-                    EMAIL_BACKEND=SMTP)
+    result = _start(
+        DEBUG="0",
+        SECRET_KEY_FILE=str(secret_file),
+        CAPSYNC_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        EMAIL_BACKEND=SMTP,
+    )
 
     assert result.returncode == 0, result.stderr
 
@@ -104,8 +120,12 @@ def test_without_a_proxy_there_is_no_https_redirect_to_loop_on_and_no_hsts():
 
 
 def test_the_operator_sets_hsts_and_the_redirect_explicitly():
-    result = _start(PRINT_SECURITY_SETTINGS, **_production(BEHIND_HTTPS_PROXY="1", SECURE_HSTS_SECONDS="3600",
-                                                          SECURE_SSL_REDIRECT="0", SECURE_HSTS_PRELOAD="0"))
+    result = _start(
+        PRINT_SECURITY_SETTINGS,
+        **_production(
+            BEHIND_HTTPS_PROXY="1", SECURE_HSTS_SECONDS="3600", SECURE_SSL_REDIRECT="0", SECURE_HSTS_PRELOAD="0"
+        ),
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "3600", "True", "False"]
@@ -118,8 +138,9 @@ def test_a_sync_interval_the_database_would_refuse_stops_startup():
     assert "XERO_SYNC_INTERVAL_SECONDS must be at least 300" in result.stderr
 
 
-PRINT_CACHE = ("import django; django.setup(); from django.conf import settings; "
-               "print(settings.CACHES['default']['BACKEND'])")
+PRINT_CACHE = (
+    "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+)
 
 
 def test_the_sign_in_throttle_is_per_process_unless_production_points_the_cache_at_redis():

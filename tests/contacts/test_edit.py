@@ -51,28 +51,41 @@ def test_saving_a_person_replaces_names_emails_phones_and_address(member_client,
     person = PersonFactory(team=team_a, first_name="Oliver", last_name="Brown")
     EmailAddressFactory(contact=person, address="old@bluebell.example")
 
-    response = member_client.post(reverse("contacts:edit", args=[person.pk]), edit_form(
-        first_name="Olivia", last_name="Browne", job_title="Owner",
-        emails=("olivia@bluebell.example", "", "accounts@bluebell.example"),
-        phones=(("020 7946 0000", "work"), ("07700 900123", "mobile")),
-        street="1 High Street\nUnit 2", city="Bath", postcode="BA1 1AA", country="United Kingdom",
-    ))
+    response = member_client.post(
+        reverse("contacts:edit", args=[person.pk]),
+        edit_form(
+            first_name="Olivia",
+            last_name="Browne",
+            job_title="Owner",
+            emails=("olivia@bluebell.example", "", "accounts@bluebell.example"),
+            phones=(("020 7946 0000", "work"), ("07700 900123", "mobile")),
+            street="1 High Street\nUnit 2",
+            city="Bath",
+            postcode="BA1 1AA",
+            country="United Kingdom",
+        ),
+    )
 
     assert response.status_code == 302
     person.refresh_from_db()
     assert (person.name, person.first_name, person.last_name, person.job_title) == (
-        "Olivia Browne", "Olivia", "Browne", "Owner")
+        "Olivia Browne",
+        "Olivia",
+        "Browne",
+        "Owner",
+    )
     assert [e.address for e in person.emails.all()] == ["olivia@bluebell.example", "accounts@bluebell.example"]
-    assert [(p.number, p.label) for p in person.phones.all()] == [("020 7946 0000", "work"),
-                                                                 ("07700 900123", "mobile")]
+    assert [(p.number, p.label) for p in person.phones.all()] == [("020 7946 0000", "work"), ("07700 900123", "mobile")]
     assert Address.objects.get(contact=person).street == "1 High Street\nUnit 2"
 
 
 def test_a_bad_email_is_shown_on_the_form_and_nothing_typed_is_lost(member_client, team_a):
     organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
 
-    response = member_client.post(reverse("contacts:edit", args=[organisation.pk]), edit_form(
-        name="Bluebell Bakehouse", emails=("not-an-email",), phones=(("01225 000000", "work"),), city="Bath"))
+    response = member_client.post(
+        reverse("contacts:edit", args=[organisation.pk]),
+        edit_form(name="Bluebell Bakehouse", emails=("not-an-email",), phones=(("01225 000000", "work"),), city="Bath"),
+    )
 
     assert response.status_code == 200
     assert "Enter a valid email address." in response.text
@@ -96,8 +109,7 @@ def test_an_organisation_needs_a_name(member_client, team_a):
 def test_contact_update_announces_the_change(team_a, changes):
     organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
 
-    services.contact_update(contact_id=organisation.pk, name="Bluebell Bakehouse",
-                            now=NOW)
+    services.contact_update(contact_id=organisation.pk, name="Bluebell Bakehouse", now=NOW)
 
     assert changes == [organisation.pk]
     assert Contact.objects.get(pk=organisation.pk).updated_at == NOW
@@ -108,9 +120,9 @@ def test_contact_update_with_nothing_changed_writes_and_announces_nothing(team_a
     PhoneNumber.objects.create(contact=organisation, number="01225 000000")
     before = Contact.objects.get(pk=organisation.pk).updated_at
 
-    services.contact_update(contact_id=organisation.pk, name="Bluebell Bakery",
-                            phones=[services.PhoneData(number="01225 000000")],
-                            now=NOW)
+    services.contact_update(
+        contact_id=organisation.pk, name="Bluebell Bakery", phones=[services.PhoneData(number="01225 000000")], now=NOW
+    )
 
     assert changes == []
     assert Contact.objects.get(pk=organisation.pk).updated_at == before
@@ -120,8 +132,11 @@ def test_contact_update_keeps_each_email_once_whatever_its_case(team_a):
     organisation = OrganisationFactory(team=team_a)
 
     updated = services.contact_update(
-        contact_id=organisation.pk, name=organisation.name,
-        emails=["Orders@Bluebell.example", "orders@bluebell.example"], now=NOW)
+        contact_id=organisation.pk,
+        name=organisation.name,
+        emails=["Orders@Bluebell.example", "orders@bluebell.example"],
+        now=NOW,
+    )
 
     assert [e.address for e in updated.emails.all()] == ["Orders@Bluebell.example"]
 
@@ -130,8 +145,9 @@ def test_updated_at_moves_forward_even_when_the_clock_is_behind(team_a):
     organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
     before = Contact.objects.get(pk=organisation.pk).updated_at
 
-    updated = services.contact_update(contact_id=organisation.pk, name="Bluebell Bakehouse",
-                                      now=datetime(2020, 1, 1, tzinfo=UTC))
+    updated = services.contact_update(
+        contact_id=organisation.pk, name="Bluebell Bakehouse", now=datetime(2020, 1, 1, tzinfo=UTC)
+    )
 
     assert updated.updated_at > before
 
@@ -139,16 +155,28 @@ def test_updated_at_moves_forward_even_when_the_clock_is_behind(team_a):
 def test_the_edit_page_saves_labelled_rows_team_owner_and_tags(member_client, member, team_a):
     organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
 
-    response = member_client.post(reverse("contacts:edit", args=[organisation.pk]), edit_form(
-        name="Bluebell Bakery", emails=(("orders@bluebell.example", "work"), ("jo@bluebell.example", "other")),
-        addresses=[{"label": "office", "street": "1 High Street", "city": "Bath"},
-                   {"label": "postal", "street": "PO Box 9", "city": "Bath"}],
-        team=str(team_a.pk), owner=str(member.pk), tags="bakery, wholesale", about="Bakes for three cafes."))
+    response = member_client.post(
+        reverse("contacts:edit", args=[organisation.pk]),
+        edit_form(
+            name="Bluebell Bakery",
+            emails=(("orders@bluebell.example", "work"), ("jo@bluebell.example", "other")),
+            addresses=[
+                {"label": "office", "street": "1 High Street", "city": "Bath"},
+                {"label": "postal", "street": "PO Box 9", "city": "Bath"},
+            ],
+            team=str(team_a.pk),
+            owner=str(member.pk),
+            tags="bakery, wholesale",
+            about="Bakes for three cafes.",
+        ),
+    )
 
     assert response.status_code == 302
     organisation.refresh_from_db()
-    assert [(e.address, e.label) for e in organisation.emails.all()] == [("orders@bluebell.example", "work"),
-                                                                        ("jo@bluebell.example", "other")]
+    assert [(e.address, e.label) for e in organisation.emails.all()] == [
+        ("orders@bluebell.example", "work"),
+        ("jo@bluebell.example", "other"),
+    ]
     assert [a.label for a in organisation.addresses.all()] == ["office", "postal"]
     assert (organisation.owner, organisation.about) == (member, "Bakes for three cafes.")
     assert [tag.name for tag in organisation.tags.all()] == ["bakery", "wholesale"]
@@ -169,8 +197,12 @@ def test_a_refused_edit_changes_nothing(member_client, team_a, team_b):
     organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
     outsider = UserFactory(email="outsider@example.com", teams=[team_b])
 
-    response = member_client.post(reverse("contacts:edit", args=[organisation.pk]), edit_form(
-        name="Bluebell Bakehouse", emails=("new@bluebell.example",), team=str(team_a.pk), owner=str(outsider.pk)))
+    response = member_client.post(
+        reverse("contacts:edit", args=[organisation.pk]),
+        edit_form(
+            name="Bluebell Bakehouse", emails=("new@bluebell.example",), team=str(team_a.pk), owner=str(outsider.pk)
+        ),
+    )
 
     assert response.status_code == 200
     assert "Select a valid choice." in response.text
@@ -183,8 +215,9 @@ def test_moving_a_contact_to_another_team_or_tagging_it_is_not_sent_to_xero(team
     organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
     before = Contact.objects.get(pk=organisation.pk).updated_at
 
-    updated = services.contact_update(contact_id=organisation.pk, name="Bluebell Bakery", team_id=team_b.pk,
-                                      tags=["bakery"], now=NOW)
+    updated = services.contact_update(
+        contact_id=organisation.pk, name="Bluebell Bakery", team_id=team_b.pk, tags=["bakery"], now=NOW
+    )
 
     assert (updated.team, [tag.name for tag in updated.tags.all()]) == (team_b, ["bakery"])
     assert changes == []
@@ -195,7 +228,12 @@ def test_a_person_cannot_belong_to_a_person(team_a):
     person, other = PersonFactory(team=team_a), PersonFactory(team=team_a)
 
     with pytest.raises(services.ContactDetailsInvalid, match="only belong to an organisation"):
-        services.contact_update(contact_id=person.pk, first_name=person.first_name, last_name=person.last_name,
-                                organisation_id=other.pk, now=NOW)
+        services.contact_update(
+            contact_id=person.pk,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            organisation_id=other.pk,
+            now=NOW,
+        )
 
     assert Contact.objects.get(pk=person.pk).organisation is None

@@ -72,8 +72,9 @@ def test_contact_detail_of_another_team_does_not_exist(member, team_b):
 
 
 def listed(user, **filters) -> set[str]:
-    return {contact.name for contact in selectors.contact_list(user=user, filters=ContactFilters(**filters),
-                                                                today=TODAY)}
+    return {
+        contact.name for contact in selectors.contact_list(user=user, filters=ContactFilters(**filters), today=TODAY)
+    }
 
 
 def test_has_overdue_invoices_keeps_only_contacts_owing_past_their_due_date(member, team_a, uk_org):
@@ -103,7 +104,13 @@ def test_a_team_filter_cannot_widen_what_a_user_sees(member, team_b):
 def test_linked_to_xero_keeps_linked_contacts(member, team_a, uk_org):
     linked = OrganisationFactory(team=team_a, name="Linked")
     OrganisationFactory(team=team_a, name="Not linked")
-    XeroContact.objects.create(connection=uk_org, xero_id="x-1", contact=linked, link_state="linked", name="Linked",
-                               xero_updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    XeroContact.objects.create(
+        connection=uk_org,
+        xero_id="x-1",
+        contact=linked,
+        link_state="linked",
+        name="Linked",
+        xero_updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
 
     assert listed(member, linked_to_xero=True) == {"Linked"}

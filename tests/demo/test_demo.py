@@ -58,8 +58,9 @@ def test_the_demo_gives_acme_a_living_history_once():
     acme = Contact.objects.get(name="Acme Widgets Ltd")
     sam = User.objects.get(email="sam@example.com")
 
-    page = contact_history(user=sam, contact_id=acme.pk, show=Show.NOTES, page=1,
-                           now=datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
+    page = contact_history(
+        user=sam, contact_id=acme.pk, show=Show.NOTES, page=1, now=datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    )
 
     kinds = [item.note.kind if item.note else "task" for item in page.items]
     assert (Note.objects.count(), Task.objects.count()) == (6, 5)
@@ -81,8 +82,13 @@ def test_the_demo_has_a_salesperson_who_may_not_see_money_beside_one_who_may():
     sees = {user.email: user_sees_money(user=user) for user in User.objects.all()}
     pat, sam = User.objects.get(email="pat@example.com"), User.objects.get(email="sam@example.com")
 
-    assert sees == {"demo@example.com": True, "sam@example.com": True, "pat@example.com": False,
-                    "alex@example.com": True, "mere@example.com": True}
+    assert sees == {
+        "demo@example.com": True,
+        "sam@example.com": True,
+        "pat@example.com": False,
+        "alex@example.com": True,
+        "mere@example.com": True,
+    }
     assert set(pat.teams.all()) == set(sam.teams.all())
     assert set(contacts_visible_to(user=pat)) == set(contacts_visible_to(user=sam))
 
@@ -105,20 +111,31 @@ def test_the_demo_won_sale_shows_its_instalments_after_the_first_sync(demo_sandb
     uk = tenants["GBP"]
     now = demo_sandbox.now()
     demo.demo_data_load(today=org_today(now=now, timezone_name=uk["iana_timezone"] or uk["timezone"]))
-    world = xero_world(demo_sandbox, settings, redirect_uri="http://testserver/integrations/xero/callback/",
-                       tenant_ids=(uk["tenant_id"], tenants["NZD"]["tenant_id"]))
+    world = xero_world(
+        demo_sandbox,
+        settings,
+        redirect_uri="http://testserver/integrations/xero/callback/",
+        tenant_ids=(uk["tenant_id"], tenants["NZD"]["tenant_id"]),
+    )
     world.consent(client, tenant_ids=[uk["tenant_id"]])
     linked = XeroConnection.objects.get()
-    client.post(reverse("xero:options", args=[linked.pk]), {
-        "suppliers": "ignore", "default_team": Team.objects.get(name="Sales").pk, "sync_interval_seconds": 7200})
+    client.post(
+        reverse("xero:options", args=[linked.pk]),
+        {"suppliers": "ignore", "default_team": Team.objects.get(name="Sales").pk, "sync_interval_seconds": 7200},
+    )
 
     finished = sync(linked)
 
     assert finished.counts["instalments_matched"] == 5
-    plan = instalment_plan_detail(user=User.objects.get(email=demo.DEMO_ADMIN_EMAIL),
-                                  opportunity_id=demo.INSTALMENT_SALE_ID, now=now)
+    plan = instalment_plan_detail(
+        user=User.objects.get(email=demo.DEMO_ADMIN_EMAIL), opportunity_id=demo.INSTALMENT_SALE_ID, now=now
+    )
     next_due = plan.rows[4].status.due_on
     assert plan.progress == f"3 of 6 paid, 1 overdue by 12 days, next due {next_due.day} {next_due:%b}" + (
-        f" {next_due.year}" if next_due.year != plan.today.year else "")
+        f" {next_due.year}" if next_due.year != plan.today.year else ""
+    )
     assert [row.status.label for row in plan.rows][3:] == [
-        "Overdue 12 days", "Part-paid · Due in 18 days", "Not invoiced"]
+        "Overdue 12 days",
+        "Part-paid · Due in 18 days",
+        "Not invoiced",
+    ]

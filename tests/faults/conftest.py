@@ -8,8 +8,9 @@ from tests.faults.money import money_world_build
 @pytest.fixture
 def hostile_world(xero, xero_connection, team_a, team_b, mfa_admin) -> HostileWorld:
     """Team A's records (and the admin's), named by an attacker who controls a Xero organisation."""
-    return hostile_world_build(xero=xero, xero_connection=xero_connection, team_a=team_a, team_b=team_b,
-                               mfa_admin=mfa_admin)
+    return hostile_world_build(
+        xero=xero, xero_connection=xero_connection, team_a=team_a, team_b=team_b, mfa_admin=mfa_admin
+    )
 
 
 @pytest.fixture

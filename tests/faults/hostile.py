@@ -58,38 +58,81 @@ def hostile_world_build(*, xero, xero_connection, team_a, team_b, mfa_admin) -> 
     OrganisationFactory(team=team_b, name=f"{SCRIPT} and Co Ltd")
     broken = xero_invoice(contact=customer, number=f"INV {ATTRIBUTE_BREAKER}")
     broken["Contact"] = {"Name": SCRIPT}  # no ContactID: quarantined with its payload
-    load(xero, contacts=[customer, other_customer, doubtful], invoices=[
-        {**xero_invoice(contact=customer, number=f"INV {SCRIPT}"), "Reference": ATTRIBUTE_BREAKER},
-        {**xero_invoice(contact=other_customer, number=f"INV {ATTRIBUTE_BREAKER}"), "Reference": SCRIPT},
-        xero_invoice(contact=doubtful), broken,
-    ])
+    load(
+        xero,
+        contacts=[customer, other_customer, doubtful],
+        invoices=[
+            {**xero_invoice(contact=customer, number=f"INV {SCRIPT}"), "Reference": ATTRIBUTE_BREAKER},
+            {**xero_invoice(contact=other_customer, number=f"INV {ATTRIBUTE_BREAKER}"), "Reference": SCRIPT},
+            xero_invoice(contact=doubtful),
+            broken,
+        ],
+    )
     sync(xero_connection)
     contact = Contact.objects.get(name=f"{SCRIPT} Ltd")
     contact.tags.add(Tag.objects.create(name=ATTRIBUTE_BREAKER))
     written = timezone.now()
-    note = Note.objects.create(contact=contact, author=mfa_admin, body=SCRIPT, kind=Note.Kind.CALL,
-                               happened_at=written, created_at=written, updated_at=written)
-    task = Task.objects.create(title=f"Call {ATTRIBUTE_BREAKER}", due_on=date(2026, 10, 1), owner=mfa_admin,
-                               contact=contact, created_at=written)
-    opportunity = OpportunityFactory(contact=contact, name=f"{ATTRIBUTE_BREAKER} deal\u061c\u202e",
-                                     milestone__name=SCRIPT)
-    won = OpportunityFactory(contact=contact, name=f"{SCRIPT} sale", outcome=Opportunity.Outcome.WON,
-                             closed_on=date(2026, 9, 1), value=Decimal("1000.00"), currency_code="GBP")
-    plan = opportunity_services.instalment_plan_create_even(opportunity_id=won.pk, user=mfa_admin, count=2,
-                                                            first_due_on=date(2026, 10, 1))
-    Quote.objects.create(
-        organisation_id=xero_connection.organisation_id, xero_id="hostile-quote", contact=contact,
-        xero_contact_id=customer["ContactID"], opportunity=opportunity, number=f"QU {SCRIPT}",
-        reference=ATTRIBUTE_BREAKER, title=f"{SCRIPT}\u2067",
-        status=Quote.Status.SENT, currency_code="GBP", total=Decimal("10.00"), issued_on=date(2026, 9, 1),
-        xero_updated_at=datetime(2026, 9, 1, tzinfo=UTC), synced_at=timezone.now(),
+    note = Note.objects.create(
+        contact=contact,
+        author=mfa_admin,
+        body=SCRIPT,
+        kind=Note.Kind.CALL,
+        happened_at=written,
+        created_at=written,
+        updated_at=written,
     )
-    notification = Notification.objects.create(user=mfa_admin, message=f"{SCRIPT} is overdue", url="/",
-                                               created_at=timezone.now())
+    task = Task.objects.create(
+        title=f"Call {ATTRIBUTE_BREAKER}",
+        due_on=date(2026, 10, 1),
+        owner=mfa_admin,
+        contact=contact,
+        created_at=written,
+    )
+    opportunity = OpportunityFactory(
+        contact=contact, name=f"{ATTRIBUTE_BREAKER} deal\u061c\u202e", milestone__name=SCRIPT
+    )
+    won = OpportunityFactory(
+        contact=contact,
+        name=f"{SCRIPT} sale",
+        outcome=Opportunity.Outcome.WON,
+        closed_on=date(2026, 9, 1),
+        value=Decimal("1000.00"),
+        currency_code="GBP",
+    )
+    plan = opportunity_services.instalment_plan_create_even(
+        opportunity_id=won.pk, user=mfa_admin, count=2, first_due_on=date(2026, 10, 1)
+    )
+    Quote.objects.create(
+        organisation_id=xero_connection.organisation_id,
+        xero_id="hostile-quote",
+        contact=contact,
+        xero_contact_id=customer["ContactID"],
+        opportunity=opportunity,
+        number=f"QU {SCRIPT}",
+        reference=ATTRIBUTE_BREAKER,
+        title=f"{SCRIPT}\u2067",
+        status=Quote.Status.SENT,
+        currency_code="GBP",
+        total=Decimal("10.00"),
+        issued_on=date(2026, 9, 1),
+        xero_updated_at=datetime(2026, 9, 1, tzinfo=UTC),
+        synced_at=timezone.now(),
+    )
+    notification = Notification.objects.create(
+        user=mfa_admin, message=f"{SCRIPT} is overdue", url="/", created_at=timezone.now()
+    )
     OverdueAlert.objects.create(invoice=Invoice.objects.get(number=f"INV {SCRIPT}"), sent_at=timezone.now())
     Group.objects.create(name=SCRIPT)
     AccountEmail.objects.create(user=mfa_admin, email=mfa_admin.email, primary=True, verified=True)
-    return HostileWorld(connection=XeroConnection.objects.get(), contact=contact, opportunity=opportunity,
-                        won_opportunity=won, instalment=plan.instalments.order_by("position").first(),
-                        conflict=MatchConflict.objects.get(), sync_error=SyncError.objects.get(),
-                        notification=notification, note=note, task=task)
+    return HostileWorld(
+        connection=XeroConnection.objects.get(),
+        contact=contact,
+        opportunity=opportunity,
+        won_opportunity=won,
+        instalment=plan.instalments.order_by("position").first(),
+        conflict=MatchConflict.objects.get(),
+        sync_error=SyncError.objects.get(),
+        notification=notification,
+        note=note,
+        task=task,
+    )

@@ -25,18 +25,30 @@ def money_world_build(world: HostileWorld) -> HostileWorld:
     """Give team A's accounts six-figure amounts: every invoice (overdue, part-paid), one payment, a credit note
     applied to the first invoice, the quote, and the instalments (the first matched to that invoice)."""
     Invoice.objects.update(
-        issued_on=date(2026, 3, 1), due_on=date(2026, 3, 31), sub_total=INVOICE_TOTAL, total=INVOICE_TOTAL,
-        amount_paid=PAID, amount_credited=CREDITED, amount_due=INVOICE_TOTAL - PAID - CREDITED,
+        issued_on=date(2026, 3, 1),
+        due_on=date(2026, 3, 31),
+        sub_total=INVOICE_TOTAL,
+        total=INVOICE_TOTAL,
+        amount_paid=PAID,
+        amount_credited=CREDITED,
+        amount_due=INVOICE_TOTAL - PAID - CREDITED,
     )
     first = Invoice.objects.filter(contact=world.contact, status=Invoice.Status.AUTHORISED).order_by("pk").first()
     PaymentFactory(invoice=first, amount=PAID, paid_on=date(2026, 3, 10))
     credit_note = InvoiceFactory(
-        kind=Invoice.Kind.CREDIT_NOTE, type=Invoice.Type.ACCRECCREDIT, number="CN-SIX", organisation=first.organisation,
-        contact=world.contact, sub_total=CREDITED, amount_credited=CREDITED, amount_due=Decimal(0),
+        kind=Invoice.Kind.CREDIT_NOTE,
+        type=Invoice.Type.ACCRECCREDIT,
+        number="CN-SIX",
+        organisation=first.organisation,
+        contact=world.contact,
+        sub_total=CREDITED,
+        amount_credited=CREDITED,
+        amount_due=Decimal(0),
         issued_on=date(2026, 3, 5),
     )
-    CreditAllocation.objects.create(credit_note=credit_note, invoice_xero_id=first.xero_id, amount=CREDITED,
-                                    allocated_on=date(2026, 3, 5))
+    CreditAllocation.objects.create(
+        credit_note=credit_note, invoice_xero_id=first.xero_id, amount=CREDITED, allocated_on=date(2026, 3, 5)
+    )
     Quote.objects.update(total=QUOTE_TOTAL)
     Instalment.objects.update(amount=INSTALMENT)
     Instalment.objects.filter(pk=world.instalment.pk).update(invoice=first)

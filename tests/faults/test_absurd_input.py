@@ -50,8 +50,11 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {key: value or "" for key, value in attrs}
         if tag == "form":
-            self._form = Form(action=urljoin(self.page_url, a.get("action") or self.page_url)) if (
-                a.get("method", "").lower() == "post") else None
+            self._form = (
+                Form(action=urljoin(self.page_url, a.get("action") or self.page_url))
+                if (a.get("method", "").lower() == "post")
+                else None
+            )
             if self._form:
                 self.forms.append(self._form)
         elif self._form is not None and a.get("name"):
@@ -79,7 +82,7 @@ class _Forms(HTMLParser):
 
 
 def _kind(tag: str, name: str, input_type: str, css_class: str) -> str:
-    """"number" for number inputs and hidden ids, "date" for date inputs (and text inputs named like dates)."""
+    """ "number" for number inputs and hidden ids, "date" for date inputs (and text inputs named like dates)."""
     lowered = name.lower().rsplit("-", 1)[-1]
     if tag != "input":
         return "other"
@@ -103,11 +106,15 @@ def _absurd(form: Form, number: str, day: str) -> dict[str, list[str]]:
     data: dict[str, list[str]] = {}
     for name, kind, value, bound in form.fields:
         if name.endswith(("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")) or (
-                name == "csrfmiddlewaretoken"):
+            name == "csrfmiddlewaretoken"
+        ):
             sent = value  # the formset's bookkeeping stays as rendered, so the rows themselves are validated
         elif kind == "number" and number == WIDEST:
-            sent = bound if bound and bound not in WIDEST_BY_STEP and bound != "any" else WIDEST_BY_STEP.get(
-                bound, "999999999999999999")
+            sent = (
+                bound
+                if bound and bound not in WIDEST_BY_STEP and bound != "any"
+                else WIDEST_BY_STEP.get(bound, "999999999999999999")
+            )
         else:
             sent = {"number": number, "date": day}.get(kind, value)
         data.setdefault(name, []).append(sent)
@@ -119,8 +126,14 @@ NEW_PLAN = "opportunities:instalments of a won sale without a plan (its form mak
 
 def _url(world: HostileWorld, key: str) -> str:
     if key == NEW_PLAN:
-        sale = OpportunityFactory(contact=world.contact, name="Plan me", outcome=Opportunity.Outcome.WON,
-                                  closed_on=date(2026, 9, 1), value=Decimal("1000.00"), currency_code="GBP")
+        sale = OpportunityFactory(
+            contact=world.contact,
+            name="Plan me",
+            outcome=Opportunity.Outcome.WON,
+            closed_on=date(2026, 9, 1),
+            value=Decimal("1000.00"),
+            currency_code="GBP",
+        )
         return reverse("opportunities:instalments", args=[sale.pk])
     return route_for(key).url(world, key)
 
@@ -137,7 +150,8 @@ def test_absurd_numbers_and_dates_posted_to_every_form_never_give_a_500(admin_cl
 
     answers = [
         (form.action, admin_client.post(form.action, _absurd(form, number, day)).status_code)
-        for form in forms for number, day in ABSURD
+        for form in forms
+        for number, day in ABSURD
     ]
 
     assert all(status < 500 for _, status in answers), answers
@@ -155,8 +169,16 @@ def test_the_walk_finds_the_forms_that_take_numbers_and_dates(admin_client, host
         for name, kind, _, _ in form.fields
     }
 
-    assert {("quantity", "number"), ("unit_amount", "number"), ("date", "date"), ("expiry_date", "date"),
-            ("amount", "number"), ("due_on", "date")} <= kinds
+    assert {
+        ("quantity", "number"),
+        ("unit_amount", "number"),
+        ("date", "date"),
+        ("expiry_date", "date"),
+        ("amount", "number"),
+        ("due_on", "date"),
+    } <= kinds
     plan_form = _post_forms("/", admin_client.get(_url(hostile_world, NEW_PLAN)).text)
     assert {(name, kind) for form in plan_form for name, kind, _, _ in form.fields} >= {
-        ("count", "number"), ("first_due_on", "date")}
+        ("count", "number"),
+        ("first_due_on", "date"),
+    }

@@ -35,8 +35,9 @@ def admin_index_status(client) -> int:
 def test_the_admin_sites_login_signs_no_one_in_and_sends_them_to_allauth(client, mfa_admin):
     """Case i19.1: email and password posted to /admin/login/ give no session; it redirects to allauth's
     sign-in with `next` (it used to sign the admin in with no TOTP code)."""
-    response = client.post(reverse("admin:login") + "?next=/admin/xero/", {"username": mfa_admin.email,
-                                                                         "password": PASSWORD})
+    response = client.post(
+        reverse("admin:login") + "?next=/admin/xero/", {"username": mfa_admin.email, "password": PASSWORD}
+    )
 
     assert response.status_code == 302
     assert response.url == reverse("account_login") + "?next=%2Fadmin%2Fxero%2F"
@@ -59,8 +60,9 @@ def test_signing_in_for_the_admin_site_asks_for_the_totp_code(client, mfa_admin)
     to_login = client.get(reverse("admin:index"), follow=True)
     assert to_login.redirect_chain[-1][0] == reverse("account_login") + "?next=%2Fadmin%2F"
 
-    password_step = client.post(reverse("account_login"), {"login": mfa_admin.email, "password": PASSWORD,
-                                                           "next": "/admin/"})
+    password_step = client.post(
+        reverse("account_login"), {"login": mfa_admin.email, "password": PASSWORD, "next": "/admin/"}
+    )
     assert password_step.url == reverse("mfa_authenticate")
     assert admin_index_status(client) == 302
 
@@ -74,8 +76,9 @@ def test_signing_in_for_the_admin_site_asks_for_the_totp_code(client, mfa_admin)
 def test_fifteen_wrong_passwords_then_the_right_one_give_no_admin_session(client, mfa_admin, door):
     """Case i19.1: /admin/login/ is no longer a door without a throttle: after 15 wrong passwords the right one
     is refused at allauth's sign-in, and never gives a session at the admin's."""
-    url, login_field = {"admin": (reverse("admin:login"), "username"),
-                        "allauth": (reverse("account_login"), "login")}[door]
+    url, login_field = {"admin": (reverse("admin:login"), "username"), "allauth": (reverse("account_login"), "login")}[
+        door
+    ]
     for attempt in range(15):
         client.post(url, {login_field: mfa_admin.email, "password": f"wrong-{attempt}"})
 
@@ -87,8 +90,9 @@ def test_fifteen_wrong_passwords_then_the_right_one_give_no_admin_session(client
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("method", "name", "args"),
-                         [*ADMIN_ONLY_URLS, ("get", "xero:health", []), ("post", "xero:errors_retry", [])])
+@pytest.mark.parametrize(
+    ("method", "name", "args"), [*ADMIN_ONLY_URLS, ("get", "xero:health", []), ("post", "xero:errors_retry", [])]
+)
 def test_every_xero_admin_action_needs_a_session_that_gave_its_code(client, mfa_admin, method, name, args):
     """Case i19.1: an admin who has an authenticator but whose session signed in without it gets a 403 that
     says to sign in again with the code (connect, callback, pick, options, disconnect, sync now, resolve, sync
@@ -102,8 +106,16 @@ def test_every_xero_admin_action_needs_a_session_that_gave_its_code(client, mfa_
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["admin:index", "admin:mfa_authenticator_changelist", "admin:accounts_user_changelist",
-                                  "admin:xero_matchconflict_changelist", "admin:xero_xeroconnection_changelist"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin:index",
+        "admin:mfa_authenticator_changelist",
+        "admin:accounts_user_changelist",
+        "admin:xero_matchconflict_changelist",
+        "admin:xero_xeroconnection_changelist",
+    ],
+)
 def test_admin_site_pages_need_a_session_that_gave_its_code(client, mfa_admin, name):
     """Case i19.1: every admin site page answers 403 to such a session, and 200 once it gave its code."""
     client.force_login(mfa_admin)
@@ -136,8 +148,10 @@ def test_a_match_conflict_stays_open_for_a_session_without_the_code(mfa_admin, m
     client.force_login(mfa_admin)
 
     button = client.post(reverse("admin:xero_matchconflict_resolve", args=[match_conflict.pk, "ignore"]))
-    bulk = client.post(reverse("admin:xero_matchconflict_changelist"),
-                       {"action": "ignore_xero_contacts", "_selected_action": [match_conflict.pk]})
+    bulk = client.post(
+        reverse("admin:xero_matchconflict_changelist"),
+        {"action": "ignore_xero_contacts", "_selected_action": [match_conflict.pk]},
+    )
 
     match_conflict.refresh_from_db()
     assert (button.status_code, bulk.status_code) == (403, 403)

@@ -27,17 +27,34 @@ ABSURD_QUANTITY, ABSURD_PRICE = "99999999.9999", "9999999999999999.99"
 # Item 2: money too large for its columns
 
 
-def test_a_quote_line_too_large_for_xero_and_the_columns_is_refused_before_xero(seller_client, opportunity,
-                                                                                  xero_connection, xero):
+def test_a_quote_line_too_large_for_xero_and_the_columns_is_refused_before_xero(
+    seller_client, opportunity, xero_connection, xero
+):
     """Item 2: 99,999,999.9999 x 9,999,999,999,999,999.99 was a 500 after Xero had made the quote; now the form
     says what it can hold and nothing is sent."""
-    absurd = submit(seller_client, opportunity, form_data(
-        xero_connection, **{"lines-0-quantity": ABSURD_QUANTITY, "lines-0-unit_amount": ABSURD_PRICE}))
-    line_total = submit(seller_client, opportunity, form_data(
-        xero_connection, **{"lines-0-quantity": "1000", "lines-0-unit_amount": "99999999999.99"}))
-    quote_total = submit(seller_client, opportunity, form_data(
-        xero_connection, **{"lines-0-quantity": "1", "lines-0-unit_amount": "9999999999999.99",
-                            "lines-1-quantity": "1", "lines-1-unit_amount": "1.00"}))
+    absurd = submit(
+        seller_client,
+        opportunity,
+        form_data(xero_connection, **{"lines-0-quantity": ABSURD_QUANTITY, "lines-0-unit_amount": ABSURD_PRICE}),
+    )
+    line_total = submit(
+        seller_client,
+        opportunity,
+        form_data(xero_connection, **{"lines-0-quantity": "1000", "lines-0-unit_amount": "99999999999.99"}),
+    )
+    quote_total = submit(
+        seller_client,
+        opportunity,
+        form_data(
+            xero_connection,
+            **{
+                "lines-0-quantity": "1",
+                "lines-0-unit_amount": "9999999999999.99",
+                "lines-1-quantity": "1",
+                "lines-1-unit_amount": "1.00",
+            },
+        ),
+    )
 
     assert (absurd.status_code, line_total.status_code, quote_total.status_code) == (200, 200, 200)
     assert "Ensure this value is less than or equal to 9999999999999.99" in absurd.text
@@ -48,17 +65,34 @@ def test_a_quote_line_too_large_for_xero_and_the_columns_is_refused_before_xero(
 
 
 def test_amounts_from_xero_that_do_not_fit_are_quarantined_and_every_page_still_shows(
-        admin_client, seller_client, linked_opportunity, xero_connection, xero):
+    admin_client, seller_client, linked_opportunity, xero_connection, xero
+):
     """Item 2: an invoice of 1e20 and a quote Xero made of 99,999,999.9999 x 9,999,999,999,999,999.99 are
     quarantined by the sync with the reason; the rest of the page is stored, and the contact's Xero card, the
     opportunity's quotes and the admin's lists answer 200."""
     customer_id = Invoice.objects.get().xero_contact_id
     customer = {"ContactID": customer_id, "Name": "Bluebell Bakery"}
     load(xero, invoices=[xero_invoice(contact=customer, total="1e20"), xero_invoice(contact=customer, total="30.00")])
-    xero_api(xero_connection).request("PUT", "Quotes", json={"Quotes": [{
-        "Contact": {"ContactID": customer_id}, "Date": "2026-11-20", "Reference": f"OPP-{linked_opportunity.pk}",
-        "LineItems": [{"Description": "All of it", "Quantity": float(ABSURD_QUANTITY),
-                       "UnitAmount": float(ABSURD_PRICE)}]}]})
+    xero_api(xero_connection).request(
+        "PUT",
+        "Quotes",
+        json={
+            "Quotes": [
+                {
+                    "Contact": {"ContactID": customer_id},
+                    "Date": "2026-11-20",
+                    "Reference": f"OPP-{linked_opportunity.pk}",
+                    "LineItems": [
+                        {
+                            "Description": "All of it",
+                            "Quantity": float(ABSURD_QUANTITY),
+                            "UnitAmount": float(ABSURD_PRICE),
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
     run = sync(xero_connection, kind=SyncRun.Kind.FULL)
 
@@ -80,20 +114,26 @@ def test_amounts_from_xero_that_do_not_fit_are_quarantined_and_every_page_still_
     assert [page.status_code for page in pages] == [200] * len(pages)
 
 
-@pytest.mark.parametrize(("field", "value", "fits"), [
-    ("Total", "999999999999999.99", True),
-    ("Total", "999999999999999.999", False),  # rounds up to 10^15
-    ("Total", "1E+20", False),
-    ("AmountDue", "-1E+16", False),
-    ("CurrencyRate", "999999999.999999", True),
-    ("CurrencyRate", "1E+9", False),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "fits"),
+    [
+        ("Total", "999999999999999.99", True),
+        ("Total", "999999999999999.999", False),  # rounds up to 10^15
+        ("Total", "1E+20", False),
+        ("AmountDue", "-1E+16", False),
+        ("CurrencyRate", "999999999.999999", True),
+        ("CurrencyRate", "1E+9", False),
+    ],
+)
 def test_the_parser_refuses_amounts_the_columns_cannot_hold(field, value, fits):
     """Item 2, where Xero's JSON becomes Python: an amount is refused (SchemaError, so quarantined) when its column
     (18 digits, 2 places; rates 6 places) could not hold it, read back through SQLite's 15 significant digits
     included (amounts under 10^15, rates under 10^9)."""
-    record = {**xero_invoice(contact=xero_contact(name="Big Ltd")), "UpdatedDateUTC": msdate(date(2026, 9, 1)),
-              field: Decimal(value)}
+    record = {
+        **xero_invoice(contact=xero_contact(name="Big Ltd")),
+        "UpdatedDateUTC": msdate(date(2026, 9, 1)),
+        field: Decimal(value),
+    }
 
     if fits:
         attribute = {"Total": "total", "CurrencyRate": "currency_rate"}[field]
@@ -108,29 +148,40 @@ def test_the_parser_refuses_amounts_the_columns_cannot_hold(field, value, fits):
 
 @pytest.fixture
 def won_sale(team_a, member):
-    return OpportunityFactory(name="Shop fit-out", contact__team=team_a, contact__owner=member, owner=member,
-                              outcome="won",
-                              closed_on=date(2026, 1, 5), value=Decimal("1000.00"))
+    return OpportunityFactory(
+        name="Shop fit-out",
+        contact__team=team_a,
+        contact__owner=member,
+        owner=member,
+        outcome="won",
+        closed_on=date(2026, 1, 5),
+        value=Decimal("1000.00"),
+    )
 
 
 @pytest.mark.parametrize("first_due_on", ["9999-12-01", "0001-01-01", "2099-06-01"])
-def test_an_instalment_plan_with_an_absurd_first_date_is_refused_with_a_message(won_sale, member_client,
-                                                                                first_due_on):
+def test_an_instalment_plan_with_an_absurd_first_date_is_refused_with_a_message(won_sale, member_client, first_due_on):
     """Item 6: 9999-12-01 was a 500 ("year 10000"), 0001-01-01 was accepted; a plan whose last instalment falls
     after 2099 is refused too."""
-    response = member_client.post(reverse("opportunities:instalments_create", args=[won_sale.pk]),
-                                  {"count": "12", "first_due_on": first_due_on}, headers={"HX-Request": "true"})
+    response = member_client.post(
+        reverse("opportunities:instalments_create", args=[won_sale.pk]),
+        {"count": "12", "first_due_on": first_due_on},
+        headers={"HX-Request": "true"},
+    )
 
     assert response.status_code == 200
-    assert ("Pick a date between 01 Jan 2000 and 31 Dec 2099" in response.text
-            or "The last of 12 monthly instalments would fall after 31 Dec 2099" in response.text)
+    assert (
+        "Pick a date between 01 Jan 2000 and 31 Dec 2099" in response.text
+        or "The last of 12 monthly instalments would fall after 31 Dec 2099" in response.text
+    )
     assert not InstalmentPlan.objects.exists()
 
 
 def test_quote_dates_out_of_range_are_refused(seller_client, opportunity, xero_connection, xero):
     """Item 6: a quote dated 0001-01-01 or expiring 9999-12-01 is refused before Xero."""
-    response = submit(seller_client, opportunity, form_data(xero_connection, date="0001-01-01",
-                                                            expiry_date="9999-12-01"))
+    response = submit(
+        seller_client, opportunity, form_data(xero_connection, date="0001-01-01", expiry_date="9999-12-01")
+    )
 
     assert response.status_code == 200
     assert response.text.count("Pick a date between 01 Jan 2000 and 31 Dec 2099") == 2
@@ -142,16 +193,25 @@ def test_quote_dates_out_of_range_are_refused(seller_client, opportunity, xero_c
 
 def test_an_instalment_edit_naming_one_instalment_twice_is_refused_with_a_message(won_sale, member, member_client):
     """Item 7: a tampered hidden field repeating an instalment id was a 500 IntegrityError."""
-    plan = opportunity_services.instalment_plan_create_even(opportunity_id=won_sale.pk, user=member, count=2,
-                                                            first_due_on=date(2026, 2, 1))
+    plan = opportunity_services.instalment_plan_create_even(
+        opportunity_id=won_sale.pk, user=member, count=2, first_due_on=date(2026, 2, 1)
+    )
     first = plan.instalments.order_by("position").first()
     before = list(Instalment.objects.values_list("pk", "amount", "due_on"))
 
-    response = member_client.post(reverse("opportunities:instalments_edit", args=[won_sale.pk]), {
-        "instalments-TOTAL_FORMS": "2", "instalments-INITIAL_FORMS": "2",
-        "instalments-0-instalment_id": first.pk, "instalments-0-amount": "500.00", "instalments-0-due_on": "2026-02-01",
-        "instalments-1-instalment_id": first.pk, "instalments-1-amount": "500.00", "instalments-1-due_on": "2026-03-01",
-    })
+    response = member_client.post(
+        reverse("opportunities:instalments_edit", args=[won_sale.pk]),
+        {
+            "instalments-TOTAL_FORMS": "2",
+            "instalments-INITIAL_FORMS": "2",
+            "instalments-0-instalment_id": first.pk,
+            "instalments-0-amount": "500.00",
+            "instalments-0-due_on": "2026-02-01",
+            "instalments-1-instalment_id": first.pk,
+            "instalments-1-amount": "500.00",
+            "instalments-1-due_on": "2026-03-01",
+        },
+    )
 
     assert response.status_code == 200
     assert "An instalment appears twice in the form; reload the page and edit again." in response.text
@@ -161,12 +221,24 @@ def test_an_instalment_edit_naming_one_instalment_twice_is_refused_with_a_messag
 # Item 13: quote lines and names out of bounds
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"lines-0-quantity": "0"}, "The quantity must be above zero."),
-    ({"lines-0-unit_amount": "-5.00"}, "The unit price cannot be negative."),
-    ({"lines-TOTAL_FORMS": "21", **{f"lines-{n}-{field}": value for n in range(2, 21) for field, value in (
-        ("description", "More"), ("quantity", "1"), ("unit_amount", "1.00"))}}, "A quote has at most 20 lines."),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"lines-0-quantity": "0"}, "The quantity must be above zero."),
+        ({"lines-0-unit_amount": "-5.00"}, "The unit price cannot be negative."),
+        (
+            {
+                "lines-TOTAL_FORMS": "21",
+                **{
+                    f"lines-{n}-{field}": value
+                    for n in range(2, 21)
+                    for field, value in (("description", "More"), ("quantity", "1"), ("unit_amount", "1.00"))
+                },
+            },
+            "A quote has at most 20 lines.",
+        ),
+    ],
+)
 def test_quote_lines_out_of_bounds_are_refused(seller_client, opportunity, xero_connection, xero, changes, message):
     """Item 13: quantity 0, a negative unit price and 21 lines were accepted."""
     response = submit(seller_client, opportunity, form_data(xero_connection, **changes))

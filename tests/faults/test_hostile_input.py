@@ -17,8 +17,17 @@ from tests.factories import EmailAddressFactory, OrganisationFactory
 PASSWORD = "correct horse battery staple"  # UserFactory's
 
 # Well formed, but no such moment (or not one the database can hold once in UTC).
-BAD_DATETIMES = ["2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:00:00+99:00",
-                 "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "2026-01-01T00:00:00", "yesterday", ""]
+BAD_DATETIMES = [
+    "2026-02-30T00:00:00Z",
+    "2026-13-01T00:00:00Z",
+    "2026-01-01T24:00:00Z",
+    "2026-01-01T00:00:00+99:00",
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31T23:59:59-05:00",
+    "2026-01-01T00:00:00",
+    "yesterday",
+    "",
+]
 
 
 @pytest.mark.django_db
@@ -28,8 +37,9 @@ def test_a_contact_status_poll_with_an_absurd_since_is_ignored(admin_client, tea
     500 to "2026-02-30T00:00:00Z", and to year 1 or 9999 with an offset)."""
     contact = OrganisationFactory(team=team_a)
 
-    response = admin_client.get(reverse("xero:contact_status", args=[contact.pk]), {"since": since},
-                                headers={"HX-Request": "true"})
+    response = admin_client.get(
+        reverse("xero:contact_status", args=[contact.pk]), {"since": since}, headers={"HX-Request": "true"}
+    )
 
     assert response.status_code == 200
     assert 'hx-trigger="every 1s"' not in response.text  # not taken for a fetch in progress
@@ -119,8 +129,9 @@ def test_an_email_longer_than_its_column_is_refused_by_the_form(member_client, t
     organisation = OrganisationFactory(team=team_a, name="Bluebell Bakery")
     assert len(LONG_EMAIL) == 301
 
-    response = member_client.post(reverse("contacts:edit", args=[organisation.pk]),
-                                  edit_form(name="Bluebell Bakehouse", emails=(LONG_EMAIL,)))
+    response = member_client.post(
+        reverse("contacts:edit", args=[organisation.pk]), edit_form(name="Bluebell Bakehouse", emails=(LONG_EMAIL,))
+    )
 
     assert response.status_code == 200
     assert "at most 254 characters" in response.text
@@ -155,14 +166,22 @@ def test_behind_the_proxy_allauth_takes_the_client_address_the_proxy_appended():
     """Case i19.10: BEHIND_HTTPS_PROXY=1 alone makes the sign-in throttle see the client's address: the last
     X-Forwarded-For entry (the proxy's), not the proxy's own address nor what the client wrote first. A fresh
     interpreter reads the settings, as a server starts."""
-    probe = ("import django; django.setup(); from django.test import RequestFactory; "
-             "from allauth.account.adapter import get_adapter; "
-             "request = RequestFactory().get('/', REMOTE_ADDR='10.0.0.2', "
-             "HTTP_X_FORWARDED_FOR='198.51.100.7, 203.0.113.5'); print(get_adapter().get_client_ip(request))")
+    probe = (
+        "import django; django.setup(); from django.test import RequestFactory; "
+        "from allauth.account.adapter import get_adapter; "
+        "request = RequestFactory().get('/', REMOTE_ADDR='10.0.0.2', "
+        "HTTP_X_FORWARDED_FOR='198.51.100.7, 203.0.113.5'); print(get_adapter().get_client_ip(request))"
+    )
     env = {**os.environ, "BEHIND_HTTPS_PROXY": "1", "DJANGO_SETTINGS_MODULE": "capsync.settings"}
 
-    result = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[2], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "203.0.113.5"

@@ -79,8 +79,11 @@ def test_after_the_daily_limit_resets_beat_syncs_the_organisation_again(xero_con
     """Case 6: Xero's own day limit (sandbox clock): beat skips the organisation until "rate-limited until", says
     so on the integrations page, and the run after the reset brings in what changed meanwhile."""
     calls = xero.sandbox.calls(tenant_id=xero.uk_tenant_id, bodies=True)["calls"]
-    remaining = min(int(call["response_headers"]["X-DayLimit-Remaining"]) for call in calls
-                    if "X-DayLimit-Remaining" in (call.get("response_headers") or {}))
+    remaining = min(
+        int(call["response_headers"]["X-DayLimit-Remaining"])
+        for call in calls
+        if "X-DayLimit-Remaining" in (call.get("response_headers") or {})
+    )
     xero.sandbox.config(limits={"day": 5000 - remaining})  # today's allowance is spent
     newcomer = xero_contact(name="Harbour Lights Hotel")
     load(xero, contacts=[newcomer], invoices=[xero_invoice(contact=newcomer)])
@@ -105,8 +108,7 @@ def test_after_the_daily_limit_resets_beat_syncs_the_organisation_again(xero_con
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("slots_kept_in", ["redis", "process"])
-def test_never_more_than_five_calls_are_in_flight_for_one_organisation(xero_connection, xero, settings,
-                                                                       slots_kept_in):
+def test_never_more_than_five_calls_are_in_flight_for_one_organisation(xero_connection, xero, settings, slots_kept_in):
     """Case 7: eight workers push eight edits to one organisation at the same moment, while a sync reads it:
     the sandbox never sees more than Xero's 5 concurrent calls for the organisation, and none is refused.
     Slots are counted in Redis, or in the process when there is no Redis (the demo)."""
@@ -116,14 +118,16 @@ def test_never_more_than_five_calls_are_in_flight_for_one_organisation(xero_conn
     sync(xero_connection)
     contacts = [XeroContact.objects.get(xero_id=customer["ContactID"]).contact_id for customer in customers]
     for n, contact_id in enumerate(contacts):
-        contact_services.contact_update(contact_id=contact_id, name=f"Renamed {n}",
-                                        now=timezone.now())
+        contact_services.contact_update(contact_id=contact_id, name=f"Renamed {n}", now=timezone.now())
     xero.sandbox.config(latency_ms=300)
     xero.sandbox.clear_calls()
     identity = client.identity_from_settings()
-    actions = [lambda contact_id=contact_id: push.contact_push(contact_id=contact_id, clock=timezone.now,
-                                                               identity=identity).pushed
-               for contact_id in contacts]
+    actions = [
+        lambda contact_id=contact_id: (
+            push.contact_push(contact_id=contact_id, clock=timezone.now, identity=identity).pushed
+        )
+        for contact_id in contacts
+    ]
     actions.append(lambda: sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL).outcome)
     results = at_once(*actions)
 
@@ -132,7 +136,8 @@ def test_never_more_than_five_calls_are_in_flight_for_one_organisation(xero_conn
     assert SyncRun.Outcome.SUCCEEDED in results
     # Each edit reached Xero once, by its push or by the sync's batch, whichever came first.
     assert [in_xero(xero, xero_connection, customer)["Name"] for customer in customers] == [
-        f"Renamed {n}" for n in range(8)]
+        f"Renamed {n}" for n in range(8)
+    ]
     assert log["counts"]["by_status"].get("429", 0) == 0
     assert 1 < log["peak_concurrency"][xero.uk_tenant_id] <= 5
 
@@ -189,13 +194,15 @@ def test_a_reset_connection_mid_read_is_retried_without_duplicates(xero_connecti
 
 
 @pytest.mark.xero_contract_exempt("broken bodies are injected on purpose")
-@pytest.mark.parametrize(("fault", "said"), [
-    ({"kind": "html"}, "503 with a body that is not JSON (text/html"),
-    ({"kind": "html", "status": 200}, "200 with a body that is not JSON (text/html"),
-    ({"kind": "malformed-json"}, "200 with a body that is not JSON (application/json"),
-])
-def test_an_html_page_or_broken_json_from_xero_is_a_clear_error_and_the_run_partial(xero_connection, xero, fault,
-                                                                                     said):
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [
+        ({"kind": "html"}, "503 with a body that is not JSON (text/html"),
+        ({"kind": "html", "status": 200}, "200 with a body that is not JSON (text/html"),
+        ({"kind": "malformed-json"}, "200 with a body that is not JSON (application/json"),
+    ],
+)
+def test_an_html_page_or_broken_json_from_xero_is_a_clear_error_and_the_run_partial(xero_connection, xero, fault, said):
     """Case 10: an HTML error page or malformed JSON: the run is partial and its message says what Xero sent."""
     _customers(xero, 1)
     xero.sandbox.fault(match=INVOICES_PATH, count=50, **fault)

@@ -32,8 +32,10 @@ def works(connection: XeroConnection) -> bool:
 def link_both(admin_client, xero: XeroWorld) -> tuple[XeroConnection, XeroConnection]:
     xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id, xero.nz_tenant_id])
     admin_client.post(reverse("xero:pick"), {"tenant_ids": [xero.uk_tenant_id, xero.nz_tenant_id]})
-    return (XeroConnection.objects.get(tenant_id=xero.uk_tenant_id),
-            XeroConnection.objects.get(tenant_id=xero.nz_tenant_id))
+    return (
+        XeroConnection.objects.get(tenant_id=xero.uk_tenant_id),
+        XeroConnection.objects.get(tenant_id=xero.nz_tenant_id),
+    )
 
 
 # Item 3
@@ -78,8 +80,13 @@ def test_a_callback_without_state_does_not_cancel_the_connect_in_progress(admin_
     start = admin_client.post(reverse("xero:authorize"))
     asked = query_of(start.url)
     redirect = xero.sandbox.authorize(
-        client_id=asked["client_id"], redirect_uri=asked["redirect_uri"], scope=asked["scope"], state=asked["state"],
-        code_challenge=asked["code_challenge"], code_challenge_method="S256", user_email=xero.user_email,
+        client_id=asked["client_id"],
+        redirect_uri=asked["redirect_uri"],
+        scope=asked["scope"],
+        state=asked["state"],
+        code_challenge=asked["code_challenge"],
+        code_challenge_method="S256",
+        user_email=xero.user_email,
         tenant_ids=[xero.uk_tenant_id],
     )
 
@@ -123,8 +130,9 @@ def test_a_grant_of_another_xero_user_no_longer_used_is_revoked_at_xero(admin_cl
 
     old.refresh_from_db()
     assert old.status == XeroGrant.Status.REVOKED
-    refused = xero.sandbox.refresh(refresh_token=old_refresh_token, client_id=xero.client_id,
-                                   client_secret=xero.client_secret)
+    refused = xero.sandbox.refresh(
+        refresh_token=old_refresh_token, client_id=xero.client_id, client_secret=xero.client_secret
+    )
     assert refused.json()["error"] == "invalid_grant"
     assert works(XeroConnection.objects.get())
 

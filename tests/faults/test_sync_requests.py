@@ -34,7 +34,8 @@ def test_a_later_successful_run_clears_rate_limited_until(admin_client, xero, xe
 
 @pytest.mark.django_db
 def test_sync_now_during_the_daily_limit_calls_no_xero_and_says_until_when(
-        admin_client, xero, xero_connection, tasks_run_inline):
+    admin_client, xero, xero_connection, tasks_run_inline
+):
     """Item 11: while Xero's daily limit holds, "Sync now" sends nothing to Xero and says when syncing resumes."""
     xero.sandbox.fault(match=INVOICES_PATH, kind="429-day", count=1, retry_after=3 * 60 * 60)
     sync(xero_connection)
@@ -42,8 +43,9 @@ def test_sync_now_during_the_daily_limit_calls_no_xero_and_says_until_when(
     until = timezone.localtime(xero_connection.rate_limited_until)
     xero.sandbox.clear_calls()
 
-    response = tasks_run_inline(lambda: admin_client.post(reverse("xero:sync_now", args=[xero_connection.pk]),
-                                                          follow=True))
+    response = tasks_run_inline(
+        lambda: admin_client.post(reverse("xero:sync_now", args=[xero_connection.pk]), follow=True)
+    )
 
     assert xero.sandbox.calls(tenant_id=xero.uk_tenant_id)["calls"] == []
     assert SyncRun.objects.filter(kind=SyncRun.Kind.INCREMENTAL).count() == 0
@@ -56,8 +58,9 @@ def test_ten_sync_now_clicks_queue_one_run(admin_client, xero_connection, django
     sync(xero_connection)
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        responses = [admin_client.post(reverse("xero:sync_now", args=[xero_connection.pk]), follow=True)
-                     for _ in range(10)]
+        responses = [
+            admin_client.post(reverse("xero:sync_now", args=[xero_connection.pk]), follow=True) for _ in range(10)
+        ]
 
     assert len(queued) == 1
     assert "is already queued" in responses[-1].text
@@ -70,8 +73,9 @@ def test_ten_concurrent_sync_requests_queue_one_and_one_more_once_it_runs(xero_c
     sync(xero_connection)
     now = timezone.now()
 
-    taken = at_once(*[lambda: services.organisation_sync_request(connection_id=xero_connection.pk, now=now)
-                      for _ in range(10)])
+    taken = at_once(
+        *[lambda: services.organisation_sync_request(connection_id=xero_connection.pk, now=now) for _ in range(10)]
+    )
     sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)  # a worker runs the queued sync
     again = services.organisation_sync_request(connection_id=xero_connection.pk, now=now + timedelta(seconds=1))
 

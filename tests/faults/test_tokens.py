@@ -25,8 +25,10 @@ SIXTY_ONE_DAYS = 61 * 24 * 60 * 60
 def _waiting_on_a_row_lock() -> int:
     """How many other database sessions are waiting for a lock (here: the grant row the refresh holds)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
         return cursor.fetchone()[0]
 
 
@@ -44,8 +46,11 @@ def test_two_workers_refreshing_at_once_spend_one_refresh_token(xero_consented, 
     """Case 1: two workers refresh the same connection at once: one refresh call, both go on."""
     expired = xero_consented.grant.access_token_expires_at + timedelta(minutes=1)
     identity = RefreshHeldUntilTheOtherWorkerWaits(
-        client_id=settings.XERO_CLIENT_ID, client_secret=settings.XERO_CLIENT_SECRET,
-        redirect_uri="http://testserver/integrations/xero/callback/")
+        client_id=settings.XERO_CLIENT_ID,
+        client_secret=settings.XERO_CLIENT_SECRET,
+        redirect_uri="http://testserver/integrations/xero/callback/",
+    )
+
     def worker() -> str:
         return auth.grant_access_token(grant_id=xero_consented.grant_id, identity=identity, now=expired)
 
@@ -71,8 +76,9 @@ def test_a_lost_refresh_answer_is_recovered_within_the_grace_period(xero_consent
 
 @pytest.mark.django_db
 @pytest.mark.xero_contract_exempt("resets the token call on purpose")
-def test_a_lost_refresh_answer_retried_after_the_grace_period_needs_reconnect(xero_consented, xero,
-                                                                               django_capture_on_commit_callbacks):
+def test_a_lost_refresh_answer_retried_after_the_grace_period_needs_reconnect(
+    xero_consented, xero, django_capture_on_commit_callbacks
+):
     """Case 2: when the refresh is tried again only after Xero's 30-minute grace, Xero refuses it: the
     connection needs reconnecting (said, not retried)."""
     xero.sandbox.fault(match=f"^{XERO_TOKEN_PATH}", kind="lose-response", count=1)  # Xero rotates, we never hear
@@ -83,8 +89,9 @@ def test_a_lost_refresh_answer_retried_after_the_grace_period_needs_reconnect(xe
     xero.sandbox.clock_advance(31 * 60)
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(client.ReconnectNeeded):
-        auth.grant_access_token(grant_id=xero_consented.grant_id, identity=wizard_identity(),
-                                now=expired + timedelta(minutes=31))
+        auth.grant_access_token(
+            grant_id=xero_consented.grant_id, identity=wizard_identity(), now=expired + timedelta(minutes=31)
+        )
 
     xero_consented.refresh_from_db()
     assert xero_consented.status == XeroConnection.Status.NEEDS_RECONNECT
@@ -122,8 +129,7 @@ def test_a_connection_that_needs_reconnect_makes_no_more_refresh_calls(xero_cons
 
 
 @pytest.mark.django_db
-def test_a_sync_of_an_organisation_that_needs_reconnect_fails_once_and_is_not_scheduled_again(xero_connection,
-                                                                                              xero):
+def test_a_sync_of_an_organisation_that_needs_reconnect_fails_once_and_is_not_scheduled_again(xero_connection, xero):
     """Case 3: the sync says why it stopped, makes no call, and beat leaves the organisation alone."""
     xero.sandbox.clock_advance(SIXTY_ONE_DAYS)
     later = timezone.now() + timedelta(days=61)
@@ -144,8 +150,9 @@ def test_admins_see_a_reconnect_banner(xero_consented, xero, admin_client):
     """Case 3: the admins see a banner saying Xero stopped accepting Capsync."""
     xero.sandbox.clock_advance(SIXTY_ONE_DAYS)
     with pytest.raises(client.ReconnectNeeded):
-        auth.grant_access_token(grant_id=xero_consented.grant_id, identity=wizard_identity(),
-                                now=timezone.now() + timedelta(days=61))
+        auth.grant_access_token(
+            grant_id=xero_consented.grant_id, identity=wizard_identity(), now=timezone.now() + timedelta(days=61)
+        )
 
     page = admin_client.get(reverse("dashboard"))
 
@@ -153,13 +160,18 @@ def test_admins_see_a_reconnect_banner(xero_consented, xero, admin_client):
 
 
 @pytest.mark.django_db
-def test_consent_revoked_in_xero_disconnects_the_organisation_and_keeps_its_data(xero_connection, xero, bakery,
-                                                                                 admin_client):
+def test_consent_revoked_in_xero_disconnects_the_organisation_and_keeps_its_data(
+    xero_connection, xero, bakery, admin_client
+):
     """Case 4: consent revoked in Xero: the next sync finds it, the organisation is disconnected (and says why),
     beat stops scheduling it, and every contact and invoice already brought in stays."""
     grant = XeroGrant.objects.get()
-    revoked = requests.post(xero.sandbox.revocation_url, data={"token": auth.secret_decrypt(
-        grant.refresh_token_encrypted)}, auth=(xero.client_id, xero.client_secret), timeout=10)
+    revoked = requests.post(
+        xero.sandbox.revocation_url,
+        data={"token": auth.secret_decrypt(grant.refresh_token_encrypted)},
+        auth=(xero.client_id, xero.client_secret),
+        timeout=10,
+    )
     assert revoked.status_code == 200
     kept = (Contact.objects.count(), Invoice.objects.count())
 
@@ -176,15 +188,21 @@ def test_consent_revoked_in_xero_disconnects_the_organisation_and_keeps_its_data
 
 @pytest.mark.django_db
 def test_a_consent_missing_a_permission_asks_for_a_reconnect_and_keeps_the_organisation(
-        xero, admin_client, settings, mailoutbox, django_capture_on_commit_callbacks):
+    xero, admin_client, settings, mailoutbox, django_capture_on_commit_callbacks
+):
     """Case 4, the other refusal: Xero refuses a call the consent has no scope for (401 AuthorizationUnsuccessful).
     That is not a revoked organisation: it stays linked, and the admin is asked to connect again."""
     settings.XERO_SCOPES = [scope for scope in settings.XERO_SCOPES if scope != "accounting.invoices"]
     xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
     connection = XeroConnection.objects.get()
-    admin_client.post(reverse("xero:options", args=[connection.pk]), {
-        "suppliers": "ignore", "default_team": Team.objects.create(name="Xero customers").pk,
-        "sync_interval_seconds": 7200})
+    admin_client.post(
+        reverse("xero:options", args=[connection.pk]),
+        {
+            "suppliers": "ignore",
+            "default_team": Team.objects.create(name="Xero customers").pk,
+            "sync_interval_seconds": 7200,
+        },
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         stopped = sync(connection, kind=SyncRun.Kind.INCREMENTAL)

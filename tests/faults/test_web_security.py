@@ -140,8 +140,9 @@ def test_a_connection_keeps_working_across_a_key_rotation(xero_consented, xero, 
     settings.CAPSYNC_ENCRYPTION_KEYS = [new_key, *settings.CAPSYNC_ENCRYPTION_KEYS]
     expired = xero_consented.grant.access_token_expires_at + timedelta(minutes=1)
 
-    organisation = auth.client_for(connection=xero_consented, identity=wizard_identity(),
-                                   clock=lambda: expired).organisation()
+    organisation = auth.client_for(
+        connection=xero_consented, identity=wizard_identity(), clock=lambda: expired
+    ).organisation()
 
     grant = XeroGrant.objects.get()
     settings.CAPSYNC_ENCRYPTION_KEYS = [new_key]
@@ -261,8 +262,11 @@ class Pattern:
     def sample_url(self) -> str:
         """A URL this pattern resolves, with a stand-in for each argument (enough for checks made before the view,
         like CSRF)."""
-        url = re.sub(r"\(\?P<\w+>([^)]*)\)", lambda group: group[1].split("|")[0] if re.fullmatch(
-            r"[\w|]+", group[1]) else "1", self.route.replace("^", "").replace("$", ""))
+        url = re.sub(
+            r"\(\?P<\w+>([^)]*)\)",
+            lambda group: group[1].split("|")[0] if re.fullmatch(r"[\w|]+", group[1]) else "1",
+            self.route.replace("^", "").replace("$", ""),
+        )
         url = re.sub(r"<(?:\w+:)?\w+>", "1", url)
         return "/" + url
 
@@ -329,10 +333,15 @@ def _hostile_import(world: HostileWorld) -> int:
         return found.pk
     rows = [f"{SCRIPT},bad-{ATTRIBUTE_BREAKER}", f"{ATTRIBUTE_BREAKER} Ltd{BIDI},ok@hostile.example"]
     import_ = Import.objects.create(
-        team_id=world.contact.team_id, filename=f"{SCRIPT}.csv", headers=[SCRIPT, f"Email {ATTRIBUTE_BREAKER}"],
-        mapping=["name", "email:work"], default_kind="organisation",
-        content="\n".join([f'"{SCRIPT}","Email {ATTRIBUTE_BREAKER}"', *(f'"{a}","{b}"' for a, b in (
-            row.split(",") for row in rows))]))
+        team_id=world.contact.team_id,
+        filename=f"{SCRIPT}.csv",
+        headers=[SCRIPT, f"Email {ATTRIBUTE_BREAKER}"],
+        mapping=["name", "email:work"],
+        default_kind="organisation",
+        content="\n".join(
+            [f'"{SCRIPT}","Email {ATTRIBUTE_BREAKER}"', *(f'"{a}","{b}"' for a, b in (row.split(",") for row in rows))]
+        ),
+    )
     import_services.import_queue(import_id=import_.pk)
     import_services.import_run(import_id=import_.pk, clock=lambda: world.contact.updated_at)
     return import_.pk
@@ -351,8 +360,10 @@ ROUTES: dict[str, Route] = {
     "contacts:list": Route(_named()),
     "contacts:detail": Route(_named(CONTACT), team=True),
     "contacts:edit": Route(_named(CONTACT), team=True, data=lambda w: edit_form(name="Mine now")),
-    "contacts:create": Route(lambda w, key: reverse(key, args=["person"]),
-                             team="creates in the user's own teams; its pickers list only what the user may see"),
+    "contacts:create": Route(
+        lambda w, key: reverse(key, args=["person"]),
+        team="creates in the user's own teams; its pickers list only what the user may see",
+    ),
     "contacts:archive": Route(_named(CONTACT), page=POST_ONLY, team=True),
     "contacts:unarchive": Route(_named(CONTACT), page=POST_ONLY, team=True),
     "invoices:contact": Route(_named(CONTACT), team=True),
@@ -365,14 +376,34 @@ ROUTES: dict[str, Route] = {
     "opportunities:pipeline": Route(_named()),
     "opportunities:detail": Route(_named(OPPORTUNITY), team=True),
     "opportunities:create": Route(_named(), team="its contact picker lists only what the user may see"),
-    "opportunities:contact_create": Route(_named(CONTACT), team=True, data=lambda w: {
-        "name": "Mine now", "value": "1", "currency_code": "GBP", "milestone": w.opportunity.milestone_id}),
-    "opportunities:edit": Route(_named(OPPORTUNITY), team=True, data=lambda w: {
-        "name": "Mine now", "value": "1", "currency_code": "GBP", "milestone": w.opportunity.milestone_id}),
+    "opportunities:contact_create": Route(
+        _named(CONTACT),
+        team=True,
+        data=lambda w: {
+            "name": "Mine now",
+            "value": "1",
+            "currency_code": "GBP",
+            "milestone": w.opportunity.milestone_id,
+        },
+    ),
+    "opportunities:edit": Route(
+        _named(OPPORTUNITY),
+        team=True,
+        data=lambda w: {
+            "name": "Mine now",
+            "value": "1",
+            "currency_code": "GBP",
+            "milestone": w.opportunity.milestone_id,
+        },
+    ),
     "opportunities:close": Route(_named(OPPORTUNITY), team=True, data=lambda w: {"outcome": "lost", "reason": "x"}),
     "opportunities:reopen": Route(_named(WON), page=POST_ONLY, team=True),
-    "opportunities:move": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True,
-                                data=lambda w: {"milestone": MilestoneFactory(name="Won over").pk}),
+    "opportunities:move": Route(
+        _named(OPPORTUNITY),
+        page=POST_ONLY,
+        team=True,
+        data=lambda w: {"milestone": MilestoneFactory(name="Won over").pk},
+    ),
     "forecast:page": Route(_named()),
     "forecast:week": Route(_named(1)),
     "forecast:csv": Route(_named(), page="a CSV of figures: no names to escape (tests/forecast checks its isolation)"),
@@ -391,8 +422,9 @@ ROUTES: dict[str, Route] = {
     "xero:contact_status": Route(_named(CONTACT), team=True),
     "xero:contact_sync": Route(_named(CONTACT), page=POST_ONLY, team=True),
     "xero:health": Route(_named(), team="organisations belong to no team; admins only (case 28)"),
-    "xero:errors_retry": Route(_named(), page=POST_ONLY, team="admins only (case 28)",
-                               data=lambda w: {"error": [w.sync_error.pk]}),
+    "xero:errors_retry": Route(
+        _named(), page=POST_ONLY, team="admins only (case 28)", data=lambda w: {"error": [w.sync_error.pk]}
+    ),
     "xero:opportunity_quotes": Route(_named(OPPORTUNITY), team=True),
     "xero:quote_create": Route(_named(OPPORTUNITY), team=True),
     "opportunities:instalments": Route(_named(WON), team=True),
@@ -404,32 +436,47 @@ ROUTES: dict[str, Route] = {
     "activity:my_task_create": Route(_named(), page=POST_ONLY),
     "activity:task_complete": Route(_named(lambda w: w.task.pk), page=POST_ONLY, team=True),
     "activity:contact_history": Route(_named(CONTACT), team=True),
-    "activity:contact_note_create": Route(_named(CONTACT), page=POST_ONLY, team=True,
-                                          data=lambda w: {"kind": "call", "body": "Not yours"}),
-    "activity:contact_task_create": Route(_named(CONTACT), page=POST_ONLY, team=True,
-                                          data=lambda w: {"title": "Not yours", "due_on": "2026-10-01"}),
+    "activity:contact_note_create": Route(
+        _named(CONTACT), page=POST_ONLY, team=True, data=lambda w: {"kind": "call", "body": "Not yours"}
+    ),
+    "activity:contact_task_create": Route(
+        _named(CONTACT), page=POST_ONLY, team=True, data=lambda w: {"title": "Not yours", "due_on": "2026-10-01"}
+    ),
     "activity:opportunity_history": Route(_named(OPPORTUNITY), team=True),
-    "activity:opportunity_note_create": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True,
-                                              data=lambda w: {"kind": "call", "body": "Not yours"}),
-    "activity:opportunity_task_create": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True,
-                                              data=lambda w: {"title": "Not yours", "due_on": "2026-10-01"}),
-    "activity:note": Route(_named(lambda w: w.note.pk), team=True,
-                           page="without HTMX it redirects to the contact page; the note's partial is what "
-                                "activity:contact_history lists, checked there"),
-    "activity:note_edit": Route(_named(lambda w: w.note.pk), team=True,
-                                data=lambda w: {f"note-{w.note.pk}-kind": "note", f"note-{w.note.pk}-body": "Mine"}),
+    "activity:opportunity_note_create": Route(
+        _named(OPPORTUNITY), page=POST_ONLY, team=True, data=lambda w: {"kind": "call", "body": "Not yours"}
+    ),
+    "activity:opportunity_task_create": Route(
+        _named(OPPORTUNITY), page=POST_ONLY, team=True, data=lambda w: {"title": "Not yours", "due_on": "2026-10-01"}
+    ),
+    "activity:note": Route(
+        _named(lambda w: w.note.pk),
+        team=True,
+        page="without HTMX it redirects to the contact page; the note's partial is what "
+        "activity:contact_history lists, checked there",
+    ),
+    "activity:note_edit": Route(
+        _named(lambda w: w.note.pk),
+        team=True,
+        data=lambda w: {f"note-{w.note.pk}-kind": "note", f"note-{w.note.pk}-body": "Mine"},
+    ),
     "activity:note_delete": Route(_named(lambda w: w.note.pk), page=POST_ONLY, team=True),
     "search:results": Route(lambda w, key: reverse(key) + "?q=alert(1)"),  # finds names, deals and numbers
     "notifications:list": Route(_named()),
-    "notifications:read": Route(_named(lambda w: w.notification.pk), page=POST_ONLY,
-                                team="the user's own notification; another user's gives 404 (tests/notifications)"),
+    "notifications:read": Route(
+        _named(lambda w: w.notification.pk),
+        page=POST_ONLY,
+        team="the user's own notification; another user's gives 404 (tests/notifications)",
+    ),
     "notifications:read_all": Route(_named(), page=POST_ONLY),
     "admin:index": Route(_named(), team=ADMIN_SITE),
     "admin:app_list": Route(lambda w, key: reverse(key, args=["xero"]), team=ADMIN_SITE),
-    "admin:xero_matchconflict_resolve": Route(lambda w, key: reverse(key, args=[w.conflict.pk, "ignore"]),
-                                              page=POST_ONLY, team=ADMIN_SITE),
+    "admin:xero_matchconflict_resolve": Route(
+        lambda w, key: reverse(key, args=[w.conflict.pk, "ignore"]), page=POST_ONLY, team=ADMIN_SITE
+    ),
     "admin:auth_user_password_change": Route(
-        lambda w, key: reverse(key, args=[_admin_object(w, "admin:accounts_user").pk]), team=ADMIN_SITE),
+        lambda w, key: reverse(key, args=[_admin_object(w, "admin:accounts_user").pk]), team=ADMIN_SITE
+    ),
     "admin:login": Route(_named(), page="the admin's sign-in form", team=ADMIN_SITE),
     "admin:logout": Route(_named(), page=POST_ONLY, team=ADMIN_SITE),
     "admin:password_change": Route(_named(), page="the admin's own password form", team=ADMIN_SITE),
@@ -443,7 +490,8 @@ ROUTES: dict[str, Route] = {
     "admin:invoices_quote_add": Route(_named(), page=READ_ONLY, team=ADMIN_SITE),
     "admin:invoices_quote_delete": Route(_named(1), page=READ_ONLY, team=ADMIN_SITE),
     "admin:xero_matchconflict_delete": Route(
-        _named(1), page="conflicts are kept as the audit: the admin refuses deleting them (403)", team=ADMIN_SITE),
+        _named(1), page="conflicts are kept as the audit: the admin refuses deleting them (403)", team=ADMIN_SITE
+    ),
     "admin:*_changelist": Route(_named(), team=ADMIN_SITE),
     "admin:*_add": Route(_named(), team=ADMIN_SITE),
     "admin:*_change": Route(lambda w, key: reverse(key, args=[_admin_object(w, key).pk]), team=ADMIN_SITE),
@@ -451,9 +499,10 @@ ROUTES: dict[str, Route] = {
     "admin:*_history": Route(lambda w, key: reverse(key, args=[_admin_object(w, key).pk]), team=ADMIN_SITE),
     "admin/*/*/<path:object_id>/": Route(
         lambda w, route: f"/{route.split('/<')[0]}/{_admin_route_object(w, route).pk}/",
-        page="redirects to the change page", team=ADMIN_SITE),
-    "admin/(?P<url>.*)$": Route(lambda w, route: "/admin/nowhere/", page="the admin's catch-all 404",
-                                team=ADMIN_SITE),
+        page="redirects to the change page",
+        team=ADMIN_SITE,
+    ),
+    "admin/(?P<url>.*)$": Route(lambda w, route: "/admin/nowhere/", page="the admin's catch-all 404", team=ADMIN_SITE),
     "account_*": Route(lambda w, key: Pattern(key, _route_of(key), None).sample_url(), page=ALLAUTH, team=OWN_ACCOUNT),
     "mfa_*": Route(lambda w, key: Pattern(key, _route_of(key), None).sample_url(), page=ALLAUTH, team=OWN_ACCOUNT),
 }
@@ -480,9 +529,14 @@ def test_every_url_pattern_is_in_the_table():
 
     assert missing == [], f"add these URL patterns to ROUTES in {__file__}: {missing}"
     assert len(PAGE_KEYS) > 40
-    assert {"contacts:detail", "xero:contact_push", "admin:xero_matchconflict_change",
-            "admin:xero_syncerror_change", "admin:xero_xeroconnection_changelist",
-            "admin:xero_syncrun_change"} <= set(PAGE_KEYS)
+    assert {
+        "contacts:detail",
+        "xero:contact_push",
+        "admin:xero_matchconflict_change",
+        "admin:xero_syncerror_change",
+        "admin:xero_xeroconnection_changelist",
+        "admin:xero_syncrun_change",
+    } <= set(PAGE_KEYS)
 
 
 @pytest.mark.django_db
@@ -511,10 +565,19 @@ def shown_text(page: str) -> str:
 @pytest.mark.django_db
 def test_the_hostile_names_do_reach_the_pages_escaped(admin_client, hostile_world):
     """Case 26: the check above is not vacuous: the pages that show Xero's names show them, escaped."""
-    shown = [admin_client.get(route_for(key).url(hostile_world, key)).text for key in (
-        "contacts:detail", "invoices:contact", "contacts:list", "activity:contact_history",
-        "admin:xero_matchconflict_change", "admin:xero_syncerror_change", "admin:xero_xeroconnection_changelist",
-        "search:results")]
+    shown = [
+        admin_client.get(route_for(key).url(hostile_world, key)).text
+        for key in (
+            "contacts:detail",
+            "invoices:contact",
+            "contacts:list",
+            "activity:contact_history",
+            "admin:xero_matchconflict_change",
+            "admin:xero_syncerror_change",
+            "admin:xero_xeroconnection_changelist",
+            "search:results",
+        )
+    ]
 
     for text in shown:
         assert any(marker in text for marker in ESCAPED_MARKERS)
@@ -533,8 +596,10 @@ def test_another_teams_user_gets_404_on_every_url_naming_a_record(client, hostil
     before = _team_a_state(hostile_world)
 
     plain = [client.get(url).status_code, client.post(url, data).status_code]
-    htmx = [client.get(url, headers={"HX-Request": "true"}).status_code,
-            client.post(url, data, headers={"HX-Request": "true"}).status_code]
+    htmx = [
+        client.get(url, headers={"HX-Request": "true"}).status_code,
+        client.post(url, data, headers={"HX-Request": "true"}).status_code,
+    ]
 
     # The method the view takes answers 404; the other is refused (405) before any record is looked up.
     assert sorted(plain) in ([404, 404], [404, 405])
@@ -545,16 +610,33 @@ def test_another_teams_user_gets_404_on_every_url_naming_a_record(client, hostil
 def _team_a_state(world: HostileWorld) -> tuple:
     contact = Contact.objects.get(pk=world.contact.pk)
     opportunities = Opportunity.objects.order_by("pk").values_list("pk", "name", "milestone_id", "outcome")
-    return (contact.name, contact.updated_at, contact.archived_at, list(opportunities),
-            XeroContact.objects.get(contact=contact).push_state,
-            list(Note.objects.order_by("pk").values_list("pk", "body", "updated_at")),
-            list(Task.objects.order_by("pk").values_list("pk", "title", "completed_at")))
+    return (
+        contact.name,
+        contact.updated_at,
+        contact.archived_at,
+        list(opportunities),
+        XeroContact.objects.get(contact=contact).push_state,
+        list(Note.objects.order_by("pk").values_list("pk", "body", "updated_at")),
+        list(Task.objects.order_by("pk").values_list("pk", "title", "completed_at")),
+    )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/", "/contacts/", "/contacts/?q=Ltd", "/contacts/?q=alert", "/pipeline/",
-                                 "/forecast/", "/forecast/weeks/1/",
-                                 "/search/?q=alert", "/search/?q=alert(1)", "/search/?q=INV"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/contacts/",
+        "/contacts/?q=Ltd",
+        "/contacts/?q=alert",
+        "/pipeline/",
+        "/forecast/",
+        "/forecast/weeks/1/",
+        "/search/?q=alert",
+        "/search/?q=alert(1)",
+        "/search/?q=INV",
+    ],
+)
 def test_lists_and_search_show_another_team_none_of_its_records(client, hostile_world, team_b, url):
     """Case 27: lists, search results and the dashboard show team B none of team A's contacts or deals."""
     client.force_login(UserFactory(email="outsider@example.com", teams=[team_b]))
@@ -571,10 +653,21 @@ def test_lists_and_search_show_another_team_none_of_its_records(client, hostile_
 # the money permission, in a world whose accounts hold six-figure amounts (tests/faults/money.py). The admin site
 # (staff, who always see money) and allauth's pages (the user's own account) are not walked.
 # Refused with 403, their form pages too.
-MONEY_ACTIONS = {"opportunities:instalments_create", "opportunities:instalments_edit",
-                 "opportunities:instalment_match", "xero:quote_create", "forecast:csv"}
-MONEY_PANELS = ["dashboard", "invoices:contact", "activity:contact_history", "activity:opportunity_history",
-                "opportunities:instalments", "xero:opportunity_quotes"]  # where a user who may see money sees it
+MONEY_ACTIONS = {
+    "opportunities:instalments_create",
+    "opportunities:instalments_edit",
+    "opportunities:instalment_match",
+    "xero:quote_create",
+    "forecast:csv",
+}
+MONEY_PANELS = [
+    "dashboard",
+    "invoices:contact",
+    "activity:contact_history",
+    "activity:opportunity_history",
+    "opportunities:instalments",
+    "xero:opportunity_quotes",
+]  # where a user who may see money sees it
 MONEY_WALK_KEYS = [key for key in ALL_KEYS if route_for(key) and not key.startswith(("admin", "account_", "mfa_"))]
 
 
@@ -631,8 +724,11 @@ def test_every_state_changing_request_needs_the_csrf_token(mfa_admin, key):
     client = sign_in(Client(enforce_csrf_checks=True), mfa_admin)
     url = next(pattern for pattern in url_patterns() if pattern.key == key).sample_url()
 
-    responses = [client.post(url), client.post(url, headers={"HX-Request": "true"}),
-                 client.post(url, headers={"HX-Request": "true", "X-CSRFToken": "not-the-token"})]
+    responses = [
+        client.post(url),
+        client.post(url, headers={"HX-Request": "true"}),
+        client.post(url, headers={"HX-Request": "true", "X-CSRFToken": "not-the-token"}),
+    ]
 
     assert [response.status_code for response in responses] == [403, 403, 403], url
     assert all("CSRF" in response.text for response in responses)
@@ -648,8 +744,11 @@ def test_htmx_requests_carry_the_csrf_token_and_pass(member, hostile_world):
     token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page.text)[1]
     later = MilestoneFactory(name="Proposal sent")
 
-    moved = client.post(reverse("opportunities:move", args=[hostile_world.opportunity.pk]),
-                        {"milestone": later.pk}, headers={"HX-Request": "true", "X-CSRFToken": token})
+    moved = client.post(
+        reverse("opportunities:move", args=[hostile_world.opportunity.pk]),
+        {"milestone": later.pk},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
 
     assert moved.status_code == 200
     assert "pipeline-changed" in moved.headers["HX-Trigger"]

@@ -22,14 +22,20 @@ WEBHOOK_PATH = "/integrations/xero/webhooks/"
 
 def register_webhook(xero, live_server) -> None:
     """Point the app's webhook at the live server, as an admin does in Xero's developer portal."""
-    xero.sandbox.create_app(client_id=xero.client_id, client_secret=xero.client_secret, name="Capsync",
-                            redirect_uris=[xero.redirect_uri], webhook_url=f"{live_server.url}{WEBHOOK_PATH}",
-                            webhook_key=WEBHOOK_KEY)
+    xero.sandbox.create_app(
+        client_id=xero.client_id,
+        client_secret=xero.client_secret,
+        name="Capsync",
+        redirect_uris=[xero.redirect_uri],
+        webhook_url=f"{live_server.url}{WEBHOOK_PATH}",
+        webhook_key=WEBHOOK_KEY,
+    )
 
 
 @pytest.mark.django_db
-def test_a_bad_signature_is_refused_and_nothing_is_stored_or_queued(client, xero_connection, xero,
-                                                                    django_capture_on_commit_callbacks):
+def test_a_bad_signature_is_refused_and_nothing_is_stored_or_queued(
+    client, xero_connection, xero, django_capture_on_commit_callbacks
+):
     """Case 17: a bad signature gets 401; no event is stored and no task is queued."""
     body = delivery(event(xero.uk_tenant_id, str(uuid.uuid4())))
 
@@ -83,11 +89,13 @@ def test_an_older_event_arriving_late_does_not_undo_a_newer_change(client, xero_
     sync(xero_connection)
     xero.sandbox.clock_advance(60)
     load(xero, invoices=[{**invoice, "Status": "PAID", "AmountDue": 0.0, "AmountPaid": 120.0}])
-    tasks_run_inline(lambda: post(client, delivery(
-        event(xero.uk_tenant_id, invoice["InvoiceID"], when="2026-11-25T10:20:00.000"))))
+    tasks_run_inline(
+        lambda: post(client, delivery(event(xero.uk_tenant_id, invoice["InvoiceID"], when="2026-11-25T10:20:00.000")))
+    )
 
-    tasks_run_inline(lambda: post(client, delivery(
-        event(xero.uk_tenant_id, invoice["InvoiceID"], when="2026-11-25T10:10:00.000"))))
+    tasks_run_inline(
+        lambda: post(client, delivery(event(xero.uk_tenant_id, invoice["InvoiceID"], when="2026-11-25T10:10:00.000")))
+    )
 
     stored = Contact.objects.get(name="Bluebell Bakery").invoices.get()
     assert (stored.status, stored.amount_due) == ("PAID", 0)
@@ -124,8 +132,10 @@ def test_a_body_over_one_megabyte_is_refused_before_it_is_read(live_server):
     """Case 21: a body announced as over 1 MB gets 413 while the sender is still holding back all but its first
     byte: Capsync answers from Content-Length without reading the body."""
     address = urlsplit(live_server.url)
-    head = (f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: {address.netloc}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {5 * 1024 * 1024}\r\nx-xero-signature: {sign(b'{}')}\r\nConnection: close\r\n\r\n{{")
+    head = (
+        f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: {address.netloc}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {5 * 1024 * 1024}\r\nx-xero-signature: {sign(b'{}')}\r\nConnection: close\r\n\r\n{{"
+    )
 
     with socket.create_connection((address.hostname, address.port), timeout=10) as sender:
         sender.sendall(head.encode())
@@ -154,10 +164,21 @@ def test_a_signature_that_is_not_ascii_is_refused_with_401(client, xero_connecti
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body", [b'"x"', b"null", b"[]", b"1", b'{"events": "x"}', b'{"events": null}',
-                                  b'{"events": {"a": 1}}', b"{}", b"\xff\xfe{}"],
-                         ids=["string", "null", "list", "number", "events-string", "events-null", "events-object",
-                              "no-events", "not-utf8"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'"x"',
+        b"null",
+        b"[]",
+        b"1",
+        b'{"events": "x"}',
+        b'{"events": null}',
+        b'{"events": {"a": 1}}',
+        b"{}",
+        b"\xff\xfe{}",
+    ],
+    ids=["string", "null", "list", "number", "events-string", "events-null", "events-object", "no-events", "not-utf8"],
+)
 def test_a_signed_body_that_is_not_xeros_shape_gets_400(client, body):
     """Case i19.5: a correctly signed body that is JSON but not an object with an `events` list gets 400."""
     response = post(client, body)
@@ -181,8 +202,9 @@ def _hostile_events(tenant_id: str) -> dict[str, object]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", list(_hostile_events("t")))
-def test_events_that_are_not_xeros_shape_are_dropped_and_the_rest_stored(client, xero_connection, xero, kind,
-                                                                         django_capture_on_commit_callbacks):
+def test_events_that_are_not_xeros_shape_are_dropped_and_the_rest_stored(
+    client, xero_connection, xero, kind, django_capture_on_commit_callbacks
+):
     """Case i19.5: in a signed delivery, an event that is not Xero's shape (not an object, a lone surrogate
     "\\ud800", an id longer than Xero's) is dropped and logged; the delivery gets 200 and its good events are
     stored and fetched."""

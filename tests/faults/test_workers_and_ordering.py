@@ -62,8 +62,11 @@ def test_a_worker_killed_while_pages_are_read_ahead_loses_nothing(xero_connectio
     """Issue 18: the worker dies with the next invoice pages on the wire (read ahead while the first is stored):
     the redelivered sync stores every invoice once and the dead run moved no cursor."""
     customers = [xero_contact(name=f"Customer {n}") for n in range(5)]
-    load(xero, contacts=customers, invoices=[xero_invoice(contact=c, number=f"INV-{n:05}-{c['Name'][-1]}")
-                                             for c in customers for n in range(560)])  # three pages
+    load(
+        xero,
+        contacts=customers,
+        invoices=[xero_invoice(contact=c, number=f"INV-{n:05}-{c['Name'][-1]}") for c in customers for n in range(560)],
+    )  # three pages
     xero.sandbox.config(latency_ms=1500)
     doomed = celery_workers(**FAST_RECOVERY)
     SyncRun.objects.all().delete()
@@ -83,7 +86,8 @@ def test_a_worker_killed_while_pages_are_read_ahead_loses_nothing(xero_connectio
     assert read_ahead > 1
     assert Invoice.objects.count() == 2800
     assert sorted(Invoice.objects.values_list("number", flat=True)) == sorted(
-        f"INV-{n:05}-{c['Name'][-1]}" for c in customers for n in range(560))
+        f"INV-{n:05}-{c['Name'][-1]}" for c in customers for n in range(560)
+    )
     assert Contact.objects.count() == 5
     assert SyncCursor.objects.exists()
 
@@ -105,9 +109,15 @@ def test_beat_and_a_manual_sync_at_once_run_one_and_skip_the_other(xero_connecti
     customer = xero_contact(name="Bluebell Bakery")
     load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     xero.sandbox.config(latency_ms=300)  # the first sync is still reading when the second starts
+
     def start_sync(kind: str) -> SyncRun:
-        return run.organisation_sync(connection_id=xero_connection.pk, kind=kind, clock=timezone.now,
-                                     identity=client.identity_from_settings(), sleep=Sleeps())
+        return run.organisation_sync(
+            connection_id=xero_connection.pk,
+            kind=kind,
+            clock=timezone.now,
+            identity=client.identity_from_settings(),
+            sleep=Sleeps(),
+        )
 
     finished = at_once(lambda: start_sync(SyncRun.Kind.INCREMENTAL), lambda: start_sync(SyncRun.Kind.FULL))
 
@@ -150,8 +160,9 @@ def test_incremental_syncs_never_miss_an_edit(xero_connection, xero, scenario):
 
     def edit(index: int, amount_due: int) -> None:
         xero.sandbox.clock_advance(1)
-        load(xero, invoices=[{**invoices[index], "AmountDue": float(amount_due),
-                              "AmountPaid": float(100 - amount_due)}])
+        load(
+            xero, invoices=[{**invoices[index], "AmountDue": float(amount_due), "AmountPaid": float(100 - amount_due)}]
+        )
         latest[invoices[index]["InvoiceID"]] = Decimal(amount_due)
 
     for step in scenario:
@@ -163,12 +174,22 @@ def test_incremental_syncs_never_miss_an_edit(xero_connection, xero, scenario):
             if pending and progress.stage == pending[0][2]:
                 edit(*pending.pop()[:2])
 
-        run.organisation_sync(connection_id=xero_connection.pk, kind=SyncRun.Kind.INCREMENTAL,
-                              clock=timezone.now, identity=client.identity_from_settings(), sleep=Sleeps(),
-                              on_progress=during)
+        run.organisation_sync(
+            connection_id=xero_connection.pk,
+            kind=SyncRun.Kind.INCREMENTAL,
+            clock=timezone.now,
+            identity=client.identity_from_settings(),
+            sleep=Sleeps(),
+            on_progress=during,
+        )
 
-    final = run.organisation_sync(connection_id=xero_connection.pk, kind=SyncRun.Kind.INCREMENTAL,
-                                  clock=timezone.now, identity=client.identity_from_settings(), sleep=Sleeps())
+    final = run.organisation_sync(
+        connection_id=xero_connection.pk,
+        kind=SyncRun.Kind.INCREMENTAL,
+        clock=timezone.now,
+        identity=client.identity_from_settings(),
+        sleep=Sleeps(),
+    )
 
     assert final.outcome == SyncRun.Outcome.SUCCEEDED
     stored = dict(Invoice.objects.filter(xero_id__in=latest).values_list("xero_id", "amount_due"))
@@ -208,8 +229,11 @@ def test_an_archived_paying_contact_is_linked_when_it_matches_but_never_created(
     existing = OrganisationFactory(team=team_a, name="Old Customer Ltd")
     matched = xero_contact(name="Old Customer Ltd", status="ARCHIVED")
     unmatched = xero_contact(name="Gone Ltd", status="ARCHIVED")
-    load(xero, contacts=[matched, unmatched], invoices=[xero_invoice(contact=matched, status="PAID"),
-                                                       xero_invoice(contact=unmatched, status="PAID")])
+    load(
+        xero,
+        contacts=[matched, unmatched],
+        invoices=[xero_invoice(contact=matched, status="PAID"), xero_invoice(contact=unmatched, status="PAID")],
+    )
 
     sync(xero_connection)
 
@@ -236,13 +260,18 @@ def test_a_linked_contact_archived_in_xero_stays_linked_without_a_duplicate(xero
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("break_it", "reason"), [
-    (lambda invoice: invoice.update(Contact={"Name": "Broken Ltd"}), "missing Contact.ContactID"),
-    (lambda invoice: invoice.update(UpdatedDateUTC="/Date(253402300800000+0000)/"), "UpdatedDateUTC"),
-    (lambda invoice: invoice.update(Type="APOVERPAYMENT"), "unknown Type 'APOVERPAYMENT'"),
-], ids=["missing id", "bad date", "unknown enum"])
-def test_a_malformed_record_is_quarantined_with_its_payload_and_the_rest_applied(xero_connection, xero, break_it,
-                                                                                 reason):
+@pytest.mark.parametrize(
+    ("break_it", "reason"),
+    [
+        (lambda invoice: invoice.update(Contact={"Name": "Broken Ltd"}), "missing Contact.ContactID"),
+        (lambda invoice: invoice.update(UpdatedDateUTC="/Date(253402300800000+0000)/"), "UpdatedDateUTC"),
+        (lambda invoice: invoice.update(Type="APOVERPAYMENT"), "unknown Type 'APOVERPAYMENT'"),
+    ],
+    ids=["missing id", "bad date", "unknown enum"],
+)
+def test_a_malformed_record_is_quarantined_with_its_payload_and_the_rest_applied(
+    xero_connection, xero, break_it, reason
+):
     """Case 16: a record with a missing id, an unreadable date or an unknown enum is kept aside (SyncError) with
     its raw payload and the reason; the rest of the page is applied and the run is partial."""
     good, bad = xero_contact(name="Bluebell Bakery"), xero_contact(name="Broken Ltd")
@@ -255,11 +284,13 @@ def test_a_malformed_record_is_quarantined_with_its_payload_and_the_rest_applied
     error = SyncError.objects.get()
     assert finished.outcome == SyncRun.Outcome.PARTIAL
     assert (error.resource, error.record_id, error.payload["InvoiceNumber"]) == (
-        "Invoice", broken_invoice["InvoiceID"], "INV-BROKEN")
+        "Invoice",
+        broken_invoice["InvoiceID"],
+        "INV-BROKEN",
+    )
     assert reason in error.reason
     assert Contact.objects.filter(name="Bluebell Bakery").exists()
     assert not SyncCursor.objects.exists()
-
 
 
 @pytest.mark.django_db
@@ -273,9 +304,11 @@ def test_a_contact_merged_in_xero_moves_its_link_to_the_surviving_contact(xero_c
     crm_contact = XeroContact.objects.get().contact
     xero.sandbox.clock_advance(60)
     survivor = xero_contact(name="Bluebell Bakery Ltd", email="orders@bluebell.example")
-    load(xero, contacts=[survivor, {**merged_away, "ContactStatus": "ARCHIVED",
-                                    "MergedToContactID": survivor["ContactID"]}],
-         invoices=[{**invoice, "Contact": {"ContactID": survivor["ContactID"], "Name": survivor["Name"]}}])
+    load(
+        xero,
+        contacts=[survivor, {**merged_away, "ContactStatus": "ARCHIVED", "MergedToContactID": survivor["ContactID"]}],
+        invoices=[{**invoice, "Contact": {"ContactID": survivor["ContactID"], "Name": survivor["Name"]}}],
+    )
 
     finished = sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
 
@@ -308,6 +341,9 @@ def test_a_conflict_waiting_for_the_survivor_of_a_merge_is_closed_as_linked_and_
     waiting.refresh_from_db()
     assert XeroContact.objects.get(xero_id=survivor["ContactID"]).contact == crm_contact
     assert (waiting.status, waiting.resolution, waiting.resolved_contact) == (
-        MatchConflict.Status.RESOLVED, MatchConflict.Resolution.LINKED, crm_contact)
+        MatchConflict.Status.RESOLVED,
+        MatchConflict.Resolution.LINKED,
+        crm_contact,
+    )
     assert waiting.resolved_at is not None
     assert Contact.objects.count() == 1

@@ -44,8 +44,9 @@ def test_a_refused_push_shows_xeros_reason_on_the_contact_and_keeps_the_crm_data
 
 
 @pytest.mark.django_db
-def test_try_again_after_the_fix_in_xero_sends_the_change(admin_client, xero, xero_connection, bakery,
-                                                         tasks_run_inline):
+def test_try_again_after_the_fix_in_xero_sends_the_change(
+    admin_client, xero, xero_connection, bakery, tasks_run_inline
+):
     """Case 31: once the clash is fixed in Xero, Try again sends the CRM's version and the panel says so."""
     acme = xero_contact(name="Acme Ltd")
     load(xero, contacts=[acme])
@@ -121,34 +122,42 @@ def test_an_invoice_becomes_overdue_at_the_organisations_midnight():
     just_before = org_today(now=datetime(2026, 3, 31, 10, 59, tzinfo=UTC), timezone_name="Pacific/Auckland")
     just_after = org_today(now=datetime(2026, 3, 31, 11, 0, tzinfo=UTC), timezone_name="Pacific/Auckland")
 
-    days = [days_overdue(due_date=date(2026, 3, 31), amount_due=Decimal(1), today=today)
-            for today in (just_before, just_after)]
+    days = [
+        days_overdue(due_date=date(2026, 3, 31), amount_due=Decimal(1), today=today)
+        for today in (just_before, just_after)
+    ]
 
     assert days == [0, 1]
 
 
 @pytest.mark.django_db
-def test_money_from_xero_is_exact_per_currency_and_overdue_on_the_organisations_day(admin_client, xero,
-                                                                                   xero_connection, mfa_admin):
+def test_money_from_xero_is_exact_per_currency_and_overdue_on_the_organisations_day(
+    admin_client, xero, xero_connection, mfa_admin
+):
     """Case 32, end to end from the sandbox: amounts stay exact Decimals (0.10 + 0.20 is 0.30), each currency is
     totalled apart and shown with its own rounding, and an invoice due on the day London's clocks go forward is
     overdue from local midnight (23:00 UTC), not from UTC's."""
     customer = xero_contact(name="Bluebell Bakery")
-    load(xero, contacts=[customer], invoices=[
-        xero_invoice(contact=customer, total="0.10", due=date(2026, 3, 29)),
-        xero_invoice(contact=customer, total="0.20", due=date(2026, 3, 29)),
-        xero_invoice(contact=customer, total="1234.50", currency="JPY", due=date(2026, 3, 29)),
-    ])
+    load(
+        xero,
+        contacts=[customer],
+        invoices=[
+            xero_invoice(contact=customer, total="0.10", due=date(2026, 3, 29)),
+            xero_invoice(contact=customer, total="0.20", due=date(2026, 3, 29)),
+            xero_invoice(contact=customer, total="1234.50", currency="JPY", due=date(2026, 3, 29)),
+        ],
+    )
     sync(xero_connection)
     contact = Contact.objects.get(name="Bluebell Bakery")
 
     def summary_at(now: datetime):
-        [organisation] = invoice_selectors.invoice_summary(user=mfa_admin, contact_id=contact.pk,
-                                                           now=now).organisations
+        [organisation] = invoice_selectors.invoice_summary(user=mfa_admin, contact_id=contact.pk, now=now).organisations
         return organisation
 
-    last_minute, midnight = summary_at(datetime(2026, 3, 29, 22, 59, tzinfo=UTC)), summary_at(
-        datetime(2026, 3, 29, 23, 0, tzinfo=UTC))
+    last_minute, midnight = (
+        summary_at(datetime(2026, 3, 29, 22, 59, tzinfo=UTC)),
+        summary_at(datetime(2026, 3, 29, 23, 0, tzinfo=UTC)),
+    )
     panel = admin_client.get(reverse("invoices:contact", args=[contact.pk]))
 
     assert last_minute.outstanding == {"GBP": Decimal("0.30"), "JPY": Decimal("1234.50")}
@@ -185,8 +194,9 @@ def test_a_double_submit_arriving_at_once_makes_one_quote(seller, opportunity, x
     for browser in browsers:
         browser.force_login(seller)
 
-    statuses = at_once(*(lambda browser=browser: submit(browser, opportunity, data).status_code
-                         for browser in browsers))
+    statuses = at_once(
+        *(lambda browser=browser: submit(browser, opportunity, data).status_code for browser in browsers)
+    )
 
     assert statuses == [302, 302]
     assert len(sandbox_quotes(xero_connection)) == 1

@@ -39,8 +39,15 @@ def _open(books, contact, **fields):
 
 
 def _paid(contact, books, *, due_on, paid_on, amount=Decimal("100.00")):
-    invoice = InvoiceFactory(organisation=books, contact=contact, status="PAID", due_on=due_on, sub_total=amount,
-                             amount_paid=amount, fully_paid_on=paid_on)
+    invoice = InvoiceFactory(
+        organisation=books,
+        contact=contact,
+        status="PAID",
+        due_on=due_on,
+        sub_total=amount,
+        amount_paid=amount,
+        fully_paid_on=paid_on,
+    )
     PaymentFactory(invoice=invoice, paid_on=paid_on, amount=amount)
 
 
@@ -57,22 +64,55 @@ def forecast_world(team_a, member) -> ForecastWorld:
     _open(books, late, number="L-LATE", due_on=date(2026, 1, 20), sub_total=Decimal("100.00"))
     _open(books, new, number="N-OPEN", due_on=date(2026, 3, 10), sub_total=Decimal("200.00"))
     _open(books, new, number="N-LATE", due_on=date(2026, 2, 20), sub_total=Decimal("100.01"))
-    _open(books, new, number="N-NZD", due_on=date(2026, 3, 3), sub_total=Decimal("50.00"),
-                   currency_code="NZD", currency_rate=Decimal("2.1"))
+    _open(
+        books,
+        new,
+        number="N-NZD",
+        due_on=date(2026, 3, 3),
+        sub_total=Decimal("50.00"),
+        currency_code="NZD",
+        currency_rate=Decimal("2.1"),
+    )
     _open(books, new, number="N-DRAFT", status="DRAFT", due_on=date(2026, 3, 3))
 
-    won = OpportunityFactory(name="Fit-out", contact=new, outcome="won", closed_on=date(2026, 1, 5),
-                             value=Decimal("1500.00"))
-    _open(books, new, number="N-INST1", reference=f"OPP-{won.pk}-1", status="PAID",
-                   sub_total=Decimal("500.00"), amount_paid=Decimal("500.00"))
+    won = OpportunityFactory(
+        name="Fit-out", contact=new, outcome="won", closed_on=date(2026, 1, 5), value=Decimal("1500.00")
+    )
+    _open(
+        books,
+        new,
+        number="N-INST1",
+        reference=f"OPP-{won.pk}-1",
+        status="PAID",
+        sub_total=Decimal("500.00"),
+        amount_paid=Decimal("500.00"),
+    )
     services.instalment_plan_create_even(opportunity_id=won.pk, user=member, count=3, first_due_on=date(2026, 2, 17))
 
     proposal_stage = MilestoneFactory(name="Proposal", probability=40)
-    proposal = OpportunityFactory(name="Big proposal", contact=late, milestone=proposal_stage, value=Decimal("1000.00"),
-                                  currency_code="EUR", expected_close_date=date(2026, 2, 20))
-    OpportunityFactory(name="Small deal", contact=late, milestone=MilestoneFactory(name="Talks", probability=50),
-                       value=Decimal("250.00"), expected_close_date=date(2026, 3, 1))
+    proposal = OpportunityFactory(
+        name="Big proposal",
+        contact=late,
+        milestone=proposal_stage,
+        value=Decimal("1000.00"),
+        currency_code="EUR",
+        expected_close_date=date(2026, 2, 20),
+    )
+    OpportunityFactory(
+        name="Small deal",
+        contact=late,
+        milestone=MilestoneFactory(name="Talks", probability=50),
+        value=Decimal("250.00"),
+        expected_close_date=date(2026, 3, 1),
+    )
     OpportunityFactory(name="Undated", contact=late, milestone=proposal_stage, value=Decimal("999.00"))
-    OpportunityFactory(name="Gone", contact=late, milestone=proposal_stage, value=Decimal("999.00"), outcome="lost",
-                       closed_on=date(2026, 2, 1), expected_close_date=date(2026, 3, 10))
+    OpportunityFactory(
+        name="Gone",
+        contact=late,
+        milestone=proposal_stage,
+        value=Decimal("999.00"),
+        outcome="lost",
+        closed_on=date(2026, 2, 1),
+        expected_close_date=date(2026, 3, 10),
+    )
     return ForecastWorld(late=late, new=new, won=won, proposal=proposal)

@@ -12,8 +12,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_clicking_a_weeks_bar_lists_its_invoices_without_a_reload(signed_in_page, member, team_a, live_server):
     contact = OrganisationFactory(name="Acme Ltd", team=team_a)
-    InvoiceFactory(contact=contact, number="INV-WEEK2", due_on=timezone.localdate() + timedelta(days=8),
-                   sub_total=Decimal("640.00"))
+    InvoiceFactory(
+        contact=contact,
+        number="INV-WEEK2",
+        due_on=timezone.localdate() + timedelta(days=8),
+        sub_total=Decimal("640.00"),
+    )
     page = signed_in_page(member)
     page.goto(f"{live_server.url}/forecast/")
     page.evaluate("window.notReloaded = true")

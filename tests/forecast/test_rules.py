@@ -31,8 +31,9 @@ def test_a_date_before_today_is_this_week_and_one_after_week_13_is_left_out():
 
 
 def test_an_open_invoice_moves_by_the_customers_average_lateness_rounded_half_up():
-    source, weeks = invoice_placements(due_on=date(2026, 3, 5), lateness=Decimal("14.5"), amount=Decimal("300.00"),
-                                       today=TODAY)
+    source, weeks = invoice_placements(
+        due_on=date(2026, 3, 5), lateness=Decimal("14.5"), amount=Decimal("300.00"), today=TODAY
+    )
 
     assert source is Source.INVOICED
     assert weeks == [(3, Decimal("300.00"))]  # 5 March + 15 days = 20 March
@@ -40,27 +41,34 @@ def test_an_open_invoice_moves_by_the_customers_average_lateness_rounded_half_up
 
 def test_a_customer_without_history_pays_on_the_due_date():
     assert invoice_placements(due_on=date(2026, 3, 10), lateness=None, amount=Decimal("200.00"), today=TODAY) == (
-        Source.INVOICED, [(2, Decimal("200.00"))])
+        Source.INVOICED,
+        [(2, Decimal("200.00"))],
+    )
 
 
 def test_an_early_payer_is_expected_early_but_never_before_today():
-    assert invoice_placements(due_on=date(2026, 3, 5), lateness=Decimal("-10"), amount=Decimal("1.00"),
-                              today=TODAY)[1] == [(1, Decimal("1.00"))]
+    assert invoice_placements(due_on=date(2026, 3, 5), lateness=Decimal("-10"), amount=Decimal("1.00"), today=TODAY)[
+        1
+    ] == [(1, Decimal("1.00"))]
 
 
 def test_an_overdue_invoice_lands_on_the_customers_usual_date_while_it_is_ahead():
-    assert overdue_placements(due_on=date(2026, 2, 25), lateness=Decimal("15"), amount=Decimal("400.00"),
-                              today=TODAY) == [(2, Decimal("400.00"))]  # 25 Feb + 15 days = 12 March
+    assert overdue_placements(
+        due_on=date(2026, 2, 25), lateness=Decimal("15"), amount=Decimal("400.00"), today=TODAY
+    ) == [(2, Decimal("400.00"))]  # 25 Feb + 15 days = 12 March
 
 
 def test_an_overdue_invoice_later_than_usual_is_spread_over_four_weeks_with_the_pennies_last():
     assert overdue_placements(due_on=date(2026, 2, 20), lateness=None, amount=Decimal("100.01"), today=TODAY) == [
-        (1, Decimal("25.00")), (2, Decimal("25.00")), (3, Decimal("25.00")), (4, Decimal("25.01"))]
+        (1, Decimal("25.00")),
+        (2, Decimal("25.00")),
+        (3, Decimal("25.00")),
+        (4, Decimal("25.01")),
+    ]
 
 
 def test_a_customer_usually_six_weeks_late_is_spread_over_six_weeks():
-    placed = overdue_placements(due_on=date(2025, 12, 1), lateness=Decimal("40"), amount=Decimal("60.00"),
-                                today=TODAY)
+    placed = overdue_placements(due_on=date(2025, 12, 1), lateness=Decimal("40"), amount=Decimal("60.00"), today=TODAY)
 
     assert [week for week, _ in placed] == [1, 2, 3, 4, 5, 6]
     assert sum(amount for _, amount in placed) == Decimal("60.00")
@@ -81,14 +89,30 @@ def test_an_opportunity_past_its_close_date_is_read_as_closing_today():
 
 
 def _placement(week, amount, currency="GBP", source=Source.INVOICED):
-    item = Item(source=source, currency=currency, amount=Decimal(amount), label="x", contact_id=None,
-                contact_name="", opportunity_id=None, due_on=None, basis="")
+    item = Item(
+        source=source,
+        currency=currency,
+        amount=Decimal(amount),
+        label="x",
+        contact_id=None,
+        contact_name="",
+        opportunity_id=None,
+        due_on=None,
+        basis="",
+    )
     return Placement(week=week, amount=Decimal(amount), item=item)
 
 
 def test_the_tally_keeps_currencies_and_sources_apart():
-    tally = forecast_tally(placements=[_placement(1, "10.00"), _placement(1, "5.00", source=Source.PIPELINE),
-                                       _placement(1, "7.00", currency="EUR"), _placement(2, "1.00")], today=TODAY)
+    tally = forecast_tally(
+        placements=[
+            _placement(1, "10.00"),
+            _placement(1, "5.00", source=Source.PIPELINE),
+            _placement(1, "7.00", currency="EUR"),
+            _placement(2, "1.00"),
+        ],
+        today=TODAY,
+    )
 
     assert [currency.currency for currency in tally] == ["EUR", "GBP"]
     gbp = tally[1]
@@ -101,8 +125,10 @@ def test_the_tally_keeps_currencies_and_sources_apart():
 
 
 def test_the_tallest_week_fills_the_chart_and_segments_stack_upwards():
-    tally = forecast_tally(placements=[_placement(1, "30.00"), _placement(1, "10.00", source=Source.PIPELINE),
-                                       _placement(2, "20.00")], today=TODAY)[0]
+    tally = forecast_tally(
+        placements=[_placement(1, "30.00"), _placement(1, "10.00", source=Source.PIPELINE), _placement(2, "20.00")],
+        today=TODAY,
+    )[0]
 
     bars = chart_bars(forecast=tally)
 

@@ -17,8 +17,11 @@ INV, OVER, INST, PIPE = Source.INVOICED, Source.OVERDUE, Source.INSTALMENTS, Sou
 def _weeks(forecast, currency):
     """{week: {source: amount}} of the non-empty weeks of one currency."""
     chart = next(chart for chart in forecast.currencies if chart.forecast.currency == currency)
-    return {week.week: {source: amount for source, amount in week.by_source.items() if amount}
-            for week in chart.forecast.weeks if week.total}
+    return {
+        week.week: {source: amount for source, amount in week.by_source.items() if amount}
+        for week in chart.forecast.weeks
+        if week.total
+    }
 
 
 def test_each_source_lands_in_its_hand_worked_week(forecast_world, member):

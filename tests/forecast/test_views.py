@@ -18,15 +18,16 @@ pytestmark = pytest.mark.django_db
 def due_next_week(team_a):
     """An invoice of team A due in 7 days (the views read today from the clock, so the date is relative to it)."""
     contact = OrganisationFactory(name="Acme Ltd", team=team_a)
-    return InvoiceFactory(contact=contact, number="INV-NEXT", due_on=timezone.localdate() + timedelta(days=7),
-                          sub_total=Decimal("321.00"))
+    return InvoiceFactory(
+        contact=contact, number="INV-NEXT", due_on=timezone.localdate() + timedelta(days=7), sub_total=Decimal("321.00")
+    )
 
 
 def test_the_page_shows_the_chart_and_the_table(member_client, due_next_week):
     response = member_client.get(reverse("forecast:page"))
 
     assert response.status_code == 200
-    assert "<svg class=\"forecast-chart\"" in response.text
+    assert '<svg class="forecast-chart"' in response.text
     assert "GBP 321.00" in response.text
     assert 'hx-get="/forecast/weeks/2/"' in response.text
 
@@ -60,8 +61,12 @@ def test_the_csv_has_a_row_per_currency_and_week(member_client, due_next_week):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     assert len(rows) == 13
-    assert (rows[1]["currency"], rows[1]["week"], rows[1]["invoiced"], rows[1]["total"]) == ("GBP", "2", "321.00",
-                                                                                             "321.00")
+    assert (rows[1]["currency"], rows[1]["week"], rows[1]["invoiced"], rows[1]["total"]) == (
+        "GBP",
+        "2",
+        "321.00",
+        "321.00",
+    )
     assert date.fromisoformat(rows[1]["starts_on"]) == timezone.localdate() + timedelta(days=7)
 
 

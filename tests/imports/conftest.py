@@ -19,14 +19,23 @@ def clock() -> datetime:
 def upload(member, team_a) -> Callable[..., Import]:
     """Upload a file (a fixture's name, or CSV text) as the team A member; `mapping` replaces the guessed one."""
 
-    def make(file: str, *, mapping: list[str] | None = None, kind: str = "", default_kind: str = "person",
-             user=None, team=None) -> Import:
+    def make(
+        file: str,
+        *,
+        mapping: list[str] | None = None,
+        kind: str = "",
+        default_kind: str = "person",
+        user=None,
+        team=None,
+    ) -> Import:
         data = (HERE / file).read_bytes() if file.endswith(".csv") else file.encode()
-        import_ = services.import_create(user_id=(user or member).pk, team_id=(team or team_a).pk,
-                                         filename="upload.csv", data=data, kind=kind)
+        import_ = services.import_create(
+            user_id=(user or member).pk, team_id=(team or team_a).pk, filename="upload.csv", data=data, kind=kind
+        )
         if mapping is not None:
-            import_ = services.import_map(import_id=import_.pk, kind=import_.kind, default_kind=default_kind,
-                                          mapping=mapping)
+            import_ = services.import_map(
+                import_id=import_.pk, kind=import_.kind, default_kind=default_kind, mapping=mapping
+            )
         return import_
 
     return make

@@ -13,8 +13,7 @@ from tests.imports.conftest import HERE, clock
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_import_goes_from_upload_to_a_report_that_the_page_polls_for(signed_in_page, member, team_a,
-                                                                          live_server):
+def test_an_import_goes_from_upload_to_a_report_that_the_page_polls_for(signed_in_page, member, team_a, live_server):
     page = signed_in_page(member)
     page.goto(f"{live_server.url}/contacts/")
 

@@ -18,23 +18,57 @@ def test_capsules_contact_export_maps_itself_column_by_column():
     mapping = dict(zip(headers, mapping_for_headers(headers, kind=CONTACTS), strict=True))
 
     assert mapping == {
-        "Type": "type", "Name": "name", "Title": "title", "First Name": "first_name", "Last Name": "last_name",
-        "Job Title": "job_title", "Organisation": "organisation", "Email (Work)": "email:work",
-        "Email (Home)": "email:home", "Phone (Work)": "phone:work", "Phone (Mobile)": "phone:mobile",
-        "Street Address": "address:office:street", "City": "address:office:city", "State": "address:office:region",
-        "Zip": "address:office:postcode", "Country": "address:office:country", "Tags": "tags", "Owner": "owner",
-        "Team": "team", "About": "about",
+        "Type": "type",
+        "Name": "name",
+        "Title": "title",
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "Job Title": "job_title",
+        "Organisation": "organisation",
+        "Email (Work)": "email:work",
+        "Email (Home)": "email:home",
+        "Phone (Work)": "phone:work",
+        "Phone (Mobile)": "phone:mobile",
+        "Street Address": "address:office:street",
+        "City": "address:office:city",
+        "State": "address:office:region",
+        "Zip": "address:office:postcode",
+        "Country": "address:office:country",
+        "Tags": "tags",
+        "Owner": "owner",
+        "Team": "team",
+        "About": "about",
     }
 
 
 def test_other_spellings_of_capsules_headers_are_recognised_by_their_words():
-    headers = ["Organization", "Email Address (Home)", "Work Email", "Mobile Phone Number", "Fax", "Home Address City",
-               "Postcode", "Surname", "Notes", "Customer code"]
+    headers = [
+        "Organization",
+        "Email Address (Home)",
+        "Work Email",
+        "Mobile Phone Number",
+        "Fax",
+        "Home Address City",
+        "Postcode",
+        "Surname",
+        "Notes",
+        "Customer code",
+    ]
 
     mapping = mapping_for_headers(headers, kind=CONTACTS)
 
-    assert mapping == ["organisation", "email:home", "email:work", "phone:mobile", "phone:fax",
-                       "address:home:city", "address:office:postcode", "last_name", "about", SKIP]
+    assert mapping == [
+        "organisation",
+        "email:home",
+        "email:work",
+        "phone:mobile",
+        "phone:fax",
+        "address:home:city",
+        "address:office:postcode",
+        "last_name",
+        "about",
+        SKIP,
+    ]
 
 
 def test_a_field_is_given_to_its_first_column_only():
@@ -47,8 +81,16 @@ def test_capsules_opportunity_export_is_told_apart_and_maps_itself():
     kind = kind_for_headers(headers)
 
     assert kind == OPPORTUNITIES
-    assert mapping_for_headers(headers, kind=kind) == ["name", "contact", "value", "currency", "milestone",
-                                                       "expected_close", "owner", "description"]
+    assert mapping_for_headers(headers, kind=kind) == [
+        "name",
+        "contact",
+        "value",
+        "currency",
+        "milestone",
+        "expected_close",
+        "owner",
+        "description",
+    ]
     assert kind_for_headers(_header("capsule_contacts_export.csv")) == CONTACTS
 
 
@@ -67,8 +109,10 @@ def test_blank_rows_are_left_out_but_rows_keep_their_spreadsheet_numbers():
     assert rows == [(3, ["Ada", "ada@example.com"]), (5, ["Bob", ""])]
 
 
-@pytest.mark.parametrize(("data", "reason"), [(b"", "empty"), (b"Name\n", "no rows"), (b"\x00\x01PK", "binary"),
-                                             (b",,\nAda,,\n", "no header")])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"", "empty"), (b"Name\n", "no rows"), (b"\x00\x01PK", "binary"), (b",,\nAda,,\n", "no header")],
+)
 def test_unreadable_files_say_why(data, reason):
     with pytest.raises(FileUnreadable, match=reason):
         read_table(decode(data))

@@ -21,16 +21,23 @@ def test_capsules_export_is_imported_as_it_is(upload, member, team_a):
 
     assert (finished.status, finished.created_count, finished.skipped_count) == ("done", 4, 0)
     bakery = Contact.objects.get(name="Bluebell Bakery Ltd")
-    assert (bakery.kind, bakery.team, bakery.owner, bakery.about) == ("organisation", team_a, member,
-                                                                     "Family bakery since 1952")
+    assert (bakery.kind, bakery.team, bakery.owner, bakery.about) == (
+        "organisation",
+        team_a,
+        member,
+        "Family bakery since 1952",
+    )
     assert [(e.address, e.label) for e in bakery.emails.all()] == [("hello@bluebell.example", "work")]
     assert [(a.street, a.city, a.region, a.postcode, a.country) for a in bakery.addresses.all()] == [
-        ("1 High Street", "Bath", "Somerset", "BA1 1AA", "United Kingdom")]
+        ("1 High Street", "Bath", "Somerset", "BA1 1AA", "United Kingdom")
+    ]
     assert sorted(tag.name for tag in bakery.tags.all()) == ["Bakery", "Customer"]
     oliver = Contact.objects.get(name="Oliver Brown")
     assert (oliver.kind, oliver.title, oliver.job_title, oliver.organisation) == ("person", "Mr", "Head baker", bakery)
-    assert [(e.address, e.label) for e in oliver.emails.all()] == [("oliver@bluebell.example", "work"),
-                                                                  ("oliver.brown@home.example", "home")]
+    assert [(e.address, e.label) for e in oliver.emails.all()] == [
+        ("oliver@bluebell.example", "work"),
+        ("oliver.brown@home.example", "home"),
+    ]
     assert [(p.number, p.label) for p in oliver.phones.all()] == [("07700 900123", "mobile")]
     # Amelia's organisation is not in the file: it is added, as Capsule does, and said in the report.
     amelia = Contact.objects.get(name="Amelia Jones")
@@ -83,7 +90,8 @@ def test_an_existing_contact_with_the_same_normalised_name_is_updated(upload, te
 
     assert finished.updated_count == 1
     assert Contact.objects.filter(kind="organisation", name__icontains="bluebell").get() == Contact.objects.get(
-        pk=bakery.pk)
+        pk=bakery.pk
+    )
     assert Contact.objects.get(name="Oliver Brown").organisation_id == bakery.pk
 
 
@@ -128,8 +136,10 @@ def test_the_preview_gives_each_bad_rows_problem(upload, team_a):
     assert plans[6].problems == ["unknown type “Robot” (person or organisation)"]
     assert (plans[7].action, plans[8].problems) == ("create", ["same email as row 7, which is imported instead"])
     assert (plans[9].action, plans[10].problems) == ("create", ["same name as row 9, which is imported instead"])
-    assert (plans[11].action, plans[11].notes) == ("create", [
-        "likely duplicate of Existing Phone Ltd (same phone); added as a new contact"])
+    assert (plans[11].action, plans[11].notes) == (
+        "create",
+        ["likely duplicate of Existing Phone Ltd (same phone); added as a new contact"],
+    )
     assert (plans[12].action, plans[12].match_reason) == ("update", "same name")
 
 
@@ -144,10 +154,15 @@ def test_bad_rows_are_skipped_with_their_reason_and_the_rest_imported(upload):
 
 def test_an_arbitrary_file_is_imported_through_its_mapping(upload, member, team_a, team_b):
     member.teams.add(team_b)
-    text = ("Customer;Contact e-mail;Ref;Town;Kind;Sales rep;Group\n"
-            "Quill & Ink;orders@quill.example;C-001;York;org;member@example.com;Team B\n")
-    import_ = upload(text, mapping=["name", "email:work", "", "address:office:city", "type", "owner", "team"],
-                     default_kind="organisation")
+    text = (
+        "Customer;Contact e-mail;Ref;Town;Kind;Sales rep;Group\n"
+        "Quill & Ink;orders@quill.example;C-001;York;org;member@example.com;Team B\n"
+    )
+    import_ = upload(
+        text,
+        mapping=["name", "email:work", "", "address:office:city", "type", "owner", "team"],
+        default_kind="organisation",
+    )
 
     finished = run(import_)
 
@@ -190,8 +205,10 @@ def test_an_import_cannot_be_queued_twice(upload):
 
 @pytest.fixture
 def milestones():
-    return [MilestoneFactory(name="Lead", position=1, probability=10),
-            MilestoneFactory(name="Proposal", position=2, probability=50)]
+    return [
+        MilestoneFactory(name="Lead", position=1, probability=10),
+        MilestoneFactory(name="Proposal", position=2, probability=50),
+    ]
 
 
 @pytest.fixture
@@ -199,37 +216,50 @@ def contacts_imported(upload):
     return run(upload("capsule_contacts_export.csv"))
 
 
-def test_capsules_opportunity_export_is_imported_and_rerun_without_duplicates(upload, milestones, member,
-                                                                             contacts_imported):
+def test_capsules_opportunity_export_is_imported_and_rerun_without_duplicates(
+    upload, milestones, member, contacts_imported
+):
     first = run(upload("capsule_opportunities_export.csv"))
     again = run(upload("capsule_opportunities_export.csv"))
 
     assert (first.created_count, again.created_count, again.unchanged_count) == (2, 0, 2)
     bread = Opportunity.objects.get(name="Bread for the hotel")
-    assert (bread.contact.name, bread.value, bread.currency_code, bread.milestone, bread.probability,
-            str(bread.expected_close_date), bread.owner) == (
-        "Harbour Hotels", Decimal("1250.00"), "GBP", milestones[1], 50, "2027-03-31", member)
+    assert (
+        bread.contact.name,
+        bread.value,
+        bread.currency_code,
+        bread.milestone,
+        bread.probability,
+        str(bread.expected_close_date),
+        bread.owner,
+    ) == ("Harbour Hotels", Decimal("1250.00"), "GBP", milestones[1], 50, "2027-03-31", member)
     cakes = Opportunity.objects.get(name="Wedding cakes")
     assert (cakes.currency_code, str(cakes.expected_close_date)) == ("EUR", "2027-04-15")
 
 
 def test_opportunity_rows_with_problems_say_why(upload, milestones, contacts_imported):
-    text = ("Name,Organisation,Value,Currency,Milestone,Expected Close Date\n"
-            "A,Harbour Hotels,1,GBP,Negotiation,\n"
-            "B,Harbour Hotels,lots,GBP,Lead,\n"
-            "C,Harbour Hotels,1,POUNDS,Lead,\n"
-            "D,Harbour Hotels,1,GBP,Lead,next Tuesday\n"
-            "E,Nobody Ltd,1,GBP,Lead,\n"
-            ",Harbour Hotels,1,GBP,Lead,\n"
-            "G,Harbour Hotels,-5,GBP,Lead,\n")
+    text = (
+        "Name,Organisation,Value,Currency,Milestone,Expected Close Date\n"
+        "A,Harbour Hotels,1,GBP,Negotiation,\n"
+        "B,Harbour Hotels,lots,GBP,Lead,\n"
+        "C,Harbour Hotels,1,POUNDS,Lead,\n"
+        "D,Harbour Hotels,1,GBP,Lead,next Tuesday\n"
+        "E,Nobody Ltd,1,GBP,Lead,\n"
+        ",Harbour Hotels,1,GBP,Lead,\n"
+        "G,Harbour Hotels,-5,GBP,Lead,\n"
+    )
 
     plans = plans_by_row(upload(text, kind="opportunities"))
 
     assert [plans[row].problems for row in range(2, 9)] == [
-        ["unknown milestone “Negotiation”"], ["bad value “lots”"],
+        ["unknown milestone “Negotiation”"],
+        ["bad value “lots”"],
         ["bad currency “POUNDS” (a three-letter code)"],
         ["bad date “next Tuesday” (use YYYY-MM-DD or DD/MM/YYYY)"],
-        ["unknown contact “Nobody Ltd” (import contacts first)"], ["missing name"], ["bad value “-5”"]]
+        ["unknown contact “Nobody Ltd” (import contacts first)"],
+        ["missing name"],
+        ["bad value “-5”"],
+    ]
 
 
 def test_an_upload_into_another_teams_team_is_refused(team_b, member):
@@ -261,11 +291,14 @@ def test_a_changed_contact_is_announced_for_the_xero_push_and_an_unchanged_one_i
 
 def test_text_longer_than_its_column_is_cut_or_refused_without_failing_the_import(upload):
     long_email = f"{'a' * 60}@{'b' * 60}.{'c' * 60}.{'d' * 60}.{'e' * 50}.example"
-    text = (f"Name,Email,Street,Title\nLong Ltd,ok@long.example,{'1 High Street ' * 50},{'Dr ' * 20}\n"
-            f"Too Long Ltd,{long_email},,\n")
+    text = (
+        f"Name,Email,Street,Title\nLong Ltd,ok@long.example,{'1 High Street ' * 50},{'Dr ' * 20}\n"
+        f"Too Long Ltd,{long_email},,\n"
+    )
 
-    finished = run(upload(text, mapping=["name", "email:work", "address:office:street", "title"],
-                          default_kind="organisation"))
+    finished = run(
+        upload(text, mapping=["name", "email:work", "address:office:street", "title"], default_kind="organisation")
+    )
 
     assert (finished.status, finished.created_count, finished.skipped_count) == ("done", 1, 1)
     assert finished.report["skipped"][0]["problems"][0].startswith("bad email")

@@ -32,13 +32,21 @@ def test_the_contact_list_links_to_the_import(member_client):
 
 
 def test_capsules_export_goes_from_upload_through_mapping_and_preview_to_its_report(
-        member_client, team_a, eager_tasks, django_capture_on_commit_callbacks):
-    uploaded = member_client.post(reverse("imports:new"), {"file": _csv("capsule_contacts_export.csv"),
-                                                           "team": team_a.pk, "kind": ""})
+    member_client, team_a, eager_tasks, django_capture_on_commit_callbacks
+):
+    uploaded = member_client.post(
+        reverse("imports:new"), {"file": _csv("capsule_contacts_export.csv"), "team": team_a.pk, "kind": ""}
+    )
     import_ = Import.objects.get()
     mapping_page = member_client.get(uploaded.url)
-    mapped = member_client.post(uploaded.url, {"kind": "contacts", "default_kind": "person", **{
-        f"column_{index}": key for index, key in enumerate(import_.mapping)}})
+    mapped = member_client.post(
+        uploaded.url,
+        {
+            "kind": "contacts",
+            "default_kind": "person",
+            **{f"column_{index}": key for index, key in enumerate(import_.mapping)},
+        },
+    )
     preview = member_client.get(mapped.url)
     with django_capture_on_commit_callbacks(execute=True):
         started = member_client.post(reverse("imports:start", args=[import_.pk]))
@@ -55,8 +63,9 @@ def test_capsules_export_goes_from_upload_through_mapping_and_preview_to_its_rep
 
 
 def test_an_unreadable_upload_is_refused_with_why(member_client, team_a):
-    response = member_client.post(reverse("imports:new"), {
-        "file": SimpleUploadedFile("photo.csv", b"\x00\x01\x02PNG"), "team": team_a.pk})
+    response = member_client.post(
+        reverse("imports:new"), {"file": SimpleUploadedFile("photo.csv", b"\x00\x01\x02PNG"), "team": team_a.pk}
+    )
 
     assert response.status_code == 200
     assert "This is not a CSV file" in response.text
@@ -66,8 +75,10 @@ def test_an_unreadable_upload_is_refused_with_why(member_client, team_a):
 def test_the_mapping_page_refuses_a_mapping_without_a_name(member_client, upload):
     import_ = upload("Name,Email\nAda,ada@example.com\n")
 
-    response = member_client.post(reverse("imports:mapping", args=[import_.pk]), {
-        "kind": "contacts", "default_kind": "person", "column_0": "", "column_1": "email:work"})
+    response = member_client.post(
+        reverse("imports:mapping", args=[import_.pk]),
+        {"kind": "contacts", "default_kind": "person", "column_0": "", "column_1": "email:work"},
+    )
 
     assert response.status_code == 200
     assert "Map at least one column to a name." in response.text
@@ -108,11 +119,22 @@ def test_the_skipped_rows_download_as_csv_with_why(member_client, upload):
 
     assert response["Content-Type"] == "text/csv"
     assert response.content.decode().splitlines() == [
-        "Row,Problem,Name,Email", "3,bad email “bob-at-example”,Bob,bob-at-example"]
+        "Row,Problem,Name,Email",
+        "3,bad email “bob-at-example”,Bob,bob-at-example",
+    ]
 
 
-@pytest.mark.parametrize(("name", "method"), [("mapping", "get"), ("mapping", "post"), ("preview", "get"),
-                                              ("start", "post"), ("detail", "get"), ("skipped", "get")])
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("mapping", "get"),
+        ("mapping", "post"),
+        ("preview", "get"),
+        ("start", "post"),
+        ("detail", "get"),
+        ("skipped", "get"),
+    ],
+)
 def test_another_teams_user_gets_404_on_every_import_url(client, upload, team_b, name, method):
     import_ = upload("capsule_contacts_export.csv")
     client.force_login(UserFactory(teams=[team_b]))
@@ -146,8 +168,9 @@ def test_starting_an_import_needs_the_csrf_token(member, upload):
 def test_an_oversized_upload_is_refused_before_it_is_read(member_client, team_a, monkeypatch):
     monkeypatch.setattr("imports.forms.MAX_BYTES", 10)
 
-    response = member_client.post(reverse("imports:new"), {
-        "file": SimpleUploadedFile("big.csv", b"Name\nAda Lovelace\n"), "team": team_a.pk})
+    response = member_client.post(
+        reverse("imports:new"), {"file": SimpleUploadedFile("big.csv", b"Name\nAda Lovelace\n"), "team": team_a.pk}
+    )
 
     assert "larger than" in response.text
     assert not Import.objects.exists()

@@ -12,8 +12,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_a_queued_import_to_its_report(celery_worker_process):
     team = TeamFactory(name="Team A")
     user = UserFactory(email="member@example.com", teams=[team])
-    import_ = services.import_create(user_id=user.pk, team_id=team.pk, filename="capsule.csv",
-                                     data=(HERE / "capsule_contacts_export.csv").read_bytes())
+    import_ = services.import_create(
+        user_id=user.pk,
+        team_id=team.pk,
+        filename="capsule.csv",
+        data=(HERE / "capsule_contacts_export.csv").read_bytes(),
+    )
     services.import_queue(import_id=import_.pk)
 
     tasks.import_run.delay(import_id=import_.pk).get(timeout=60)

@@ -14,8 +14,13 @@ TODAY = date(2026, 6, 15)
 
 
 def owed(connection, contact, *, days_overdue: int, amount: str = "100.00", currency: str = "GBP"):
-    return InvoiceFactory(connection=connection, contact=contact, due_on=TODAY - timedelta(days=days_overdue),
-                          sub_total=Decimal(amount), currency_code=currency)
+    return InvoiceFactory(
+        connection=connection,
+        contact=contact,
+        due_on=TODAY - timedelta(days=days_overdue),
+        sub_total=Decimal(amount),
+        currency_code=currency,
+    )
 
 
 def ages(row) -> dict[str, Decimal]:
@@ -29,8 +34,13 @@ def test_receivables_are_aged_by_days_overdue_at_the_bucket_edges(member, team_a
 
     (gbp,) = receivables.receivables(user=member, now=NOW).by_currency
 
-    assert ages(gbp) == {"current": Decimal("100.00"), "1-30": Decimal("200.00"), "31-60": Decimal("200.00"),
-                         "61-90": Decimal("200.00"), "90+": Decimal("100.00")}
+    assert ages(gbp) == {
+        "current": Decimal("100.00"),
+        "1-30": Decimal("200.00"),
+        "31-60": Decimal("200.00"),
+        "61-90": Decimal("200.00"),
+        "90+": Decimal("100.00"),
+    }
     assert (gbp.outstanding, gbp.overdue) == (Decimal("800.00"), Decimal("700.00"))
 
 
@@ -41,8 +51,7 @@ def test_currencies_are_never_added_together(member, team_a, uk_org):
 
     rows = receivables.receivables(user=member, now=NOW).by_currency
 
-    assert [(row.currency, row.outstanding) for row in rows] == [("GBP", Decimal("100.00")),
-                                                                 ("USD", Decimal("250.00"))]
+    assert [(row.currency, row.outstanding) for row in rows] == [("GBP", Decimal("100.00")), ("USD", Decimal("250.00"))]
 
 
 def test_other_teams_money_is_not_counted(member, team_a, team_b, uk_org):
@@ -62,12 +71,15 @@ def test_the_chart_shares_add_up_to_the_whole_bar(member, team_a, uk_org):
     (gbp,) = receivables.receivables(user=member, now=NOW).by_currency
 
     assert [(b.key, b.offset, b.share) for b in gbp.ages if b.amount] == [
-        ("current", Decimal(0), Decimal("25.0")), ("31-60", Decimal("25.0"), Decimal("75.0"))]
+        ("current", Decimal(0), Decimal("25.0")),
+        ("31-60", Decimal("25.0"), Decimal("75.0")),
+    ]
 
 
 @pytest.mark.parametrize("invoice_count", [0, 200])
-def test_the_dashboard_costs_the_same_queries_whatever_the_invoices(member_client, team_a, uk_org, invoice_count,
-                                                                    django_assert_max_num_queries):
+def test_the_dashboard_costs_the_same_queries_whatever_the_invoices(
+    member_client, team_a, uk_org, invoice_count, django_assert_max_num_queries
+):
     contact = OrganisationFactory(team=team_a)
     InvoiceFactory.create_batch(invoice_count, connection=uk_org, contact=contact, due_on=date(2026, 1, 1))
 

@@ -436,16 +436,20 @@ def test_overdue_accounts_limited_in_sql_are_the_first_of_the_full_ranking(membe
 
 @pytest.mark.parametrize("walk_rows", [3, 200])
 @pytest.mark.django_db
-def test_overdue_accounts_walked_page_by_page_are_the_first_of_the_full_ranking(member, team_a, team_b, uk_org,
-                                                                               nz_org, monkeypatch, walk_rows):
+def test_overdue_accounts_walked_page_by_page_are_the_first_of_the_full_ranking(
+    member, team_a, team_b, uk_org, nz_org, monkeypatch, walk_rows
+):
     monkeypatch.setattr(receivables, "_WALK_ROWS", walk_rows)
     contacts = [OrganisationFactory(team=team_a, name=f"Customer {number % 5}") for number in range(12)]
     hidden = OrganisationFactory(team=team_b, name="Another team's")
     InvoiceFactory(connection=uk_org, contact=hidden, due_on=date(2025, 1, 1))
     for number in range(60):
         # Several invoices per contact, in both organisations, many due the same day (ties at every boundary).
-        InvoiceFactory(connection=uk_org if number % 3 else nz_org, contact=contacts[number % 12],
-                       due_on=date(2026, 3, number % 4 + 1))
+        InvoiceFactory(
+            connection=uk_org if number % 3 else nz_org,
+            contact=contacts[number % 12],
+            due_on=date(2026, 3, number % 4 + 1),
+        )
     everyone = receivables.overdue_accounts(user=member, now=NOW)
 
     for limit in (1, 5, 10, 20):

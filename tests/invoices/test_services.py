@@ -38,7 +38,10 @@ def upsert_path(request, monkeypatch):
 
 def _upsert(connection, items, *, contacts=None, now=NOW):
     return services.invoices_upsert(
-        organisation_id=connection.organisation_id, items=items, contact_ids_by_xero_id=contacts or {}, now=now,
+        organisation_id=connection.organisation_id,
+        items=items,
+        contact_ids_by_xero_id=contacts or {},
+        now=now,
         use_copy=_use_copy,
     )
 
@@ -237,8 +240,9 @@ def test_upsert_spans_several_batches(uk_org):
 
 
 @pytest.mark.django_db
-def test_upsert_uses_the_same_number_of_queries_for_one_or_a_thousand_records(uk_org, django_assert_num_queries,
-                                                                             upsert_path):
+def test_upsert_uses_the_same_number_of_queries_for_one_or_a_thousand_records(
+    uk_org, django_assert_num_queries, upsert_path
+):
     # COPY, new rows: savepoint + temporary table + truncate + COPY + upsert + 2 COPYs + release (the deletes of
     # replaced children come only with updated rows); portable: savepoint + lock + upsert + 2 deletes + 2 inserts
     # + release
@@ -354,7 +358,6 @@ def test_link_contacts_counts_nothing_when_every_invoice_is_already_linked(uk_or
     assert moved == 0
 
 
-
 @pytest.mark.django_db
 def test_link_contacts_moves_every_batch_and_only_that_organisations_invoices(uk_org, nz_org, upsert_path):
     if upsert_path:
@@ -368,23 +371,35 @@ def test_link_contacts_moves_every_batch_and_only_that_organisations_invoices(uk
     again = services.invoices_link_contacts(organisation_id=uk_org.organisation_id, contact_ids_by_xero_id=mapping)
 
     assert (moved, again) == (services.BATCH_SIZE + 5, 0)
-    assert dict(Invoice.objects.filter(organisation=uk_org.organisation).values_list("xero_contact_id",
-                                                                                     "contact_id")) == mapping
+    assert (
+        dict(Invoice.objects.filter(organisation=uk_org.organisation).values_list("xero_contact_id", "contact_id"))
+        == mapping
+    )
     assert Invoice.objects.get(organisation=nz_org.organisation).contact_id is None
 
 
 def _everything_stored(organisation_id):
     invoices = list(
-        Invoice.objects.filter(organisation_id=organisation_id).order_by("xero_id")
-        .values(*(field.attname for field in Invoice._meta.concrete_fields
-                  if field.attname not in {"id", "organisation_id"}))
+        Invoice.objects.filter(organisation_id=organisation_id)
+        .order_by("xero_id")
+        .values(
+            *(
+                field.attname
+                for field in Invoice._meta.concrete_fields
+                if field.attname not in {"id", "organisation_id"}
+            )
+        )
     )
-    payments = list(Payment.objects.filter(invoice__organisation_id=organisation_id).order_by("invoice__xero_id",
-                                                                                            "xero_id")
-                    .values_list("invoice__xero_id", "xero_id", "paid_on", "amount", "currency_rate", "status"))
-    allocations = list(CreditAllocation.objects.filter(credit_note__organisation_id=organisation_id)
-                       .order_by("credit_note__xero_id", "invoice_xero_id")
-                       .values_list("credit_note__xero_id", "invoice_xero_id", "amount", "allocated_on"))
+    payments = list(
+        Payment.objects.filter(invoice__organisation_id=organisation_id)
+        .order_by("invoice__xero_id", "xero_id")
+        .values_list("invoice__xero_id", "xero_id", "paid_on", "amount", "currency_rate", "status")
+    )
+    allocations = list(
+        CreditAllocation.objects.filter(credit_note__organisation_id=organisation_id)
+        .order_by("credit_note__xero_id", "invoice_xero_id")
+        .values_list("credit_note__xero_id", "invoice_xero_id", "amount", "allocated_on")
+    )
     return invoices, payments, allocations
 
 
@@ -395,26 +410,50 @@ def test_the_copy_path_and_the_portable_path_store_the_same_from_the_same_input(
     contact = OrganisationFactory()
     first = [
         InvoiceDataFactory.build(xero_id="inv-1", payments=PaymentDataFactory.build_batch(2)),
-        InvoiceDataFactory.build(xero_id="inv-2", xero_contact_id=XERO_CONTACT, currency_code="USD",
-                                 currency_rate=Decimal("1.250000"), due_on=None, reference="PO 9"),
-        InvoiceDataFactory.build(xero_id="cn-1", kind="credit_note", type="ACCRECCREDIT",
-                                 allocations=(AllocationDataFactory.build(invoice_xero_id="inv-1"),)),
+        InvoiceDataFactory.build(
+            xero_id="inv-2",
+            xero_contact_id=XERO_CONTACT,
+            currency_code="USD",
+            currency_rate=Decimal("1.250000"),
+            due_on=None,
+            reference="PO 9",
+        ),
+        InvoiceDataFactory.build(
+            xero_id="cn-1",
+            kind="credit_note",
+            type="ACCRECCREDIT",
+            allocations=(AllocationDataFactory.build(invoice_xero_id="inv-1"),),
+        ),
     ]
     second = [
         # newer: applied, its payments replaced; older: dropped; a second copy in one call: the newer one counts
-        replace(first[0], status="PAID", amount_due=Decimal("0.00"), amount_paid=Decimal("100.00"),
-                payments=(PaymentDataFactory.build(amount=Decimal("100.00")),), xero_updated_at=SECOND_EDIT),
+        replace(
+            first[0],
+            status="PAID",
+            amount_due=Decimal("0.00"),
+            amount_paid=Decimal("100.00"),
+            payments=(PaymentDataFactory.build(amount=Decimal("100.00")),),
+            xero_updated_at=SECOND_EDIT,
+        ),
         replace(first[1], status="VOIDED", xero_updated_at=FIRST_EDIT - timedelta(days=1)),
         replace(first[2], allocations=(), xero_updated_at=SECOND_EDIT),
-        replace(first[2], allocations=(AllocationDataFactory.build(invoice_xero_id="inv-9"),),
-                xero_updated_at=SECOND_EDIT + timedelta(seconds=1)),
+        replace(
+            first[2],
+            allocations=(AllocationDataFactory.build(invoice_xero_id="inv-9"),),
+            xero_updated_at=SECOND_EDIT + timedelta(seconds=1),
+        ),
         InvoiceDataFactory.build(xero_id="inv-3"),
     ]
     results = {}
     for org, use_copy in ((uk_org, True), (nz_org, False)):
         results[use_copy] = [
-            services.invoices_upsert(organisation_id=org.organisation_id, items=items,
-                                     contact_ids_by_xero_id={XERO_CONTACT: contact.pk}, now=NOW, use_copy=use_copy)
+            services.invoices_upsert(
+                organisation_id=org.organisation_id,
+                items=items,
+                contact_ids_by_xero_id={XERO_CONTACT: contact.pk},
+                now=NOW,
+                use_copy=use_copy,
+            )
             for items in (first, second)
         ]
 
@@ -423,7 +462,10 @@ def test_the_copy_path_and_the_portable_path_store_the_same_from_the_same_input(
     assert _everything_stored(uk_org.organisation_id) == _everything_stored(nz_org.organisation_id)
     invoices, payments, allocations = _everything_stored(uk_org.organisation_id)
     assert [(row["xero_id"], row["status"]) for row in invoices] == [
-        ("cn-1", "AUTHORISED"), ("inv-1", "PAID"), ("inv-2", "AUTHORISED"), ("inv-3", "AUTHORISED")
+        ("cn-1", "AUTHORISED"),
+        ("inv-1", "PAID"),
+        ("inv-2", "AUTHORISED"),
+        ("inv-3", "AUTHORISED"),
     ]
     assert [(xero_id, amount) for xero_id, _, _, amount, _, _ in payments] == [("inv-1", Decimal("100.00"))]
     assert [(note, invoice) for note, invoice, _, _ in allocations] == [("cn-1", "inv-9")]

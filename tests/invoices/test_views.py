@@ -30,8 +30,15 @@ def test_the_panel_comes_alone_for_htmx_and_inside_a_page_without(member_client,
 def test_an_overdue_foreign_currency_invoice_shows_its_amount_and_days(member_client, team_a, uk_org):
     contact = OrganisationFactory(team=team_a)
     today = timezone.localdate()
-    InvoiceFactory(connection=uk_org, contact=contact, currency_code="USD", currency_rate=Decimal("1.25"),
-                   sub_total=Decimal("250.00"), due_on=today - timedelta(days=12), issued_on=today - timedelta(days=40))
+    InvoiceFactory(
+        connection=uk_org,
+        contact=contact,
+        currency_code="USD",
+        currency_rate=Decimal("1.25"),
+        sub_total=Decimal("250.00"),
+        due_on=today - timedelta(days=12),
+        issued_on=today - timedelta(days=40),
+    )
 
     response = panel(member_client, contact)
 
@@ -59,12 +66,15 @@ def test_invoice_numbers_link_to_xero_with_the_short_code(member_client, team_a,
     assert deep_link in response.text
 
 
-@pytest.mark.parametrize(("kind", "type_", "path"), [
-    ("invoice", "ACCREC", "/AccountsReceivable/View.aspx?InvoiceID="),
-    ("invoice", "ACCPAY", "/AccountsPayable/Edit.aspx?InvoiceID="),
-    ("credit_note", "ACCRECCREDIT", "/AccountsReceivable/ViewCreditNote.aspx?creditNoteID="),
-    ("credit_note", "ACCPAYCREDIT", "/AccountsPayable/ViewCreditNote.aspx?creditNoteID="),
-])
+@pytest.mark.parametrize(
+    ("kind", "type_", "path"),
+    [
+        ("invoice", "ACCREC", "/AccountsReceivable/View.aspx?InvoiceID="),
+        ("invoice", "ACCPAY", "/AccountsPayable/Edit.aspx?InvoiceID="),
+        ("credit_note", "ACCRECCREDIT", "/AccountsReceivable/ViewCreditNote.aspx?creditNoteID="),
+        ("credit_note", "ACCPAYCREDIT", "/AccountsPayable/ViewCreditNote.aspx?creditNoteID="),
+    ],
+)
 def test_each_document_type_links_to_its_own_page_in_xero(member_client, team_a, uk_org, kind, type_, path):
     """Issue 14 point 8: bills and supplier credit notes open under AccountsPayable, as Xero's deep-link docs say
     (they used to open the sales invoice and sales credit note pages)."""
@@ -77,8 +87,9 @@ def test_each_document_type_links_to_its_own_page_in_xero(member_client, team_a,
 
 
 @pytest.mark.parametrize("invoice_count", [0, 300])
-def test_the_panel_costs_the_same_queries_for_0_or_300_invoices(member_client, team_a, uk_org, invoice_count,
-                                                                 django_assert_max_num_queries):
+def test_the_panel_costs_the_same_queries_for_0_or_300_invoices(
+    member_client, team_a, uk_org, invoice_count, django_assert_max_num_queries
+):
     contact = OrganisationFactory(team=team_a)
     InvoiceFactory.create_batch(invoice_count, connection=uk_org, contact=contact, due_on=date(2026, 1, 1))
 

@@ -21,8 +21,15 @@ def owner(team_a):
 
 def _overdue_invoice(org, owner, **fields):
     fields.setdefault("due_on", date(2026, 1, 10))
-    return InvoiceFactory(connection=org, contact__team=owner.teams.first(), contact__owner=owner,
-                          contact__name="Bluebell Bakery", number="INV-0042", sub_total=Decimal("1200.00"), **fields)
+    return InvoiceFactory(
+        connection=org,
+        contact__team=owner.teams.first(),
+        contact__owner=owner,
+        contact__name="Bluebell Bakery",
+        number="INV-0042",
+        sub_total=Decimal("1200.00"),
+        **fields,
+    )
 
 
 @pytest.mark.django_db
@@ -36,7 +43,8 @@ def test_the_owner_is_told_in_the_app_and_by_email_on_the_first_overdue_day(nz_o
     assert (notification.user, notification.url) == (owner, reverse("contacts:detail", args=[invoice.contact_id]))
     assert notification.message == "INV-0042 of Bluebell Bakery is overdue: GBP 1,200.00 was due 10 Jan 2026."
     assert [(mail.to, mail.subject) for mail in mailoutbox] == [
-        (["owner@example.com"], "Overdue: INV-0042 of Bluebell Bakery")]
+        (["owner@example.com"], "Overdue: INV-0042 of Bluebell Bakery")
+    ]
     assert notification.message in mailoutbox[0].body
 
 
@@ -71,8 +79,7 @@ def test_running_again_sends_nothing_more(nz_org, owner, mailoutbox):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("days_late", "alerted"), [(3, True), (4, False), (40, False)])
-def test_a_missed_day_is_caught_up_but_long_overdue_invoices_never_alert(uk_org, owner, mailoutbox, days_late,
-                                                                         alerted):
+def test_a_missed_day_is_caught_up_but_long_overdue_invoices_never_alert(uk_org, owner, mailoutbox, days_late, alerted):
     _overdue_invoice(uk_org, owner)
 
     services.overdue_alerts_send(now=NOON_UTC_10_JAN + timedelta(days=days_late))
@@ -81,12 +88,15 @@ def test_a_missed_day_is_caught_up_but_long_overdue_invoices_never_alert(uk_org,
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("fields", [
-    {"status": "PAID", "amount_paid": Decimal("1200.00")},
-    {"status": "DRAFT"},
-    {"type": "ACCPAY"},
-    {"amount_credited": Decimal("1200.00")},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": "PAID", "amount_paid": Decimal("1200.00")},
+        {"status": "DRAFT"},
+        {"type": "ACCPAY"},
+        {"amount_credited": Decimal("1200.00")},
+    ],
+)
 def test_only_outstanding_sales_invoices_alert(nz_org, owner, mailoutbox, fields):
     _overdue_invoice(nz_org, owner, **fields)
 
@@ -103,6 +113,7 @@ def test_a_contact_without_an_owner_alerts_nobody(nz_org, team_a, mailoutbox):
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_runs_send_each_alert_once(nz_org, owner, mailoutbox):
     _overdue_invoice(nz_org, owner)
+
     def run() -> int:
         return services.overdue_alerts_send(now=NOON_UTC_10_JAN)
 

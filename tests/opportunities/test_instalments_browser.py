@@ -8,10 +8,12 @@ from tests.factories import InvoiceFactory, OpportunityFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_plan_is_created_and_matched_on_the_opportunity_page_without_a_reload(signed_in_page, member, team_a,
-                                                                                  uk_org, live_server):
-    sale = OpportunityFactory(name="Ovens for the new shop", contact__team=team_a, outcome="won",
-                              closed_on=date(2026, 1, 5))
+def test_a_plan_is_created_and_matched_on_the_opportunity_page_without_a_reload(
+    signed_in_page, member, team_a, uk_org, live_server
+):
+    sale = OpportunityFactory(
+        name="Ovens for the new shop", contact__team=team_a, outcome="won", closed_on=date(2026, 1, 5)
+    )
     InvoiceFactory(connection=uk_org, contact=sale.contact, number="INV-0777", due_on=date(2030, 2, 1))
     page = signed_in_page(member)
     page.goto(f"{live_server.url}/pipeline/{sale.pk}/")

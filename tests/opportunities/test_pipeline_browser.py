@@ -9,8 +9,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_moving_a_card_moves_it_to_the_other_column_without_a_reload(signed_in_page, member, team_a, live_server):
     MilestoneFactory(name="New", position=1)
     proposal = MilestoneFactory(name="Proposal", position=3)
-    opportunity = OpportunityFactory(name="Ovens for the new shop", contact=OrganisationFactory(team=team_a),
-                                     milestone=MilestoneFactory(name="New"))
+    opportunity = OpportunityFactory(
+        name="Ovens for the new shop", contact=OrganisationFactory(team=team_a), milestone=MilestoneFactory(name="New")
+    )
     page = signed_in_page(member)
     page.goto(f"{live_server.url}/pipeline/")
     page.evaluate("window.notReloaded = true")

@@ -12,8 +12,13 @@ def test_pipeline_groups_open_opportunities_of_own_team_by_milestone(member_clie
     proposal = MilestoneFactory(name="Proposal", position=2)
     OpportunityFactory(name="Visible deal", contact=OrganisationFactory(team=team_a), milestone=proposal)
     OpportunityFactory(name="Other team's deal", contact=OrganisationFactory(team=team_b), milestone=proposal)
-    OpportunityFactory(name="Won deal", contact=OrganisationFactory(team=team_a), milestone=proposal, outcome="won",
-                       closed_on="2026-01-01")
+    OpportunityFactory(
+        name="Won deal",
+        contact=OrganisationFactory(team=team_a),
+        milestone=proposal,
+        outcome="won",
+        closed_on="2026-01-01",
+    )
 
     response = member_client.get(reverse("opportunities:pipeline"))
 
@@ -32,13 +37,16 @@ def test_opportunity_page_shows_value_with_currency(member_client, team_a):
 
 def move(client, opportunity, milestone, *, htmx=True):
     headers = {"HX-Request": "true"} if htmx else {}
-    return client.post(reverse("opportunities:move", args=[opportunity.pk]), {"milestone": milestone.pk},
-                       headers=headers)
+    return client.post(
+        reverse("opportunities:move", args=[opportunity.pk]), {"milestone": milestone.pk}, headers=headers
+    )
 
 
 def test_moving_a_card_changes_its_milestone_and_returns_the_board(member_client, team_a):
-    new, won_soon = MilestoneFactory(name="New", position=1), MilestoneFactory(name="Verbal yes", position=5,
-                                                                                 probability=90)
+    new, won_soon = (
+        MilestoneFactory(name="New", position=1),
+        MilestoneFactory(name="Verbal yes", position=5, probability=90),
+    )
     opportunity = OpportunityFactory(contact=OrganisationFactory(team=team_a), milestone=new)
 
     response = move(member_client, opportunity, won_soon)
@@ -61,8 +69,9 @@ def test_moving_without_javascript_goes_back_to_the_pipeline(member_client, team
 
 def test_a_won_opportunity_stays_put(member_client, team_a):
     new, later = MilestoneFactory(name="New", position=1), MilestoneFactory(name="Proposal", position=3)
-    opportunity = OpportunityFactory(contact=OrganisationFactory(team=team_a), milestone=new, outcome="won",
-                                     closed_on="2026-01-01")
+    opportunity = OpportunityFactory(
+        contact=OrganisationFactory(team=team_a), milestone=new, outcome="won", closed_on="2026-01-01"
+    )
 
     response = move(member_client, opportunity, later)
 

@@ -42,7 +42,8 @@ def test_it_finds_contacts_by_name_email_and_phone(member, team_a, trigram):
 
     assert names(by_name) == ["Bluebell Bakery"]
     assert [(hit.name, hit.matched, hit.organisation_name) for hit in by_email] == [
-        ("Oliver Brown", "oliver@bluebell.example", "Bluebell Bakery")]
+        ("Oliver Brown", "oliver@bluebell.example", "Bluebell Bakery")
+    ]
     assert [(hit.name, hit.matched) for hit in by_phone] == [("Bluebell Bakery", "01225 000 123")]
     assert names(by_fragment) == ["Bluebell Bakery"]
 
@@ -71,9 +72,14 @@ def test_it_finds_opportunities_by_name_and_documents_by_number_leading_to_their
     documents = search_results(user=member, query="0042", limit=5, trigram=trigram).documents
 
     assert [(hit.name, hit.stage, hit.contact_name) for hit in opportunities] == [
-        ("Ovens for the new shop", "Proposal", "Acme Ltd"), ("Ovens, first round", "Lost", "Acme Ltd")]
+        ("Ovens for the new shop", "Proposal", "Acme Ltd"),
+        ("Ovens, first round", "Lost", "Acme Ltd"),
+    ]
     assert [(hit.number, hit.kind_label, hit.contact_id) for hit in documents] == [
-        ("QU-0042", "Quote", acme.pk), ("CN-0042", "Credit note", acme.pk), ("INV-0042", "Invoice", acme.pk)]
+        ("QU-0042", "Quote", acme.pk),
+        ("CN-0042", "Credit note", acme.pk),
+        ("INV-0042", "Invoice", acme.pk),
+    ]
 
 
 @BOTH_PATHS
@@ -89,9 +95,23 @@ def test_exact_and_prefix_matches_come_first(member, team_a, trigram):
     documents = search_results(user=member, query="inv-1000", limit=10, trigram=trigram).documents
 
     assert names(results.contacts) == [
-        "Acme", "Acme Holdings", "Acmeville Stores", "Zed Ltd", "The Big Acme", "Wright & Co", "Notacme Ltd"]
+        "Acme",
+        "Acme Holdings",
+        "Acmeville Stores",
+        "Zed Ltd",
+        "The Big Acme",
+        "Wright & Co",
+        "Notacme Ltd",
+    ]
     assert [hit.rank for hit in results.contacts] == [
-        Rank.EXACT, Rank.PREFIX, Rank.PREFIX, Rank.PREFIX, Rank.WORD_PREFIX, Rank.WORD_PREFIX, Rank.CONTAINS]
+        Rank.EXACT,
+        Rank.PREFIX,
+        Rank.PREFIX,
+        Rank.PREFIX,
+        Rank.WORD_PREFIX,
+        Rank.WORD_PREFIX,
+        Rank.CONTAINS,
+    ]
     assert names(documents) == ["INV-1000", "INV-10001", "XINV-1000"]
 
 
@@ -105,7 +125,9 @@ def test_trigram_similarity_forgives_a_typo_and_the_fallback_does_not(member, te
     substring_only = search_results(user=member, query="copperfeld", limit=5, trigram=False)
 
     assert [(hit.name, hit.rank) for hit in with_trigrams.contacts] == [
-        ("Copperfeld Stores", Rank.PREFIX), ("Copperfield Books", Rank.SIMILAR)]
+        ("Copperfeld Stores", Rank.PREFIX),
+        ("Copperfield Books", Rank.SIMILAR),
+    ]
     assert [hit.name for hit in with_trigrams.opportunities] == ["Copperfield 2027"]
     assert names(substring_only.contacts) == ["Copperfeld Stores"]
     assert substring_only.opportunities == []
@@ -142,12 +164,15 @@ def test_another_teams_records_never_appear(member, team_a, team_b, trigram):
     QuoteFactory(contact=theirs, number="ACME-Q-2026")
     # A deal of team B on team A's contact is still team B's.
     OpportunityFactory(contact=OrganisationFactory(team=team_a, name="Shared"), team=team_b, name="Acme 2026 secret")
-    outsider_results = [search_results(user=member, query=query, limit=10, trigram=trigram)
-                        for query in ("acme", "2026", "rival", "0117 496", "ACME-2026")]
+    outsider_results = [
+        search_results(user=member, query=query, limit=10, trigram=trigram)
+        for query in ("acme", "2026", "rival", "0117 496", "ACME-2026")
+    ]
 
     assert all(not results.found for results in outsider_results)
-    admin_view = search_results(user=UserFactory(is_staff=True, is_superuser=True), query="acme", limit=10,
-                                trigram=trigram)
+    admin_view = search_results(
+        user=UserFactory(is_staff=True, is_superuser=True), query="acme", limit=10, trigram=trigram
+    )
     assert names(admin_view.contacts) == ["Acme Rival 2026"]  # the records are there; the member may not see them
 
 
@@ -163,8 +188,7 @@ def test_short_queries_and_documents_without_digits_find_nothing(member, team_a)
 def test_control_characters_in_the_query_are_dropped(member_client, team_a):
     OrganisationFactory(team=team_a, name="Acme Ltd")
 
-    response = member_client.get(reverse("search:results"), {"q": "ac\x00me\u202e\t"},
-                                 headers={"HX-Request": "true"})
+    response = member_client.get(reverse("search:results"), {"q": "ac\x00me\u202e\t"}, headers={"HX-Request": "true"})
 
     assert response.status_code == 200
     assert "Acme Ltd" in response.text
@@ -189,8 +213,9 @@ def test_the_query_count_does_not_grow_with_the_hits(member, team_a, django_asse
     assert len(phone_results.contacts) == 25
 
 
-def test_the_dropdown_is_a_partial_and_the_page_works_without_javascript(member_client, team_a,
-                                                                          django_assert_max_num_queries):
+def test_the_dropdown_is_a_partial_and_the_page_works_without_javascript(
+    member_client, team_a, django_assert_max_num_queries
+):
     acme = OrganisationFactory(team=team_a, name="Acme Ltd")
     InvoiceFactory(contact=acme, number="INV-0042", sub_total=Decimal("1234.56"))
     QuoteFactory(contact=acme, number="QU-0042", total=Decimal("9876.54"))

@@ -12,8 +12,9 @@ from tests.factories import InvoiceFactory, OpportunityFactory, OrganisationFact
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_typing_in_the_header_box_finds_contacts_deals_and_invoices(signed_in_page, member, team_a, team_b,
-                                                                     live_server):
+def test_typing_in_the_header_box_finds_contacts_deals_and_invoices(
+    signed_in_page, member, team_a, team_b, live_server
+):
     bakery = OrganisationFactory(team=team_a, name="Bluebell Bakery")
     PersonFactory(team=team_a, first_name="Oliver", last_name="Bluebell-Brown", organisation=bakery)
     PhoneNumber.objects.create(contact=bakery, number="01225 000 123")

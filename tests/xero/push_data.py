@@ -17,16 +17,24 @@ def crm(customer: dict) -> Contact:
 def in_xero(xero, connection: XeroConnection, customer: dict) -> dict:
     """The sandbox's own copy of a contact, read with the organisation's current access token."""
     connection.grant.refresh_from_db()
-    response = xero.sandbox.api("GET", f"Contacts/{customer['ContactID']}", tenant_id=xero.uk_tenant_id,
-                                access_token=auth.secret_decrypt(connection.grant.access_token_encrypted))
+    response = xero.sandbox.api(
+        "GET",
+        f"Contacts/{customer['ContactID']}",
+        tenant_id=xero.uk_tenant_id,
+        access_token=auth.secret_decrypt(connection.grant.access_token_encrypted),
+    )
     return response.json()["Contacts"][0]
 
 
 def rename_in_xero(xero, connection: XeroConnection, customer: dict, name: str) -> None:
     connection.grant.refresh_from_db()
-    response = xero.sandbox.api("POST", f"Contacts/{customer['ContactID']}", tenant_id=xero.uk_tenant_id,
-                                access_token=auth.secret_decrypt(connection.grant.access_token_encrypted),
-                                json={"Contacts": [{"ContactID": customer["ContactID"], "Name": name}]})
+    response = xero.sandbox.api(
+        "POST",
+        f"Contacts/{customer['ContactID']}",
+        tenant_id=xero.uk_tenant_id,
+        access_token=auth.secret_decrypt(connection.grant.access_token_encrypted),
+        json={"Contacts": [{"ContactID": customer["ContactID"], "Name": name}]},
+    )
     assert response.status_code == 200, response.text
 
 
@@ -35,8 +43,11 @@ def last_call_id(xero) -> int:
 
 
 def contact_writes(xero, *, since_id: int) -> list[dict]:
-    return [call for call in xero.sandbox.calls(since_id=since_id, bodies=True)["calls"]
-            if call["method"] == "POST" and call["path"].startswith(f"{ACCOUNTING}/Contacts")]
+    return [
+        call
+        for call in xero.sandbox.calls(since_id=since_id, bodies=True)["calls"]
+        if call["method"] == "POST" and call["path"].startswith(f"{ACCOUNTING}/Contacts")
+    ]
 
 
 def edit(admin_client, contact: Contact, **details):
@@ -47,8 +58,13 @@ def in_xero_by_hand(xero, connection, method: str, path: str, *, refusal_ok: boo
     """Someone working in Xero itself (the sandbox's API, with the organisation's current token). Unless
     `refusal_ok`, Xero must accept it."""
     connection.grant.refresh_from_db()
-    response = xero.sandbox.api(method, path, tenant_id=xero.uk_tenant_id,
-                                access_token=auth.secret_decrypt(connection.grant.access_token_encrypted), **kwargs)
+    response = xero.sandbox.api(
+        method,
+        path,
+        tenant_id=xero.uk_tenant_id,
+        access_token=auth.secret_decrypt(connection.grant.access_token_encrypted),
+        **kwargs,
+    )
     assert refusal_ok or response.status_code == 200, response.text
     return response.json()
 

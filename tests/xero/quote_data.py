@@ -51,8 +51,9 @@ def linked_opportunity(xero_connection, xero):
     load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
     link = XeroContact.objects.get(xero_id=customer["ContactID"])
-    return OpportunityFactory(name="Wedding cakes", contact=link.contact, team=link.contact.team,
-                              value=Decimal("900.00"), currency_code="GBP")
+    return OpportunityFactory(
+        name="Wedding cakes", contact=link.contact, team=link.contact.team, value=Decimal("900.00"), currency_code="GBP"
+    )
 
 
 def form_data(connection: XeroConnection, *, key: uuid.UUID | None = None, **changes: str) -> dict[str, str]:
@@ -96,13 +97,15 @@ def sandbox_quotes(connection: XeroConnection) -> list[dict]:
 def quote_status_set(connection: XeroConnection, quote: Quote, *statuses: str) -> None:
     """Someone moves the quote along in Xero."""
     for status in statuses:
-        xero_api(connection).request("POST", f"Quotes/{quote.xero_id}",
-                                     json={"Quotes": [{"QuoteID": quote.xero_id, "Status": status}]})
+        xero_api(connection).request(
+            "POST", f"Quotes/{quote.xero_id}", json={"Quotes": [{"QuoteID": quote.xero_id, "Status": status}]}
+        )
 
 
 def quote_puts(xero) -> int:
-    return sum(1 for call in xero.sandbox.calls()["calls"] if call["method"] == "PUT" and call["path"].endswith(
-        "/Quotes"))
+    return sum(
+        1 for call in xero.sandbox.calls()["calls"] if call["method"] == "PUT" and call["path"].endswith("/Quotes")
+    )
 
 
 # --- creating ----------------------------------------------------------------------------------------------------

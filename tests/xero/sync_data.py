@@ -1,6 +1,5 @@
 """Loading Xero records (built by tests.xero_records) into the sandbox, and running a sync on them."""
 
-
 from django.utils import timezone
 
 from integrations.xero import client
@@ -31,7 +30,10 @@ class WaitsThatPass(Sleeps):
 
 def sync(connection, *, kind=SyncRun.Kind.FULL, sleeps=None) -> SyncRun:
     return run.organisation_sync(
-        connection_id=connection.pk, kind=kind, clock=timezone.now, identity=client.identity_from_settings(),
+        connection_id=connection.pk,
+        kind=kind,
+        clock=timezone.now,
+        identity=client.identity_from_settings(),
         sleep=sleeps if sleeps is not None else Sleeps(),
     )
 

@@ -19,4 +19,5 @@ def test_the_daily_limit_is_logged_as_a_warning_an_operator_can_alert_on(xero_co
     stopped = [record for record in caplog.records if record.message == "Xero rate limit stopped the sync"]
     assert finished.outcome == SyncRun.Outcome.PARTIAL
     assert [(r.levelname, r.limit, r.connection_id, r.retry_after) for r in stopped] == [
-        ("WARNING", "daily", xero_connection.pk, 3600)]
+        ("WARNING", "daily", xero_connection.pk, 3600)
+    ]

@@ -121,11 +121,19 @@ def test_more_ids_than_fit_in_a_url_are_asked_for_in_several_calls(xero, xero_cl
 
 
 def test_invoices_can_be_read_for_some_contacts_only(xero, xero_client, bakery):
-    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": [{"ContactID": "5f3c1a2b-0000-4000-8000-00000000c0de",
-                                                         "Name": "Other Ltd"}]})
+    xero.sandbox.load(
+        xero.uk_tenant_id, {"Contacts": [{"ContactID": "5f3c1a2b-0000-4000-8000-00000000c0de", "Name": "Other Ltd"}]}
+    )
     someone_else = {"ContactID": "5f3c1a2b-0000-4000-8000-00000000c0de"}
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001"),
-                                                       xero_invoice(contact=someone_else, number="INV-0002")]})
+    xero.sandbox.load(
+        xero.uk_tenant_id,
+        {
+            "Invoices": [
+                xero_invoice(contact=bakery, number="INV-0001"),
+                xero_invoice(contact=someone_else, number="INV-0002"),
+            ]
+        },
+    )
 
     pages = list(xero_client.invoices(modified_since=None, contact_ids=[bakery["ContactID"]]))
 
@@ -133,8 +141,15 @@ def test_invoices_can_be_read_for_some_contacts_only(xero, xero_client, bakery):
 
 
 def test_invoices_can_be_read_in_some_statuses_only(xero, xero_client, bakery):
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001", status="DRAFT"),
-                                                       xero_invoice(contact=bakery, number="INV-0002")]})
+    xero.sandbox.load(
+        xero.uk_tenant_id,
+        {
+            "Invoices": [
+                xero_invoice(contact=bakery, number="INV-0001", status="DRAFT"),
+                xero_invoice(contact=bakery, number="INV-0002"),
+            ]
+        },
+    )
 
     pages = list(xero_client.invoices(modified_since=None, statuses=[schemas.InvoiceStatus.AUTHORISED]))
 
@@ -143,26 +158,45 @@ def test_invoices_can_be_read_in_some_statuses_only(xero, xero_client, bakery):
 
 def test_payments_are_read_with_the_invoice_they_pay(xero, xero_client, bakery):
     invoice_id = "243216c5-369e-4056-ac67-05388f86dc81"
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001",
-                                                                    invoice_id=invoice_id)]})
-    xero.sandbox.load(xero.uk_tenant_id, {"Payments": [xero_payment(
-        invoice_id=invoice_id, payment_id="0d666415-cf77-43fa-80c7-56775591d426", amount="50.00",
-        paid_on=date(2026, 1, 2))]})
+    xero.sandbox.load(
+        xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001", invoice_id=invoice_id)]}
+    )
+    xero.sandbox.load(
+        xero.uk_tenant_id,
+        {
+            "Payments": [
+                xero_payment(
+                    invoice_id=invoice_id,
+                    payment_id="0d666415-cf77-43fa-80c7-56775591d426",
+                    amount="50.00",
+                    paid_on=date(2026, 1, 2),
+                )
+            ]
+        },
+    )
 
     payment = next(xero_client.payments(modified_since=None)).records[0]
 
     assert (payment.invoice_id, payment.amount, payment.status) == (
-        invoice_id, Decimal("50.0"), schemas.PaymentStatus.AUTHORISED)
+        invoice_id,
+        Decimal("50.0"),
+        schemas.PaymentStatus.AUTHORISED,
+    )
 
 
 # --- incremental reads -----------------------------------------------------------------------------------------
 
 
 def test_if_modified_since_returns_only_newer_records(xero, xero_client):
-    xero.sandbox.load(xero.uk_tenant_id, {"Contacts": [
-        {"Name": "Old Ltd", "UpdatedDateUTC": msdate(datetime(2026, 1, 1, tzinfo=UTC))},
-        {"Name": "New Ltd", "UpdatedDateUTC": msdate(datetime(2026, 3, 1, tzinfo=UTC))},
-    ]})
+    xero.sandbox.load(
+        xero.uk_tenant_id,
+        {
+            "Contacts": [
+                {"Name": "Old Ltd", "UpdatedDateUTC": msdate(datetime(2026, 1, 1, tzinfo=UTC))},
+                {"Name": "New Ltd", "UpdatedDateUTC": msdate(datetime(2026, 3, 1, tzinfo=UTC))},
+            ]
+        },
+    )
 
     pages = list(xero_client.contacts(modified_since=datetime(2026, 2, 1, tzinfo=UTC)))
 
@@ -192,8 +226,9 @@ def test_server_time_is_the_envelopes_datetimeutc(xero, xero_client):
 
 
 def test_invoice_amounts_are_exact_decimals(xero, xero_client, bakery):
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001", Total=123.45,
-                                                                    AmountDue=0.1)]})
+    xero.sandbox.load(
+        xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001", Total=123.45, AmountDue=0.1)]}
+    )
 
     invoice = next(xero_client.invoices(modified_since=None)).records[0]
 
@@ -202,34 +237,44 @@ def test_invoice_amounts_are_exact_decimals(xero, xero_client, bakery):
 
 
 def test_a_contact_with_an_unreadable_date_is_quarantined_while_the_others_parse(xero, xero_client):
-    broken = {"ContactID": "0a0b0c0d-0000-4000-8000-0000000000bd", "Name": "Far Future Ltd",
-              "UpdatedDateUTC": "/Date(253402300800000+0000)/"}  # year 10000: no datetime can hold it
+    broken = {
+        "ContactID": "0a0b0c0d-0000-4000-8000-0000000000bd",
+        "Name": "Far Future Ltd",
+        "UpdatedDateUTC": "/Date(253402300800000+0000)/",
+    }  # year 10000: no datetime can hold it
     xero.sandbox.load(xero.uk_tenant_id, {"Contacts": [*_customers(2), broken]})
 
     page = next(xero_client.contacts(modified_since=None))
 
     assert sorted(contact.name for contact in page.records) == ["Customer 0000", "Customer 0001"]
     assert [(error.record_id, error.payload["Name"]) for error in page.errors] == [
-        ("0a0b0c0d-0000-4000-8000-0000000000bd", "Far Future Ltd")]
+        ("0a0b0c0d-0000-4000-8000-0000000000bd", "Far Future Ltd")
+    ]
     assert "UpdatedDateUTC is out of range" in page.errors[0].reason
 
 
 def test_an_invoice_without_a_contact_id_is_quarantined_while_the_others_parse(xero, xero_client, bakery):
-    walk_in = xero_invoice(contact=bakery, number="INV-0002", invoice_id="7e1d2c3b-0000-4000-8000-00000000a11c",
-                           Contact={"Name": "Walk-in"})
+    walk_in = xero_invoice(
+        contact=bakery,
+        number="INV-0002",
+        invoice_id="7e1d2c3b-0000-4000-8000-00000000a11c",
+        Contact={"Name": "Walk-in"},
+    )
     xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001"), walk_in]})
 
     page = next(xero_client.invoices(modified_since=None))
 
     assert [invoice.number for invoice in page.records] == ["INV-0001"]
     assert [(error.record_id, error.reason) for error in page.errors] == [
-        ("7e1d2c3b-0000-4000-8000-00000000a11c", "missing Contact.ContactID")]
+        ("7e1d2c3b-0000-4000-8000-00000000a11c", "missing Contact.ContactID")
+    ]
     assert page.errors[0].payload["InvoiceNumber"] == "INV-0002"
 
 
 def test_an_invoice_of_a_type_capsync_does_not_know_is_quarantined(xero, xero_client, bakery):
-    overpayment = xero_invoice(contact=bakery, number="INV-0002", invoice_id="7e1d2c3b-0000-4000-8000-0000000000a9",
-                               type_="APOVERPAYMENT")
+    overpayment = xero_invoice(
+        contact=bakery, number="INV-0002", invoice_id="7e1d2c3b-0000-4000-8000-0000000000a9", type_="APOVERPAYMENT"
+    )
     xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001"), overpayment]})
 
     page = next(xero_client.invoices(modified_since=None))
@@ -240,26 +285,43 @@ def test_an_invoice_of_a_type_capsync_does_not_know_is_quarantined(xero, xero_cl
 
 def test_credit_notes_are_read_with_their_allocations(xero, xero_client, bakery):
     invoice_id = "243216c5-369e-4056-ac67-05388f86dc81"
-    xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001",
-                                                                    invoice_id=invoice_id)]})
-    xero.sandbox.load(xero.uk_tenant_id, {"CreditNotes": [xero_credit_note(
-        contact=bakery, number="CN-0001", total="30.00", remaining="10.00",
-        Allocations=[{"Amount": 20.0, "Date": msdate(date(2026, 1, 2)),
-                      "Invoice": {"InvoiceID": invoice_id, "InvoiceNumber": "INV-0001"}}])]})
+    xero.sandbox.load(
+        xero.uk_tenant_id, {"Invoices": [xero_invoice(contact=bakery, number="INV-0001", invoice_id=invoice_id)]}
+    )
+    xero.sandbox.load(
+        xero.uk_tenant_id,
+        {
+            "CreditNotes": [
+                xero_credit_note(
+                    contact=bakery,
+                    number="CN-0001",
+                    total="30.00",
+                    remaining="10.00",
+                    Allocations=[
+                        {
+                            "Amount": 20.0,
+                            "Date": msdate(date(2026, 1, 2)),
+                            "Invoice": {"InvoiceID": invoice_id, "InvoiceNumber": "INV-0001"},
+                        }
+                    ],
+                )
+            ]
+        },
+    )
 
     credit_note = next(xero_client.credit_notes(modified_since=None)).records[0]
 
     assert (credit_note.number, credit_note.remaining_credit) == ("CN-0001", Decimal("10.0"))
     assert credit_note.allocations == (
-        schemas.XeroAllocation(invoice_id=invoice_id, amount=Decimal("20.0"), date=datetime(2026, 1, 2).date()),)
+        schemas.XeroAllocation(invoice_id=invoice_id, amount=Decimal("20.0"), date=datetime(2026, 1, 2).date()),
+    )
 
 
 # --- limits and errors ------------------------------------------------------------------------------------------
 
 
 def test_limits_are_unknown_before_the_first_call(xero_client):
-    assert xero_client.limits == client.RateLimits(minute_remaining=None, day_remaining=None,
-                                                   app_minute_remaining=None)
+    assert xero_client.limits == client.RateLimits(minute_remaining=None, day_remaining=None, app_minute_remaining=None)
 
 
 def test_the_rate_limit_headers_of_the_last_response_are_kept(xero, xero_client):
@@ -267,8 +329,10 @@ def test_the_rate_limit_headers_of_the_last_response_are_kept(xero, xero_client)
 
     headers = {k.lower(): v for k, v in _calls_to(xero.sandbox, "Contacts")[-1]["response_headers"].items()}
     assert xero_client.limits == client.RateLimits(
-        minute_remaining=int(headers["x-minlimit-remaining"]), day_remaining=int(headers["x-daylimit-remaining"]),
-        app_minute_remaining=int(headers["x-appminlimit-remaining"]))
+        minute_remaining=int(headers["x-minlimit-remaining"]),
+        day_remaining=int(headers["x-daylimit-remaining"]),
+        app_minute_remaining=int(headers["x-appminlimit-remaining"]),
+    )
     assert xero_client.limits.minute_remaining < 60
 
 
@@ -294,14 +358,17 @@ def test_a_429_is_not_retried_by_the_client(xero, xero_client):
 
 
 @pytest.mark.xero_contract_exempt("injects failures")
-@pytest.mark.parametrize("fault", [
-    {"kind": "500"},
-    {"kind": "503"},
-    {"kind": "reset"},
-    {"kind": "lose-response"},
-    {"kind": "timeout", "delay_seconds": 1},  # the gateway gives up first: 504
-    {"kind": "html"},
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "500"},
+        {"kind": "503"},
+        {"kind": "reset"},
+        {"kind": "lose-response"},
+        {"kind": "timeout", "delay_seconds": 1},  # the gateway gives up first: 504
+        {"kind": "html"},
+    ],
+)
 def test_a_failing_xero_raises_xero_unavailable(xero, xero_client, fault):
     xero.sandbox.fault(match=f"^{ACCOUNTING}/Invoices$", **fault)
 
@@ -323,7 +390,8 @@ def test_an_answer_slower_than_the_read_timeout_raises_xero_unavailable(xero, co
     xero.sandbox.fault(match=f"^{ACCOUNTING}/Contacts$", kind="timeout", delay_seconds=2)
     now = django_timezone.now()
     slow_reader = client.XeroClient(
-        tenant_id=connection.tenant_id, timeout=(5, 0.5),
+        tenant_id=connection.tenant_id,
+        timeout=(5, 0.5),
         access_token=lambda _: auth.grant_access_token(grant_id=connection.grant_id, identity=_identity(), now=now),
     )
 
@@ -350,7 +418,10 @@ def test_contact_update_returns_xeros_copy_of_the_contact(xero, xero_client, bak
     contact = xero_client.contact_update({"ContactID": bakery["ContactID"], "EmailAddress": "orders@bluebell.example"})
 
     assert (contact.contact_id, contact.name, contact.email) == (
-        bakery["ContactID"], "Bluebell Bakery", "orders@bluebell.example")
+        bakery["ContactID"],
+        "Bluebell Bakery",
+        "orders@bluebell.example",
+    )
 
 
 def test_contact_update_refused_by_xero_raises_its_validation_message(xero, xero_client, bakery):
@@ -359,8 +430,10 @@ def test_contact_update_refused_by_xero_raises_its_validation_message(xero, xero
     with pytest.raises(client.XeroValidationError) as raised:
         xero_client.contact_update({"ContactID": bakery["ContactID"], "Name": "Acme Ltd"})
 
-    assert raised.value.messages == ["The contact name Acme Ltd is already assigned to another contact. "
-                                     "The contact name must be unique across all active contacts."]
+    assert raised.value.messages == [
+        "The contact name Acme Ltd is already assigned to another contact. "
+        "The contact name must be unique across all active contacts."
+    ]
 
 
 def test_contact_create_sends_the_idempotency_key_so_a_retry_makes_one_contact(xero, xero_client):
@@ -370,4 +443,5 @@ def test_contact_create_sends_the_idempotency_key_so_a_retry_makes_one_contact(x
 
     assert first.contact_id == second.contact_id
     assert [contact.name for page in xero_client.contacts(modified_since=None) for contact in page.records] == [
-        "Corner Shop"]
+        "Corner Shop"
+    ]

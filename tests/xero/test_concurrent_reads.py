@@ -58,8 +58,11 @@ def test_the_pacer_never_lets_a_61st_call_into_xeros_minute_window_with_five_in_
 def _stored() -> dict:
     """What a sync left in the database, without keys or timestamps that differ between runs."""
     return {
-        "invoices": sorted(Invoice.objects.values_list("xero_id", "number", "status", "total", "amount_due",
-                                                       "xero_contact_id", "contact__name")),
+        "invoices": sorted(
+            Invoice.objects.values_list(
+                "xero_id", "number", "status", "total", "amount_due", "xero_contact_id", "contact__name"
+            )
+        ),
         "xero_contacts": sorted(XeroContact.objects.values_list("xero_id", "name", "contact__name")),
         "contacts": sorted(Contact.objects.values_list("name", "kind", "team_id")),
         "cursors": sorted(SyncCursor.objects.values_list("resource", flat=True)),
@@ -78,9 +81,14 @@ def org_of_many_pages(xero):
     """4,300 invoices (five pages) of 1,100 contacts (two pages), half of them paying."""
     customers = [xero_contact(name=f"Customer {n:04}") for n in range(1100)]
     statuses = ("AUTHORISED", "DRAFT")
-    load(xero, contacts=customers,
-         invoices=[xero_invoice(contact=customers[n % 1100], status=statuses[n % 1100 >= 550], number=f"INV-{n:05}")
-                   for n in range(4300)])
+    load(
+        xero,
+        contacts=customers,
+        invoices=[
+            xero_invoice(contact=customers[n % 1100], status=statuses[n % 1100 >= 550], number=f"INV-{n:05}")
+            for n in range(4300)
+        ],
+    )
     return customers
 
 
@@ -99,8 +107,9 @@ def test_pages_are_read_ahead_with_never_more_than_five_calls_in_flight(xero_con
 
 
 @pytest.mark.django_db
-def test_reading_ahead_stores_exactly_what_reading_page_after_page_stores(xero_connection, xero, org_of_many_pages,
-                                                                          settings):
+def test_reading_ahead_stores_exactly_what_reading_page_after_page_stores(
+    xero_connection, xero, org_of_many_pages, settings
+):
     settings.XERO_SYNC_PAGES_AHEAD = 1
     xero.sandbox.clear_calls()
     serial = sync(xero_connection)

@@ -31,7 +31,10 @@ def test_linking_to_a_candidate_links_it_attaches_invoices_and_is_audited(admin_
 
     match_conflict.refresh_from_db()
     assert (match_conflict.status, match_conflict.resolution, match_conflict.resolved_by) == (
-        "resolved", "linked", mfa_admin)
+        "resolved",
+        "linked",
+        mfa_admin,
+    )
     assert XeroContact.objects.get().contact == chosen
     assert chosen.invoices.count() == 1
     assert LogEntry.objects.filter(object_id=str(match_conflict.pk)).exists()
@@ -63,8 +66,9 @@ def test_resolving_twice_says_it_is_already_resolved(admin_client, match_conflic
     assert XeroContact.objects.get().link_state == XeroContact.LinkState.IGNORED
 
 
-def test_a_quarantined_record_fixed_in_xero_is_fetched_again_from_the_admin(admin_client, xero_connection, xero,
-                                                                            tasks_run_inline):
+def test_a_quarantined_record_fixed_in_xero_is_fetched_again_from_the_admin(
+    admin_client, xero_connection, xero, tasks_run_inline
+):
     customer = xero_contact(name="Bluebell Bakery")
     broken = xero_invoice(contact=customer)
     load(xero, contacts=[customer], invoices=[{**broken, "Contact": {"Name": "Bluebell Bakery"}}])
@@ -73,8 +77,11 @@ def test_a_quarantined_record_fixed_in_xero_is_fetched_again_from_the_admin(admi
     xero.sandbox.clock_advance(5)
     load(xero, invoices=[broken])
 
-    tasks_run_inline(lambda: admin_client.post(reverse("admin:xero_syncerror_changelist"),
-                                               {"action": "fetch_again", "_selected_action": [error.pk]}))
+    tasks_run_inline(
+        lambda: admin_client.post(
+            reverse("admin:xero_syncerror_changelist"), {"action": "fetch_again", "_selected_action": [error.pk]}
+        )
+    )
 
     error.refresh_from_db()
     assert error.resolved_at is not None

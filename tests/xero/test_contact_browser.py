@@ -29,8 +29,9 @@ def test_sync_this_contact_now_updates_the_panel_in_place(demo_world, signed_in_
     page.goto(f"{live_server.url}/contacts/{acme.pk}/")
     expect(page.locator("#invoice-panel")).to_contain_text("INV-0001")
     expect(page.locator("#xero-status")).to_contain_text("Linked to Acme Widgets Ltd")
-    new_invoice = xero_invoice(contact={"ContactID": link.xero_id, "Name": link.name}, number="INV-NEW-77",
-                               total="99.00")
+    new_invoice = xero_invoice(
+        contact={"ContactID": link.xero_id, "Name": link.name}, number="INV-NEW-77", total="99.00"
+    )
     demo_world.sandbox.load(uk.tenant_id, {"Invoices": [new_invoice]})
     page.wait_for_timeout(1100)  # the sandbox's clock ticks past the sync's; nothing else moves the page
     expect(page.locator("#invoice-panel")).not_to_contain_text("INV-NEW-77")
@@ -53,7 +54,8 @@ def test_an_admin_links_a_doubtful_match_from_the_admin_site(demo_world, signed_
     evidence = page.locator("#conflict-evidence")
     expect(evidence).to_contain_text("In Xero (Demo Company (UK) (GBP))")
     evidence.get_by_role("row").filter(has_text="Smith & Co").filter(has_text="In Capsync").get_by_role(
-        "button", name="Link to this one").click()
+        "button", name="Link to this one"
+    ).click()
 
     expect(page.locator(".messagelist")).to_contain_text("Smith & Co")
     conflict.refresh_from_db()
@@ -73,7 +75,8 @@ def test_the_panel_loads_lazily_and_a_failed_load_offers_to_try_again(demo_world
     assert "INV-0001" not in served.text()
     slot = page.locator("#invoice-panel-slot")
     expect(slot.get_by_role("alert")).to_have_text(
-        "The Xero panel could not be loaded. Capsync answered 500. Try again")
+        "The Xero panel could not be loaded. Capsync answered 500. Try again"
+    )
     page.unroute(panel_url)
 
     slot.get_by_role("button", name="Try again").click()

@@ -1,4 +1,4 @@
-""""Sync this contact now" and the contact's Xero link state, against the sandbox."""
+""" "Sync this contact now" and the contact's Xero link state, against the sandbox."""
 
 import json
 from datetime import timedelta
@@ -34,8 +34,9 @@ def status_of(client, contact_id: int, **params):
 
 def sync_now_and_poll(client, contact_id: int, tasks_run_inline):
     """Press "Sync this contact now" (the task runs when the request commits), then poll the status once."""
-    pressed = tasks_run_inline(lambda: client.post(reverse("xero:contact_sync", args=[contact_id]),
-                                                   headers={"HX-Request": "true"}))
+    pressed = tasks_run_inline(
+        lambda: client.post(reverse("xero:contact_sync", args=[contact_id]), headers={"HX-Request": "true"})
+    )
     assert "Fetching from Xero" in pressed.text
     poll_url = pressed.text.split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
     return client.get(poll_url, headers={"HX-Request": "true"})
@@ -47,16 +48,22 @@ def test_the_status_names_the_xero_contact_it_is_linked_to(admin_client, bakery)
     assert response.status_code == 200
     assert "Linked to Bluebell Bakery" in response.text
     assert "Sync this contact now" in response.text
-    assert "hx-trigger=\"every 1s\"" not in response.text
+    assert 'hx-trigger="every 1s"' not in response.text
 
 
 def test_sync_this_contact_now_fetches_only_its_records_and_reloads_the_panel(
-        xero, admin_client, bakery, tasks_run_inline):
+    xero, admin_client, bakery, tasks_run_inline
+):
     customer = {"ContactID": bakery.xero_id, "Name": bakery.name}
     someone_else = xero_contact(name="Someone Else")
-    load(xero, contacts=[someone_else],
-         invoices=[xero_invoice(contact=customer, number="INV-2", total="250.00"),
-                   xero_invoice(contact=someone_else, number="INV-3")])
+    load(
+        xero,
+        contacts=[someone_else],
+        invoices=[
+            xero_invoice(contact=customer, number="INV-2", total="250.00"),
+            xero_invoice(contact=someone_else, number="INV-3"),
+        ],
+    )
     first_call = xero.sandbox.calls(since_id=2**62)["last_id"]
 
     response = sync_now_and_poll(admin_client, bakery.contact_id, tasks_run_inline)
@@ -70,17 +77,22 @@ def test_sync_this_contact_now_fetches_only_its_records_and_reloads_the_panel(
     assert "Fetching from Xero" not in response.text
     contact_run = SyncRun.objects.get(kind=SyncRun.Kind.CONTACT)
     assert (contact_run.outcome, contact_run.contact_id, contact_run.api_calls) == (
-        SyncRun.Outcome.SUCCEEDED, bakery.contact_id, 3)
+        SyncRun.Outcome.SUCCEEDED,
+        bakery.contact_id,
+        3,
+    )
     panel = admin_client.get(reverse("invoices:contact", args=[bakery.contact_id]), headers={"HX-Request": "true"})
     assert "INV-2" in panel.text
     assert "INV-3" not in panel.text
 
 
 def test_while_the_fetch_is_queued_the_status_polls_and_says_so(
-        admin_client, bakery, django_capture_on_commit_callbacks):
+    admin_client, bakery, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        response = admin_client.post(reverse("xero:contact_sync", args=[bakery.contact_id]),
-                                     headers={"HX-Request": "true"})
+        response = admin_client.post(
+            reverse("xero:contact_sync", args=[bakery.contact_id]), headers={"HX-Request": "true"}
+        )
 
     assert len(queued) == 1
     assert "Fetching from Xero" in response.text
@@ -100,7 +112,8 @@ def test_a_fetch_that_waits_too_long_stops_polling_and_says_why(admin_client, ba
 
 
 def test_an_unreachable_xero_shows_the_time_of_the_data_on_show(
-        xero, admin_client, bakery, tasks_run_inline, task_runtime):
+    xero, admin_client, bakery, tasks_run_inline, task_runtime
+):
     xero.sandbox.fault(match="Invoices", kind="503", count=20)
     synced_at = XeroConnection.objects.get().last_successful_sync_at
 
@@ -113,8 +126,7 @@ def test_an_unreachable_xero_shows_the_time_of_the_data_on_show(
     assert shown in status_of(admin_client, bakery.contact_id).text
 
 
-def test_a_contact_sync_during_an_organisation_sync_is_skipped_and_says_so(
-        admin_client, bakery, tasks_run_inline):
+def test_a_contact_sync_during_an_organisation_sync_is_skipped_and_says_so(admin_client, bakery, tasks_run_inline):
     claims.sync_claim(connection_id=bakery.connection_id, now=timezone.now())
 
     response = sync_now_and_poll(admin_client, bakery.contact_id, tasks_run_inline)
@@ -162,8 +174,9 @@ def test_another_teams_contact_is_not_found(client, bakery, team_b, tasks_run_in
     assert not SyncRun.objects.filter(kind=SyncRun.Kind.CONTACT).exists()
 
 
-def test_the_status_costs_the_same_queries_whatever_the_history(admin_client, bakery, django_assert_max_num_queries,
-                                                                 tasks_run_inline):
+def test_the_status_costs_the_same_queries_whatever_the_history(
+    admin_client, bakery, django_assert_max_num_queries, tasks_run_inline
+):
     for _ in range(3):
         sync_now_and_poll(admin_client, bakery.contact_id, tasks_run_inline)
 

@@ -28,8 +28,11 @@ def starter_tier(settings, xero):
 def _day_remaining_said_last(xero) -> int:
     """What Xero's X-DayLimit-Remaining said on the organisation's latest call."""
     calls = xero.sandbox.calls(tenant_id=xero.uk_tenant_id, bodies=True)["calls"]
-    said = [int(call["response_headers"]["X-DayLimit-Remaining"]) for call in calls
-            if "X-DayLimit-Remaining" in (call.get("response_headers") or {})]
+    said = [
+        int(call["response_headers"]["X-DayLimit-Remaining"])
+        for call in calls
+        if "X-DayLimit-Remaining" in (call.get("response_headers") or {})
+    ]
     return said[-1]
 
 
@@ -51,7 +54,8 @@ def test_sync_health_shows_the_days_calls_used_per_organisation(admin_client, xe
 
 
 def test_a_weekly_reconcile_that_would_not_fit_the_day_is_deferred_and_says_so(
-        admin_client, xero, xero_connection, starter_tier):
+    admin_client, xero, xero_connection, starter_tier
+):
     xero.sandbox.fault(match="^/api/api.xro/2.0/Invoices", kind="503", count=3)
     sync(xero_connection, sleeps=Sleeps())  # last week's reconcile: three retries on top of its calls
     sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
@@ -70,7 +74,8 @@ def test_a_weekly_reconcile_that_would_not_fit_the_day_is_deferred_and_says_so(
 
 
 def test_with_the_day_spent_no_scheduled_sync_runs_until_the_allowance_resets(
-        admin_client, xero, xero_connection, starter_tier):
+    admin_client, xero, xero_connection, starter_tier
+):
     sync(xero_connection)
     starter_tier.XERO_DAY_CALL_RESERVE = _day_remaining_said_last(xero)  # nothing is left for scheduled syncs
     now = _due_now(xero_connection)

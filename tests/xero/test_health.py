@@ -36,7 +36,8 @@ def test_the_health_page_lists_runs_and_unreadable_records_with_their_payload(ad
 
 
 def test_retrying_an_unreadable_record_fetches_it_again_and_clears_the_error(
-        xero, admin_client, broken, tasks_run_inline):
+    xero, admin_client, broken, tasks_run_inline
+):
     error = SyncError.objects.get()
     xero.sandbox.clock_advance(5)
     load(xero, invoices=[broken["invoice"]])
@@ -62,7 +63,8 @@ def test_contacts_whose_edits_xero_refused_are_listed_with_the_reason(admin_clie
     load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
     XeroContact.objects.filter(xero_id=customer["ContactID"]).update(
-        push_state=XeroContact.PushState.FAILED, push_error="The contact name must be unique.")
+        push_state=XeroContact.PushState.FAILED, push_error="The contact name must be unique."
+    )
 
     response = admin_client.get(reverse("xero:health"))
 

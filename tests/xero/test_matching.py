@@ -72,7 +72,9 @@ def test_two_organisations_with_the_same_name_are_a_conflict_with_evidence():
 
     assert decision.action == Action.CONFLICT
     assert [(c.contact_id, c.evidence) for c in decision.candidates] == [
-        (1, ("same name", "same phone")), (2, ("same name",))]
+        (1, ("same name", "same phone")),
+        (2, ("same name",)),
+    ]
 
 
 def test_a_person_matched_on_name_alone_is_a_conflict():

@@ -41,14 +41,18 @@ def archived(xero, xero_connection) -> dict:
 
 
 def test_a_rename_to_an_archived_contacts_name_opens_a_conflict_and_sends_nothing(
-        admin_client, xero, xero_connection, bakery, archived, tasks_run_inline):
+    admin_client, xero, xero_connection, bakery, archived, tasks_run_inline
+):
     since = last_call_id(xero)
 
     tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="old customer ltd"))
 
     conflict = MatchConflict.objects.get(kind=MatchConflict.Kind.NAME, status="open")
     assert (conflict.xero_contact.xero_id, conflict.contact, conflict.name) == (
-        archived["ContactID"], crm(bakery), "old customer ltd")
+        archived["ContactID"],
+        crm(bakery),
+        "old customer ltd",
+    )
     assert contact_writes(xero, since_id=since) == []
     assert in_xero(xero, xero_connection, bakery)["Name"] == "Bluebell Bakery"
     link = XeroContact.objects.get(xero_id=bakery["ContactID"])
@@ -57,7 +61,8 @@ def test_a_rename_to_an_archived_contacts_name_opens_a_conflict_and_sends_nothin
 
 
 def test_the_sync_batch_holds_back_a_clashing_name_and_sends_the_rest(
-        admin_client, xero, xero_connection, bakery, archived):
+    admin_client, xero, xero_connection, bakery, archived
+):
     other = xero_contact(name="Corner Shop")
     load(xero, contacts=[other], invoices=[xero_invoice(contact=other)])
     sync(xero_connection)
@@ -73,9 +78,11 @@ def test_the_sync_batch_holds_back_a_clashing_name_and_sends_the_rest(
 
 
 def test_a_name_taken_in_xero_since_the_last_sync_reaches_the_inbox(
-        admin_client, xero, xero_connection, bakery, tasks_run_inline):
-    made_by_hand = in_xero_by_hand(xero, xero_connection, "PUT", "Contacts",
-                                   json={"Contacts": [{"Name": "Rival Bakers"}]})["Contacts"][0]
+    admin_client, xero, xero_connection, bakery, tasks_run_inline
+):
+    made_by_hand = in_xero_by_hand(
+        xero, xero_connection, "PUT", "Contacts", json={"Contacts": [{"Name": "Rival Bakers"}]}
+    )["Contacts"][0]
 
     tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Rival Bakers"))
 
@@ -85,9 +92,15 @@ def test_a_name_taken_in_xero_since_the_last_sync_reaches_the_inbox(
 
 
 def test_an_archived_xero_contact_stays_linked_counts_its_invoices_and_takes_no_edits(
-        admin_client, xero, xero_connection, bakery, tasks_run_inline):
-    in_xero_by_hand(xero, xero_connection, "POST", f"Contacts/{bakery['ContactID']}",
-                    json={"Contacts": [{"ContactStatus": "ARCHIVED"}]})
+    admin_client, xero, xero_connection, bakery, tasks_run_inline
+):
+    in_xero_by_hand(
+        xero,
+        xero_connection,
+        "POST",
+        f"Contacts/{bakery['ContactID']}",
+        json={"Contacts": [{"ContactStatus": "ARCHIVED"}]},
+    )
     sync(xero_connection)
     since = last_call_id(xero)
 
@@ -103,7 +116,8 @@ def test_an_archived_xero_contact_stays_linked_counts_its_invoices_and_takes_no_
 
 
 def test_the_name_conflict_page_offers_link_rename_and_cancel(
-        admin_client, xero, xero_connection, bakery, archived, tasks_run_inline):
+    admin_client, xero, xero_connection, bakery, archived, tasks_run_inline
+):
     tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Old Customer Ltd"))
     conflict = MatchConflict.objects.get(kind="name")
 
@@ -118,8 +132,9 @@ def resolve(client, conflict, action, **data):
     return client.post(reverse("admin:xero_matchconflict_resolve", args=[conflict.pk, action]), data)
 
 
-def test_renaming_from_the_inbox_sends_the_new_name(admin_client, xero, xero_connection, bakery, archived,
-                                                    tasks_run_inline, mfa_admin):
+def test_renaming_from_the_inbox_sends_the_new_name(
+    admin_client, xero, xero_connection, bakery, archived, tasks_run_inline, mfa_admin
+):
     tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Old Customer Ltd"))
     conflict = MatchConflict.objects.get(kind="name")
 
@@ -131,8 +146,9 @@ def test_renaming_from_the_inbox_sends_the_new_name(admin_client, xero, xero_con
     assert XeroContact.objects.get(xero_id=bakery["ContactID"]).push_state == XeroContact.PushState.IN_SYNC
 
 
-def test_renaming_to_another_taken_name_is_refused(admin_client, xero, xero_connection, bakery, archived,
-                                                   tasks_run_inline):
+def test_renaming_to_another_taken_name_is_refused(
+    admin_client, xero, xero_connection, bakery, archived, tasks_run_inline
+):
     tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Old Customer Ltd"))
     conflict = MatchConflict.objects.get(kind="name")
 
@@ -143,8 +159,9 @@ def test_renaming_to_another_taken_name_is_refused(admin_client, xero, xero_conn
     assert conflict.status == "open"
 
 
-def test_linking_from_the_inbox_links_the_contact_to_the_holder(admin_client, xero, xero_connection, bakery,
-                                                                archived, tasks_run_inline):
+def test_linking_from_the_inbox_links_the_contact_to_the_holder(
+    admin_client, xero, xero_connection, bakery, archived, tasks_run_inline
+):
     tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Old Customer Ltd"))
     contact = crm(bakery)
     conflict = MatchConflict.objects.get(kind="name")
@@ -156,8 +173,9 @@ def test_linking_from_the_inbox_links_the_contact_to_the_holder(admin_client, xe
     assert XeroContact.objects.get(xero_id=bakery["ContactID"]).contact is None
 
 
-def test_cancelling_gives_the_contact_back_its_xero_name(admin_client, xero, xero_connection, bakery, archived,
-                                                         tasks_run_inline):
+def test_cancelling_gives_the_contact_back_its_xero_name(
+    admin_client, xero, xero_connection, bakery, archived, tasks_run_inline
+):
     tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Old Customer Ltd"))
     conflict = MatchConflict.objects.get(kind="name")
 
@@ -175,8 +193,9 @@ def test_a_contact_created_for_a_quote_carries_capsyncs_number(seller_client, op
     assert link.contact_number == f"CAPSYNC-{opportunity.contact_id}"
 
 
-def test_a_quote_for_a_name_held_by_an_archived_contact_goes_to_the_inbox(seller_client, opportunity,
-                                                                          xero_connection, xero):
+def test_a_quote_for_a_name_held_by_an_archived_contact_goes_to_the_inbox(
+    seller_client, opportunity, xero_connection, xero
+):
     load(xero, contacts=[xero_contact(name="corner shop", status="ARCHIVED")])
     sync(xero_connection)
 
@@ -214,8 +233,9 @@ def test_linking_to_a_holder_linked_to_another_contact_is_refused(admin_client, 
     assert XeroContact.objects.get(xero_id=shop["ContactID"]).contact == crm(shop)
 
 
-def test_a_name_freed_in_xero_is_sent_on_retry_and_its_conflict_closes(admin_client, xero, xero_connection, bakery,
-                                                                       tasks_run_inline):
+def test_a_name_freed_in_xero_is_sent_on_retry_and_its_conflict_closes(
+    admin_client, xero, xero_connection, bakery, tasks_run_inline
+):
     acme = xero_contact(name="Acme Ltd")
     load(xero, contacts=[acme])
     sync(xero_connection)

@@ -52,24 +52,42 @@ def test_no_duplicate_name_in_xero_and_every_clash_in_the_inbox(xero, xero_conne
         if action == "crm_rename":
             before = Contact.objects.get(pk=link.contact_id).updated_at
             edited = contact_services.contact_update(contact_id=link.contact_id, name=name, now=timezone.now())
-            push_sync.contact_push(contact_id=link.contact_id, clock=timezone.now,
-                                   identity=client.identity_from_settings())
+            push_sync.contact_push(
+                contact_id=link.contact_id, clock=timezone.now, identity=client.identity_from_settings()
+            )
             copy = _xero_copy(xero, xero_connection, customer)
             link.refresh_from_db()
             # A rename to the name it already has is no edit: nothing is sent (a Xero-side rename then stands).
             if edited.updated_at != before and names.name_key(copy["Name"]) != names.name_key(name):
                 assert link.push_state == XeroContact.PushState.FAILED
                 name_held = copy.get("ContactStatus") != "ARCHIVED"
-                assert not name_held or MatchConflict.objects.filter(
-                    kind=MatchConflict.Kind.NAME, status=MatchConflict.Status.OPEN, contact_id=link.contact_id,
-                    name=name.strip(),
-                ).exists(), link.push_error
+                assert (
+                    not name_held
+                    or MatchConflict.objects.filter(
+                        kind=MatchConflict.Kind.NAME,
+                        status=MatchConflict.Status.OPEN,
+                        contact_id=link.contact_id,
+                        name=name.strip(),
+                    ).exists()
+                ), link.push_error
         elif action == "xero_rename":
-            in_xero_by_hand(xero, xero_connection, "POST", f"Contacts/{customer['ContactID']}", refusal_ok=True,
-                            json={"Contacts": [{"Name": name}]})
+            in_xero_by_hand(
+                xero,
+                xero_connection,
+                "POST",
+                f"Contacts/{customer['ContactID']}",
+                refusal_ok=True,
+                json={"Contacts": [{"Name": name}]},
+            )
         elif action == "xero_archive":
-            in_xero_by_hand(xero, xero_connection, "POST", f"Contacts/{customer['ContactID']}", refusal_ok=True,
-                            json={"Contacts": [{"ContactStatus": "ARCHIVED"}]})
+            in_xero_by_hand(
+                xero,
+                xero_connection,
+                "POST",
+                f"Contacts/{customer['ContactID']}",
+                refusal_ok=True,
+                json={"Contacts": [{"ContactStatus": "ARCHIVED"}]},
+            )
         else:
             sync(xero_connection)
 

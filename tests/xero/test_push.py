@@ -30,18 +30,31 @@ LATER = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 def test_editing_a_linked_contact_changes_it_in_xero(admin_client, xero, xero_connection, bakery, tasks_run_inline):
     contact = crm(bakery)
 
-    tasks_run_inline(lambda: edit(admin_client, contact, name="Bluebell Bakehouse",
-                                  emails=("hello@bluebell.example",), phones=(("07700 900123", "mobile"),),
-                                  street="1 High Street", city="Bath", postcode="BA1 1AA"))
+    tasks_run_inline(
+        lambda: edit(
+            admin_client,
+            contact,
+            name="Bluebell Bakehouse",
+            emails=("hello@bluebell.example",),
+            phones=(("07700 900123", "mobile"),),
+            street="1 High Street",
+            city="Bath",
+            postcode="BA1 1AA",
+        )
+    )
 
     copy = in_xero(xero, xero_connection, bakery)
     assert (copy["Name"], copy["EmailAddress"]) == ("Bluebell Bakehouse", "hello@bluebell.example")
     assert {"PhoneType": "MOBILE", "PhoneNumber": "07700 900123"}.items() <= next(
-        phone for phone in copy["Phones"] if phone["PhoneType"] == "MOBILE").items()
+        phone for phone in copy["Phones"] if phone["PhoneType"] == "MOBILE"
+    ).items()
     assert next(a for a in copy["Addresses"] if a["AddressType"] == "STREET")["PostalCode"] == "BA1 1AA"
     link = XeroContact.objects.get(xero_id=bakery["ContactID"])
-    assert (link.push_state, link.pushed_at, link.push_error) == ("in_sync", Contact.objects.get(
-        pk=contact.pk).updated_at, "")
+    assert (link.push_state, link.pushed_at, link.push_error) == (
+        "in_sync",
+        Contact.objects.get(pk=contact.pk).updated_at,
+        "",
+    )
 
 
 def test_one_edit_is_one_call_to_xero(admin_client, xero, xero_connection, bakery, tasks_run_inline):
@@ -50,7 +63,8 @@ def test_one_edit_is_one_call_to_xero(admin_client, xero, xero_connection, baker
     tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Bluebell Bakehouse"))
 
     assert [call["path"] for call in xero.sandbox.calls(since_id=since)["calls"]] == [
-        f"{ACCOUNTING}/Contacts/{bakery['ContactID']}"]
+        f"{ACCOUNTING}/Contacts/{bakery['ContactID']}"
+    ]
 
 
 def test_a_person_is_sent_with_first_and_last_name(admin_client, xero, xero_connection, tasks_run_inline):
@@ -72,8 +86,9 @@ def test_the_contact_page_loads_its_xero_panel(admin_client, xero_connection, ba
     assert f'hx-get="{reverse("xero:contact_push", args=[contact.pk])}"' in response.text
 
 
-def test_fixing_the_name_in_the_crm_sends_it_and_clears_the_reason(admin_client, xero, xero_connection, bakery,
-                                                                  tasks_run_inline):
+def test_fixing_the_name_in_the_crm_sends_it_and_clears_the_reason(
+    admin_client, xero, xero_connection, bakery, tasks_run_inline
+):
     load(xero, contacts=[xero_contact(name="Acme Ltd")])
     contact = crm(bakery)
     tasks_run_inline(lambda: edit(admin_client, contact, name="Acme Ltd"))
@@ -95,8 +110,9 @@ def test_with_push_off_nothing_is_sent(admin_client, xero, xero_connection, bake
     assert in_xero(xero, xero_connection, bakery)["Name"] == "Bluebell Bakery"
 
 
-def test_xeros_later_change_of_the_name_does_not_overwrite_the_crm(admin_client, xero, xero_connection, bakery,
-                                                                   tasks_run_inline):
+def test_xeros_later_change_of_the_name_does_not_overwrite_the_crm(
+    admin_client, xero, xero_connection, bakery, tasks_run_inline
+):
     contact = crm(bakery)
     tasks_run_inline(lambda: edit(admin_client, contact, name="Bluebell Bakehouse"))
     rename_in_xero(xero, xero_connection, bakery, "Bluebell Bakery & Cafe")
@@ -108,8 +124,9 @@ def test_xeros_later_change_of_the_name_does_not_overwrite_the_crm(admin_client,
     assert XeroContact.objects.get(xero_id=bakery["ContactID"]).name == "Bluebell Bakery & Cafe"
 
 
-def test_reading_back_our_own_change_leaves_the_crm_and_sends_nothing_more(admin_client, xero, xero_connection,
-                                                                            bakery, tasks_run_inline):
+def test_reading_back_our_own_change_leaves_the_crm_and_sends_nothing_more(
+    admin_client, xero, xero_connection, bakery, tasks_run_inline
+):
     contact = crm(bakery)
     tasks_run_inline(lambda: edit(admin_client, contact, name="Bluebell Bakehouse"))
     since = last_call_id(xero)
@@ -126,8 +143,7 @@ def test_edits_missed_by_the_signal_are_sent_by_the_next_sync_in_one_batched_cal
     load(xero, contacts=customers, invoices=[xero_invoice(contact=customer) for customer in customers])
     sync(xero_connection)
     for n, customer in enumerate(customers[:2]):  # no commit in this test, so the edits' tasks never run
-        contact_services.contact_update(contact_id=crm(customer).pk, name=f"Renamed {n}",
-                                        now=LATER)
+        contact_services.contact_update(contact_id=crm(customer).pk, name=f"Renamed {n}", now=LATER)
     since = last_call_id(xero)
 
     finished = sync(xero_connection)
@@ -135,20 +151,27 @@ def test_edits_missed_by_the_signal_are_sent_by_the_next_sync_in_one_batched_cal
     writes = contact_writes(xero, since_id=since)
     assert [(call["path"], call["query"]) for call in writes] == [(f"{ACCOUNTING}/Contacts", "summarizeErrors=false")]
     assert sorted(element["Name"] for element in json.loads(writes[0]["request_body"])["Contacts"]) == [
-        "Renamed 0", "Renamed 1"]
+        "Renamed 0",
+        "Renamed 1",
+    ]
     assert [in_xero(xero, xero_connection, customer)["Name"] for customer in customers] == [
-        "Renamed 0", "Renamed 1", "Customer 2"]
+        "Renamed 0",
+        "Renamed 1",
+        "Customer 2",
+    ]
     assert finished.counts["contacts_pushed"] == 2
 
 
 def test_one_refused_contact_in_a_batch_does_not_stop_the_others(xero, xero_connection):
     customers = [xero_contact(name="Bluebell Bakery"), xero_contact(name="Copperfield Books")]
-    load(xero, contacts=[*customers, xero_contact(name="Acme Ltd")],
-         invoices=[xero_invoice(contact=customer) for customer in customers])
+    load(
+        xero,
+        contacts=[*customers, xero_contact(name="Acme Ltd")],
+        invoices=[xero_invoice(contact=customer) for customer in customers],
+    )
     sync(xero_connection)
     for customer, name in zip(customers, ["Acme Ltd", "Copperfield Books & Maps"], strict=True):
-        contact_services.contact_update(contact_id=crm(customer).pk, name=name,
-                                        now=LATER)
+        contact_services.contact_update(contact_id=crm(customer).pk, name=name, now=LATER)
 
     finished = sync(xero_connection)
 

@@ -27,8 +27,9 @@ def test_a_refused_edit_shows_xeros_reason_and_try_again_sends_it_after_the_fix(
     page.goto(f"{live_server.url}/contacts/{crm(bakery).pk}/edit/")
     page.get_by_label("Name").fill("Acme Ltd")
     page.get_by_role("button", name="Save").click()
-    expect(page.locator("#xero-push")).to_contain_text("Xero refused the last change: Xero already has a contact "
-                                                       "named Acme Ltd")
+    expect(page.locator("#xero-push")).to_contain_text(
+        "Xero refused the last change: Xero already has a contact named Acme Ltd"
+    )
     rename_in_xero(xero, xero_connection, acme, "Acme Holdings Ltd")
 
     page.get_by_role("button", name="Try again").click()

@@ -11,14 +11,16 @@ from tests.xero_records import xero_contact, xero_invoice
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_quote_made_from_the_opportunity_page_shows_on_it_as_a_draft(signed_in_page, mfa_admin, xero,
-                                                                       xero_connection, live_server):
+def test_a_quote_made_from_the_opportunity_page_shows_on_it_as_a_draft(
+    signed_in_page, mfa_admin, xero, xero_connection, live_server
+):
     customer = xero_contact(name="Bluebell Bakery")
     load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(xero_connection)
     contact = XeroContact.objects.get(xero_id=customer["ContactID"]).contact
-    opportunity = OpportunityFactory(name="Wedding cakes", contact=contact, team=contact.team,
-                                     value=Decimal("900.00"), currency_code="GBP")
+    opportunity = OpportunityFactory(
+        name="Wedding cakes", contact=contact, team=contact.team, value=Decimal("900.00"), currency_code="GBP"
+    )
     page = signed_in_page(mfa_admin)
     page.goto(f"{live_server.url}/pipeline/{opportunity.pk}/")
     expect(page.locator("#opportunity-quotes")).to_contain_text("No quotes in Xero yet.")

@@ -31,8 +31,11 @@ ACCOUNTING = "/api/api.xro/2.0"
 
 
 def _calls(xero, *, since_id: int = 0, under: str) -> list[dict]:
-    return [call for call in xero.sandbox.calls(since_id=since_id)["calls"]
-            if call["path"].startswith(f"{ACCOUNTING}/{under}")]
+    return [
+        call
+        for call in xero.sandbox.calls(since_id=since_id)["calls"]
+        if call["path"].startswith(f"{ACCOUNTING}/{under}")
+    ]
 
 
 @pytest.fixture
@@ -60,8 +63,10 @@ def test_credit_notes_asked_for_by_id_are_fetched_one_at_a_time_never_with_ids(x
 
     calls = _calls(xero, since_id=since, under="CreditNotes")
     assert [note.credit_note_id for page in pages for note in page.records] == [wanted["CreditNoteID"]]
-    assert [call["path"] for call in calls] == [f"{ACCOUNTING}/CreditNotes/{wanted['CreditNoteID']}",
-                                                f"{ACCOUNTING}/CreditNotes/{unknown}"]
+    assert [call["path"] for call in calls] == [
+        f"{ACCOUNTING}/CreditNotes/{wanted['CreditNoteID']}",
+        f"{ACCOUNTING}/CreditNotes/{unknown}",
+    ]
     assert all("IDs" not in (call.get("query") or "") for call in calls)
 
 
@@ -76,7 +81,8 @@ def test_a_parameter_the_resource_does_not_take_is_refused_before_any_call(xero_
 
 @pytest.mark.usefixtures("webhook_key")
 def test_a_webhook_run_reads_only_the_named_credit_note_and_keeps_an_id_xero_did_not_return(
-        client, xero, xero_connection, customer, tasks_run_inline):
+    client, xero, xero_connection, customer, tasks_run_inline
+):
     named = xero_credit_note(contact=customer, total="30.00")
     unnamed = xero_credit_note(contact=customer, total="40.00")
     xero.sandbox.load(xero.uk_tenant_id, {"CreditNotes": [named, unnamed]})
@@ -85,20 +91,28 @@ def test_a_webhook_run_reads_only_the_named_credit_note_and_keeps_an_id_xero_did
     xero.sandbox.load(xero.uk_tenant_id, {"CreditNotes": [{**named, "Total": 31.0}, {**unnamed, "Total": 41.0}]})
     missing = str(uuid.uuid4())
 
-    tasks_run_inline(lambda: post(client, delivery(
-        event(xero.uk_tenant_id, named["CreditNoteID"], category="CREDITNOTE"),
-        event(xero.uk_tenant_id, missing, category="CREDITNOTE"))))
+    tasks_run_inline(
+        lambda: post(
+            client,
+            delivery(
+                event(xero.uk_tenant_id, named["CreditNoteID"], category="CREDITNOTE"),
+                event(xero.uk_tenant_id, missing, category="CREDITNOTE"),
+            ),
+        )
+    )
 
     run = SyncRun.objects.filter(kind=SyncRun.Kind.WEBHOOK).get()
     assert run.outcome == SyncRun.Outcome.SUCCEEDED, run.message
     assert Invoice.objects.get(xero_id=named["CreditNoteID"]).total == Decimal("31.00")
     assert Invoice.objects.get(xero_id=unnamed["CreditNoteID"]).total == Decimal("40.00")  # not asked for
     assert list(WebhookEvent.objects.filter(processed_at__isnull=True).values_list("resource_id", flat=True)) == [
-        missing]
+        missing
+    ]
 
 
 def test_fetching_a_quarantined_credit_note_again_resolves_it_only_if_it_came_back_readable(
-        xero, xero_connection, customer):
+    xero, xero_connection, customer
+):
     notes = [xero_credit_note(contact=customer) for _ in range(resources.PAGE_SIZE)]
     xero.sandbox.load(xero.uk_tenant_id, {"CreditNotes": notes})
     xero.sandbox.clock_advance(5)  # the broken one is the newest: not on Xero's first page in its default order
@@ -145,8 +159,7 @@ def test_the_migration_rewrites_scopes_stored_as_a_python_list(xero_consented):
 
 
 @pytest.mark.xero_contract_exempt("injects Xero's answer for a tier-gated endpoint")
-def test_a_refused_endpoint_whose_scope_was_granted_pauses_nothing_and_says_why(xero, xero_connection,
-                                                                               admin_client):
+def test_a_refused_endpoint_whose_scope_was_granted_pauses_nothing_and_says_why(xero, xero_connection, admin_client):
     xero.sandbox.fault(match=f"^{ACCOUNTING}/Invoices", kind="401-authorization", count=1)
 
     refused = sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
@@ -165,20 +178,25 @@ def test_a_refusal_for_an_organisation_no_longer_connected_disconnects_only_that
     admin_client.post(reverse("xero:pick"), {"tenant_ids": [xero.uk_tenant_id, xero.nz_tenant_id]})
     team = Team.objects.create(name="Xero customers")
     for linked in XeroConnection.objects.all():
-        admin_client.post(reverse("xero:options", args=[linked.pk]), {
-            "suppliers": "ignore", "default_team": team.pk, "sync_interval_seconds": 7200})
+        admin_client.post(
+            reverse("xero:options", args=[linked.pk]),
+            {"suppliers": "ignore", "default_team": team.pk, "sync_interval_seconds": 7200},
+        )
     uk = XeroConnection.objects.get(tenant_id=xero.uk_tenant_id)
     identity = wizard_identity()
-    identity.disconnect(access_token=auth.grant_access_token(grant_id=uk.grant_id, identity=identity,
-                                                             now=timezone.now()),
-                        connection_id=uk.xero_connection_id)
+    identity.disconnect(
+        access_token=auth.grant_access_token(grant_id=uk.grant_id, identity=identity, now=timezone.now()),
+        connection_id=uk.xero_connection_id,
+    )
     xero.sandbox.fault(match=f"^{ACCOUNTING}/", kind="401-authorization", tenant_id=xero.uk_tenant_id, count=1)
 
     refused = sync(uk, kind=SyncRun.Kind.INCREMENTAL)
 
     assert "removed in Xero" in refused.message
     assert dict(XeroConnection.objects.values_list("tenant_id", "status")) == {
-        xero.uk_tenant_id: XeroConnection.Status.DISCONNECTED, xero.nz_tenant_id: XeroConnection.Status.CONNECTED}
+        xero.uk_tenant_id: XeroConnection.Status.DISCONNECTED,
+        xero.nz_tenant_id: XeroConnection.Status.CONNECTED,
+    }
     assert XeroGrant.objects.get().status == XeroGrant.Status.ACTIVE
 
 
@@ -201,16 +219,18 @@ def test_a_429_without_retry_after_is_waited_out_in_a_few_seconds_with_jitter(xe
 # --- 7. Idempotency keys unique across installations and database resets ----------------------------------------
 
 
-def test_a_database_reset_does_not_make_xero_replay_another_submissions_quote(seller_client, linked_opportunity,
-                                                                              xero_connection):
+def test_a_database_reset_does_not_make_xero_replay_another_submissions_quote(
+    seller_client, linked_opportunity, xero_connection
+):
     submit(seller_client, linked_opportunity, form_data(xero_connection))
     first = QuoteRequest.objects.get()
     # A database reset (or another installation of Capsync talking to the same organisation) numbers rows anew.
     Quote.objects.all().delete()
     QuoteRequest.objects.all().delete()
     with database.cursor() as cursor:
-        cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)",
-                       [QuoteRequest._meta.db_table, first.pk])
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [QuoteRequest._meta.db_table, first.pk]
+        )
 
     response = submit(seller_client, linked_opportunity, form_data(xero_connection, title="Second fit-out"))
 
@@ -223,13 +243,17 @@ def test_a_database_reset_does_not_make_xero_replay_another_submissions_quote(se
 
 
 def test_summary_only_invoices_come_without_line_items_or_payments(xero, xero_client, customer):
-    invoice = xero_invoice(contact=customer, LineItems=[{"Description": "Cakes", "Quantity": 1, "UnitAmount": 120.0,
-                                                         "LineAmount": 120.0}])
+    invoice = xero_invoice(
+        contact=customer, LineItems=[{"Description": "Cakes", "Quantity": 1, "UnitAmount": 120.0, "LineAmount": 120.0}]
+    )
     xero.sandbox.load(xero.uk_tenant_id, {"Invoices": [invoice]})
     since = xero.sandbox.calls()["last_id"]
 
-    summary = [record for page in xero_client.invoices(modified_since=None, ids=[invoice["InvoiceID"]],
-                                                       summary_only=True) for record in page.records]
+    summary = [
+        record
+        for page in xero_client.invoices(modified_since=None, ids=[invoice["InvoiceID"]], summary_only=True)
+        for record in page.records
+    ]
 
     assert [record.invoice_id for record in summary] == [invoice["InvoiceID"]]
     assert "summaryOnly=true" in _calls(xero, since_id=since, under="Invoices")[0]["query"]

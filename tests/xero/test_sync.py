@@ -1,4 +1,3 @@
-
 import pytest
 
 from contacts.models import Contact
@@ -11,17 +10,21 @@ from tests.xero_records import xero_contact, xero_invoice
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("status", "type_", "brought_in"), [
-    ("AUTHORISED", "ACCREC", True),
-    ("PAID", "ACCREC", True),
-    ("DRAFT", "ACCREC", False),
-    ("SUBMITTED", "ACCREC", False),
-    ("VOIDED", "ACCREC", False),
-    ("DELETED", "ACCREC", False),
-    ("AUTHORISED", "ACCPAY", False),
-])
-def test_only_contacts_with_an_authorised_sales_invoice_are_brought_in(xero_connection, xero, status, type_,
-                                                                      brought_in):
+@pytest.mark.parametrize(
+    ("status", "type_", "brought_in"),
+    [
+        ("AUTHORISED", "ACCREC", True),
+        ("PAID", "ACCREC", True),
+        ("DRAFT", "ACCREC", False),
+        ("SUBMITTED", "ACCREC", False),
+        ("VOIDED", "ACCREC", False),
+        ("DELETED", "ACCREC", False),
+        ("AUTHORISED", "ACCPAY", False),
+    ],
+)
+def test_only_contacts_with_an_authorised_sales_invoice_are_brought_in(
+    xero_connection, xero, status, type_, brought_in
+):
     customer = xero_contact(name="Quayside Events LLP")
     load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer, status=status, type_=type_)])
 
@@ -38,14 +41,18 @@ def test_a_new_paying_customer_is_created_in_the_default_team(xero_connection, x
     sync(xero_connection)
 
     created = Contact.objects.get(name="Priya Shah")
-    assert (created.kind, created.team, created.primary_email) == ("person", xero_connection.default_team,
-                                                                   "priya@shah.example")
+    assert (created.kind, created.team, created.primary_email) == (
+        "person",
+        xero_connection.default_team,
+        "priya@shah.example",
+    )
     assert XeroContact.objects.get(xero_id=customer["ContactID"]).contact == created
 
 
 def test_the_same_email_links_an_existing_contact_without_copying_xero_details(xero_connection, xero, team_a):
-    existing = EmailAddressFactory(contact__team=team_a, contact__name="Greenleaf Gardens",
-                                   address="accounts@greenleaf.example").contact
+    existing = EmailAddressFactory(
+        contact__team=team_a, contact__name="Greenleaf Gardens", address="accounts@greenleaf.example"
+    ).contact
     customer = xero_contact(name="Greenleaf Gardens (Billing)", email="ACCOUNTS@greenleaf.example")
     load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
 
@@ -105,8 +112,11 @@ def test_syncing_twice_creates_nothing_twice(xero_connection, xero):
 
 def test_invoices_are_attached_to_the_linked_contact(xero_connection, xero):
     customer = xero_contact(name="Bluebell Bakery")
-    load(xero, contacts=[customer],
-         invoices=[xero_invoice(contact=customer), xero_invoice(contact=customer, status="PAID")])
+    load(
+        xero,
+        contacts=[customer],
+        invoices=[xero_invoice(contact=customer), xero_invoice(contact=customer, status="PAID")],
+    )
 
     sync(xero_connection)
 

@@ -35,8 +35,9 @@ def test_once_the_queued_sync_has_run_the_status_says_so_and_polling_stops(admin
     assert "Sync queued" not in response.text
 
 
-def test_sync_now_after_a_run_shows_the_new_sync_as_queued(admin_client, xero_connection,
-                                                         django_capture_on_commit_callbacks):
+def test_sync_now_after_a_run_shows_the_new_sync_as_queued(
+    admin_client, xero_connection, django_capture_on_commit_callbacks
+):
     sync(xero_connection)
     with django_capture_on_commit_callbacks(execute=False) as queued:
         admin_client.post(reverse("xero:sync_now", args=[xero_connection.pk]))

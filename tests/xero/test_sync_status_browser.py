@@ -17,8 +17,9 @@ def browser_xero(sandbox, settings, live_server):
     return xero_world(sandbox, settings, redirect_uri=f"{live_server.url}/integrations/xero/callback/")
 
 
-def test_the_first_sync_shows_as_queued_and_the_page_polls_until_it_has_run(signed_in_page, mfa_admin,
-                                                                            browser_xero, live_server):
+def test_the_first_sync_shows_as_queued_and_the_page_polls_until_it_has_run(
+    signed_in_page, mfa_admin, browser_xero, live_server
+):
     Team.objects.create(name="Pacific")
     page = signed_in_page(mfa_admin)
     page.goto(f"{live_server.url}/integrations/xero/connect/")

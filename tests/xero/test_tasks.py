@@ -19,11 +19,15 @@ def test_saving_the_wizard_options_starts_the_first_sync_on_a_real_worker(admin_
     connection = XeroConnection.objects.get()
     celery_workers()
 
-    admin_client.post(reverse("xero:options", args=[connection.pk]), {
-        "suppliers": "ignore", "default_team": Team.objects.create(name="Sales").pk, "sync_interval_seconds": 7200})
+    admin_client.post(
+        reverse("xero:options", args=[connection.pk]),
+        {"suppliers": "ignore", "default_team": Team.objects.create(name="Sales").pk, "sync_interval_seconds": 7200},
+    )
 
-    first = wait_for(lambda: SyncRun.objects.filter(connection=connection).exclude(
-        outcome=SyncRun.Outcome.RUNNING).first(), timeout=60)
+    first = wait_for(
+        lambda: SyncRun.objects.filter(connection=connection).exclude(outcome=SyncRun.Outcome.RUNNING).first(),
+        timeout=60,
+    )
     assert (first.kind, first.outcome) == (SyncRun.Kind.FULL, SyncRun.Outcome.SUCCEEDED)
 
 

@@ -11,8 +11,9 @@ from tests.xero_world import wizard_identity
 
 
 @pytest.mark.django_db
-def test_after_reencrypting_the_old_key_can_be_removed_and_xero_is_still_reached(xero_consented, xero, settings,
-                                                                                  capsys):
+def test_after_reencrypting_the_old_key_can_be_removed_and_xero_is_still_reached(
+    xero_consented, xero, settings, capsys
+):
     old_keys = list(settings.CAPSYNC_ENCRYPTION_KEYS)
     refresh_token = auth.secret_decrypt(XeroGrant.objects.get().refresh_token_encrypted)
     new_key = Fernet.generate_key().decode()
@@ -23,8 +24,9 @@ def test_after_reencrypting_the_old_key_can_be_removed_and_xero_is_still_reached
     settings.CAPSYNC_ENCRYPTION_KEYS = [new_key]
     grant = XeroGrant.objects.get()
     now = timezone.now()
-    organisation = auth.client_for(connection=xero_consented, identity=wizard_identity(), clock=lambda: now
-                                   ).organisation()
+    organisation = auth.client_for(
+        connection=xero_consented, identity=wizard_identity(), clock=lambda: now
+    ).organisation()
     assert organisation.name == "Demo UK Ltd"
     assert auth.secret_decrypt(grant.refresh_token_encrypted) == refresh_token
     assert "Re-encrypted the tokens of 1 Xero grant with the first key." in capsys.readouterr().out

@@ -12,6 +12,7 @@ from tests.xero_world import wizard_identity
 
 pytestmark = pytest.mark.django_db
 
+
 def test_connecting_one_organisation_links_it_with_its_details(admin_client, xero):
     response = xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
 
@@ -19,7 +20,10 @@ def test_connecting_one_organisation_links_it_with_its_details(admin_client, xer
     assert response.status_code == 302
     assert response.url == reverse("xero:options", args=[connection.pk])
     assert (connection.tenant_id, connection.name, connection.base_currency) == (
-        xero.uk_tenant_id, "Demo UK Ltd", "GBP")
+        xero.uk_tenant_id,
+        "Demo UK Ltd",
+        "GBP",
+    )
     assert connection.timezone == "Europe/London"
     assert connection.short_code
     assert connection.status == XeroConnection.Status.CONNECTED
@@ -33,7 +37,8 @@ def test_reconnecting_refreshes_the_ledger_organisation_it_already_has(admin_cli
     xero.consent(admin_client, tenant_ids=[xero.uk_tenant_id])
 
     assert list(Organisation.objects.values_list("pk", "name", "base_currency", "timezone")) == [
-        (organisation.pk, "Demo UK Ltd", "GBP", "Europe/London")]
+        (organisation.pk, "Demo UK Ltd", "GBP", "Europe/London")
+    ]
     assert XeroConnection.objects.get().organisation_id == organisation.pk
 
 
@@ -56,8 +61,9 @@ def test_picking_one_of_two_links_it_and_disconnects_the_other_at_xero(admin_cli
     token = xero.sandbox.refresh(
         refresh_token=_refresh_token(grant), client_id=xero.client_id, client_secret=xero.client_secret
     ).json()
-    at_xero = xero.sandbox.http.get(f"{xero.sandbox.api_url}/connections",
-                                    headers={"Authorization": f"Bearer {token['access_token']}"}).json()
+    at_xero = xero.sandbox.http.get(
+        f"{xero.sandbox.api_url}/connections", headers={"Authorization": f"Bearer {token['access_token']}"}
+    ).json()
     assert [c["tenantId"] for c in at_xero] == [xero.nz_tenant_id]
 
 
@@ -75,13 +81,23 @@ def test_options_are_saved(admin_client, xero):
     connection = XeroConnection.objects.get()
     team = Team.objects.create(name="Sales")
 
-    admin_client.post(reverse("xero:options", args=[connection.pk]), {
-        "suppliers": "import_tagged", "default_team": team.pk, "sync_interval_seconds": 3600,
-    })
+    admin_client.post(
+        reverse("xero:options", args=[connection.pk]),
+        {
+            "suppliers": "import_tagged",
+            "default_team": team.pk,
+            "sync_interval_seconds": 3600,
+        },
+    )
 
     connection.refresh_from_db()
-    assert (connection.suppliers, connection.default_team, connection.sync_interval_seconds,
-            connection.push_crm_edits, connection.is_configured) == ("import_tagged", team, 3600, False, True)
+    assert (
+        connection.suppliers,
+        connection.default_team,
+        connection.sync_interval_seconds,
+        connection.push_crm_edits,
+        connection.is_configured,
+    ) == ("import_tagged", team, 3600, False, True)
 
 
 def test_disconnect_revokes_access_and_keeps_the_organisation(admin_client, xero):
@@ -94,8 +110,9 @@ def test_disconnect_revokes_access_and_keeps_the_organisation(admin_client, xero
     connection.refresh_from_db()
     assert connection.status == XeroConnection.Status.DISCONNECTED
     assert connection.disconnected_at is not None
-    refused = xero.sandbox.refresh(refresh_token=refresh_token, client_id=xero.client_id,
-                                   client_secret=xero.client_secret)
+    refused = xero.sandbox.refresh(
+        refresh_token=refresh_token, client_id=xero.client_id, client_secret=xero.client_secret
+    )
     assert refused.status_code == 400
     assert refused.json()["error"] == "invalid_grant"
 
@@ -117,8 +134,13 @@ def test_xero_unreachable_during_the_code_exchange_says_so_and_stores_nothing(ad
     start = admin_client.post(reverse("xero:authorize"))
     asked = query_of(start.url)
     redirect = xero.sandbox.authorize(
-        client_id=asked["client_id"], redirect_uri=asked["redirect_uri"], scope=asked["scope"], state=asked["state"],
-        code_challenge=asked["code_challenge"], code_challenge_method="S256", user_email=xero.user_email,
+        client_id=asked["client_id"],
+        redirect_uri=asked["redirect_uri"],
+        scope=asked["scope"],
+        state=asked["state"],
+        code_challenge=asked["code_challenge"],
+        code_challenge_method="S256",
+        user_email=xero.user_email,
         tenant_ids=[xero.uk_tenant_id],
     )
     settings.XERO_IDENTITY_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
@@ -167,4 +189,5 @@ def test_disconnecting_one_organisation_leaves_another_of_the_same_xero_user_con
     token = auth.grant_access_token(grant_id=nz.grant_id, identity=wizard_identity(), now=timezone.now())
     assert [t.tenant_id for t in wizard_identity().connections(access_token=token)] == [xero.nz_tenant_id]
     assert auth.client_for(connection=nz, identity=wizard_identity(), clock=timezone.now).organisation().name == (
-        "Demo NZ Ltd")
+        "Demo NZ Ltd"
+    )

@@ -13,8 +13,9 @@ def browser_xero(sandbox, settings, live_server):
     return xero_world(sandbox, settings, redirect_uri=f"{live_server.url}/integrations/xero/callback/")
 
 
-def test_admin_connects_one_of_two_organisations_through_xero_consent(signed_in_page, mfa_admin, browser_xero,
-                                                                      live_server):
+def test_admin_connects_one_of_two_organisations_through_xero_consent(
+    signed_in_page, mfa_admin, browser_xero, live_server
+):
     Team.objects.create(name="Pacific")
     page = signed_in_page(mfa_admin)
     page.goto(f"{live_server.url}/integrations/xero/connect/")
@@ -37,11 +38,14 @@ def test_admin_connects_one_of_two_organisations_through_xero_consent(signed_in_
     expect(page.locator("#xero-connections")).not_to_contain_text("Demo UK Ltd")
     connection = XeroConnection.objects.get()
     assert (connection.name, connection.base_currency, connection.suppliers, connection.default_team.name) == (
-        "Demo NZ Ltd", "NZD", "import_tagged", "Pacific")
+        "Demo NZ Ltd",
+        "NZD",
+        "import_tagged",
+        "Pacific",
+    )
 
 
-def test_cancelling_at_xero_shows_a_friendly_page_and_a_restart(signed_in_page, mfa_admin, browser_xero,
-                                                                live_server):
+def test_cancelling_at_xero_shows_a_friendly_page_and_a_restart(signed_in_page, mfa_admin, browser_xero, live_server):
     page = signed_in_page(mfa_admin)
     page.goto(f"{live_server.url}/integrations/xero/connect/")
 

@@ -89,8 +89,9 @@ class Api:
         due: str = "2026-03-31",
         **fields: Any,
     ) -> dict:
-        element = invoice_element(contact_id=contact_id, due=due, line_items=[line(unit_amount=amount)], Status=status,
-                                  **fields)
+        element = invoice_element(
+            contact_id=contact_id, due=due, line_items=[line(unit_amount=amount)], Status=status, **fields
+        )
         result = self.put("Invoices", {"Invoices": [element]})
         assert result.status == 200, result.body
         return result.body["Invoices"][0]

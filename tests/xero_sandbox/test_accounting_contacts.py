@@ -127,9 +127,11 @@ def test_an_archived_contact_can_be_restored(api):
     result = api.post(f"Contacts/{old['ContactID']}", {"Contacts": [{"ContactStatus": "ACTIVE"}]})
 
     assert result.status == 200
-    assert api.put("Contacts", {"Contacts": [{"Name": "Acme Ltd"}]}).body["Elements"][0]["ValidationErrors"][0][
-        "Message"
-    ].startswith("The contact name Acme Ltd is already assigned")
+    assert (
+        api.put("Contacts", {"Contacts": [{"Name": "Acme Ltd"}]})
+        .body["Elements"][0]["ValidationErrors"][0]["Message"]
+        .startswith("The contact name Acme Ltd is already assigned")
+    )
 
 
 def test_an_invoice_naming_an_archived_contact_is_refused(api):

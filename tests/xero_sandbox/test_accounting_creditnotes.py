@@ -25,8 +25,9 @@ def test_create_numbers_and_computes_remaining_credit(api, contact_id):
 
 def test_allocation_reduces_invoice_and_credit(api, contact_id):
     invoice = api.invoice(contact_id, amount="100.00")
-    credit = api.put("CreditNotes",
-                     {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][0]
+    credit = api.put("CreditNotes", {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][
+        0
+    ]
 
     result = api.put(f"CreditNotes/{credit['CreditNoteID']}/Allocations", _allocation(invoice["InvoiceID"], "25.00"))
 
@@ -41,8 +42,9 @@ def test_allocation_reduces_invoice_and_credit(api, contact_id):
 
 def test_full_allocation_marks_both_paid(api, contact_id):
     invoice = api.invoice(contact_id, amount="50.00")
-    credit = api.put("CreditNotes",
-                     {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][0]
+    credit = api.put("CreditNotes", {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][
+        0
+    ]
 
     api.put(f"CreditNotes/{credit['CreditNoteID']}/Allocations", _allocation(invoice["InvoiceID"], "60.00"))
 
@@ -52,8 +54,9 @@ def test_full_allocation_marks_both_paid(api, contact_id):
 
 def test_allocation_beyond_remaining_credit_is_refused(api, contact_id):
     invoice = api.invoice(contact_id, amount="500.00")
-    credit = api.put("CreditNotes",
-                     {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][0]
+    credit = api.put("CreditNotes", {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][
+        0
+    ]
 
     result = api.put(f"CreditNotes/{credit['CreditNoteID']}/Allocations", _allocation(invoice["InvoiceID"], "61.00"))
 
@@ -63,8 +66,9 @@ def test_allocation_beyond_remaining_credit_is_refused(api, contact_id):
 def test_allocation_to_another_contacts_invoice_is_refused(api, contact_id):
     other = api.contact("Other Ltd")["ContactID"]
     invoice = api.invoice(other, amount="100.00")
-    credit = api.put("CreditNotes",
-                     {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][0]
+    credit = api.put("CreditNotes", {"CreditNotes": [credit_note_element(contact_id=contact_id)]}).body["CreditNotes"][
+        0
+    ]
 
     result = api.put(f"CreditNotes/{credit['CreditNoteID']}/Allocations", _allocation(invoice["InvoiceID"], "10.00"))
 
@@ -88,8 +92,10 @@ def test_credit_note_type_must_be_a_credit_type(api, contact_id):
 
 
 def test_list_is_paged(api, contact_id):
-    api.put("CreditNotes", {"CreditNotes": [credit_note_element(contact_id=contact_id),
-                                            credit_note_element(contact_id=contact_id)]})
+    api.put(
+        "CreditNotes",
+        {"CreditNotes": [credit_note_element(contact_id=contact_id), credit_note_element(contact_id=contact_id)]},
+    )
 
     result = api.get("CreditNotes", query={"page": "1", "pageSize": "1"})
 

@@ -26,8 +26,11 @@ def test_create_computes_totals_with_uk_vat(api, contact_id):
 
 
 def test_inclusive_amounts_extract_the_tax(api, contact_id):
-    element = invoice_element(contact_id=contact_id, LineAmountTypes="Inclusive",
-                              LineItems=[{"Description": "x", "Quantity": 1, "UnitAmount": 120}])
+    element = invoice_element(
+        contact_id=contact_id,
+        LineAmountTypes="Inclusive",
+        LineItems=[{"Description": "x", "Quantity": 1, "UnitAmount": 120}],
+    )
 
     invoice = api.put("Invoices", {"Invoices": [element]}).body["Invoices"][0]
 
@@ -35,8 +38,9 @@ def test_inclusive_amounts_extract_the_tax(api, contact_id):
 
 
 def test_no_tax_has_zero_tax(api, contact_id):
-    invoice = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id,
-                                                                LineAmountTypes="NoTax")]}).body["Invoices"][0]
+    invoice = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, LineAmountTypes="NoTax")]}).body[
+        "Invoices"
+    ][0]
 
     assert invoice["TotalTax"] == 0
     assert invoice["LineItems"][0]["TaxType"] == "NONE"
@@ -71,8 +75,9 @@ def test_date_defaults_to_today_in_the_organisation_timezone(contact_id, api):
 
 
 def test_accrec_invoices_are_numbered_automatically(api, contact_id):
-    result = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id),
-                                               invoice_element(contact_id=contact_id)]})
+    result = api.put(
+        "Invoices", {"Invoices": [invoice_element(contact_id=contact_id), invoice_element(contact_id=contact_id)]}
+    )
 
     assert [i["InvoiceNumber"] for i in result.body["Invoices"]] == ["INV-0001", "INV-0002"]
 
@@ -130,8 +135,9 @@ def test_unknown_contact_id_is_refused(api):
 
 
 def test_authorised_invoice_needs_line_items(api, contact_id):
-    result = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, Status="AUTHORISED",
-                                                               LineItems=[])]})
+    result = api.put(
+        "Invoices", {"Invoices": [invoice_element(contact_id=contact_id, Status="AUTHORISED", LineItems=[])]}
+    )
 
     assert result.status == 400
 
@@ -147,10 +153,9 @@ def test_foreign_currency_must_be_enabled(api, contact_id):
 def test_foreign_currency_invoice_keeps_its_rate(api, contact_id):
     api.put("Currencies", {"Code": "USD"})
 
-    invoice = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, CurrencyCode="USD",
-                                                                CurrencyRate=1.27)]}).body[
-        "Invoices"
-    ][0]
+    invoice = api.put(
+        "Invoices", {"Invoices": [invoice_element(contact_id=contact_id, CurrencyCode="USD", CurrencyRate=1.27)]}
+    ).body["Invoices"][0]
 
     assert (invoice["CurrencyCode"], invoice["CurrencyRate"]) == ("USD", Decimal("1.27"))
 
@@ -196,8 +201,9 @@ def test_paid_invoice_cannot_be_edited(api, contact_id):
 def test_put_with_existing_id_is_refused(api, contact_id):
     invoice = api.invoice(contact_id)
 
-    result = api.put("Invoices", {"Invoices": [{**invoice_element(contact_id=contact_id),
-                                                "InvoiceID": invoice["InvoiceID"]}]})
+    result = api.put(
+        "Invoices", {"Invoices": [{**invoice_element(contact_id=contact_id), "InvoiceID": invoice["InvoiceID"]}]}
+    )
 
     assert result.status == 400
 
@@ -298,8 +304,9 @@ def test_accpay_bill_marks_the_contact_as_supplier(api, contact_id):
 
 
 def test_unitdp_4_keeps_four_decimal_unit_amounts(api, contact_id):
-    element = invoice_element(contact_id=contact_id, LineItems=[{"Description": "x", "Quantity": 3,
-                                                                 "UnitAmount": 1.2345}])
+    element = invoice_element(
+        contact_id=contact_id, LineItems=[{"Description": "x", "Quantity": 3, "UnitAmount": 1.2345}]
+    )
 
     default = api.put("Invoices", {"Invoices": [element]}).body["Invoices"][0]
     precise = api.put("Invoices", {"Invoices": [element]}, query={"unitdp": "4"}).body["Invoices"][0]
@@ -310,8 +317,9 @@ def test_unitdp_4_keeps_four_decimal_unit_amounts(api, contact_id):
 
 
 def test_four_decimal_unit_amounts_show_two_decimals_unless_unitdp_4_is_asked(api, contact_id):
-    element = invoice_element(contact_id=contact_id, LineItems=[{"Description": "x", "Quantity": 3,
-                                                                 "UnitAmount": 1.2345}])
+    element = invoice_element(
+        contact_id=contact_id, LineItems=[{"Description": "x", "Quantity": 3, "UnitAmount": 1.2345}]
+    )
     invoice = api.put("Invoices", {"Invoices": [element]}, query={"unitdp": "4"}).body["Invoices"][0]
 
     plain = api.get(f"Invoices/{invoice['InvoiceID']}")
@@ -322,8 +330,9 @@ def test_four_decimal_unit_amounts_show_two_decimals_unless_unitdp_4_is_asked(ap
 
 
 def test_failed_element_is_echoed_with_an_empty_guid_and_msdate_dates(api, contact_id):
-    result = api.put("Invoices", {"Invoices": [invoice_element(contact_id=contact_id, Status="AUTHORISED",
-                                                               LineItems=[])]})
+    result = api.put(
+        "Invoices", {"Invoices": [invoice_element(contact_id=contact_id, Status="AUTHORISED", LineItems=[])]}
+    )
 
     echo = result.body["Elements"][0]
     assert echo["InvoiceID"] == "00000000-0000-0000-0000-000000000000"

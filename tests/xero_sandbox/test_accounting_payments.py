@@ -14,8 +14,9 @@ def invoice(api) -> dict:
 def test_payment_reduces_amount_due_and_bumps_the_invoice(api, invoice):
     api.advance(60)
 
-    result = api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"],
-                                                               amount=Decimal("20.00"))]})
+    result = api.put(
+        "Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"], amount=Decimal("20.00"))]}
+    )
 
     stored = api.get(f"Invoices/{invoice['InvoiceID']}").body["Invoices"][0]
     assert result.body["Payments"][0]["PaymentType"] == "ACCRECPAYMENT"
@@ -26,8 +27,10 @@ def test_payment_reduces_amount_due_and_bumps_the_invoice(api, invoice):
 
 
 def test_full_payment_marks_paid_with_fully_paid_date(api, invoice):
-    api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"], amount=Decimal("120.00"),
-                                                      Date="2026-03-05")]})
+    api.put(
+        "Payments",
+        {"Payments": [payment_element(invoice_id=invoice["InvoiceID"], amount=Decimal("120.00"), Date="2026-03-05")]},
+    )
 
     stored = api.get(f"Invoices/{invoice['InvoiceID']}").body["Invoices"][0]
 
@@ -60,29 +63,33 @@ def test_invoice_number_identifies_the_invoice(api, invoice):
 def test_account_by_id_is_accepted(api, invoice):
     account_id = api.data.find_account(account_id=None, code="091")["AccountID"]
 
-    result = api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"],
-                                                               Account={"AccountID": account_id})]})
+    result = api.put(
+        "Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"], Account={"AccountID": account_id})]}
+    )
 
     assert result.body["Payments"][0]["Account"]["Code"] == "091"
 
 
 def test_unknown_account_code_is_refused(api, invoice):
-    result = api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"],
-                                                               Account={"Code": "999"})]})
+    result = api.put(
+        "Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"], Account={"Code": "999"})]}
+    )
 
     assert result.body["Elements"][0]["ValidationErrors"][0]["Message"] == "Account could not be found."
 
 
 def test_non_bank_account_is_refused(api, invoice):
-    result = api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"],
-                                                               Account={"Code": "200"})]})
+    result = api.put(
+        "Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"], Account={"Code": "200"})]}
+    )
 
     assert result.status == 400
 
 
 def test_overpayment_is_refused(api, invoice):
-    result = api.put("Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"],
-                                                               amount=Decimal("120.01"))]})
+    result = api.put(
+        "Payments", {"Payments": [payment_element(invoice_id=invoice["InvoiceID"], amount=Decimal("120.01"))]}
+    )
 
     assert result.body["Elements"][0]["ValidationErrors"][0]["Message"] == (
         "The payment amount exceeds the amount outstanding on this document."

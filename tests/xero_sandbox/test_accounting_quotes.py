@@ -76,8 +76,15 @@ def test_list_has_no_pagination_object_and_pages_by_100(api, contact_id):
 
 
 def test_status_and_date_filters(api, contact_id):
-    api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id, Date="2026-01-10"),
-                                  quote_element(contact_id=contact_id, Status="SENT")]})
+    api.put(
+        "Quotes",
+        {
+            "Quotes": [
+                quote_element(contact_id=contact_id, Date="2026-01-10"),
+                quote_element(contact_id=contact_id, Status="SENT"),
+            ]
+        },
+    )
 
     sent = api.get("Quotes", query={"Status": "SENT"})
     early = api.get("Quotes", query={"DateTo": "2026-01-31"})

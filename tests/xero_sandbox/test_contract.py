@@ -73,8 +73,13 @@ def contacts_body() -> dict:
 
 def invoice() -> dict:
     return xero_invoice(
-        contact={"ContactID": CONTACT_ID, "Name": "Ridgeway University"}, invoice_id=INVOICE_ID, number="INV-0001",
-        total="240.00", tax="40.00", issued=date(2019, 3, 11), due=date(2019, 3, 25),
+        contact={"ContactID": CONTACT_ID, "Name": "Ridgeway University"},
+        invoice_id=INVOICE_ID,
+        number="INV-0001",
+        total="240.00",
+        tax="40.00",
+        issued=date(2019, 3, 11),
+        due=date(2019, 3, 25),
         updated=datetime(2020, 3, 19, 2, 44, 11, 380000, tzinfo=UTC),
         LineItems=[{"Description": "Consulting", "Quantity": 2.0, "UnitAmount": 100.0, "LineAmount": 200.0}],
     )
@@ -585,8 +590,12 @@ def new_contact(name: str) -> dict:
 
 
 def draft_invoice(contact_id: str, *, date: str = "2026-03-01") -> dict:
-    return invoice_element(contact_id=contact_id, issued=date, LineAmountTypes="Exclusive",
-                           line_items=[line(description="Consulting", quantity=2, unit_amount=150.5)])
+    return invoice_element(
+        contact_id=contact_id,
+        issued=date,
+        LineAmountTypes="Exclusive",
+        line_items=[line(description="Consulting", quantity=2, unit_amount=150.5)],
+    )
 
 
 def test_sweep_put_contacts_conforms(demo: DemoSession):

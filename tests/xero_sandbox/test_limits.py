@@ -129,8 +129,13 @@ def test_calls_in_flight_are_also_counted_per_app_across_its_organisations(sandb
     """Issue 18: the many-organisations benchmark reports the app's peak of calls in flight."""
     other = sandbox.create_tenant(name="Other Org")
     sandbox.create_user(email="other@example.com", password="pw", tenant_ids=[other["tenant_id"]])
-    connected = sandbox.connect(sandbox_tenant.client_id, sandbox_tenant.client_secret, sandbox_tenant.redirect_uri,
-                                [other["tenant_id"]], user_email="other@example.com")
+    connected = sandbox.connect(
+        sandbox_tenant.client_id,
+        sandbox_tenant.client_secret,
+        sandbox_tenant.redirect_uri,
+        [other["tenant_id"]],
+        user_email="other@example.com",
+    )
     sandbox.config(latency_ms=1500)
     sandbox.clear_calls()
     barrier = Barrier(6)
@@ -139,8 +144,9 @@ def test_calls_in_flight_are_also_counted_per_app_across_its_organisations(sandb
         barrier.wait()
         if number % 2:
             return _get_org(sandbox, sandbox_tenant).status_code
-        return sandbox.api("GET", "Organisation", access_token=connected["token"]["access_token"],
-                           tenant_id=other["tenant_id"]).status_code
+        return sandbox.api(
+            "GET", "Organisation", access_token=connected["token"]["access_token"], tenant_id=other["tenant_id"]
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = list(pool.map(call, range(6)))

@@ -161,9 +161,17 @@ def customer(sandbox: SandboxControl, organisation: Organisation) -> str:
 
 def ridgeway_invoice(*, number: str, status: str, updated: datetime) -> dict:
     """An ACCREC invoice to the customer for 200.00 + 40.00 VAT, as Xero returns it, loaded verbatim."""
-    return xero_invoice(contact={"ContactID": CONTACT_ID, "Name": "Ridgeway University"},
-                        invoice_id=f"7d0e6c58-1b8a-4b2a-8c1e-0000000{number[-5:]}", number=number, status=status,
-                        total="240.00", tax="40.00", issued=date(2026, 3, 1), due=date(2026, 3, 31), updated=updated)
+    return xero_invoice(
+        contact={"ContactID": CONTACT_ID, "Name": "Ridgeway University"},
+        invoice_id=f"7d0e6c58-1b8a-4b2a-8c1e-0000000{number[-5:]}",
+        number=number,
+        status=status,
+        total="240.00",
+        tax="40.00",
+        issued=date(2026, 3, 1),
+        due=date(2026, 3, 31),
+        updated=updated,
+    )
 
 
 # --- identity ----------------------------------------------------------------------------------------------

@@ -64,7 +64,10 @@ def start_records(options: SandboxOptions, *, now: datetime) -> StartRecords:
             # One organisation keeps the name and id it always had; several are numbered, each with its own records.
             meta = tenants.tenant_meta(
                 tenant_id=str(_fixed_id(f"benchmark/{number}" if many else "benchmark")),
-                name=f"{name} {number:03}" if many else name, base_currency=currency, timezone=tz, now=now,
+                name=f"{name} {number:03}" if many else name,
+                base_currency=currency,
+                timezone=tz,
+                now=now,
             )
             data = generate(
                 tenant_id=meta.tenant_id,

@@ -13,8 +13,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--queues", default="celery,xero", help="comma-separated queues that must be consumed")
-        parser.add_argument("--node", default=f"celery@{gethostname()}",
-                            help="the worker's node name (default: celery@<this host>, a worker's own default)")
+        parser.add_argument(
+            "--node",
+            default=f"celery@{gethostname()}",
+            help="the worker's node name (default: celery@<this host>, a worker's own default)",
+        )
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the worker's answer")
 
     def handle(self, *args: object, queues: str, node: str, timeout: float, **options: object) -> None:

@@ -1,5 +1,9 @@
 """Xero's accounting API for one organisation: typed reads driven by the resource table, and the writes Capsync
-makes (contacts, quotes)."""
+makes (contacts, quotes).
+
+Longer than 400 lines because `XeroClient` is one class: its reads share one paging loop and its writes one
+idempotent send; the next resource's writes (invoices) should move the writes to a module of their own.
+"""
 
 import copy
 import itertools
@@ -164,12 +168,12 @@ class XeroClient:
         if resource.page_size:
             params["pageSize"] = str(resource.page_size)
         if id_lists:
-            return self._by_id_lists(resource, params=params, id_lists=id_lists, headers=headers,
-                                     start_page=start_page)
+            return self._by_id_lists(resource, params=params, id_lists=id_lists, headers=headers, start_page=start_page)
         return self._paged(resource, params=params, headers=headers, start_page=start_page)
 
-    def _paged[T](self, resource: Resource[T], *, params: dict[str, str], headers: dict[str, str],
-                  start_page: int) -> Iterator[schemas.Page[T]]:
+    def _paged[T](
+        self, resource: Resource[T], *, params: dict[str, str], headers: dict[str, str], start_page: int
+    ) -> Iterator[schemas.Page[T]]:
         # Page by an id, which never changes: ordered by UpdatedDateUTC (Xero's usual order), a record edited
         # between two page calls would move to the end and push an unchanged one back onto a page already read.
         params = {"order": f"{resource.id_field} ASC", **params}
@@ -184,8 +188,15 @@ class XeroClient:
                 return
             number += 1
 
-    def _by_id_lists[T](self, resource: Resource[T], *, params: dict[str, str], id_lists: dict[str, list[str]],
-                        headers: dict[str, str], start_page: int) -> Iterator[schemas.Page[T]]:
+    def _by_id_lists[T](
+        self,
+        resource: Resource[T],
+        *,
+        params: dict[str, str],
+        id_lists: dict[str, list[str]],
+        headers: dict[str, str],
+        start_page: int,
+    ) -> Iterator[schemas.Page[T]]:
         size = IDS_PER_CALL // len(id_lists)
         calls = list(itertools.product(*(_chunks(ids, size) for ids in id_lists.values())))
         for number, chunks in enumerate(calls, start=1):
@@ -195,36 +206,52 @@ class XeroClient:
             body = self.request("GET", resource.path, params={**params, **ids_query, "page": "1"}, headers=headers)
             yield replace(self._page(body, resource, page=number), page_count=len(calls))
 
-    def _one_by_one[T](self, resource: Resource[T], *, ids: list[str],
-                       start_page: int) -> Iterator[schemas.Page[T]]:
+    def _one_by_one[T](self, resource: Resource[T], *, ids: list[str], start_page: int) -> Iterator[schemas.Page[T]]:
         for number, record_id in enumerate(ids, start=1):
             if number < start_page:
                 continue
             try:
                 body = self.request("GET", f"{resource.path}/{record_id}")
             except XeroNotFound:
-                logger.info("Xero has no such record", extra={"tenant_id": self.tenant_id,
-                                                              "resource": resource.path, "record_id": record_id})
+                logger.info(
+                    "Xero has no such record",
+                    extra={"tenant_id": self.tenant_id, "resource": resource.path, "record_id": record_id},
+                )
                 continue
             yield replace(self._page(body, resource, page=number), page_count=len(ids))
 
     def _page[T](self, body: Any, resource: Resource[T], *, page: int) -> schemas.Page[T]:
         try:
-            result = schemas.page_of(body, collection=resource.path, id_field=resource.id_field,
-                                     parse=resource.parse, page=page)
+            result = schemas.page_of(
+                body, collection=resource.path, id_field=resource.id_field, parse=resource.parse, page=page
+            )
         except schemas.SchemaError as exc:
             raise XeroUnavailable(f"Xero answered GET {resource.path} page {page} with {exc.reason}") from exc
-        extra = {"tenant_id": self.tenant_id, "resource": resource.path, "page": page,
-                 "records": len(result.records), "errors": len(result.errors)}
+        extra = {
+            "tenant_id": self.tenant_id,
+            "resource": resource.path,
+            "page": page,
+            "records": len(result.records),
+            "errors": len(result.errors),
+        }
         logger.debug("Read a page from Xero", extra=extra)
         if result.errors:
-            logger.warning("Xero records did not parse",
-                           extra={**extra, "record_ids": [error.record_id for error in result.errors]})
+            logger.warning(
+                "Xero records did not parse",
+                extra={**extra, "record_ids": [error.record_id for error in result.errors]},
+            )
         return result
 
-    def contacts(self, *, modified_since: datetime | None, ids: list[str] | None = None,
-                 include_archived: bool = True, summary_only: bool = False,
-                 start_page: int = 1, search_term: str = "") -> Iterator[schemas.Page[schemas.XeroContact]]:
+    def contacts(
+        self,
+        *,
+        modified_since: datetime | None,
+        ids: list[str] | None = None,
+        include_archived: bool = True,
+        summary_only: bool = False,
+        start_page: int = 1,
+        search_term: str = "",
+    ) -> Iterator[schemas.Page[schemas.XeroContact]]:
         """GET /Contacts, 1,000 a page, changed after `modified_since` (None: all), optionally only `ids`.
 
         Archived contacts are included unless `include_archived` is False (Xero hides them by default).
@@ -236,12 +263,19 @@ class XeroClient:
             params["summaryOnly"] = "true"
         if search_term:
             params["searchTerm"] = search_term
-        return self.records(CONTACTS, modified_since=modified_since, params=params, id_lists={"IDs": ids or []},
-                            start_page=start_page)
+        return self.records(
+            CONTACTS, modified_since=modified_since, params=params, id_lists={"IDs": ids or []}, start_page=start_page
+        )
 
     def invoices(
-        self, *, modified_since: datetime | None, ids: list[str] | None = None, contact_ids: list[str] | None = None,
-        statuses: list[schemas.InvoiceStatus] | None = None, where: str | None = None, summary_only: bool = False,
+        self,
+        *,
+        modified_since: datetime | None,
+        ids: list[str] | None = None,
+        contact_ids: list[str] | None = None,
+        statuses: list[schemas.InvoiceStatus] | None = None,
+        where: str | None = None,
+        summary_only: bool = False,
         start_page: int = 1,
     ) -> Iterator[schemas.Page[schemas.XeroInvoice]]:
         """GET /Invoices, 1,000 a page with line items, filtered by any of the arguments (they combine with AND).
@@ -254,39 +288,60 @@ class XeroClient:
             params["where"] = where
         if summary_only:
             params["summaryOnly"] = "true"
-        return self.records(INVOICES, modified_since=modified_since, params=params,
-                            id_lists={"IDs": ids or [], "ContactIDs": contact_ids or []}, start_page=start_page)
+        return self.records(
+            INVOICES,
+            modified_since=modified_since,
+            params=params,
+            id_lists={"IDs": ids or [], "ContactIDs": contact_ids or []},
+            start_page=start_page,
+        )
 
     def credit_notes(
-        self, *, modified_since: datetime | None, ids: list[str] | None = None, where: str | None = None,
+        self,
+        *,
+        modified_since: datetime | None,
+        ids: list[str] | None = None,
+        where: str | None = None,
         start_page: int = 1,
     ) -> Iterator[schemas.Page[schemas.XeroCreditNote]]:
         """GET /CreditNotes, 1,000 a page, changed after `modified_since` (None: all); or only `ids`, one
         GET /CreditNotes/{id} each, because the list call has no IDs filter."""
-        return self.records(CREDIT_NOTES, modified_since=modified_since, params={"where": where} if where else {},
-                            id_lists={"IDs": ids or []}, start_page=start_page)
+        return self.records(
+            CREDIT_NOTES,
+            modified_since=modified_since,
+            params={"where": where} if where else {},
+            id_lists={"IDs": ids or []},
+            start_page=start_page,
+        )
 
     def payments(
         self, *, modified_since: datetime | None, where: str | None = None, start_page: int = 1
     ) -> Iterator[schemas.Page[schemas.XeroPayment]]:
         """GET /Payments, 1,000 a page, changed after `modified_since` (None: all)."""
-        return self.records(PAYMENTS, modified_since=modified_since, params={"where": where} if where else {},
-                            start_page=start_page)
+        return self.records(
+            PAYMENTS, modified_since=modified_since, params={"where": where} if where else {}, start_page=start_page
+        )
 
     def quotes(
         self, *, modified_since: datetime | None, contact_id: str | None = None, start_page: int = 1
     ) -> Iterator[schemas.Page[schemas.XeroQuote]]:
         """GET /Quotes, Xero's fixed 100 a page (no pageSize, no pagination object), optionally for one contact."""
-        return self.records(QUOTES, modified_since=modified_since,
-                            params={"ContactID": contact_id} if contact_id else {}, start_page=start_page)
+        return self.records(
+            QUOTES,
+            modified_since=modified_since,
+            params={"ContactID": contact_id} if contact_id else {},
+            start_page=start_page,
+        )
 
     # ----- writes -----
 
     def _contact_write(self, method: str, path: str, contact: dict[str, Any], **kwargs: Any) -> schemas.XeroContact:
         body = self.request(method, path, json={"Contacts": [contact]}, **kwargs)
         result = schemas.only(body, collection="Contacts", parse=schemas.contact)
-        logger.info("Wrote a contact to Xero", extra={"tenant_id": self.tenant_id, "xero_contact_id": result.contact_id,
-                                                      "method": method})
+        logger.info(
+            "Wrote a contact to Xero",
+            extra={"tenant_id": self.tenant_id, "xero_contact_id": result.contact_id, "method": method},
+        )
         return result
 
     def contact_update(self, contact: dict[str, Any]) -> schemas.XeroContact:
@@ -317,8 +372,14 @@ class XeroClient:
             results = schemas.contact_write_results(body, sent_ids=sent_ids)
         except schemas.SchemaError as exc:
             raise XeroUnavailable(f"Xero answered POST Contacts with {exc.reason}") from exc
-        logger.info("Wrote contacts to Xero", extra={"tenant_id": self.tenant_id, "contacts": len(results),
-                                                     "refused": sum(result.refused for result in results)})
+        logger.info(
+            "Wrote contacts to Xero",
+            extra={
+                "tenant_id": self.tenant_id,
+                "contacts": len(results),
+                "refused": sum(result.refused for result in results),
+            },
+        )
         return results
 
     def contact_create(self, contact: dict[str, Any], *, idempotency_key: str) -> schemas.XeroContact:

@@ -39,8 +39,12 @@ class XeroIdentity:
     def authorization_url(self, *, state: str, code_challenge: str) -> str:
         """Xero's consent page for XERO_SCOPES, with `state` and a PKCE S256 challenge."""
         query = {
-            "response_type": "code", "client_id": self.client_id, "redirect_uri": self.redirect_uri,
-            "scope": oauth.scopes_text(settings.XERO_SCOPES), "state": state, "code_challenge": code_challenge,
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": oauth.scopes_text(settings.XERO_SCOPES),
+            "state": state,
+            "code_challenge": code_challenge,
             "code_challenge_method": "S256",
         }
         return f"{self.authorize_url}?{urlencode(query)}"
@@ -56,8 +60,15 @@ class XeroIdentity:
     def exchange_code(self, *, code: str, code_verifier: str, now: datetime) -> schemas.TokenSet:
         """Exchange the authorisation code. Raises ReconnectNeeded (invalid_grant), XeroConfigurationError
         (invalid_client), XeroUnavailable, or XeroError for any other refusal."""
-        return self._token({"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri,
-                            "code_verifier": code_verifier}, now=now)
+        return self._token(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": self.redirect_uri,
+                "code_verifier": code_verifier,
+            },
+            now=now,
+        )
 
     def refresh(self, *, refresh_token: str, now: datetime) -> schemas.TokenSet:
         """Spend the refresh token for a new pair (the granted scopes, no `scope` sent). Raises like exchange_code."""
@@ -70,15 +81,17 @@ class XeroIdentity:
     def connections(self, *, access_token: str, auth_event_id: str = "") -> list[schemas.TenantConnection]:
         """GET /connections: the organisations the token reaches, or only those of one consent."""
         params = {"authEventId": auth_event_id} if auth_event_id else None
-        response = self._api.request("GET", self.connections_url, params=params,
-                                     headers={"Authorization": f"Bearer {access_token}"})
+        response = self._api.request(
+            "GET", self.connections_url, params=params, headers={"Authorization": f"Bearer {access_token}"}
+        )
         return schemas.tenant_connections(decode_json(response))
 
     def disconnect(self, *, access_token: str, connection_id: str) -> None:
         """Remove one organisation's connection at Xero. An unknown connection counts as already removed."""
         try:
-            self._api.request("DELETE", f"{self.connections_url}/{connection_id}",
-                              headers={"Authorization": f"Bearer {access_token}"})
+            self._api.request(
+                "DELETE", f"{self.connections_url}/{connection_id}", headers={"Authorization": f"Bearer {access_token}"}
+            )
         except XeroNotFound:
             logger.info("Xero connection was already removed", extra={"xero_connection_id": connection_id})
 

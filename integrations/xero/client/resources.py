@@ -42,25 +42,56 @@ class Resource[T]:
 
 
 CONTACTS = Resource(
-    path="Contacts", id_field="ContactID", parse=schemas.contact, page_size=PAGE_SIZE, id_list="IDs",
+    path="Contacts",
+    id_field="ContactID",
+    parse=schemas.contact,
+    page_size=PAGE_SIZE,
+    id_list="IDs",
     filters=frozenset({"where", "order", "IDs", "includeArchived", "summaryOnly", "searchTerm"}),
 )
 INVOICES = Resource(
-    path="Invoices", id_field="InvoiceID", parse=schemas.invoice, page_size=PAGE_SIZE, id_list="IDs",
-    filters=frozenset({"where", "order", "IDs", "InvoiceNumbers", "ContactIDs", "Statuses", "includeArchived",
-                       "createdByMyApp", "unitdp", "summaryOnly", "searchTerm"}),
+    path="Invoices",
+    id_field="InvoiceID",
+    parse=schemas.invoice,
+    page_size=PAGE_SIZE,
+    id_list="IDs",
+    filters=frozenset(
+        {
+            "where",
+            "order",
+            "IDs",
+            "InvoiceNumbers",
+            "ContactIDs",
+            "Statuses",
+            "includeArchived",
+            "createdByMyApp",
+            "unitdp",
+            "summaryOnly",
+            "searchTerm",
+        }
+    ),
 )
 CREDIT_NOTES = Resource(
-    path="CreditNotes", id_field="CreditNoteID", parse=schemas.credit_note, page_size=PAGE_SIZE,
+    path="CreditNotes",
+    id_field="CreditNoteID",
+    parse=schemas.credit_note,
+    page_size=PAGE_SIZE,
     filters=frozenset({"where", "order", "unitdp"}),
 )
 PAYMENTS = Resource(
-    path="Payments", id_field="PaymentID", parse=schemas.payment, page_size=PAGE_SIZE,
+    path="Payments",
+    id_field="PaymentID",
+    parse=schemas.payment,
+    page_size=PAGE_SIZE,
     filters=frozenset({"where", "order"}),
 )
 QUOTES = Resource(
-    path="Quotes", id_field="QuoteID", parse=schemas.quote, page_size=None,
-    filters=frozenset({"DateFrom", "DateTo", "ExpiryDateFrom", "ExpiryDateTo", "ContactID", "Status", "order",
-                       "QuoteNumber"}),
+    path="Quotes",
+    id_field="QuoteID",
+    parse=schemas.quote,
+    page_size=None,
+    filters=frozenset(
+        {"DateFrom", "DateTo", "ExpiryDateFrom", "ExpiryDateTo", "ContactID", "Status", "order", "QuoteNumber"}
+    ),
 )
 RESOURCES = (CONTACTS, INVOICES, CREDIT_NOTES, PAYMENTS, QUOTES)

@@ -86,8 +86,9 @@ class Transport:
     instead of running into a 429.
     """
 
-    def __init__(self, *, tenant_id: str = "", timeout: tuple[float, float] = TIMEOUT,
-                 pace: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, *, tenant_id: str = "", timeout: tuple[float, float] = TIMEOUT, pace: Callable[[], None] | None = None
+    ) -> None:
         self.tenant_id = tenant_id
         self.timeout = timeout
         self.pace: Callable[[], None] = pace or (lambda: None)
@@ -96,8 +97,9 @@ class Transport:
         self.limits = RateLimits()
         self._session = requests.Session()
 
-    def request(self, method: str, url: str, *, headers: dict[str, str] | None = None, json_body: Any = None,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, url: str, *, headers: dict[str, str] | None = None, json_body: Any = None, **kwargs: Any
+    ) -> requests.Response:
         """Send one call and return Xero's successful answer.
 
         `json_body` is sent as JSON with Decimal amounts exact. Raises XeroUnavailable when no answer came (or no
@@ -149,8 +151,9 @@ class Transport:
         if status < 400:
             return
         if status == 429:
-            raise RateLimited(retry_after=_retry_after(response),
-                              problem=response.headers.get("X-Rate-Limit-Problem", ""))
+            raise RateLimited(
+                retry_after=_retry_after(response), problem=response.headers.get("X-Rate-Limit-Problem", "")
+            )
         content_type = response.headers.get("Content-Type", "")
         if status >= 500:
             if "json" in content_type:
@@ -165,19 +168,22 @@ class Transport:
             if isinstance(body, dict):
                 detail = str(body.get("Detail") or body.get("Message") or body.get("error") or "")
                 if status == 400 and body.get("Elements"):
-                    raise XeroValidationError([
-                        str(error.get("Message", ""))
-                        for element in body["Elements"]
-                        for error in element.get("ValidationErrors", [])
-                    ])
+                    raise XeroValidationError(
+                        [
+                            str(error.get("Message", ""))
+                            for element in body["Elements"]
+                            for error in element.get("ValidationErrors", [])
+                        ]
+                    )
         if status == 401 and detail.startswith("TokenExpired"):
             raise TokenExpired(detail)
         if status == 403:
             raise OrganisationAccessRemoved(f"Xero refused access to the organisation (403 {detail or 'no detail'})")
         if status == 401 and detail == "AuthorizationUnsuccessful":
             method, called = response.request.method or "", _called(response)
-            raise PermissionMissing(f"Xero refused {method} {called} (401 AuthorizationUnsuccessful)",
-                                    method=method, path=called)
+            raise PermissionMissing(
+                f"Xero refused {method} {called} (401 AuthorizationUnsuccessful)", method=method, path=called
+            )
         if status == 401:
             raise ReconnectNeeded(f"Xero refused access ({status} {detail or 'no detail'})")
         if status == 400:

@@ -161,8 +161,15 @@ AMOUNT_PLACES, AMOUNT_LIMIT = 2, Decimal(10) ** 15
 RATE_PLACES, RATE_LIMIT = 6, Decimal(10) ** 9
 
 
-def _money(record: Record, key: str, *, record_id: str, default: Decimal | None = None,
-           places: int = AMOUNT_PLACES, limit: Decimal | None = AMOUNT_LIMIT) -> Decimal | None:
+def _money(
+    record: Record,
+    key: str,
+    *,
+    record_id: str,
+    default: Decimal | None = None,
+    places: int = AMOUNT_PLACES,
+    limit: Decimal | None = AMOUNT_LIMIT,
+) -> Decimal | None:
     value = record.get(key)
     if value is None:
         return default
@@ -195,8 +202,9 @@ def _date(record: Record, key: str, *, record_id: str) -> date | None:
 
 def _updated_at(record: Record, *, record_id: str) -> datetime:
     """UpdatedDateUTC is required: sync keeps the newest copy and moves its watermark by it."""
-    return msdate_datetime(_required(record, "UpdatedDateUTC", record_id=record_id), field="UpdatedDateUTC",
-                           record_id=record_id)
+    return msdate_datetime(
+        _required(record, "UpdatedDateUTC", record_id=record_id), field="UpdatedDateUTC", record_id=record_id
+    )
 
 
 def _enum[E: StrEnum](kind: type[E], record: Record, key: str, *, record_id: str, default: E | None = None) -> E:

@@ -61,8 +61,14 @@ def page_of[T](payload: object, *, collection: str, id_field: str, parse: Callab
             record_id = exc.record_id or str(payload_kept.get(id_field) or "")
             errors.append(RecordError(record_id=record_id, reason=exc.reason, payload=payload_kept))
     record_ids = frozenset(str(item.get(id_field) or "").lower() for item in items if isinstance(item, dict))
-    return Page(records=records, errors=errors, page=page, page_count=page_count, server_time=server_time,
-                record_ids=record_ids - {""})
+    return Page(
+        records=records,
+        errors=errors,
+        page=page,
+        page_count=page_count,
+        server_time=server_time,
+        record_ids=record_ids - {""},
+    )
 
 
 def only[T](payload: object, *, collection: str, parse: Callable[[Record], T]) -> T:

@@ -190,8 +190,9 @@ def _contact_of(record: Record, *, record_id: str) -> tuple[str, str]:
 
 
 def _phone(item: Record, *, record_id: str) -> XeroPhone:
-    parts = (_text(item, key, record_id=record_id).strip()
-             for key in ("PhoneCountryCode", "PhoneAreaCode", "PhoneNumber"))
+    parts = (
+        _text(item, key, record_id=record_id).strip() for key in ("PhoneCountryCode", "PhoneAreaCode", "PhoneNumber")
+    )
     return XeroPhone(type=_text(item, "PhoneType", record_id=record_id), number=" ".join(p for p in parts if p))
 
 
@@ -227,10 +228,8 @@ def contact(record: Record) -> XeroContact:
         is_customer=_flag(record, "IsCustomer", record_id=record_id),
         is_supplier=_flag(record, "IsSupplier", record_id=record_id),
         updated_at=_updated_at(record, record_id=record_id),
-        receivable_outstanding=_money(receivable, "Outstanding", record_id=record_id, default=Decimal(0),
-                                      limit=None),
-        receivable_overdue=_money(receivable, "Overdue", record_id=record_id, default=Decimal(0),
-                                  limit=None),
+        receivable_outstanding=_money(receivable, "Outstanding", record_id=record_id, default=Decimal(0), limit=None),
+        receivable_overdue=_money(receivable, "Overdue", record_id=record_id, default=Decimal(0), limit=None),
         default_currency=_text(record, "DefaultCurrency", record_id=record_id),
         merged_to_contact_id=_text(record, "MergedToContactID", record_id=record_id),
         contact_number=_text(record, "ContactNumber", record_id=record_id, max_length=CONTACT_NUMBER_MAX).strip(),

@@ -40,14 +40,16 @@ def webhook_events(payload: object) -> tuple[list[WebhookEvent], list[RecordErro
                 event_date = datetime.fromisoformat(raw_date)
             except ValueError as exc:
                 raise SchemaError(f"eventDateUtc is not a date: {raw_date!r}", record_id=record_id) from exc
-            events.append(WebhookEvent(
-                tenant_id=_short_id(record, "tenantId", 64, record_id=record_id),
-                category=_short_id(record, "eventCategory", 20, record_id=record_id).upper(),
-                event_type=_short_id(record, "eventType", 20, record_id=record_id).upper(),
-                resource_id=_short_id(record, "resourceId", 64, record_id=record_id),
-                # Xero writes UTC without a zone ("2024-06-21T01:15:39.902").
-                event_date=event_date if event_date.tzinfo else event_date.replace(tzinfo=UTC),
-            ))
+            events.append(
+                WebhookEvent(
+                    tenant_id=_short_id(record, "tenantId", 64, record_id=record_id),
+                    category=_short_id(record, "eventCategory", 20, record_id=record_id).upper(),
+                    event_type=_short_id(record, "eventType", 20, record_id=record_id).upper(),
+                    resource_id=_short_id(record, "resourceId", 64, record_id=record_id),
+                    # Xero writes UTC without a zone ("2024-06-21T01:15:39.902").
+                    event_date=event_date if event_date.tzinfo else event_date.replace(tzinfo=UTC),
+                )
+            )
         except SchemaError as exc:
             errors.append(RecordError(record_id=record_id, reason=exc.reason, payload=record))
     return events, errors

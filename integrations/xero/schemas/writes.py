@@ -43,14 +43,16 @@ def contact_change_json(change: ContactChange) -> Record:
             {"PhoneType": phone_type, "PhoneNumber": number, "PhoneAreaCode": "", "PhoneCountryCode": ""}
             for phone_type, number in (("DEFAULT", change.default_phone), ("MOBILE", change.mobile_phone))
         ],
-        "Addresses": [{
-            "AddressType": "STREET",
-            **{f"AddressLine{n}": line for n, line in enumerate([*lines, "", "", ""][:4], start=1)},
-            "City": change.street.city,
-            "Region": change.street.region,
-            "PostalCode": change.street.postal_code,
-            "Country": change.street.country,
-        }],
+        "Addresses": [
+            {
+                "AddressType": "STREET",
+                **{f"AddressLine{n}": line for n, line in enumerate([*lines, "", "", ""][:4], start=1)},
+                "City": change.street.city,
+                "Region": change.street.region,
+                "PostalCode": change.street.postal_code,
+                "Country": change.street.country,
+            }
+        ],
     }
     if change.first_name is not None and change.last_name is not None:
         element["FirstName"] = change.first_name
@@ -92,15 +94,21 @@ def contact_write_results(payload: object, *, sent_ids: list[str]) -> list[Conta
                 _text(error, "Message", record_id=sent_id)
                 for error in _objects(record, "ValidationErrors", record_id=sent_id)
             )
-            refused = (bool(messages) or _flag(record, "HasValidationErrors", record_id=sent_id)
-                       or _text(record, "StatusAttributeString", record_id=sent_id).upper() == "ERROR")
+            refused = (
+                bool(messages)
+                or _flag(record, "HasValidationErrors", record_id=sent_id)
+                or _text(record, "StatusAttributeString", record_id=sent_id).upper() == "ERROR"
+            )
         except SchemaError:
             messages, refused = (), True
         if refused:
-            results.append(ContactWriteResult(
-                contact_id=sent_id, errors=messages or ("Xero refused the change without saying why.",),
-                contact=None,
-            ))
+            results.append(
+                ContactWriteResult(
+                    contact_id=sent_id,
+                    errors=messages or ("Xero refused the change without saying why.",),
+                    contact=None,
+                )
+            )
             continue
         try:
             saved = contact(record)

@@ -51,8 +51,14 @@ def day_budget(connection: XeroConnection, *, now: datetime) -> DayBudget:
     return DayBudget(limit=limit, remaining=min(connection.day_calls_remaining, limit), resets_at=started + DAY)
 
 
-def day_budget_record(*, connection_id: int, remaining: int | None, run_started: datetime, now: datetime,
-                      resets_at: datetime | None = None) -> None:
+def day_budget_record(
+    *,
+    connection_id: int,
+    remaining: int | None,
+    run_started: datetime,
+    now: datetime,
+    resets_at: datetime | None = None,
+) -> None:
     """Keep what Xero said is left of the day after a run (nothing when it did not say). A figure higher than
     the one kept, or one after the kept window ended, belongs to a new window, which opened with this run's
     calls. `resets_at` is Xero's own word (a day 429's Retry-After) on when the window ends."""
@@ -62,18 +68,27 @@ def day_budget_record(*, connection_id: int, remaining: int | None, run_started:
     started = connection.day_window_started_at
     if resets_at is not None:
         started = resets_at - DAY
-    elif (started is None or now >= started + DAY or connection.day_calls_remaining is None
-          or remaining > connection.day_calls_remaining):
+    elif (
+        started is None
+        or now >= started + DAY
+        or connection.day_calls_remaining is None
+        or remaining > connection.day_calls_remaining
+    ):
         started = run_started
-    XeroConnection.objects.filter(pk=connection_id).update(day_calls_remaining=remaining,
-                                                           day_window_started_at=started)
+    XeroConnection.objects.filter(pk=connection_id).update(day_calls_remaining=remaining, day_window_started_at=started)
 
 
 def calls_needed(*, connection_id: int, kind: str) -> int:
     """About how many calls a run of this kind takes: the most the last few finished ones made, plus a margin."""
-    recent = SyncRun.objects.filter(
-        connection_id=connection_id, kind=kind, outcome__in=[SyncRun.Outcome.SUCCEEDED, SyncRun.Outcome.PARTIAL],
-    ).order_by("-started_at").values_list("api_calls", flat=True)[:RECENT_RUNS]
+    recent = (
+        SyncRun.objects.filter(
+            connection_id=connection_id,
+            kind=kind,
+            outcome__in=[SyncRun.Outcome.SUCCEEDED, SyncRun.Outcome.PARTIAL],
+        )
+        .order_by("-started_at")
+        .values_list("api_calls", flat=True)[:RECENT_RUNS]
+    )
     return max(MIN_CALLS.get(kind, 1), math.ceil(max(recent, default=0) * MARGIN))
 
 
@@ -95,8 +110,11 @@ def scheduled_syncs_queue(*, due: list[tuple[int, str]], now: datetime) -> list[
         if needed > spendable:
             note = _held_back_note(kind=kind, needed=needed, budget=budget)
             fallback = SyncRun.Kind.INCREMENTAL
-            kind = fallback if kind == SyncRun.Kind.FULL and calls_needed(
-                connection_id=connection_id, kind=fallback) <= spendable else ""
+            kind = (
+                fallback
+                if kind == SyncRun.Kind.FULL and calls_needed(connection_id=connection_id, kind=fallback) <= spendable
+                else ""
+            )
         if kind and sync_queue_claim(connection_id=connection_id, now=now):
             planned.append((connection_id, kind))
         if note != connection.day_budget_note:
@@ -107,6 +125,8 @@ def scheduled_syncs_queue(*, due: list[tuple[int, str]], now: datetime) -> list[
 def _held_back_note(*, kind: str, needed: int, budget: DayBudget) -> str:
     what = "Weekly reconcile deferred" if kind == SyncRun.Kind.FULL else "Scheduled sync held back"
     when = f" at {timezone.localtime(budget.resets_at):%H:%M}" if budget.resets_at else ""
-    return (f"{what}: it needs about {needed} Xero calls and {budget.remaining} of today's {budget.limit} are left "
-            f"({settings.XERO_DAY_CALL_RESERVE} kept for Sync now and webhooks). It runs after the allowance "
-            f"resets{when}.")
+    return (
+        f"{what}: it needs about {needed} Xero calls and {budget.remaining} of today's {budget.limit} are left "
+        f"({settings.XERO_DAY_CALL_RESERVE} kept for Sync now and webhooks). It runs after the allowance "
+        f"resets{when}."
+    )

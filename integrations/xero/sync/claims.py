@@ -26,12 +26,14 @@ def sync_claim(*, connection_id: int, now: datetime) -> str | None:
     """
     token = secrets.token_hex(8)
     claimed = XeroConnection.objects.filter(
-        Q(sync_claimed_until__isnull=True) | Q(sync_claimed_until__lt=now), pk=connection_id,
+        Q(sync_claimed_until__isnull=True) | Q(sync_claimed_until__lt=now),
+        pk=connection_id,
     ).update(sync_claimed_until=now + claim_ttl(), sync_claim_token=token)
     if claimed != 1:
         return None
     SyncRun.objects.filter(connection_id=connection_id, outcome=SyncRun.Outcome.RUNNING).update(
-        outcome=SyncRun.Outcome.FAILED, finished_at=now,
+        outcome=SyncRun.Outcome.FAILED,
+        finished_at=now,
         message="Interrupted: the worker running it stopped; a later run took over.",
     )
     return token
@@ -39,9 +41,7 @@ def sync_claim(*, connection_id: int, now: datetime) -> str | None:
 
 def sync_claim_extend(*, connection_id: int, token: str, now: datetime) -> None:
     """Renew the claim held under `token` (nothing happens if another run took it over)."""
-    XeroConnection.objects.filter(pk=connection_id, sync_claim_token=token).update(
-        sync_claimed_until=now + claim_ttl()
-    )
+    XeroConnection.objects.filter(pk=connection_id, sync_claim_token=token).update(sync_claimed_until=now + claim_ttl())
 
 
 def sync_release(*, connection_id: int, token: str) -> None:
@@ -55,9 +55,13 @@ def sync_queue_claim(*, connection_id: int, now: datetime) -> bool:
     """Mark an organisation-wide sync as queued; False when one already waits for a worker, so this request
     joins it instead of queueing another (at most one queued and one running per organisation). A mark older
     than the claim TTL is taken as lost with its task, and replaced."""
-    return XeroConnection.objects.filter(
-        Q(sync_queued_at__isnull=True) | Q(sync_queued_at__lt=now - claim_ttl()), pk=connection_id,
-    ).update(sync_queued_at=now) == 1
+    return (
+        XeroConnection.objects.filter(
+            Q(sync_queued_at__isnull=True) | Q(sync_queued_at__lt=now - claim_ttl()),
+            pk=connection_id,
+        ).update(sync_queued_at=now)
+        == 1
+    )
 
 
 def sync_queue_take(*, connection_id: int) -> None:

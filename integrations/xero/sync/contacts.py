@@ -1,4 +1,8 @@
-"""Paying Xero contacts into the CRM: keep Xero's copy, then link, create or queue a conflict for each."""
+"""Paying Xero contacts into the CRM: keep Xero's copy, then link, create or queue a conflict for each.
+
+Longer than 400 lines because linking, creating in batches and queueing conflicts read the same index of the
+CRM's contacts in one pass; contact persons (issue 17) should bring a split of the batch writer into its own module.
+"""
 
 import logging
 from dataclasses import dataclass
@@ -18,8 +22,20 @@ from invoices.bulk import update_from_values
 logger = logging.getLogger(__name__)
 
 SUPPLIER_TAG = "Supplier"
-MIRRORED_FIELDS = ["name", "first_name", "last_name", "email", "contact_number", "phones", "addresses", "status",
-                   "is_customer", "is_supplier", "xero_updated_at", "merged_into_xero_id"]
+MIRRORED_FIELDS = [
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "contact_number",
+    "phones",
+    "addresses",
+    "status",
+    "is_customer",
+    "is_supplier",
+    "xero_updated_at",
+    "merged_into_xero_id",
+]
 
 
 @dataclass
@@ -40,8 +56,13 @@ def _mirror(connection_id: int, record: schemas.XeroContact) -> XeroContact:
         contact_number=record.contact_number,
         phones=[phone.number for phone in record.phones],
         addresses=[
-            {"lines": list(address.lines), "city": address.city, "region": address.region,
-             "postal_code": address.postal_code, "country": address.country}
+            {
+                "lines": list(address.lines),
+                "city": address.city,
+                "region": address.region,
+                "postal_code": address.postal_code,
+                "country": address.country,
+            }
             for address in record.addresses
         ],
         status=str(record.status),
@@ -60,25 +81,33 @@ def xero_contacts_store(*, connection_id: int, records: list[schemas.XeroContact
     if not records:
         return 0
     stored = dict(
-        XeroContact.objects.filter(connection_id=connection_id, xero_id__in=[r.contact_id for r in records])
-        .values_list("xero_id", "xero_updated_at")
+        XeroContact.objects.filter(
+            connection_id=connection_id, xero_id__in=[r.contact_id for r in records]
+        ).values_list("xero_id", "xero_updated_at")
     )
     fresh = {
-        record.contact_id: record for record in records
+        record.contact_id: record
+        for record in records
         if record.contact_id not in stored or stored[record.contact_id] <= record.updated_at
     }
     XeroContact.objects.bulk_create(
         [_mirror(connection_id, record) for record in fresh.values()],
-        update_conflicts=True, unique_fields=["connection", "xero_id"], update_fields=MIRRORED_FIELDS,
+        update_conflicts=True,
+        unique_fields=["connection", "xero_id"],
+        update_fields=MIRRORED_FIELDS,
     )
     return len(fresh)
 
 
 def linked_xero_id(*, connection_id: int, contact_id: int | None) -> str | None:
     """The Xero ContactID the CRM contact is linked to in the organisation, or None."""
-    return XeroContact.objects.filter(
-        connection_id=connection_id, contact_id=contact_id, link_state=XeroContact.LinkState.LINKED
-    ).values_list("xero_id", flat=True).first()
+    return (
+        XeroContact.objects.filter(
+            connection_id=connection_id, contact_id=contact_id, link_state=XeroContact.LinkState.LINKED
+        )
+        .values_list("xero_id", flat=True)
+        .first()
+    )
 
 
 def paying_mark(*, connection_id: int, xero_contact_ids: set[str]) -> None:
@@ -91,16 +120,20 @@ def paying_mark(*, connection_id: int, xero_contact_ids: set[str]) -> None:
 def xero_contact_ids_missing(*, connection_id: int, xero_contact_ids: set[str]) -> set[str]:
     """Which of these Xero contacts we have no copy of yet (to be fetched by id)."""
     known = set(
-        XeroContact.objects.filter(connection_id=connection_id, xero_id__in=xero_contact_ids)
-        .values_list("xero_id", flat=True)
+        XeroContact.objects.filter(connection_id=connection_id, xero_id__in=xero_contact_ids).values_list(
+            "xero_id", flat=True
+        )
     )
     return xero_contact_ids - known
 
 
 def _facts(xero_contact: XeroContact) -> Facts:
     return Facts.of(
-        name=xero_contact.name, is_person=_is_person(xero_contact), emails=[xero_contact.email],
-        phones=xero_contact.phones, postcodes=[a.get("postal_code", "") for a in xero_contact.addresses],
+        name=xero_contact.name,
+        is_person=_is_person(xero_contact),
+        emails=[xero_contact.email],
+        phones=xero_contact.phones,
+        postcodes=[a.get("postal_code", "") for a in xero_contact.addresses],
         contact_number=xero_contact.contact_number,
     )
 
@@ -116,15 +149,21 @@ def _is_person(xero_contact: XeroContact) -> bool:
 def crm_index_build(*, connection_id: int) -> CrmIndex:
     """Index every CRM contact for matching; those already linked in this organisation are marked as such."""
     linked = set(
-        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=False)
-        .values_list("contact_id", flat=True)
+        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=False).values_list(
+            "contact_id", flat=True
+        )
     )
     index = CrmIndex()
     for facts in contact_selectors.contacts_match_facts():
         index.add(
             facts.contact_id,
-            Facts.of(name=facts.name, is_person=facts.is_person, emails=facts.emails, phones=facts.phones,
-                     postcodes=facts.postcodes),
+            Facts.of(
+                name=facts.name,
+                is_person=facts.is_person,
+                emails=facts.emails,
+                phones=facts.phones,
+                postcodes=facts.postcodes,
+            ),
             already_linked=facts.contact_id in linked,
         )
     return index
@@ -135,8 +174,9 @@ def _wanted(connection: XeroConnection) -> QuerySet[XeroContact]:
     if connection.suppliers != XeroConnection.Suppliers.IGNORE:
         brought_in |= Q(is_supplier=True)
     # A contact merged away in Xero lives on in the one it was merged into; it is never brought in by itself.
-    return XeroContact.objects.filter(brought_in, connection=connection, link_state=XeroContact.LinkState.UNLINKED,
-                                      merged_into_xero_id="")
+    return XeroContact.objects.filter(
+        brought_in, connection=connection, link_state=XeroContact.LinkState.UNLINKED, merged_into_xero_id=""
+    )
 
 
 def contacts_waiting(*, connection: XeroConnection) -> bool:
@@ -157,10 +197,15 @@ def merges_follow(*, connection_id: int, now: datetime) -> int:
     ).exclude(merged_into_xero_id="")
     for away in merged_away:
         with transaction.atomic():
-            survivor = XeroContact.objects.select_for_update().filter(
-                connection_id=connection_id, xero_id=away.merged_into_xero_id,
-                link_state__in=[XeroContact.LinkState.UNLINKED, XeroContact.LinkState.CONFLICT],
-            ).first()
+            survivor = (
+                XeroContact.objects.select_for_update()
+                .filter(
+                    connection_id=connection_id,
+                    xero_id=away.merged_into_xero_id,
+                    link_state__in=[XeroContact.LinkState.UNLINKED, XeroContact.LinkState.CONFLICT],
+                )
+                .first()
+            )
             if survivor is None:
                 continue
             contact_id = away.contact_id
@@ -169,11 +214,14 @@ def merges_follow(*, connection_id: int, now: datetime) -> int:
             away.save(update_fields=["contact", "link_state"])
             contact_link(xero_contact=survivor, contact_id=contact_id)
             survivor.conflicts.filter(status=MatchConflict.Status.OPEN).update(
-                status=MatchConflict.Status.RESOLVED, resolution=MatchConflict.Resolution.LINKED,
-                resolved_contact_id=contact_id, resolved_at=now,
+                status=MatchConflict.Status.RESOLVED,
+                resolution=MatchConflict.Resolution.LINKED,
+                resolved_contact_id=contact_id,
+                resolved_at=now,
             )
-        logger.info("Xero contact merge followed", extra={"connection_id": connection_id,
-                                                          "xero_contact_id": survivor.xero_id})
+        logger.info(
+            "Xero contact merge followed", extra={"connection_id": connection_id, "xero_contact_id": survivor.xero_id}
+        )
         moved += 1
     return moved
 
@@ -205,11 +253,15 @@ class _Creations:
         if not self.waiting:
             return 0
         with transaction.atomic():
-            created = contact_services.contacts_create(contacts=[
-                _new_contact(xero_contact, self.connection) for xero_contact, _ in self.waiting
-            ])
-            _links_write([(xero_contact, contact.pk, contact.updated_at)
-                          for (xero_contact, _), contact in zip(self.waiting, created, strict=True)])
+            created = contact_services.contacts_create(
+                contacts=[_new_contact(xero_contact, self.connection) for xero_contact, _ in self.waiting]
+            )
+            _links_write(
+                [
+                    (xero_contact, contact.pk, contact.updated_at)
+                    for (xero_contact, _), contact in zip(self.waiting, created, strict=True)
+                ]
+            )
         for (_, facts), contact in zip(self.waiting, created, strict=True):
             self.index.add(contact.pk, facts, already_linked=True)
         count = len(self.waiting)
@@ -250,10 +302,15 @@ def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> Link
 def _links_write(links: list[tuple[XeroContact, int, datetime]]) -> None:
     """Link each Xero contact to its new CRM contact, as contact_link does, in one query per 1,000."""
     update_from_values(
-        model=XeroContact, match="id", columns=["contact_id", "pushed_at"],
+        model=XeroContact,
+        match="id",
+        columns=["contact_id", "pushed_at"],
         rows=[(xero_contact.pk, contact_id, updated_at) for xero_contact, contact_id, updated_at in links],
-        constants={"link_state": XeroContact.LinkState.LINKED, "push_state": XeroContact.PushState.IN_SYNC,
-                   "push_error": ""},
+        constants={
+            "link_state": XeroContact.LinkState.LINKED,
+            "push_state": XeroContact.PushState.IN_SYNC,
+            "push_error": "",
+        },
     )
 
 
@@ -282,8 +339,11 @@ def xero_contact_matching(*, connection_id: int, contact_id: int) -> XeroContact
     contact = Contact.objects.prefetch_related("emails").get(pk=contact_id)
     emails = {variant for email in contact.emails.all() for variant in (email.address, email.address.lower())}
     # Archived ones are left out: Xero takes no documents for them, so a clash with one goes to the admin instead.
-    unlinked = XeroContact.objects.filter(connection_id=connection_id, contact__isnull=True).exclude(
-        link_state=XeroContact.LinkState.IGNORED).exclude(status="ARCHIVED")
+    unlinked = (
+        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=True)
+        .exclude(link_state=XeroContact.LinkState.IGNORED)
+        .exclude(status="ARCHIVED")
+    )
     # Capsync's own number first: the contact Capsync made in Xero for this CRM contact, before any unlink.
     numbered = unlinked.filter(contact_number__iexact=contact_number_for(contact_id), merged_into_xero_id="").first()
     if numbered is not None:
@@ -292,9 +352,15 @@ def xero_contact_matching(*, connection_id: int, contact_id: int) -> XeroContact
     if not candidates:
         return None
     index = crm_index_build(connection_id=connection_id)
-    return next((xero_contact for xero_contact in candidates
-                 if (decision := match(_facts(xero_contact), index)).action == Action.LINK
-                 and decision.contact_id == contact_id), None)
+    return next(
+        (
+            xero_contact
+            for xero_contact in candidates
+            if (decision := match(_facts(xero_contact), index)).action == Action.LINK
+            and decision.contact_id == contact_id
+        ),
+        None,
+    )
 
 
 def conflict_open(*, xero_contact: XeroContact, candidates: tuple) -> MatchConflict:
@@ -302,10 +368,13 @@ def conflict_open(*, xero_contact: XeroContact, candidates: tuple) -> MatchConfl
     xero_contact.link_state = XeroContact.LinkState.CONFLICT
     xero_contact.save(update_fields=["link_state"])
     conflict, _ = MatchConflict.objects.get_or_create(
-        xero_contact=xero_contact, status=MatchConflict.Status.OPEN,
-        defaults={"candidates": [
-            {"contact_id": c.contact_id, "score": c.score, "evidence": list(c.evidence)} for c in candidates
-        ]},
+        xero_contact=xero_contact,
+        status=MatchConflict.Status.OPEN,
+        defaults={
+            "candidates": [
+                {"contact_id": c.contact_id, "score": c.score, "evidence": list(c.evidence)} for c in candidates
+            ]
+        },
     )
     return conflict
 
@@ -323,8 +392,11 @@ def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> conta
         phones=tuple(xero_contact.phones),
         addresses=tuple(
             contact_services.AddressData(
-                street=", ".join(a.get("lines", [])), city=a.get("city", ""), region=a.get("region", ""),
-                postcode=a.get("postal_code", ""), country=a.get("country", ""),
+                street=", ".join(a.get("lines", [])),
+                city=a.get("city", ""),
+                region=a.get("region", ""),
+                postcode=a.get("postal_code", ""),
+                country=a.get("country", ""),
             )
             for a in xero_contact.addresses
         ),

@@ -114,8 +114,15 @@ class SyncContext:
             return
         now = self.clock()
         SyncError.objects.bulk_create(
-            SyncError(connection_id=self.run.connection_id, run=self.run, resource=resource,
-                      record_id=error.record_id, reason=error.reason, payload=error.payload, created_at=now)
+            SyncError(
+                connection_id=self.run.connection_id,
+                run=self.run,
+                resource=resource,
+                record_id=error.record_id,
+                reason=error.reason,
+                payload=error.payload,
+                created_at=now,
+            )
             for error in errors
         )
         self.add("errors", len(errors))

@@ -21,8 +21,9 @@ def organisation_id_of(*, connection_id: int) -> int:
 
 def _linked_contacts(connection_id: int, xero_contact_ids: set[str]) -> dict[str, int]:
     return dict(
-        XeroContact.objects.filter(connection_id=connection_id, xero_id__in=xero_contact_ids, contact__isnull=False)
-        .values_list("xero_id", "contact_id")
+        XeroContact.objects.filter(
+            connection_id=connection_id, xero_id__in=xero_contact_ids, contact__isnull=False
+        ).values_list("xero_id", "contact_id")
     )
 
 
@@ -50,7 +51,9 @@ def _invoice_data(invoice: schemas.XeroInvoice) -> invoice_services.InvoiceData:
         xero_updated_at=invoice.updated_at,
         payments=tuple(
             invoice_services.PaymentData(
-                xero_id=payment.payment_id, paid_on=payment.date, amount=payment.amount,
+                xero_id=payment.payment_id,
+                paid_on=payment.date,
+                amount=payment.amount,
                 currency_rate=payment.currency_rate,
                 # Payments listed inside an invoice carry no status; only live payments are listed there.
                 status=str(payment.status or schemas.PaymentStatus.AUTHORISED),
@@ -86,8 +89,9 @@ def _credit_note_data(note: schemas.XeroCreditNote) -> invoice_services.InvoiceD
         xero_updated_at=note.updated_at,
         payments=(),
         allocations=tuple(
-            invoice_services.AllocationData(invoice_xero_id=allocation.invoice_id, amount=allocation.amount,
-                                            allocated_on=allocation.date)
+            invoice_services.AllocationData(
+                invoice_xero_id=allocation.invoice_id, amount=allocation.amount, allocated_on=allocation.date
+            )
             for allocation in note.allocations
         ),
     )
@@ -120,8 +124,13 @@ def invoices_relink(*, connection_id: int) -> int:
     moved. Only those are looked at, so a sync with nothing new costs two queries."""
     organisation_id = organisation_id_of(connection_id=connection_id)
     waiting = invoice_selectors.xero_contact_ids_with_unattached_invoices(organisation_id=organisation_id)
-    links = dict(
-        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=False, xero_id__in=waiting)
-        .values_list("xero_id", "contact_id")
-    ) if waiting else {}
+    links = (
+        dict(
+            XeroContact.objects.filter(
+                connection_id=connection_id, contact__isnull=False, xero_id__in=waiting
+            ).values_list("xero_id", "contact_id")
+        )
+        if waiting
+        else {}
+    )
     return invoice_services.invoices_link_contacts(organisation_id=organisation_id, contact_ids_by_xero_id=links)

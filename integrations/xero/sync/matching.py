@@ -23,8 +23,19 @@ from enum import StrEnum
 # The keys are the CRM's (its duplicate warning uses them too); re-exported here for the sync's callers.
 from contacts.matching import email_key, name_key, phone_key, postcode_key
 
-__all__ = ["Action", "Candidate", "CrmIndex", "Decision", "Facts", "contact_id_numbered", "contact_number_for",
-           "match", "name_key", "phone_key", "postcode_key"]
+__all__ = [
+    "Action",
+    "Candidate",
+    "CrmIndex",
+    "Decision",
+    "Facts",
+    "contact_id_numbered",
+    "contact_number_for",
+    "match",
+    "name_key",
+    "phone_key",
+    "postcode_key",
+]
 
 CONTACT_NUMBER_PREFIX = "CAPSYNC-"
 
@@ -53,8 +64,16 @@ class Facts:
     contact_number: str = ""
 
     @classmethod
-    def of(cls, *, name: str, is_person: bool, emails: Iterable[str] = (), phones: Iterable[str] = (),
-           postcodes: Iterable[str] = (), contact_number: str = "") -> "Facts":
+    def of(
+        cls,
+        *,
+        name: str,
+        is_person: bool,
+        emails: Iterable[str] = (),
+        phones: Iterable[str] = (),
+        postcodes: Iterable[str] = (),
+        contact_number: str = "",
+    ) -> "Facts":
         return cls(
             name=name,
             is_person=is_person,
@@ -126,17 +145,22 @@ def match(xero: Facts, index: CrmIndex) -> Decision:
     """Decide whether the Xero contact links to a CRM contact, needs an admin, or becomes a new contact."""
     numbered = contact_id_numbered(xero.contact_number)
     if numbered is not None and numbered in index.facts and numbered not in index.linked:
-        return Decision(action=Action.LINK, contact_id=numbered,
-                        candidates=(Candidate(contact_id=numbered, score=1000, evidence=("Capsync's number",)),))
+        return Decision(
+            action=Action.LINK,
+            contact_id=numbered,
+            candidates=(Candidate(contact_id=numbered, score=1000, evidence=("Capsync's number",)),),
+        )
     by_email = set().union(*(index.by_email.get(email, set()) for email in xero.emails)) if xero.emails else set()
     by_name = index.by_name.get(name_key(xero.name), set())
     found = by_email | by_name
     if not found:
         return Decision(action=Action.CREATE)
-    candidates = tuple(sorted(
-        (_candidate(contact_id, xero, index.facts[contact_id]) for contact_id in found),
-        key=lambda candidate: (-candidate.score, candidate.contact_id),
-    ))
+    candidates = tuple(
+        sorted(
+            (_candidate(contact_id, xero, index.facts[contact_id]) for contact_id in found),
+            key=lambda candidate: (-candidate.score, candidate.contact_id),
+        )
+    )
     if len(candidates) == 1 and candidates[0].contact_id not in index.linked:
         only = candidates[0]
         crm = index.facts[only.contact_id]

@@ -71,15 +71,20 @@ def name_taken_message(holder: XeroContact) -> str:
 def name_conflict_open(*, contact_id: int, holder: XeroContact, name: str) -> MatchConflict:
     """Queue the clash of CRM contact `contact_id`'s `name` with `holder` for an admin (once while it is open)."""
     conflict, created = MatchConflict.objects.get_or_create(
-        kind=MatchConflict.Kind.NAME, xero_contact=holder, contact_id=contact_id, status=MatchConflict.Status.OPEN,
+        kind=MatchConflict.Kind.NAME,
+        xero_contact=holder,
+        contact_id=contact_id,
+        status=MatchConflict.Status.OPEN,
         defaults={"name": name},
     )
     if not created and conflict.name != name:
         conflict.name = name
         conflict.save(update_fields=["name"])
     if created:
-        logger.info("Contact name already held in Xero", extra={"connection_id": holder.connection_id,
-                                                                "contact_id": contact_id, "conflict_id": conflict.pk})
+        logger.info(
+            "Contact name already held in Xero",
+            extra={"connection_id": holder.connection_id, "contact_id": contact_id, "conflict_id": conflict.pk},
+        )
     return conflict
 
 
@@ -100,8 +105,9 @@ class NameTaken(Exception):
     fetched on the way (the holder among them), stored by `name_taken_record` along with the conflict.
     """
 
-    def __init__(self, *, connection_id: int, contact_id: int, name: str,
-                 records: list[schemas.XeroContact] | None = None) -> None:
+    def __init__(
+        self, *, connection_id: int, contact_id: int, name: str, records: list[schemas.XeroContact] | None = None
+    ) -> None:
         super().__init__(f"Xero already has a contact named {name}.")
         self.connection_id, self.contact_id, self.name, self.records = connection_id, contact_id, name, records or []
 
@@ -117,7 +123,13 @@ def name_conflicts_clear(*, connection_id: int, contact_id: int, now: datetime) 
     """Close the contact's open name conflicts in the organisation once Xero took its name (the holder was
     renamed or merged away in Xero meanwhile): nothing is left to decide. Returns how many were closed."""
     return MatchConflict.objects.filter(
-        kind=MatchConflict.Kind.NAME, status=MatchConflict.Status.OPEN, contact_id=contact_id,
+        kind=MatchConflict.Kind.NAME,
+        status=MatchConflict.Status.OPEN,
+        contact_id=contact_id,
         xero_contact__connection_id=connection_id,
-    ).update(status=MatchConflict.Status.RESOLVED, resolution=MatchConflict.Resolution.CLEARED, resolved_at=now,
-             resolved_contact_id=contact_id)
+    ).update(
+        status=MatchConflict.Status.RESOLVED,
+        resolution=MatchConflict.Resolution.CLEARED,
+        resolved_at=now,
+        resolved_contact_id=contact_id,
+    )

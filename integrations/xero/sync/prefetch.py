@@ -48,8 +48,9 @@ def pages_ahead(ctx: SyncContext, fetch_with: FetchWith, *, ahead: int = AHEAD) 
     yield from _pages_in_threads(ctx, fetch_with, numbers=range(2, first.page_count + 1), ahead=ahead)
 
 
-def _pages_in_threads(ctx: SyncContext, fetch_with: FetchWith, *, numbers: range,
-                      ahead: int) -> Iterator[schemas.Page[Any]]:
+def _pages_in_threads(
+    ctx: SyncContext, fetch_with: FetchWith, *, numbers: range, ahead: int
+) -> Iterator[schemas.Page[Any]]:
     pinned = [ctx.xero.pinned()]
 
     def page(number: int, xero: client.XeroClient) -> schemas.Page[Any] | None:

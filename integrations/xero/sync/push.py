@@ -74,20 +74,29 @@ def contact_change(contact: Contact, *, xero_id: str) -> schemas.ContactChange:
     street = schemas.XeroAddress(
         type="STREET",
         lines=tuple(line.strip() for line in address.street.splitlines() if line.strip()) if address else (),
-        city=address.city if address else "", region=address.region if address else "",
-        postal_code=address.postcode if address else "", country=address.country if address else "",
+        city=address.city if address else "",
+        region=address.region if address else "",
+        postal_code=address.postcode if address else "",
+        country=address.country if address else "",
     )
     return schemas.ContactChange(
-        contact_id=xero_id, name=contact.name,
+        contact_id=xero_id,
+        name=contact.name,
         first_name=contact.first_name if contact.is_person else None,
         last_name=contact.last_name if contact.is_person else None,
-        email=emails[0] if emails else "", default_phone=default, mobile_phone=mobile, street=street,
+        email=emails[0] if emails else "",
+        default_phone=default,
+        mobile_phone=mobile,
+        street=street,
     )
 
 
 def _needs_push(link: XeroContact, contact: Contact) -> bool:
-    return (link.push_state != XeroContact.PushState.IN_SYNC or link.pushed_at is None
-            or link.pushed_at < contact.updated_at)
+    return (
+        link.push_state != XeroContact.PushState.IN_SYNC
+        or link.pushed_at is None
+        or link.pushed_at < contact.updated_at
+    )
 
 
 @transaction.atomic
@@ -124,23 +133,32 @@ def _blocked(link: XeroContact, contact: Contact, *, xero: client.XeroClient | N
     if holder is not None and xero is not None:
         for page in xero.contacts(modified_since=None, ids=[holder.xero_id]):
             contact_sync.xero_contacts_store(connection_id=link.connection_id, records=page.records)
-    return names.name_clash(connection_id=link.connection_id, contact_id=contact.pk, name=contact.name,
-                            own_xero_id=link.xero_id) if holder is not None else ""
+    return (
+        names.name_clash(
+            connection_id=link.connection_id, contact_id=contact.pk, name=contact.name, own_xero_id=link.xero_id
+        )
+        if holder is not None
+        else ""
+    )
 
 
-def _name_refusal(link: XeroContact, contact: Contact, *, messages: list[str] | tuple[str, ...],
-                  xero: client.XeroClient | None = None) -> list[str]:
+def _name_refusal(
+    link: XeroContact, contact: Contact, *, messages: list[str] | tuple[str, ...], xero: client.XeroClient | None = None
+) -> list[str]:
     """The messages to record for Xero's refusal of this link's edit. A refusal for a name another contact holds
     (taken in Xero since the last sync) opens the same name conflict as the check before sending; with `xero`,
     a holder Capsync has no copy of yet is fetched by name first."""
     if not names.is_name_refusal(messages):
         return list(messages)
-    if xero is not None and names.name_holder(connection_id=link.connection_id, name=contact.name,
-                                              own_xero_id=link.xero_id) is None:
+    if (
+        xero is not None
+        and names.name_holder(connection_id=link.connection_id, name=contact.name, own_xero_id=link.xero_id) is None
+    ):
         for page in xero.contacts(modified_since=None, search_term=contact.name.strip()):
             contact_sync.xero_contacts_store(connection_id=link.connection_id, records=page.records)
-    clash = names.name_clash(connection_id=link.connection_id, contact_id=contact.pk, name=contact.name,
-                             own_xero_id=link.xero_id)
+    clash = names.name_clash(
+        connection_id=link.connection_id, contact_id=contact.pk, name=contact.name, own_xero_id=link.xero_id
+    )
     return [clash] if clash else list(messages)
 
 
@@ -155,9 +173,13 @@ def contact_push(*, contact_id: int, clock: Callable[[], datetime], identity: cl
     counts = PushCounts()
     links = list(
         XeroContact.objects.filter(
-            contact_id=contact_id, link_state=XeroContact.LinkState.LINKED, connection__push_crm_edits=True,
+            contact_id=contact_id,
+            link_state=XeroContact.LinkState.LINKED,
+            connection__push_crm_edits=True,
             connection__status=XeroConnection.Status.CONNECTED,
-        ).select_related("connection").order_by("pk")
+        )
+        .select_related("connection")
+        .order_by("pk")
     )
     contact = _contacts_loaded([contact_id]).get(contact_id) if links else None
     if contact is None:
@@ -192,12 +214,16 @@ def contact_push(*, contact_id: int, clock: Callable[[], datetime], identity: cl
             counts.refused += 1
             continue
         except client.ReconnectNeeded:
-            logger.warning("Xero needs a reconnect; the contact edit waits for it",
-                           extra={"connection_id": link.connection_id, "contact_id": contact_id})
+            logger.warning(
+                "Xero needs a reconnect; the contact edit waits for it",
+                extra={"connection_id": link.connection_id, "contact_id": contact_id},
+            )
             continue
         except schemas.SchemaError:
-            logger.warning("Xero saved a contact edit but its copy did not parse",
-                           extra={"connection_id": link.connection_id, "contact_id": contact_id})
+            logger.warning(
+                "Xero saved a contact edit but its copy did not parse",
+                extra={"connection_id": link.connection_id, "contact_id": contact_id},
+            )
             copy = None
         finally:
             counts.calls += xero.calls
@@ -206,8 +232,10 @@ def contact_push(*, contact_id: int, clock: Callable[[], datetime], identity: cl
         names.name_conflicts_clear(connection_id=link.connection_id, contact_id=contact_id, now=clock())
         if copy is not None:
             contact_sync.xero_contacts_store(connection_id=link.connection_id, records=[copy])
-    logger.info("Contact edit sent to Xero", extra={"contact_id": contact_id, "pushed": counts.pushed,
-                                                     "refused": counts.refused, "calls": counts.calls})
+    logger.info(
+        "Contact edit sent to Xero",
+        extra={"contact_id": contact_id, "pushed": counts.pushed, "refused": counts.refused, "calls": counts.calls},
+    )
     return counts
 
 
@@ -215,7 +243,8 @@ def links_dirty(*, connection_id: int) -> QuerySet[XeroContact]:
     """The organisation's links whose CRM contact has changed since Xero last accepted it, or marked pending."""
     return XeroContact.objects.filter(
         Q(push_state=XeroContact.PushState.PENDING) | Q(contact__updated_at__gt=F("pushed_at")),
-        connection_id=connection_id, link_state=XeroContact.LinkState.LINKED,
+        connection_id=connection_id,
+        link_state=XeroContact.LinkState.LINKED,
     )
 
 
@@ -227,8 +256,9 @@ def dirty_batches(*, connection_id: int) -> Iterator[Batch]:
     """
     after = 0
     while True:
-        links = list(links_dirty(connection_id=connection_id).filter(pk__gt=after).order_by("pk")
-                     [: client.CONTACTS_PER_WRITE])
+        links = list(
+            links_dirty(connection_id=connection_id).filter(pk__gt=after).order_by("pk")[: client.CONTACTS_PER_WRITE]
+        )
         if not links:
             return
         after = links[-1].pk
@@ -251,14 +281,17 @@ def batch_record(*, connection_id: int, batch: Batch, results: list[schemas.Cont
     shows Xero's reason on the contact."""
     counts = PushCounts(refused=batch.held_back)
     copies = []
-    refused = {item.link_id: result.errors for item, result in zip(batch.items, results, strict=True)
-               if result.refused}
+    refused = {item.link_id: result.errors for item, result in zip(batch.items, results, strict=True) if result.refused}
     links = XeroContact.objects.select_related("contact").in_bulk(list(refused)) if refused else {}
     for item, result in zip(batch.items, results, strict=True):
         if result.refused:
             link = links[item.link_id]
-            _refused(item, messages=_name_refusal(link, link.contact, messages=result.errors)
-                     if link.contact is not None else result.errors)
+            _refused(
+                item,
+                messages=_name_refusal(link, link.contact, messages=result.errors)
+                if link.contact is not None
+                else result.errors,
+            )
             counts.refused += 1
             continue
         _accepted(item)

@@ -57,24 +57,37 @@ def quotes_wanted(*, connection_id: int, full: bool) -> bool:
 
 def _quote_data(quote: schemas.XeroQuote) -> quote_mirror.QuoteData:
     return quote_mirror.QuoteData(
-        xero_id=quote.quote_id, xero_contact_id=quote.contact_id, number=quote.number, reference=quote.reference,
-        title=quote.title, status=str(quote.status), currency_code=quote.currency_code,
-        total=quote.total if quote.total is not None else Decimal("0"), issued_on=quote.date,
-        expires_on=quote.expiry_date, xero_updated_at=quote.updated_at,
+        xero_id=quote.quote_id,
+        xero_contact_id=quote.contact_id,
+        number=quote.number,
+        reference=quote.reference,
+        title=quote.title,
+        status=str(quote.status),
+        currency_code=quote.currency_code,
+        total=quote.total if quote.total is not None else Decimal("0"),
+        issued_on=quote.date,
+        expires_on=quote.expiry_date,
+        xero_updated_at=quote.updated_at,
     )
 
 
 def quotes_apply(*, connection_id: int, quotes: list[schemas.XeroQuote], now: datetime) -> QuotesApplied:
     """Store one page of quotes (newer wins), then move the open opportunities of newly accepted quotes to the
     organisation's "accepted quote" milestone, when one is set."""
-    links = dict(
-        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=False,
-                                   xero_id__in={quote.contact_id for quote in quotes})
-        .values_list("xero_id", "contact_id")
-    ) if quotes else {}
+    links = (
+        dict(
+            XeroContact.objects.filter(
+                connection_id=connection_id, contact__isnull=False, xero_id__in={quote.contact_id for quote in quotes}
+            ).values_list("xero_id", "contact_id")
+        )
+        if quotes
+        else {}
+    )
     result = quote_mirror.quotes_upsert(
-        organisation_id=organisation_id_of(connection_id=connection_id), items=[_quote_data(quote) for quote in quotes],
-        contact_ids_by_xero_id=links, now=now,
+        organisation_id=organisation_id_of(connection_id=connection_id),
+        items=[_quote_data(quote) for quote in quotes],
+        contact_ids_by_xero_id=links,
+        now=now,
     )
     opportunity_ids = sorted({opportunity_id for _, opportunity_id in result.accepted if opportunity_id})
     moved = _opportunities_move(connection_id=connection_id, opportunity_ids=opportunity_ids) if opportunity_ids else 0
@@ -88,8 +101,10 @@ def _opportunities_move(*, connection_id: int, opportunity_ids: list[int]) -> in
     if milestone_id is None:
         return 0
     if connection.connected_by is None:
-        logger.warning("Accepted quotes cannot move opportunities: nobody is recorded as connecting Xero",
-                       extra={"connection_id": connection_id, "opportunities": len(opportunity_ids)})
+        logger.warning(
+            "Accepted quotes cannot move opportunities: nobody is recorded as connecting Xero",
+            extra={"connection_id": connection_id, "opportunities": len(opportunity_ids)},
+        )
         return 0
     moved = 0
     for opportunity_id in opportunity_ids:
@@ -100,8 +115,10 @@ def _opportunities_move(*, connection_id: int, opportunity_ids: list[int]) -> in
         except opportunity_services.OpportunityClosed:
             continue  # won or lost already: it stays where it is
         except (Opportunity.DoesNotExist, Milestone.DoesNotExist):
-            logger.warning("An accepted quote's opportunity or milestone is gone",
-                           extra={"connection_id": connection_id, "opportunity_id": opportunity_id})
+            logger.warning(
+                "An accepted quote's opportunity or milestone is gone",
+                extra={"connection_id": connection_id, "opportunity_id": opportunity_id},
+            )
             continue
         moved += 1
     logger.info("Accepted quotes moved opportunities", extra={"connection_id": connection_id, "moved": moved})
@@ -161,11 +178,16 @@ class QuoteInput:
 def _form_json(data: QuoteInput) -> dict:
     """The submission as stored on its QuoteRequest: plain JSON, amounts and dates as text (exact)."""
     return {
-        "title": data.title, "summary": data.summary, "date": data.date.isoformat(),
+        "title": data.title,
+        "summary": data.summary,
+        "date": data.date.isoformat(),
         "expiry_date": data.expiry_date.isoformat() if data.expiry_date else None,
-        "line_amount_types": data.line_amount_types, "currency_code": data.currency_code,
-        "lines": [{"description": line.description, "quantity": str(line.quantity),
-                   "unit_amount": str(line.unit_amount)} for line in data.lines],
+        "line_amount_types": data.line_amount_types,
+        "currency_code": data.currency_code,
+        "lines": [
+            {"description": line.description, "quantity": str(line.quantity), "unit_amount": str(line.unit_amount)}
+            for line in data.lines
+        ],
     }
 
 
@@ -174,12 +196,18 @@ def _draft(request: QuoteRequest, *, xero_contact_id: str) -> schemas.QuoteDraft
     return schemas.QuoteDraft(
         contact_id=xero_contact_id,
         reference=quote_mirror.opportunity_reference(request.opportunity_id),
-        title=form["title"], summary=form["summary"], date=date.fromisoformat(form["date"]),
+        title=form["title"],
+        summary=form["summary"],
+        date=date.fromisoformat(form["date"]),
         expiry_date=date.fromisoformat(form["expiry_date"]) if form["expiry_date"] else None,
-        line_amount_types=form["line_amount_types"], currency_code=form["currency_code"],
+        line_amount_types=form["line_amount_types"],
+        currency_code=form["currency_code"],
         lines=tuple(
-            schemas.QuoteLine(description=line["description"], quantity=Decimal(line["quantity"]),
-                              unit_amount=Decimal(line["unit_amount"]))
+            schemas.QuoteLine(
+                description=line["description"],
+                quantity=Decimal(line["quantity"]),
+                unit_amount=Decimal(line["unit_amount"]),
+            )
             for line in form["lines"]
         ),
     )
@@ -215,8 +243,13 @@ def quote_draft_create(
             raise DraftAlreadyExists(drafts)
         request, _ = QuoteRequest.objects.get_or_create(
             submission_key=submission_key,
-            defaults={"connection_id": data.connection_id, "opportunity": opportunity, "requested_by": user,
-                      "form": _form_json(data), "created_at": clock()},
+            defaults={
+                "connection_id": data.connection_id,
+                "opportunity": opportunity,
+                "requested_by": user,
+                "form": _form_json(data),
+                "created_at": clock(),
+            },
         )
     if request.opportunity_id != opportunity.pk:
         raise SubmissionMismatch("This form was submitted for another opportunity.")
@@ -237,8 +270,9 @@ def _quote_request_send(*, request_id: int, identity: client.XeroIdentity, clock
         raise client.ReconnectNeeded("This Xero organisation is disconnected.")
     auth.grant_access_token(grant_id=grant_id, identity=identity, now=clock())
     with transaction.atomic():
-        request = QuoteRequest.objects.select_for_update().select_related("connection", "opportunity").get(
-            pk=request_id)
+        request = (
+            QuoteRequest.objects.select_for_update().select_related("connection", "opportunity").get(pk=request_id)
+        )
         if request.status == QuoteRequest.Status.CREATED and request.quote is not None:
             return request.quote
         if request.status == QuoteRequest.Status.FAILED:
@@ -248,8 +282,10 @@ def _quote_request_send(*, request_id: int, identity: client.XeroIdentity, clock
             try:
                 with transaction.atomic():
                     xero_contact_id = _xero_contact_id(request, xero=xero)
-                made = xero.quote_create(schemas.quote_draft_json(_draft(request, xero_contact_id=xero_contact_id)),
-                                         idempotency_key=request.idempotency_key)
+                made = xero.quote_create(
+                    schemas.quote_draft_json(_draft(request, xero_contact_id=xero_contact_id)),
+                    idempotency_key=request.idempotency_key,
+                )
             except (client.XeroValidationError, names.NameTaken) as exc:
                 if isinstance(exc, names.NameTaken):
                     refused = names.name_taken_record(exc)
@@ -260,8 +296,10 @@ def _quote_request_send(*, request_id: int, identity: client.XeroIdentity, clock
                 logger.info("Xero refused a quote", extra={"quote_request_id": request.pk})
             except client.XeroError as exc:
                 failure = exc
-                logger.warning("Xero did not answer a quote request; it can be sent again",
-                               extra={"quote_request_id": request.pk, "error": type(exc).__name__})
+                logger.warning(
+                    "Xero did not answer a quote request; it can be sent again",
+                    extra={"quote_request_id": request.pk, "error": type(exc).__name__},
+                )
             else:
                 quotes_apply(connection_id=request.connection_id, quotes=[made], now=clock())
                 quote = Quote.objects.get(organisation_id=request.connection.organisation_id, xero_id=made.quote_id)
@@ -280,8 +318,9 @@ def _xero_contact_id(request: QuoteRequest, *, xero: client.XeroClient) -> str:
     matching rules pick for it (Capsync's ContactNumber first), now linked; else a new Xero contact numbered
     "CAPSYNC-<id>", created and linked. Raises names.NameTaken when another Xero contact holds the name."""
     contact_id = request.opportunity.contact_id
-    link = XeroContact.objects.filter(connection_id=request.connection_id, contact_id=contact_id,
-                                      link_state=XeroContact.LinkState.LINKED).first()
+    link = XeroContact.objects.filter(
+        connection_id=request.connection_id, contact_id=contact_id, link_state=XeroContact.LinkState.LINKED
+    ).first()
     if link is not None:
         return link.xero_id
     known = contact_sync.xero_contact_matching(connection_id=request.connection_id, contact_id=contact_id)
@@ -302,14 +341,17 @@ def _xero_contact_id(request: QuoteRequest, *, xero: client.XeroClient) -> str:
         raise client.XeroUnavailable(f"Xero answered PUT Contacts with {exc.reason}") from exc
     except client.XeroValidationError as exc:
         if names.is_name_refusal(exc.messages):  # the name was taken in Xero since the last sync
-            records = [record for page in xero.contacts(modified_since=None, search_term=contact.name.strip())
-                       for record in page.records]
-            raise names.NameTaken(connection_id=request.connection_id, contact_id=contact_id, name=contact.name,
-                                  records=records) from exc
+            records = [
+                record
+                for page in xero.contacts(modified_since=None, search_term=contact.name.strip())
+                for record in page.records
+            ]
+            raise names.NameTaken(
+                connection_id=request.connection_id, contact_id=contact_id, name=contact.name, records=records
+            ) from exc
         raise
     contact_sync.xero_contacts_store(connection_id=request.connection_id, records=[made])
     mirror = XeroContact.objects.get(connection_id=request.connection_id, xero_id=made.contact_id)
     contact_sync.contact_link(xero_contact=mirror, contact_id=contact_id)
     logger.info("Contact created in Xero for a quote", extra={"quote_request_id": request.pk, "contact_id": contact_id})
     return made.contact_id
-

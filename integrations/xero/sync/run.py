@@ -68,8 +68,7 @@ def _invoices_apply(ctx: SyncContext, invoices: list[schemas.XeroInvoice]) -> in
 
 
 def _credit_notes_apply(ctx: SyncContext, credit_notes: list[schemas.XeroCreditNote]) -> int:
-    return invoice_sync.credit_notes_apply(connection_id=ctx.connection.pk, credit_notes=credit_notes,
-                                           now=ctx.clock())
+    return invoice_sync.credit_notes_apply(connection_id=ctx.connection.pk, credit_notes=credit_notes, now=ctx.clock())
 
 
 def _contacts_apply(ctx: SyncContext, contacts: list[schemas.XeroContact]) -> int:
@@ -82,14 +81,35 @@ def _quotes_apply(ctx: SyncContext, quotes: list[schemas.XeroQuote]) -> int:
     return applied.written
 
 
-INVOICES = Reader(stage="Reading invoices", resource="Invoice", counter="invoices",
-                  fetch=lambda xero: xero.invoices, apply=_invoices_apply)
-CREDIT_NOTES = Reader(stage="Reading credit notes", resource="CreditNote", counter="credit_notes",
-                      fetch=lambda xero: xero.credit_notes, apply=_credit_notes_apply)
-CONTACTS = Reader(stage="Reading contacts", resource="Contact", counter="contacts_read",
-                  fetch=lambda xero: xero.contacts, apply=_contacts_apply)
-QUOTES = Reader(stage="Reading quotes", resource="Quote", counter="quotes",
-                fetch=lambda xero: xero.quotes, apply=_quotes_apply, sets_server_time=False)
+INVOICES = Reader(
+    stage="Reading invoices",
+    resource="Invoice",
+    counter="invoices",
+    fetch=lambda xero: xero.invoices,
+    apply=_invoices_apply,
+)
+CREDIT_NOTES = Reader(
+    stage="Reading credit notes",
+    resource="CreditNote",
+    counter="credit_notes",
+    fetch=lambda xero: xero.credit_notes,
+    apply=_credit_notes_apply,
+)
+CONTACTS = Reader(
+    stage="Reading contacts",
+    resource="Contact",
+    counter="contacts_read",
+    fetch=lambda xero: xero.contacts,
+    apply=_contacts_apply,
+)
+QUOTES = Reader(
+    stage="Reading quotes",
+    resource="Quote",
+    counter="quotes",
+    fetch=lambda xero: xero.quotes,
+    apply=_quotes_apply,
+    sets_server_time=False,
+)
 # What webhook events (and "Fetch again") name, by Xero's event category.
 BY_CATEGORY = {"INVOICE": INVOICES, "CREDITNOTE": CREDIT_NOTES, "CONTACT": CONTACTS}
 
@@ -103,8 +123,9 @@ def _read(ctx: SyncContext, reader: Reader, *, seen: set[str] | None = None, **f
         # A few records by id: one call per id list (or per id), read one after another.
         pages = ctx.pages(lambda start: reader.fetch(ctx.xero)(start_page=start, **filters))
     else:  # whole collections: the next pages are on the wire while this one is applied
-        pages = prefetch.pages_ahead(ctx, lambda xero: lambda start: reader.fetch(xero)(start_page=start, **filters),
-                                     ahead=ahead)
+        pages = prefetch.pages_ahead(
+            ctx, lambda xero: lambda start: reader.fetch(xero)(start_page=start, **filters), ahead=ahead
+        )
     with closing(pages):  # a failure while applying stops the pages still being fetched
         for page in pages:
             if seen is not None:
@@ -141,17 +162,30 @@ def organisation_sync(
     token = sync_claim(connection_id=connection_id, now=now)
     if token is None:
         return SyncRun.objects.create(
-            connection=connection, kind=kind, contact_id=contact_id, outcome=SyncRun.Outcome.SKIPPED,
-            started_at=now, finished_at=now, message="Another sync of this organisation was already running.",
+            connection=connection,
+            kind=kind,
+            contact_id=contact_id,
+            outcome=SyncRun.Outcome.SKIPPED,
+            started_at=now,
+            finished_at=now,
+            message="Another sync of this organisation was already running.",
         )
-    run = SyncRun.objects.create(connection=connection, kind=kind, contact_id=contact_id, started_at=now,
-                                 stage="Starting")
+    run = SyncRun.objects.create(
+        connection=connection, kind=kind, contact_id=contact_id, started_at=now, stage="Starting"
+    )
     xero = auth.client_for(connection=connection, identity=identity, clock=clock)
     # A full reconcile is the one run big enough to spend the day: it leaves the reserve for Sync now and webhooks.
-    ctx = SyncContext(connection=connection, xero=xero, run=run, clock=clock, sleep=sleep,
-                      pacer=MinutePacer(clock=clock, sleep=sleep, xero=xero), claim_token=token,
-                      on_progress=on_progress,
-                      day_floor=settings.XERO_DAY_CALL_RESERVE if kind == SyncRun.Kind.FULL else 0)
+    ctx = SyncContext(
+        connection=connection,
+        xero=xero,
+        run=run,
+        clock=clock,
+        sleep=sleep,
+        pacer=MinutePacer(clock=clock, sleep=sleep, xero=xero),
+        claim_token=token,
+        on_progress=on_progress,
+        day_floor=settings.XERO_DAY_CALL_RESERVE if kind == SyncRun.Kind.FULL else 0,
+    )
     xero.pace = ctx.pacer.before_call
     day_resets_at = None
     try:
@@ -166,7 +200,8 @@ def organisation_sync(
         run.stage = "Done"
         # Xero answered every call of this run: whatever limit held the organisation back is over.
         XeroConnection.objects.filter(pk=connection_id, rate_limited_until__isnull=False).update(
-            rate_limited_until=None)
+            rate_limited_until=None
+        )
     except client.ReconnectNeeded as exc:
         run.outcome, run.message = SyncRun.Outcome.FAILED, f"Xero needs an admin to reconnect: {exc}"
         active = XeroGrant.objects.filter(pk=connection.grant_id, status=XeroGrant.Status.ACTIVE).first()
@@ -178,8 +213,9 @@ def organisation_sync(
         elif isinstance(exc, client.PermissionMissing) and active is not None:
             # A missing scope, a tier-gated endpoint or a refused organisation: auth finds out which and pauses
             # only what it concerns.
-            run.message = auth.permission_refusal_handle(connection=connection, identity=identity, refused=exc,
-                                                         now=clock())
+            run.message = auth.permission_refusal_handle(
+                connection=connection, identity=identity, refused=exc, now=clock()
+            )
     except client.RateLimited as exc:  # the daily limit, or minute limits that would not clear
         until = clock() + timedelta(seconds=exc.retry_after)
         XeroConnection.objects.filter(pk=connection_id).update(rate_limited_until=until)
@@ -189,12 +225,20 @@ def organisation_sync(
         limit = "daily" if exc.problem == "day" else "per-minute"
         minutes = max(int(exc.retry_after // 60), 1)
         run.message = f"Xero's {limit} limit is reached; syncing resumes in {minutes} minutes."
-        logger.warning("Xero rate limit stopped the sync", extra={  # operators alert on limit=daily
-            "connection_id": connection_id, "limit": limit, "retry_after": exc.retry_after})
+        logger.warning(
+            "Xero rate limit stopped the sync",
+            extra={  # operators alert on limit=daily
+                "connection_id": connection_id,
+                "limit": limit,
+                "retry_after": exc.retry_after,
+            },
+        )
     except DayReserveReached as exc:
         run.outcome = SyncRun.Outcome.PARTIAL
-        run.message = (f"Stopped with {exc.remaining} of Xero's daily calls left, kept for Sync now and webhooks; "
-                       "the reconcile runs again after the allowance resets.")
+        run.message = (
+            f"Stopped with {exc.remaining} of Xero's daily calls left, kept for Sync now and webhooks; "
+            "the reconcile runs again after the allowance resets."
+        )
     except client.XeroError as exc:
         run.outcome, run.message = SyncRun.Outcome.PARTIAL, f"Xero did not answer: {exc}"
     except Exception:
@@ -207,12 +251,18 @@ def organisation_sync(
         run.finished_at = clock()
         run.save()
         # A day 429 says the allowance is spent, whatever headers came with it.
-        budget.day_budget_record(connection_id=connection_id,
-                                 remaining=0 if day_resets_at else xero.limits.day_remaining,
-                                 run_started=run.started_at, now=run.finished_at, resets_at=day_resets_at)
+        budget.day_budget_record(
+            connection_id=connection_id,
+            remaining=0 if day_resets_at else xero.limits.day_remaining,
+            run_started=run.started_at,
+            now=run.finished_at,
+            resets_at=day_resets_at,
+        )
         sync_release(connection_id=connection_id, token=token)
-        logger.info("Organisation sync finished", extra={
-            "connection_id": connection_id, "outcome": run.outcome, "calls": xero.calls, **ctx.counts})
+        logger.info(
+            "Organisation sync finished",
+            extra={"connection_id": connection_id, "outcome": run.outcome, "calls": xero.calls, **ctx.counts},
+        )
     return run
 
 
@@ -240,8 +290,9 @@ def _sync(ctx: SyncContext, *, full: bool) -> None:
         resources = (*RESOURCES, quote_sync.RESOURCE) if read_quotes else RESOURCES
         _cursors_advance(connection=connection, to=ctx.server_time - OVERLAP, now=ctx.clock(), resources=resources)
         # What the webhooks announced before this run began is now read.
-        WebhookEvent.objects.filter(tenant_id=connection.tenant_id, processed_at__isnull=True,
-                                    received_at__lt=started).update(processed_at=ctx.clock())
+        WebhookEvent.objects.filter(
+            tenant_id=connection.tenant_id, processed_at__isnull=True, received_at__lt=started
+        ).update(processed_at=ctx.clock())
 
 
 def _sync_webhook_events(ctx: SyncContext) -> None:
@@ -258,11 +309,12 @@ def _sync_webhook_events(ctx: SyncContext) -> None:
     # copies that now read cleanly are resolved. An id Xero did not return stays as it was.
     fetched = {event.resource_id for event in events if event.resource_id.lower() in came_back}
     WebhookEvent.objects.filter(pk__in=[e.pk for e in events if e.resource_id in fetched]).update(
-        processed_at=ctx.clock())
+        processed_at=ctx.clock()
+    )
     still_bad = SyncError.objects.filter(run=ctx.run).values_list("record_id", flat=True)
-    SyncError.objects.filter(
-        connection=connection, resolved_at__isnull=True, record_id__in=fetched
-    ).exclude(record_id__in=still_bad).update(resolved_at=ctx.clock())
+    SyncError.objects.filter(connection=connection, resolved_at__isnull=True, record_id__in=fetched).exclude(
+        record_id__in=still_bad
+    ).update(resolved_at=ctx.clock())
 
 
 def _sync_contact(ctx: SyncContext, *, contact_id: int | None) -> None:
@@ -296,19 +348,21 @@ def _bring_in_paying(ctx: SyncContext) -> None:
         ctx.add("conflicts", linked.conflicts)
     ctx.add("invoices_relinked", invoice_sync.invoices_relink(connection_id=connection.pk))
     # Last, once invoices are stored and attached to their CRM contacts: references naming a sale's instalments.
-    ctx.add("instalments_matched", opportunity_services.instalments_match_by_reference(
-        organisation_id=connection.organisation_id))
+    ctx.add(
+        "instalments_matched",
+        opportunity_services.instalments_match_by_reference(organisation_id=connection.organisation_id),
+    )
     # Chase tasks of invoices now seen paid, credited or voided close here, not an hour later in the overdue job.
     if closed := activity_services.chase_tasks_complete_settled(now=ctx.clock()):
         ctx.add("chase_tasks_completed", closed)
 
 
 @transaction.atomic
-def _cursors_advance(*, connection: XeroConnection, to: datetime, now: datetime,
-                     resources: tuple[str, ...] = RESOURCES) -> None:
+def _cursors_advance(
+    *, connection: XeroConnection, to: datetime, now: datetime, resources: tuple[str, ...] = RESOURCES
+) -> None:
     for resource in resources:
-        SyncCursor.objects.update_or_create(connection=connection, resource=resource,
-                                            defaults={"modified_since": to})
+        SyncCursor.objects.update_or_create(connection=connection, resource=resource, defaults={"modified_since": to})
     XeroConnection.objects.filter(pk=connection.pk).update(last_successful_sync_at=now)
 
 

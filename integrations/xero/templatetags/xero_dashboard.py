@@ -15,5 +15,8 @@ register = template.Library()
 def xero_dashboard_cards(context: template.Context) -> dict:
     """The "Xero sync" and "Matches to check" cards (six queries, whatever the number of organisations)."""
     health = selectors.sync_health()
-    return {"user": context["user"], "sync_health": health,
-            "open_conflicts": sum(organisation.open_conflicts for organisation in health)}
+    return {
+        "user": context["user"],
+        "sync_health": health,
+        "open_conflicts": sum(organisation.open_conflicts for organisation in health),
+    }

@@ -33,7 +33,7 @@ def contact_push(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
 
 @require_POST
 def contact_push_retry(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
-    """"Try again" after Xero refused an edit: send the contact as it is now."""
+    """ "Try again" after Xero refused an edit: send the contact as it is now."""
     _push_panel(request, contact_id)  # 404 unless the contact is visible
     push.contact_push_retry(contact_id=contact_id)
     tasks.contact_push.delay_on_commit(contact_id=contact_id)
@@ -62,8 +62,9 @@ def _since(request: HtmxHttpRequest) -> datetime | None:
 
 def _contact_status(request: HtmxHttpRequest, contact_id: int, *, since: datetime | None) -> HttpResponse:
     try:
-        status = contact_panels.contact_xero_status(user=request.user, contact_id=contact_id, now=timezone.now(),
-                                               since=since)
+        status = contact_panels.contact_xero_status(
+            user=request.user, contact_id=contact_id, now=timezone.now(), since=since
+        )
     except Contact.DoesNotExist:
         raise Http404("No contact with that id is visible to you.") from None
     response = render(request, "xero/_contact_status.html", {"status": status})
@@ -82,7 +83,7 @@ def contact_status(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
 
 @require_POST
 def contact_sync(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
-    """"Sync this contact now": fetch just this contact's records from each organisation it is linked in."""
+    """ "Sync this contact now": fetch just this contact's records from each organisation it is linked in."""
     asked_at = timezone.now()
     try:
         queued = contact_panels.contact_sync_connections(user=request.user, contact_id=contact_id)

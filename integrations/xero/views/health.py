@@ -1,6 +1,5 @@
 """Settings > Integrations > Sync health."""
 
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -18,12 +17,16 @@ from web.http import HtmxHttpRequest
 def health(request: HtmxHttpRequest) -> HttpResponse:
     """Sync health: each organisation's state, recent runs with counts and calls, records Xero sent that could
     not be read (with their raw payload and a retry), and contacts whose edits wait or were refused."""
-    return render(request, "xero/health.html", {
-        "organisations": selectors.sync_health(now=timezone.now()),
-        "runs": selectors.sync_runs_recent(),
-        "errors": selectors.sync_errors_open(),
-        "contacts": selectors.contacts_needing_attention(user=request.user),
-    })
+    return render(
+        request,
+        "xero/health.html",
+        {
+            "organisations": selectors.sync_health(now=timezone.now()),
+            "runs": selectors.sync_runs_recent(),
+            "errors": selectors.sync_errors_open(),
+            "contacts": selectors.contacts_needing_attention(user=request.user),
+        },
+    )
 
 
 @require_POST
@@ -34,8 +37,11 @@ def errors_retry(request: HtmxHttpRequest) -> HttpResponse:
     queued = services.sync_errors_retry(error_ids=error_ids, now=timezone.now())
     tasks.organisation_syncs_enqueue(connection_ids=queued, kind=SyncRun.Kind.WEBHOOK)
     if queued:
-        messages.success(request, f"Asked Xero again for {len(error_ids)} record{'s' if len(error_ids) != 1 else ''}; "
-                                  "the errors clear when they read cleanly.")
+        messages.success(
+            request,
+            f"Asked Xero again for {len(error_ids)} record{'s' if len(error_ids) != 1 else ''}; "
+            "the errors clear when they read cleanly.",
+        )
     else:
         messages.error(request, "Nothing to fetch again: pick at least one record that has a Xero id.")
     return redirect("xero:health")

@@ -41,47 +41,73 @@ def opportunity_quotes(request: HtmxHttpRequest, opportunity_id: int) -> HttpRes
 def _quote_input(form: QuoteForm, lines: QuoteLineFormSet) -> quotes.QuoteInput:
     data = form.cleaned_data
     return quotes.QuoteInput(
-        connection_id=data["organisation"], title=data["title"], summary=data["summary"], date=data["date"],
-        expiry_date=data["expiry_date"], line_amount_types=data["line_amount_types"],
+        connection_id=data["organisation"],
+        title=data["title"],
+        summary=data["summary"],
+        date=data["date"],
+        expiry_date=data["expiry_date"],
+        line_amount_types=data["line_amount_types"],
         currency_code=data["currency_code"],
-        lines=tuple(quotes.QuoteLineInput(description=line["description"], quantity=line["quantity"],
-                                          unit_amount=line["unit_amount"])
-                    for line in lines.cleaned_data if line),
+        lines=tuple(
+            quotes.QuoteLineInput(
+                description=line["description"], quantity=line["quantity"], unit_amount=line["unit_amount"]
+            )
+            for line in lines.cleaned_data
+            if line
+        ),
     )
 
 
 @require_http_methods(["GET", "POST"])
 @money_required
 def quote_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
-    """"Create quote in Xero": a form prefilled from the opportunity; its POST makes one DRAFT quote in Xero."""
+    """ "Create quote in Xero": a form prefilled from the opportunity; its POST makes one DRAFT quote in Xero."""
     try:
         page = selectors.quote_form_page(user=request.user, opportunity_id=opportunity_id)
     except Opportunity.DoesNotExist:
         raise Http404("No opportunity with that id is visible to you.") from None
     opportunity, today = page.opportunity, timezone.localdate()
     data = request.POST.copy() if request.method == "POST" else None
-    form = QuoteForm(data, organisations=page.organisations, initial={
-        "submission_key": QuoteForm.new_submission_key(), "organisation": page.suggested_organisation_id,
-        "title": opportunity.name, "summary": opportunity.description,
-        "date": today, "expiry_date": today + QUOTE_VALID_FOR, "line_amount_types": "EXCLUSIVE",
-        "currency_code": opportunity.currency_code,
-    })
+    form = QuoteForm(
+        data,
+        organisations=page.organisations,
+        initial={
+            "submission_key": QuoteForm.new_submission_key(),
+            "organisation": page.suggested_organisation_id,
+            "title": opportunity.name,
+            "summary": opportunity.description,
+            "date": today,
+            "expiry_date": today + QUOTE_VALID_FOR,
+            "line_amount_types": "EXCLUSIVE",
+            "currency_code": opportunity.currency_code,
+        },
+    )
     # Initial lines only on GET: a posted line equal to its initial would count as untouched, i.e. empty.
-    lines = QuoteLineFormSet(data, prefix="lines", initial=None if data is not None else [
-        {"description": opportunity.name, "quantity": 1, "unit_amount": opportunity.value}])
+    lines = QuoteLineFormSet(
+        data,
+        prefix="lines",
+        initial=None
+        if data is not None
+        else [{"description": opportunity.name, "quantity": 1, "unit_amount": opportunity.value}],
+    )
     refused: list[str] = []
     problem = ""
     if data is not None and form.is_valid() and lines.is_valid():
         try:
             quote = quotes.quote_draft_create(
-                opportunity_id=opportunity.pk, requested_by_id=request.user.pk, data=_quote_input(form, lines),
+                opportunity_id=opportunity.pk,
+                requested_by_id=request.user.pk,
+                data=_quote_input(form, lines),
                 submission_key=form.cleaned_data["submission_key"],
-                another_draft_confirmed=form.cleaned_data["another_draft"], identity=xero_identity(request),
+                another_draft_confirmed=form.cleaned_data["another_draft"],
+                identity=xero_identity(request),
                 clock=timezone.now,
             )
         except quotes.DraftAlreadyExists:
-            form.add_error("another_draft", "This opportunity already has a draft quote in Xero. Tick the box to "
-                                            "create another one anyway.")
+            form.add_error(
+                "another_draft",
+                "This opportunity already has a draft quote in Xero. Tick the box to create another one anyway.",
+            )
         except quotes.OrganisationNotAllowed as exc:
             form.add_error("organisation", str(exc))
         except quotes.SubmissionMismatch:
@@ -96,15 +122,26 @@ def quote_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Quote {quote.number} is a draft in Xero.")
             return redirect("opportunities:detail", opportunity_id=opportunity.pk)
-    return render(request, "xero/quote_form.html", {
-        "page": page, "form": form, "lines": lines, "refused": refused, "problem": problem,
-    }, status=400 if refused or problem else 200)
+    return render(
+        request,
+        "xero/quote_form.html",
+        {
+            "page": page,
+            "form": form,
+            "lines": lines,
+            "refused": refused,
+            "problem": problem,
+        },
+        status=400 if refused or problem else 200,
+    )
 
 
 def _quote_problem(error: client.XeroError) -> str:
     if isinstance(error, client.XeroUnavailable):
-        return ("Xero did not answer, so Capsync cannot tell whether the quote was made. Send the form again: "
-                "it will not make a second quote.")
+        return (
+            "Xero did not answer, so Capsync cannot tell whether the quote was made. Send the form again: "
+            "it will not make a second quote."
+        )
     if isinstance(error, client.RateLimited):
         return f"Xero asked Capsync to slow down. Send the form again in {error.retry_after} seconds."
     if isinstance(error, client.ReconnectNeeded):

@@ -26,6 +26,7 @@ SESSION_CONSENT = "xero_consent"  # grant and organisations waiting to be picked
 
 View = Callable[..., HttpResponse]
 
+
 def xero_identity(request: HtmxHttpRequest) -> client.XeroIdentity:
     """Xero's identity service, with this site's callback as the redirect URI."""
     return client.identity_from_settings(redirect_uri=request.build_absolute_uri(reverse("xero:callback")))
@@ -39,8 +40,7 @@ def _friendly(error: client.XeroError) -> str:
     if isinstance(error, client.XeroUnavailable):
         return "Xero could not be reached just now. Nothing was changed; please try again in a minute."
     if isinstance(error, client.XeroConfigurationError):
-        return ("Xero refused Capsync's app credentials. Check XERO_CLIENT_ID and XERO_CLIENT_SECRET, "
-                "then try again.")
+        return "Xero refused Capsync's app credentials. Check XERO_CLIENT_ID and XERO_CLIENT_SECRET, then try again."
     if isinstance(error, client.RateLimited):
         return f"Xero asked Capsync to slow down. Please try again in {error.retry_after} seconds."
     if isinstance(error, client.ReconnectNeeded):
@@ -74,20 +74,30 @@ def callback(request: HtmxHttpRequest) -> HttpResponse:
     started = request.session.get(SESSION_OAUTH)
     if not started or not secrets.compare_digest(started["state"], request.GET.get("state", "")):
         # The sign-in in progress (if any) is kept: a stray or forged callback must not cancel it.
-        return _problem(request, "This sign-in to Xero did not start here, or it has expired. "
-                                 "Nothing was saved; please start again.")
+        return _problem(
+            request,
+            "This sign-in to Xero did not start here, or it has expired. Nothing was saved; please start again.",
+        )
     del request.session[SESSION_OAUTH]
     if request.GET.get("error"):
         if request.GET["error"] == "access_denied":
-            return _problem(request, "You chose not to let Capsync into Xero, so nothing was connected. "
-                                     "You can start again whenever you are ready.", status=200)
+            return _problem(
+                request,
+                "You chose not to let Capsync into Xero, so nothing was connected. "
+                "You can start again whenever you are ready.",
+                status=200,
+            )
         return _problem(request, f"Xero could not authorise Capsync ({request.GET['error']}). Please start again.")
     identity = xero_identity(request)
     pending = request.session.get(SESSION_CONSENT)  # a consent this session never picked from: replaced now
     try:
         consent = services.consent_complete(
-            identity=identity, code=request.GET.get("code", ""), code_verifier=started["verifier"],
-            user_id=request.user.pk, now=timezone.now(), replaces_grant_id=pending["grant_id"] if pending else None,
+            identity=identity,
+            code=request.GET.get("code", ""),
+            code_verifier=started["verifier"],
+            user_id=request.user.pk,
+            now=timezone.now(),
+            replaces_grant_id=pending["grant_id"] if pending else None,
         )
     except services.NoOrganisationAuthorised:
         return _problem(request, "No Xero organisation was picked at Xero, so nothing was connected.", status=200)
@@ -96,8 +106,7 @@ def callback(request: HtmxHttpRequest) -> HttpResponse:
         return _problem(request, _friendly(exc), status=502)
     request.session.pop(SESSION_CONSENT, None)
     if len(consent.tenants) == 1:
-        return _link(request, grant_id=consent.grant_id, tenants=consent.tenants,
-                     chosen=[consent.tenants[0].tenant_id])
+        return _link(request, grant_id=consent.grant_id, tenants=consent.tenants, chosen=[consent.tenants[0].tenant_id])
     request.session[SESSION_CONSENT] = {
         "grant_id": consent.grant_id,
         "tenants": [tenant.__dict__ for tenant in consent.tenants],
@@ -113,22 +122,34 @@ def pick(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("xero:integrations")
     tenants = [schemas.TenantConnection(**tenant) for tenant in consent["tenants"]]
     linked = selectors.linked_tenant_ids(tenant_ids=[tenant.tenant_id for tenant in tenants])
-    form = PickOrganisationsForm(request.POST or None, organisations=[
-        (tenant.tenant_id, f"{tenant.tenant_name} (already linked)" if tenant.tenant_id in linked
-         else tenant.tenant_name) for tenant in tenants
-    ], initial={"tenant_ids": sorted(linked)})
+    form = PickOrganisationsForm(
+        request.POST or None,
+        organisations=[
+            (
+                tenant.tenant_id,
+                f"{tenant.tenant_name} (already linked)" if tenant.tenant_id in linked else tenant.tenant_name,
+            )
+            for tenant in tenants
+        ],
+        initial={"tenant_ids": sorted(linked)},
+    )
     if request.method == "POST" and form.is_valid():
         del request.session[SESSION_CONSENT]
         return _link(request, grant_id=consent["grant_id"], tenants=tenants, chosen=form.cleaned_data["tenant_ids"])
     return render(request, "xero/pick.html", {"form": form, "any_linked": bool(linked)})
 
 
-def _link(request: HtmxHttpRequest, *, grant_id: int, tenants: list[schemas.TenantConnection],
-          chosen: list[str]) -> HttpResponse:
+def _link(
+    request: HtmxHttpRequest, *, grant_id: int, tenants: list[schemas.TenantConnection], chosen: list[str]
+) -> HttpResponse:
     try:
         results = services.connections_link(
-            grant_id=grant_id, tenants=tenants, chosen_tenant_ids=chosen, identity=xero_identity(request),
-            user_id=request.user.pk, clock=timezone.now,
+            grant_id=grant_id,
+            tenants=tenants,
+            chosen_tenant_ids=chosen,
+            identity=xero_identity(request),
+            user_id=request.user.pk,
+            clock=timezone.now,
         )
     except client.XeroError as exc:
         logger.warning("Linking Xero organisations failed", extra={"error": type(exc).__name__})
@@ -214,8 +235,11 @@ def sync_now(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     try:
         queue = services.organisation_sync_request(connection_id=connection.pk, now=timezone.now())
     except services.SyncHeldBack as exc:
-        messages.warning(request, f"Xero's rate limit holds {connection.name} back, so nothing was sent to Xero. "
-                                  f"Syncing resumes at {timezone.localtime(exc.until):%-d %b %H:%M}.")
+        messages.warning(
+            request,
+            f"Xero's rate limit holds {connection.name} back, so nothing was sent to Xero. "
+            f"Syncing resumes at {timezone.localtime(exc.until):%-d %b %H:%M}.",
+        )
         return redirect("xero:integrations")
     if queue:
         tasks.organisation_sync.delay_on_commit(connection_id=connection.pk, kind=SyncRun.Kind.INCREMENTAL)

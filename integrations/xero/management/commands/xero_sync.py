@@ -13,15 +13,21 @@ class Command(BaseCommand):
         parser.add_argument("--connection", type=int, help="only this connection id (default: every connected one)")
 
     def handle(self, *args: object, full: bool, connection: int | None, **options: object) -> None:
-        connection_ids = [connection] if connection else [c.pk for c in selectors.connections_for_settings()
-                                                          if c.status == c.Status.CONNECTED]
+        connection_ids = (
+            [connection]
+            if connection
+            else [c.pk for c in selectors.connections_for_settings() if c.status == c.Status.CONNECTED]
+        )
         if not connection_ids:
             raise CommandError("No connected Xero organisation: connect one in Settings > Integrations.")
         for connection_id in connection_ids:
             try:
                 finished = sync_run.organisation_sync(
-                    connection_id=connection_id, kind=SyncRun.Kind.FULL if full else SyncRun.Kind.INCREMENTAL,
-                    clock=runtime.clock, identity=client.identity_from_settings(), sleep=runtime.sleep,
+                    connection_id=connection_id,
+                    kind=SyncRun.Kind.FULL if full else SyncRun.Kind.INCREMENTAL,
+                    clock=runtime.clock,
+                    identity=client.identity_from_settings(),
+                    sleep=runtime.sleep,
                     on_progress=self._show,
                 )
             except sync_run.SyncNotConfigured as exc:
