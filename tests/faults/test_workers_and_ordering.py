@@ -57,6 +57,10 @@ def test_a_sync_whose_worker_is_killed_is_redelivered_and_completes_once(xero_co
     assert SyncCursor.objects.exists()
 
 
+def _peak_in_flight(xero) -> int:
+    return xero.sandbox.calls(tenant_id=xero.uk_tenant_id)["peak_concurrency"].get(xero.uk_tenant_id, 0)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_while_pages_are_read_ahead_loses_nothing(xero_connection, xero, celery_workers):
     """Issue 18: the worker dies with the next invoice pages on the wire (read ahead while the first is stored):
@@ -72,12 +76,14 @@ def test_a_worker_killed_while_pages_are_read_ahead_loses_nothing(xero_connectio
     SyncRun.objects.all().delete()
     xero.sandbox.clear_calls()
     tasks.organisation_sync.delay(connection_id=xero_connection.pk, kind=SyncRun.Kind.FULL)
-    wait_for(lambda: Invoice.objects.exists(), timeout=60)  # page 1 stored, pages 2 and 3 asked for
+    wait_for(lambda: Invoice.objects.exists(), timeout=60)  # page 1 stored
+    # Kill only once the next pages are on the wire together: the sandbox has seen two of its calls in flight.
+    wait_for(lambda: _peak_in_flight(xero) > 1, timeout=30)
 
     doomed.send_signal(signal.SIGKILL)
     doomed.wait(timeout=10)
     cursor_after_kill = SyncCursor.objects.exists()
-    read_ahead = xero.sandbox.calls(tenant_id=xero.uk_tenant_id)["peak_concurrency"][xero.uk_tenant_id]
+    read_ahead = _peak_in_flight(xero)
     xero.sandbox.config(latency_ms=0)
     celery_workers(**FAST_RECOVERY)
 
