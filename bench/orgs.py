@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench import report
 from bench.process import PeakRss
-from tests.sandbox import SandboxControl, SandboxProcess, query_of
+from tests.sandbox import SandboxControl, SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 CALLS_PER_MINUTE = 60
@@ -67,55 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def link_all(sandbox: SandboxControl) -> list[int]:
     """Link every benchmark organisation with one consent, as the wizard does; returns the connection ids."""
-    import secrets
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    from accounts.models import Team, User
-    from bench.scenario import DEMO_USER
-    from integrations.xero import client, services
-    from integrations.xero.models import XeroConnection
+    from bench.scenario import link_tenants
 
     tenant_ids = [
         tenant["tenant_id"] for tenant in sandbox.state()["tenants"] if tenant["name"].startswith("Benchmark Org")
     ]
-    admin = User.objects.create_superuser(email="bench-admin@example.com", password=secrets.token_urlsafe(16))
-    team = Team.objects.create(name="Xero customers")
-    team.members.add(admin)
-    identity = client.identity_from_settings()
-    state = secrets.token_urlsafe(32)
-    verifier, challenge = client.pkce_pair()
-    redirect = sandbox.authorize(
-        client_id=identity.client_id,
-        redirect_uri=identity.redirect_uri,
-        scope=" ".join(settings.XERO_SCOPES),
-        state=state,
-        code_challenge=challenge,
-        code_challenge_method="S256",
-        tenant_ids=tenant_ids,
-        user_email=DEMO_USER,
-    )
-    consent = services.consent_complete(
-        identity=identity, code=query_of(redirect)["code"], code_verifier=verifier, user_id=admin.pk, now=timezone.now()
-    )
-    linked = services.connections_link(
-        grant_id=consent.grant_id,
-        tenants=consent.tenants,
-        chosen_tenant_ids=tenant_ids,
-        identity=identity,
-        user_id=admin.pk,
-        clock=timezone.now,
-    )
-    for each in linked:
-        services.connection_configure(
-            connection_id=each.connection.pk,
-            suppliers=XeroConnection.Suppliers.IGNORE,
-            default_team_id=team.pk,
-            sync_interval_seconds=2 * 60 * 60,
-            push_crm_edits=False,
-        )
-    return [each.connection.pk for each in linked]
+    return link_tenants(sandbox, tenant_ids=tenant_ids)[0]
 
 
 def workers_start(count: int, *, per_worker: int, log_dir: Path) -> list[subprocess.Popen]:

@@ -79,6 +79,13 @@ def connect(sandbox: SandboxControl) -> Linked:
     )
     if tenant_id is None:
         raise BenchError(f"the sandbox has no organisation called {TENANT_NAME!r}")
+    connection_ids, grant_id, team_id = link_tenants(sandbox, tenant_ids=[tenant_id])
+    return Linked(connection_id=connection_ids[0], tenant_id=tenant_id, grant_id=grant_id, team_id=team_id)
+
+
+def link_tenants(sandbox: SandboxControl, *, tenant_ids: list[str]) -> tuple[list[int], int, int]:
+    """Link the organisations with one consent, as the wizard does (an admin and a team, consent at Xero, then the
+    three services); returns the connection ids, the grant id and the team id."""
     admin = User.objects.create_superuser(email="bench-admin@example.com", password=secrets.token_urlsafe(16))
     team = Team.objects.create(name="Xero customers")
     team.members.add(admin)
@@ -93,7 +100,7 @@ def connect(sandbox: SandboxControl) -> Linked:
         state=state,
         code_challenge=challenge,
         code_challenge_method="S256",
-        tenant_ids=[tenant_id],
+        tenant_ids=tenant_ids,
         user_email=DEMO_USER,
     )
     params = query_of(redirect)
@@ -106,20 +113,20 @@ def connect(sandbox: SandboxControl) -> Linked:
     linked = services.connections_link(
         grant_id=consent.grant_id,
         tenants=consent.tenants,
-        chosen_tenant_ids=[tenant_id],
+        chosen_tenant_ids=tenant_ids,
         identity=identity,
         user_id=admin.pk,
         clock=timezone.now,
     )
-    connection = linked[0].connection
-    services.connection_configure(
-        connection_id=connection.pk,
-        suppliers=XeroConnection.Suppliers.IGNORE,
-        default_team_id=team.pk,
-        sync_interval_seconds=2 * 60 * 60,
-        push_crm_edits=False,
-    )
-    return Linked(connection_id=connection.pk, tenant_id=tenant_id, grant_id=consent.grant_id, team_id=team.pk)
+    for each in linked:
+        services.connection_configure(
+            connection_id=each.connection.pk,
+            suppliers=XeroConnection.Suppliers.IGNORE,
+            default_team_id=team.pk,
+            sync_interval_seconds=2 * 60 * 60,
+            push_crm_edits=False,
+        )
+    return [each.connection.pk for each in linked], consent.grant_id, team.pk
 
 
 def sync_in_worker(
