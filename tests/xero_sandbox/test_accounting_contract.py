@@ -197,3 +197,24 @@ def test_failed_invoice_echo_follows_the_spec_with_summarize_errors_false(api):
     }
 
     assert _check(api, "PUT", "Invoices", body, query={"summarizeErrors": "false"}) == []
+
+
+def test_invoice_from_items_with_tracking_follows_the_spec(api):
+    contact = api.contact("Catalogue Check Ltd")
+    tracked = {"ItemCode": "CONSULT-DAY", "Quantity": 1, "Tracking": [{"Name": "Region", "Option": "North"}]}
+    body = {
+        "Invoices": [
+            {
+                "Type": "ACCREC",
+                "Contact": {"ContactID": contact["ContactID"]},
+                "Date": "2026-03-01",
+                "DueDate": "2026-03-31",
+                "Status": "AUTHORISED",
+                "LineItems": [tracked, {"ItemCode": "API-1K", "Quantity": 1000}],
+            },
+            {"Type": "ACCREC", "Contact": {"ContactID": contact["ContactID"]}, "LineItems": [{"ItemCode": "OLD-KIT"}]},
+        ]
+    }
+
+    assert _check(api, "PUT", "Invoices", body, query={"summarizeErrors": "false", "unitdp": "4"}) == []
+    assert _check(api, "PUT", "Invoices", {"Invoices": body["Invoices"][1:]}) == []

@@ -471,3 +471,29 @@ def test_sdk_deserialises_every_demo_record_by_id(
 
     assert listed
     assert [getattr(r, id_name) for r in fetched] == [getattr(r, id_name) for r in listed]
+
+
+def test_sdk_reads_items_and_gets_xeros_refusal_for_an_archived_account(
+    demo: DemoSession, demo_accounting: AccountingApi
+):
+    tenant_id = demo.tenants["Demo Company (UK)"]
+    items = {item.code: item for item in demo_accounting.get_items(tenant_id, unitdp=4).items}
+    acme = demo_accounting.get_contact(tenant_id, "ACME-001").contacts[0]
+    invoice = Invoice(
+        type="ACCREC",
+        contact=Contact(contact_id=acme.contact_id),
+        date=date(2026, 3, 1),
+        due_date=date(2026, 3, 31),
+        status="AUTHORISED",
+        line_items=[LineItem(item_code="OLD-KIT", quantity=Decimal("1"))],
+    )
+
+    with pytest.raises(AccountingBadRequestException) as raised:
+        demo_accounting.create_invoices(tenant_id, invoices=Invoices(invoices=[invoice]))
+
+    assert items["API-1K"].sales_details.unit_price == Decimal("0.4125")
+    assert items["WIDGET"].is_tracked_as_inventory is True
+    assert raised.value.error_data["Type"] == "ValidationException"
+    assert [e["Message"] for e in raised.value.error_data["Elements"][0]["ValidationErrors"]] == [
+        "Account code '250' has been archived, or has been deleted. Each line item must reference a valid account."
+    ]
