@@ -27,6 +27,7 @@ from xero_python.accounting.models import (
     Account,
     Allocation,
     Allocations,
+    Bill,
     Contact,
     Contacts,
     CreditNote,
@@ -36,6 +37,8 @@ from xero_python.accounting.models import (
     LineAmountTypes,
     LineItem,
     Payment,
+    PaymentTerm,
+    PaymentTermType,
     Quote,
     QuoteLineAmountTypes,
     Quotes,
@@ -497,3 +500,18 @@ def test_sdk_reads_items_and_gets_xeros_refusal_for_an_archived_account(
     assert [e["Message"] for e in raised.value.error_data["Elements"][0]["ValidationErrors"]] == [
         "Account code '250' has been archived, or has been deleted. Each line item must reference a valid account."
     ]
+
+
+def test_sdk_writes_and_reads_contact_payment_terms(accounting: AccountingApi, organisation: Organisation):
+    terms = PaymentTerm(
+        sales=Bill(day=20, type=PaymentTermType.OFFOLLOWINGMONTH),
+        bills=Bill(day=30, type=PaymentTermType.DAYSAFTERBILLDATE),
+    )
+    created = accounting.create_contacts(
+        organisation.tenant_id, contacts=Contacts(contacts=[Contact(name="Termed Ltd", payment_terms=terms)])
+    ).contacts[0]
+
+    read = accounting.get_contact(organisation.tenant_id, created.contact_id).contacts[0]
+
+    assert (read.payment_terms.sales.day, read.payment_terms.sales.type) == (20, PaymentTermType.OFFOLLOWINGMONTH)
+    assert read.payment_terms.bills.type == PaymentTermType.DAYSAFTERBILLDATE
