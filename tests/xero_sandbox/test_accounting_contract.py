@@ -218,3 +218,16 @@ def test_invoice_from_items_with_tracking_follows_the_spec(api):
 
     assert _check(api, "PUT", "Invoices", body, query={"summarizeErrors": "false", "unitdp": "4"}) == []
     assert _check(api, "PUT", "Invoices", {"Invoices": body["Invoices"][1:]}) == []
+
+
+def test_item_writes_follow_the_spec(api):
+    item = {"Code": "SPEC-1", "Name": "Spec item", "SalesDetails": {"UnitPrice": 12.5, "AccountCode": "200"}}
+    broken = {"Code": "SPEC-2", "SalesDetails": {"AccountCode": "999"}}
+
+    created = _check(api, "PUT", "Items", {"Items": [item]})
+    item_id = api.get("Items/SPEC-1").body["Items"][0]["ItemID"]
+
+    assert created == []
+    assert _check(api, "POST", f"Items/{item_id}", {"Items": [{"Code": "SPEC-1", "Name": "Spec item 2"}]}) == []
+    assert _check(api, "POST", "Items", {"Items": [broken]}, query={"summarizeErrors": "false"}) == []
+    assert _check(api, "PUT", "Items", {"Items": [broken]}) == []

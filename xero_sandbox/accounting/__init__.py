@@ -192,6 +192,8 @@ def _route(
         catalogue_result = _route_catalogue(data, resource, ident, query, headers)
         if catalogue_result is not None:
             return catalogue_result
+    if resource == "Items" and len(rest) <= 1 and ((method == "PUT" and ident is None) or method == "POST"):
+        return catalogue.write_items(data=data, method=method, item_id=ident, query=query, body=body, now=now)
     if resource == "Contacts" and len(rest) <= 1:
         if reads:
             if ident is None:
