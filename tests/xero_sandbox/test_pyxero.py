@@ -262,3 +262,20 @@ def test_items_read_and_xml_lines_are_checked_against_the_catalogue(client, sand
     assert archived.value.errors == [
         "Unknown tracking details. A Tracking Option did not match a known Active TrackingOption for 'Region'"
     ]
+
+
+def test_xml_item_write_reads_back(client, sandbox):
+    created = client.items.put(
+        {
+            "Code": "XML-1",
+            "Name": "Xml item",
+            "IsSold": True,
+            "SalesDetails": {"UnitPrice": "12.50", "AccountCode": "200"},
+        }
+    )[0]
+    sent = _last_call(sandbox, "PUT")
+
+    read = client.items.get(created["ItemID"])[0]
+
+    assert sent["request_body"].startswith("<Item>")
+    assert (read["Code"], Decimal(str(read["SalesDetails"]["UnitPrice"]))) == ("XML-1", Decimal("12.50"))
