@@ -18,14 +18,14 @@ pytestmark = [pytest.mark.browser]
 
 def _search(page: Page, text: str):
     """Type into the header box as a person would; the dropdown of results it fills."""
-    box = page.get_by_role("search").get_by_role("searchbox")
+    box = page.get_by_role("search").get_by_role("combobox")
     box.fill("")
     box.press_sequentially(text, delay=30)
     return page.get_by_role("region", name="Search results")
 
 
 def _hit(dropdown, name: str):
-    return dropdown.get_by_role("link", name=re.compile(rf"^{re.escape(name)}"))
+    return dropdown.get_by_role("option", name=re.compile(rf"^{re.escape(name)}"))
 
 
 def _add_a_lead(page: Page, base_url: str) -> None:
