@@ -9,8 +9,8 @@ from django.http import QueryDict
 from accounts.models import Team, User
 from accounts.selectors import teams_visible_to
 from contacts.models import Contact, EmailAddress, Tag
+from contacts.rows import AddressData, EmailData, PhoneData
 from contacts.selectors import ContactFilters, contacts_to_pick
-from contacts.services import AddressData, EmailData, PhoneData
 from web.templatetags.bidi import nobidi
 
 EMAIL_LABELS = [("work", "Work"), ("home", "Home"), ("other", "Other")]

@@ -124,19 +124,3 @@ class Address(models.Model):
 
     def __str__(self) -> str:
         return ", ".join(part for part in [self.street, self.city, self.postcode, self.country] if part)
-
-
-class Note(models.Model):
-    """Superseded by `activity.Note` (its rows were copied by migration activity 0002); nothing reads or writes it.
-    Kept only until the contacts migrations of the parallel lanes are merged, then dropped."""
-
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.body[:50]

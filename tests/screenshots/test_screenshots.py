@@ -85,7 +85,9 @@ def test_forecast(sam_page, live_server):
 
 def test_search_dropdown(sam_page, live_server):
     sam_page.goto(f"{live_server.url}/")
-    sam_page.get_by_role("search").get_by_role("searchbox").press_sequentially("ac", delay=40)
-    expect(sam_page.get_by_role("region", name="Search results")).to_contain_text("Acme Widgets Ltd")
+    box = sam_page.get_by_role("search").get_by_role("combobox")
+    box.press_sequentially("ac", delay=40)
+    expect(sam_page.get_by_role("listbox", name="Search results")).to_contain_text("Acme Widgets Ltd")
+    box.press("ArrowDown")
 
     sam_page.screenshot(path=SCREENSHOTS / "search.png")

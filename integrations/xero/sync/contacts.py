@@ -11,9 +11,10 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from contacts import batch as contact_batch
 from contacts import selectors as contact_selectors
-from contacts import services as contact_services
 from contacts.models import Contact
+from contacts.rows import AddressData
 from integrations.xero import schemas
 from integrations.xero.models import MatchConflict, XeroConnection, XeroContact
 from integrations.xero.sync.matching import Action, CrmIndex, Facts, contact_number_for, match, name_key
@@ -246,14 +247,14 @@ class _Creations:
         """Queue one; when that fills the batch, create it. Returns how many were created now."""
         self.waiting_index.add(len(self.waiting), facts)
         self.waiting.append((xero_contact, facts))
-        return self.flush() if len(self.waiting) >= contact_services.CREATE_BATCH_SIZE else 0
+        return self.flush() if len(self.waiting) >= contact_batch.CREATE_BATCH_SIZE else 0
 
     def flush(self) -> int:
         """Create the waiting contacts and link their Xero contacts, in one transaction; return how many."""
         if not self.waiting:
             return 0
         with transaction.atomic():
-            created = contact_services.contacts_create(
+            created = contact_batch.contacts_create(
                 contacts=[_new_contact(xero_contact, self.connection) for xero_contact, _ in self.waiting]
             )
             _links_write(
@@ -379,10 +380,10 @@ def conflict_open(*, xero_contact: XeroContact, candidates: tuple) -> MatchConfl
     return conflict
 
 
-def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> contact_services.NewContact:
+def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> contact_batch.NewContact:
     tags = (SUPPLIER_TAG,) if (xero_contact.is_supplier and connection.suppliers == "import_tagged") else ()
     person = _is_person(xero_contact)
-    return contact_services.NewContact(
+    return contact_batch.NewContact(
         kind=Contact.Kind.PERSON if person else Contact.Kind.ORGANISATION,
         name=xero_contact.name,
         first_name=xero_contact.first_name if person else "",
@@ -391,7 +392,7 @@ def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> conta
         emails=(xero_contact.email,) if xero_contact.email else (),
         phones=tuple(xero_contact.phones),
         addresses=tuple(
-            contact_services.AddressData(
+            AddressData(
                 street=", ".join(a.get("lines", [])),
                 city=a.get("city", ""),
                 region=a.get("region", ""),
@@ -407,6 +408,6 @@ def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> conta
 @transaction.atomic
 def contact_from_xero(*, xero_contact: XeroContact, connection: XeroConnection) -> Contact:
     """Create the CRM contact for a Xero contact nobody in the CRM matches, in the connection's default team."""
-    (contact,) = contact_services.contacts_create(contacts=[_new_contact(xero_contact, connection)])
+    (contact,) = contact_batch.contacts_create(contacts=[_new_contact(xero_contact, connection)])
     contact_link(xero_contact=xero_contact, contact_id=contact.pk)
     return contact
