@@ -283,3 +283,21 @@ def test_a_reference_that_does_not_name_the_opportunity_is_refused(seller, won_o
             requested_by=seller.pk,
             clock=timezone.now,
         )
+
+
+def test_the_organisations_option_makes_approved_the_status_offered_first(
+    admin_client, seller_client, won_opportunity, xero_connection
+):
+    admin_client.post(
+        reverse("xero:options", args=[xero_connection.pk]),
+        {
+            "suppliers": "ignore",
+            "default_team": xero_connection.default_team_id,
+            "sync_interval_seconds": 7200,
+            "invoice_status": "AUTHORISED",
+        },
+    )
+
+    page = seller_client.get(reverse("xero:invoice_create", args=[won_opportunity.pk]))
+
+    assert page.context["form"].initial["status"] == "AUTHORISED"
