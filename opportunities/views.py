@@ -10,6 +10,7 @@ from accounts.selectors import user_sees_money
 from contacts.models import Contact
 from contacts.selectors import contact_detail
 from opportunities import selectors, services
+from opportunities.billing import opportunity_billing
 from opportunities.forms import InstalmentFormSet, InstalmentPlanCreateForm, instalment_inputs
 from opportunities.models import Instalment, Milestone, Opportunity
 from opportunities.opportunity_forms import OpportunityCloseForm, OpportunityForm
@@ -56,8 +57,11 @@ def opportunity_detail(request: HtmxHttpRequest, opportunity_id: int) -> HttpRes
         opportunity = selectors.opportunity_detail(user=request.user, opportunity_id=opportunity_id)
     except Opportunity.DoesNotExist:
         raise Http404("No opportunity with that id is visible to you.") from None
+    billing = opportunity_billing(user=request.user, opportunity=opportunity, now=timezone.now())
     return render(
-        request, "opportunities/opportunity_detail.html", {"opportunity": opportunity, "form": OpportunityCloseForm()}
+        request,
+        "opportunities/opportunity_detail.html",
+        {"opportunity": opportunity, "form": OpportunityCloseForm(), "billing": billing},
     )
 
 
