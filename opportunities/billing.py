@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import CharField, DecimalField, Expression, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import CharField, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from accounts.models import User
@@ -29,11 +29,11 @@ _MONEY = DecimalField(max_digits=18, decimal_places=2)
 _ZERO = Value(Decimal("0.00"), output_field=_MONEY)
 
 
-def opportunity_invoices_filter(*, opportunity_id: int | Expression, contact_id: int | Expression) -> Q:
+def opportunity_invoices_filter(*, opportunity_id: int | F, contact_id: int | F) -> Q:
     """Invoices (and credit notes) of the opportunity, as a filter on Invoice. Both arguments may be expressions
     (`OuterRef("pk")`), for a subquery per opportunity. The contact comes first, so PostgreSQL reads the
     contact's invoices by index and only then looks at their references."""
-    opportunity = opportunity_id if isinstance(opportunity_id, Expression) else Value(opportunity_id)
+    opportunity = Value(opportunity_id) if isinstance(opportunity_id, int) else opportunity_id
     reference = Concat(Value(REFERENCE_PREFIX), Cast(opportunity, CharField()), output_field=CharField())
     return Q(contact_id=contact_id) & (
         Q(reference=reference)
