@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Avg, F, QuerySet
+from django.db.models import Avg, F, Q, QuerySet
 
 from accounts.models import User
 from contacts.models import Contact
@@ -39,7 +39,7 @@ from invoices.models import Invoice, Payment
 from invoices.overdue import outstanding_filter
 from invoices.payment_record import DaysBetween
 from opportunities.models import Instalment, Opportunity
-from opportunities.selectors import opportunities_visible_to
+from opportunities.selectors import NOT_BILLING, opportunities_visible_to
 
 LATENESS_WINDOW_DAYS = 365
 
@@ -154,9 +154,12 @@ def _invoice_placements(*, user: User, today: date) -> list[Placement]:
 
 def _instalment_placements(*, user: User, today: date, horizon: date) -> list[Placement]:
     won = opportunities_visible_to(user=user).filter(outcome=Opportunity.Outcome.WON)
+    # An instalment whose invoice bills the customer is an open invoice (or paid) and is counted there; one whose
+    # invoice is still a draft, or was voided, is not billed yet (as its status says), so it stays here.
+    not_billed = Q(invoice__isnull=True) | Q(invoice__status__in=NOT_BILLING)
     instalments = (
-        Instalment.objects.filter(invoice__isnull=True, plan__opportunity__in=won, due_on__lt=horizon)
-        .select_related("plan__opportunity__contact")
+        Instalment.objects.filter(not_billed, plan__opportunity__in=won, due_on__lt=horizon)
+        .select_related("plan__opportunity__contact", "invoice")
         .order_by("due_on", "pk")
     )
     placements = []
@@ -171,7 +174,13 @@ def _instalment_placements(*, user: User, today: date, horizon: date) -> list[Pl
             contact_name=opportunity.contact.name,
             opportunity_id=opportunity.pk,
             due_on=instalment.due_on,
-            basis="not yet invoiced: on its due date" + (" (passed: this week)" if instalment.due_on < today else ""),
+            basis=(
+                "not yet invoiced"
+                if instalment.invoice is None
+                else f"its invoice {instalment.invoice} is {instalment.invoice.get_status_display().lower()}"
+            )
+            + ": on its due date"
+            + (" (passed: this week)" if instalment.due_on < today else ""),
         )
         placements.append(
             Placement(week=week_of(on=instalment.due_on, today=today), amount=instalment.amount, item=item)
