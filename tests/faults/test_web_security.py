@@ -430,6 +430,9 @@ ROUTES: dict[str, Route] = {
     "opportunities:instalments": Route(_named(WON), team=True),
     "opportunities:instalments_create": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True),
     "opportunities:instalments_edit": Route(_named(WON), team=True),
+    "opportunities:instalments_invoicing": Route(
+        _named(WON), page=POST_ONLY, team=True, data=lambda w: {"invoicing": "by_hand"}
+    ),
     "opportunities:instalment_match": Route(_named(WON, INSTALMENT), page=POST_ONLY, team=True),
     "opportunities:contact_plans": Route(_named(CONTACT), team=True),
     "activity:my_tasks": Route(_named()),
@@ -657,6 +660,7 @@ MONEY_ACTIONS = {
     "opportunities:instalments_create",
     "opportunities:instalments_edit",
     "opportunities:instalment_match",
+    "opportunities:instalments_invoicing",
     "xero:quote_create",
     "forecast:csv",
 }
