@@ -81,7 +81,10 @@ class PlanInvoicingForm(forms.Form):
 
     invoicing = forms.ChoiceField(label="Invoices", choices=InstalmentPlan.Invoicing.choices, widget=forms.RadioSelect)
     organisation = OrganisationPickerField(
-        label="Raised in", queryset=Organisation.objects.order_by("name", "pk"), required=False
+        label="Raised in",
+        queryset=Organisation.objects.order_by("name", "pk"),
+        required=False,
+        empty_label="The organisation its contact is linked in",
     )
     raise_days_before_due = forms.IntegerField(
         label="Days before each due date", min_value=0, max_value=MAX_RAISE_DAYS_BEFORE_DUE, required=False
@@ -90,8 +93,6 @@ class PlanInvoicingForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         invoicing = cleaned.get("invoicing")
-        if invoicing and invoicing != InstalmentPlan.Invoicing.BY_HAND and not cleaned.get("organisation"):
-            self.add_error("organisation", "Pick the Xero organisation the invoices are raised in.")
         if invoicing == InstalmentPlan.Invoicing.SCHEDULED and cleaned.get("raise_days_before_due") is None:
             self.add_error("raise_days_before_due", "Say how many days before its due date each one is raised.")
         return cleaned

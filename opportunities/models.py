@@ -87,8 +87,9 @@ class InstalmentPlan(models.Model):
     """How a won opportunity's value is to be invoiced and paid: its instalments, in `position` order.
 
     `invoicing` says who raises the instalments' invoices: someone in Xero (matched here by their reference), or
-    Capsync in `organisation`, all at once when asked or each `raise_days_before_due` days before it is due (the
-    beat task `instalment_invoices_raise_due`), as `invoicing_set_by` (the user who chose it).
+    Capsync, all at once when asked or each `raise_days_before_due` days before it is due (the beat task
+    `instalment_invoices_raise_due`), as `invoicing_set_by` (the user who chose it; else the admin who connected
+    Xero), in `organisation` (none: the one organisation its contact is linked in).
     """
 
     class Invoicing(models.TextChoices):
@@ -113,10 +114,8 @@ class InstalmentPlan(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(invoicing="by_hand")
-                | Q(organisation__isnull=False, invoicing="on_demand")
+                condition=Q(invoicing__in=["by_hand", "on_demand"])
                 | Q(
-                    organisation__isnull=False,
                     invoicing="scheduled",
                     raise_days_before_due__isnull=False,
                     raise_days_before_due__lte=MAX_RAISE_DAYS_BEFORE_DUE,

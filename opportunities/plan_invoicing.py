@@ -30,7 +30,7 @@ RAISE_CLAIM_SECONDS = 15 * 60
 
 
 class InvoicingInvalid(ValueError):
-    """The invoicing asked for is incomplete (no organisation, no number of days); the message says why."""
+    """The invoicing asked for is incomplete (a schedule without its number of days); the message says why."""
 
 
 @transaction.atomic
@@ -42,8 +42,9 @@ def instalment_plan_invoicing_set(
     organisation_id: int | None = None,
     raise_days_before_due: int | None = None,
 ) -> InstalmentPlan:
-    """Say who raises the plan's invoices, as `user` (whom the scheduled raising then acts for). Instalments not
-    invoiced yet forget an earlier refusal and its request, so the next attempt asks Xero afresh.
+    """Say who raises the plan's invoices, as `user` (whom the scheduled raising then acts for), and in which
+    organisation (None: the one its contact is linked in). Instalments not invoiced yet forget an earlier refusal
+    and its request, so the next attempt asks Xero afresh.
 
     Raises Opportunity.DoesNotExist (not visible), InstalmentPlan.DoesNotExist, Organisation.DoesNotExist, or
     InvoicingInvalid.
@@ -54,9 +55,7 @@ def instalment_plan_invoicing_set(
         raise InvoicingInvalid("Pick how the instalments are invoiced.")
     if invoicing == InstalmentPlan.Invoicing.BY_HAND:
         organisation_id, raise_days_before_due = None, None
-    elif organisation_id is None:
-        raise InvoicingInvalid("Pick the Xero organisation the invoices are raised in.")
-    else:
+    elif organisation_id is not None:
         Organisation.objects.get(pk=organisation_id)
     if invoicing != InstalmentPlan.Invoicing.SCHEDULED:
         raise_days_before_due = None
