@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -167,3 +167,50 @@ class Instalment(models.Model):
 
     def __str__(self) -> str:
         return f"Instalment {self.position} of {self.plan.opportunity}"
+
+
+class OpportunityLine(models.Model):
+    """One line item of what the opportunity sells, as it will be invoiced (opportunities/lines.py).
+
+    `item_code` names a Xero Item of the organisation the line was priced in (`organisation`); `account_code` and
+    `tax_type` are the codes chosen or taken from the item ("" leaves them to the organisation's defaults when the
+    invoice is made). `discount_rate` is a percentage off the line (None: no discount).
+    """
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    organisation = models.ForeignKey(
+        "invoices.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    item_code = models.CharField(max_length=30, blank=True)
+    description = models.CharField(max_length=4000)
+    quantity = models.DecimalField(max_digits=12, decimal_places=4)
+    unit_amount = models.DecimalField(max_digits=18, decimal_places=4)
+    discount_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    account_code = models.CharField(max_length=10, blank=True)
+    tax_type = models.CharField(max_length=50, blank=True)
+    tracking_option = models.ForeignKey(
+        "invoices.TrackingOption", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["opportunity", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="opportunity_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_amount__gte=0), name="opportunity_line_unit_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount_rate__isnull=True) | Q(discount_rate__gte=0, discount_rate__lte=100),
+                name="opportunity_line_discount_is_a_percentage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    @property
+    def line_amount(self) -> Decimal:
+        """Quantity x unit price less the discount, to the cent (Xero rounds each line so)."""
+        gross = self.quantity * self.unit_amount
+        if self.discount_rate:
+            gross = gross * (100 - self.discount_rate) / 100
+        return gross.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

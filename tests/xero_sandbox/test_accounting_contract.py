@@ -84,6 +84,13 @@ def _first_id(api: Api, collection: str, id_field: str) -> str:
         ("Payments", {"page": "1"}),
         ("Quotes", None),
         ("Quotes", {"page": "1"}),
+        ("Items", None),
+        ("Items", {"unitdp": "4"}),
+        ("Accounts", None),
+        ("TaxRates", None),
+        ("TaxRates/OUTPUT2", None),
+        ("TrackingCategories", {"includeArchived": "true"}),
+        ("BrandingThemes", None),
     ],
 )
 def test_list_responses_follow_the_spec(api, path, query):
@@ -98,6 +105,7 @@ def test_list_responses_follow_the_spec(api, path, query):
         ("CreditNotes", "CreditNoteID"),
         ("Payments", "PaymentID"),
         ("Quotes", "QuoteID"),
+        ("Items", "ItemID"),
     ],
 )
 def test_get_one_responses_follow_the_spec(api, collection, id_field):

@@ -419,6 +419,11 @@ LIST_READS = [
     ("get_credit_notes", {"page": 1}, "credit_notes"),
     ("get_payments", {}, "payments"),
     ("get_quotes", {}, "quotes"),
+    ("get_items", {"unitdp": 4}, "items"),
+    ("get_accounts", {}, "accounts"),
+    ("get_tax_rates", {}, "tax_rates"),
+    ("get_tracking_categories", {"include_archived": True}, "tracking_categories"),
+    ("get_branding_themes", {}, "branding_themes"),
 ]
 
 
@@ -440,6 +445,10 @@ ITEM_READS = [
     ("get_credit_notes", "credit_notes", "credit_note_id", "get_credit_note", {}),
     ("get_payments", "payments", "payment_id", "get_payment", {}),
     ("get_quotes", "quotes", "quote_id", "get_quote", {}),
+    ("get_items", "items", "item_id", "get_item", {}),
+    ("get_accounts", "accounts", "account_id", "get_account", {}),
+    ("get_tracking_categories", "tracking_categories", "tracking_category_id", "get_tracking_category", {}),
+    ("get_branding_themes", "branding_themes", "branding_theme_id", "get_branding_theme", {}),
 ]
 
 

@@ -25,6 +25,7 @@ from datetime import datetime
 
 from xero_sandbox.accounting import (
     allocations,
+    catalogue,
     contacts,
     invoices,
     listing,
@@ -60,6 +61,8 @@ _SCOPE_FAMILIES = {
     "Currencies": ("accounting.settings", None),
     "Accounts": ("accounting.settings", None),
     "TaxRates": ("accounting.settings", None),
+    "TrackingCategories": ("accounting.settings", None),
+    "BrandingThemes": ("accounting.settings", None),
 }
 
 
@@ -113,8 +116,9 @@ def required_scopes(*, method: str, resource: str) -> set[str]:
     """Any one of the returned scopes grants access. resource is the first path segment after /api.xro/2.0/ (e.g.
     "Contacts"). GET accepts the .read or the write scope. Granular scopes: Contacts -> accounting.contacts[.read];
     Invoices/CreditNotes/Quotes/Items -> accounting.invoices[.read]; Payments -> accounting.payments[.read];
-    Organisation/Currencies/Accounts/TaxRates -> accounting.settings[.read]; also accept the deprecated broad
-    accounting.transactions[.read] where Xero still does. An unknown resource returns an empty set."""
+    Organisation/Currencies/Accounts/TaxRates/TrackingCategories/BrandingThemes -> accounting.settings[.read]
+    (Items also); also accept the deprecated broad accounting.transactions[.read] where Xero still does. An unknown
+    resource returns an empty set."""
     family = _SCOPE_FAMILIES.get(canonical_resource(resource))
     if family is None:
         return set()
@@ -183,6 +187,10 @@ def _route(
         if method == "PUT":
             return settings.write_currencies(data=data, query=query, body=body, now=now)
         return not_implemented()
+    if reads and len(rest) <= 1:
+        catalogue_result = _route_catalogue(data, resource, ident, query, headers)
+        if catalogue_result is not None:
+            return catalogue_result
     if resource == "Contacts" and len(rest) <= 1:
         if reads:
             if ident is None:
@@ -217,3 +225,30 @@ def _route(
         if (method == "PUT" and ident is None) or method == "POST":
             return quotes.write_quotes(data=data, method=method, quote_id=ident, query=query, body=body, now=now)
     return not_found()
+
+
+def _route_catalogue(
+    data: TenantData, resource: str, ident: str | None, query: dict[str, list[str]], headers: dict[str, str]
+) -> ApiResult | None:
+    """GETs of the catalogue (Items, Accounts, TaxRates, TrackingCategories, BrandingThemes), or None."""
+    if resource == "Items":
+        if ident is None:
+            return catalogue.list_items(data=data, query=query, headers=headers)
+        return catalogue.get_item(data=data, ref=ident, query=query)
+    if resource == "Accounts":
+        if ident is None:
+            return catalogue.list_accounts(data=data, query=query, headers=headers)
+        return catalogue.get_account(data=data, account_id=ident)
+    if resource == "TaxRates":
+        if ident is None:
+            return catalogue.list_tax_rates(data=data, query=query)
+        return catalogue.get_tax_rate(data=data, tax_type=ident)
+    if resource == "TrackingCategories":
+        if ident is None:
+            return catalogue.list_tracking_categories(data=data, query=query)
+        return catalogue.get_tracking_category(data=data, category_id=ident)
+    if resource == "BrandingThemes":
+        if ident is None:
+            return catalogue.list_branding_themes(data=data)
+        return catalogue.get_branding_theme(data=data, theme_id=ident)
+    return None

@@ -151,8 +151,39 @@ def get_contact(*, data: TenantData, ref: str, now: datetime) -> ApiResult:
     return ok({"Contacts": [render(data=data, record=record, now=now)]})
 
 
+PAYMENT_TERM_TYPES = ("DAYSAFTERBILLDATE", "DAYSAFTERBILLMONTH", "OFCURRENTMONTH", "OFFOLLOWINGMONTH")
+
+
+def payment_terms_errors(terms: Any) -> list[str]:
+    """What is wrong with a PaymentTerms object (``{"Bills"|"Sales": {"Day": n, "Type": ...}}``, the spec's
+    PaymentTerm). Days of the month (OF... types) run 1-31; day counts (DAYSAFTER...) from 0. The messages are
+    the sandbox's own: Xero's wording for these refusals is unverified."""
+    if not isinstance(terms, dict):
+        return ["PaymentTerms must be an object with Bills and/or Sales."]
+    errors = []
+    for side, term in terms.items():
+        if side not in ("Bills", "Sales"):
+            errors.append(f"PaymentTerms has no {side}; use Bills or Sales.")
+            continue
+        if not isinstance(term, dict):
+            errors.append(f"PaymentTerms.{side} must be an object with Day and Type.")
+            continue
+        kind, day = term.get("Type"), term.get("Day")
+        if kind not in PAYMENT_TERM_TYPES:
+            errors.append(f"PaymentTerms.{side}.Type must be one of {', '.join(PAYMENT_TERM_TYPES)}.")
+        low = 1 if str(kind).startswith("OF") else 0
+        high = 31 if str(kind).startswith("OF") else 999
+        if isinstance(day, bool) or not isinstance(day, (int, Decimal)) or day != int(day) or not low <= day <= high:
+            errors.append(f"PaymentTerms.{side}.Day must be a whole number from {low} to {high}.")
+        elif isinstance(day, Decimal):
+            term["Day"] = int(day)
+    return errors
+
+
 def _validate(*, data: TenantData, merged: Record, contact_id: str) -> None:
     errors: list[str] = []
+    if "PaymentTerms" in merged:
+        errors.extend(payment_terms_errors(merged["PaymentTerms"]))
     name = merged.get("Name")
     if not isinstance(name, str) or not name.strip():
         errors.append("The contact name must be provided.")

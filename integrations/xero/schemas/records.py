@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from integrations.xero.schemas.catalogue import PaymentTerms, sales_terms
 from integrations.xero.schemas.fields import (
     ContactStatus,
     InvoiceStatus,
@@ -73,6 +74,8 @@ class XeroContact:
     default_currency: str
     merged_to_contact_id: str = ""
     contact_number: str = ""
+    # PaymentTerms.Sales (None: the organisation's terms apply). Absent from summaryOnly reads.
+    sales_terms: PaymentTerms | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,7 @@ def contact(record: Record) -> XeroContact:
         default_currency=_text(record, "DefaultCurrency", record_id=record_id),
         merged_to_contact_id=_text(record, "MergedToContactID", record_id=record_id),
         contact_number=_text(record, "ContactNumber", record_id=record_id, max_length=CONTACT_NUMBER_MAX).strip(),
+        sales_terms=sales_terms(record, record_id=record_id),
     )
 
 

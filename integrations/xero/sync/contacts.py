@@ -35,6 +35,8 @@ MIRRORED_FIELDS = [
     "is_supplier",
     "xero_updated_at",
     "merged_into_xero_id",
+    "sales_terms_day",
+    "sales_terms_type",
 ]
 
 
@@ -70,6 +72,8 @@ def _mirror(connection_id: int, record: schemas.XeroContact) -> XeroContact:
         is_supplier=record.is_supplier,
         xero_updated_at=record.updated_at,
         merged_into_xero_id=record.merged_to_contact_id,
+        sales_terms_day=record.sales_terms.day if record.sales_terms else None,
+        sales_terms_type=str(record.sales_terms.type) if record.sales_terms else "",
     )
 
 
