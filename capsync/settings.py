@@ -395,6 +395,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hourly, so every organisation's first overdue day is caught soon after its own midnight; alerts go out once.
     "overdue-alerts-send": {"task": "notifications.tasks.overdue_alerts_send", "schedule": 60 * 60},
+    # Hourly too, for the same reason: an instalment's raising day starts at its organisation's midnight.
+    "instalment-invoices-raise-due": {
+        "task": "integrations.xero.tasks.instalment_invoices_raise_due",
+        "schedule": 60 * 60,
+    },
 }
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="keyvalue" if DEBUG else "json")

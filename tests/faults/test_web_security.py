@@ -437,6 +437,7 @@ ROUTES: dict[str, Route] = {
     ),
     "xero:opportunity_quotes": Route(_named(OPPORTUNITY), team=True),
     "xero:quote_create": Route(_named(OPPORTUNITY), team=True),
+    "xero:instalment_invoices_raise": Route(_named(WON), page=POST_ONLY, team=True),
     "xero:opportunity_invoices": Route(_named(WON), team=True),
     "xero:invoice_create": Route(_named(WON), team=True),
     "xero:opportunity_lines": Route(
@@ -679,6 +680,7 @@ MONEY_ACTIONS = {
     "opportunities:instalments_edit",
     "opportunities:instalment_match",
     "opportunities:instalments_invoicing",
+    "xero:instalment_invoices_raise",
     "xero:quote_create",
     "xero:invoice_create",
     "xero:opportunity_line_delete",
