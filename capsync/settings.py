@@ -355,8 +355,8 @@ else:
     )
 # Xero answers with the scopes it granted, which may be listed in another order or grow over consents.
 os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
-# The cash-in forecast expects an open opportunity's money this many days after its close date (no payment terms
-# are stored per contact or organisation yet).
+# The cash-in forecast expects an open opportunity's money this many days after its close date when its
+# organisation has no payment terms stored from Xero.
 FORECAST_PAYMENT_TERMS_DAYS = env.int("FORECAST_PAYMENT_TERMS_DAYS", default=30)
 if not 0 <= FORECAST_PAYMENT_TERMS_DAYS <= 365:
     raise ImproperlyConfigured(f"FORECAST_PAYMENT_TERMS_DAYS must be 0 to 365 days, got {FORECAST_PAYMENT_TERMS_DAYS}")

@@ -8,7 +8,7 @@ import pytest
 from forecast.rules import Source
 from forecast.selectors import cash_forecast
 from invoices.models import Invoice
-from tests.factories import InvoiceFactory, UserFactory
+from tests.factories import InvoiceFactory, MilestoneFactory, OpportunityFactory, OrganisationFactory, UserFactory
 from tests.forecast.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +143,28 @@ def test_an_instalment_leaves_the_instalments_once_its_invoice_bills_the_custome
     (draft,) = [p for p in forecast.week(3).placements if p.item.source == INST]
     assert draft.item.basis == "its invoice N-INST2 is draft: on its due date"
     assert [p.item.label for p in forecast.week(7).placements] == ["N-INST3"]
+
+
+def test_an_opportunity_is_expected_on_its_organisations_stored_payment_terms(forecast_world, member, team_a):
+    """Xero's terms of the books Late Ltd is invoiced in: the 20th of the following month. Small deal (250 x 50%,
+    closing 1 March, so today, 2 March) is due 20 April: week 8 (20-26 April), not 1 April (week 5) as 30 days
+    would put it. A prospect with no invoices yet takes the same terms: the books are the only organisation."""
+    books = Invoice.objects.filter(contact=forecast_world.late).first().organisation
+    books.sales_terms_day, books.sales_terms_type = 20, "OFFOLLOWINGMONTH"
+    books.save()
+    prospect = OrganisationFactory(name="Prospect Ltd", team=team_a)
+    OpportunityFactory(
+        name="First order",
+        contact=prospect,
+        milestone=MilestoneFactory(name="Demo", probability=10),
+        value=Decimal("500.00"),
+        expected_close_date=date(2026, 3, 25),
+    )
+
+    forecast = cash_forecast(user=member, today=TODAY)
+
+    weeks = _weeks(forecast, "GBP")
+    assert PIPE not in weeks.get(5, {})
+    assert weeks[8][PIPE] == Decimal("175.00")  # 125 + 50: First order, invoiced 25 March, due 20 April too
+    small = next(p for p in forecast.week(8).placements if p.item.label == "Small deal")
+    assert small.item.basis.endswith(f"due on {books.name}'s terms: the 20th of the following month")
