@@ -91,6 +91,10 @@ def items_store(*, organisation_id: int, items: Sequence[ItemData], whole: bool)
     with transaction.atomic():
         if whole:
             return _replace(Item, organisation_id=organisation_id, rows=rows, key="xero_id", fields=_ITEM_FIELDS)
+        # Codes are unique within an organisation at Xero: an item now holding a code replaces any other kept with
+        # it (deleted in Xero and made again, which If-Modified-Since cannot tell).
+        for row in rows:
+            Item.objects.filter(organisation_id=organisation_id, code=row.code).exclude(xero_id=row.xero_id).delete()
         Item.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["organisation", "xero_id"], update_fields=_ITEM_FIELDS
         )

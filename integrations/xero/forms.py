@@ -6,6 +6,7 @@ from django import forms
 
 from accounts.models import Team
 from integrations.xero.models import XeroConnection
+from invoices import catalogue
 from invoices.bounds import QUANTITY_MAX, date_field, money_field, money_in_range
 from opportunities.models import Milestone
 
@@ -42,6 +43,36 @@ class ConnectionOptionsForm(forms.Form):
         label="When a quote is accepted in Xero",
         help_text="Move its opportunity (if still open) to this milestone.",
     )
+    invoice_status = forms.ChoiceField(
+        choices=XeroConnection.InvoiceStatus.choices,
+        required=False,  # left out: draft, the safe default
+        widget=forms.RadioSelect,
+        label="Invoices made from opportunities start as",
+        help_text="Offered first on the “Create invoice in Xero” form; the person creating it can change it.",
+    )
+    sales_account_code = forms.ChoiceField(
+        required=False,
+        label="Account for lines without an item",
+        help_text="Lines whose item names no account are coded here (empty: Xero's default).",
+    )
+    sales_tax_type = forms.ChoiceField(
+        required=False,
+        label="Tax rate for lines without one",
+        help_text="Used when neither the item nor its account names a tax rate (empty: Xero's default).",
+    )
+
+    def __init__(self, *args: object, organisation_id: int | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        accounts = catalogue.revenue_accounts(organisation_id=organisation_id) if organisation_id else []
+        rates = catalogue.sales_tax_rates(organisation_id=organisation_id) if organisation_id else []
+        self.fields["sales_account_code"].choices = [
+            ("", "Xero's default"),
+            *[(a.code, f"{a.code} {a.name}") for a in accounts],
+        ]
+        self.fields["sales_tax_type"].choices = [("", "Xero's default"), *[(r.tax_type, r.name) for r in rates]]
+
+    def clean_invoice_status(self) -> str:
+        return self.cleaned_data["invoice_status"] or XeroConnection.InvoiceStatus.DRAFT
 
 
 class PickOrganisationsForm(forms.Form):

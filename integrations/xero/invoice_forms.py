@@ -61,7 +61,7 @@ class InvoiceLineForm(QuoteLineForm):
         max_value=Decimal(100),
         required=False,
         label="Discount %",
-        error_messages={"min_value": "A discount is 0 to 100%.", "max_value": "A discount is 0 to 100%."},
+        error_messages={"min_value": "A discount is 0 to 100%%.", "max_value": "A discount is 0 to 100%%."},
     )
     account_code = forms.ChoiceField(required=False, label="Account")
     tax_type = forms.ChoiceField(required=False, label="Tax rate")

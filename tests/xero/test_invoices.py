@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.xero.models import CreateRequest, XeroContact
+from integrations.xero.models import CreateRequest, XeroConnection, XeroContact
 from integrations.xero.sync import invoicing
 from invoices.models import Invoice, Organisation
 from opportunities.models import Opportunity
@@ -128,7 +128,11 @@ def test_the_contacts_own_terms_come_before_the_organisations(won_linked_opportu
 def test_an_approved_invoice_lands_in_xero_tied_to_the_opportunity_and_its_history(
     seller_client, won_linked_opportunity, xero_connection
 ):
-    response = submit(seller_client, won_linked_opportunity, invoice_data(xero_connection, status="AUTHORISED"))
+    data = invoice_data(
+        xero_connection, status="AUTHORISED", **{"lines-0-account_code": "200", "lines-1-account_code": "200"}
+    )
+
+    response = submit(seller_client, won_linked_opportunity, data)
 
     assert response.status_code == 302
     (made,) = sandbox_invoices(xero_connection)
@@ -247,6 +251,7 @@ def test_two_posts_of_one_form_at_once_make_one_invoice(seller, won_opportunity,
 def test_the_service_called_at_once_with_one_key_makes_one_invoice(seller, won_opportunity, xero_connection, xero):
     """What the instalment plan's beat task relies on: the service itself, not only the form, is idempotent."""
     xero.sandbox.config(latency_ms=300)
+    XeroConnection.objects.filter(pk=xero_connection.pk).update(sales_account_code="200")  # an approved line needs one
     key = uuid.uuid4()
     line = invoicing.InvoiceLineInput(description="Instalment 1", quantity=Decimal(1), unit_amount=Decimal("400.00"))
 
@@ -283,3 +288,62 @@ def test_a_reference_that_does_not_name_the_opportunity_is_refused(seller, won_o
             requested_by=seller.pk,
             clock=timezone.now,
         )
+
+
+def test_the_organisations_option_makes_approved_the_status_offered_first(
+    admin_client, seller_client, won_opportunity, xero_connection
+):
+    admin_client.post(
+        reverse("xero:options", args=[xero_connection.pk]),
+        {
+            "suppliers": "ignore",
+            "default_team": xero_connection.default_team_id,
+            "sync_interval_seconds": 7200,
+            "invoice_status": "AUTHORISED",
+        },
+    )
+
+    page = seller_client.get(reverse("xero:invoice_create", args=[won_opportunity.pk]))
+
+    assert page.context["form"].initial["status"] == "AUTHORISED"
+
+
+def test_xeros_refusal_is_shown_on_the_form_and_nothing_is_kept(
+    seller_client, won_linked_opportunity, xero_connection, xero
+):
+    # The form offers the accounts the last sync read; account 200 has been archived in Xero since.
+    xero.sandbox.load(
+        xero.uk_tenant_id, {"Accounts": [{"Code": "200", "Name": "Sales", "Type": "REVENUE", "Status": "ARCHIVED"}]}
+    )
+    data = invoice_data(xero_connection, **{"lines-0-account_code": "200"})
+
+    response = submit(seller_client, won_linked_opportunity, data)
+
+    assert response.status_code == 400
+    assert "Xero did not make the invoice" in response.text
+    assert "Account code &#x27;200&#x27; has been archived" in response.text
+    assert sandbox_invoices(xero_connection) == []
+    assert not Invoice.objects.filter(reference=f"OPP-{won_linked_opportunity.pk}").exists()
+    assert CreateRequest.objects.get().status == CreateRequest.Status.FAILED
+    assert response.context["form"]["submission_key"].value() != data["submission_key"]  # the next try is new
+
+
+def test_an_item_xero_does_not_know_is_refused_through_the_service(seller, won_linked_opportunity, xero_connection):
+    line = invoicing.InvoiceLineInput(
+        description="Mystery", quantity=Decimal(1), unit_amount=Decimal("5.00"), item_code="NO-SUCH"
+    )
+
+    with pytest.raises(invoicing.InvoiceRefused) as refused:
+        invoicing.invoice_create(
+            opportunity_id=won_linked_opportunity.pk,
+            connection_id=xero_connection.pk,
+            lines=[line],
+            status="DRAFT",
+            due_on=None,
+            reference=None,
+            submission_key=uuid.uuid4(),
+            requested_by=seller.pk,
+        )
+
+    assert refused.value.messages == ["Item code 'NO-SUCH' is not valid"]
+    assert sandbox_invoices(xero_connection) == []

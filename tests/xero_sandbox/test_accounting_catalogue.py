@@ -233,3 +233,90 @@ def test_generated_organisations_get_a_small_catalogue():
 
     assert [item["Code"] for item in api.get("Items").body["Items"]] == ["HOUR", "LICENCE", "SETUP"]
     assert api.get("Organisation").body["Organisations"][0]["PaymentTerms"]["Sales"]["Type"] == "DAYSAFTERBILLDATE"
+
+
+# --- item writes -----------------------------------------------------------------------------------------------
+
+
+def _item(**fields) -> dict:
+    return {"Code": "HOUR", "Name": "Hour", "SalesDetails": {"UnitPrice": "95.125", "AccountCode": "200"}, **fields}
+
+
+def test_put_creates_an_item_that_invoices_can_use(api):
+    created = api.put("Items", {"Items": [_item()]}).body["Items"][0]
+    contact_id = api.contact("Item User Ltd")["ContactID"]
+
+    invoice = api.put(
+        "Invoices",
+        {"Invoices": [{"Type": "ACCREC", "Contact": {"ContactID": contact_id}, "LineItems": [{"ItemCode": "HOUR"}]}]},
+    ).body["Invoices"][0]
+
+    assert (created["IsSold"], created["IsPurchased"], created["IsTrackedAsInventory"]) == (True, True, False)
+    assert created["SalesDetails"]["UnitPrice"] == Decimal("95.13")
+    assert invoice["SubTotal"] == Decimal("95.13")
+
+
+def test_unitdp_4_keeps_four_places_on_write(api):
+    created = api.put("Items", {"Items": [_item()]}, query={"unitdp": "4"}).body["Items"][0]
+
+    assert created["SalesDetails"]["UnitPrice"] == Decimal("95.1250")
+
+
+def test_a_second_item_with_the_same_code_is_refused_but_post_updates_it(api):
+    api.put("Items", {"Items": [_item()]})
+
+    again = api.put("Items", {"Items": [_item(Name="Other")]})
+    updated = api.post("Items", {"Items": [{"Code": "HOUR", "Name": "Consulting hour"}]})
+
+    assert again.body["Elements"][0]["ValidationErrors"] == [{"Message": "Item code 'HOUR' already exists."}]
+    assert updated.body["Items"][0]["Name"] == "Consulting hour"
+    assert api.get("Items/HOUR").body["Items"][0]["SalesDetails"]["AccountCode"] == "200"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"SalesDetails": {"AccountCode": "999"}}, "Account code '999' does not exist or cannot be applied to items."),
+        ({"SalesDetails": {"AccountCode": "090"}}, "Account code '090' does not exist or cannot be applied to items."),
+        (
+            {"SalesDetails": {"TaxType": "NOPE"}},
+            "The TaxType code NOPE does not exist or cannot be used for this type of transaction.",
+        ),
+        ({"Code": "X" * 31}, "Code must not exceed 30 characters."),
+        (
+            {"InventoryAssetAccountCode": "630"},
+            "A COGSAccountCode is required in PurchaseDetails for a tracked item.",
+        ),
+        (
+            {"InventoryAssetAccountCode": "200", "PurchaseDetails": {"COGSAccountCode": "310"}},
+            "Account code '200' does not exist or cannot be applied to items.",
+        ),
+    ],
+)
+def test_broken_items_are_refused(api, fields, message):
+    result = api.put("Items", {"Items": [_item(**fields)]})
+
+    assert result.status == 400
+    assert {"Message": message} in result.body["Elements"][0]["ValidationErrors"]
+    assert api.get("Items").body["Items"] == []
+
+
+def test_a_tracked_item_and_a_sold_only_item(api):
+    tracked = _item(
+        Code="WIDGET", InventoryAssetAccountCode="630", PurchaseDetails={"COGSAccountCode": "310", "UnitPrice": 11}
+    )
+    sold_only = _item(Code="SERVICE", IsPurchased=False, PurchaseDescription="never bought")
+
+    result = api.put("Items", {"Items": [tracked, sold_only]}).body["Items"]
+
+    assert result[0]["IsTrackedAsInventory"] is True
+    assert (result[1]["PurchaseDetails"], "PurchaseDescription" in result[1]) == ({}, False)
+
+
+def test_post_by_code_in_the_path_updates_the_item(api):
+    api.put("Items", {"Items": [_item()]})
+
+    result = api.post("Items/HOUR", {"Items": [{"IsSold": False}]})
+
+    assert (result.body["Items"][0]["IsSold"], result.body["Items"][0]["SalesDetails"]) == (False, {})
+    assert api.post("Items/NOPE", {"Items": [{"Name": "x"}]}).status == 404

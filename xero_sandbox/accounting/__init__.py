@@ -15,9 +15,10 @@ Choices made where Xero's behaviour is unverified (sources in docs/xero.md):
   siblings are saved. Unreadable bodies: 400 ``PostDataInvalidException`` (ErrorNumber 14).
 - ``Idempotency-Key``: same key + method + path + body within 24 h replays the first answer; a different body is a
   400 ValidationException; keys over 128 characters are a 400.
-- Tax: one standard rate per country (GB 20 %, NZ 15 %, AU 10 %), zero for NONE/exempt/zero-rated tax types.
+- Tax: each line at its tax type's EffectiveRate from the organisation's TaxRates (defaults.py); lines are checked
+  against the catalogue (accounting/lines.py).
 - VOIDED/DELETED documents show ``AmountDue`` 0 (as in the spec example). Voiding needs payments and allocations
-  removed first. SUBMITTED/AUTHORISED invoices need a ``DueDate``. ``createdByMyApp`` and Invoices'
+  removed first. AUTHORISED invoices need a ``DueDate``. ``createdByMyApp`` and Invoices'
   ``includeArchived`` are accepted and ignored.
 """
 
@@ -191,6 +192,8 @@ def _route(
         catalogue_result = _route_catalogue(data, resource, ident, query, headers)
         if catalogue_result is not None:
             return catalogue_result
+    if resource == "Items" and len(rest) <= 1 and ((method == "PUT" and ident is None) or method == "POST"):
+        return catalogue.write_items(data=data, method=method, item_id=ident, query=query, body=body, now=now)
     if resource == "Contacts" and len(rest) <= 1:
         if reads:
             if ident is None:

@@ -276,21 +276,29 @@ def write_contacts(
     )
 
 
-def contact_find_or_create(*, data: TenantData, ref: Record, now: datetime) -> tuple[Record, list[Event]]:
+def contact_find_or_create(
+    *, data: TenantData, ref: Record, now: datetime, naming: bool = True
+) -> tuple[Record, list[Event]]:
     """The contact a document names: by ContactID, ContactNumber, or Name (found among active contacts or created).
 
-    Raises ElementInvalid when none is given or the id is unknown.
+    ``naming``: the write names this contact (a new document, or a Contact in the body); an archived contact is then
+    refused, as Xero refuses new documents for it whichever way it is named. Raises ElementInvalid when none is
+    given or the id is unknown.
     """
     writes.require_shapes(ref, strings=("ContactID", "ContactNumber", "Name"))
     contact_id = ref.get("ContactID")
+    number = ref.get("ContactNumber")
+    record = None
     if contact_id:
         record = data.contacts.get(contact_id)
         if record is None:
             raise ElementInvalid([f"The contact with ID {contact_id} could not be found."])
+    elif number and number in data.contact_numbers:
+        record = data.contacts.get(data.contact_numbers[number])
+    if record is not None:
+        if naming and record.get("ContactStatus") == "ARCHIVED":
+            raise ElementInvalid([DOCUMENT_FOR_ARCHIVED])
         return record, []
-    number = ref.get("ContactNumber")
-    if number and number in data.contact_numbers:
-        return data.contacts.get(data.contact_numbers[number]), []  # type: ignore[return-value]
     name = ref.get("Name")
     if isinstance(name, str) and name.strip():
         holder = data.active_contact_names.get(name_key(name))

@@ -54,7 +54,7 @@ def catalogue_refresh(ctx: SyncContext, *, full: bool) -> list[str]:
         items=[_item_data(item) for item in items.records],
         whole=since is None and not items.errors,
     )
-    ctx.add("items", written)
+    ctx.add("items_read", written)
     if whole:
         ctx.progress("Reading accounts, tax rates and tracking")
         accounts = ctx.call(lambda: ctx.xero.accounts(modified_since=None))

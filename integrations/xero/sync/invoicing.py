@@ -8,7 +8,7 @@ its opportunity. It is mirrored into the ledger from Xero's answer at once, so i
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -126,7 +126,8 @@ def invoice_create(
 
     `requested_by` is a user id; the opportunity must be visible to them and won. `reference` defaults to
     `OPP-<opportunity id>` and must name the opportunity (`OPP-<id>` or `OPP-<id>-<n>`, ValueError otherwise).
-    `issued_on` defaults to today in the organisation's time zone; the currency is the opportunity's. A key seen
+    `issued_on` defaults to today in the organisation's time zone; the currency is the opportunity's. A line's
+    empty account and tax type are the item's, else the organisation's options (`lines_coded`). A key seen
     before reuses its first submission, whatever the arguments say now.
 
     Raises Opportunity.DoesNotExist (not visible), NotWon, OrganisationNotAllowed, InvoiceAlreadyExists (a new
@@ -160,6 +161,7 @@ def invoice_create(
             raise InvoiceAlreadyExists(live)
 
     day = issued_on or organisation_today(connection_id=connection_id, now=clock())
+    lines = lines_coded(lines, connection_id=connection_id)
     form = {
         "reference": reference,
         "status": status,
@@ -236,6 +238,23 @@ def due_date_default(*, connection_id: int, contact_id: int, issued_on: date) ->
         due_on=terms.due_date(issued_on=issued_on, day=day, terms_type=kind),
         source=f"{whose}: {terms.terms_label(day=day, terms_type=kind)}",
     )
+
+
+def lines_coded(lines: Sequence[schemas.InvoiceLine], *, connection_id: int) -> list[schemas.InvoiceLine]:
+    """The lines with every empty account and tax type filled as `line_defaults` says (the item's, else the
+    organisation's options); a code given is kept."""
+    connection = XeroConnection.objects.get(pk=connection_id)
+    coded = []
+    for line in lines:
+        defaults = line_defaults(connection=connection, item_code=line.item_code)
+        coded.append(
+            replace(
+                line,
+                account_code=line.account_code or defaults.account_code,
+                tax_type=line.tax_type or defaults.tax_type,
+            )
+        )
+    return coded
 
 
 def line_defaults(*, connection: XeroConnection, item_code: str) -> catalogue.LineDefaults:

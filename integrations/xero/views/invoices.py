@@ -18,7 +18,6 @@ from integrations.xero import client, schemas
 from integrations.xero import invoice_selectors as selectors
 from integrations.xero.invoice_forms import InvoiceForm, InvoiceLines
 from integrations.xero.line_forms import OpportunityLineForm
-from integrations.xero.models import XeroConnection
 from integrations.xero.sync import invoicing
 from integrations.xero.views.quotes import xero_problem
 from integrations.xero.views.wizard import xero_identity
@@ -75,28 +74,22 @@ def _lines_initial(page: selectors.InvoiceFormPage, quote_lines: list[schemas.In
 
 
 def _invoice_lines(lines: InvoiceLines, *, connection_id: int) -> list[schemas.InvoiceLine]:
-    """The form's lines as Xero's: the codes chosen, else the item's, else the organisation's defaults."""
-    connection = XeroConnection.objects.select_related("organisation").get(pk=connection_id)
-    options = {o.pk: o for o in catalogue.tracking_choices(organisation_id=connection.organisation_id)}
-    made = []
-    for line in lines.cleaned_data:
-        if not line:
-            continue
-        defaults = invoicing.line_defaults(connection=connection, item_code=line["item_code"])
-        option = options.get(line["tracking_option"]) if line["tracking_option"] else None
-        made.append(
-            schemas.InvoiceLine(
-                description=line["description"],
-                quantity=line["quantity"],
-                unit_amount=line["unit_amount"],
-                item_code=line["item_code"],
-                account_code=line["account_code"] or defaults.account_code,
-                tax_type=line["tax_type"] or defaults.tax_type,
-                discount_rate=line["discount_rate"] or None,
-                tracking=((option.category_name, option.name),) if option else (),
-            )
+    """The form's lines as Xero's (the service fills empty codes from the item and the organisation's options)."""
+    options = {o.pk: o for o in TrackingOption.objects.filter(organisation__xero_connection__pk=connection_id)}
+    return [
+        schemas.InvoiceLine(
+            description=line["description"],
+            quantity=line["quantity"],
+            unit_amount=line["unit_amount"],
+            item_code=line["item_code"],
+            account_code=line["account_code"],
+            tax_type=line["tax_type"],
+            discount_rate=line["discount_rate"] or None,
+            tracking=((option.category_name, option.name),) if (option := options.get(line["tracking_option"])) else (),
         )
-    return made
+        for line in lines.cleaned_data
+        if line
+    ]
 
 
 @require_http_methods(["GET", "POST"])
