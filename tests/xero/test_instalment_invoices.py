@@ -35,6 +35,13 @@ def seller(xero_connection):
 
 
 @pytest.fixture
+def seller_client(seller) -> Client:
+    browser = Client()
+    browser.force_login(seller)
+    return browser
+
+
+@pytest.fixture
 def sale(xero, xero_connection, seller):
     """A won sale of Bluebell Bakery (a paying Xero customer, linked by a first sync) in three instalments of
     400.00 due today + 10, + 40 and + 70 days (monthly from today + 10)."""
@@ -200,18 +207,35 @@ def test_a_refusal_is_kept_on_the_instalment_and_not_retried_by_the_schedule(sal
     ]
 
 
-def test_raise_the_invoices_of_a_plan_raised_all_at_once(sale, seller, xero, xero_connection):
+def test_xeros_refusal_is_shown_on_the_plan_and_saving_the_invoicing_again_asks_afresh(
+    sale, seller, xero, xero_connection, seller_client
+):
+    XeroConnection.objects.filter(pk=xero_connection.pk).update(sales_account_code="999")  # not in the chart
+    _scheduled(sale, seller, xero_connection, days=14)
+    refused = _raise_due(timezone.now())
+    page = seller_client.get(reverse("opportunities:instalments", args=[sale.pk])).text
+    XeroConnection.objects.filter(pk=xero_connection.pk).update(sales_account_code="200")
+    _scheduled(sale, seller, xero_connection, days=14)
+
+    again = _raise_due(timezone.now())
+
+    assert (refused.refused, again.invoiced) == (1, 1)
+    assert "Xero refused its invoice:" in page
+    assert "999" in page.split("Xero refused its invoice:")[1].split("</p>")[0]
+    assert [invoice["Reference"] for invoice in _sandbox_invoices(xero, xero_connection, f"OPP-{sale.pk}-")] == [
+        f"OPP-{sale.pk}-1"
+    ]
+
+
+def test_raise_the_invoices_of_a_plan_raised_all_at_once(sale, seller, xero, xero_connection, seller_client):
     plan_invoicing.instalment_plan_invoicing_set(
         opportunity_id=sale.pk,
         user=seller,
         invoicing=InstalmentPlan.Invoicing.ON_DEMAND,
         organisation_id=xero_connection.organisation_id,
     )
-    browser = Client()
-    browser.force_login(seller)
-
-    response = browser.post(reverse("xero:instalment_invoices_raise", args=[sale.pk]))
-    browser.post(reverse("xero:instalment_invoices_raise", args=[sale.pk]))  # a second click: nothing more
+    response = seller_client.post(reverse("xero:instalment_invoices_raise", args=[sale.pk]))
+    seller_client.post(reverse("xero:instalment_invoices_raise", args=[sale.pk]))  # a second click: nothing more
 
     assert response.status_code == 302
     made = _sandbox_invoices(xero, xero_connection, f"OPP-{sale.pk}-")

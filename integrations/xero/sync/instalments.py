@@ -43,16 +43,14 @@ class Raised:
         return Raised(self.invoiced + other.invoiced, self.refused + other.refused, self.postponed + other.postponed)
 
 
-def _line(instalment: Instalment, *, connection: XeroConnection) -> schemas.InvoiceLine:
+def _line(instalment: Instalment) -> schemas.InvoiceLine:
+    """The instalment as one line; its account and tax are left to the invoice path's organisation defaults."""
     opportunity = instalment.plan.opportunity
     count = instalment.plan.instalments.count()
-    defaults = invoicing.line_defaults(connection=connection, item_code="")
     return schemas.InvoiceLine(
         description=f"{opportunity.name}: instalment {instalment.position} of {count}",
         quantity=Decimal(1),
         unit_amount=instalment.amount,
-        account_code=defaults.account_code,
-        tax_type=defaults.tax_type,
     )
 
 
@@ -104,7 +102,7 @@ def instalment_invoice_raise(
         invoice = invoicing.invoice_create(
             opportunity_id=opportunity.pk,
             connection_id=connection.pk,
-            lines=[_line(instalment, connection=connection)],
+            lines=[_line(instalment)],
             status=connection.invoice_status,
             due_on=max(instalment.due_on, issued_on),
             reference=f"OPP-{opportunity.pk}-{instalment.position}",
