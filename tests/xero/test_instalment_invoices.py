@@ -17,7 +17,7 @@ from opportunities import plan_invoicing, selectors, services
 from opportunities.models import Instalment, InstalmentPlan
 from opportunities.selectors import Progress
 from tests.concurrency import at_once
-from tests.factories import OpportunityFactory, UserFactory
+from tests.factories import OpportunityFactory, OrganisationFactory, UserFactory
 from tests.xero.sync_data import load, sync
 from tests.xero_records import payment_element, xero_contact, xero_invoice
 
@@ -184,6 +184,34 @@ def test_the_raised_invoices_payment_in_xero_shows_the_instalment_paid_after_a_s
     plan = selectors.instalment_plan_detail(user=seller, opportunity_id=sale.pk, now=timezone.now())
     assert [row.status.progress for row in plan.rows] == [Progress.PAID, Progress.NOT_INVOICED, Progress.NOT_INVOICED]
     assert Invoice.objects.get(xero_id=made["InvoiceID"]).status == "PAID"
+
+
+def test_nothing_is_raised_before_the_first_sync_has_shown_what_xero_already_has(xero, xero_connection, seller, team_a):
+    """As on the demo: a plan whose first instalment was invoiced in Xero by hand (OPP-<id>-1) but not synced yet.
+    The schedule waits for the sync, which matches that invoice; then only the second is raised."""
+    customer = xero_contact(name="Bluebell Bakery")
+    contact = OrganisationFactory(name="Bluebell Bakery", team=xero_connection.default_team)
+    sale = OpportunityFactory(contact=contact, outcome="won", closed_on=date(2026, 1, 5), value=Decimal("800.00"))
+    services.instalment_plan_create_even(
+        opportunity_id=sale.pk, user=seller, count=2, first_due_on=timezone.localdate() - timedelta(days=5)
+    )
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer, reference=f"OPP-{sale.pk}-1")])
+    _approved_invoices(xero_connection)
+    plan_invoicing.instalment_plan_invoicing_set(
+        opportunity_id=sale.pk, user=seller, invoicing=InstalmentPlan.Invoicing.SCHEDULED, raise_days_before_due=60
+    )
+
+    before_sync = _raise_due(timezone.now())
+    sync(xero_connection)
+    after_sync = _raise_due(timezone.now())
+
+    assert (before_sync.postponed, before_sync.refused, before_sync.invoiced) == (2, 0, 0)
+    assert (after_sync.invoiced, after_sync.refused) == (1, 0)
+    assert [invoice["Reference"] for invoice in _sandbox_invoices(xero, xero_connection, f"OPP-{sale.pk}-")] == [
+        f"OPP-{sale.pk}-1",
+        f"OPP-{sale.pk}-2",
+    ]
+    assert sale.instalment_plan.instalments.get(position=1).matched_by == "auto"
 
 
 def test_a_refusal_is_kept_on_the_instalment_and_not_retried_by_the_schedule(sale, seller, xero, xero_connection):

@@ -19,9 +19,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from accounts.models import User
 from integrations.xero import client, schemas
-from integrations.xero.models import XeroConnection, XeroContact
+from integrations.xero.models import SyncRun, XeroConnection, XeroContact
 from integrations.xero.sync import invoicing
 from opportunities import plan_invoicing
 from opportunities.models import Instalment, InstalmentPlan, Opportunity
@@ -54,21 +56,33 @@ def _line(instalment: Instalment) -> schemas.InvoiceLine:
     )
 
 
+def _synced(connections: QuerySet[XeroConnection]) -> QuerySet[XeroConnection]:
+    return connections.filter(sync_runs__outcome=SyncRun.Outcome.SUCCEEDED).distinct()
+
+
 def _connection_of(plan: InstalmentPlan) -> tuple[XeroConnection | None, str]:
     """The connected organisation the plan's invoices are raised in: the one it names, else the only one its
-    contact is linked in; or None and why not."""
+    contact is linked in. (None, why) when there is none to use; (None, "") to wait: until an organisation has
+    been synced once, Capsync can neither tell where the contact is nor see the invoices Xero already has (a
+    plan's earlier instalments typed in Xero are matched by that sync, and must not be raised twice)."""
     live = XeroConnection.objects.filter(status=XeroConnection.Status.CONNECTED)
     if plan.organisation_id is not None:
         found = live.filter(organisation_id=plan.organisation_id).first()
-        return found, "" if found else "The plan's Xero organisation is not connected: pick another in its invoicing."
+        if found is None:
+            return None, "The plan's Xero organisation is not connected: pick another in its invoicing."
+        return (found, "") if _synced(live.filter(pk=found.pk)).exists() else (None, "")
     linked = list(
-        live.filter(
+        _synced(live)
+        .filter(
             xero_contacts__contact_id=plan.opportunity.contact_id,
             xero_contacts__link_state=XeroContact.LinkState.LINKED,
-        ).distinct()[:2]
+        )
+        .distinct()[:2]
     )
     if len(linked) == 1:
         return linked[0], ""
+    if not linked and not _synced(live).exists():
+        return None, ""
     return None, "Pick the Xero organisation the plan's invoices are raised in: its contact is linked in " + (
         "none." if not linked else "more than one."
     )
@@ -91,6 +105,9 @@ def instalment_invoice_raise(
     plan: InstalmentPlan = instalment.plan
     opportunity = plan.opportunity
     connection, problem = _connection_of(plan)
+    if connection is None and not problem:  # no organisation synced yet: the next run looks again
+        plan_invoicing.instalment_raise_finish(instalment_id=instalment.pk)
+        return Raised(postponed=1)
     user_id = acting_user_id or plan.invoicing_set_by_id or (connection.connected_by_id if connection else None)
     if not problem and user_id is None:
         problem = "Nobody is set to raise the invoices: save the plan's invoicing again."
