@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from invoices.models import Invoice, Organisation
+from invoices.models import Organisation
 from invoices.overdue import org_today
 from opportunities.models import MAX_RAISE_DAYS_BEFORE_DUE, Instalment, InstalmentPlan, Opportunity
 from opportunities.selectors import opportunities_visible_to
@@ -137,8 +137,3 @@ def instalment_raise_retry(*, instalment_id: int) -> None:
     Instalment.objects.filter(pk=instalment_id, invoice__isnull=True).exclude(raise_error="").update(
         raise_error="", raise_key=None
     )
-
-
-def invoice_of(*, instalment_id: int) -> Invoice | None:
-    """The invoice billing the instalment now, if any."""
-    return Invoice.objects.filter(instalment__pk=instalment_id).first()

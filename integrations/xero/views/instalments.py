@@ -31,7 +31,11 @@ def instalment_invoices_raise(request: HtmxHttpRequest, opportunity_id: int) -> 
         if done.refused:
             messages.error(request, f"Xero refused {done.refused}: the plan says why.")
         if done.postponed:
-            messages.warning(request, f"Xero did not answer for {done.postponed}: try again in a minute.")
+            messages.warning(
+                request,
+                f"{done.postponed} not raised yet (Xero did not answer, or the organisation has not been synced "
+                "once): try again in a minute.",
+            )
         if not (done.invoiced or done.refused or done.postponed):
             messages.info(request, "Every instalment is invoiced already.")
     return redirect("opportunities:detail", opportunity_id=opportunity_id)
