@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -79,7 +80,7 @@ class InvoiceFormPage:
         """The ledger organisation of that connection (whose catalogue the lines pick from)."""
         return next((c.organisation_id for c in self.organisations if c.pk == connection_id), None)
 
-    @property
+    @cached_property
     def connection(self) -> XeroConnection | None:
         connection_id = self.organisation_id(None)
         return next((c for c in self.organisations if c.pk == connection_id), None)
@@ -88,7 +89,7 @@ class InvoiceFormPage:
     def default_status(self) -> str:
         return self.connection.invoice_status if self.connection else XeroConnection.InvoiceStatus.DRAFT
 
-    @property
+    @cached_property
     def due(self) -> invoicing.DueDate | None:
         if self.connection is None:
             return None

@@ -694,6 +694,8 @@ MONEY_PANELS = [
     "activity:opportunity_history",
     "opportunities:instalments",
     "xero:opportunity_quotes",
+    "xero:opportunity_invoices",
+    "xero:opportunity_lines",
 ]  # where a user who may see money sees it
 MONEY_WALK_KEYS = [key for key in ALL_KEYS if route_for(key) and not key.startswith(("admin", "account_", "mfa_"))]
 

@@ -208,16 +208,16 @@ def _picked_item(request: HtmxHttpRequest, *, organisation_id: int | None) -> It
 @require_http_methods(["GET", "POST"])
 def opportunity_lines_panel(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
     """The opportunity's line items and the form adding one (GET ?item=<id> prefills it from that item)."""
+    try:
+        page = selectors.opportunity_lines_page(user=request.user, opportunity_id=opportunity_id)
+    except Opportunity.DoesNotExist:
+        raise Http404("No opportunity with that id is visible to you.") from None
     if not user_sees_money(user=request.user):  # prices are money: the panel is withheld, adding refused
         if request.method == "POST":
             raise PermissionDenied("Only people who may see money can do this.")
         return money_withheld(request, title="Line items")
     if request.method == "GET":
         return _lines_panel(request, opportunity_id)
-    try:
-        page = selectors.opportunity_lines_page(user=request.user, opportunity_id=opportunity_id)
-    except Opportunity.DoesNotExist:
-        raise Http404("No opportunity with that id is visible to you.") from None
     form = OpportunityLineForm(request.POST, organisation_id=page.organisation_id)
     if form.is_valid():
         try:
