@@ -31,7 +31,7 @@ from opportunities.models import Milestone, Opportunity
 
 WARM_UPS = 3
 REQUESTS = 50
-OPPORTUNITIES = 200  # open deals on the pipeline, on the customers with the most invoices
+OPPORTUNITIES = 200  # open deals on the pipeline, and as many won ones, on the customers with the most invoices
 HISTORY_NOTES = 150  # notes and logged calls on the busiest customer, one every week back from now
 HISTORY_TASKS = 30  # and follow-up tasks, from a month ahead to a year back, done once their day passed
 MEMBER_EMAIL = "bench-member@example.com"
@@ -74,7 +74,8 @@ def member_setup(*, team_id: int) -> User:
 
 
 def pipeline_setup(*, team_id: int, owner: User, count: int = OPPORTUNITIES) -> int:
-    """Open opportunities on the team's customers with the most invoices, spread over the demo's milestones."""
+    """Open opportunities on the team's customers with the most invoices, spread over the demo's milestones, and
+    as many won ones (not invoiced) on the same customers; returns how many of each."""
     for position, (name, probability) in enumerate(MILESTONES):
         Milestone.objects.get_or_create(name=name, defaults={"position": position, "probability": probability})
     milestones = list(Milestone.objects.all())
@@ -95,6 +96,23 @@ def pipeline_setup(*, team_id: int, owner: User, count: int = OPPORTUNITIES) -> 
             currency_code="GBP",
             probability=milestones[index % len(milestones)].probability,
             expected_close_date=today + timedelta(days=7 * (index % 26)),
+        )
+        for index, contact in enumerate(customers)
+    )
+    # As many won sales on the same busy customers, for the dashboard's "won, not yet invoiced": each one sums its
+    # customer's invoices that name it, so the busiest customers are the worst case.
+    Opportunity.objects.bulk_create(
+        Opportunity(
+            name=f"{contact.name}: last year's order",
+            contact=contact,
+            team_id=team_id,
+            owner=owner,
+            milestone=milestones[-1],
+            value=Decimal(800 + 100 * (index % 20)),
+            currency_code="GBP",
+            probability=100,
+            outcome=Opportunity.Outcome.WON,
+            closed_on=today - timedelta(days=3 * index),
         )
         for index, contact in enumerate(customers)
     )

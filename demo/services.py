@@ -177,7 +177,12 @@ def _instalment_sale(*, contact: Contact, milestone: Milestone, today: date) -> 
         closed_on=closed_on,
         description=sale_data["description"],
     )
-    plan = InstalmentPlan.objects.create(opportunity=sale)
+    # Capsync raises the instalments' invoices on schedule, in the organisation Bluebell Bakery is linked in.
+    plan = InstalmentPlan.objects.create(
+        opportunity=sale,
+        invoicing=sale_data["invoicing"],
+        raise_days_before_due=sale_data["raise_days_before_due"],
+    )
     Instalment.objects.bulk_create(
         Instalment(
             plan=plan, position=position, amount=amount, currency_code=currency, due_on=today + timedelta(days=days)

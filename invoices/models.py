@@ -150,6 +150,13 @@ class Invoice(models.Model):
                 name="invoice_outstanding_by_due",
                 condition=Q(type="ACCREC", status="AUTHORISED", amount_due__gt=0),
             ),
+            # Sales invoices whose reference names an opportunity (OPP-<id>[-<n>], opportunities.billing), by
+            # contact: the dashboard's "won, not yet invoiced" sums them per won opportunity.
+            models.Index(
+                fields=["contact", "currency_code", "reference"],
+                name="invoice_opportunity_reference",
+                condition=Q(type="ACCREC", reference__startswith="OPP-"),
+            ),
         ]
 
     def __str__(self) -> str:

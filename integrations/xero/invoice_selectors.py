@@ -7,27 +7,27 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from integrations.xero.models import XeroConnection
 from integrations.xero.selectors import QuoteFormPage, quote_organisations
 from integrations.xero.sync import invoicing
-from invoices import quotes as quote_selectors
 from invoices.models import Invoice, Quote, TrackingOption
 from opportunities import lines as opportunity_lines
+from opportunities.billing import opportunity_invoices
 from opportunities.models import Opportunity, OpportunityLine
 from opportunities.selectors import opportunity_detail
 
 
 def opportunity_invoices_of(*, opportunity: Opportunity) -> QuerySet[Invoice]:
-    """The sales invoices whose reference names the opportunity (`OPP-<id>`, or `OPP-<id>-<n>` for an instalment) and
-    that belong to its contact: those Capsync raised for it, and any typed in Xero the same way."""
-    reference = quote_selectors.opportunity_reference(opportunity.pk)
+    """The opportunity's sales invoices (opportunities.billing's rule: its contact's, whose reference names it,
+    `OPP-<id>` or `OPP-<id>-<n>`, or that bill its instalments): those Capsync raised for it, and any typed in
+    Xero the same way."""
     return (
-        Invoice.objects.filter(contact_id=opportunity.contact_id, type=Invoice.Type.ACCREC)
-        .filter(Q(reference=reference) | Q(reference__startswith=f"{reference}-"))
+        opportunity_invoices(opportunity_id=opportunity.pk, contact_id=opportunity.contact_id)
+        .filter(type=Invoice.Type.ACCREC)
         .select_related("organisation")
         .order_by("-issued_on", "-pk")
     )

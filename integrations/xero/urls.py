@@ -1,7 +1,7 @@
 from django.urls import path
 
 from integrations.xero import webhooks
-from integrations.xero.views import contacts, health, invoices, quotes, wizard
+from integrations.xero.views import contacts, health, instalments, invoices, quotes, wizard
 
 app_name = "xero"
 urlpatterns = [
@@ -25,6 +25,11 @@ urlpatterns = [
     path("opportunities/<int:opportunity_id>/quotes/new/", quotes.quote_create, name="quote_create"),
     path("opportunities/<int:opportunity_id>/invoices/", invoices.opportunity_invoices, name="opportunity_invoices"),
     path("opportunities/<int:opportunity_id>/invoices/new/", invoices.invoice_create, name="invoice_create"),
+    path(
+        "opportunities/<int:opportunity_id>/instalments/invoices/",
+        instalments.instalment_invoices_raise,
+        name="instalment_invoices_raise",
+    ),
     path("opportunities/<int:opportunity_id>/lines/", invoices.opportunity_lines_panel, name="opportunity_lines"),
     path(
         "opportunities/<int:opportunity_id>/lines/<int:line_id>/delete/",

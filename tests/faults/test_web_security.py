@@ -437,6 +437,7 @@ ROUTES: dict[str, Route] = {
     ),
     "xero:opportunity_quotes": Route(_named(OPPORTUNITY), team=True),
     "xero:quote_create": Route(_named(OPPORTUNITY), team=True),
+    "xero:instalment_invoices_raise": Route(_named(WON), page=POST_ONLY, team=True),
     "xero:opportunity_invoices": Route(_named(WON), team=True),
     "xero:invoice_create": Route(_named(WON), team=True),
     "xero:opportunity_lines": Route(
@@ -447,6 +448,9 @@ ROUTES: dict[str, Route] = {
     "opportunities:instalments": Route(_named(WON), team=True),
     "opportunities:instalments_create": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True),
     "opportunities:instalments_edit": Route(_named(WON), team=True),
+    "opportunities:instalments_invoicing": Route(
+        _named(WON), page=POST_ONLY, team=True, data=lambda w: {"invoicing": "by_hand"}
+    ),
     "opportunities:instalment_match": Route(_named(WON, INSTALMENT), page=POST_ONLY, team=True),
     "opportunities:contact_plans": Route(_named(CONTACT), team=True),
     "activity:my_tasks": Route(_named()),
@@ -675,6 +679,8 @@ MONEY_ACTIONS = {
     "opportunities:instalments_create",
     "opportunities:instalments_edit",
     "opportunities:instalment_match",
+    "opportunities:instalments_invoicing",
+    "xero:instalment_invoices_raise",
     "xero:quote_create",
     "xero:invoice_create",
     "xero:opportunity_line_delete",
