@@ -10,7 +10,6 @@ counters), 429s, calls a minute for the app and each worker's peak RSS (VmHWM).
 """
 
 import argparse
-import math
 import os
 import signal
 import statistics
@@ -28,7 +27,6 @@ from bench.process import PeakRss
 from tests.sandbox import SandboxControl, SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[1]
-CALLS_PER_MINUTE = 60
 WORKER_START_SECONDS = 60
 POLL_SECONDS = 0.5
 
@@ -161,8 +159,9 @@ def sync_round(*, sandbox: SandboxControl, connection_ids: list[int], kind: str,
 
 
 def own_floor(calls: int) -> float:
-    """Seconds an organisation's calls need at Xero's 60 a minute in fixed windows: one wait per full window."""
-    return max(0, math.ceil(calls / CALLS_PER_MINUTE) - 1) * 60.0
+    """The waits of `report.window_floor` for an organisation's calls (one per full window before the last). The
+    workers keep no stage timers, so the last window's own work is left out here and named beside the figure."""
+    return report.window_floor(calls=calls, seconds_per_call=0.0, seconds_per_store=0.0).seconds
 
 
 def _per_minute(calls: list[dict]) -> tuple[int, float]:

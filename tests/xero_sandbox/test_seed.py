@@ -223,3 +223,21 @@ def test_a_mix_where_everything_is_paid_leaves_nothing_open():
     data = seed.generate(tenant_id="b", organisation=_organisation(), contacts=20, invoices=300, today=TODAY, mix=mix)
 
     assert {i["Status"] for i in data.invoices.records.values()} == {"PAID"}
+
+
+def test_a_clone_lists_the_same_records_and_a_write_to_one_never_shows_in_the_other():
+    from tests.xero_sandbox.accounting_api import Api
+
+    original = seed.generate(tenant_id="b", organisation=_organisation(), contacts=20, invoices=100, today=TODAY)
+    clone = original.clone(organisation=_organisation())
+    before = Api(original).get("Invoices", query={"page": "1", "pageSize": "1000"}).body["Invoices"]
+    assert Api(clone).get("Invoices", query={"page": "1", "pageSize": "1000"}).body["Invoices"] == before
+
+    open_invoice = next(i for i in before if i["Status"] == "AUTHORISED" and Decimal(str(i["AmountDue"])) > 1)
+    Api(clone).payment(open_invoice["InvoiceID"], "1.00", date=TODAY.isoformat())
+    clone_copy = Api(clone).get(f"Invoices/{open_invoice['InvoiceID']}").body["Invoices"][0]
+    original_copy = Api(original).get(f"Invoices/{open_invoice['InvoiceID']}").body["Invoices"][0]
+
+    assert Decimal(str(clone_copy["AmountDue"])) == Decimal(str(open_invoice["AmountDue"])) - 1
+    assert original_copy == next(i for i in before if i["InvoiceID"] == open_invoice["InvoiceID"])
+    assert len(clone.payments) == len(original.payments) + 1
