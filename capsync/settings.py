@@ -319,6 +319,7 @@ CELERY_TASK_ROUTES = {
     "integrations.xero.tasks.*": {"queue": "xero"},
     "notifications.tasks.*": {"queue": "celery"},
     "imports.tasks.*": {"queue": "celery"},
+    "forecast.tasks.*": {"queue": "celery"},
 }
 
 XERO_LOGIN_URL = env.str("XERO_LOGIN_URL", default="https://login.xero.com").rstrip("/")
@@ -358,6 +359,8 @@ os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 # The cash-in forecast expects an open opportunity's money this many days after its close date (no payment terms
 # are stored per contact or organisation yet).
 FORECAST_PAYMENT_TERMS_DAYS = env.int("FORECAST_PAYMENT_TERMS_DAYS", default=30)
+# How old the dashboard's forecast card may get before a load queues its refresh (forecast.card).
+FORECAST_CARD_SECONDS = env.int("FORECAST_CARD_SECONDS", default=600)
 if not 0 <= FORECAST_PAYMENT_TERMS_DAYS <= 365:
     raise ImproperlyConfigured(f"FORECAST_PAYMENT_TERMS_DAYS must be 0 to 365 days, got {FORECAST_PAYMENT_TERMS_DAYS}")
 

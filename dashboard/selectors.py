@@ -10,7 +10,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_sees_money
 from contacts.selectors import contacts_visible_to
-from forecast.selectors import CashForecast, cash_forecast
+from forecast.card import dashboard_forecast
+from forecast.selectors import CashForecast
 from invoices import receivables as money_owed
 from invoices.receivables import OverdueAccount, Receivables
 from opportunities.models import Opportunity
@@ -29,6 +30,9 @@ class DashboardSummary:
     receivables: Receivables
     overdue_plans: list[OverduePlan]
     forecast: CashForecast | None = None  # None for a user who may not see money
+    forecast_taken_at: datetime | None = None  # when the card's figures were computed (forecast.card)
+    forecast_card_id: int | None = None
+    forecast_stale: bool = False  # the card's figures want a refresh (the view queues it)
     money_shown: bool = True  # False: the user may not see money; receivables and the forecast are not read
 
 
@@ -55,11 +59,16 @@ def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
             overdue_plans=[],
             money_shown=False,
         )
+    # The forecast's weeks start on the site's local date at `now` (its time zone is a setting, not the clock). The
+    # card's figures are kept (forecast.card): the live forecast reads every open invoice and a year of payments.
+    forecast, card, stale = dashboard_forecast(user=user, today=timezone.localdate(now), now=now)
     return DashboardSummary(
         **crm,
         overdue_accounts=money_owed.overdue_accounts(user=user, now=now, limit=OVERDUE_ACCOUNTS_SHOWN),
         receivables=money_owed.receivables(user=user, now=now),
         overdue_plans=plans_with_overdue_instalments(user=user, now=now)[:OVERDUE_PLANS_SHOWN],
-        # The forecast's weeks start on the site's local date at `now` (its time zone is a setting, not the clock).
-        forecast=cash_forecast(user=user, today=timezone.localdate(now)),
+        forecast=forecast,
+        forecast_taken_at=card.computed_at,
+        forecast_card_id=card.pk,
+        forecast_stale=stale,
     )
