@@ -61,7 +61,7 @@ def start_records(options: SandboxOptions, *, now: datetime) -> StartRecords:
         name, currency, tz = BENCHMARK_ORGANISATION
         many = options.organisations > 1
         for number in range(1, options.organisations + 1):
-            # One organisation keeps the name and id it always had; several are numbered, with the same records.
+            # One organisation keeps the name and id it always had; several are numbered, with the same documents.
             meta = tenants.tenant_meta(
                 tenant_id=str(_fixed_id(f"benchmark/{number}" if many else "benchmark")),
                 name=f"{name} {number:03}" if many else name,
@@ -80,8 +80,9 @@ def start_records(options: SandboxOptions, *, now: datetime) -> StartRecords:
                 )
             else:
                 # Generating each one took 3-11 s and its own memory (100 organisations would not start within
-                # the benchmark's timeout): the others are clones, sharing the first one's records (store.py).
-                data = first.clone(organisation=tenants.organisation_of(meta))
+                # the benchmark's timeout): the others are clones sharing the first one's documents (store.py),
+                # each with its own contacts (names and emails numbered), so no two organisations share people.
+                data = first.clone(organisation=tenants.organisation_of(meta), contact_suffix=f"{number:03}")
             seeded.append(Tenant(meta=meta, data=data))
     if not seeded and not options.webhook_url:
         return StartRecords()
