@@ -61,11 +61,12 @@ def _forecast_of(card: ForecastCard) -> CashForecast:
     )
 
 
-def card_refresh(*, user: User, today: date, now: datetime) -> ForecastCard:
-    """Compute the user's scope's forecast now and keep it (four queries and a write)."""
+def card_refresh(*, user: User, today: date, now: datetime, scope: str | None = None) -> ForecastCard:
+    """Compute the user's scope's forecast now and keep it (four queries and a write; one more without the
+    `scope`, `card_scope`'s answer for this user)."""
     forecast = cash_forecast(user=user, today=today)
     card, _ = ForecastCard.objects.update_or_create(
-        scope=card_scope(user=user),
+        scope=scope or card_scope(user=user),
         defaults={"as_of": today, "computed_at": now, "figures": _figures(forecast), "refresh_queued_at": None},
     )
     return card
@@ -90,7 +91,8 @@ def card_refresh_claim(*, card_id: int, now: datetime) -> bool:
 def dashboard_forecast(*, user: User, today: date, now: datetime) -> tuple[CashForecast, ForecastCard, bool]:
     """The card's forecast for the user, the card it came from, and whether it wants a refresh (queued by the
     caller). Two queries when a card is kept; the first time a scope is seen it is computed here."""
-    card = ForecastCard.objects.filter(scope=card_scope(user=user)).first()
+    scope = card_scope(user=user)
+    card = ForecastCard.objects.filter(scope=scope).first()
     if card is None:
-        card = card_refresh(user=user, today=today, now=now)
+        card = card_refresh(user=user, today=today, now=now, scope=scope)
     return _forecast_of(card), card, card_stale(card, today=today, now=now)
