@@ -8,8 +8,9 @@ during a run is ever skipped; re-reading the overlap is harmless because every w
 
 Every resource is read by one loop (`_read`) driven by a table of readers: how to fetch it, how to apply a page
 of it, and what to count. Claims live in `claims.py`, pacing in `pacing.py`, the run's state in `context.py`,
-slicing a run over several tasks in `slices.py`. Longer than 400 lines because one run's whole life (claim or
-resume, steps, every outcome, release or hand-over) reads best in one place.
+slicing a run over several tasks in `slices.py`.
+Longer than 400 lines because one run's whole life (claim or resume, steps, every outcome, release or hand-over)
+reads best in one place.
 """
 
 import logging
