@@ -8,7 +8,7 @@ SANDBOX := http://127.0.0.1:8765
 DEMO_ENV := DEBUG=1 XERO_LOGIN_URL=$(SANDBOX)/login XERO_IDENTITY_URL=$(SANDBOX)/identity XERO_API_URL=$(SANDBOX)/api \
 	XERO_CLIENT_ID=capsync-demo XERO_CLIENT_SECRET=demo-secret XERO_WEBHOOK_KEY=demo-webhook-key
 
-.PHONY: demo test lint bench screenshots install install-dev browser migrate clean help
+.PHONY: demo test lint bench bench-orgs screenshots install install-dev browser migrate clean help
 
 help:
 	@echo "make demo   - install, migrate, load demo data and run web + worker + beat on http://127.0.0.1:8000"
@@ -62,6 +62,13 @@ test: install-dev browser
 # bench installs on first use into its own venv .venv-peer/ (its pinned dependencies stay out of .venv).
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Issue 18's many-organisations runs: 100 organisations x 1,000 contacts / 10,000 invoices with 1, 2 and 4 Celery
+# workers, one after another, each writing its table to docs/BENCHMARKS.md. Needs REDIS_URL (broker, call slots).
+BENCH_ORGS_ARGS ?= --orgs 100 --contacts 1000 --invoices 10000 --per-worker 5 --slice-pages 5
+bench-orgs: install-dev
+	@test -n "$$REDIS_URL" || { echo "bench-orgs needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1; }
+	for workers in 1 2 4; do $(BIN)/python -m bench $(BENCH_ORGS_ARGS) --workers $$workers || exit 1; done
 
 # The README's pictures, from the demo after connecting Xero (needs PostgreSQL, like the tests).
 screenshots: install-dev browser

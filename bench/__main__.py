@@ -465,7 +465,8 @@ def pages_only(args: argparse.Namespace) -> int:
     machine = report.machine()
     machine_line = (
         f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}, "
-        f"Python {machine['python']}, PostgreSQL {scenario.postgres_version()}"
+        f"Python {machine['python']}, PostgreSQL {scenario.postgres_version()}; load average {machine['load']} "
+        "(1 / 5 / 15 min) as the run ended"
     )
     note = (
         f"{loaded.contacts:,} contacts ({page_setup.visible_contacts:,} in the member's team), "
@@ -592,7 +593,8 @@ def main(argv: list[str] | None = None) -> int:
     machine = report.machine()
     machine_line = (
         f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}, "
-        f"Python {machine['python']}, PostgreSQL {postgres}"
+        f"Python {machine['python']}, PostgreSQL {postgres}; load average {machine['load']} (1 / 5 / 15 min) as "
+        "the run ended"
     )
     command = (
         ".venv/bin/python -m bench"

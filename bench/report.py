@@ -66,6 +66,8 @@ def machine() -> dict[str, str]:
         "cpu": cpu or platform.processor() or "unknown",
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
+        # The machine is often shared: the load when the run ended says how far to trust its times.
+        "load": " / ".join(f"{value:.1f}" for value in os.getloadavg()),
     }
 
 

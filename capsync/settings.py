@@ -319,6 +319,7 @@ CELERY_TASK_ROUTES = {
     "integrations.xero.tasks.*": {"queue": "xero"},
     "notifications.tasks.*": {"queue": "celery"},
     "imports.tasks.*": {"queue": "celery"},
+    "forecast.tasks.*": {"queue": "celery"},
 }
 
 XERO_LOGIN_URL = env.str("XERO_LOGIN_URL", default="https://login.xero.com").rstrip("/")
@@ -358,6 +359,8 @@ os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 # The cash-in forecast expects an open opportunity's money this many days after its close date when its
 # organisation has no payment terms stored from Xero.
 FORECAST_PAYMENT_TERMS_DAYS = env.int("FORECAST_PAYMENT_TERMS_DAYS", default=30)
+# How old the dashboard's forecast card may get before a load queues its refresh (forecast.card).
+FORECAST_CARD_SECONDS = env.int("FORECAST_CARD_SECONDS", default=600)
 if not 0 <= FORECAST_PAYMENT_TERMS_DAYS <= 365:
     raise ImproperlyConfigured(f"FORECAST_PAYMENT_TERMS_DAYS must be 0 to 365 days, got {FORECAST_PAYMENT_TERMS_DAYS}")
 
@@ -377,6 +380,11 @@ XERO_SYNC_CLAIM_SECONDS = env.int("XERO_SYNC_CLAIM_SECONDS", default=15 * 60)
 # Pages of a collection a sync asks for ahead of the one it is storing (integrations/xero/sync/prefetch.py): that many
 # calls in flight, never more than Xero's 5 per organisation; 1 reads page after page.
 XERO_SYNC_PAGES_AHEAD = max(1, min(5, env.int("XERO_SYNC_PAGES_AHEAD", default=5)))
+# Pages one task of an organisation-wide sync reads before it queues the rest of the run behind the other
+# organisations' work (sync/slices.py); 0 runs every sync in one task.
+XERO_SYNC_SLICE_PAGES = max(0, env.int("XERO_SYNC_SLICE_PAGES", default=10))
+# Xero's calls a minute for the whole app (every organisation together), kept by a window in Redis.
+XERO_APP_MINUTE_LIMIT = max(1, env.int("XERO_APP_MINUTE_LIMIT", default=10_000))
 # Xero's daily allowance of calls per organisation depends on the app's pricing tier (developer.xero.com/pricing):
 # 1,000 on Starter, 5,000 above. XERO_DAY_CALL_LIMIT overrides the tier's figure.
 XERO_TIER_DAY_CALL_LIMITS = {"starter": 1000, "core": 5000, "plus": 5000, "advanced": 5000, "enterprise": 5000}

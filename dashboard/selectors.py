@@ -10,7 +10,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_sees_money
 from contacts.selectors import contacts_visible_to
-from forecast.selectors import CashForecast, cash_forecast
+from forecast.card import dashboard_forecast
+from forecast.selectors import CashForecast
 from invoices import receivables as money_owed
 from invoices.models import Organisation
 from invoices.organisations import org_days
@@ -35,6 +36,9 @@ class DashboardSummary:
     # Won opportunities whose value their invoices do not cover yet, each with `invoiced` and `to_invoice`.
     won_not_invoiced: list[Opportunity]
     forecast: CashForecast | None = None  # None for a user who may not see money
+    forecast_taken_at: datetime | None = None  # when the card's figures were computed (forecast.card)
+    forecast_card_id: int | None = None
+    forecast_stale: bool = False  # the card's figures want a refresh (the view queues it)
     money_shown: bool = True  # False: the user may not see money; receivables and the forecast are not read
 
 
@@ -64,12 +68,17 @@ def dashboard_summary(*, user: User, now: datetime) -> DashboardSummary:
             money_shown=False,
         )
     orgs = org_days(Organisation.objects.all(), now=now)  # read once for both of the receivables' reads
+    # The forecast's weeks start on the site's local date at `now` (its time zone is a setting, not the clock). The
+    # card's figures are kept (forecast.card): the live forecast reads every open invoice and a year of payments.
+    forecast, card, stale = dashboard_forecast(user=user, today=timezone.localdate(now), now=now)
     return DashboardSummary(
         **crm,
         overdue_accounts=money_owed.overdue_accounts(user=user, now=now, limit=OVERDUE_ACCOUNTS_SHOWN, orgs=orgs),
         receivables=money_owed.receivables(user=user, now=now, orgs=orgs),
         overdue_plans=plans_with_overdue_instalments(user=user, now=now)[:OVERDUE_PLANS_SHOWN],
         won_not_invoiced=won_not_invoiced(user=user, limit=WON_NOT_INVOICED_SHOWN),
-        # The forecast's weeks start on the site's local date at `now` (its time zone is a setting, not the clock).
-        forecast=cash_forecast(user=user, today=timezone.localdate(now)),
+        forecast=forecast,
+        forecast_taken_at=card.computed_at,
+        forecast_card_id=card.pk,
+        forecast_stale=stale,
     )

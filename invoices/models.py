@@ -349,3 +349,36 @@ class TrackingOption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category_name}: {self.name}"
+
+
+class ReceivableSummary(models.Model):
+    """What customers owe, per organisation, CRM team, currency and due date: the dashboard's receivables read
+    these few thousand rows instead of every outstanding sales invoice.
+
+    Kept by PostgreSQL itself (migration 0009): statement-level triggers on the invoices (insert, update, delete:
+    the sync's COPY upserts, relinks and a contact's deletion all reach it) and on the contacts (a contact moved
+    to another team) add the changed rows' amounts and take away the old ones, set-based and in the same
+    transaction as the write. Only outstanding sales invoices count (`invoices.overdue.outstanding_filter`), and
+    only those attached to a CRM contact. SQLite (the demo) has no triggers: there the table stays empty and the
+    receivables are read from the invoices (`invoices.receivables`).
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    currency_code = models.CharField(max_length=3)
+    due_on = models.DateField(null=True)
+    amount_due = models.DecimalField(max_digits=24, decimal_places=2)
+    # Each invoice's amount_due / CurrencyRate (invoices.organisations.in_base), summed unrounded.
+    amount_due_base = models.DecimalField(max_digits=36, decimal_places=12)
+    invoice_count = models.IntegerField()
+
+    class Meta:
+        # Its key (organisation, team, currency, due date; NULLS NOT DISTINCT, which SQLite lacks) is a unique
+        # index made with the triggers in migration 0009, on PostgreSQL only.
+        # The triggers delete the keys a write left with no invoice: this finds them without a scan.
+        indexes = [
+            models.Index(fields=["invoice_count"], name="receivable_summary_emptied", condition=Q(invoice_count=0))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency_code} {self.amount_due} due {self.due_on} ({self.invoice_count} invoices)"

@@ -334,6 +334,10 @@ class SyncRun(models.Model):
     message = models.TextField(blank=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Where a run sliced into several tasks (sync/run.py, XERO_SYNC_SLICE_PAGES) goes on: the slice to run next,
+    # the step and page, its claim's token, Xero's clock for the cursors, the paying contacts met so far and the
+    # minute window. Null once the run has finished, and for runs done in one task.
+    resume = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -21,14 +21,26 @@ PUSH_BACKOFF_MAX_SECONDS = 30 * 60  # below the broker's visibility timeout (2 h
 
 @shared_task(bind=True, acks_late=True, max_retries=20)
 def organisation_sync(
-    self: Task, *, connection_id: int, kind: str = "incremental", contact_id: int | None = None, **_: object
+    self: Task,
+    *,
+    connection_id: int,
+    kind: str = "incremental",
+    contact_id: int | None = None,
+    run_id: int | None = None,
+    slice_number: int = 0,
+    **_: object,
 ) -> int:
     """Sync one organisation now (or just one contact's records in it); returns the SyncRun id. Safe to run
     twice: the second is skipped.
 
+    An organisation-wide sync runs in slices of XERO_SYNC_SLICE_PAGES pages (sync/slices.py): when a slice
+    stops with the run unfinished, the next slice (`run_id`, `slice_number`) is queued behind the work already
+    waiting, so the workers take turns between organisations.
+
     Webhook work that finds the organisation busy comes back later, so an announced change is not left waiting
     for the next scheduled sync. So does a task redelivered after its worker died: the dead worker's claim on
-    the organisation lapses after XERO_SYNC_CLAIM_SECONDS, and then the sync runs again from its cursors.
+    the organisation lapses after XERO_SYNC_CLAIM_SECONDS, and then the sync runs again from its cursors (a
+    later slice goes on at once from where its run last stopped: it holds the run's claim).
     """
     finished = run.organisation_sync(
         connection_id=connection_id,
@@ -37,7 +49,15 @@ def organisation_sync(
         identity=client.identity_from_settings(),
         sleep=runtime.sleep,
         contact_id=contact_id,
+        run_id=run_id,
+        slice_number=slice_number,
+        slice_pages=settings.XERO_SYNC_SLICE_PAGES,
     )
+    if finished.outcome == SyncRun.Outcome.RUNNING and finished.resume:
+        organisation_sync.delay(
+            connection_id=connection_id, kind=kind, run_id=finished.pk, slice_number=finished.resume["slice"]
+        )
+        return finished.pk
     if finished.outcome == SyncRun.Outcome.SKIPPED:
         if (self.request.delivery_info or {}).get("redelivered"):
             raise self.retry(countdown=settings.XERO_SYNC_CLAIM_SECONDS + 1)

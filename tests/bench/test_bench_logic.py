@@ -172,3 +172,16 @@ def test_app_calls_a_minute_counts_the_busiest_minute_from_the_first_call():
 
     assert _per_minute(calls) == (4, pytest.approx(3.0))
     assert _per_minute([]) == (0, 0.0)
+
+
+def test_peak_overlap_counts_the_syncs_running_at_one_moment():
+    from datetime import UTC, datetime
+
+    from bench.orgs import peak_overlap
+
+    def at(second: int) -> datetime:
+        return datetime(2026, 12, 7, 12, 0, second, tzinfo=UTC)
+
+    assert peak_overlap([(at(0), at(10)), (at(5), at(15)), (at(9), at(20))]) == 3
+    assert peak_overlap([(at(0), at(5)), (at(5), at(10))]) == 1  # one ends as the next begins
+    assert peak_overlap([]) == 0

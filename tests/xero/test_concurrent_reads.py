@@ -11,6 +11,7 @@ import pytest
 
 from contacts.models import Contact
 from integrations.xero.models import SyncCursor, SyncRun, XeroContact
+from integrations.xero.sync import prefetch
 from integrations.xero.sync.pacing import MinutePacer
 from invoices.models import Invoice
 from tests.xero.sync_data import load, sync
@@ -129,3 +130,32 @@ def test_reading_ahead_stores_exactly_what_reading_page_after_page_stores(
     assert _stored() == page_after_page
     assert ahead_calls == serial_calls
     assert ahead.api_calls == serial.api_calls
+
+
+@pytest.mark.django_db
+def test_syncs_in_one_process_share_the_read_ahead_and_give_it_back(xero_connection, xero, org_of_many_pages):
+    """Other syncs in this worker hold the process's read-ahead allowance: this one still finishes, with only its
+    next page on the wire, and every page of allowance it took is given back."""
+    xero.sandbox.config(latency_ms=150)
+    taken = [prefetch._AHEAD_BUDGET.acquire(blocking=False) for _ in range(prefetch.AHEAD)]
+    try:
+        xero.sandbox.clear_calls()
+        squeezed = sync(xero_connection)
+        peak_squeezed = xero.sandbox.calls(tenant_id=xero.uk_tenant_id)["peak_concurrency"][xero.uk_tenant_id]
+    finally:
+        for _ in taken:
+            prefetch._AHEAD_BUDGET.release()
+    _forget_everything_synced()
+    xero.sandbox.clear_calls()
+    alone = sync(xero_connection)
+    peak_alone = xero.sandbox.calls(tenant_id=xero.uk_tenant_id)["peak_concurrency"][xero.uk_tenant_id]
+
+    assert all(taken)
+    assert (squeezed.outcome, alone.outcome) == (SyncRun.Outcome.SUCCEEDED, SyncRun.Outcome.SUCCEEDED)
+    assert squeezed.api_calls == alone.api_calls
+    assert peak_squeezed == 1
+    assert peak_alone > 1
+    assert Invoice.objects.count() == 4300
+    assert all(prefetch._AHEAD_BUDGET.acquire(blocking=False) for _ in range(prefetch.AHEAD))  # all given back
+    for _ in range(prefetch.AHEAD):
+        prefetch._AHEAD_BUDGET.release()

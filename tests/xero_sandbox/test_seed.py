@@ -223,3 +223,37 @@ def test_a_mix_where_everything_is_paid_leaves_nothing_open():
     data = seed.generate(tenant_id="b", organisation=_organisation(), contacts=20, invoices=300, today=TODAY, mix=mix)
 
     assert {i["Status"] for i in data.invoices.records.values()} == {"PAID"}
+
+
+def test_a_clone_lists_the_same_records_and_a_write_to_one_never_shows_in_the_other():
+    from tests.xero_sandbox.accounting_api import Api
+
+    original = seed.generate(tenant_id="b", organisation=_organisation(), contacts=20, invoices=100, today=TODAY)
+    clone = original.clone(organisation=_organisation())
+    before = Api(original).get("Invoices", query={"page": "1", "pageSize": "1000"}).body["Invoices"]
+    assert Api(clone).get("Invoices", query={"page": "1", "pageSize": "1000"}).body["Invoices"] == before
+
+    open_invoice = next(i for i in before if i["Status"] == "AUTHORISED" and Decimal(str(i["AmountDue"])) > 1)
+    Api(clone).payment(open_invoice["InvoiceID"], "1.00", date=TODAY.isoformat())
+    clone_copy = Api(clone).get(f"Invoices/{open_invoice['InvoiceID']}").body["Invoices"][0]
+    original_copy = Api(original).get(f"Invoices/{open_invoice['InvoiceID']}").body["Invoices"][0]
+
+    assert Decimal(str(clone_copy["AmountDue"])) == Decimal(str(open_invoice["AmountDue"])) - 1
+    assert original_copy == next(i for i in before if i["InvoiceID"] == open_invoice["InvoiceID"])
+    assert len(clone.payments) == len(original.payments) + 1
+
+
+def test_a_clone_with_a_contact_suffix_has_its_own_people():
+    original = seed.generate(tenant_id="b", organisation=_organisation(), contacts=20, invoices=100, today=TODAY)
+    clone = original.clone(organisation=_organisation(), contact_suffix="007")
+
+    names = {c["ContactID"]: c["Name"] for c in original.contacts.records.values()}
+    renamed = {c["ContactID"]: c["Name"] for c in clone.contacts.records.values()}
+    assert renamed == {contact_id: f"{name} 007" for contact_id, name in names.items()}
+    emails = [c.get("EmailAddress") for c in clone.contacts.records.values() if c.get("EmailAddress")]
+    assert emails
+    assert all("+007@" in email for email in emails)
+    assert {c["Name"] for c in original.contacts.records.values()} == set(names.values())  # the original kept its
+    # Xero's unique names are kept per organisation: the clone's index holds its own names, and only those.
+    assert len(clone.active_contact_names) == len(original.active_contact_names)
+    assert all(key.endswith(" 007") for key in clone.active_contact_names)

@@ -118,6 +118,8 @@ class Transport:
                 # Paced once the slot is held, so the call goes out as soon as the pacer lets it: a pacer counting
                 # Xero's minute window needs to know when the call arrives, not when it began to wait for a slot.
                 self.pace()
+                if self.tenant_id:  # the app's calls a minute, over every organisation and process
+                    in_flight.app_call_take()
                 response = self._session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
         except _UNANSWERED as exc:
             raise XeroUnavailable(f"Xero did not answer {method} {short} ({type(exc).__name__})") from exc

@@ -39,9 +39,14 @@ def sync_claim(*, connection_id: int, now: datetime) -> str | None:
     return token
 
 
-def sync_claim_extend(*, connection_id: int, token: str, now: datetime) -> None:
-    """Renew the claim held under `token` (nothing happens if another run took it over)."""
-    XeroConnection.objects.filter(pk=connection_id, sync_claim_token=token).update(sync_claimed_until=now + claim_ttl())
+def sync_claim_extend(*, connection_id: int, token: str, now: datetime) -> bool:
+    """Renew the claim held under `token`; False (and nothing changes) if another run took it over."""
+    return (
+        XeroConnection.objects.filter(pk=connection_id, sync_claim_token=token).update(
+            sync_claimed_until=now + claim_ttl()
+        )
+        == 1
+    )
 
 
 def sync_release(*, connection_id: int, token: str) -> None:

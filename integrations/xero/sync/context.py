@@ -21,6 +21,14 @@ MAX_RATE_LIMIT_WAITS = 30
 BACKOFF_BASE_SECONDS = 2.0
 
 
+class SliceEnd(Exception):
+    """This task read its share of pages (XERO_SYNC_SLICE_PAGES); the run goes on from `step`, page `page`."""
+
+    def __init__(self, *, step: str, page: int) -> None:
+        super().__init__(f"the run goes on from {step}, page {page}")
+        self.step, self.page = step, page
+
+
 class DayReserveReached(Exception):
     """What is left of Xero's daily allowance is down to the calls kept for "Sync now" and webhooks."""
 
@@ -48,18 +56,24 @@ class SyncContext:
     suppliers: set[str] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=dict)
     partial: bool = False
+    # Slicing (run.py): pages this task may still read before it hands the rest of the run to a new task (None:
+    # no limit), and the step and page a resumed run goes on from.
+    slice_left: int | None = None
+    resume_step: str = ""
+    resume_page: int = 1
 
     def add(self, key: str, amount: int = 1) -> None:
         """Count `amount` more of `key` on the run."""
         self.counts[key] = self.counts.get(key, 0) + amount
 
-    def pages[P: schemas.Page](self, fetch: Callable[[int], Iterator[P]]) -> Iterator[P]:
-        """Pages from `fetch(start_page)`, waiting out minute limits and retrying failures with backoff.
+    def pages[P: schemas.Page](self, fetch: Callable[[int], Iterator[P]], *, start: int = 1) -> Iterator[P]:
+        """Pages from `fetch(start_page)` (page `start` on), waiting out minute limits and retrying failures with
+        backoff.
 
         A failing page is asked for again (from that page on); after MAX_ATTEMPTS the error goes up. The daily
         limit is not waited for: it goes up at once.
         """
-        next_page, attempts = 1, 0
+        next_page, attempts = start, 0
         while True:
             try:
                 self._before_call()

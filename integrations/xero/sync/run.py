@@ -7,10 +7,14 @@ only when the whole run succeeded, to Xero's own clock at the start of the run m
 during a run is ever skipped; re-reading the overlap is harmless because every write is an upsert where newer wins.
 
 Every resource is read by one loop (`_read`) driven by a table of readers: how to fetch it, how to apply a page
-of it, and what to count. Claims live in `claims.py`, pacing in `pacing.py`, the run's state in `context.py`.
+of it, and what to count. Claims live in `claims.py`, pacing in `pacing.py`, the run's state in `context.py`,
+slicing a run over several tasks in `slices.py`.
+Longer than 400 lines because one run's whole life (claim or resume, steps, every outcome, release or hand-over)
+reads best in one place.
 """
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -23,14 +27,14 @@ from django.db import transaction
 from activity import services as activity_services
 from integrations.xero import auth, client, schemas
 from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
-from integrations.xero.sync import budget, prefetch
+from integrations.xero.sync import budget, prefetch, slices
 from integrations.xero.sync import catalogue as catalogue_sync
 from integrations.xero.sync import contacts as contact_sync
 from integrations.xero.sync import invoices as invoice_sync
 from integrations.xero.sync import push as push_sync
 from integrations.xero.sync import quotes as quote_sync
-from integrations.xero.sync.claims import sync_claim, sync_queue_take, sync_release
-from integrations.xero.sync.context import DayReserveReached, SyncContext
+from integrations.xero.sync.claims import sync_claim, sync_claim_extend, sync_queue_take, sync_release
+from integrations.xero.sync.context import DayReserveReached, SliceEnd, SyncContext
 from integrations.xero.sync.pacing import MinutePacer
 from opportunities import services as opportunity_services
 
@@ -115,17 +119,31 @@ QUOTES = Reader(
 BY_CATEGORY = {"INVOICE": INVOICES, "CREDITNOTE": CREDIT_NOTES, "CONTACT": CONTACTS}
 
 
-def _read(ctx: SyncContext, reader: Reader, *, seen: set[str] | None = None, **filters: Any) -> None:
+def _read(ctx: SyncContext, reader: Reader, *, seen: set[str] | None = None, step: str = "", **filters: Any) -> None:
     """Read every page of one resource (`filters` go to the client's list call) and apply each as it arrives;
-    the ids of the records Xero returned are added to `seen` when given."""
+    the ids of the records Xero returned are added to `seen` when given.
+
+    A `step` of a sliced run (`_sync`) reads from where the run left off, and at most the task's share of pages
+    (`ctx.slice_left`): with pages left over it raises SliceEnd after storing the last page of its share, having
+    asked for no page beyond it."""
     ctx.progress(reader.stage)
+    start = ctx.resume_page if step and step == ctx.resume_step else 1
+    last = None
+    if step and ctx.slice_left is not None:
+        if ctx.slice_left <= 0:
+            raise SliceEnd(step=step, page=start)
+        last = start + ctx.slice_left - 1
     ahead = settings.XERO_SYNC_PAGES_AHEAD
     if ahead <= 1 or any(filters.get(name) for name in ("ids", "contact_ids", "where")):
         # A few records by id: one call per id list (or per id), read one after another.
-        pages = ctx.pages(lambda start: reader.fetch(ctx.xero)(start_page=start, **filters))
+        pages = ctx.pages(lambda first: reader.fetch(ctx.xero)(start_page=first, **filters), start=start)
     else:  # whole collections: the next pages are on the wire while this one is applied
         pages = prefetch.pages_ahead(
-            ctx, lambda xero: lambda start: reader.fetch(xero)(start_page=start, **filters), ahead=ahead
+            ctx,
+            lambda xero: lambda first: reader.fetch(xero)(start_page=first, **filters),
+            ahead=ahead,
+            start=start,
+            last=last,
         )
     with closing(pages):  # a failure while applying stops the pages still being fetched
         for page in pages:
@@ -137,6 +155,14 @@ def _read(ctx: SyncContext, reader: Reader, *, seen: set[str] | None = None, **f
             ctx.add(reader.counter, reader.apply(ctx, page.records))
             ctx.run.done += len(page.records) + len(page.errors)
             ctx.progress(reader.stage)
+            if last is not None:
+                ctx.slice_left -= 1
+                if page.page_count is None:  # Quotes: Xero gives no count; a short page is the last
+                    more = len(page.records) + len(page.errors) >= client.QUOTES_PAGE_SIZE
+                else:
+                    more = page.page < page.page_count
+                if page.page >= last and more:
+                    raise SliceEnd(step=step, page=page.page + 1)
 
 
 def organisation_sync(
@@ -148,33 +174,56 @@ def organisation_sync(
     sleep: Callable[[float], None],
     on_progress: Callable[[SyncRun], None] = lambda run: None,
     contact_id: int | None = None,
+    run_id: int | None = None,
+    slice_number: int = 0,
+    slice_pages: int | None = None,
 ) -> SyncRun:
     """Sync one organisation. Always returns its SyncRun (skipped when another sync holds the organisation).
 
     A "contact" run (`contact_id` given) fetches only that CRM contact's Xero records and moves no cursor.
     Raises SyncNotConfigured before doing anything when the wizard's options are missing.
+
+    Slicing: with `slice_pages`, an organisation-wide run reads at most that many pages, then saves where it is
+    (`SyncRun.resume`, with its claim kept) and returns the run still RUNNING; the caller queues slice
+    `run.resume["slice"]` of it (`run_id`, `slice_number`), which goes on from there. A slice whose number is not
+    the run's next one (a redelivered copy of a slice that did finish) returns the run untouched, and so does a
+    slice of a run that is over or whose claim was taken over.
     """
     connection = XeroConnection.objects.get(pk=connection_id)
     if connection.default_team_id is None:
         raise SyncNotConfigured(f"{connection.name} has no default team yet: finish its options in the wizard.")
-    if kind in (SyncRun.Kind.FULL, SyncRun.Kind.INCREMENTAL):
-        sync_queue_take(connection_id=connection_id)
     now = clock()
-    token = sync_claim(connection_id=connection_id, now=now)
-    if token is None:
-        return SyncRun.objects.create(
-            connection=connection,
-            kind=kind,
-            contact_id=contact_id,
-            outcome=SyncRun.Outcome.SKIPPED,
-            started_at=now,
-            finished_at=now,
-            message="Another sync of this organisation was already running.",
+    resume: dict[str, Any] = {}
+    if run_id is not None:
+        run = SyncRun.objects.get(pk=run_id, connection=connection)
+        resume = run.resume or {}
+        if run.outcome != SyncRun.Outcome.RUNNING or resume.get("slice") != slice_number:
+            return run
+        token = resume["claim"]
+        if not sync_claim_extend(connection_id=connection_id, token=token, now=now):
+            run.outcome, run.finished_at, run.resume = SyncRun.Outcome.FAILED, now, None
+            run.message = "Interrupted: its claim on the organisation lapsed while it waited; a later run starts over."
+            run.save(update_fields=["outcome", "finished_at", "resume", "message"])
+            return run
+    else:
+        if kind in (SyncRun.Kind.FULL, SyncRun.Kind.INCREMENTAL):
+            sync_queue_take(connection_id=connection_id)
+        token = sync_claim(connection_id=connection_id, now=now)
+        if token is None:
+            return SyncRun.objects.create(
+                connection=connection,
+                kind=kind,
+                contact_id=contact_id,
+                outcome=SyncRun.Outcome.SKIPPED,
+                started_at=now,
+                finished_at=now,
+                message="Another sync of this organisation was already running.",
+            )
+        run = SyncRun.objects.create(
+            connection=connection, kind=kind, contact_id=contact_id, started_at=now, stage="Starting"
         )
-    run = SyncRun.objects.create(
-        connection=connection, kind=kind, contact_id=contact_id, started_at=now, stage="Starting"
-    )
     xero = auth.client_for(connection=connection, identity=identity, clock=clock)
+    calls_before = run.api_calls
     # A full reconcile is the one run big enough to spend the day: it leaves the reserve for Sync now and webhooks.
     ctx = SyncContext(
         connection=connection,
@@ -186,9 +235,16 @@ def organisation_sync(
         claim_token=token,
         on_progress=on_progress,
         day_floor=settings.XERO_DAY_CALL_RESERVE if kind == SyncRun.Kind.FULL else 0,
+        counts=dict(run.counts or {}),
     )
+    sliced = kind in (SyncRun.Kind.FULL, SyncRun.Kind.INCREMENTAL) and bool(slice_pages)
+    if sliced:
+        ctx.slice_left = slice_pages
+    if resume:
+        slices.resume_restore(ctx, resume)
     xero.pace = ctx.pacer.before_call
     day_resets_at = None
+    slice_end = None
     try:
         if kind == SyncRun.Kind.WEBHOOK:
             _sync_webhook_events(ctx)
@@ -203,6 +259,9 @@ def organisation_sync(
         XeroConnection.objects.filter(pk=connection_id, rate_limited_until__isnull=False).update(
             rate_limited_until=None
         )
+    except SliceEnd as end:
+        slice_end = end
+        ctx.add("slices_handed_over")
     except client.ReconnectNeeded as exc:
         run.outcome, run.message = SyncRun.Outcome.FAILED, f"Xero needs an admin to reconnect: {exc}"
         active = XeroGrant.objects.filter(pk=connection.grant_id, status=XeroGrant.Status.ACTIVE).first()
@@ -248,20 +307,25 @@ def organisation_sync(
         raise
     finally:
         run.counts = ctx.counts
-        run.api_calls = xero.calls
-        run.finished_at = clock()
+        run.api_calls = calls_before + xero.calls
+        if slice_end is not None:  # the run goes on in the next slice, still holding the organisation
+            run.resume = slices.resume_state(ctx, slice_end, slice_number=slice_number + 1)
+        else:
+            run.resume = None
+            run.finished_at = clock()
         run.save()
         # A day 429 says the allowance is spent, whatever headers came with it.
         budget.day_budget_record(
             connection_id=connection_id,
             remaining=0 if day_resets_at else xero.limits.day_remaining,
             run_started=run.started_at,
-            now=run.finished_at,
+            now=clock(),
             resets_at=day_resets_at,
         )
-        sync_release(connection_id=connection_id, token=token)
+        if slice_end is None:
+            sync_release(connection_id=connection_id, token=token)
         logger.info(
-            "Organisation sync finished",
+            "Organisation sync sliced" if slice_end is not None else "Organisation sync finished",
             extra={"connection_id": connection_id, "outcome": run.outcome, "calls": xero.calls, **ctx.counts},
         )
     return run
@@ -275,19 +339,30 @@ def _cursors(connection: XeroConnection, *, full: bool) -> dict[str, datetime | 
     return {resource: stored.get(resource) for resource in resources}
 
 
+# One CRM match index at a time in a worker process: each holds every CRM contact of the deployment (tens of MiB
+# at 50,000), and five syncs of a threads-pool worker building theirs at once took it to 420 MiB (issue 18).
+_ONE_INDEX_AT_A_TIME = threading.Lock()
+# The steps of an organisation-wide run, in order: a sliced run goes on from the step (and page) it reached.
+STEPS = ("Invoices", "CreditNotes", "Contacts", "Paying", "Quotes", "Catalogue")
+
+
 def _sync(ctx: SyncContext, *, full: bool) -> None:
     connection = ctx.connection
     since = _cursors(connection, full=full)
 
-    started = ctx.clock()
-    _read(ctx, INVOICES, modified_since=since["Invoices"])
-    _read(ctx, CREDIT_NOTES, modified_since=since["CreditNotes"])
-    _read(ctx, CONTACTS, modified_since=since["Contacts"])
-    _bring_in_paying(ctx)
+    started = ctx.run.started_at
     read_quotes = quote_sync.quotes_wanted(connection_id=connection.pk, full=full)
-    if read_quotes:
-        _read(ctx, QUOTES, modified_since=since[quote_sync.RESOURCE])
-    catalogue_cursors = catalogue_sync.catalogue_refresh(ctx, full=full)
+    catalogue_cursors: list[str] = []
+    steps = {
+        "Invoices": lambda: _read(ctx, INVOICES, step="Invoices", modified_since=since["Invoices"]),
+        "CreditNotes": lambda: _read(ctx, CREDIT_NOTES, step="CreditNotes", modified_since=since["CreditNotes"]),
+        "Contacts": lambda: _read(ctx, CONTACTS, step="Contacts", modified_since=since["Contacts"]),
+        "Paying": lambda: _bring_in_paying(ctx),
+        "Quotes": lambda: read_quotes and _read(ctx, QUOTES, step="Quotes", modified_since=since[quote_sync.RESOURCE]),
+        "Catalogue": lambda: catalogue_cursors.extend(catalogue_sync.catalogue_refresh(ctx, full=full)),
+    }
+    for step in STEPS[STEPS.index(ctx.resume_step or STEPS[0]) :]:
+        steps[step]()
     if not ctx.partial and ctx.server_time is not None:
         resources = (*RESOURCES, *catalogue_cursors, *((quote_sync.RESOURCE,) if read_quotes else ()))
         _cursors_advance(connection=connection, to=ctx.server_time - OVERLAP, now=ctx.clock(), resources=resources)
@@ -343,8 +418,10 @@ def _bring_in_paying(ctx: SyncContext) -> None:
         ctx.add("merges_followed", followed)
     # Indexing every CRM contact costs a few queries and all their rows; skip it when nobody waits.
     if contact_sync.contacts_waiting(connection=connection):
-        index = contact_sync.crm_index_build(connection_id=connection.pk)
-        linked = contact_sync.contacts_link_paying(connection=connection, index=index)
+        with _ONE_INDEX_AT_A_TIME:
+            index = contact_sync.crm_index_build(connection_id=connection.pk)
+            linked = contact_sync.contacts_link_paying(connection=connection, index=index)
+            del index
         ctx.add("contacts_linked", linked.linked)
         ctx.add("contacts_created", linked.created)
         ctx.add("conflicts", linked.conflicts)
