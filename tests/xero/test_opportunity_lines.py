@@ -10,7 +10,7 @@ from integrations.xero.models import XeroConnection, XeroContact
 from invoices.models import Item, Quote
 from opportunities.models import Opportunity, OpportunityLine
 from tests.factories import OpportunityFactory
-from tests.xero.quote_data import form_data, quote_status_set, submit
+from tests.xero.quote_data import form_data, quote_status_set, submit, xero_api
 from tests.xero.sync_data import load, sync
 from tests.xero.test_invoices import invoice_data, sandbox_invoices
 from tests.xero.test_invoices import submit as invoice_submit
@@ -169,3 +169,26 @@ def test_an_accepted_quotes_lines_are_copied_into_the_invoice_form(seller_client
         ("Shelving", Decimal("2.0000"), Decimal("500.00")),
         ("Counter", Decimal("1.0000"), Decimal("250.00")),
     ]
+
+
+def test_invoicing_an_accepted_quote_marks_it_invoiced_in_xero_and_here(seller_client, deal, xero_connection):
+    Opportunity.objects.filter(pk=deal.pk).update(outcome="open", closed_on=None)
+    submit(seller_client, deal, form_data(xero_connection))
+    quote = Quote.objects.get()
+    quote_status_set(xero_connection, quote, "SENT", "ACCEPTED")
+    sync(xero_connection)
+    Opportunity.objects.filter(pk=deal.pk).update(outcome="won", closed_on="2026-11-26")
+
+    response = invoice_submit(seller_client, deal, invoice_data(xero_connection), query=f"?quote={quote.pk}")
+
+    assert response.status_code == 302
+    (held,) = xero_api(xero_connection).request("GET", f"Quotes/{quote.xero_id}")["Quotes"]
+    assert held["Status"] == "INVOICED"
+    assert [line["Description"] for line in held["LineItems"]] == ["Shelving", "Counter"]  # kept as they were
+    assert held["Reference"] == f"OPP-{deal.pk}"
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.INVOICED
+    panel = seller_client.get(reverse("xero:opportunity_quotes", args=[deal.pk]), headers={"HX-Request": "true"})
+    assert "Invoice this quote" not in panel.text
+    assert "Invoiced" in panel.text
+    assert len(sandbox_invoices(xero_connection)) == 1

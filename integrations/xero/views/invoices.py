@@ -22,7 +22,7 @@ from integrations.xero.sync import invoicing
 from integrations.xero.views.quotes import xero_problem
 from integrations.xero.views.wizard import xero_identity
 from invoices import catalogue
-from invoices.models import Item, TrackingOption
+from invoices.models import Item, Quote, TrackingOption
 from opportunities import lines as opportunity_lines
 from opportunities.models import Opportunity, OpportunityLine
 from web.http import HtmxHttpRequest
@@ -171,6 +171,8 @@ def invoice_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpRespons
         else:
             number = invoice.number or "(a draft without a number)"
             messages.success(request, f"Invoice {number} is in Xero as {invoice.get_status_display().lower()}.")
+            if page.quote is not None:
+                _quote_invoiced(request, page.quote)
             return redirect("opportunities:detail", opportunity_id=opportunity.pk)
     return render(
         request,
@@ -178,6 +180,19 @@ def invoice_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpRespons
         {"page": page, "form": form, "lines": lines, "refused": refused, "problem": problem},
         status=400 if refused or problem else 200,
     )
+
+
+def _quote_invoiced(request: HtmxHttpRequest, quote: Quote) -> None:
+    """Mark the invoiced quote INVOICED in Xero; the invoice is made either way, so a failure is only said."""
+    try:
+        invoicing.quote_invoiced(quote_id=quote.pk, identity=xero_identity(request), clock=timezone.now)
+    except client.XeroError as exc:
+        logger.warning("Marking a quote invoiced in Xero failed", extra={"error": type(exc).__name__})
+        messages.warning(
+            request, f"Quote {quote.number} could not be marked invoiced in Xero just now: mark it there by hand."
+        )
+    else:
+        messages.success(request, f"Quote {quote.number} is marked invoiced in Xero.")
 
 
 # --- the opportunity's line items -------------------------------------------------------------------------------
