@@ -30,7 +30,8 @@ DEMO_PASSWORD: str = DATA["password"]
 TEAM_OWNERS: dict[str, str] = DATA["team_owners"]
 MILESTONES: list[tuple[str, int]] = [(milestone["name"], milestone["probability"]) for milestone in DATA["milestones"]]
 # A won sale paid in instalments. Its id is fixed because the Xero sandbox's demo organisation bills the
-# instalments with invoice references OPP-9001-1 ... OPP-9001-5, which the first sync matches.
+# instalments with invoice references OPP-9001-1 ... OPP-9001-5, which the first sync matches (the quoted sales of
+# `quoted_sales` have fixed ids for the same reason: the seeded quotes' references name them).
 INSTALMENT_SALE_ID: int = DATA["instalment_sale"]["id"]
 
 
@@ -145,6 +146,8 @@ def demo_data_load(*, today: date) -> DemoCounts:
             },
         )
     _instalment_sale(contact=organisations[DATA["instalment_sale"]["contact"]], milestone=milestones[-1], today=today)
+    _quoted_sales(organisations=organisations, today=today)
+    _sequence_reset()
     _invoice_sale(contact=organisations[DATA["invoice_sale"]["contact"]], milestone=milestones[-1], today=today)
     _history(users=users, today=today)
     return DemoCounts(
@@ -189,7 +192,31 @@ def _instalment_sale(*, contact: Contact, milestone: Milestone, today: date) -> 
         )
         for position, days in enumerate(due_days, start=1)
     )
-    # An explicit id leaves PostgreSQL's sequence behind; move it past the row, as loaddata does.
+
+
+def _quoted_sales(*, organisations: dict[str, Contact], today: date) -> None:
+    """The open sales quoted in Xero, under the fixed ids their seeded quotes' references (OPP-<id>) name."""
+    milestones = {milestone.name: milestone for milestone in Milestone.objects.all()}
+    for sale in DATA["quoted_sales"]["sales"]:
+        contact, milestone = organisations[sale["contact"]], milestones[sale["milestone"]]
+        Opportunity.objects.get_or_create(
+            pk=sale["id"],
+            defaults={
+                "name": sale["name"],
+                "contact": contact,
+                "team": contact.team,
+                "owner": contact.owner,
+                "milestone": milestone,
+                "value": Decimal(sale["value"]),
+                "currency_code": sale["currency_code"],
+                "probability": milestone.probability,
+                "expected_close_date": today + timedelta(days=sale["close_in_days"]),
+            },
+        )
+
+
+def _sequence_reset() -> None:
+    """Explicit ids leave PostgreSQL's sequence behind; move it past the rows, as loaddata does."""
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), [Opportunity]):
             cursor.execute(statement)

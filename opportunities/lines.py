@@ -38,6 +38,33 @@ class LineData:
     tracking_option_id: int | None = None
 
 
+def _line_fields(data: LineData, *, keep: OpportunityLine | None = None) -> dict:
+    """The stored fields of a line as given; an edit without a picked item keeps the line's item code.
+    Raises Item.DoesNotExist, TrackingOption.DoesNotExist, or LineInvalid."""
+    item = Item.objects.get(pk=data.item_id) if data.item_id else None
+    tracking = TrackingOption.objects.get(pk=data.tracking_option_id) if data.tracking_option_id else None
+    if item and tracking and item.organisation_id != tracking.organisation_id:
+        raise LineInvalid("Pick a tracking option of the item's organisation.")
+    description = data.description.strip() or (item.description or item.name if item else "")
+    if not description:
+        raise LineInvalid("Describe the line, or pick an item.")
+    organisation_id = item.organisation_id if item else (tracking.organisation_id if tracking else None)
+    item_code = item.code if item else ""
+    if item is None and keep is not None:
+        organisation_id, item_code = organisation_id or keep.organisation_id, keep.item_code
+    return {
+        "organisation_id": organisation_id,
+        "item_code": item_code,
+        "description": description,
+        "quantity": data.quantity,
+        "unit_amount": data.unit_amount,
+        "discount_rate": data.discount_rate or None,
+        "account_code": data.account_code or (item.account_code if item else ""),
+        "tax_type": data.tax_type or (item.tax_type if item else ""),
+        "tracking_option": tracking,
+    }
+
+
 @transaction.atomic
 def line_add(*, user: User, opportunity_id: int, data: LineData) -> OpportunityLine:
     """Add a line at the end. Raises Opportunity.DoesNotExist (not visible), Item.DoesNotExist,
@@ -46,26 +73,32 @@ def line_add(*, user: User, opportunity_id: int, data: LineData) -> OpportunityL
     Opportunity.objects.select_for_update().filter(pk=opportunity.pk).first()  # one writer of positions at a time
     if opportunity.lines.count() >= MAX_LINES:
         raise LineInvalid(f"An opportunity has at most {MAX_LINES} lines.")
-    item = Item.objects.get(pk=data.item_id) if data.item_id else None
-    tracking = TrackingOption.objects.get(pk=data.tracking_option_id) if data.tracking_option_id else None
-    if item and tracking and item.organisation_id != tracking.organisation_id:
-        raise LineInvalid("Pick a tracking option of the item's organisation.")
-    description = data.description.strip() or (item.description or item.name if item else "")
-    if not description:
-        raise LineInvalid("Describe the line, or pick an item.")
+    fields = _line_fields(data)
     position = (opportunity.lines.aggregate(last=Max("position"))["last"] or 0) + 1
-    return OpportunityLine.objects.create(
-        opportunity=opportunity,
-        position=position,
-        organisation_id=item.organisation_id if item else (tracking.organisation_id if tracking else None),
-        item_code=item.code if item else "",
-        description=description,
-        quantity=data.quantity,
-        unit_amount=data.unit_amount,
-        discount_rate=data.discount_rate or None,
-        account_code=data.account_code or (item.account_code if item else ""),
-        tax_type=data.tax_type or (item.tax_type if item else ""),
-        tracking_option=tracking,
+    return OpportunityLine.objects.create(opportunity=opportunity, position=position, **fields)
+
+
+@transaction.atomic
+def line_update(*, user: User, opportunity_id: int, line_id: int, data: LineData) -> OpportunityLine:
+    """Change one line in place (its position kept), with the rules of `line_add`. Raises Opportunity.DoesNotExist
+    (not visible), OpportunityLine.DoesNotExist, Item.DoesNotExist, TrackingOption.DoesNotExist, or LineInvalid;
+    nothing is changed then."""
+    opportunity = opportunity_detail(user=user, opportunity_id=opportunity_id)
+    line = opportunity.lines.select_for_update().get(pk=line_id)
+    for name, value in _line_fields(data, keep=line).items():
+        setattr(line, name, value)
+    line.save()
+    return line
+
+
+def line_item_id(line: OpportunityLine) -> int | None:
+    """The catalogue item a line was picked from (by its organisation and code), if it is still there."""
+    if not line.item_code or line.organisation_id is None:
+        return None
+    return (
+        Item.objects.filter(organisation_id=line.organisation_id, code=line.item_code)
+        .values_list("pk", flat=True)
+        .first()
     )
 
 

@@ -32,6 +32,11 @@ urlpatterns = [
     ),
     path("opportunities/<int:opportunity_id>/lines/", invoices.opportunity_lines_panel, name="opportunity_lines"),
     path(
+        "opportunities/<int:opportunity_id>/lines/<int:line_id>/edit/",
+        invoices.opportunity_line_edit,
+        name="opportunity_line_edit",
+    ),
+    path(
         "opportunities/<int:opportunity_id>/lines/<int:line_id>/delete/",
         invoices.opportunity_line_delete,
         name="opportunity_line_delete",

@@ -15,6 +15,8 @@ import pytest
 from django.urls import reverse
 
 from contacts.models import Contact
+from demo.services import DATA
+from invoices.models import Quote
 
 pytestmark = pytest.mark.usefixtures("demo_world")
 
@@ -108,3 +110,16 @@ def test_pat_who_may_not_see_money_sees_acme_linked_with_no_amount(client, demo_
         assert "820.00" not in text
         assert "2,500.00" not in text
         assert "1,440.00" not in text
+
+
+def test_every_demo_quote_of_a_crm_contact_shows_on_the_opportunity_it_was_made_for(client, demo_world):
+    """Only the quote Quayside's accounts made in Xero for no sale (its contact came from Xero) has no opportunity."""
+    client.force_login(demo_world.admin)
+
+    for sale in DATA["quoted_sales"]["sales"]:
+        quote = Quote.objects.get(reference=f"OPP-{sale['id']}")
+        page = client.get(reverse("xero:opportunity_quotes", args=[sale["id"]]), headers={"HX-Request": "true"}).text
+        assert quote.number in page, sale["name"]
+        assert "No quotes in Xero yet" not in page
+    loose = Quote.objects.filter(contact__isnull=False, opportunity__isnull=True)
+    assert list(loose.values_list("title", flat=True)) == ["Summer festival staging"]

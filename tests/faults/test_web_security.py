@@ -444,6 +444,11 @@ ROUTES: dict[str, Route] = {
         _named(OPPORTUNITY), team=True, data=lambda w: {"description": "Not yours", "quantity": "1", "unit_amount": "1"}
     ),
     "xero:opportunity_line_delete": Route(_named(OPPORTUNITY, _hostile_line), page=POST_ONLY, team=True),
+    "xero:opportunity_line_edit": Route(
+        _named(OPPORTUNITY, _hostile_line),
+        team=True,
+        data=lambda w: {"edit-description": "Not yours", "edit-quantity": "1", "edit-unit_amount": "1"},
+    ),
     "xero:item_search": Route(_named(OPPORTUNITY), team=True),
     "opportunities:instalments": Route(_named(WON), team=True),
     "opportunities:instalments_create": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True),
@@ -684,6 +689,7 @@ MONEY_ACTIONS = {
     "xero:quote_create",
     "xero:invoice_create",
     "xero:opportunity_line_delete",
+    "xero:opportunity_line_edit",
     "xero:item_search",
     "forecast:csv",
 }

@@ -55,3 +55,26 @@ def test_winning_an_acme_deal_and_invoicing_it_makes_one_draft_with_the_items_co
     ]
     assert invoice["SubTotal"] == Decimal("1615.00")
     assert Invoice.objects.get(xero_id=invoice["InvoiceID"]).status == "DRAFT"
+
+
+def test_a_line_is_edited_in_place_on_the_opportunity_page(demo_world, signed_in_page, live_server):
+    deal = Opportunity.objects.get(name=DATA["invoice_sale"]["name"])
+    page = signed_in_page(demo_world.user("sam@example.com"))
+    page.goto(f"{live_server.url}/pipeline/{deal.pk}/")
+    lines = page.locator("#opportunity-lines")
+    lines.get_by_label("Pick a Xero item").fill("consult")
+    lines.locator(".item-pick", has_text="CONSULT-DAY").click()
+    expect(lines.get_by_label("Description")).to_have_value("One day of on-site consulting")
+    lines.get_by_role("button", name="Add line").click()
+    expect(lines.locator("#lines-total")).to_have_text("GBP 850.00")
+
+    lines.get_by_role("link", name="Edit").click()
+    expect(page.locator("#id_edit-quantity")).to_have_value("1")
+    page.locator("#id_edit-quantity").fill("3")
+    page.get_by_role("button", name="Save line").click()
+
+    expect(lines.locator("#lines-total")).to_have_text("GBP 2,550.00")
+    expect(page.get_by_role("button", name="Save line")).to_have_count(0)
+    line = deal.lines.get()
+    assert (line.item_code, line.quantity) == ("CONSULT-DAY", Decimal("3"))
+    page.screenshot(path="/tmp/fix-line-edit.png")

@@ -10,7 +10,7 @@ from integrations.xero.models import XeroConnection, XeroContact
 from invoices.models import Item, Quote
 from opportunities.models import Opportunity, OpportunityLine
 from tests.factories import OpportunityFactory
-from tests.xero.quote_data import form_data, quote_status_set, submit
+from tests.xero.quote_data import form_data, quote_status_set, submit, xero_api
 from tests.xero.sync_data import load, sync
 from tests.xero.test_invoices import invoice_data, sandbox_invoices
 from tests.xero.test_invoices import submit as invoice_submit
@@ -169,3 +169,106 @@ def test_an_accepted_quotes_lines_are_copied_into_the_invoice_form(seller_client
         ("Shelving", Decimal("2.0000"), Decimal("500.00")),
         ("Counter", Decimal("1.0000"), Decimal("250.00")),
     ]
+
+
+def test_invoicing_an_accepted_quote_marks_it_invoiced_in_xero_and_here(seller_client, deal, xero_connection):
+    Opportunity.objects.filter(pk=deal.pk).update(outcome="open", closed_on=None)
+    submit(seller_client, deal, form_data(xero_connection))
+    quote = Quote.objects.get()
+    quote_status_set(xero_connection, quote, "SENT", "ACCEPTED")
+    sync(xero_connection)
+    Opportunity.objects.filter(pk=deal.pk).update(outcome="won", closed_on="2026-11-26")
+
+    response = invoice_submit(seller_client, deal, invoice_data(xero_connection), query=f"?quote={quote.pk}")
+
+    assert response.status_code == 302
+    (held,) = xero_api(xero_connection).request("GET", f"Quotes/{quote.xero_id}")["Quotes"]
+    assert held["Status"] == "INVOICED"
+    assert [line["Description"] for line in held["LineItems"]] == ["Shelving", "Counter"]  # kept as they were
+    assert held["Reference"] == f"OPP-{deal.pk}"
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.INVOICED
+    panel = seller_client.get(reverse("xero:opportunity_quotes", args=[deal.pk]), headers={"HX-Request": "true"})
+    assert "Invoice this quote" not in panel.text
+    assert "Invoiced" in panel.text
+    assert len(sandbox_invoices(xero_connection)) == 1
+
+
+def _edit_url(deal: Opportunity, line: OpportunityLine) -> str:
+    return reverse("xero:opportunity_line_edit", args=[deal.pk, line.pk])
+
+
+def test_a_line_is_edited_in_place_keeping_its_item_and_position(seller_client, deal):
+    cake = Item.objects.get(code="CAKE")
+    seller_client.post(
+        _lines_url(deal), {"item": cake.pk, "description": "Cake", "quantity": "1", "unit_amount": "40.00"}
+    )
+    deal.lines.create(position=2, description="Setting up", quantity=1, unit_amount=25)
+    line = deal.lines.get(position=1)
+
+    shown = seller_client.get(_edit_url(deal, line), headers={"HX-Request": "true"})
+    saved = seller_client.post(
+        _edit_url(deal, line),
+        {
+            "edit-item": str(cake.pk),
+            "edit-description": "Three-tier cake",
+            "edit-quantity": "3",
+            "edit-unit_amount": "45.00",
+            "edit-discount_rate": "10",
+            "edit-account_code": "200",
+            "edit-tax_type": "OUTPUT2",
+        },
+        headers={"HX-Request": "true"},
+    )
+
+    assert shown.status_code == 200
+    assert 'value="Cake"' in shown.text
+    assert 'id="line-save"' in shown.text
+    assert saved.status_code == 200
+    assert 'id="line-save"' not in saved.text
+    line.refresh_from_db()
+    assert (line.position, line.item_code, line.description, line.quantity, line.line_amount) == (
+        1,
+        "CAKE",
+        "Three-tier cake",
+        Decimal("3"),
+        Decimal("121.50"),  # 3 x 45 less 10%
+    )
+    assert 'id="lines-total">GBP 146.50' in saved.text
+    assert deal.lines.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"edit-quantity": "0"}, "The quantity must be above zero."),
+        ({"edit-unit_amount": "-1"}, "The unit price cannot be negative."),
+        ({"edit-discount_rate": "101"}, "A discount is 0 to 100%"),
+        ({"edit-description": "  "}, "Describe the line, or pick an item."),
+    ],
+)
+def test_an_edit_is_refused_as_an_added_line_would_be_and_nothing_changes(seller_client, deal, changes, message):
+    line = deal.lines.create(position=1, description="Cake", quantity=2, unit_amount=40)
+    data = {"edit-description": "Cake", "edit-quantity": "2", "edit-unit_amount": "40.00", **changes}
+
+    refused = seller_client.post(_edit_url(deal, line), data, headers={"HX-Request": "true"})
+
+    assert refused.status_code == 400
+    assert message in refused.text
+    assert 'id="line-save"' in refused.text
+    line.refresh_from_db()
+    assert (line.description, line.quantity, line.unit_amount) == ("Cake", Decimal("2"), Decimal("40"))
+
+
+def test_a_line_of_another_opportunity_cannot_be_edited_through_this_one(seller_client, deal):
+    other = OpportunityFactory(contact=deal.contact, team=deal.team)
+    line = other.lines.create(position=1, description="Theirs", quantity=1, unit_amount=5)
+
+    response = seller_client.post(
+        reverse("xero:opportunity_line_edit", args=[deal.pk, line.pk]),
+        {"edit-description": "Mine", "edit-quantity": "1", "edit-unit_amount": "1.00"},
+    )
+
+    assert response.status_code == 404
+    line.refresh_from_db()
+    assert line.description == "Theirs"

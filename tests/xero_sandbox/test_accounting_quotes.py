@@ -118,3 +118,27 @@ def test_list_without_page_omits_line_items(api, contact_id):
     result = api.get("Quotes")
 
     assert result.body["Quotes"][0]["LineItems"] == []
+
+
+def _accepted(api, contact_id) -> dict:
+    quote = api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id, Status="SENT")]}).body["Quotes"][0]
+    return api.post(f"Quotes/{quote['QuoteID']}", {"Quotes": [{"Status": "ACCEPTED"}]}).body["Quotes"][0]
+
+
+def test_an_accepted_quote_can_be_marked_invoiced_and_then_stays_invoiced(api, contact_id):
+    quote = _accepted(api, contact_id)
+
+    invoiced = api.post(f"Quotes/{quote['QuoteID']}", {"Quotes": [{"Status": "INVOICED"}]})
+    back = api.post(f"Quotes/{quote['QuoteID']}", {"Quotes": [{"Status": "ACCEPTED"}]})
+
+    assert invoiced.body["Quotes"][0]["Status"] == "INVOICED"
+    assert back.status == 400
+    assert api.get(f"Quotes/{quote['QuoteID']}").body["Quotes"][0]["Status"] == "INVOICED"
+
+
+def test_a_sent_quote_cannot_be_marked_invoiced(api, contact_id):
+    quote = api.put("Quotes", {"Quotes": [quote_element(contact_id=contact_id, Status="SENT")]}).body["Quotes"][0]
+
+    result = api.post(f"Quotes/{quote['QuoteID']}", {"Quotes": [{"Status": "INVOICED"}]})
+
+    assert result.status == 400

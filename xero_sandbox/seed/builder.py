@@ -167,9 +167,12 @@ class Builder:
             data=self.data, credit_note_id=credit_note_id, element=element, now=self.moment(self.day(on))
         )
 
-    def quote(self, contact: str, *, on: int, status: str, amount: str, title: str, expires: int) -> str:
+    def quote(
+        self, contact: str, *, on: int, status: str, amount: str, title: str, expires: int, reference: str = ""
+    ) -> str:
         element = {
             "Contact": {"ContactID": self.ids[contact]},
+            "Reference": reference,
             "Date": self.day(on).isoformat(),
             "ExpiryDate": self.day(expires).isoformat(),
             "Status": "DRAFT" if status == "DRAFT" else "SENT",

@@ -66,6 +66,7 @@ def _play(builder: Builder, spec: dict[str, Any]) -> None:
                 amount=entry["amount"],
                 title=entry["title"],
                 expires=entry["expires"],
+                reference=entry.get("reference", ""),
             )
         elif kind == "archive":
             builder.archive(entry["contact"], on=entry["on"])

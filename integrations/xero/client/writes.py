@@ -98,6 +98,38 @@ class AccountingWrites:
         logger.info("Created a quote in Xero", extra={"tenant_id": self.tenant_id, "xero_quote_id": result.quote_id})
         return result
 
+    def quote_status_set(self, quote_id: str, *, status: str) -> schemas.XeroQuote:
+        """GET then POST /Quotes/{QuoteID}: the quote with its new Status (e.g. ACCEPTED -> INVOICED). Two calls.
+
+        Xero's transitions decide what is allowed (an ACCEPTED quote may become INVOICED, an INVOICED one stays so:
+        docs/xero.md "Quotes"). The header fields are sent back as Xero holds them, because a POST without them
+        clears them; line items are left out, so Xero keeps them as they are (XeroAPI/xero-mcp-server PR 309). The
+        same status sent again changes nothing, so a retry is safe. Raises XeroValidationError when Xero refuses
+        the change, XeroUnavailable when an answer cannot be read.
+        """
+        path = f"Quotes/{quote_id}"
+        try:
+            (held,) = self.request("GET", path)["Quotes"]
+            carried = {
+                "QuoteID": quote_id,
+                "Status": status,
+                "Date": str(held["DateString"])[:10],
+                **{key: held[key] for key in ("Title", "Summary", "Reference", "Terms") if held.get(key)},
+                **({"ExpiryDate": str(held["ExpiryDateString"])[:10]} if held.get("ExpiryDateString") else {}),
+            }
+        except (KeyError, TypeError, ValueError) as exc:
+            raise XeroUnavailable(f"Xero answered GET {path} with an unreadable quote") from exc
+        body = self.request("POST", path, json={"Quotes": [carried]})
+        try:
+            result = schemas.only(body, collection="Quotes", parse=schemas.quote)
+        except schemas.SchemaError as exc:
+            raise XeroUnavailable(f"Xero answered POST {path} with {exc.reason}") from exc
+        logger.info(
+            "Set a quote's status in Xero",
+            extra={"tenant_id": self.tenant_id, "xero_quote_id": quote_id, "status": status},
+        )
+        return result
+
     def invoice_create(self, invoice: dict[str, Any], *, idempotency_key: str) -> schemas.XeroInvoice:
         """PUT /Invoices (create only) with an Idempotency-Key: sent again with the same key and body, Xero answers
         with the invoice it made the first time instead of making another.

@@ -20,6 +20,7 @@ from integrations.xero import auth, client, schemas, selectors
 from integrations.xero.models import CreateRequest, XeroConnection, XeroContact
 from integrations.xero.sync import creates
 from integrations.xero.sync.invoices import invoices_apply
+from integrations.xero.sync.quotes import quotes_apply
 from invoices import catalogue, terms
 from invoices.models import Invoice, Organisation, Quote
 from invoices.quotes import opportunity_reference
@@ -189,6 +190,23 @@ def invoice_create(
     )
     assert isinstance(invoice, Invoice)
     return invoice
+
+
+def quote_invoiced(
+    *, quote_id: int, identity: client.XeroIdentity, clock: Callable[[], datetime] = timezone.now
+) -> Quote:
+    """Mark an accepted quote INVOICED in Xero (after "Invoice this quote" made its invoice) and mirror the answer.
+    Two calls; a quote already INVOICED is sent again unchanged, so a retry is safe.
+
+    Raises Quote.DoesNotExist, XeroConnection.DoesNotExist, or a client.XeroError (XeroValidationError when Xero
+    refuses the transition, e.g. the quote is no longer ACCEPTED there)."""
+    quote = Quote.objects.get(pk=quote_id)
+    connection = XeroConnection.objects.get(organisation_id=quote.organisation_id)
+    xero = auth.client_for(connection=connection, identity=identity, clock=clock)
+    made = xero.quote_status_set(quote.xero_id, status=Quote.Status.INVOICED)
+    quotes_apply(connection_id=connection.pk, quotes=[made], now=clock())
+    quote.refresh_from_db()
+    return quote
 
 
 # --- what the form starts from ----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from integrations.xero.sync import invoicing
 from integrations.xero.views.quotes import xero_problem
 from integrations.xero.views.wizard import xero_identity
 from invoices import catalogue
-from invoices.models import Item, TrackingOption
+from invoices.models import Item, Quote, TrackingOption
 from opportunities import lines as opportunity_lines
 from opportunities.models import Opportunity, OpportunityLine
 from web.http import HtmxHttpRequest
@@ -171,6 +171,8 @@ def invoice_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpRespons
         else:
             number = invoice.number or "(a draft without a number)"
             messages.success(request, f"Invoice {number} is in Xero as {invoice.get_status_display().lower()}.")
+            if page.quote is not None:
+                _quote_invoiced(request, page.quote)
             return redirect("opportunities:detail", opportunity_id=opportunity.pk)
     return render(
         request,
@@ -180,12 +182,30 @@ def invoice_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpRespons
     )
 
 
+def _quote_invoiced(request: HtmxHttpRequest, quote: Quote) -> None:
+    """Mark the invoiced quote INVOICED in Xero; the invoice is made either way, so a failure is only said."""
+    try:
+        invoicing.quote_invoiced(quote_id=quote.pk, identity=xero_identity(request), clock=timezone.now)
+    except client.XeroError as exc:
+        logger.warning("Marking a quote invoiced in Xero failed", extra={"error": type(exc).__name__})
+        messages.warning(
+            request, f"Quote {quote.number} could not be marked invoiced in Xero just now: mark it there by hand."
+        )
+    else:
+        messages.success(request, f"Quote {quote.number} is marked invoiced in Xero.")
+
+
 # --- the opportunity's line items -------------------------------------------------------------------------------
 
 
 def _lines_panel(
-    request: HtmxHttpRequest, opportunity_id: int, *, form: OpportunityLineForm | None = None
+    request: HtmxHttpRequest,
+    opportunity_id: int,
+    *,
+    form: OpportunityLineForm | None = None,
+    editing: tuple[int, OpportunityLineForm] | None = None,
 ) -> HttpResponse:
+    """The lines panel; `editing` is (line id, its form) when one line is shown as a form in its row."""
     try:
         page = selectors.opportunity_lines_page(user=request.user, opportunity_id=opportunity_id)
     except Opportunity.DoesNotExist:
@@ -194,8 +214,15 @@ def _lines_panel(
         item = _picked_item(request, organisation_id=page.organisation_id)
         form = OpportunityLineForm(organisation_id=page.organisation_id, initial=OpportunityLineForm.initial_for(item))
     template = "xero/opportunity_lines.html" + ("#opportunity-lines" if request.htmx else "")
-    status = 400 if form.is_bound and form.errors else 200
-    return render(request, template, {"page": page, "form": form}, status=status)
+    forms = [form, *([editing[1]] if editing else [])]
+    status = 400 if any(f.is_bound and f.errors for f in forms) else 200
+    context = {
+        "page": page,
+        "form": form,
+        "editing_id": editing[0] if editing else None,
+        "edit_form": editing[1] if editing else None,
+    }
+    return render(request, template, context, status=status)
 
 
 def _picked_item(request: HtmxHttpRequest, *, organisation_id: int | None) -> Item | None:
@@ -237,6 +264,47 @@ def opportunity_line_delete(request: HtmxHttpRequest, opportunity_id: int, line_
     except (Opportunity.DoesNotExist, OpportunityLine.DoesNotExist):
         raise Http404("No such line on an opportunity visible to you.") from None
     return _lines_panel(request, opportunity_id)
+
+
+@require_http_methods(["GET", "POST"])
+@money_required
+def opportunity_line_edit(request: HtmxHttpRequest, opportunity_id: int, line_id: int) -> HttpResponse:
+    """One line edited in place: GET shows it as a form in its row, POST saves it with the rules of adding one."""
+    try:
+        page = selectors.opportunity_lines_page(user=request.user, opportunity_id=opportunity_id)
+        line = page.opportunity.lines.get(pk=line_id)
+    except (Opportunity.DoesNotExist, OpportunityLine.DoesNotExist):
+        raise Http404("No such line on an opportunity visible to you.") from None
+    organisation_id = line.organisation_id or page.organisation_id
+    if request.method == "GET":
+        form = OpportunityLineForm(prefix="edit", organisation_id=organisation_id, initial=_line_initial(line))
+        return _lines_panel(request, opportunity_id, editing=(line.pk, form))
+    form = OpportunityLineForm(request.POST, prefix="edit", organisation_id=organisation_id)
+    if form.is_valid():
+        try:
+            opportunity_lines.line_update(
+                user=request.user, opportunity_id=opportunity_id, line_id=line.pk, data=form.line_data()
+            )
+        except (opportunity_lines.LineInvalid, Item.DoesNotExist, TrackingOption.DoesNotExist) as exc:
+            form.add_error(None, str(exc) if isinstance(exc, opportunity_lines.LineInvalid) else "Pick again.")
+        except OpportunityLine.DoesNotExist:
+            raise Http404("No such line on an opportunity visible to you.") from None
+        else:
+            return _lines_panel(request, opportunity_id)
+    return _lines_panel(request, opportunity_id, editing=(line.pk, form))
+
+
+def _line_initial(line: OpportunityLine) -> dict:
+    return {
+        "item": opportunity_lines.line_item_id(line),
+        "description": line.description,
+        "quantity": format(line.quantity.normalize(), "f"),  # 2, not 2.0000 (nor 1E+1 for 10)
+        "unit_amount": line.unit_amount.quantize(Decimal("0.01")),
+        "discount_rate": line.discount_rate,
+        "account_code": line.account_code,
+        "tax_type": line.tax_type,
+        "tracking_option": line.tracking_option_id,
+    }
 
 
 @require_GET
