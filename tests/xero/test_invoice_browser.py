@@ -78,3 +78,22 @@ def test_a_line_is_edited_in_place_on_the_opportunity_page(demo_world, signed_in
     line = deal.lines.get()
     assert (line.item_code, line.quantity) == ("CONSULT-DAY", Decimal("3"))
     page.screenshot(path="/tmp/fix-line-edit.png")
+
+
+def test_a_line_the_server_refuses_comes_back_with_its_message_and_nothing_kept(
+    demo_world, signed_in_page, live_server
+):
+    deal = Opportunity.objects.get(name=DATA["invoice_sale"]["name"])
+    page = signed_in_page(demo_world.user("sam@example.com"))
+    page.goto(f"{live_server.url}/pipeline/{deal.pk}/")
+    lines = page.locator("#opportunity-lines")
+    lines.get_by_label("Pick a Xero item").fill("consult")
+    lines.locator(".item-pick", has_text="CONSULT-DAY").click()
+    expect(lines.get_by_label("Description")).to_have_value("One day of on-site consulting")
+    # What the browser's own checks would stop, sent anyway: the server's refusal (a 400) must be shown in place.
+    lines.get_by_label("Discount %").evaluate("input => { input.removeAttribute('max'); input.value = '150'; }")
+    lines.get_by_role("button", name="Add line").click()
+
+    expect(lines.locator(".errorlist")).to_be_visible()
+    expect(lines.get_by_label("Description")).to_have_value("One day of on-site consulting")
+    assert not deal.lines.exists()

@@ -6,7 +6,7 @@ from typing import Any
 
 from xero_sandbox import guid, msdate, where
 from xero_sandbox.accounting.results import RequestInvalid, query_parse_error, validation_failed
-from xero_sandbox.store import Collection
+from xero_sandbox.collection import Collection
 
 Record = dict[str, Any]
 
