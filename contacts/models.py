@@ -15,6 +15,16 @@ class Tag(models.Model):
         return self.name
 
 
+# Xero's limit on a contact's persons (beside its own email): who may get an organisation's invoices.
+PEOPLE_GETTING_INVOICES_MAX = 5
+PAYMENT_TERMS_TYPES = [
+    ("DAYSAFTERBILLDATE", "day(s) after the invoice date"),
+    ("DAYSAFTERBILLMONTH", "day(s) after the end of the invoice month"),
+    ("OFCURRENTMONTH", "of the invoice's month"),
+    ("OFFOLLOWINGMONTH", "of the month after the invoice"),
+]
+
+
 class Contact(models.Model):
     """A person or an organisation, owned by one team. A person may belong to an organisation."""
 
@@ -38,6 +48,16 @@ class Contact(models.Model):
         limit_choices_to={"kind": "organisation"},
     )
     about = models.TextField(blank=True)
+    # A person of an organisation who gets its invoices and reminders (sent to Xero as a contact person with
+    # IncludeInEmails); at most PEOPLE_GETTING_INVOICES_MAX per organisation, Xero's limit on contact persons.
+    # Meaningless without an organisation (one deleted leaves the flag, which nothing then reads).
+    gets_invoices = models.BooleanField(default=False, db_default=False)
+    # The customer's payment terms (Xero's PaymentTerms.Sales): a day and how it counts; no day means the
+    # accounting system's default applies.
+    payment_terms_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    payment_terms_type = models.CharField(
+        max_length=20, blank=True, default="", db_default="", choices=PAYMENT_TERMS_TYPES
+    )
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="contacts")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_contacts"
@@ -61,6 +81,11 @@ class Contact(models.Model):
             models.CheckConstraint(condition=~Q(name=""), name="contact_name_not_empty"),
             models.CheckConstraint(
                 condition=Q(kind="person") | Q(organisation__isnull=True), name="only_people_belong_to_organisations"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_terms_day__isnull=True, payment_terms_type="")
+                | Q(payment_terms_day__isnull=False, payment_terms_type__in=[kind for kind, _ in PAYMENT_TERMS_TYPES]),
+                name="payment_terms_day_and_type_together",
             ),
         ]
 

@@ -47,6 +47,26 @@ class XeroAddress:
 
 
 @dataclass(frozen=True)
+class XeroContactPerson:
+    """One of a contact's ContactPersons (at most five); those with `include_in_emails` get Xero's invoice and
+    reminder emails beside the contact's own EmailAddress."""
+
+    first_name: str
+    last_name: str
+    email: str
+    include_in_emails: bool
+
+
+@dataclass(frozen=True)
+class XeroPaymentTerms:
+    """PaymentTerms.Sales: `day` and Xero's `type` (DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH,
+    OFFOLLOWINGMONTH)."""
+
+    day: int
+    type: str
+
+
+@dataclass(frozen=True)
 class XeroContact:
     """A Xero contact. Text fields are "" when Xero leaves them out.
 
@@ -73,6 +93,10 @@ class XeroContact:
     default_currency: str
     merged_to_contact_id: str = ""
     contact_number: str = ""
+    persons: tuple[XeroContactPerson, ...] = ()
+    tax_number: str = ""
+    account_number: str = ""
+    sales_terms: XeroPaymentTerms | None = None
 
 
 @dataclass(frozen=True)
@@ -233,7 +257,40 @@ def contact(record: Record) -> XeroContact:
         default_currency=_text(record, "DefaultCurrency", record_id=record_id),
         merged_to_contact_id=_text(record, "MergedToContactID", record_id=record_id),
         contact_number=_text(record, "ContactNumber", record_id=record_id, max_length=CONTACT_NUMBER_MAX).strip(),
+        persons=tuple(
+            _person(item, record_id=record_id) for item in _objects(record, "ContactPersons", record_id=record_id)
+        ),
+        tax_number=_text(record, "TaxNumber", record_id=record_id, max_length=CONTACT_NUMBER_MAX),
+        account_number=_text(record, "AccountNumber", record_id=record_id, max_length=CONTACT_NUMBER_MAX),
+        sales_terms=_sales_terms(record, record_id=record_id),
     )
+
+
+def _person(item: Record, *, record_id: str) -> XeroContactPerson:
+    return XeroContactPerson(
+        first_name=_text(item, "FirstName", record_id=record_id, max_length=NAME_MAX),
+        last_name=_text(item, "LastName", record_id=record_id, max_length=NAME_MAX),
+        email=_text(item, "EmailAddress", record_id=record_id, max_length=NAME_MAX).strip(),
+        include_in_emails=_flag(item, "IncludeInEmails", record_id=record_id),
+    )
+
+
+def _sales_terms(record: Record, *, record_id: str) -> XeroPaymentTerms | None:
+    """PaymentTerms.Sales, or None when Xero holds none (the organisation's default then applies)."""
+    sales = _object(_object(record, "PaymentTerms", record_id=record_id), "Sales", record_id=record_id)
+    kind = _text(sales, "Type", record_id=record_id)
+    day = sales.get("Day")
+    if not kind:
+        return None
+    try:
+        number = (
+            Decimal(str(day).strip()) if isinstance(day, (int, Decimal, str)) and not isinstance(day, bool) else None
+        )
+    except ArithmeticError:
+        number = None
+    if number is None or not number.is_finite() or number != number.to_integral_value() or not 0 <= number < 1000:
+        raise SchemaError("PaymentTerms.Sales.Day is not a number of days", record_id=record_id)
+    return XeroPaymentTerms(day=int(number), type=kind)
 
 
 def _payment(record: Record, *, invoice_id: str | None, embedded: bool) -> XeroPayment:

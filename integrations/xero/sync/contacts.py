@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from contacts import selectors as contact_selectors
 from contacts import services as contact_services
 from contacts.models import Contact
-from integrations.xero import schemas
+from integrations.xero import ownership, schemas
 from integrations.xero.models import MatchConflict, XeroConnection, XeroContact
 from integrations.xero.sync.matching import Action, CrmIndex, Facts, contact_number_for, match, name_key
 from invoices.bulk import update_from_values
@@ -29,7 +29,12 @@ MIRRORED_FIELDS = [
     "email",
     "contact_number",
     "phones",
+    "phones_by_type",
     "addresses",
+    "persons",
+    "tax_number",
+    "account_number",
+    "sales_terms",
     "status",
     "is_customer",
     "is_supplier",
@@ -55,8 +60,10 @@ def _mirror(connection_id: int, record: schemas.XeroContact) -> XeroContact:
         email=record.email,
         contact_number=record.contact_number,
         phones=[phone.number for phone in record.phones],
+        phones_by_type={phone.type: phone.number for phone in reversed(record.phones)},
         addresses=[
             {
+                "type": address.type,
                 "lines": list(address.lines),
                 "city": address.city,
                 "region": address.region,
@@ -65,6 +72,18 @@ def _mirror(connection_id: int, record: schemas.XeroContact) -> XeroContact:
             }
             for address in record.addresses
         ],
+        persons=[
+            {
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": person.email,
+                "include_in_emails": person.include_in_emails,
+            }
+            for person in record.persons
+        ],
+        tax_number=record.tax_number,
+        account_number=record.account_number,
+        sales_terms={"day": record.sales_terms.day, "type": record.sales_terms.type} if record.sales_terms else None,
         status=str(record.status),
         is_customer=record.is_customer,
         is_supplier=record.is_supplier,
@@ -300,12 +319,19 @@ def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> Link
 
 
 def _links_write(links: list[tuple[XeroContact, int, datetime]]) -> None:
-    """Link each Xero contact to its new CRM contact, as contact_link does, in one query per 1,000."""
+    """Link each Xero contact to its new CRM contact, as contact_link does, in two queries per 1,000."""
+    for xero_contact, _, _ in links:  # made from Xero's copy, so both sides agree on Xero's values
+        xero_contact.synced = ownership.agreed_at_link(link=xero_contact)
+    XeroContact.objects.bulk_update([xero_contact for xero_contact, _, _ in links], ["synced"], batch_size=1000)
     update_from_values(
         model=XeroContact,
         match="id",
-        columns=["contact_id", "pushed_at"],
-        rows=[(xero_contact.pk, contact_id, updated_at) for xero_contact, contact_id, updated_at in links],
+        columns=["contact_id", "pushed_at", "reconciled_at"],
+        # Nothing to reconcile until one side changes, but persons listed in Xero, brought in by the next sync.
+        rows=[
+            (xero_contact.pk, contact_id, updated_at, None if xero_contact.persons else xero_contact.xero_updated_at)
+            for xero_contact, contact_id, updated_at in links
+        ],
         constants={
             "link_state": XeroContact.LinkState.LINKED,
             "push_state": XeroContact.PushState.IN_SYNC,
@@ -320,12 +346,21 @@ def contact_link(*, xero_contact: XeroContact, contact_id: int) -> None:
     Linking writes nothing to Xero: the CRM contact as it is now counts as sent (`pushed_at` is its version, see
     sync/push.py), so only edits made after linking are pushed.
     """
+    contact = Contact.objects.prefetch_related("emails", "phones", "addresses", "people__emails").get(pk=contact_id)
     xero_contact.contact_id = contact_id
     xero_contact.link_state = XeroContact.LinkState.LINKED
-    xero_contact.pushed_at = Contact.objects.values_list("updated_at", flat=True).get(pk=contact_id)
+    xero_contact.pushed_at = contact.updated_at
     xero_contact.push_state = XeroContact.PushState.IN_SYNC
     xero_contact.push_error = ""
-    xero_contact.save(update_fields=["contact", "link_state", "pushed_at", "push_state", "push_error"])
+    # Both sides agree as they are (ownership.py). Unless Xero owns some fields or lists persons, nothing waits to
+    # be reconciled; otherwise the next sync takes those fields and brings the persons in.
+    owns_some = XeroConnection.objects.filter(pk=xero_contact.connection_id).exclude(field_owners={}).exists()
+    waiting = owns_some or bool(xero_contact.persons)
+    xero_contact.reconciled_at = None if waiting else xero_contact.xero_updated_at
+    xero_contact.synced = ownership.agreed_at_link(link=xero_contact, contact=contact)
+    xero_contact.save(
+        update_fields=["contact", "link_state", "pushed_at", "push_state", "push_error", "reconciled_at", "synced"]
+    )
 
 
 def xero_contact_matching(*, connection_id: int, contact_id: int) -> XeroContact | None:

@@ -180,6 +180,7 @@ def options(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         "sync_interval_seconds": connection.sync_interval_seconds,
         "push_crm_edits": connection.push_crm_edits,
         "accepted_quote_milestone": connection.accepted_quote_milestone_id,
+        **ConnectionOptionsForm.owners_initial(connection),
     }
     form = ConnectionOptionsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -190,6 +191,7 @@ def options(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
             sync_interval_seconds=form.cleaned_data["sync_interval_seconds"],
             push_crm_edits=form.cleaned_data["push_crm_edits"],
             accepted_quote_milestone_id=getattr(form.cleaned_data["accepted_quote_milestone"], "pk", None),
+            field_owners=form.field_owners(),
         )
         messages.success(request, f"Options saved for {connection.name}.")
         if not selectors.sync_run_latest(connection_id=connection.pk):
