@@ -231,7 +231,7 @@ def merges_follow(*, connection_id: int, now: datetime) -> int:
             away.contact = None
             away.link_state = XeroContact.LinkState.UNLINKED
             away.save(update_fields=["contact", "link_state"])
-            contact_link(xero_contact=survivor, contact_id=contact_id)
+            contact_link(xero_contact=survivor, contact_id=contact_id, following=away)
             survivor.conflicts.filter(status=MatchConflict.Status.OPEN).update(
                 status=MatchConflict.Status.RESOLVED,
                 resolution=MatchConflict.Resolution.LINKED,
@@ -340,11 +340,13 @@ def _links_write(links: list[tuple[XeroContact, int, datetime]]) -> None:
     )
 
 
-def contact_link(*, xero_contact: XeroContact, contact_id: int) -> None:
+def contact_link(*, xero_contact: XeroContact, contact_id: int, following: XeroContact | None = None) -> None:
     """Link a Xero contact to a CRM contact; the CRM keeps its own details.
 
     Linking writes nothing to Xero: the CRM contact as it is now counts as sent (`pushed_at` is its version, see
-    sync/push.py), so only edits made after linking are pushed.
+    sync/push.py), so only edits made after linking are pushed. A link that `following` a merge (the contact the
+    link was on, merged away in Xero) keeps where that link stood instead: an edit not sent yet is still sent (or,
+    for a field Xero owns, recorded), and is never taken as agreed.
     """
     contact = Contact.objects.prefetch_related("emails", "phones", "addresses", "people__emails").get(pk=contact_id)
     xero_contact.contact_id = contact_id
@@ -358,6 +360,12 @@ def contact_link(*, xero_contact: XeroContact, contact_id: int) -> None:
     waiting = owns_some or bool(xero_contact.persons)
     xero_contact.reconciled_at = None if waiting else xero_contact.xero_updated_at
     xero_contact.synced = ownership.agreed_at_link(link=xero_contact, contact=contact)
+    if following is not None:
+        xero_contact.pushed_at, xero_contact.synced = following.pushed_at, following.synced
+        # A refusal was the merged-away contact's (archived there): the survivor is tried afresh.
+        in_sync = following.push_state == XeroContact.PushState.IN_SYNC
+        xero_contact.push_state = XeroContact.PushState.IN_SYNC if in_sync else XeroContact.PushState.PENDING
+        xero_contact.reconciled_at = None
     xero_contact.save(
         update_fields=["contact", "link_state", "pushed_at", "push_state", "push_error", "reconciled_at", "synced"]
     )
