@@ -1,7 +1,8 @@
 """Paying Xero contacts into the CRM: keep Xero's copy, then link, create or queue a conflict for each.
 
 Longer than 400 lines because linking, creating in batches and queueing conflicts read the same index of the
-CRM's contacts in one pass; contact persons (issue 17) should bring a split of the batch writer into its own module.
+CRM's contacts in one pass, and links record where both sides agree when made (ownership.py). Contact persons live
+in persons.py; the batch writer (`_Creations`, `_links_write`) is the next piece to move out.
 """
 
 import logging
@@ -203,13 +204,28 @@ def contacts_waiting(*, connection: XeroConnection) -> bool:
     return _wanted(connection).exists()
 
 
+# How many merges in a row one sync follows (A merged into B, then B into C, between two syncs).
+MERGE_CHAIN_MAX = 10
+
+
 def merges_follow(*, connection_id: int, now: datetime) -> int:
     """Move each link from a Xero contact merged away in Xero to the contact it was merged into, when that one is
     known and not linked yet: the CRM contact follows the merge, instead of gaining a duplicate or a conflict.
     A conflict the survivor was waiting in is closed as linked by the sync (no admin named), kept for the audit.
+    A chain of merges (the survivor merged away in turn) is followed to its end.
 
     Returns how many links moved. Invoices of the survivor are attached afterwards by the sync's relink step.
     """
+    moved = 0
+    for _ in range(MERGE_CHAIN_MAX):
+        step = _merges_follow_once(connection_id=connection_id, now=now)
+        if not step:
+            break
+        moved += step
+    return moved
+
+
+def _merges_follow_once(*, connection_id: int, now: datetime) -> int:
     moved = 0
     merged_away = XeroContact.objects.filter(
         connection_id=connection_id, link_state=XeroContact.LinkState.LINKED
