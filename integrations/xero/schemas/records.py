@@ -59,8 +59,7 @@ class XeroContactPerson:
 
 @dataclass(frozen=True)
 class XeroPaymentTerms:
-    """PaymentTerms.Sales: `day` and Xero's `type` (DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH,
-    OFFOLLOWINGMONTH)."""
+    """PaymentTerms.Sales: `day`, and Xero's `type` (DAYSAFTERBILLDATE, OFFOLLOWINGMONTH, ...)."""
 
     day: int
     type: str
