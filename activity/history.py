@@ -47,6 +47,11 @@ class Show(StrEnum):
         except ValueError:
             return cls.ALL
 
+    @property
+    def label(self) -> str:
+        """What the filter's link says."""
+        return {Show.ALL: "Everything", Show.NOTES: "Notes & tasks", Show.MONEY: "Money"}[self]
+
 
 _HEADLINES = {
     "invoice_issued": "Invoice {label} issued",

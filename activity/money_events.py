@@ -50,7 +50,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Lower, TruncDate
 
 from invoices.models import CreditAllocation, Invoice, Organisation, Payment, Quote
 from invoices.organisations import OrgDay, org_days, per_org
-from invoices.quotes import opportunity_reference
+from opportunities.billing import opportunity_invoices
 from opportunities.models import Instalment
 
 COLUMNS = (
@@ -128,10 +128,8 @@ def contact_money_scope(*, contact_id: int) -> MoneyScope:
 
 
 def opportunity_money_scope(*, opportunity_id: int, contact_id: int) -> MoneyScope:
-    reference = opportunity_reference(opportunity_id)
-    named = Q(contact_id=contact_id) & (Q(reference=reference) | Q(reference__startswith=f"{reference}-"))
     return MoneyScope(
-        invoices=Invoice.objects.filter(named | Q(instalment__plan__opportunity_id=opportunity_id)),
+        invoices=opportunity_invoices(opportunity_id=opportunity_id, contact_id=contact_id),
         quotes=Quote.objects.filter(opportunity_id=opportunity_id),
         instalments=Instalment.objects.filter(plan__opportunity_id=opportunity_id),
     )

@@ -255,5 +255,5 @@ def task_complete(request: HtmxHttpRequest, task_id: int) -> HttpResponse:
         back = request.POST.get("back", "")
         safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
         return redirect(back if back and safe else reverse("activity:my_tasks"))
-    response = render(request, HISTORY + "#task-row", {"task": task, "today": timezone.localdate()})
+    response = render(request, "activity/_task_row.html", {"task": task, "today": timezone.localdate()})
     return trigger_client_event(response, "task-changed")

@@ -470,9 +470,9 @@ def pages_only(args: argparse.Namespace) -> int:
     note = (
         f"{loaded.contacts:,} contacts ({page_setup.visible_contacts:,} in the member's team), "
         f"{loaded.invoices:,} invoices and credit notes, {loaded.payments:,} payments, loaded with COPY in "
-        f"{loaded.load_seconds:.0f} s (not synced); {page_setup.open_opportunities} open opportunities; "
-        f"{pages.WARM_UPS} warm-ups, then {args.page_requests} timed requests of each page; queries counted on "
-        "one request."
+        f"{loaded.load_seconds:.0f} s (not synced); {page_setup.open_opportunities} open and as many won "
+        f"opportunities; {pages.WARM_UPS} warm-ups, then {args.page_requests} timed requests of each page; "
+        "queries counted on one request."
     )
     table = page_rows(timings)
     print(f"\n{size} (pages only) on {machine_line}\n{note}")
@@ -586,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     page_table = page_rows(timings)
     page_note = (
         f"{page_setup.visible_contacts:,} contacts in the member's team, "
-        f"{page_setup.open_opportunities} open opportunities; {pages.WARM_UPS} warm-ups, then "
+        f"{page_setup.open_opportunities} open and as many won opportunities; {pages.WARM_UPS} warm-ups, then "
         f"{args.page_requests} timed requests of each page; queries counted on one request."
     )
     machine = report.machine()

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
+from activity.models import Note, Task
 from bench.report import percentile
 from bench.search import search_pages, search_setup
 from contacts.models import Contact
@@ -30,7 +31,9 @@ from opportunities.models import Milestone, Opportunity
 
 WARM_UPS = 3
 REQUESTS = 50
-OPPORTUNITIES = 200  # open deals on the pipeline, on the customers with the most invoices
+OPPORTUNITIES = 200  # open deals on the pipeline, and as many won ones, on the customers with the most invoices
+HISTORY_NOTES = 150  # notes and logged calls on the busiest customer, one every week back from now
+HISTORY_TASKS = 30  # and follow-up tasks, from a month ahead to a year back, done once their day passed
 MEMBER_EMAIL = "bench-member@example.com"
 SLOW_P95_MS = 300
 
@@ -71,7 +74,8 @@ def member_setup(*, team_id: int) -> User:
 
 
 def pipeline_setup(*, team_id: int, owner: User, count: int = OPPORTUNITIES) -> int:
-    """Open opportunities on the team's customers with the most invoices, spread over the demo's milestones."""
+    """Open opportunities on the team's customers with the most invoices, spread over the demo's milestones, and
+    as many won ones (not invoiced) on the same customers; returns how many of each."""
     for position, (name, probability) in enumerate(MILESTONES):
         Milestone.objects.get_or_create(name=name, defaults={"position": position, "probability": probability})
     milestones = list(Milestone.objects.all())
@@ -95,7 +99,54 @@ def pipeline_setup(*, team_id: int, owner: User, count: int = OPPORTUNITIES) -> 
         )
         for index, contact in enumerate(customers)
     )
+    # As many won sales on the same busy customers, for the dashboard's "won, not yet invoiced": each one sums its
+    # customer's invoices that name it, so the busiest customers are the worst case.
+    Opportunity.objects.bulk_create(
+        Opportunity(
+            name=f"{contact.name}: last year's order",
+            contact=contact,
+            team_id=team_id,
+            owner=owner,
+            milestone=milestones[-1],
+            value=Decimal(800 + 100 * (index % 20)),
+            currency_code="GBP",
+            probability=100,
+            outcome=Opportunity.Outcome.WON,
+            closed_on=today - timedelta(days=3 * index),
+        )
+        for index, contact in enumerate(customers)
+    )
     return len(customers)
+
+
+def history_setup(*, contact_id: int, author: User) -> None:
+    """Give the busiest customer a salesperson's history to interleave with its money events: a note or logged call
+    a week back to three years ago, and tasks due from a year ago to a month ahead (done once their day passed)."""
+    now = timezone.now()
+    Note.objects.bulk_create(
+        Note(
+            kind=[Note.Kind.CALL, Note.Kind.NOTE, Note.Kind.MEETING, Note.Kind.EMAIL][index % 4],
+            contact_id=contact_id,
+            author=author,
+            body=f"Spoke about the account, week {index}: agreed the next order and chased what is owed.",
+            happened_at=now - timedelta(days=7 * index + 1),
+            created_at=now - timedelta(days=7 * index + 1),
+            updated_at=now - timedelta(days=7 * index + 1),
+        )
+        for index in range(HISTORY_NOTES)
+    )
+    Task.objects.bulk_create(
+        Task(
+            title=f"Follow up, task {index}",
+            due_on=timezone.localdate() + timedelta(days=30 - 13 * index),
+            owner=author,
+            contact_id=contact_id,
+            created_by=author,
+            created_at=now - timedelta(days=13 * index + 14),
+            completed_at=now - timedelta(days=13 * index - 30) if 13 * index > 30 else None,
+        )
+        for index in range(HISTORY_TASKS)
+    )
 
 
 def setup(*, team_id: int) -> PageSetup:
@@ -110,6 +161,7 @@ def setup(*, team_id: int) -> PageSetup:
     )
     if busiest is None:
         raise PageError("the sync attached no invoices to the team's contacts: nothing to measure")
+    history_setup(contact_id=busiest["contact_id"], author=member)
     search_setup(team_id=team_id)
     # DEBUG is off, so templates use WhiteNoise's manifest, which collectstatic writes (as a deployment would).
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -135,7 +187,21 @@ def pages_of(setup_: PageSetup) -> list[tuple[str, str, bool]]:
             False,
         ),
         ("Its Xero panel (HTMX)", reverse("invoices:contact", args=[contact_id]), True),
-        ("Its history (HTMX)", reverse("activity:contact_history", args=[contact_id]), True),
+        (
+            f"Its history (HTMX; {HISTORY_NOTES} notes, {HISTORY_TASKS} tasks and the money events)",
+            reverse("activity:contact_history", args=[contact_id]),
+            True,
+        ),
+        (
+            "Its history, money only (HTMX)",
+            reverse("activity:contact_history", args=[contact_id]) + "?show=money",
+            True,
+        ),
+        (
+            "Its history, scrolled to page 10 (HTMX)",
+            reverse("activity:contact_history", args=[contact_id]) + "?page=10",
+            True,
+        ),
         ("Its Xero card: link status (HTMX)", reverse("xero:contact_status", args=[contact_id]), True),
         (f"Pipeline ({setup_.open_opportunities} open opportunities)", reverse("opportunities:pipeline"), False),
         *search_pages(member=setup_.member),

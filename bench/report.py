@@ -31,7 +31,8 @@ SYNC_INTRO = """## Sync benchmark (issue 6)
   as `manage.py xero_sync --full` does, with timers around its stages): API calls against the floor
   `ceil(invoices/1000) + ceil(contacts/1000)`, wall time against the rate-limit floor (that many calls at
   Xero's 60 calls a minute), the worker's peak RSS, and the invoice upsert rate;
-- an idle incremental sync straight after it (target: at most 3 calls);
+- an idle incremental sync straight after it (target: at most 4 calls: invoices, credit notes, contacts and, since
+  issue 16, the items changed; docs/xero.md "The catalogue Capsync keeps");
 - one invoice changed in the sandbox and announced by a signed webhook delivery to Capsync's receiver view
   (`integrations.xero.webhooks.receive`), with Celery eager so the webhook sync runs inside the delivery
   (target: at most 2 calls).

@@ -355,8 +355,8 @@ else:
     )
 # Xero answers with the scopes it granted, which may be listed in another order or grow over consents.
 os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
-# The cash-in forecast expects an open opportunity's money this many days after its close date (no payment terms
-# are stored per contact or organisation yet).
+# The cash-in forecast expects an open opportunity's money this many days after its close date when its
+# organisation has no payment terms stored from Xero.
 FORECAST_PAYMENT_TERMS_DAYS = env.int("FORECAST_PAYMENT_TERMS_DAYS", default=30)
 if not 0 <= FORECAST_PAYMENT_TERMS_DAYS <= 365:
     raise ImproperlyConfigured(f"FORECAST_PAYMENT_TERMS_DAYS must be 0 to 365 days, got {FORECAST_PAYMENT_TERMS_DAYS}")
@@ -395,6 +395,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hourly, so every organisation's first overdue day is caught soon after its own midnight; alerts go out once.
     "overdue-alerts-send": {"task": "notifications.tasks.overdue_alerts_send", "schedule": 60 * 60},
+    # Hourly too, for the same reason: an instalment's raising day starts at its organisation's midnight.
+    "instalment-invoices-raise-due": {
+        "task": "integrations.xero.tasks.instalment_invoices_raise_due",
+        "schedule": 60 * 60,
+    },
 }
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="keyvalue" if DEBUG else "json")

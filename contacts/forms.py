@@ -9,9 +9,10 @@ from django.http import QueryDict
 from accounts.models import Team, User
 from accounts.selectors import teams_visible_to
 from contacts.locks import locks_of
-from contacts.models import PAYMENT_TERMS_TYPES, PEOPLE_GETTING_INVOICES_MAX, Contact, EmailAddress, Tag
+from contacts.models import PEOPLE_GETTING_INVOICES_MAX, Contact, EmailAddress, Tag
+from contacts.rows import AddressData, EmailData, PhoneData
 from contacts.selectors import ContactFilters, contacts_to_pick
-from contacts.services import AddressData, EmailData, PhoneData
+from invoices.models import TermsType
 from web.templatetags.bidi import nobidi
 
 EMAIL_LABELS = [("work", "Work"), ("home", "Home"), ("other", "Other")]
@@ -51,7 +52,7 @@ class ContactDetailsForm(forms.Form):
     )
     payment_terms_day = forms.IntegerField(required=False, min_value=0, max_value=999, label="Payment due")
     payment_terms_type = forms.ChoiceField(
-        choices=[("", "(the accounting system's default)"), *PAYMENT_TERMS_TYPES], required=False, label="Counted as"
+        choices=[("", "(the accounting system's default)"), *TermsType.choices], required=False, label="Counted as"
     )
     team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody")
@@ -96,6 +97,8 @@ class ContactDetailsForm(forms.Form):
                 "payment_terms_day" if day is None else "payment_terms_type",
                 "Give both the number of days and how they count, or neither.",
             )
+        elif kind in (TermsType.OFCURRENTMONTH, TermsType.OFFOLLOWINGMONTH) and day is not None and not 1 <= day <= 31:
+            self.add_error("payment_terms_day", "A day of the month is 1 to 31.")
         if cleaned.get("gets_invoices") and self.is_person and not cleaned.get("organisation"):
             self.add_error("gets_invoices", "Only a person of an organisation gets its invoices: pick one above.")
         owner, team = cleaned.get("owner"), cleaned.get("team")

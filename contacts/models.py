@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from invoices.models import TermsType
+
 
 class Tag(models.Model):
     name = models.CharField(max_length=50)
@@ -17,12 +19,6 @@ class Tag(models.Model):
 
 # Xero's limit on a contact's persons (beside its own email): who may get an organisation's invoices.
 PEOPLE_GETTING_INVOICES_MAX = 5
-PAYMENT_TERMS_TYPES = [
-    ("DAYSAFTERBILLDATE", "day(s) after the invoice date"),
-    ("DAYSAFTERBILLMONTH", "day(s) after the end of the invoice month"),
-    ("OFCURRENTMONTH", "of the invoice's month"),
-    ("OFFOLLOWINGMONTH", "of the month after the invoice"),
-]
 
 
 class Contact(models.Model):
@@ -52,11 +48,12 @@ class Contact(models.Model):
     # IncludeInEmails); at most PEOPLE_GETTING_INVOICES_MAX per organisation, Xero's limit on contact persons.
     # Meaningless without an organisation (one deleted leaves the flag, which nothing then reads).
     gets_invoices = models.BooleanField(default=False, db_default=False)
-    # The customer's payment terms (Xero's PaymentTerms.Sales): a day and how it counts; no day means the
+    # The customer's payment terms (Xero's PaymentTerms.Sales), the one place Capsync keeps them (due dates, the
+    # forecast and field ownership read them here): a day and how it counts; no day means the
     # accounting system's default applies.
     payment_terms_day = models.PositiveSmallIntegerField(null=True, blank=True)
     payment_terms_type = models.CharField(
-        max_length=20, blank=True, default="", db_default="", choices=PAYMENT_TERMS_TYPES
+        max_length=20, blank=True, default="", db_default="", choices=TermsType.choices
     )
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="contacts")
     owner = models.ForeignKey(
@@ -84,7 +81,7 @@ class Contact(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(payment_terms_day__isnull=True, payment_terms_type="")
-                | Q(payment_terms_day__isnull=False, payment_terms_type__in=[kind for kind, _ in PAYMENT_TERMS_TYPES]),
+                | Q(payment_terms_day__isnull=False, payment_terms_type__in=TermsType.values),
                 name="payment_terms_day_and_type_together",
             ),
         ]
@@ -149,19 +146,3 @@ class Address(models.Model):
 
     def __str__(self) -> str:
         return ", ".join(part for part in [self.street, self.city, self.postcode, self.country] if part)
-
-
-class Note(models.Model):
-    """Superseded by `activity.Note` (its rows were copied by migration activity 0002); nothing reads or writes it.
-    Kept only until the contacts migrations of the parallel lanes are merged, then dropped."""
-
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.body[:50]

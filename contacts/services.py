@@ -1,13 +1,9 @@
-"""Writes to people and organisations.
-
-Longer than 400 lines because the single writes (the edit forms') and the batched create (the sync's, 1,000 a
-batch) share the row rules that keep them alike: names cut with a visible mark, labels, tags. Split them together
-with those rules when the next write arrives.
-"""
+"""Writes to people and organisations, one at a time (the edit forms'); the sync's batches are `contacts.batch`,
+and both follow the row rules of `contacts.rows`."""
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Literal
@@ -15,118 +11,12 @@ from typing import Literal
 from django.db import transaction
 
 from accounts.models import User
-from contacts import signals
-from contacts.models import PEOPLE_GETTING_INVOICES_MAX, Address, Contact, EmailAddress, PhoneNumber, Tag
+from contacts import rows, signals
+from contacts.models import PEOPLE_GETTING_INVOICES_MAX, Address, Contact, EmailAddress, PhoneNumber
+from contacts.rows import AddressData, EmailData, PhoneData
+from invoices.models import TermsType
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AddressData:
-    label: str = "office"
-    street: str = ""
-    city: str = ""
-    region: str = ""
-    postcode: str = ""
-    country: str = ""
-
-
-@dataclass(frozen=True)
-class EmailData:
-    address: str
-    label: str = "work"
-
-
-@dataclass(frozen=True)
-class NewContact:
-    """A person or organisation to create, with its emails, phones, addresses and tags (see contacts_create)."""
-
-    kind: str
-    name: str
-    team_id: int
-    owner_id: int | None = None
-    first_name: str = ""
-    last_name: str = ""
-    emails: tuple[str, ...] = ()
-    phones: tuple[str, ...] = ()
-    addresses: tuple[AddressData, ...] = ()
-    tags: tuple[str, ...] = ()
-
-
-CREATE_BATCH_SIZE = 1000
-
-
-@transaction.atomic
-def contacts_create(*, contacts: Sequence[NewContact]) -> list[Contact]:
-    """Create people and organisations with their emails, phones, addresses and tags; return them in order.
-
-    A fixed number of queries per 1,000 contacts (contacts, emails, phones, addresses, tag links, plus one per new
-    tag name), whatever the number of details. Names are trimmed (an empty one becomes "(no name)") and cut to
-    their columns; an email given twice is stored once; blank emails and phones are dropped. Raises IntegrityError
-    when a contact breaks a constraint (e.g. an unknown team); nothing is stored then.
-    """
-    rows = Contact.objects.bulk_create(
-        [
-            Contact(
-                kind=new.kind,
-                name=_fit(new.name.strip(), 255) or "(no name)",
-                team_id=new.team_id,
-                owner_id=new.owner_id,
-                first_name=_fit(new.first_name, 100),
-                last_name=_fit(new.last_name, 100),
-            )
-            for new in contacts
-        ],
-        batch_size=CREATE_BATCH_SIZE,
-    )
-    pairs = list(zip(rows, contacts, strict=True))
-    EmailAddress.objects.bulk_create(
-        (
-            EmailAddress(contact=row, address=address)
-            for row, new in pairs
-            for address in dict.fromkeys(e.strip() for e in new.emails if e)
-        ),
-        batch_size=CREATE_BATCH_SIZE,
-    )
-    PhoneNumber.objects.bulk_create(
-        (PhoneNumber(contact=row, number=number[:50]) for row, new in pairs for number in new.phones if number),
-        batch_size=CREATE_BATCH_SIZE,
-    )
-    Address.objects.bulk_create(
-        (
-            Address(
-                contact=row,
-                label=a.label,
-                street=a.street[:500],
-                city=a.city[:255],
-                region=a.region[:255],
-                postcode=a.postcode[:50],
-                country=a.country[:100],
-            )
-            for row, new in pairs
-            for a in new.addresses
-        ),
-        batch_size=CREATE_BATCH_SIZE,
-    )
-    tag_ids = {
-        name: Tag.objects.get_or_create(name=name)[0].pk
-        for name in dict.fromkeys(tag for new in contacts for tag in new.tags)
-    }
-    Contact.tags.through.objects.bulk_create(
-        (
-            Contact.tags.through(contact_id=row.pk, tag_id=tag_ids[tag])
-            for row, new in pairs
-            for tag in dict.fromkeys(new.tags)
-        ),
-        batch_size=CREATE_BATCH_SIZE,
-    )
-    return rows
-
-
-@dataclass(frozen=True)
-class PhoneData:
-    number: str
-    label: str = "work"
 
 
 class ContactDetailsInvalid(Exception):
@@ -143,63 +33,6 @@ KEEP = _Keep.KEEP
 type Kept[T] = T | Literal[_Keep.KEEP]
 
 
-def _email_rows(emails: Iterable[str | EmailData], *, labels: dict[str, str]) -> tuple[EmailData, ...]:
-    """The addresses in order without blanks, each once whatever its case (the first spelling wins). A plain
-    string keeps the label its address already has (`labels`, keyed by lower-cased address), else "work"."""
-    unique: dict[str, EmailData] = {}
-    for email in emails:
-        row = (
-            email
-            if isinstance(email, EmailData)
-            else EmailData(address=email, label=labels.get(email.strip().lower(), "work"))
-        )
-        row = replace(row, address=row.address.strip(), label=row.label or "work")
-        if row.address:
-            unique.setdefault(row.address.lower(), row)
-    return tuple(unique.values())
-
-
-def _phone_rows(phones: Iterable[str | PhoneData]) -> tuple[PhoneData, ...]:
-    rows = (phone if isinstance(phone, PhoneData) else PhoneData(number=phone) for phone in phones)
-    return tuple(
-        PhoneData(number=row.number.strip()[:50], label=row.label or "work") for row in rows if row.number.strip()
-    )
-
-
-def _address_rows(addresses: Iterable[AddressData]) -> tuple[AddressData, ...]:
-    rows = (
-        AddressData(
-            label=a.label or "office",
-            street=a.street.strip()[:500],
-            city=a.city.strip()[:255],
-            region=a.region.strip()[:255],
-            postcode=a.postcode.strip()[:50],
-            country=a.country.strip()[:100],
-        )
-        for a in addresses
-    )
-    return tuple(row for row in rows if any((row.street, row.city, row.region, row.postcode, row.country)))
-
-
-def _fit(text: str, size: int) -> str:
-    """`text` if it fits a column of `size` characters; else cut to fit and ending in "…", so the cut shows (a name
-    from Xero may be longer than the CRM's column), and logged."""
-    if len(text) <= size:
-        return text
-    logger.info("A name was cut to fit its column", extra={"length": len(text), "column": size})
-    return text[: size - 1] + "…"
-
-
-def _tag_names(tags: Iterable[str]) -> tuple[str, ...]:
-    """Tag names trimmed, without blanks, each once whatever its case (the first spelling wins), sorted (so they
-    compare as a set)."""
-    unique: dict[str, str] = {}
-    for tag in (tag.strip()[:50] for tag in tags):
-        if tag:
-            unique.setdefault(tag.lower(), tag)
-    return tuple(unique[key] for key in sorted(unique))
-
-
 def _check_placement(*, kind: str, team_id: int, owner_id: int | None, organisation_id: int | None) -> None:
     if organisation_id is not None:
         if kind != Contact.Kind.PERSON:
@@ -211,8 +44,7 @@ def _check_placement(*, kind: str, team_id: int, owner_id: int | None, organisat
 
 
 def _set_tags(contact: Contact, tags: Sequence[str]) -> None:
-    # A handful of tags per contact: one lookup each keeps the case-insensitive match simple.
-    contact.tags.set([Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name) for name in tags])
+    contact.tags.set(list(rows.tags_found_or_created(tags).values()))
 
 
 @transaction.atomic
@@ -243,13 +75,12 @@ def contact_create(
     when an organisation is named for a non-person or is not an organisation, the owner is not in the team, the
     payment terms are half given, or an invoice recipient breaks contact_update's rules.
     """
-    first_name, last_name = _fit(first_name.strip(), 100), _fit(last_name.strip(), 100)
-    name = name.strip() or (f"{first_name} {last_name}".strip() if kind == Contact.Kind.PERSON else "")
+    name, first_name, last_name = rows.contact_names(kind=kind, name=name, first_name=first_name, last_name=last_name)
     _check_placement(kind=kind, team_id=team_id, owner_id=owner_id, organisation_id=organisation_id)
     terms = _payment_terms(payment_terms)
     contact = Contact.objects.create(
         kind=kind,
-        name=_fit(name, 255) or "(no name)",
+        name=name,
         team_id=team_id,
         owner_id=owner_id,
         first_name=first_name,
@@ -260,7 +91,7 @@ def contact_create(
         payment_terms_day=terms[0],
         payment_terms_type=terms[1],
     )
-    email_rows = _email_rows(emails, labels={})
+    email_rows = rows.email_rows(emails, labels={})
     EmailAddress.objects.bulk_create(
         EmailAddress(contact=contact, address=row.address, label=row.label) for row in email_rows
     )
@@ -273,10 +104,10 @@ def contact_create(
         _organisations_touch([organisation_id], now=now)  # type: ignore[list-item]  # checked above
         _changed_announce([organisation_id])  # type: ignore[list-item]
     PhoneNumber.objects.bulk_create(
-        PhoneNumber(contact=contact, number=row.number, label=row.label) for row in _phone_rows(phones)
+        PhoneNumber(contact=contact, number=row.number, label=row.label) for row in rows.phone_rows(phones)
     )
-    Address.objects.bulk_create(Address(contact=contact, **asdict(row)) for row in _address_rows(addresses))
-    if tag_names := _tag_names(tags):
+    Address.objects.bulk_create(Address(contact=contact, **asdict(row)) for row in rows.address_rows(addresses))
+    if tag_names := rows.tag_names(tags):
         _set_tags(contact, tag_names)
     return contact
 
@@ -329,7 +160,7 @@ def _placement_of(contact: Contact) -> ContactPlacement:
         team_id=contact.team_id,
         owner_id=contact.owner_id,
         organisation_id=contact.organisation_id,
-        tags=_tag_names(tag.name for tag in contact.tags.all()),
+        tags=rows.tag_names(tag.name for tag in contact.tags.all()),
         about=contact.about,
     )
 
@@ -376,31 +207,33 @@ def contact_update(
             .get(pk=contact_id)
         )
         if contact.is_person:
-            first_name, last_name = first_name.strip(), last_name.strip()
-            name = f"{first_name} {last_name}".strip()
+            name = ""  # a person's name is "first last"
         else:
-            first_name, last_name, name = contact.first_name, contact.last_name, name.strip()
-        if not name:
+            first_name, last_name = contact.first_name, contact.last_name
+        if not (name or f"{first_name}{last_name}").strip():
             raise ContactDetailsInvalid(
                 "A person needs a first or last name." if contact.is_person else "An organisation needs a name."
             )
+        name, first_name, last_name = rows.contact_names(
+            kind=contact.kind, name=name, first_name=first_name, last_name=last_name
+        )
         current, placed = _details_of(contact), _placement_of(contact)
         labels = {email.address.lower(): email.label for email in current.emails}
         wanted = ContactDetails(
-            name=name[:255],
-            first_name=first_name[:100],
-            last_name=last_name[:100],
+            name=name,
+            first_name=first_name,
+            last_name=last_name,
             job_title=job_title.strip()[:150],
-            emails=current.emails if emails is KEEP else _email_rows(emails, labels=labels),
-            phones=current.phones if phones is KEEP else _phone_rows(phones),
-            addresses=current.addresses if addresses is KEEP else _address_rows(addresses),
+            emails=current.emails if emails is KEEP else rows.email_rows(emails, labels=labels),
+            phones=current.phones if phones is KEEP else rows.phone_rows(phones),
+            addresses=current.addresses if addresses is KEEP else rows.address_rows(addresses),
             payment_terms=current.payment_terms if payment_terms is KEEP else _payment_terms(payment_terms),
         )
         placement = ContactPlacement(
             team_id=placed.team_id if team_id is KEEP else team_id,
             owner_id=placed.owner_id if owner_id is KEEP else owner_id,
             organisation_id=placed.organisation_id if organisation_id is KEEP else organisation_id,
-            tags=placed.tags if tags is KEEP else _tag_names(tags),
+            tags=placed.tags if tags is KEEP else rows.tag_names(tags),
             about=placed.about if about is KEEP else about.strip(),
         )
         if placement != placed:
@@ -449,15 +282,27 @@ def _payment_terms(terms: tuple[int | None, str]) -> tuple[int | None, str]:
     day, kind = terms
     if day is None and not kind:
         return (None, "")
-    if (
-        day is None
-        or not kind
-        or kind not in {value for value, _ in Contact._meta.get_field("payment_terms_type").choices}
-    ):
+    if day is None or not kind or kind not in TermsType.values:
         raise ContactDetailsInvalid("Payment terms need a number of days and how they count, or neither.")
+    if kind in (TermsType.OFCURRENTMONTH, TermsType.OFFOLLOWINGMONTH) and not 1 <= day <= 31:
+        raise ContactDetailsInvalid("A day of the month is 1 to 31.")
     if not 0 <= day < 1000:
         raise ContactDetailsInvalid("Payment terms are 0 to 999 days.")
     return (day, kind)
+
+
+def contact_payment_terms_fill(*, contact_id: int, payment_terms: tuple[int, str]) -> bool:
+    """Give a contact that has no payment terms these, read from the accounting system it was just linked to.
+
+    Its version (`updated_at`) stays and no signal is sent: nothing changed that the accounting system does not
+    hold already. Returns whether it took them (False: it had terms of its own). Raises ContactDetailsInvalid for
+    bad terms."""
+    day, kind = _payment_terms(payment_terms)
+    return bool(
+        Contact.objects.filter(pk=contact_id, payment_terms_day__isnull=True).update(
+            payment_terms_day=day, payment_terms_type=kind
+        )
+    )
 
 
 def _check_recipient(*, contact_id: int, organisation_id: int | None, emails: tuple[EmailData, ...], name: str) -> None:

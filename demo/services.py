@@ -145,6 +145,7 @@ def demo_data_load(*, today: date) -> DemoCounts:
             },
         )
     _instalment_sale(contact=organisations[DATA["instalment_sale"]["contact"]], milestone=milestones[-1], today=today)
+    _invoice_sale(contact=organisations[DATA["invoice_sale"]["contact"]], milestone=milestones[-1], today=today)
     _history(users=users, today=today)
     return DemoCounts(
         users=User.objects.count(),
@@ -176,7 +177,12 @@ def _instalment_sale(*, contact: Contact, milestone: Milestone, today: date) -> 
         closed_on=closed_on,
         description=sale_data["description"],
     )
-    plan = InstalmentPlan.objects.create(opportunity=sale)
+    # Capsync raises the instalments' invoices on schedule, in the organisation Bluebell Bakery is linked in.
+    plan = InstalmentPlan.objects.create(
+        opportunity=sale,
+        invoicing=sale_data["invoicing"],
+        raise_days_before_due=sale_data["raise_days_before_due"],
+    )
     Instalment.objects.bulk_create(
         Instalment(
             plan=plan, position=position, amount=amount, currency_code=currency, due_on=today + timedelta(days=days)
@@ -187,6 +193,25 @@ def _instalment_sale(*, contact: Contact, milestone: Milestone, today: date) -> 
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), [Opportunity]):
             cursor.execute(statement)
+
+
+def _invoice_sale(*, contact: Contact, milestone: Milestone, today: date) -> None:
+    """An open sale of the key account, to be won and invoiced in Xero from its page (kept as it is when it exists)."""
+    sale = DATA["invoice_sale"]
+    Opportunity.objects.get_or_create(
+        name=sale["name"],
+        contact=contact,
+        defaults={
+            "team": contact.team,
+            "owner": contact.owner,
+            "milestone": milestone,
+            "value": Decimal(sale["value"]),
+            "currency_code": sale["currency_code"],
+            "probability": milestone.probability,
+            "expected_close_date": today + timedelta(days=sale["close_in_days"]),
+            "description": sale["description"],
+        },
+    )
 
 
 def _history(*, users: dict[str, User], today: date) -> None:

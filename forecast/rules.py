@@ -11,8 +11,8 @@ The four sources and where each amount lands:
   `max(OVERDUE_SPREAD_MIN_WEEKS, ceil(lateness / 7))` weeks (at most 13): a customer who is usually a month late
   is spread wider than one who is usually on time;
 - an instalment not yet invoiced: its amount on its due date;
-- an open opportunity: its value times its milestone's probability, at its expected close date plus the payment
-  terms.
+- an open opportunity: its value times its milestone's probability, when an invoice dated its expected close date
+  would fall due under the payment terms (the organisation's stored terms, else FORECAST_PAYMENT_TERMS_DAYS).
 """
 
 import math
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+
+from invoices.terms import due_date
 
 WEEKS = 13
 OVERDUE_SPREAD_MIN_WEEKS = 4
@@ -72,9 +74,16 @@ def invoice_expected_on(*, due_on: date, lateness: Decimal | None) -> date:
     return due_on + timedelta(days=whole_days(lateness))
 
 
-def opportunity_expected_on(*, close_on: date, payment_terms_days: int, today: date) -> date:
-    """When an open opportunity's money is expected: its close date (today if that has passed) plus the terms."""
-    return max(close_on, today) + timedelta(days=payment_terms_days)
+def opportunity_expected_on(
+    *, close_on: date, payment_terms_days: int, today: date, terms: tuple[int, str] | None = None
+) -> date:
+    """When an open opportunity's money is expected: the due date of an invoice dated its close date (today if
+    that has passed) under the stored payment terms `terms` (Xero's day and PaymentTermType, see
+    invoices/terms.py), or without them `payment_terms_days` after that date."""
+    issued_on = max(close_on, today)
+    if terms is not None:
+        return due_date(issued_on=issued_on, day=terms[0], terms_type=terms[1])
+    return issued_on + timedelta(days=payment_terms_days)
 
 
 def weighted(*, value: Decimal, probability: int) -> Decimal:

@@ -5,9 +5,12 @@ team's figures never show. Each customer's lateness (the average days past due o
 days up to today) is averaged in SQL, grouped by customer, for the customers with open invoices. The arithmetic
 is in `forecast.rules`; amounts stay in their own currency and are summed per currency only.
 
-Payment terms: no payment terms are stored for contacts or organisations yet (the sandbox's `PaymentTerms` are
-not synced), so every opportunity uses `settings.FORECAST_PAYMENT_TERMS_DAYS` (30 by default). When terms are
-stored, `_payment_terms_days` is the one place to read them.
+Payment terms: an open opportunity's money is expected when an invoice dated its close date would fall due under
+its contact's own payment terms (`Contact.payment_terms_*`, Xero's Contact.PaymentTerms.Sales, kept in step with
+Xero by field ownership), else the sales payment terms the sync stores for the contact's accounting organisation
+(`Organisation.sales_terms_*`, Xero's Organisation.PaymentTerms.Sales): the organisation the contact has invoices
+in, else the only organisation there is. Without either, `settings.FORECAST_PAYMENT_TERMS_DAYS` (30 by default)
+after the close date.
 """
 
 from dataclasses import dataclass
@@ -15,7 +18,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Avg, F, QuerySet
+from django.db.models import Avg, BigIntegerField, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from contacts.models import Contact
@@ -35,11 +39,12 @@ from forecast.rules import (
     weighted,
     whole_days,
 )
-from invoices.models import Invoice, Payment
+from invoices.models import Invoice, Organisation, Payment
 from invoices.overdue import outstanding_filter
 from invoices.payment_record import DaysBetween
+from invoices.terms import terms_label
 from opportunities.models import Instalment, Opportunity
-from opportunities.selectors import opportunities_visible_to
+from opportunities.selectors import NOT_BILLING, opportunities_visible_to
 
 LATENESS_WINDOW_DAYS = 365
 
@@ -108,7 +113,26 @@ def customer_lateness(*, contacts: QuerySet[Contact], today: date) -> dict[int, 
 
 
 def _payment_terms_days() -> int:
+    """The days after the close date for an opportunity whose organisation stores no payment terms."""
     return settings.FORECAST_PAYMENT_TERMS_DAYS
+
+
+def _with_organisation_terms(deals: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+    """`deals`, each annotated (in the same query) with the sales payment terms of its contact's organisation:
+    `terms_day`, `terms_type` ("" when none) and `terms_of` (the organisation's name)."""
+    home = Invoice.objects.filter(contact_id=OuterRef("contact_id")).order_by("organisation_id")
+    sole = Organisation.objects.filter(~Exists(Organisation.objects.exclude(pk=OuterRef("pk"))))
+    terms_org = Organisation.objects.filter(pk=OuterRef("terms_organisation_id"))
+    return deals.annotate(
+        terms_organisation_id=Coalesce(
+            Subquery(home.values("organisation_id")[:1]),
+            Subquery(sole.values("pk")[:1]),
+            output_field=BigIntegerField(),
+        ),
+        terms_day=Subquery(terms_org.values("sales_terms_day")[:1]),
+        terms_type=Subquery(terms_org.values("sales_terms_type")[:1]),
+        terms_of=Subquery(terms_org.values("name")[:1]),
+    )
 
 
 def _days(count: int) -> str:
@@ -154,9 +178,12 @@ def _invoice_placements(*, user: User, today: date) -> list[Placement]:
 
 def _instalment_placements(*, user: User, today: date, horizon: date) -> list[Placement]:
     won = opportunities_visible_to(user=user).filter(outcome=Opportunity.Outcome.WON)
+    # An instalment whose invoice bills the customer is an open invoice (or paid) and is counted there; one whose
+    # invoice is still a draft, or was voided, is not billed yet (as its status says), so it stays here.
+    not_billed = Q(invoice__isnull=True) | Q(invoice__status__in=NOT_BILLING)
     instalments = (
-        Instalment.objects.filter(invoice__isnull=True, plan__opportunity__in=won, due_on__lt=horizon)
-        .select_related("plan__opportunity__contact")
+        Instalment.objects.filter(not_billed, plan__opportunity__in=won, due_on__lt=horizon)
+        .select_related("plan__opportunity__contact", "invoice")
         .order_by("due_on", "pk")
     )
     placements = []
@@ -171,7 +198,13 @@ def _instalment_placements(*, user: User, today: date, horizon: date) -> list[Pl
             contact_name=opportunity.contact.name,
             opportunity_id=opportunity.pk,
             due_on=instalment.due_on,
-            basis="not yet invoiced: on its due date" + (" (passed: this week)" if instalment.due_on < today else ""),
+            basis=(
+                "not yet invoiced"
+                if instalment.invoice is None
+                else f"its invoice {instalment.invoice} is {instalment.invoice.get_status_display().lower()}"
+            )
+            + ": on its due date"
+            + (" (passed: this week)" if instalment.due_on < today else ""),
         )
         placements.append(
             Placement(week=week_of(on=instalment.due_on, today=today), amount=instalment.amount, item=item)
@@ -180,12 +213,12 @@ def _instalment_placements(*, user: User, today: date, horizon: date) -> list[Pl
 
 
 def _pipeline_placements(*, user: User, today: date, horizon: date, terms: int) -> list[Placement]:
-    deals = (
+    deals = _with_organisation_terms(
         opportunities_visible_to(user=user)
         .filter(
             outcome=Opportunity.Outcome.OPEN,
             expected_close_date__isnull=False,
-            expected_close_date__lt=horizon - timedelta(days=terms),
+            expected_close_date__lt=horizon,  # any terms put the money after the close date
             value__gt=0,
         )
         .select_related("contact", "milestone")
@@ -193,7 +226,16 @@ def _pipeline_placements(*, user: User, today: date, horizon: date, terms: int) 
     )
     placements = []
     for deal in deals:
-        expected_on = opportunity_expected_on(close_on=deal.expected_close_date, payment_terms_days=terms, today=today)
+        contact = deal.contact
+        if contact.payment_terms_type and contact.payment_terms_day is not None:
+            stored, whose = (contact.payment_terms_day, contact.payment_terms_type), f"{contact.name}'s own terms"
+        elif deal.terms_type and deal.terms_day is not None:
+            stored, whose = (deal.terms_day, deal.terms_type), f"{deal.terms_of}'s terms"
+        else:
+            stored, whose = None, ""
+        expected_on = opportunity_expected_on(
+            close_on=deal.expected_close_date, payment_terms_days=terms, today=today, terms=stored
+        )
         week = week_of(on=expected_on, today=today)
         amount = weighted(value=deal.value, probability=deal.milestone.probability)
         if week is None or amount <= 0:
@@ -208,7 +250,11 @@ def _pipeline_placements(*, user: User, today: date, horizon: date, terms: int) 
             opportunity_id=deal.pk,
             due_on=deal.expected_close_date,
             basis=f"{deal.value} at {deal.milestone.probability}% ({deal.milestone.name}), "
-            f"closing date + {terms} days' terms",
+            + (
+                f"invoiced on its closing date, due on {whose}: {terms_label(day=stored[0], terms_type=stored[1])}"
+                if stored
+                else f"closing date + {terms} days' terms"
+            ),
         )
         placements.append(Placement(week=week, amount=amount, item=item))
     return placements

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from contacts.matching import email_key, name_key, phone_key
-from contacts.services import AddressData, EmailData, PhoneData
+from contacts.rows import AddressData, EmailData, PhoneData
 from imports.columns import ADDRESS_LABELS, OPPORTUNITIES
 
 PERSON, ORGANISATION = "person", "organisation"

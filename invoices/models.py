@@ -13,6 +13,16 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
 
+class TermsType(models.TextChoices):
+    """Xero's PaymentTermType (see invoices/terms.py for the rule each one names): the organisation's terms here,
+    a customer's on `contacts.Contact`."""
+
+    DAYSAFTERBILLDATE = "DAYSAFTERBILLDATE", "day(s) after the invoice date"
+    DAYSAFTERBILLMONTH = "DAYSAFTERBILLMONTH", "day(s) after the end of the invoice month"
+    OFCURRENTMONTH = "OFCURRENTMONTH", "of the current month"
+    OFFOLLOWINGMONTH = "OFFOLLOWINGMONTH", "of the following month"
+
+
 class Organisation(models.Model):
     """An accounting organisation whose books the CRM mirrors (a Xero organisation), not a contact.
 
@@ -24,6 +34,11 @@ class Organisation(models.Model):
     short_code = models.CharField(max_length=20, blank=True)
     base_currency = models.CharField(max_length=3, blank=True)
     timezone = models.CharField(max_length=64, blank=True)
+    # The organisation's sales payment terms (Xero's Organisation.PaymentTerms.Sales); empty type: none set.
+    sales_terms_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    sales_terms_type = models.CharField(max_length=20, choices=TermsType.choices, blank=True)
+    # When the catalogue below (items, accounts, tax rates, tracking) was last read whole (None: never).
+    catalogue_read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "pk"]
@@ -137,6 +152,13 @@ class Invoice(models.Model):
                 name="invoice_outstanding_by_due",
                 condition=Q(type="ACCREC", status="AUTHORISED", amount_due__gt=0),
             ),
+            # Sales invoices whose reference names an opportunity (OPP-<id>[-<n>], opportunities.billing), by
+            # contact: the dashboard's "won, not yet invoiced" sums them per won opportunity.
+            models.Index(
+                fields=["contact", "currency_code", "reference"],
+                name="invoice_opportunity_reference",
+                condition=Q(type="ACCREC", reference__startswith="OPP-"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -244,3 +266,88 @@ class Quote(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"Quote {self.xero_id}"
+
+
+# The organisation's catalogue, as the sync last read it: what invoice lines are made of (invoices/catalogue.py).
+
+
+class Item(models.Model):
+    """A Xero Item as sold: the defaults a line picked from it gets (unit price, account, tax type)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="items")
+    xero_id = models.CharField(max_length=64)
+    code = models.CharField(max_length=30)
+    name = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    is_sold = models.BooleanField(default=True)
+    is_tracked_as_inventory = models.BooleanField(default=False)
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    account_code = models.CharField(max_length=10, blank=True)
+    tax_type = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["code", "pk"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "xero_id"], name="item_unique_per_organisation")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()
+
+
+class LedgerAccount(models.Model):
+    """A revenue account of the organisation's chart (Class REVENUE), which sales lines may be coded to."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="accounts")
+    xero_id = models.CharField(max_length=64)
+    code = models.CharField(max_length=10)
+    name = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, default="ACTIVE")
+    tax_type = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["code", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "xero_id"], name="ledger_account_unique_per_organisation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class TaxRate(models.Model):
+    """A tax rate of the organisation, named by its TaxType (Xero's key: tax rates have no id)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="tax_rates")
+    tax_type = models.CharField(max_length=50)
+    name = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, default="ACTIVE")
+    effective_rate = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    can_apply_to_revenue = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "tax_type"], name="tax_rate_unique_per_organisation")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackingOption(models.Model):
+    """One option of a tracking category; `is_active` when both the category and the option are active."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="tracking_options")
+    xero_id = models.CharField(max_length=64)
+    category_xero_id = models.CharField(max_length=64)
+    category_name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category_name", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "xero_id"], name="tracking_option_unique_per_organisation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_name}: {self.name}"

@@ -42,14 +42,17 @@ class OverdueAccount:
         return self.contact.owner
 
 
-def overdue_accounts(*, user: User, now: datetime, limit: int | None = None) -> list[OverdueAccount]:
+def overdue_accounts(
+    *, user: User, now: datetime, limit: int | None = None, orgs: dict[int, OrgDay] | None = None
+) -> list[OverdueAccount]:
     """Visible contacts with overdue sales invoices, longest overdue first (then by name); the first `limit` of
     them when given. Four queries, and the ranking is done in SQL, so a dashboard showing ten accounts does not
     load every overdue customer.
 
-    Overdue is judged with each organisation's local date; amounts are per currency across organisations.
+    Overdue is judged with each organisation's local date; amounts are per currency across organisations. `orgs`
+    (every organisation's `org_days` at `now`) saves reading them again when the caller has them.
     """
-    orgs = org_days(Organisation.objects.all(), now=now)
+    orgs = org_days(Organisation.objects.all(), now=now) if orgs is None else orgs
     overdue = Invoice.objects.filter(overdue_condition(orgs), contact__in=contacts_visible_to(user=user))
     if limit is not None:
         chosen = _longest_overdue_first(overdue, orgs, limit=limit)
@@ -189,12 +192,12 @@ def _sum_rows(rows: list[dict], key: str) -> Decimal | None:
     return sum(values, Decimal(0)) if values else None
 
 
-def receivables(*, user: User, now: datetime) -> Receivables:
+def receivables(*, user: User, now: datetime, orgs: dict[int, OrgDay] | None = None) -> Receivables:
     """What the user's teams' customers owe: per currency (never summed across currencies) with aged buckets,
     and per organisation in its base currency. Two queries whatever the number of invoices: the outstanding
     invoices are read once, grouped by organisation and currency, and added up per currency and per organisation
-    here (sums of exact decimals, so the figures are those of summing in SQL)."""
-    orgs = org_days(Organisation.objects.all(), now=now)
+    here (sums of exact decimals, so the figures are those of summing in SQL). `orgs` as in `overdue_accounts`."""
+    orgs = org_days(Organisation.objects.all(), now=now) if orgs is None else orgs
     owed = Invoice.objects.filter(OUTSTANDING, contact__in=contacts_visible_to(user=user))
     ages = {key: Sum("amount_due", filter=per_org(orgs, partial(_age_condition, key))) for key, _ in AGE_BUCKETS}
     # Every row is outstanding already, so overdue needs only the due date: with no other column named, PostgreSQL

@@ -1,11 +1,15 @@
-"""Forms of the instalment plan: generate evenly, edit by hand (a formset), match an invoice by hand."""
+"""Forms of the instalment plan: generate evenly, edit by hand (a formset), match an invoice by hand, say who
+raises its invoices."""
 
 from decimal import Decimal
 
 from django import forms
 
 from invoices.bounds import LATEST_DATE, date_field, money_field
+from invoices.models import Organisation
+from opportunities.models import MAX_RAISE_DAYS_BEFORE_DUE, InstalmentPlan
 from opportunities.services import MAX_INSTALMENTS, InstalmentInput, months_later
+from web.templatetags.bidi import nobidi
 
 
 class InstalmentPlanCreateForm(forms.Form):
@@ -62,3 +66,41 @@ def instalment_inputs(formset: forms.BaseFormSet) -> list[InstalmentInput]:
         for form in formset.forms
         if form.cleaned_data and not form.cleaned_data.get("DELETE")
     ]
+
+
+class OrganisationPickerField(forms.ModelChoiceField):
+    """Accounting organisations, named without bidirectional controls as every page names them."""
+
+    def label_from_instance(self, obj: Organisation) -> str:
+        return str(nobidi(obj.label))
+
+
+class PlanInvoicingForm(forms.Form):
+    """Who raises the plan's invoices: made in Xero by hand, or raised by Capsync in an organisation, all at once
+    when asked or each a number of days before its due date."""
+
+    invoicing = forms.ChoiceField(label="Invoices", choices=InstalmentPlan.Invoicing.choices, widget=forms.RadioSelect)
+    organisation = OrganisationPickerField(
+        label="Raised in",
+        queryset=Organisation.objects.order_by("name", "pk"),
+        required=False,
+        empty_label="The organisation its contact is linked in",
+    )
+    raise_days_before_due = forms.IntegerField(
+        label="Days before each due date", min_value=0, max_value=MAX_RAISE_DAYS_BEFORE_DUE, required=False
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        invoicing = cleaned.get("invoicing")
+        if invoicing == InstalmentPlan.Invoicing.SCHEDULED and cleaned.get("raise_days_before_due") is None:
+            self.add_error("raise_days_before_due", "Say how many days before its due date each one is raised.")
+        return cleaned
+
+    @staticmethod
+    def initial_of(plan: InstalmentPlan) -> dict:
+        return {
+            "invoicing": plan.invoicing,
+            "organisation": plan.organisation_id,
+            "raise_days_before_due": plan.raise_days_before_due,
+        }

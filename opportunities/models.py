@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -66,6 +66,11 @@ class Opportunity(models.Model):
                 name="open_opportunity_has_no_close_date",
             ),
         ]
+        indexes = [
+            # Won sales in the order the dashboard's "won, not yet invoiced" lists them (opportunities.billing):
+            # it reads them by this index and stops at the first ten its invoices do not cover.
+            models.Index(fields=["closed_on", "id"], name="opportunity_won_by_close", condition=Q(outcome="won")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -80,12 +85,49 @@ class Opportunity(models.Model):
         return (self.value * self.probability / 100).quantize(Decimal("0.01"))
 
 
+MAX_RAISE_DAYS_BEFORE_DUE = 365
+
+
 class InstalmentPlan(models.Model):
-    """How a won opportunity's value is to be invoiced and paid: its instalments, in `position` order."""
+    """How a won opportunity's value is to be invoiced and paid: its instalments, in `position` order.
+
+    `invoicing` says who raises the instalments' invoices: someone in Xero (matched here by their reference), or
+    Capsync, all at once when asked or each `raise_days_before_due` days before it is due (the beat task
+    `instalment_invoices_raise_due`), as `invoicing_set_by` (the user who chose it; else the admin who connected
+    Xero), in `organisation` (none: the one organisation its contact is linked in).
+    """
+
+    class Invoicing(models.TextChoices):
+        BY_HAND = "by_hand", "Made in Xero, matched by their reference"
+        ON_DEMAND = "on_demand", "Raised by Capsync all at once, when asked"
+        SCHEDULED = "scheduled", "Raised by Capsync, each a set number of days before it is due"
 
     opportunity = models.OneToOneField(Opportunity, on_delete=models.CASCADE, related_name="instalment_plan")
+    invoicing = models.CharField(max_length=9, choices=Invoicing.choices, default=Invoicing.BY_HAND)
+    raise_days_before_due = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_RAISE_DAYS_BEFORE_DUE)]
+    )
+    organisation = models.ForeignKey(
+        "invoices.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invoicing_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(invoicing__in=["by_hand", "on_demand"])
+                | Q(
+                    invoicing="scheduled",
+                    raise_days_before_due__isnull=False,
+                    raise_days_before_due__lte=MAX_RAISE_DAYS_BEFORE_DUE,
+                ),
+                name="instalment_plan_invoicing_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Instalment plan of {self.opportunity}"
@@ -108,9 +150,19 @@ class Instalment(models.Model):
         "invoices.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="instalment"
     )
     matched_by = models.CharField(max_length=4, choices=MatchedBy.choices, blank=True)
+    # Raising its invoice in Xero (integrations/xero/sync/instalments.py): the request's key (one invoice per key,
+    # however often it is sent), the claim of the worker raising it (lapses if that worker dies), and Xero's
+    # refusal, which stops scheduled attempts until someone asks again.
+    raise_key = models.UUIDField(null=True, blank=True, unique=True)
+    raise_claimed_at = models.DateTimeField(null=True, blank=True)
+    raise_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["plan", "position"]
+        indexes = [
+            # The beat task's look for instalments to raise: the ones not invoiced yet, by due date.
+            models.Index(fields=["due_on"], name="instalment_uninvoiced_due", condition=Q(invoice__isnull=True)),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["plan", "position"], name="instalment_position_unique_per_plan"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
@@ -120,3 +172,50 @@ class Instalment(models.Model):
 
     def __str__(self) -> str:
         return f"Instalment {self.position} of {self.plan.opportunity}"
+
+
+class OpportunityLine(models.Model):
+    """One line item of what the opportunity sells, as it will be invoiced (opportunities/lines.py).
+
+    `item_code` names a Xero Item of the organisation the line was priced in (`organisation`); `account_code` and
+    `tax_type` are the codes chosen or taken from the item ("" leaves them to the organisation's defaults when the
+    invoice is made). `discount_rate` is a percentage off the line (None: no discount).
+    """
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    organisation = models.ForeignKey(
+        "invoices.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    item_code = models.CharField(max_length=30, blank=True)
+    description = models.CharField(max_length=4000)
+    quantity = models.DecimalField(max_digits=12, decimal_places=4)
+    unit_amount = models.DecimalField(max_digits=18, decimal_places=4)
+    discount_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    account_code = models.CharField(max_length=10, blank=True)
+    tax_type = models.CharField(max_length=50, blank=True)
+    tracking_option = models.ForeignKey(
+        "invoices.TrackingOption", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["opportunity", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="opportunity_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_amount__gte=0), name="opportunity_line_unit_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount_rate__isnull=True) | Q(discount_rate__gte=0, discount_rate__lte=100),
+                name="opportunity_line_discount_is_a_percentage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    @property
+    def line_amount(self) -> Decimal:
+        """Quantity x unit price less the discount, to the cent (Xero rounds each line so)."""
+        gross = self.quantity * self.unit_amount
+        if self.discount_rate:
+            gross = gross * (100 - self.discount_rate) / 100
+        return gross.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -75,7 +75,8 @@ def opportunities_of_contact(*, user: User, contact_id: int) -> QuerySet[Opportu
 
 # Instalment plans ---------------------------------------------------------------------------------------------
 
-_NOT_BILLING = [Invoice.Status.DRAFT, Invoice.Status.SUBMITTED, Invoice.Status.VOIDED, Invoice.Status.DELETED]
+# Invoice statuses that do not bill the customer: an instalment matched to such an invoice is not invoiced yet.
+NOT_BILLING = [Invoice.Status.DRAFT, Invoice.Status.SUBMITTED, Invoice.Status.VOIDED, Invoice.Status.DELETED]
 
 
 class Progress(StrEnum):
@@ -110,7 +111,7 @@ def instalment_status(
     """An instalment's status from its matched invoice's Xero figures (none: not invoiced) as of `today`, the
     organisation's local date. Xero's AmountDue already nets payments and allocated credit notes; what was paid or
     credited makes an unpaid invoice part-paid. Overdue is invoices.overdue's rule, applied to the invoice."""
-    if invoice_status is None or invoice_status in _NOT_BILLING:
+    if invoice_status is None or invoice_status in NOT_BILLING:
         label = "Not invoiced" if invoice_status is None else f"Not invoiced · invoice {invoice_status.lower()}"
         return InstalmentStatus(Progress.NOT_INVOICED, label, Tone.MUTED, 0, due_on)
     state = invoice_state(

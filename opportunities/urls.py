@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:opportunity_id>/instalments/", views.opportunity_instalments, name="instalments"),
     path("<int:opportunity_id>/instalments/create/", views.instalment_plan_create, name="instalments_create"),
     path("<int:opportunity_id>/instalments/edit/", views.instalment_plan_edit, name="instalments_edit"),
+    path("<int:opportunity_id>/instalments/invoicing/", views.instalment_plan_invoicing, name="instalments_invoicing"),
     path(
         "<int:opportunity_id>/instalments/<int:instalment_id>/match/", views.instalment_match, name="instalment_match"
     ),

@@ -9,9 +9,10 @@ from accounts.money import money_required, money_withheld
 from accounts.selectors import user_sees_money
 from contacts.models import Contact
 from contacts.selectors import contact_detail
-from opportunities import selectors, services
-from opportunities.forms import InstalmentFormSet, InstalmentPlanCreateForm, instalment_inputs
-from opportunities.models import Instalment, Milestone, Opportunity
+from opportunities import plan_invoicing, selectors, services
+from opportunities.billing import opportunity_billing
+from opportunities.forms import InstalmentFormSet, InstalmentPlanCreateForm, PlanInvoicingForm, instalment_inputs
+from opportunities.models import Instalment, InstalmentPlan, Milestone, Opportunity
 from opportunities.opportunity_forms import OpportunityCloseForm, OpportunityForm
 from web.http import HtmxHttpRequest
 
@@ -56,8 +57,11 @@ def opportunity_detail(request: HtmxHttpRequest, opportunity_id: int) -> HttpRes
         opportunity = selectors.opportunity_detail(user=request.user, opportunity_id=opportunity_id)
     except Opportunity.DoesNotExist:
         raise Http404("No opportunity with that id is visible to you.") from None
+    billing = opportunity_billing(user=request.user, opportunity=opportunity, now=timezone.now())
     return render(
-        request, "opportunities/opportunity_detail.html", {"opportunity": opportunity, "form": OpportunityCloseForm()}
+        request,
+        "opportunities/opportunity_detail.html",
+        {"opportunity": opportunity, "form": OpportunityCloseForm(), "billing": billing},
     )
 
 
@@ -164,7 +168,20 @@ def _plan_response(request: HtmxHttpRequest, opportunity: Opportunity, **context
     plan = selectors.instalment_plan_detail(user=request.user, opportunity_id=opportunity.pk, now=timezone.now())
     template = "opportunities/instalments.html" + ("#instalment-plan" if request.htmx else "")
     create_form = context.pop("create_form", None) or InstalmentPlanCreateForm()
-    return render(request, template, {"opportunity": opportunity, "plan": plan, "create_form": create_form, **context})
+    invoicing_form = context.pop("invoicing_form", None)
+    if invoicing_form is None and plan is not None:
+        invoicing_form = PlanInvoicingForm(initial=PlanInvoicingForm.initial_of(plan.opportunity.instalment_plan))
+    return render(
+        request,
+        template,
+        {
+            "opportunity": opportunity,
+            "plan": plan,
+            "create_form": create_form,
+            "invoicing_form": invoicing_form,
+            **context,
+        },
+    )
 
 
 def _visible_opportunity(request: HtmxHttpRequest, opportunity_id: int) -> Opportunity:
@@ -209,6 +226,30 @@ def instalment_plan_create(request: HtmxHttpRequest, opportunity_id: int) -> Htt
         else:
             return _after_plan_change(request, opportunity, "Instalment plan created.")
     return _plan_response(request, opportunity, create_form=form)
+
+
+@require_POST
+@money_required
+def instalment_plan_invoicing(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
+    """Say who raises the plan's invoices (by hand in Xero, or Capsync: all at once or each on a schedule)."""
+    opportunity = _visible_opportunity(request, opportunity_id)
+    form = PlanInvoicingForm(request.POST)
+    if form.is_valid():
+        try:
+            plan_invoicing.instalment_plan_invoicing_set(
+                opportunity_id=opportunity.pk,
+                user=request.user,
+                invoicing=form.cleaned_data["invoicing"],
+                organisation_id=getattr(form.cleaned_data["organisation"], "pk", None),
+                raise_days_before_due=form.cleaned_data["raise_days_before_due"],
+            )
+        except InstalmentPlan.DoesNotExist:
+            raise Http404("This opportunity has no instalment plan.") from None
+        except plan_invoicing.InvoicingInvalid as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _after_plan_change(request, opportunity, "Invoicing saved.")
+    return _plan_response(request, opportunity, invoicing_form=form)
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.services import running_in_ci
 from tests.signing_in import sign_in
+from tests.xero_world import XERO_USER_PASSWORD, XeroWorld, xero_world
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -58,3 +59,22 @@ def signed_in_page(browser: Browser, live_server, client) -> Iterator[Callable[.
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def browser_xero(sandbox, settings, live_server) -> XeroWorld:
+    """The sandbox's Xero, with Capsync's app there sending consent back to the live server (not the test client)."""
+    return xero_world(sandbox, settings, redirect_uri=f"{live_server.url}/integrations/xero/callback/")
+
+
+@pytest.fixture
+def xero_consent_page(signed_in_page, mfa_admin, browser_xero: XeroWorld, live_server) -> Page:
+    """An admin in Chromium who started the wizard ("Connect to Xero") and signed in to the sandbox's Xero: the page
+    shows Xero's consent screen, where the test picks organisations, allows or cancels."""
+    page = signed_in_page(mfa_admin)
+    page.goto(f"{live_server.url}/integrations/xero/connect/")
+    page.click("#connect-to-xero")
+    page.fill("#email", browser_xero.user_email)
+    page.fill("#password", XERO_USER_PASSWORD)
+    page.click("#sign-in")
+    return page

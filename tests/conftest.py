@@ -11,9 +11,9 @@ from tests.services import running_in_ci
 pytest_plugins = [
     "tests.sandbox",
     "tests.xero_contract",
+    "tests.xero_world",  # before tests.browser, which imports it
     "tests.browser",
     "tests.celery_worker",
-    "tests.xero_world",
     "tests.demo_world",
     "tests.xero.quote_data",
 ]

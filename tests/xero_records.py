@@ -329,3 +329,22 @@ def quote_element(
         "LineItems": lines,
         **fields,
     }
+
+
+def xero_item(
+    *,
+    code: str = "CAKE",
+    name: str = "Celebration cake",
+    price: str | None = "40.00",
+    account: str = "200",
+    **fields: Any,
+) -> Record:
+    """A sold Item as loaded into the sandbox (it adds the id and UpdatedDateUTC): its SalesDetails' price, account
+    and, when given in `fields` as `tax_type`, tax type."""
+    tax_type = fields.pop("tax_type", "")
+    sales: Record = {"AccountCode": account}
+    if price is not None:
+        sales["UnitPrice"] = _amount(price)
+    if tax_type:
+        sales["TaxType"] = tax_type
+    return {"Code": code, "Name": name, "IsSold": True, "SalesDetails": sales, **fields}

@@ -30,7 +30,7 @@ from xero_sandbox.store import Event
 
 logger = logging.getLogger(__name__)
 
-RECORD_COLLECTIONS = ("Contacts", "Invoices", "CreditNotes", "Payments", "Quotes")
+RECORD_COLLECTIONS = ("Contacts", "Invoices", "CreditNotes", "Payments", "Quotes", "Items")
 
 
 class TenantExists(ValueError):

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from xero_sandbox import guid, msdate
+from xero_sandbox import defaults, guid, msdate
 
 ID_FIELDS = {
     "Contacts": "ContactID",
+    "Items": "ItemID",
     "Invoices": "InvoiceID",
     "CreditNotes": "CreditNoteID",
     "Payments": "PaymentID",
@@ -137,16 +138,6 @@ class Collection:
         return [records[record_id] for _, record_id in self._keys[start:]]
 
 
-def default_accounts(make_id: Callable[[], str] = new_id) -> list[dict[str, Any]]:
-    """The chart-of-accounts entries the sandbox knows about (enough to validate payments)."""
-    return [
-        {"AccountID": make_id(), "Code": "090", "Name": "Business Bank Account", "Type": "BANK", "Status": "ACTIVE"},
-        {"AccountID": make_id(), "Code": "091", "Name": "Business Savings Account", "Type": "BANK", "Status": "ACTIVE"},
-        {"AccountID": make_id(), "Code": "200", "Name": "Sales", "Type": "REVENUE", "Status": "ACTIVE"},
-        {"AccountID": make_id(), "Code": "400", "Name": "Purchases", "Type": "DIRECTCOSTS", "Status": "ACTIVE"},
-    ]
-
-
 class TenantData:
     """All accounting records of one organisation, kept as Xero-shaped JSON dicts (PascalCase, /Date()/ strings)
     so loaded bodies come back verbatim."""
@@ -157,7 +148,13 @@ class TenantData:
         self.make_id: Callable[[], str] = new_id
         base = organisation.get("BaseCurrency", "GBP")
         self.currencies: list[dict[str, str]] = [{"Code": base, "Description": CURRENCY_NAMES.get(base, base)}]
-        self.accounts = default_accounts()
+        # The catalogue invoicing draws on (accounting/catalogue.py serves it): chart of accounts, tax rates,
+        # tracking categories and branding themes. Items are a collection (they have UpdatedDateUTC and writes).
+        self.accounts: list[dict[str, Any]] = defaults.accounts(organisation)
+        self.tax_rates: list[dict[str, Any]] = defaults.tax_rates(organisation.get("CountryCode", ""))
+        self.tracking_categories: list[dict[str, Any]] = []
+        self.branding_themes: list[dict[str, Any]] = defaults.branding_themes(organisation)
+        self.item_codes: dict[str, str] = {}
         self.collections = {name: Collection(id_field) for name, id_field in ID_FIELDS.items()}
         self.counters = dict.fromkeys(_NUMBER_PREFIXES, 0)
         self.active_contact_names: dict[str, str] = {}
@@ -193,6 +190,10 @@ class TenantData:
         return self.collections["Quotes"]
 
     @property
+    def items(self) -> Collection:
+        return self.collections["Items"]
+
+    @property
     def timezone(self) -> str:
         return self.organisation.get("Timezone", "UTC")
 
@@ -220,6 +221,22 @@ class TenantData:
                 return account
             if code and account["Code"] == code:
                 return account
+        return None
+
+    def find_item(self, ref: str) -> dict[str, Any] | None:
+        """An item by ItemID or Code."""
+        if not isinstance(ref, str):
+            return None
+        record = self.items.get(ref)
+        if record is None and ref in self.item_codes:
+            record = self.items.get(self.item_codes[ref])
+        return record
+
+    def find_tax_rate(self, tax_type: str) -> dict[str, Any] | None:
+        """The organisation's tax rate of this TaxType (any status), or None."""
+        for rate in self.tax_rates:
+            if rate.get("TaxType") == tax_type:
+                return rate
         return None
 
     def find_contact(self, ref: str) -> dict[str, Any] | None:
@@ -279,6 +296,12 @@ class TenantData:
             if record.get("ContactNumber"):
                 self.contact_numbers[record["ContactNumber"]] = contact_id
             return
+        if collection == "Items":
+            if old is not None and self.item_codes.get(old.get("Code", "")) == record["ItemID"]:
+                del self.item_codes[old["Code"]]
+            if record.get("Code"):
+                self.item_codes[record["Code"]] = record["ItemID"]
+            return
         number_field = _NUMBER_FIELDS.get(collection)
         if number_field and record.get(number_field):
             self._bump_counter(collection, record[number_field])
@@ -303,7 +326,15 @@ class TenantData:
         """
         events: list[Event] = []
         stamp = msdate.format_datetime(now)
-        for collection in ("Contacts", "Invoices", "CreditNotes", "Payments", "Quotes"):
+        self.organisation = defaults.merge_catalogue(
+            organisation=self.organisation,
+            accounts=self.accounts,
+            tax_rates=self.tax_rates,
+            tracking_categories=self.tracking_categories,
+            branding_themes=self.branding_themes,
+            body=body,
+        )
+        for collection in ("Contacts", "Items", "Invoices", "CreditNotes", "Payments", "Quotes"):
             id_field = ID_FIELDS[collection]
             for element in body.get(collection) or []:
                 record = dict(element)
@@ -337,6 +368,9 @@ class TenantData:
             "Organisation": dict(self.organisation),
             "Currencies": list(self.currencies),
             "Accounts": list(self.accounts),
+            "TaxRates": list(self.tax_rates),
+            "TrackingCategories": list(self.tracking_categories),
+            "BrandingThemes": list(self.branding_themes),
             "Counters": dict(self.counters),
             "Idempotency": dict(self.idempotency),
             **{name: coll.ordered() for name, coll in self.collections.items()},
@@ -348,6 +382,9 @@ class TenantData:
         tenant = cls(organisation=data["Organisation"])
         tenant.currencies = list(data.get("Currencies") or tenant.currencies)
         tenant.accounts = list(data.get("Accounts") or tenant.accounts)
+        tenant.tax_rates = list(data.get("TaxRates") or tenant.tax_rates)
+        tenant.tracking_categories = list(data.get("TrackingCategories") or [])
+        tenant.branding_themes = list(data.get("BrandingThemes") or tenant.branding_themes)
         tenant.idempotency = dict(data.get("Idempotency") or {})
         for name in ID_FIELDS:
             tenant.collections[name].begin_bulk()

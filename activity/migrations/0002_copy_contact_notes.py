@@ -1,7 +1,6 @@
 """Copy the notes kept on contacts before the activity app (contacts.Note) into activity.Note, once.
 
-contacts.Note is left in place (unused) so this lane adds no contacts migration beside the parallel contact-editing
-work; dropping it is a one-line follow-up after the merge.
+contacts 0004 then drops contacts.Note.
 """
 
 from django.db import migrations

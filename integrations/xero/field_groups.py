@@ -5,7 +5,7 @@ from typing import Any
 
 from contacts.matching import name_key
 from contacts.models import PEOPLE_GETTING_INVOICES_MAX, Contact
-from contacts.services import AddressData, PhoneData
+from contacts.rows import AddressData, PhoneData
 from integrations.xero import schemas
 from integrations.xero.models import XeroContact
 
@@ -61,6 +61,12 @@ def crm_terms(contact: Contact) -> Value:
     if contact.payment_terms_day is None:
         return None
     return {"day": contact.payment_terms_day, "type": contact.payment_terms_type}
+
+
+def xero_terms(link: XeroContact) -> Value:
+    if not link.sales_terms_type or link.sales_terms_day is None:
+        return None
+    return {"day": link.sales_terms_day, "type": link.sales_terms_type}
 
 
 def _person_value(first: str, last: str, email: str, include: bool) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from django import forms
 from accounts.models import Team
 from integrations.xero import ownership
 from integrations.xero.models import XeroConnection
+from invoices import catalogue
 from invoices.bounds import QUANTITY_MAX, date_field, money_field, money_in_range
 from opportunities.models import Milestone
 
@@ -49,9 +50,33 @@ class ConnectionOptionsForm(forms.Form):
         label="When a quote is accepted in Xero",
         help_text="Move its opportunity (if still open) to this milestone.",
     )
+    invoice_status = forms.ChoiceField(
+        choices=XeroConnection.InvoiceStatus.choices,
+        required=False,  # left out: draft, the safe default
+        widget=forms.RadioSelect,
+        label="Invoices made from opportunities start as",
+        help_text="Offered first on the “Create invoice in Xero” form; the person creating it can change it.",
+    )
+    sales_account_code = forms.ChoiceField(
+        required=False,
+        label="Account for lines without an item",
+        help_text="Lines whose item names no account are coded here (empty: Xero's default).",
+    )
+    sales_tax_type = forms.ChoiceField(
+        required=False,
+        label="Tax rate for lines without one",
+        help_text="Used when neither the item nor its account names a tax rate (empty: Xero's default).",
+    )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, organisation_id: int | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        accounts = catalogue.revenue_accounts(organisation_id=organisation_id) if organisation_id else []
+        rates = catalogue.sales_tax_rates(organisation_id=organisation_id) if organisation_id else []
+        self.fields["sales_account_code"].choices = [
+            ("", "Xero's default"),
+            *[(a.code, f"{a.code} {a.name}") for a in accounts],
+        ]
+        self.fields["sales_tax_type"].choices = [("", "Xero's default"), *[(r.tax_type, r.name) for r in rates]]
         # One choice per field group of ownership.RULES: who wins when both sides hold a value.
         for rule in ownership.CHOOSABLE:
             self.fields[f"owner_{rule.group}"] = forms.ChoiceField(
@@ -61,6 +86,9 @@ class ConnectionOptionsForm(forms.Form):
                 label=rule.label,
                 required=False,
             )
+
+    def clean_invoice_status(self) -> str:
+        return self.cleaned_data["invoice_status"] or XeroConnection.InvoiceStatus.DRAFT
 
     def owner_fields(self) -> list[forms.BoundField]:
         return [self[f"owner_{rule.group}"] for rule in ownership.CHOOSABLE]
@@ -143,7 +171,8 @@ MAX_QUOTE_LINES = 20
 
 
 class QuoteLineForm(forms.Form):
-    """One line: a quantity above zero, a unit price of zero or more, and a line total Xero and Capsync can hold."""
+    """One line: a quantity above zero, a unit price of zero or more, and a line total Xero and Capsync can hold.
+    Invoice lines (invoice_forms.InvoiceLineForm) are these with codes and a discount."""
 
     description = forms.CharField(max_length=4000)
     quantity = forms.DecimalField(
@@ -157,38 +186,44 @@ class QuoteLineForm(forms.Form):
         min_value=Decimal(0), label="Unit price", error_messages={"min_value": "The unit price cannot be negative."}
     )
 
+    @staticmethod
+    def line_total(cleaned: dict) -> Decimal | None:
+        """Quantity x unit price, less the discount when the line has one (None while either is missing)."""
+        quantity, unit_amount = cleaned.get("quantity"), cleaned.get("unit_amount")
+        if quantity is None or unit_amount is None:
+            return None
+        discount = cleaned.get("discount_rate") or Decimal(0)
+        return quantity * unit_amount * (100 - discount) / 100
+
     def clean(self) -> dict:
         cleaned = super().clean()
-        quantity, unit_amount = cleaned.get("quantity"), cleaned.get("unit_amount")
-        if quantity is not None and unit_amount is not None:
+        total = self.line_total(cleaned)
+        if total is not None:
             try:
-                money_in_range(quantity * unit_amount, what="This line")
+                money_in_range(total, what="This line")
             except forms.ValidationError as exc:
                 self.add_error("unit_amount", exc)
         return cleaned
 
 
-class _QuoteLineFormSet(forms.BaseFormSet):
-    default_error_messages = {"too_many_forms": f"A quote has at most {MAX_QUOTE_LINES} lines."}
+class LineFormSet(forms.BaseFormSet):
+    """A document's lines: at least one, at most `max_num`, and a total Xero and Capsync can hold."""
+
+    noun = "quote"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.error_messages["too_many_forms"] = f"A {self.noun} has at most {self.max_num} lines."
 
     def clean(self) -> None:
         super().clean()
         lines = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
         if not lines:
             raise forms.ValidationError("Add at least one line.")
-        money_in_range(
-            sum(
-                (
-                    line["quantity"] * line["unit_amount"]
-                    for line in lines
-                    if line.get("quantity") is not None and line.get("unit_amount") is not None
-                ),
-                Decimal(0),
-            ),
-            what="The quote",
-        )
+        totals = [QuoteLineForm.line_total(line) for line in lines]
+        money_in_range(sum((total for total in totals if total is not None), Decimal(0)), what=f"The {self.noun}")
 
 
 QuoteLineFormSet = forms.formset_factory(
-    QuoteLineForm, formset=_QuoteLineFormSet, extra=2, max_num=MAX_QUOTE_LINES, validate_max=True
+    QuoteLineForm, formset=LineFormSet, extra=2, max_num=MAX_QUOTE_LINES, validate_max=True
 )

@@ -1,5 +1,5 @@
 """The Xero integration's tables: grants and connections, the mirror of Xero contacts, sync runs and errors,
-webhook events, match and name conflicts, quote requests.
+webhook events, match and name conflicts, requests to create quotes and invoices.
 
 Longer than 400 lines because Django finds an app's models in one module, and these tables are one app's: each
 class is fields, constraints and small properties (STYLE rule 10), with no logic to split out.
@@ -59,6 +59,10 @@ class XeroConnection(models.Model):
         NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
         DISCONNECTED = "disconnected", "Disconnected"
 
+    class InvoiceStatus(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        AUTHORISED = "AUTHORISED", "Approved"
+
     class Suppliers(models.TextChoices):
         IGNORE = "ignore", "Ignore suppliers"
         IMPORT = "import", "Import suppliers as contacts"
@@ -87,6 +91,11 @@ class XeroConnection(models.Model):
     accepted_quote_milestone = models.ForeignKey(
         "opportunities.Milestone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Invoices made from opportunities: the status offered first, and the account and tax type of a line whose item
+    # (if any) names none (empty: Xero's own defaults apply).
+    invoice_status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    sales_account_code = models.CharField(max_length=10, blank=True)
+    sales_tax_type = models.CharField(max_length=50, blank=True)
     rate_limited_until = models.DateTimeField(null=True, blank=True)
     # One sync per organisation at a time: a claim taken with a conditional UPDATE, which expires by itself
     # if its holder dies (see sync/run.py).
@@ -195,8 +204,6 @@ class XeroContact(models.Model):
     persons = models.JSONField(default=list, blank=True)
     tax_number = models.CharField(max_length=50, blank=True)
     account_number = models.CharField(max_length=50, blank=True)
-    # PaymentTerms.Sales: {"day": 30, "type": "DAYSAFTERBILLDATE"}, or None when Xero holds none.
-    sales_terms = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=12, default="ACTIVE")
     is_customer = models.BooleanField(default=False)
     is_supplier = models.BooleanField(default=False)
@@ -214,6 +221,10 @@ class XeroContact(models.Model):
     # values were last reconciled with, so a sync reconciles only the links Xero changed since.
     synced = models.JSONField(default=dict, blank=True)
     reconciled_at = models.DateTimeField(null=True, blank=True)
+    # Xero's PaymentTerms.Sales of this contact as last read (empty type: none). Not where Capsync reads the
+    # contact's terms (that is the CRM contact's `payment_terms_*`): field ownership compares it with them.
+    sales_terms_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    sales_terms_type = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -410,13 +421,18 @@ class WebhookEvent(models.Model):
         return f"{self.category} {self.event_type} {self.resource_id}"
 
 
-class QuoteRequest(models.Model):
-    """One submission of the "Create quote in Xero" form, keyed by the form's `submission_key`.
+class CreateRequest(models.Model):
+    """One submission of a "Create quote/invoice in Xero" form, keyed by the form's `submission_key` (sync/creates.py).
 
     A double click or a retry after a lost answer arrives with the same key, finds this row, and sends Xero the
-    same body under the same Idempotency-Key (`idempotency_key`), so Xero makes one quote. `form` is what was
-    submitted (amounts as text), from which the Xero body is rebuilt identically on every attempt.
+    same body under the same Idempotency-Key (`idempotency_key`), so Xero makes one document. `form` is what was
+    submitted (amounts as text), from which the Xero body is rebuilt identically on every attempt. The document
+    made is `quote` or `invoice`, by `kind`.
     """
+
+    class Kind(models.TextChoices):
+        QUOTE = "quote", "Quote"
+        INVOICE = "invoice", "Invoice"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for Xero"
@@ -424,12 +440,14 @@ class QuoteRequest(models.Model):
         FAILED = "failed", "Refused by Xero"
 
     submission_key = models.UUIDField(unique=True)
-    connection = models.ForeignKey(XeroConnection, on_delete=models.PROTECT, related_name="quote_requests")
+    kind = models.CharField(max_length=7, choices=Kind.choices, default=Kind.QUOTE)
+    connection = models.ForeignKey(XeroConnection, on_delete=models.PROTECT, related_name="create_requests")
     opportunity = models.ForeignKey("opportunities.Opportunity", on_delete=models.CASCADE, related_name="+")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     form = models.JSONField(encoder=DjangoJSONEncoder)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     quote = models.ForeignKey("invoices.Quote", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    invoice = models.ForeignKey("invoices.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -438,10 +456,10 @@ class QuoteRequest(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Quote request {self.submission_key} ({self.get_status_display()})"
+        return f"{self.get_kind_display()} request {self.submission_key} ({self.get_status_display()})"
 
     @property
     def idempotency_key(self) -> str:
         # The submission's UUID, not the row id: ids repeat across installations and database resets, and Xero
-        # would answer a repeated key with another submission's quote.
-        return f"capsync-quote-{self.submission_key}"
+        # would answer a repeated key with another submission's document.
+        return f"capsync-{self.kind}-{self.submission_key}"

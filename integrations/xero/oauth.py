@@ -56,6 +56,11 @@ SCOPES_FOR_RESOURCE = {
         "accounting.transactions.read",
     ),
     "Organisation": ("accounting.settings", "accounting.settings.read"),
+    # The catalogue invoice lines are made of (sync/catalogue.py).
+    "Items": ("accounting.settings", "accounting.settings.read"),
+    "Accounts": ("accounting.settings", "accounting.settings.read"),
+    "TaxRates": ("accounting.settings", "accounting.settings.read"),
+    "TrackingCategories": ("accounting.settings", "accounting.settings.read"),
 }
 
 

@@ -123,7 +123,7 @@ RULES: tuple[Rule, ...] = (
         Group.PAYMENT_TERMS,
         "Payment terms",
         ("payment_terms",),
-        xero=lambda link: link.sales_terms,
+        xero=field_groups.xero_terms,
         crm=lambda contact, link: field_groups.crm_terms(contact),
         element=field_groups.terms_element,
         arguments=field_groups.terms_arguments,

@@ -236,6 +236,9 @@ def connection_configure(
     sync_interval_seconds: int,
     push_crm_edits: bool,
     accepted_quote_milestone_id: int | None = None,
+    invoice_status: str = XeroConnection.InvoiceStatus.DRAFT,
+    sales_account_code: str = "",
+    sales_tax_type: str = "",
     field_owners: dict[str, str] | None = None,
 ) -> XeroConnection:
     """Save the wizard's options for one organisation. `field_owners` ({group: "crm" | "xero"}, ownership.py; None
@@ -252,6 +255,9 @@ def connection_configure(
     connection.sync_interval_seconds = sync_interval_seconds
     connection.push_crm_edits = push_crm_edits
     connection.accepted_quote_milestone_id = accepted_quote_milestone_id
+    connection.invoice_status = invoice_status
+    connection.sales_account_code = sales_account_code
+    connection.sales_tax_type = sales_tax_type
     connection.is_configured = True
     connection.save()
     return connection

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from integrations.xero import client, runtime, selectors
 from integrations.xero.models import SyncRun
-from integrations.xero.sync import budget, push, run
+from integrations.xero.sync import budget, instalments, push, run
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,15 @@ def organisations_sync_due(**_: object) -> int:
     for connection_id, kind in queued:
         organisation_sync.delay(connection_id=connection_id, kind=kind)
     return len(queued)
+
+
+@shared_task
+def instalment_invoices_raise_due(**_: object) -> int:
+    """Beat's hourly run: raise the invoices of scheduled instalments whose day has come in their organisation,
+    each once however many workers run this together; returns how many this run raised."""
+    return instalments.instalment_invoices_raise_due(
+        identity=client.identity_from_settings(), clock=runtime.clock
+    ).invoiced
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)

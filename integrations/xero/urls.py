@@ -1,7 +1,7 @@
 from django.urls import path
 
 from integrations.xero import webhooks
-from integrations.xero.views import contacts, health, quotes, wizard
+from integrations.xero.views import contacts, health, instalments, invoices, quotes, wizard
 
 app_name = "xero"
 urlpatterns = [
@@ -23,4 +23,18 @@ urlpatterns = [
     path("contacts/<int:contact_id>/sync/", contacts.contact_sync, name="contact_sync"),
     path("opportunities/<int:opportunity_id>/quotes/", quotes.opportunity_quotes, name="opportunity_quotes"),
     path("opportunities/<int:opportunity_id>/quotes/new/", quotes.quote_create, name="quote_create"),
+    path("opportunities/<int:opportunity_id>/invoices/", invoices.opportunity_invoices, name="opportunity_invoices"),
+    path("opportunities/<int:opportunity_id>/invoices/new/", invoices.invoice_create, name="invoice_create"),
+    path(
+        "opportunities/<int:opportunity_id>/instalments/invoices/",
+        instalments.instalment_invoices_raise,
+        name="instalment_invoices_raise",
+    ),
+    path("opportunities/<int:opportunity_id>/lines/", invoices.opportunity_lines_panel, name="opportunity_lines"),
+    path(
+        "opportunities/<int:opportunity_id>/lines/<int:line_id>/delete/",
+        invoices.opportunity_line_delete,
+        name="opportunity_line_delete",
+    ),
+    path("opportunities/<int:opportunity_id>/items/", invoices.item_search, name="item_search"),
 ]

@@ -1,4 +1,4 @@
-"""Notes written before the activity app (contacts.Note) come along into the history."""
+"""Notes written before the activity app (contacts.Note) come along into the history, and then their old table goes."""
 
 from datetime import UTC, datetime
 
@@ -8,6 +8,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("activity", "0001_initial")]
 AFTER = [("activity", "0002_copy_contact_notes")]
+DROPPED = [("contacts", "0004_delete_note")]
 WHEN = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -38,6 +39,26 @@ def test_existing_contact_notes_are_copied_into_the_history_with_their_author_an
             copied.happened_at,
             copied.created_at,
         ) == (contact.pk, user.pk, "note", "Met at a fair", WHEN, WHEN)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_old_notes_table_is_dropped_only_after_its_notes_are_copied():
+    old = _migrate(BEFORE)
+    try:
+        team = old.get_model("accounts", "Team").objects.create(name="Old team")
+        contact = old.get_model("contacts", "Contact").objects.create(kind="organisation", name="Acme", team=team)
+        old.get_model("contacts", "Note").objects.create(contact=contact, body="Met at a fair")
+        assert "contacts_note" in connection.introspection.table_names()
+
+        new = _migrate(DROPPED)
+
+        assert "contacts_note" not in connection.introspection.table_names()
+        assert list(new.get_model("activity", "Note").objects.values_list("contact_id", "body")) == [
+            (contact.pk, "Met at a fair")
+        ]
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())

@@ -158,13 +158,15 @@ def test_absurd_numbers_and_dates_posted_to_every_form_never_give_a_500(admin_cl
 
 
 def test_the_walk_finds_the_forms_that_take_numbers_and_dates(admin_client, hostile_world):
-    """The walk is not vacuous: it finds the quote form's quantities and dates, and the instalment forms'."""
+    """The walk is not vacuous: it finds the quote and invoice forms' quantities, discounts and dates, and the
+    instalment forms'."""
     quote_url = reverse("xero:quote_create", args=[hostile_world.opportunity.pk])
     edit_url = reverse("opportunities:instalments_edit", args=[hostile_world.won_opportunity.pk])
+    invoice_url = reverse("xero:invoice_create", args=[hostile_world.won_opportunity.pk])
 
     kinds = {
         (name.rsplit("-", 1)[-1], kind)
-        for url in (quote_url, edit_url)
+        for url in (quote_url, edit_url, invoice_url)
         for form in _post_forms(url, admin_client.get(url).text)
         for name, kind, _, _ in form.fields
     }
@@ -176,6 +178,8 @@ def test_the_walk_finds_the_forms_that_take_numbers_and_dates(admin_client, host
         ("expiry_date", "date"),
         ("amount", "number"),
         ("due_on", "date"),
+        ("discount_rate", "number"),
+        ("due_date", "date"),
     } <= kinds
     plan_form = _post_forms("/", admin_client.get(_url(hostile_world, NEW_PLAN)).text)
     assert {(name, kind) for form in plan_form for name, kind, _, _ in form.fields} >= {

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from contacts.models import Contact
 from integrations.xero import schemas
-from integrations.xero.models import QuoteRequest, SyncError, SyncRun, XeroContact
+from integrations.xero.models import CreateRequest, SyncError, SyncRun, XeroContact
 from invoices.models import Invoice, Quote
 from opportunities import services as opportunity_services
 from opportunities.models import Instalment, InstalmentPlan
@@ -61,7 +61,7 @@ def test_a_quote_line_too_large_for_xero_and_the_columns_is_refused_before_xero(
     assert "This line comes to 99,999,999,999,990.00, more than Xero and Capsync hold" in line_total.text
     assert "The quote comes to 10,000,000,000,000.99, more than Xero and Capsync hold" in quote_total.text
     assert quote_puts(xero) == 0
-    assert not QuoteRequest.objects.exists()
+    assert not CreateRequest.objects.exists()
 
 
 def test_amounts_from_xero_that_do_not_fit_are_quarantined_and_every_page_still_shows(

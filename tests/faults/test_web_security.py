@@ -28,7 +28,7 @@ from imports import services as import_services
 from imports.models import Import
 from integrations.xero import auth
 from integrations.xero.models import MatchConflict, SyncRun, XeroConnection, XeroContact, XeroGrant
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, OpportunityLine
 from tests.contacts.edit_form import edit_form
 from tests.factories import MilestoneFactory, UserFactory
 from tests.faults.hostile import ATTRIBUTE_BREAKER, BIDI, BIDI_SHOWN, ESCAPED_MARKERS, RAW_MARKERS, SCRIPT, HostileWorld
@@ -348,6 +348,16 @@ def _hostile_import(world: HostileWorld) -> int:
 
 
 IMPORT = _hostile_import
+
+
+def _hostile_line(world: HostileWorld) -> int:
+    """A line item of team A's opportunity, described with hostile text."""
+    line = world.opportunity.lines.first() or world.opportunity.lines.create(
+        position=1, description=f"{SCRIPT} {ATTRIBUTE_BREAKER}", quantity=1, unit_amount=5
+    )
+    return line.pk
+
+
 ADMIN_SITE = "the admin is for staff, who see every team"
 ALLAUTH = "allauth's own page: shows the signed-in user's own account, never Xero or CRM data"
 OWN_ACCOUNT = "the user's own account, not a team's record"
@@ -427,9 +437,20 @@ ROUTES: dict[str, Route] = {
     ),
     "xero:opportunity_quotes": Route(_named(OPPORTUNITY), team=True),
     "xero:quote_create": Route(_named(OPPORTUNITY), team=True),
+    "xero:instalment_invoices_raise": Route(_named(WON), page=POST_ONLY, team=True),
+    "xero:opportunity_invoices": Route(_named(WON), team=True),
+    "xero:invoice_create": Route(_named(WON), team=True),
+    "xero:opportunity_lines": Route(
+        _named(OPPORTUNITY), team=True, data=lambda w: {"description": "Not yours", "quantity": "1", "unit_amount": "1"}
+    ),
+    "xero:opportunity_line_delete": Route(_named(OPPORTUNITY, _hostile_line), page=POST_ONLY, team=True),
+    "xero:item_search": Route(_named(OPPORTUNITY), team=True),
     "opportunities:instalments": Route(_named(WON), team=True),
     "opportunities:instalments_create": Route(_named(OPPORTUNITY), page=POST_ONLY, team=True),
     "opportunities:instalments_edit": Route(_named(WON), team=True),
+    "opportunities:instalments_invoicing": Route(
+        _named(WON), page=POST_ONLY, team=True, data=lambda w: {"invoicing": "by_hand"}
+    ),
     "opportunities:instalment_match": Route(_named(WON, INSTALMENT), page=POST_ONLY, team=True),
     "opportunities:contact_plans": Route(_named(CONTACT), team=True),
     "activity:my_tasks": Route(_named()),
@@ -618,6 +639,7 @@ def _team_a_state(world: HostileWorld) -> tuple:
         XeroContact.objects.get(contact=contact).push_state,
         list(Note.objects.order_by("pk").values_list("pk", "body", "updated_at")),
         list(Task.objects.order_by("pk").values_list("pk", "title", "completed_at")),
+        list(OpportunityLine.objects.order_by("pk").values_list("pk", "description", "unit_amount")),
     )
 
 
@@ -657,7 +679,12 @@ MONEY_ACTIONS = {
     "opportunities:instalments_create",
     "opportunities:instalments_edit",
     "opportunities:instalment_match",
+    "opportunities:instalments_invoicing",
+    "xero:instalment_invoices_raise",
     "xero:quote_create",
+    "xero:invoice_create",
+    "xero:opportunity_line_delete",
+    "xero:item_search",
     "forecast:csv",
 }
 MONEY_PANELS = [
@@ -667,6 +694,8 @@ MONEY_PANELS = [
     "activity:opportunity_history",
     "opportunities:instalments",
     "xero:opportunity_quotes",
+    "xero:opportunity_invoices",
+    "xero:opportunity_lines",
 ]  # where a user who may see money sees it
 MONEY_WALK_KEYS = [key for key in ALL_KEYS if route_for(key) and not key.startswith(("admin", "account_", "mfa_"))]
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contacts.models import Contact
-from integrations.xero.models import QuoteRequest, XeroContact
+from integrations.xero.models import CreateRequest, XeroContact
 from invoices import selectors as invoice_selectors
 from invoices.models import Quote
 from invoices.money import CurrencyMismatch, Money, money_format, totals_add
@@ -201,5 +201,5 @@ def test_a_double_submit_arriving_at_once_makes_one_quote(seller, opportunity, x
     assert statuses == [302, 302]
     assert len(sandbox_quotes(xero_connection)) == 1
     assert Quote.objects.count() == 1
-    assert QuoteRequest.objects.get().status == QuoteRequest.Status.CREATED
+    assert CreateRequest.objects.get().status == CreateRequest.Status.CREATED
     assert quote_puts(xero) == 1  # the second waited for the first's answer instead of asking Xero again

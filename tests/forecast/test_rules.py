@@ -1,6 +1,6 @@
 """The forecast's arithmetic on plain dates and amounts (forecast.rules, forecast.chart)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from forecast.chart import CHART_HEIGHT, chart_bars
@@ -138,3 +138,12 @@ def test_the_tallest_week_fills_the_chart_and_segments_stack_upwards():
     assert first[1].y == 0
     assert bars[1].segments[0].height == CHART_HEIGHT / 2
     assert bars[2].segments == ()
+
+
+def test_stored_payment_terms_give_the_due_date_of_an_invoice_dated_the_close_date():
+    assert opportunity_expected_on(
+        close_on=date(2026, 3, 20), payment_terms_days=30, today=TODAY, terms=(20, "OFFOLLOWINGMONTH")
+    ) == date(2026, 4, 20)
+    assert opportunity_expected_on(
+        close_on=date(2026, 2, 1), payment_terms_days=30, today=TODAY, terms=(7, "DAYSAFTERBILLDATE")
+    ) == TODAY + timedelta(days=7)

@@ -1,12 +1,15 @@
 """The forecast on the hand-worked world of conftest.py, as of Monday 2 March 2026."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from contacts.models import Contact
 from forecast.rules import Source
 from forecast.selectors import cash_forecast
-from tests.factories import UserFactory
+from invoices.models import Invoice
+from tests.factories import InvoiceFactory, MilestoneFactory, OpportunityFactory, OrganisationFactory, UserFactory
 from tests.forecast.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +115,75 @@ def test_a_week_says_how_each_invoice_was_placed(forecast_world, member):
         "L-LATE": "pays 15 days late on average; already later than that, spread over 4 weeks",
         "N-LATE": "no payment history: on the due date; already later than that, spread over 4 weeks",
     }
+
+
+def test_an_instalment_leaves_the_instalments_once_its_invoice_bills_the_customer(forecast_world, member):
+    """Instalment 2 (due 17 March, week 3) matched to a draft invoice is not invoiced yet: it stays an instalment.
+    Instalment 3 (due 17 April) matched to an authorised invoice due 17 April leaves the instalments and is
+    counted once, as an open invoice of New Ltd (no payment history: on its due date, week 7)."""
+    second, third = forecast_world.won.instalment_plan.instalments.filter(position__in=[2, 3]).order_by("position")
+    books = Invoice.objects.filter(contact=forecast_world.new).first().organisation
+    second.invoice = InvoiceFactory(
+        organisation=books, contact=forecast_world.new, number="N-INST2", status="DRAFT", sub_total=second.amount
+    )
+    second.save()
+    third.invoice = InvoiceFactory(
+        organisation=books,
+        contact=forecast_world.new,
+        number="N-INST3",
+        due_on=date(2026, 4, 17),
+        sub_total=third.amount,
+    )
+    third.save()
+
+    forecast = cash_forecast(user=member, today=TODAY)
+
+    weeks = _weeks(forecast, "GBP")
+    assert weeks[3][INST] == Decimal("500.00")
+    assert weeks[7] == {INV: Decimal("500.00")}
+    (draft,) = [p for p in forecast.week(3).placements if p.item.source == INST]
+    assert draft.item.basis == "its invoice N-INST2 is draft: on its due date"
+    assert [p.item.label for p in forecast.week(7).placements] == ["N-INST3"]
+
+
+def test_an_opportunity_is_expected_on_its_organisations_stored_payment_terms(forecast_world, member, team_a):
+    """Xero's terms of the books Late Ltd is invoiced in: the 20th of the following month. Small deal (250 x 50%,
+    closing 1 March, so today, 2 March) is due 20 April: week 8 (20-26 April), not 1 April (week 5) as 30 days
+    would put it. A prospect with no invoices yet takes the same terms: the books are the only organisation."""
+    books = Invoice.objects.filter(contact=forecast_world.late).first().organisation
+    books.sales_terms_day, books.sales_terms_type = 20, "OFFOLLOWINGMONTH"
+    books.save()
+    prospect = OrganisationFactory(name="Prospect Ltd", team=team_a)
+    OpportunityFactory(
+        name="First order",
+        contact=prospect,
+        milestone=MilestoneFactory(name="Demo", probability=10),
+        value=Decimal("500.00"),
+        expected_close_date=date(2026, 3, 25),
+    )
+
+    forecast = cash_forecast(user=member, today=TODAY)
+
+    weeks = _weeks(forecast, "GBP")
+    assert PIPE not in weeks.get(5, {})
+    assert weeks[8][PIPE] == Decimal("175.00")  # 125 + 50: First order, invoiced 25 March, due 20 April too
+    small = next(p for p in forecast.week(8).placements if p.item.label == "Small deal")
+    assert small.item.basis.endswith(f"due on {books.name}'s terms: the 20th of the following month")
+
+
+def test_the_contacts_own_payment_terms_come_before_its_organisations(forecast_world, member):
+    """Late Ltd's own terms (the CRM contact's, their one home): 7 days after the invoice date. Small deal (250 x
+    50%, closing 1 March, so today, 2 March) is then due 9 March (week 2), though its books say the 20th of the
+    following month (20 April, week 8)."""
+    books = Invoice.objects.filter(contact=forecast_world.late).first().organisation
+    books.sales_terms_day, books.sales_terms_type = 20, "OFFOLLOWINGMONTH"
+    books.save()
+    Contact.objects.filter(pk=forecast_world.late.pk).update(
+        payment_terms_day=7, payment_terms_type="DAYSAFTERBILLDATE"
+    )
+
+    forecast = cash_forecast(user=member, today=TODAY)
+
+    small = next(p for p in forecast.week(2).placements if p.item.label == "Small deal")
+    assert small.item.basis.endswith("due on Late Ltd's own terms: 7 day(s) after the invoice date")
+    assert all(p.item.label != "Small deal" for p in forecast.week(8).placements)

@@ -2,13 +2,19 @@
 history, an opportunity and My tasks), taken in
 Debian's Chromium from the demo after connecting Xero. Deselected from `make test` (marker `screenshots`)."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import User
 from contacts.models import Contact
-from demo.services import INSTALMENT_SALE_ID
+from demo.services import DATA, INSTALMENT_SALE_ID
+from invoices.models import Item
+from opportunities.lines import LineData, line_add
+from opportunities.models import Opportunity
 
 pytestmark = [pytest.mark.screenshots, pytest.mark.browser]
 
@@ -85,7 +91,24 @@ def test_forecast(sam_page, live_server):
 
 def test_search_dropdown(sam_page, live_server):
     sam_page.goto(f"{live_server.url}/")
-    sam_page.get_by_role("search").get_by_role("searchbox").press_sequentially("ac", delay=40)
-    expect(sam_page.get_by_role("region", name="Search results")).to_contain_text("Acme Widgets Ltd")
+    box = sam_page.get_by_role("search").get_by_role("combobox")
+    box.press_sequentially("ac", delay=40)
+    expect(sam_page.get_by_role("listbox", name="Search results")).to_contain_text("Acme Widgets Ltd")
+    box.press("ArrowDown")
 
     sam_page.screenshot(path=SCREENSHOTS / "search.png")
+
+
+def test_create_invoice(sam_page, live_server):
+    deal = Opportunity.objects.get(name=DATA["invoice_sale"]["name"])
+    Opportunity.objects.filter(pk=deal.pk).update(outcome="won", closed_on=timezone.localdate())
+    consulting = Item.objects.get(code="CONSULT-DAY", organisation__name="Demo Company (UK)")
+    line_add(
+        user=User.objects.get(email="sam@example.com"),
+        opportunity_id=deal.pk,
+        data=LineData(description="", quantity=Decimal(2), unit_amount=Decimal("850.00"), item_id=consulting.pk),
+    )
+    sam_page.goto(f"{live_server.url}/integrations/xero/opportunities/{deal.pk}/invoices/new/")
+    expect(sam_page.locator("#due-source")).to_contain_text("the contact's terms")
+
+    sam_page.screenshot(path=SCREENSHOTS / "create-invoice.png", full_page=True)

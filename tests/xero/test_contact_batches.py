@@ -3,7 +3,7 @@ CRM contact including those created before it in the same run (integrations/xero
 
 import pytest
 
-from contacts import services as contact_services
+from contacts import batch as contact_batch
 from contacts.models import Address, Contact, EmailAddress, PhoneNumber
 from integrations.xero.models import MatchConflict, SyncRun, XeroContact
 from tests.xero.sync_data import load, sync
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def small_batches(monkeypatch):
     """Batches of two, so a handful of contacts crosses several batch boundaries."""
-    monkeypatch.setattr(contact_services, "CREATE_BATCH_SIZE", 2)
+    monkeypatch.setattr(contact_batch, "CREATE_BATCH_SIZE", 2)
 
 
 def _customers(xero):
@@ -106,23 +106,21 @@ def test_syncing_again_creates_no_duplicate_and_no_second_conflict(xero_connecti
 
 
 def test_contacts_create_stores_each_contact_with_its_details_in_order(team_a):
-    created = contact_services.contacts_create(
+    created = contact_batch.contacts_create(
         contacts=[
-            contact_services.NewContact(
+            contact_batch.NewContact(
                 kind="organisation",
                 name="  Oak & Co  ",
                 team_id=team_a.pk,
-                emails=("a@oak.example", "a@oak.example", ""),
+                emails=("a@oak.example", "A@Oak.example ", ""),
                 phones=("01", ""),
-                tags=("Supplier", "Supplier"),
+                tags=("Supplier", "supplier "),
             ),
-            contact_services.NewContact(
-                kind="person", name="", first_name="Ann", team_id=team_a.pk, tags=("Supplier",)
-            ),
+            contact_batch.NewContact(kind="person", name="", first_name="Ann", team_id=team_a.pk, tags=("Supplier",)),
         ]
     )
 
-    assert [contact.name for contact in created] == ["Oak & Co", "(no name)"]
+    assert [contact.name for contact in created] == ["Oak & Co", "Ann"]
     assert [list(contact.emails.values_list("address", flat=True)) for contact in created] == [["a@oak.example"], []]
     assert [list(contact.tags.values_list("name", flat=True)) for contact in created] == [["Supplier"], ["Supplier"]]
     assert created[1].first_name == "Ann"

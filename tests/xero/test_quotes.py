@@ -13,7 +13,7 @@ from accounts.models import Team, User
 from demo import services as demo
 from integrations.xero import selectors
 from integrations.xero.forms import QuoteForm
-from integrations.xero.models import QuoteRequest, SyncRun, XeroConnection, XeroContact, XeroGrant
+from integrations.xero.models import CreateRequest, SyncRun, XeroConnection, XeroContact, XeroGrant
 from invoices import quotes as quote_mirror
 from invoices.models import Quote
 from opportunities.models import Milestone, Opportunity
@@ -152,7 +152,7 @@ def test_xero_validation_errors_show_on_the_form_and_leave_nothing_behind(
     assert "Organisation is not subscribed to currency USD" in refused.text
     assert sandbox_quotes(xero_connection) == []
     assert not Quote.objects.exists()
-    assert QuoteRequest.objects.get().status == QuoteRequest.Status.FAILED
+    assert CreateRequest.objects.get().status == CreateRequest.Status.FAILED
     assert refused.context["form"]["submission_key"].value() != data["submission_key"]
 
 
@@ -176,7 +176,7 @@ def test_an_expiry_before_the_quote_date_is_refused_without_asking_xero(
     assert response.status_code == 200
     assert "The quote cannot expire before its date." in response.text
     assert xero.sandbox.calls()["calls"] == []
-    assert not QuoteRequest.objects.exists()
+    assert not CreateRequest.objects.exists()
 
 
 def test_a_second_draft_needs_confirming(seller_client, opportunity, xero_connection):
@@ -298,7 +298,7 @@ def test_an_idle_sync_without_open_opportunity_quotes_does_not_ask_for_quotes(xe
 
     paths = [call["path"] for call in xero.sandbox.calls()["calls"]]
     assert Quote.objects.get().status == "DRAFT"  # the full sync brought it in
-    assert idle.api_calls <= 3
+    assert idle.api_calls <= 4  # invoices, credit notes, contacts, items
     assert not any(path.endswith("/Quotes") for path in paths)
 
 
@@ -350,7 +350,7 @@ def test_another_teams_user_gets_404_on_every_quote_url(opportunity, xero_connec
     ]
 
     assert answers == [404, 404, 404, 404]
-    assert not QuoteRequest.objects.exists()
+    assert not CreateRequest.objects.exists()
 
 
 def test_the_opportunity_page_loads_its_quotes_section(seller_client, opportunity):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Team
 from integrations.xero import auth, client, services
 from integrations.xero.client import resources
-from integrations.xero.models import QuoteRequest, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
+from integrations.xero.models import CreateRequest, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
 from invoices.models import Invoice, Quote
 from tests.xero.quote_data import form_data, sandbox_quotes, submit
 from tests.xero.sync_data import Sleeps, load, sync
@@ -223,19 +223,19 @@ def test_a_database_reset_does_not_make_xero_replay_another_submissions_quote(
     seller_client, linked_opportunity, xero_connection
 ):
     submit(seller_client, linked_opportunity, form_data(xero_connection))
-    first = QuoteRequest.objects.get()
+    first = CreateRequest.objects.get()
     # A database reset (or another installation of Capsync talking to the same organisation) numbers rows anew.
     Quote.objects.all().delete()
-    QuoteRequest.objects.all().delete()
+    CreateRequest.objects.all().delete()
     with database.cursor() as cursor:
         cursor.execute(
-            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [QuoteRequest._meta.db_table, first.pk]
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [CreateRequest._meta.db_table, first.pk]
         )
 
     response = submit(seller_client, linked_opportunity, form_data(xero_connection, title="Second fit-out"))
 
     assert response.status_code == 302
-    assert QuoteRequest.objects.get().pk == first.pk
+    assert CreateRequest.objects.get().pk == first.pk
     assert sorted(quote["Title"] for quote in sandbox_quotes(xero_connection)) == ["Second fit-out", "Shop fit-out"]
 
 

@@ -7,26 +7,13 @@ from playwright.sync_api import expect
 from accounts.models import Team
 from integrations.xero.models import XeroConnection
 from tests.xero.sync_data import sync
-from tests.xero_world import XERO_USER_PASSWORD, xero_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def browser_xero(sandbox, settings, live_server):
-    return xero_world(sandbox, settings, redirect_uri=f"{live_server.url}/integrations/xero/callback/")
-
-
-def test_the_first_sync_shows_as_queued_and_the_page_polls_until_it_has_run(
-    signed_in_page, mfa_admin, browser_xero, live_server
-):
+def test_the_first_sync_shows_as_queued_and_the_page_polls_until_it_has_run(xero_consent_page):
     Team.objects.create(name="Pacific")
-    page = signed_in_page(mfa_admin)
-    page.goto(f"{live_server.url}/integrations/xero/connect/")
-    page.click("#connect-to-xero")
-    page.fill("#email", browser_xero.user_email)
-    page.fill("#password", XERO_USER_PASSWORD)
-    page.click("#sign-in")
+    page = xero_consent_page
     page.get_by_label("Demo UK Ltd").check()
     page.click("#allow")
     page.get_by_role("button", name="Save").click()

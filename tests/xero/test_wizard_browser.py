@@ -3,27 +3,14 @@ from playwright.sync_api import expect
 
 from accounts.models import Team
 from integrations.xero.models import XeroConnection
-from tests.xero_world import XERO_USER_PASSWORD, xero_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def browser_xero(sandbox, settings, live_server):
-    return xero_world(sandbox, settings, redirect_uri=f"{live_server.url}/integrations/xero/callback/")
-
-
-def test_admin_connects_one_of_two_organisations_through_xero_consent(
-    signed_in_page, mfa_admin, browser_xero, live_server
-):
+def test_admin_connects_one_of_two_organisations_through_xero_consent(xero_consent_page):
     Team.objects.create(name="Pacific")
-    page = signed_in_page(mfa_admin)
-    page.goto(f"{live_server.url}/integrations/xero/connect/")
+    page = xero_consent_page
 
-    page.click("#connect-to-xero")
-    page.fill("#email", browser_xero.user_email)
-    page.fill("#password", XERO_USER_PASSWORD)
-    page.click("#sign-in")
     page.get_by_label("Demo UK Ltd").check()
     page.get_by_label("Demo NZ Ltd").check()
     page.click("#allow")
@@ -45,14 +32,9 @@ def test_admin_connects_one_of_two_organisations_through_xero_consent(
     )
 
 
-def test_cancelling_at_xero_shows_a_friendly_page_and_a_restart(signed_in_page, mfa_admin, browser_xero, live_server):
-    page = signed_in_page(mfa_admin)
-    page.goto(f"{live_server.url}/integrations/xero/connect/")
+def test_cancelling_at_xero_shows_a_friendly_page_and_a_restart(xero_consent_page):
+    page = xero_consent_page
 
-    page.click("#connect-to-xero")
-    page.fill("#email", browser_xero.user_email)
-    page.fill("#password", XERO_USER_PASSWORD)
-    page.click("#sign-in")
     page.click("#cancel")
 
     expect(page.locator("#xero-problem")).to_contain_text("You chose not to let Capsync into Xero")

@@ -84,6 +84,13 @@ def _first_id(api: Api, collection: str, id_field: str) -> str:
         ("Payments", {"page": "1"}),
         ("Quotes", None),
         ("Quotes", {"page": "1"}),
+        ("Items", None),
+        ("Items", {"unitdp": "4"}),
+        ("Accounts", None),
+        ("TaxRates", None),
+        ("TaxRates/OUTPUT2", None),
+        ("TrackingCategories", {"includeArchived": "true"}),
+        ("BrandingThemes", None),
     ],
 )
 def test_list_responses_follow_the_spec(api, path, query):
@@ -98,6 +105,7 @@ def test_list_responses_follow_the_spec(api, path, query):
         ("CreditNotes", "CreditNoteID"),
         ("Payments", "PaymentID"),
         ("Quotes", "QuoteID"),
+        ("Items", "ItemID"),
     ],
 )
 def test_get_one_responses_follow_the_spec(api, collection, id_field):
@@ -189,3 +197,37 @@ def test_failed_invoice_echo_follows_the_spec_with_summarize_errors_false(api):
     }
 
     assert _check(api, "PUT", "Invoices", body, query={"summarizeErrors": "false"}) == []
+
+
+def test_invoice_from_items_with_tracking_follows_the_spec(api):
+    contact = api.contact("Catalogue Check Ltd")
+    tracked = {"ItemCode": "CONSULT-DAY", "Quantity": 1, "Tracking": [{"Name": "Region", "Option": "North"}]}
+    body = {
+        "Invoices": [
+            {
+                "Type": "ACCREC",
+                "Contact": {"ContactID": contact["ContactID"]},
+                "Date": "2026-03-01",
+                "DueDate": "2026-03-31",
+                "Status": "AUTHORISED",
+                "LineItems": [tracked, {"ItemCode": "API-1K", "Quantity": 1000}],
+            },
+            {"Type": "ACCREC", "Contact": {"ContactID": contact["ContactID"]}, "LineItems": [{"ItemCode": "OLD-KIT"}]},
+        ]
+    }
+
+    assert _check(api, "PUT", "Invoices", body, query={"summarizeErrors": "false", "unitdp": "4"}) == []
+    assert _check(api, "PUT", "Invoices", {"Invoices": body["Invoices"][1:]}) == []
+
+
+def test_item_writes_follow_the_spec(api):
+    item = {"Code": "SPEC-1", "Name": "Spec item", "SalesDetails": {"UnitPrice": 12.5, "AccountCode": "200"}}
+    broken = {"Code": "SPEC-2", "SalesDetails": {"AccountCode": "999"}}
+
+    created = _check(api, "PUT", "Items", {"Items": [item]})
+    item_id = api.get("Items/SPEC-1").body["Items"][0]["ItemID"]
+
+    assert created == []
+    assert _check(api, "POST", f"Items/{item_id}", {"Items": [{"Code": "SPEC-1", "Name": "Spec item 2"}]}) == []
+    assert _check(api, "POST", "Items", {"Items": [broken]}, query={"summarizeErrors": "false"}) == []
+    assert _check(api, "PUT", "Items", {"Items": [broken]}) == []

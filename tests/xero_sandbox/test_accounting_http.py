@@ -91,3 +91,20 @@ def test_invoices_render_as_xml_with_exact_amounts(sandbox, sandbox_tenant):
 
     assert response.status_code == 200
     assert "<Total>12.12</Total>" in response.text
+
+
+def test_loaded_catalogue_reads_back_as_json_and_xml(sandbox, sandbox_tenant):
+    sandbox.load(
+        sandbox_tenant.tenant_id,
+        {
+            "Items": [{"Code": "HOUR", "Name": "Hour", "SalesDetails": {"UnitPrice": 95.5, "AccountCode": "200"}}],
+            "TrackingCategories": [{"Name": "Region", "Options": ["North", {"Name": "West", "Status": "ARCHIVED"}]}],
+        },
+    )
+
+    xml = _call(sandbox, sandbox_tenant, "GET", "Items", accept_json=False)
+    tracking = _call(sandbox, sandbox_tenant, "GET", "TrackingCategories", params={"includeArchived": "true"}).json()
+
+    assert "<Items><Item>" in xml.text
+    assert "<UnitPrice>95.50</UnitPrice>" in xml.text
+    assert [o["Status"] for o in tracking["TrackingCategories"][0]["Options"]] == ["ACTIVE", "ARCHIVED"]

@@ -540,6 +540,13 @@ READS = [
     ("Quotes", {}),
     ("Quotes", {"page": "1"}),
     ("Quotes", {"Status": "DRAFT"}),
+    ("Items", {}),
+    ("Items", {"unitdp": "4", "where": "IsSold==true", "order": "Name"}),
+    ("Accounts", {"where": 'Status=="ARCHIVED"'}),
+    ("TaxRates", {}),
+    ("TrackingCategories", {}),
+    ("TrackingCategories", {"includeArchived": "true"}),
+    ("BrandingThemes", {}),
 ]
 
 
@@ -548,7 +555,9 @@ def test_sweep_list_conforms(demo: DemoSession, collection: str, params: dict[st
     assert violations_during(demo, lambda: demo.api("GET", collection, params=params)) == []
 
 
-@pytest.mark.parametrize("collection", ["Contacts", "Invoices", "CreditNotes", "Payments", "Quotes"])
+@pytest.mark.parametrize(
+    "collection", ["Contacts", "Invoices", "CreditNotes", "Payments", "Quotes", "Items", "Accounts"]
+)
 def test_sweep_if_modified_since_conforms(demo: DemoSession, collection: str):
     headers = {"If-Modified-Since": "2020-02-06T12:17:43.202-08:00"}
 
@@ -563,6 +572,10 @@ def test_sweep_if_modified_since_conforms(demo: DemoSession, collection: str):
         ("CreditNotes", "CreditNoteID"),
         ("Payments", "PaymentID"),
         ("Quotes", "QuoteID"),
+        ("Items", "ItemID"),
+        ("Accounts", "AccountID"),
+        ("TrackingCategories", "TrackingCategoryID"),
+        ("BrandingThemes", "BrandingThemeID"),
     ],
 )
 def test_sweep_single_item_conforms(demo: DemoSession, collection: str, id_field: str):

@@ -227,3 +227,55 @@ def test_xml_payment_and_credit_note_allocation(client):
     settled = client.invoices.get(invoice["InvoiceID"])[0]
     assert Decimal(str(payment["Amount"])) == Decimal("100.00")
     assert Decimal(str(settled["AmountDue"])) == Decimal("240.00") - Decimal("100.00") - Decimal("14.40")
+
+
+def test_items_read_and_xml_lines_are_checked_against_the_catalogue(client, sandbox, credentials):
+    sandbox.load(
+        credentials.tenant_id,
+        {
+            "Items": [{"Code": "HOUR", "Name": "Hour", "SalesDetails": {"UnitPrice": 95, "AccountCode": "200"}}],
+            "TrackingCategories": [{"Name": "Region", "Options": ["North", {"Name": "West", "Status": "ARCHIVED"}]}],
+        },
+    )
+    contact = client.contacts.put({"Name": "Catalogue Ltd"})[0]
+    invoice = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": contact["ContactID"]},
+        "Date": date(2026, 3, 1),
+        "DueDate": date(2026, 3, 31),
+        "LineItems": [{"ItemCode": "HOUR", "Quantity": 3, "Tracking": [{"Name": "Region", "Option": "North"}]}],
+    }
+
+    items = client.items.all()
+    created = client.invoices.put(invoice)[0]
+    with pytest.raises(XeroBadRequest) as refused:
+        client.invoices.put({**invoice, "LineItems": [{"ItemCode": "NO-SUCH", "Quantity": 1}]})
+    with pytest.raises(XeroBadRequest) as archived:
+        client.invoices.put(
+            {**invoice, "LineItems": [{"ItemCode": "HOUR", "Tracking": [{"Name": "Region", "Option": "West"}]}]}
+        )
+
+    assert [item["Code"] for item in items] == ["HOUR"]
+    assert Decimal(str(created["SubTotal"])) == Decimal("285.00")
+    assert created["LineItems"][0]["Tracking"][0]["Option"] == "North"
+    assert refused.value.errors == ["Item code 'NO-SUCH' is not valid"]
+    assert archived.value.errors == [
+        "Unknown tracking details. A Tracking Option did not match a known Active TrackingOption for 'Region'"
+    ]
+
+
+def test_xml_item_write_reads_back(client, sandbox):
+    created = client.items.put(
+        {
+            "Code": "XML-1",
+            "Name": "Xml item",
+            "IsSold": True,
+            "SalesDetails": {"UnitPrice": "12.50", "AccountCode": "200"},
+        }
+    )[0]
+    sent = _last_call(sandbox, "PUT")
+
+    read = client.items.get(created["ItemID"])[0]
+
+    assert sent["request_body"].startswith("<Item>")
+    assert (read["Code"], Decimal(str(read["SalesDetails"]["UnitPrice"]))) == ("XML-1", Decimal("12.50"))

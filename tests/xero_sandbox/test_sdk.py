@@ -27,6 +27,7 @@ from xero_python.accounting.models import (
     Account,
     Allocation,
     Allocations,
+    Bill,
     Contact,
     Contacts,
     CreditNote,
@@ -36,6 +37,8 @@ from xero_python.accounting.models import (
     LineAmountTypes,
     LineItem,
     Payment,
+    PaymentTerm,
+    PaymentTermType,
     Quote,
     QuoteLineAmountTypes,
     Quotes,
@@ -419,6 +422,11 @@ LIST_READS = [
     ("get_credit_notes", {"page": 1}, "credit_notes"),
     ("get_payments", {}, "payments"),
     ("get_quotes", {}, "quotes"),
+    ("get_items", {"unitdp": 4}, "items"),
+    ("get_accounts", {}, "accounts"),
+    ("get_tax_rates", {}, "tax_rates"),
+    ("get_tracking_categories", {"include_archived": True}, "tracking_categories"),
+    ("get_branding_themes", {}, "branding_themes"),
 ]
 
 
@@ -440,6 +448,10 @@ ITEM_READS = [
     ("get_credit_notes", "credit_notes", "credit_note_id", "get_credit_note", {}),
     ("get_payments", "payments", "payment_id", "get_payment", {}),
     ("get_quotes", "quotes", "quote_id", "get_quote", {}),
+    ("get_items", "items", "item_id", "get_item", {}),
+    ("get_accounts", "accounts", "account_id", "get_account", {}),
+    ("get_tracking_categories", "tracking_categories", "tracking_category_id", "get_tracking_category", {}),
+    ("get_branding_themes", "branding_themes", "branding_theme_id", "get_branding_theme", {}),
 ]
 
 
@@ -462,3 +474,44 @@ def test_sdk_deserialises_every_demo_record_by_id(
 
     assert listed
     assert [getattr(r, id_name) for r in fetched] == [getattr(r, id_name) for r in listed]
+
+
+def test_sdk_reads_items_and_gets_xeros_refusal_for_an_archived_account(
+    demo: DemoSession, demo_accounting: AccountingApi
+):
+    tenant_id = demo.tenants["Demo Company (UK)"]
+    items = {item.code: item for item in demo_accounting.get_items(tenant_id, unitdp=4).items}
+    acme = demo_accounting.get_contact(tenant_id, "ACME-001").contacts[0]
+    invoice = Invoice(
+        type="ACCREC",
+        contact=Contact(contact_id=acme.contact_id),
+        date=date(2026, 3, 1),
+        due_date=date(2026, 3, 31),
+        status="AUTHORISED",
+        line_items=[LineItem(item_code="OLD-KIT", quantity=Decimal("1"))],
+    )
+
+    with pytest.raises(AccountingBadRequestException) as raised:
+        demo_accounting.create_invoices(tenant_id, invoices=Invoices(invoices=[invoice]))
+
+    assert items["API-1K"].sales_details.unit_price == Decimal("0.4125")
+    assert items["WIDGET"].is_tracked_as_inventory is True
+    assert raised.value.error_data["Type"] == "ValidationException"
+    assert [e["Message"] for e in raised.value.error_data["Elements"][0]["ValidationErrors"]] == [
+        "Account code '250' has been archived, or has been deleted. Each line item must reference a valid account."
+    ]
+
+
+def test_sdk_writes_and_reads_contact_payment_terms(accounting: AccountingApi, organisation: Organisation):
+    terms = PaymentTerm(
+        sales=Bill(day=20, type=PaymentTermType.OFFOLLOWINGMONTH),
+        bills=Bill(day=30, type=PaymentTermType.DAYSAFTERBILLDATE),
+    )
+    created = accounting.create_contacts(
+        organisation.tenant_id, contacts=Contacts(contacts=[Contact(name="Termed Ltd", payment_terms=terms)])
+    ).contacts[0]
+
+    read = accounting.get_contact(organisation.tenant_id, created.contact_id).contacts[0]
+
+    assert (read.payment_terms.sales.day, read.payment_terms.sales.type) == (20, PaymentTermType.OFFOLLOWINGMONTH)
+    assert read.payment_terms.bills.type == PaymentTermType.DAYSAFTERBILLDATE

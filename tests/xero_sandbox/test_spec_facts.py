@@ -18,7 +18,20 @@ from xero_sandbox.accounting import spec_facts
 
 MODULE = Path(spec_facts.__file__)
 # The resources the sandbox serves (first path segment after /api.xro/2.0).
-SERVED = ("Contacts", "Invoices", "CreditNotes", "Payments", "Quotes", "Organisation", "Currencies")
+SERVED = (
+    "Contacts",
+    "Invoices",
+    "CreditNotes",
+    "Payments",
+    "Quotes",
+    "Organisation",
+    "Currencies",
+    "Items",
+    "Accounts",
+    "TaxRates",
+    "TrackingCategories",
+    "BrandingThemes",
+)
 
 
 def _parameters(spec: dict, operation: dict) -> list[dict]:

@@ -93,3 +93,42 @@ def test_tap_xero_syncs_five_streams_of_a_small_organisation(sandbox, sandbox_te
     assert set(result.counts.last_state["bookmarks"]) >= {"contacts", "invoices", "credit_notes"}
     assert result.calls.accounting_429 == result.calls.accounting_other == 0
     assert result.calls.by_path["Organisations"] == 1
+
+
+CATALOGUE_STREAMS = ("items", "accounts", "tax_rates", "tracking_categories", "branding_themes")
+
+
+def test_tap_xero_syncs_the_catalogue_streams(sandbox, sandbox_tenant, tap_python, tmp_path):
+    sandbox.load(
+        sandbox_tenant.tenant_id,
+        {
+            "Items": [
+                {"Code": "HOUR", "Name": "Hour", "SalesDetails": {"UnitPrice": 95, "AccountCode": "200"}},
+                {"Code": "SETUP", "Name": "Set-up", "SalesDetails": {"UnitPrice": 250, "AccountCode": "260"}},
+            ],
+            "TrackingCategories": [{"Name": "Region", "Options": ["North", {"Name": "West", "Status": "ARCHIVED"}]}],
+        },
+    )
+    link = tap_link(sandbox, tenant_id=sandbox_tenant.tenant_id, user_email=sandbox_tenant.user_email)
+    accounts = len(
+        sandbox.api(
+            "GET", "Accounts", access_token=sandbox_tenant.access_token, tenant_id=sandbox_tenant.tenant_id
+        ).json()["Accounts"]
+    )
+    rates = len(
+        sandbox.api(
+            "GET", "TaxRates", access_token=sandbox_tenant.access_token, tenant_id=sandbox_tenant.tenant_id
+        ).json()["TaxRates"]
+    )
+
+    result = tap_run(sandbox=sandbox, link=link, work_dir=tmp_path, python=tap_python, streams=CATALOGUE_STREAMS)
+
+    assert result.finished, result.stderr_tail
+    assert dict(result.counts.records) == {
+        "items": 2,
+        "accounts": accounts,
+        "tax_rates": rates,
+        "tracking_categories": 1,
+        "branding_themes": 1,
+    }
+    assert result.calls.accounting_429 == result.calls.accounting_other == 0

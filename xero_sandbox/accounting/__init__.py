@@ -15,9 +15,10 @@ Choices made where Xero's behaviour is unverified (sources in docs/xero.md):
   siblings are saved. Unreadable bodies: 400 ``PostDataInvalidException`` (ErrorNumber 14).
 - ``Idempotency-Key``: same key + method + path + body within 24 h replays the first answer; a different body is a
   400 ValidationException; keys over 128 characters are a 400.
-- Tax: one standard rate per country (GB 20 %, NZ 15 %, AU 10 %), zero for NONE/exempt/zero-rated tax types.
+- Tax: each line at its tax type's EffectiveRate from the organisation's TaxRates (defaults.py); lines are checked
+  against the catalogue (accounting/lines.py).
 - VOIDED/DELETED documents show ``AmountDue`` 0 (as in the spec example). Voiding needs payments and allocations
-  removed first. SUBMITTED/AUTHORISED invoices need a ``DueDate``. ``createdByMyApp`` and Invoices'
+  removed first. AUTHORISED invoices need a ``DueDate``. ``createdByMyApp`` and Invoices'
   ``includeArchived`` are accepted and ignored.
 """
 
@@ -25,6 +26,7 @@ from datetime import datetime
 
 from xero_sandbox.accounting import (
     allocations,
+    catalogue,
     contacts,
     invoices,
     listing,
@@ -60,6 +62,8 @@ _SCOPE_FAMILIES = {
     "Currencies": ("accounting.settings", None),
     "Accounts": ("accounting.settings", None),
     "TaxRates": ("accounting.settings", None),
+    "TrackingCategories": ("accounting.settings", None),
+    "BrandingThemes": ("accounting.settings", None),
 }
 
 
@@ -113,8 +117,9 @@ def required_scopes(*, method: str, resource: str) -> set[str]:
     """Any one of the returned scopes grants access. resource is the first path segment after /api.xro/2.0/ (e.g.
     "Contacts"). GET accepts the .read or the write scope. Granular scopes: Contacts -> accounting.contacts[.read];
     Invoices/CreditNotes/Quotes/Items -> accounting.invoices[.read]; Payments -> accounting.payments[.read];
-    Organisation/Currencies/Accounts/TaxRates -> accounting.settings[.read]; also accept the deprecated broad
-    accounting.transactions[.read] where Xero still does. An unknown resource returns an empty set."""
+    Organisation/Currencies/Accounts/TaxRates/TrackingCategories/BrandingThemes -> accounting.settings[.read]
+    (Items also); also accept the deprecated broad accounting.transactions[.read] where Xero still does. An unknown
+    resource returns an empty set."""
     family = _SCOPE_FAMILIES.get(canonical_resource(resource))
     if family is None:
         return set()
@@ -183,6 +188,12 @@ def _route(
         if method == "PUT":
             return settings.write_currencies(data=data, query=query, body=body, now=now)
         return not_implemented()
+    if reads and len(rest) <= 1:
+        catalogue_result = _route_catalogue(data, resource, ident, query, headers)
+        if catalogue_result is not None:
+            return catalogue_result
+    if resource == "Items" and len(rest) <= 1 and ((method == "PUT" and ident is None) or method == "POST"):
+        return catalogue.write_items(data=data, method=method, item_id=ident, query=query, body=body, now=now)
     if resource == "Contacts" and len(rest) <= 1:
         if reads:
             if ident is None:
@@ -217,3 +228,30 @@ def _route(
         if (method == "PUT" and ident is None) or method == "POST":
             return quotes.write_quotes(data=data, method=method, quote_id=ident, query=query, body=body, now=now)
     return not_found()
+
+
+def _route_catalogue(
+    data: TenantData, resource: str, ident: str | None, query: dict[str, list[str]], headers: dict[str, str]
+) -> ApiResult | None:
+    """GETs of the catalogue (Items, Accounts, TaxRates, TrackingCategories, BrandingThemes), or None."""
+    if resource == "Items":
+        if ident is None:
+            return catalogue.list_items(data=data, query=query, headers=headers)
+        return catalogue.get_item(data=data, ref=ident, query=query)
+    if resource == "Accounts":
+        if ident is None:
+            return catalogue.list_accounts(data=data, query=query, headers=headers)
+        return catalogue.get_account(data=data, account_id=ident)
+    if resource == "TaxRates":
+        if ident is None:
+            return catalogue.list_tax_rates(data=data, query=query)
+        return catalogue.get_tax_rate(data=data, tax_type=ident)
+    if resource == "TrackingCategories":
+        if ident is None:
+            return catalogue.list_tracking_categories(data=data, query=query)
+        return catalogue.get_tracking_category(data=data, category_id=ident)
+    if resource == "BrandingThemes":
+        if ident is None:
+            return catalogue.list_branding_themes(data=data)
+        return catalogue.get_branding_theme(data=data, theme_id=ident)
+    return None

@@ -156,8 +156,39 @@ def get_contact(*, data: TenantData, ref: str, now: datetime) -> ApiResult:
     return ok({"Contacts": [render(data=data, record=record, now=now)]})
 
 
+PAYMENT_TERM_TYPES = ("DAYSAFTERBILLDATE", "DAYSAFTERBILLMONTH", "OFCURRENTMONTH", "OFFOLLOWINGMONTH")
+
+
+def payment_terms_errors(terms: Any) -> list[str]:
+    """What is wrong with a PaymentTerms object (``{"Bills"|"Sales": {"Day": n, "Type": ...}}``, the spec's
+    PaymentTerm). Days of the month (OF... types) run 1-31; day counts (DAYSAFTER...) from 0. The messages are
+    the sandbox's own: Xero's wording for these refusals is unverified."""
+    if not isinstance(terms, dict):
+        return ["PaymentTerms must be an object with Bills and/or Sales."]
+    errors = []
+    for side, term in terms.items():
+        if side not in ("Bills", "Sales"):
+            errors.append(f"PaymentTerms has no {side}; use Bills or Sales.")
+            continue
+        if not isinstance(term, dict):
+            errors.append(f"PaymentTerms.{side} must be an object with Day and Type.")
+            continue
+        kind, day = term.get("Type"), term.get("Day")
+        if kind not in PAYMENT_TERM_TYPES:
+            errors.append(f"PaymentTerms.{side}.Type must be one of {', '.join(PAYMENT_TERM_TYPES)}.")
+        low = 1 if str(kind).startswith("OF") else 0
+        high = 31 if str(kind).startswith("OF") else 999
+        if isinstance(day, bool) or not isinstance(day, (int, Decimal)) or day != int(day) or not low <= day <= high:
+            errors.append(f"PaymentTerms.{side}.Day must be a whole number from {low} to {high}.")
+        elif isinstance(day, Decimal):
+            term["Day"] = int(day)
+    return errors
+
+
 def _validate(*, data: TenantData, merged: Record, contact_id: str) -> None:
     errors: list[str] = []
+    if "PaymentTerms" in merged:
+        errors.extend(payment_terms_errors(merged["PaymentTerms"]))
     name = merged.get("Name")
     if not isinstance(name, str) or not name.strip():
         errors.append("The contact name must be provided.")
@@ -286,21 +317,29 @@ def write_contacts(
     )
 
 
-def contact_find_or_create(*, data: TenantData, ref: Record, now: datetime) -> tuple[Record, list[Event]]:
+def contact_find_or_create(
+    *, data: TenantData, ref: Record, now: datetime, naming: bool = True
+) -> tuple[Record, list[Event]]:
     """The contact a document names: by ContactID, ContactNumber, or Name (found among active contacts or created).
 
-    Raises ElementInvalid when none is given or the id is unknown.
+    ``naming``: the write names this contact (a new document, or a Contact in the body); an archived contact is then
+    refused, as Xero refuses new documents for it whichever way it is named. Raises ElementInvalid when none is
+    given or the id is unknown.
     """
     writes.require_shapes(ref, strings=("ContactID", "ContactNumber", "Name"))
     contact_id = ref.get("ContactID")
+    number = ref.get("ContactNumber")
+    record = None
     if contact_id:
         record = data.contacts.get(contact_id)
         if record is None:
             raise ElementInvalid([f"The contact with ID {contact_id} could not be found."])
+    elif number and number in data.contact_numbers:
+        record = data.contacts.get(data.contact_numbers[number])
+    if record is not None:
+        if naming and record.get("ContactStatus") == "ARCHIVED":
+            raise ElementInvalid([DOCUMENT_FOR_ARCHIVED])
         return record, []
-    number = ref.get("ContactNumber")
-    if number and number in data.contact_numbers:
-        return data.contacts.get(data.contact_numbers[number]), []  # type: ignore[return-value]
     name = ref.get("Name")
     if isinstance(name, str) and name.strip():
         holder = data.active_contact_names.get(name_key(name))

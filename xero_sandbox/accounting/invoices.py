@@ -244,7 +244,7 @@ def document_save(
     old_status = existing.get("Status", "DRAFT") if existing else None
     status = merged.get("Status") or "DRAFT"
     if existing is None and status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
-        raise ElementInvalid([f"{kind.label} Status {status} is not valid for a new document."])
+        raise ElementInvalid([f"{kind.label} not of valid status for creation"])
     if old_status is not None:
         allowed = _TRANSITIONS.get(old_status, set())
         if status not in allowed:
@@ -261,6 +261,10 @@ def document_save(
         name in element for name in ("LineItems", "Contact", "CurrencyCode", "CurrencyRate", "LineAmountTypes")
     ):
         raise ElementInvalid(["This document cannot be edited as it has a payment or credit note allocated to it."])
+    if settled and _changes_date(element, existing):
+        raise ElementInvalid(
+            [f"Date cannot be changed on {kind.label.lower()} that has payment or credit notes allocated to it."]
+        )
 
     doc_type = merged.get("Type")
     if doc_type not in kind.types:
@@ -291,17 +295,18 @@ def document_save(
                 dates[name] = msdate.parse_request_date(merged[name])
             except ValueError:
                 errors.append(f"{name} must be a valid date.")
-    if kind is INVOICE and status in ("SUBMITTED", "AUTHORISED") and "DueDate" not in dates:
-        errors.append("Due Date is required.")
+    if kind is INVOICE and status == "AUTHORISED" and "DueDate" not in dates:
+        errors.append("The document DueDate field must be specified.")
     if errors:
         raise ElementInvalid(errors)
     totals = lines.compute(
+        data=data,
         lines=line_items,
         line_amount_types=line_amount_types,
-        country=data.organisation.get("CountryCode", ""),
         sales=doc_type.startswith("ACCREC"),
         unit_dp=unit_dp,
         make_id=data.make_id,
+        require_account=kind is INVOICE and status in ("SUBMITTED", "AUTHORISED"),
     )
     rate = _currency_rate(data=data, currency=currency, given=merged.get("CurrencyRate"))
     paid = Decimal(str(merged.get("AmountPaid", 0)))
@@ -309,7 +314,9 @@ def document_save(
     allocated = sum((Decimal(str(a.get("Amount", 0))) for a in merged.get("Allocations") or []), Decimal(0))
     if totals.total < paid + credited + allocated:
         raise ElementInvalid(["The total cannot be less than the amount already paid or credited."])
-    contact, contact_events = contacts.contact_find_or_create(data=data, ref=contact_ref, now=now)
+    contact, contact_events = contacts.contact_find_or_create(
+        data=data, ref=contact_ref, now=now, naming=existing is None or "Contact" in element
+    )
     events.extend(contact_events)
 
     record_id = existing[kind.id_field] if existing else data.make_id()
@@ -365,6 +372,16 @@ def document_save(
         contacts.contact_mark_trading(data=data, contact_id=contact["ContactID"], invoice_type=doc_type)
     events.append(Event(kind.category, "UPDATE" if existing else "CREATE", record_id, f"{kind.collection}/{record_id}"))
     return render(data=data, record=merged, unit_dp=unit_dp), events
+
+
+def _changes_date(element: Record, existing: Record | None) -> bool:
+    """Whether a write moves the document's Date (an unreadable date counts as a change)."""
+    if existing is None or not element.get("Date"):
+        return False
+    try:
+        return msdate.parse_request_date(element["Date"]) != msdate.date_of(existing["Date"])
+    except (ValueError, KeyError):
+        return True
 
 
 def stamp(record: Record, now: datetime) -> None:

@@ -97,6 +97,24 @@ def ordering(query: dict[str, list[str]]) -> list[where.OrderTerm] | None:
         raise RequestInvalid(query_parse_error(str(exc))) from exc
 
 
+def refine(
+    records: Iterable[Record], *, query: dict[str, list[str]], headers: dict[str, str] | None = None
+) -> list[Record]:
+    """A list endpoint without paging over records kept in a plain list (Accounts, TaxRates, Currencies...):
+    ``If-Modified-Since`` on ``UpdatedDateUTC`` (only when ``headers`` are given), then ``where``, then ``order``."""
+    kept = list(records)
+    after = modified_after_ms(headers) if headers is not None else None
+    if after is not None:
+        kept = [record for record in kept if msdate.ms_of(record.get("UpdatedDateUTC") or "/Date(0)/") > after]
+    predicate = where_filter(query)
+    if predicate is not None:
+        kept = [record for record in kept if predicate(record)]
+    terms = ordering(query)
+    if terms:
+        kept = where.sort_records(kept, terms)
+    return kept
+
+
 @dataclass(frozen=True)
 class Page:
     """The records of one response and, on paged endpoints, the pagination object."""

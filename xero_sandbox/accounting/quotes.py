@@ -171,9 +171,9 @@ def quote_save(
     assert day is not None
     assert isinstance(contact_ref, dict)
     totals = lines.compute(
+        data=data,
         lines=merged.get("LineItems") or [],
         line_amount_types=lines.QUOTE_LINE_AMOUNT_TYPES[line_amount_types],
-        country=data.organisation.get("CountryCode", ""),
         sales=True,
         make_id=data.make_id,
     )

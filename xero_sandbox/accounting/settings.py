@@ -8,7 +8,6 @@ from xero_sandbox import msdate
 from xero_sandbox.accounting import listing, writes
 from xero_sandbox.accounting.results import ApiResult, ElementInvalid, ok
 from xero_sandbox.store import Event, TenantData
-from xero_sandbox.where import sort_records
 
 Record = dict[str, Any]
 
@@ -71,14 +70,7 @@ def get_organisation(*, data: TenantData) -> ApiResult:
 
 def list_currencies(*, data: TenantData, query: dict[str, list[str]]) -> ApiResult:
     """GET /Currencies (where/order supported)."""
-    records = [dict(currency) for currency in data.currencies]
-    predicate = listing.where_filter(query)
-    if predicate is not None:
-        records = [record for record in records if predicate(record)]
-    terms = listing.ordering(query)
-    if terms:
-        records = sort_records(records, terms)
-    return ok({"Currencies": records})
+    return ok({"Currencies": [dict(currency) for currency in listing.refine(data.currencies, query=query)]})
 
 
 def _currency_save(data: TenantData, element: Record) -> tuple[Record, list[Event]]:

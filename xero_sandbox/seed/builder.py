@@ -11,8 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from xero_sandbox import defaults, msdate
 from xero_sandbox.accounting import allocations, contacts, invoices, payments, quotes
-from xero_sandbox.store import TenantData, default_accounts, guid_from_bits
+from xero_sandbox.store import TenantData, guid_from_bits
 
 Record = dict[str, Any]
 
@@ -35,6 +36,46 @@ class Builder:
 
     def day(self, offset: int) -> date:
         return self.today + timedelta(days=offset)
+
+    def catalogue(self, spec: dict[str, Any], *, on: int = -400) -> None:
+        """The organisation's catalogue: extra accounts, tracking categories, branding themes, items and payment
+        terms (the shape of demo.json's ``catalogue``). Ids derive from the organisation's id and each code or
+        name, so they do not draw on the seeded generator the documents' ids come from."""
+        organisation_id = self.data.organisation.get("OrganisationID", "")
+        updated = msdate.format_datetime(self.moment(self.day(on)))
+        items = []
+        for fields in spec.get("items", ()):
+            item: Record = {
+                "ItemID": defaults.stable_id(organisation_id, f"item/{fields['Code']}"),
+                "Code": fields["Code"],
+                "Name": fields.get("Name", fields["Code"]),
+                "Description": fields.get("Description", ""),
+                "IsSold": fields.get("IsSold", True),
+                "IsPurchased": fields.get("IsPurchased", False),
+                "IsTrackedAsInventory": fields.get("IsTrackedAsInventory", False),
+                "UpdatedDateUTC": updated,
+            }
+            for name in ("SalesDetails", "PurchaseDetails"):
+                details = dict(fields.get(name) or {})
+                if "UnitPrice" in details:
+                    details["UnitPrice"] = Decimal(details["UnitPrice"])
+                item[name] = details
+            for name in ("PurchaseDescription", "InventoryAssetAccountCode"):
+                if name in fields:
+                    item[name] = fields[name]
+            for name in ("QuantityOnHand", "TotalCostPool"):
+                if name in fields:
+                    item[name] = Decimal(fields[name])
+            items.append(item)
+        body: Record = {
+            "Accounts": [{**account, "UpdatedDateUTC": updated} for account in spec.get("accounts", ())],
+            "TrackingCategories": list(spec.get("tracking_categories", ())),
+            "BrandingThemes": [{"Name": name} for name in spec.get("branding_themes", ())],
+            "Items": items,
+        }
+        if "payment_terms" in spec:
+            body["Organisation"] = {"PaymentTerms": spec["payment_terms"]}
+        self.data.load(body, now=self.moment(self.day(on)))
 
     def contact(self, key: str, *, on: int = -400, **fields: Any) -> str:
         view, _ = contacts.contact_save(data=self.data, element=fields, now=self.moment(self.day(on)), create_only=True)
@@ -155,5 +196,4 @@ def seeded_tenant(*, organisation: dict, seed: str) -> TenantData:
     data = TenantData(organisation=organisation)
     rng = random.Random(seed)
     data.make_id = lambda: guid_from_bits(rng.getrandbits(128))
-    data.accounts = default_accounts(data.make_id)
     return data

@@ -1,7 +1,9 @@
 """The demo organisations (--seed demo): the records in demo.json, played through the builder in order.
 
 The data sets a client's work out: near-duplicate and look-alike contacts, every invoice status, part payments,
-credit notes, foreign currencies, supplier bills, quotes in each state, an archived contact and a hostile name.
+credit notes, foreign currencies, supplier bills, quotes in each state, an archived contact and a hostile name; and
+the catalogue invoices are built from (items, revenue accounts with an archived one, tracking categories with
+archived options, branding themes, payment terms).
 """
 
 import json
@@ -43,7 +45,9 @@ def demo_tenant_data(*, which: str, tenant_id: str, organisation: dict, today: d
     data = seeded_tenant(organisation=organisation, seed=f"demo/{which}/{tenant_id}")
     for code in spec["currencies"]:
         data.enable_currency(code)
-    _play(Builder(data=data, today=today), spec)
+    builder = Builder(data=data, today=today)
+    builder.catalogue(spec["catalogue"])
+    _play(builder, spec)
     data.make_id = new_id
     return data
 

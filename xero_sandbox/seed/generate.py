@@ -19,6 +19,16 @@ CONTACTS_SINCE_DAYS = 1100  # contacts are all made within 60 days of this many 
 AMOUNT_CENTS = (50, 500_000)  # unit amounts from 0.50 up to 5,000.00
 FOREIGN_CURRENCY, FOREIGN_RATE = "USD", "1.27"
 SETTLED_WITHIN_DAYS = 45  # payments, voids and credits follow the document within this many days
+# A small catalogue (the shape of demo.json's), so invoicing can be measured against a generated organisation too.
+CATALOGUE: dict = {
+    "payment_terms": {"Sales": {"Day": 30, "Type": "DAYSAFTERBILLDATE"}},
+    "tracking_categories": [{"Name": "Region", "Options": ["North", "South", {"Name": "West", "Status": "ARCHIVED"}]}],
+    "items": [
+        {"Code": "HOUR", "Name": "Service hour", "SalesDetails": {"UnitPrice": "95.00", "AccountCode": "200"}},
+        {"Code": "SETUP", "Name": "Set-up fee", "SalesDetails": {"UnitPrice": "250.00", "AccountCode": "260"}},
+        {"Code": "LICENCE", "Name": "Annual licence", "SalesDetails": {"UnitPrice": "1200.00", "AccountCode": "200"}},
+    ],
+}
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,7 @@ def _generate(
     for code in ("USD", "EUR"):
         data.enable_currency(code)
     builder = Builder(data=data, today=today)
+    builder.catalogue(CATALOGUE, on=-CONTACTS_SINCE_DAYS)
     contact_ids: list[str] = []
     for number in range(1, contacts + 1):
         name = f"{rng.choice(_WORDS_A)} {rng.choice(_WORDS_B)} {number:05d} {rng.choice(_SUFFIXES)}"

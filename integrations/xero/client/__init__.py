@@ -4,19 +4,14 @@
 - `errors.py`: every failure as a named XeroError;
 - `identity.py`: Xero's identity calls (tokens, revocation, connections);
 - `resources.py`: the accounting resources as a table (path, id field, filters, page size);
-- `accounting.py`: `XeroClient`, the accounting calls of one organisation;
+- `accounting.py`: `XeroClient`, the accounting reads of one organisation; `writes.py` its writes;
 - `jsonwire.py`: JSON with exact Decimal amounts.
 
 auth.py decides when to refresh tokens; this package only sends. Callers write `from integrations.xero import
 client` and use the names below.
 """
 
-from integrations.xero.client.accounting import (
-    CONTACTS_PER_WRITE,
-    IDEMPOTENCY_KEY_MAX,
-    XeroClient,
-    if_modified_since,
-)
+from integrations.xero.client.accounting import XeroClient, if_modified_since
 from integrations.xero.client.errors import (
     OrganisationAccessRemoved,
     PermissionMissing,
@@ -33,6 +28,7 @@ from integrations.xero.client.identity import XeroIdentity, identity_from_settin
 from integrations.xero.client.jsonwire import decode_json, json_bytes
 from integrations.xero.client.resources import IDS_PER_CALL, PAGE_SIZE, QUOTES_PAGE_SIZE
 from integrations.xero.client.transport import TIMEOUT, RateLimits
+from integrations.xero.client.writes import CONTACTS_PER_WRITE, IDEMPOTENCY_KEY_MAX
 from integrations.xero.oauth import pkce_pair  # kept here for the wizard until it imports oauth.pkce_pair
 
 __all__ = [

@@ -1,9 +1,5 @@
-"""Xero's accounting API for one organisation: typed reads driven by the resource table, and the writes Capsync
-makes (contacts, quotes).
-
-Longer than 400 lines because `XeroClient` is one class: its reads share one paging loop and its writes one
-idempotent send; the next resource's writes (invoices) should move the writes to a module of their own.
-"""
+"""Xero's accounting API for one organisation: typed reads driven by the resource table (the writes Capsync makes
+are `writes.AccountingWrites`, which `XeroClient` inherits)."""
 
 import copy
 import itertools
@@ -19,21 +15,23 @@ from integrations.xero import schemas
 from integrations.xero.client.errors import TokenExpired, XeroNotFound, XeroUnavailable
 from integrations.xero.client.jsonwire import decode_json
 from integrations.xero.client.resources import (
+    ACCOUNTS,
     CONTACTS,
     CREDIT_NOTES,
     IDS_PER_CALL,
     INVOICES,
+    ITEMS,
     PAYMENTS,
     QUOTES,
     QUOTES_PAGE_SIZE,
+    TAX_RATES,
+    TRACKING_CATEGORIES,
     Resource,
 )
 from integrations.xero.client.transport import TIMEOUT, RateLimits, Transport
+from integrations.xero.client.writes import AccountingWrites
 
 logger = logging.getLogger(__name__)
-
-IDEMPOTENCY_KEY_MAX = 128  # ACC#/components/parameters/idempotencyKey
-CONTACTS_PER_WRITE = 50  # "batches of about 50 elements" (Xero's limits page)
 
 
 def if_modified_since(moment: datetime) -> str:
@@ -52,12 +50,7 @@ def _chunks(ids: list[str], size: int) -> list[list[str]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
-def _idempotency_key_check(key: str) -> None:
-    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
-        raise ValueError(f"idempotency_key must be 1 to {IDEMPOTENCY_KEY_MAX} characters")
-
-
-class XeroClient:
+class XeroClient(AccountingWrites):
     """Xero's accounting API for one organisation.
 
     `access_token` is a callable given the token that was just refused (or "" for the first call); auth.py
@@ -176,12 +169,15 @@ class XeroClient:
     ) -> Iterator[schemas.Page[T]]:
         # Page by an id, which never changes: ordered by UpdatedDateUTC (Xero's usual order), a record edited
         # between two page calls would move to the end and push an unchanged one back onto a page already read.
-        params = {"order": f"{resource.id_field} ASC", **params}
+        if resource.paged:
+            params = {"order": f"{resource.id_field} ASC", **params}
         number = max(start_page, 1)
         while True:
             body = self.request("GET", resource.path, params={**params, "page": str(number)}, headers=headers)
             page = self._page(body, resource, page=number)
             yield page
+            if not resource.paged:
+                return
             if len(page.records) + len(page.errors) < (resource.page_size or QUOTES_PAGE_SIZE):
                 return
             if page.page_count is not None and number >= page.page_count:
@@ -333,76 +329,37 @@ class XeroClient:
             start_page=start_page,
         )
 
-    # ----- writes -----
+    def quote_lines(self, quote_id: str) -> list[schemas.InvoiceLine]:
+        """GET /Quotes/{QuoteID}: the quote's line items, as invoice lines (Xero has no quote-to-invoice call).
 
-    def _contact_write(self, method: str, path: str, contact: dict[str, Any], **kwargs: Any) -> schemas.XeroContact:
-        body = self.request(method, path, json={"Contacts": [contact]}, **kwargs)
-        result = schemas.only(body, collection="Contacts", parse=schemas.contact)
-        logger.info(
-            "Wrote a contact to Xero",
-            extra={"tenant_id": self.tenant_id, "xero_contact_id": result.contact_id, "method": method},
-        )
-        return result
-
-    def contact_update(self, contact: dict[str, Any]) -> schemas.XeroContact:
-        """POST /Contacts/{ContactID} with `contact` (Xero's JSON shape, ContactID required); returns Xero's copy.
-
-        Raises XeroValidationError with Xero's messages when Xero refuses it, XeroNotFound for an unknown id, and
-        SchemaError if Xero's answer cannot be read (the update was made).
-        """
-        contact_id = contact.get("ContactID")
-        if not contact_id:
-            raise ValueError("contact_update needs the contact's ContactID")
-        return self._contact_write("POST", f"Contacts/{contact_id}", contact)
-
-    def contacts_update(self, contacts: list[dict[str, Any]]) -> list[schemas.ContactWriteResult]:
-        """POST /Contacts?summarizeErrors=false with up to CONTACTS_PER_WRITE contacts (each with its ContactID).
-
-        Xero saves each valid contact even when others in the batch are refused, and answers 200 with every
-        element's own outcome; one result per contact comes back, in the order given. Raises XeroUnavailable when
-        that answer cannot be read (some contacts may have been saved: the call is safe to repeat).
-        """
-        if not contacts or len(contacts) > CONTACTS_PER_WRITE:
-            raise ValueError(f"contacts_update takes 1 to {CONTACTS_PER_WRITE} contacts, not {len(contacts)}")
-        sent_ids = [str(contact.get("ContactID") or "") for contact in contacts]
-        if not all(sent_ids):
-            raise ValueError("contacts_update needs every contact's ContactID")
-        body = self.request("POST", "Contacts", params={"summarizeErrors": "false"}, json={"Contacts": contacts})
+        Raises XeroNotFound for an unknown quote and XeroUnavailable when the answer cannot be read."""
+        body = self.request("GET", f"Quotes/{quote_id}")
         try:
-            results = schemas.contact_write_results(body, sent_ids=sent_ids)
+            return [schemas.document_line(line) for line in schemas.document_lines(body, collection="Quotes")]
         except schemas.SchemaError as exc:
-            raise XeroUnavailable(f"Xero answered POST Contacts with {exc.reason}") from exc
-        logger.info(
-            "Wrote contacts to Xero",
-            extra={
-                "tenant_id": self.tenant_id,
-                "contacts": len(results),
-                "refused": sum(result.refused for result in results),
-            },
-        )
-        return results
+            raise XeroUnavailable(f"Xero answered GET Quotes/{quote_id} with {exc.reason}") from exc
 
-    def contact_create(self, contact: dict[str, Any], *, idempotency_key: str) -> schemas.XeroContact:
-        """PUT /Contacts (create only) with an Idempotency-Key, so a retried create makes one contact.
+    # ----- the catalogue: whole lists, one call each -----
 
-        Raises XeroValidationError with Xero's messages (e.g. the name is taken), and SchemaError if Xero's answer
-        cannot be read (the contact was made).
-        """
-        _idempotency_key_check(idempotency_key)
-        return self._contact_write("PUT", "Contacts", contact, headers={"Idempotency-Key": idempotency_key})
+    def items(self, *, modified_since: datetime | None) -> schemas.Page[schemas.XeroItem]:
+        """GET /Items (every item, unit prices to 4 places), changed after `modified_since` (None: all)."""
+        return self._whole(ITEMS, modified_since=modified_since, params={"unitdp": "4"})
 
-    def quote_create(self, quote: dict[str, Any], *, idempotency_key: str) -> schemas.XeroQuote:
-        """PUT /Quotes (create only) with an Idempotency-Key: sent again with the same key and body, Xero answers
-        with the quote it made the first time instead of making another.
+    def accounts(self, *, modified_since: datetime | None) -> schemas.Page[schemas.XeroAccount]:
+        """GET /Accounts: the chart of accounts, changed after `modified_since` (None: all)."""
+        return self._whole(ACCOUNTS, modified_since=modified_since)
 
-        Raises XeroValidationError with Xero's messages when Xero refuses it (nothing is made), and XeroUnavailable
-        when no answer came or it cannot be read (the quote may have been made: repeat the call with the same key).
-        """
-        _idempotency_key_check(idempotency_key)
-        body = self.request("PUT", "Quotes", json={"Quotes": [quote]}, headers={"Idempotency-Key": idempotency_key})
-        try:
-            result = schemas.only(body, collection="Quotes", parse=schemas.quote)
-        except schemas.SchemaError as exc:
-            raise XeroUnavailable(f"Xero answered PUT Quotes with {exc.reason}") from exc
-        logger.info("Created a quote in Xero", extra={"tenant_id": self.tenant_id, "xero_quote_id": result.quote_id})
-        return result
+    def tax_rates(self) -> schemas.Page[schemas.XeroTaxRate]:
+        """GET /TaxRates: every rate, archived ones included (Xero takes no If-Modified-Since here)."""
+        return self._whole(TAX_RATES, modified_since=None)
+
+    def tracking_categories(self) -> schemas.Page[schemas.XeroTrackingCategory]:
+        """GET /TrackingCategories?includeArchived=true, with their options."""
+        return self._whole(TRACKING_CATEGORIES, modified_since=None, params={"includeArchived": "true"})
+
+    def _whole[T](
+        self, resource: Resource[T], *, modified_since: datetime | None, params: dict[str, str] | None = None
+    ) -> schemas.Page[T]:
+        if resource.paged:
+            raise ValueError(f"GET /{resource.path} is paged: read it with records()")
+        return next(iter(self.records(resource, modified_since=modified_since, params=params)))

@@ -34,6 +34,8 @@ class Resource[T]:
     page_size: int | None
     filters: frozenset[str]
     id_list: str = ""
+    # False where the list call has no paging at all and answers with every record at once (the catalogue).
+    paged: bool = True
 
     @property
     def summary_only(self) -> bool:
@@ -94,4 +96,37 @@ QUOTES = Resource(
         {"DateFrom", "DateTo", "ExpiryDateFrom", "ExpiryDateTo", "ContactID", "Status", "order", "QuoteNumber"}
     ),
 )
-RESOURCES = (CONTACTS, INVOICES, CREDIT_NOTES, PAYMENTS, QUOTES)
+# The catalogue an invoice is made of: small lists Xero answers whole, without paging (spec: no `page` parameter).
+ITEMS = Resource(
+    path="Items",
+    id_field="ItemID",
+    parse=schemas.item,
+    page_size=None,
+    filters=frozenset({"where", "order", "unitdp"}),
+    paged=False,
+)
+ACCOUNTS = Resource(
+    path="Accounts",
+    id_field="AccountID",
+    parse=schemas.account,
+    page_size=None,
+    filters=frozenset({"where", "order"}),
+    paged=False,
+)
+TAX_RATES = Resource(
+    path="TaxRates",
+    id_field="TaxType",
+    parse=schemas.tax_rate,
+    page_size=None,
+    filters=frozenset({"where", "order"}),
+    paged=False,
+)
+TRACKING_CATEGORIES = Resource(
+    path="TrackingCategories",
+    id_field="TrackingCategoryID",
+    parse=schemas.tracking_category,
+    page_size=None,
+    filters=frozenset({"where", "order", "includeArchived"}),
+    paged=False,
+)
+RESOURCES = (CONTACTS, INVOICES, CREDIT_NOTES, PAYMENTS, QUOTES, ITEMS, ACCOUNTS, TAX_RATES, TRACKING_CATEGORIES)

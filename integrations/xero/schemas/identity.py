@@ -8,6 +8,7 @@ from typing import Any
 import jwt
 from tzlocal.windows_tz import win_tz
 
+from integrations.xero.schemas.catalogue import PaymentTerms, sales_terms
 from integrations.xero.schemas.fields import SchemaError, _required
 
 
@@ -112,6 +113,8 @@ class Organisation:
     timezone: str
     country_code: str
     timezone_iana: str
+    # PaymentTerms.Sales: when the organisation's invoices fall due unless the contact has its own terms.
+    sales_terms: PaymentTerms | None = None
 
 
 def organisation(payload: dict[str, Any]) -> Organisation:
@@ -130,4 +133,5 @@ def organisation(payload: dict[str, Any]) -> Organisation:
         timezone=timezone,
         country_code=str(record.get("CountryCode") or ""),
         timezone_iana=iana_timezone(timezone),
+        sales_terms=sales_terms(record, record_id=record_id),
     )

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from integrations.xero.schemas.catalogue import PaymentTerms, sales_terms
 from integrations.xero.schemas.fields import (
     ContactStatus,
     InvoiceStatus,
@@ -58,14 +59,6 @@ class XeroContactPerson:
 
 
 @dataclass(frozen=True)
-class XeroPaymentTerms:
-    """PaymentTerms.Sales: `day`, and Xero's `type` (DAYSAFTERBILLDATE, OFFOLLOWINGMONTH, ...)."""
-
-    day: int
-    type: str
-
-
-@dataclass(frozen=True)
 class XeroContact:
     """A Xero contact. Text fields are "" when Xero leaves them out.
 
@@ -95,7 +88,8 @@ class XeroContact:
     persons: tuple[XeroContactPerson, ...] = ()
     tax_number: str = ""
     account_number: str = ""
-    sales_terms: XeroPaymentTerms | None = None
+    # PaymentTerms.Sales (None: the organisation's terms apply). Absent from summaryOnly reads.
+    sales_terms: PaymentTerms | None = None
 
 
 @dataclass(frozen=True)
@@ -261,7 +255,7 @@ def contact(record: Record) -> XeroContact:
         ),
         tax_number=_text(record, "TaxNumber", record_id=record_id, max_length=CONTACT_NUMBER_MAX),
         account_number=_text(record, "AccountNumber", record_id=record_id, max_length=CONTACT_NUMBER_MAX),
-        sales_terms=_sales_terms(record, record_id=record_id),
+        sales_terms=sales_terms(record, record_id=record_id),
     )
 
 
@@ -272,25 +266,6 @@ def _person(item: Record, *, record_id: str) -> XeroContactPerson:
         email=_text(item, "EmailAddress", record_id=record_id, max_length=NAME_MAX).strip(),
         include_in_emails=_flag(item, "IncludeInEmails", record_id=record_id),
     )
-
-
-def _sales_terms(record: Record, *, record_id: str) -> XeroPaymentTerms | None:
-    """PaymentTerms.Sales, or None when Xero holds none (the organisation's default then applies) or holds one
-    Capsync cannot read: payment terms are a side detail, not worth quarantining a paying customer for."""
-    terms = record.get("PaymentTerms")
-    sales = terms.get("Sales") if isinstance(terms, dict) else None
-    if not isinstance(sales, dict) or not isinstance(sales.get("Type"), str) or not sales["Type"]:
-        return None
-    day = sales.get("Day")
-    try:
-        number = (
-            Decimal(str(day).strip()) if isinstance(day, (int, Decimal, str)) and not isinstance(day, bool) else None
-        )
-    except ArithmeticError:
-        number = None
-    if number is None or not number.is_finite() or number != number.to_integral_value() or not 0 <= number < 1000:
-        return None
-    return XeroPaymentTerms(day=int(number), type=sales["Type"])
 
 
 def _payment(record: Record, *, invoice_id: str | None, embedded: bool) -> XeroPayment:

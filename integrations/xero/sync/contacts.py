@@ -12,9 +12,11 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from contacts import batch as contact_batch
 from contacts import selectors as contact_selectors
 from contacts import services as contact_services
 from contacts.models import Contact
+from contacts.rows import AddressData
 from integrations.xero import ownership, schemas
 from integrations.xero.models import MatchConflict, XeroConnection, XeroContact
 from integrations.xero.sync.matching import Action, CrmIndex, Facts, contact_number_for, match, name_key
@@ -35,12 +37,13 @@ MIRRORED_FIELDS = [
     "persons",
     "tax_number",
     "account_number",
-    "sales_terms",
     "status",
     "is_customer",
     "is_supplier",
     "xero_updated_at",
     "merged_into_xero_id",
+    "sales_terms_day",
+    "sales_terms_type",
 ]
 
 
@@ -84,12 +87,13 @@ def _mirror(connection_id: int, record: schemas.XeroContact) -> XeroContact:
         ],
         tax_number=record.tax_number,
         account_number=record.account_number,
-        sales_terms={"day": record.sales_terms.day, "type": record.sales_terms.type} if record.sales_terms else None,
         status=str(record.status),
         is_customer=record.is_customer,
         is_supplier=record.is_supplier,
         xero_updated_at=record.updated_at,
         merged_into_xero_id=record.merged_to_contact_id,
+        sales_terms_day=record.sales_terms.day if record.sales_terms else None,
+        sales_terms_type=str(record.sales_terms.type) if record.sales_terms else "",
     )
 
 
@@ -281,14 +285,14 @@ class _Creations:
         """Queue one; when that fills the batch, create it. Returns how many were created now."""
         self.waiting_index.add(len(self.waiting), facts)
         self.waiting.append((xero_contact, facts))
-        return self.flush() if len(self.waiting) >= contact_services.CREATE_BATCH_SIZE else 0
+        return self.flush() if len(self.waiting) >= contact_batch.CREATE_BATCH_SIZE else 0
 
     def flush(self) -> int:
         """Create the waiting contacts and link their Xero contacts, in one transaction; return how many."""
         if not self.waiting:
             return 0
         with transaction.atomic():
-            created = contact_services.contacts_create(
+            created = contact_batch.contacts_create(
                 contacts=[_new_contact(xero_contact, self.connection) for xero_contact, _ in self.waiting]
             )
             _links_write(
@@ -365,6 +369,12 @@ def contact_link(*, xero_contact: XeroContact, contact_id: int, following: XeroC
     for a field Xero owns, recorded), and is never taken as agreed.
     """
     contact = Contact.objects.prefetch_related("emails", "phones", "addresses", "people__emails").get(pk=contact_id)
+    if contact.payment_terms_day is None and xero_contact.sales_terms_type and xero_contact.sales_terms_day is not None:
+        # The CRM contact is the one home of the terms (due dates and the forecast read them there): one that has
+        # none takes Xero's, which Capsync could not clear in Xero anyway.
+        terms = (xero_contact.sales_terms_day, xero_contact.sales_terms_type)
+        contact_services.contact_payment_terms_fill(contact_id=contact_id, payment_terms=terms)
+        contact.payment_terms_day, contact.payment_terms_type = terms
     xero_contact.contact_id = contact_id
     xero_contact.link_state = XeroContact.LinkState.LINKED
     xero_contact.pushed_at = contact.updated_at
@@ -438,10 +448,10 @@ def conflict_open(*, xero_contact: XeroContact, candidates: tuple) -> MatchConfl
     return conflict
 
 
-def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> contact_services.NewContact:
+def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> contact_batch.NewContact:
     tags = (SUPPLIER_TAG,) if (xero_contact.is_supplier and connection.suppliers == "import_tagged") else ()
     person = _is_person(xero_contact)
-    return contact_services.NewContact(
+    return contact_batch.NewContact(
         kind=Contact.Kind.PERSON if person else Contact.Kind.ORGANISATION,
         name=xero_contact.name,
         first_name=xero_contact.first_name if person else "",
@@ -450,7 +460,7 @@ def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> conta
         emails=(xero_contact.email,) if xero_contact.email else (),
         phones=tuple(xero_contact.phones),
         addresses=tuple(
-            contact_services.AddressData(
+            AddressData(
                 street=", ".join(a.get("lines", [])),
                 city=a.get("city", ""),
                 region=a.get("region", ""),
@@ -460,12 +470,16 @@ def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> conta
             for a in xero_contact.addresses
         ),
         tags=tags,
+        # Made from this Xero contact, so it starts with Xero's terms (field ownership counts them as agreed).
+        payment_terms=(xero_contact.sales_terms_day, xero_contact.sales_terms_type)
+        if xero_contact.sales_terms_type and xero_contact.sales_terms_day is not None
+        else (None, ""),
     )
 
 
 @transaction.atomic
 def contact_from_xero(*, xero_contact: XeroContact, connection: XeroConnection) -> Contact:
     """Create the CRM contact for a Xero contact nobody in the CRM matches, in the connection's default team."""
-    (contact,) = contact_services.contacts_create(contacts=[_new_contact(xero_contact, connection)])
+    (contact,) = contact_batch.contacts_create(contacts=[_new_contact(xero_contact, connection)])
     contact_link(xero_contact=xero_contact, contact_id=contact.pk)
     return contact

@@ -7,11 +7,9 @@ Reading. Quotes are read in a sync only while an opportunity's quote can still c
 ACCEPTED), and in the weekly full reconcile (which also brings quotes made in Xero for no opportunity): an idle
 incremental sync stays at three calls. Xero's webhooks do not cover quotes.
 
-Making a draft, once per form submission. Each rendering of the form carries a fresh `submission_key`. Its first
-POST records a QuoteRequest under that key; every POST with the same key (a double click, a retry after Xero's
-answer was lost) works on that same row, under its lock, and sends Xero the same body with the same
-Idempotency-Key, so Xero makes one quote and answers the retry with it. A contact not yet in that organisation is
-created there first (idempotently too) and linked.
+Making a draft, once per form submission: the request mechanism shared with invoices (`creates.py`: one
+CreateRequest per submission key, the same body under the same Idempotency-Key on every retry, the contact created
+in Xero first when needed). This module gives it the quote's body and mirror (`QUOTE_MAKER`).
 """
 
 import logging
@@ -21,15 +19,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import transaction
-
 from accounts.models import User
-from integrations.xero import auth, client, ownership, schemas, selectors
-from integrations.xero.models import QuoteRequest, XeroConnection, XeroContact
-from integrations.xero.sync import contacts as contact_sync
-from integrations.xero.sync import names, reconcile
+from integrations.xero import client, schemas, selectors
+from integrations.xero.models import CreateRequest, XeroConnection, XeroContact
+from integrations.xero.sync import creates
 from integrations.xero.sync.invoices import organisation_id_of
-from integrations.xero.sync.matching import contact_number_for
 from invoices import quotes as quote_mirror
 from invoices.models import Quote
 from opportunities import services as opportunity_services
@@ -125,15 +119,8 @@ def _opportunities_move(*, connection_id: int, opportunity_ids: list[int]) -> in
 
 # Making a draft in Xero from an opportunity.
 
-REFUSED_WITHOUT_REASON = "Xero refused the quote without saying why."
-
-
-class QuoteRefused(Exception):
-    """Xero refused the quote (validation). Nothing was made; a new submission may try again."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__(" ".join(messages))
-        self.messages = messages
+QuoteRefused = creates.DocumentRefused  # Xero refused the quote: nothing was made
+SubmissionMismatch = creates.SubmissionMismatch
 
 
 class DraftAlreadyExists(Exception):
@@ -146,10 +133,6 @@ class DraftAlreadyExists(Exception):
 
 class OrganisationNotAllowed(Exception):
     """The organisation picked is not one this contact's quotes may be made in."""
-
-
-class SubmissionMismatch(Exception):
-    """The submission key was already used for another opportunity."""
 
 
 @dataclass(frozen=True)
@@ -189,7 +172,7 @@ def _form_json(data: QuoteInput) -> dict:
     }
 
 
-def _draft(request: QuoteRequest, *, xero_contact_id: str) -> schemas.QuoteDraft:
+def _draft(request: CreateRequest, *, xero_contact_id: str) -> schemas.QuoteDraft:
     form = request.form
     return schemas.QuoteDraft(
         contact_id=xero_contact_id,
@@ -209,6 +192,21 @@ def _draft(request: QuoteRequest, *, xero_contact_id: str) -> schemas.QuoteDraft
             for line in form["lines"]
         ),
     )
+
+
+def _quote_send(xero: client.XeroClient, request: CreateRequest, xero_contact_id: str) -> schemas.XeroQuote:
+    return xero.quote_create(
+        schemas.quote_draft_json(_draft(request, xero_contact_id=xero_contact_id)),
+        idempotency_key=request.idempotency_key,
+    )
+
+
+def _quote_store(request: CreateRequest, made: schemas.XeroQuote, now: datetime) -> Quote:
+    quotes_apply(connection_id=request.connection_id, quotes=[made], now=now)
+    return Quote.objects.get(organisation_id=request.connection.organisation_id, xero_id=made.quote_id)
+
+
+QUOTE_MAKER = creates.Maker(kind=CreateRequest.Kind.QUOTE, noun="quote", send=_quote_send, store=_quote_store)
 
 
 def quote_draft_create(
@@ -231,128 +229,25 @@ def quote_draft_create(
     """
     user = User.objects.get(pk=requested_by_id)
     opportunity = opportunity_detail(user=user, opportunity_id=opportunity_id)
-    request = QuoteRequest.objects.filter(submission_key=submission_key).first()
-    if request is None:
+
+    def check_new() -> None:
         allowed = {c.pk for c in selectors.quote_organisations(contact_id=opportunity.contact_id, user=user)}
         if data.connection_id not in allowed:
             raise OrganisationNotAllowed("Pick one of the Xero organisations offered.")
         drafts = quote_mirror.opportunity_drafts(opportunity_id=opportunity.pk)
         if drafts and not another_draft_confirmed:
             raise DraftAlreadyExists(drafts)
-        request, _ = QuoteRequest.objects.get_or_create(
-            submission_key=submission_key,
-            defaults={
-                "connection_id": data.connection_id,
-                "opportunity": opportunity,
-                "requested_by": user,
-                "form": _form_json(data),
-                "created_at": clock(),
-            },
-        )
-    if request.opportunity_id != opportunity.pk:
-        raise SubmissionMismatch("This form was submitted for another opportunity.")
-    return _quote_request_send(request_id=request.pk, identity=identity, clock=clock)
 
-
-def _quote_request_send(*, request_id: int, identity: client.XeroIdentity, clock: Callable[[], datetime]) -> Quote:
-    """Send the request's quote to Xero under its lock, so concurrent submissions of one key wait for each other.
-
-    Links made on the way (a contact created in Xero) are kept whatever happens to the quote: a retry reuses them.
-    """
-    refused: list[str] | None = None
-    failure: client.XeroError | None = None
-    # A token refresh commits on its own, before the lock: a rotated refresh token must never ride on this
-    # transaction, and the grant's row lock must not be held while Xero is asked for the quote.
-    grant_id = QuoteRequest.objects.values_list("connection__grant_id", flat=True).get(pk=request_id)
-    if grant_id is None:
-        raise client.ReconnectNeeded("This Xero organisation is disconnected.")
-    auth.grant_access_token(grant_id=grant_id, identity=identity, now=clock())
-    with transaction.atomic():
-        request = (
-            QuoteRequest.objects.select_for_update().select_related("connection", "opportunity").get(pk=request_id)
-        )
-        if request.status == QuoteRequest.Status.CREATED and request.quote is not None:
-            return request.quote
-        if request.status == QuoteRequest.Status.FAILED:
-            refused = request.errors
-        else:
-            xero = auth.client_for(connection=request.connection, identity=identity, clock=clock)
-            try:
-                with transaction.atomic():
-                    xero_contact_id = _xero_contact_id(request, xero=xero)
-                made = xero.quote_create(
-                    schemas.quote_draft_json(_draft(request, xero_contact_id=xero_contact_id)),
-                    idempotency_key=request.idempotency_key,
-                )
-            except (client.XeroValidationError, names.NameTaken) as exc:
-                if isinstance(exc, names.NameTaken):
-                    refused = names.name_taken_record(exc)
-                else:
-                    refused = exc.messages or [REFUSED_WITHOUT_REASON]
-                request.status, request.errors, request.finished_at = QuoteRequest.Status.FAILED, refused, clock()
-                request.save(update_fields=["status", "errors", "finished_at"])
-                logger.info("Xero refused a quote", extra={"quote_request_id": request.pk})
-            except client.XeroError as exc:
-                failure = exc
-                logger.warning(
-                    "Xero did not answer a quote request; it can be sent again",
-                    extra={"quote_request_id": request.pk, "error": type(exc).__name__},
-                )
-            else:
-                quotes_apply(connection_id=request.connection_id, quotes=[made], now=clock())
-                quote = Quote.objects.get(organisation_id=request.connection.organisation_id, xero_id=made.quote_id)
-                request.status, request.quote, request.finished_at = QuoteRequest.Status.CREATED, quote, clock()
-                request.save(update_fields=["status", "quote", "finished_at"])
-                logger.info("Quote created in Xero", extra={"quote_request_id": request.pk, "quote_id": quote.pk})
-                return quote
-    if refused is not None:
-        raise QuoteRefused(refused)
-    assert failure is not None
-    raise failure
-
-
-def _xero_contact_id(request: QuoteRequest, *, xero: client.XeroClient) -> str:
-    """The opportunity's contact's id in the request's organisation: its link; else the unlinked Xero contact the
-    matching rules pick for it (Capsync's ContactNumber first), now linked; else a new Xero contact numbered
-    "CAPSYNC-<id>", created and linked. Raises names.NameTaken when another Xero contact holds the name."""
-    contact_id = request.opportunity.contact_id
-    link = XeroContact.objects.filter(
-        connection_id=request.connection_id, contact_id=contact_id, link_state=XeroContact.LinkState.LINKED
-    ).first()
-    if link is not None:
-        return link.xero_id
-    known = contact_sync.xero_contact_matching(connection_id=request.connection_id, contact_id=contact_id)
-    if known is not None:
-        contact_sync.contact_link(xero_contact=known, contact_id=contact_id)
-        logger.info("Contact linked to its Xero copy for a quote", extra={"quote_request_id": request.pk})
-        return known.xero_id
-    contact = reconcile.contacts_loaded([contact_id])[contact_id]
-    if names.name_holder(connection_id=request.connection_id, name=contact.name) is not None:
-        # Never a suffixed second contact: the admin decides in the conflict inbox.
-        raise names.NameTaken(connection_id=request.connection_id, contact_id=contact_id, name=contact.name)
-    # Everything the CRM holds of it, as a push of every group would send it (persons only when Xero takes them).
-    values = ownership.crm_values(contact=contact, link=XeroContact(persons=[]))
-    if ownership.send_refusal(contact=contact, send=values):
-        values.pop(ownership.Group.PERSONS, None)
-    element = ownership.element_of(contact=contact, xero_id="", send=values)
-    element["ContactNumber"] = contact_number_for(contact_id)
-    try:
-        made = xero.contact_create(element, idempotency_key=f"{request.idempotency_key}-contact")
-    except schemas.SchemaError as exc:  # made, but unreadable: the retry replays the answer under the same key
-        raise client.XeroUnavailable(f"Xero answered PUT Contacts with {exc.reason}") from exc
-    except client.XeroValidationError as exc:
-        if names.is_name_refusal(exc.messages):  # the name was taken in Xero since the last sync
-            records = [
-                record
-                for page in xero.contacts(modified_since=None, search_term=contact.name.strip())
-                for record in page.records
-            ]
-            raise names.NameTaken(
-                connection_id=request.connection_id, contact_id=contact_id, name=contact.name, records=records
-            ) from exc
-        raise
-    contact_sync.xero_contacts_store(connection_id=request.connection_id, records=[made])
-    mirror = XeroContact.objects.get(connection_id=request.connection_id, xero_id=made.contact_id)
-    contact_sync.contact_link(xero_contact=mirror, contact_id=contact_id)
-    logger.info("Contact created in Xero for a quote", extra={"quote_request_id": request.pk, "contact_id": contact_id})
-    return made.contact_id
+    request = creates.request_open(
+        kind=CreateRequest.Kind.QUOTE,
+        submission_key=submission_key,
+        opportunity=opportunity,
+        user=user,
+        connection_id=data.connection_id,
+        form=_form_json(data),
+        check_new=check_new,
+        clock=clock,
+    )
+    quote = creates.request_send(request_id=request.pk, maker=QUOTE_MAKER, identity=identity, clock=clock)
+    assert isinstance(quote, Quote)
+    return quote

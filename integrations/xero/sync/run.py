@@ -24,6 +24,7 @@ from activity import services as activity_services
 from integrations.xero import auth, client, schemas
 from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
 from integrations.xero.sync import budget, prefetch
+from integrations.xero.sync import catalogue as catalogue_sync
 from integrations.xero.sync import contacts as contact_sync
 from integrations.xero.sync import invoices as invoice_sync
 from integrations.xero.sync import push as push_sync
@@ -286,8 +287,9 @@ def _sync(ctx: SyncContext, *, full: bool) -> None:
     read_quotes = quote_sync.quotes_wanted(connection_id=connection.pk, full=full)
     if read_quotes:
         _read(ctx, QUOTES, modified_since=since[quote_sync.RESOURCE])
+    catalogue_cursors = catalogue_sync.catalogue_refresh(ctx, full=full)
     if not ctx.partial and ctx.server_time is not None:
-        resources = (*RESOURCES, quote_sync.RESOURCE) if read_quotes else RESOURCES
+        resources = (*RESOURCES, *catalogue_cursors, *((quote_sync.RESOURCE,) if read_quotes else ()))
         _cursors_advance(connection=connection, to=ctx.server_time - OVERLAP, now=ctx.clock(), resources=resources)
         # What the webhooks announced before this run began is now read.
         WebhookEvent.objects.filter(

@@ -118,7 +118,7 @@ def quote_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
             form = QuoteForm(data, organisations=page.organisations)
         except client.XeroError as exc:
             logger.warning("Creating a quote in Xero failed", extra={"error": type(exc).__name__})
-            problem = _quote_problem(exc)
+            problem = xero_problem(exc, noun="quote")
         else:
             messages.success(request, f"Quote {quote.number} is a draft in Xero.")
             return redirect("opportunities:detail", opportunity_id=opportunity.pk)
@@ -136,14 +136,15 @@ def quote_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
     )
 
 
-def _quote_problem(error: client.XeroError) -> str:
+def xero_problem(error: client.XeroError, *, noun: str) -> str:
+    """What the form says when Xero could not be asked to make a `noun` (quote, invoice), or gave no answer."""
     if isinstance(error, client.XeroUnavailable):
         return (
-            "Xero did not answer, so Capsync cannot tell whether the quote was made. Send the form again: "
-            "it will not make a second quote."
+            f"Xero did not answer, so Capsync cannot tell whether the {noun} was made. Send the form again: "
+            f"it will not make a second {noun}."
         )
     if isinstance(error, client.RateLimited):
         return f"Xero asked Capsync to slow down. Send the form again in {error.retry_after} seconds."
     if isinstance(error, client.ReconnectNeeded):
-        return "Xero needs an admin to reconnect this organisation before quotes can be made there."
-    return "Xero could not make the quote just now. Send the form again in a minute."
+        return f"Xero needs an admin to reconnect this organisation before a {noun} can be made there."
+    return f"Xero could not make the {noun} just now. Send the form again in a minute."

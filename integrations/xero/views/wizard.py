@@ -180,9 +180,12 @@ def options(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         "sync_interval_seconds": connection.sync_interval_seconds,
         "push_crm_edits": connection.push_crm_edits,
         "accepted_quote_milestone": connection.accepted_quote_milestone_id,
+        "invoice_status": connection.invoice_status,
+        "sales_account_code": connection.sales_account_code,
+        "sales_tax_type": connection.sales_tax_type,
         **ConnectionOptionsForm.owners_initial(connection),
     }
-    form = ConnectionOptionsForm(request.POST or None, initial=initial)
+    form = ConnectionOptionsForm(request.POST or None, initial=initial, organisation_id=connection.organisation_id)
     if request.method == "POST" and form.is_valid():
         services.connection_configure(
             connection_id=connection.pk,
@@ -191,6 +194,9 @@ def options(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
             sync_interval_seconds=form.cleaned_data["sync_interval_seconds"],
             push_crm_edits=form.cleaned_data["push_crm_edits"],
             accepted_quote_milestone_id=getattr(form.cleaned_data["accepted_quote_milestone"], "pk", None),
+            invoice_status=form.cleaned_data["invoice_status"],
+            sales_account_code=form.cleaned_data["sales_account_code"],
+            sales_tax_type=form.cleaned_data["sales_tax_type"],
             field_owners=form.field_owners(),
         )
         messages.success(request, f"Options saved for {connection.name}.")

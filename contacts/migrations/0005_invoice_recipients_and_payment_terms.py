@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_user_can_see_money'),
-        ('contacts', '0003_contact_list_order_index'),
+        ('contacts', '0004_delete_note'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='contact',
             name='payment_terms_type',
-            field=models.CharField(blank=True, choices=[('DAYSAFTERBILLDATE', 'day(s) after the invoice date'), ('DAYSAFTERBILLMONTH', 'day(s) after the end of the invoice month'), ('OFCURRENTMONTH', "of the invoice's month"), ('OFFOLLOWINGMONTH', 'of the month after the invoice')], db_default='', default='', max_length=20),
+            field=models.CharField(blank=True, choices=[('DAYSAFTERBILLDATE', 'day(s) after the invoice date'), ('DAYSAFTERBILLMONTH', 'day(s) after the end of the invoice month'), ('OFCURRENTMONTH', 'of the current month'), ('OFFOLLOWINGMONTH', 'of the following month')], db_default='', default='', max_length=20),
         ),
         migrations.AddConstraint(
             model_name='contact',

@@ -12,7 +12,7 @@ def links_count_as_reconciled(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('xero', '0010_names_and_contact_numbers'),
+        ('xero', '0011_create_requests_and_invoice_options'),
     ]
 
     operations = [
@@ -40,11 +40,6 @@ class Migration(migrations.Migration):
             model_name='xerocontact',
             name='reconciled_at',
             field=models.DateTimeField(blank=True, null=True),
-        ),
-        migrations.AddField(
-            model_name='xerocontact',
-            name='sales_terms',
-            field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
             model_name='xerocontact',
