@@ -292,17 +292,12 @@ def _payment_terms(terms: tuple[int | None, str]) -> tuple[int | None, str]:
 
 
 def contact_payment_terms_fill(*, contact_id: int, payment_terms: tuple[int, str]) -> bool:
-    """Give a contact that has no payment terms these, read from the accounting system it was just linked to.
-
-    Its version (`updated_at`) stays and no signal is sent: nothing changed that the accounting system does not
-    hold already. Returns whether it took them (False: it had terms of its own). Raises ContactDetailsInvalid for
-    bad terms."""
+    """Give a contact with no payment terms these, read from the accounting system it was just linked to; its
+    version (`updated_at`) stays and no signal is sent, as that system holds them already. Returns whether it took
+    them (False: it has its own). Raises ContactDetailsInvalid for bad terms."""
     day, kind = _payment_terms(payment_terms)
-    return bool(
-        Contact.objects.filter(pk=contact_id, payment_terms_day__isnull=True).update(
-            payment_terms_day=day, payment_terms_type=kind
-        )
-    )
+    unset = Contact.objects.filter(pk=contact_id, payment_terms_day__isnull=True)
+    return bool(unset.update(payment_terms_day=day, payment_terms_type=kind))
 
 
 def _check_recipient(*, contact_id: int, organisation_id: int | None, emails: tuple[EmailData, ...], name: str) -> None:
