@@ -72,6 +72,20 @@ def note_create(
     )
 
 
+def sync_note_record(*, contact_id: int, body: str, now: datetime) -> Note:
+    """Record what a sync with another system did to the contact that someone should be able to find later (say,
+    a value Xero and Capsync both changed, and which one was kept). Written by nobody, dated `now`."""
+    return Note.objects.create(
+        kind=Note.Kind.NOTE,
+        contact_id=contact_id,
+        author=None,
+        body=body.strip()[:NOTE_MAX_LENGTH] or "(sync note)",
+        happened_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 @transaction.atomic
 def note_update(*, note_id: int, kind: str, body: str, happened_at: datetime, now: datetime) -> Note:
     """Change a note's kind, text and time. Raises NoteInvalid (nothing changes) or Note.DoesNotExist."""

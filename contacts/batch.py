@@ -26,6 +26,8 @@ class NewContact:
     phones: tuple[str | rows.PhoneData, ...] = ()
     addresses: tuple[rows.AddressData, ...] = ()
     tags: tuple[str, ...] = ()
+    # Payment terms (day, PaymentTermType), as contact_create takes them: (None, "") for none.
+    payment_terms: tuple[int | None, str] = (None, "")
 
 
 @transaction.atomic
@@ -51,6 +53,8 @@ def contacts_create(*, contacts: Sequence[NewContact]) -> list[Contact]:
                 owner_id=new.owner_id,
                 first_name=first_name,
                 last_name=last_name,
+                payment_terms_day=new.payment_terms[0],
+                payment_terms_type=new.payment_terms[1],
             )
             for new, (name, first_name, last_name) in zip(contacts, named, strict=True)
         ],

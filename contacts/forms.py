@@ -8,9 +8,11 @@ from django.http import QueryDict
 
 from accounts.models import Team, User
 from accounts.selectors import teams_visible_to
-from contacts.models import Contact, EmailAddress, Tag
+from contacts.locks import locks_of
+from contacts.models import PEOPLE_GETTING_INVOICES_MAX, Contact, EmailAddress, Tag
 from contacts.rows import AddressData, EmailData, PhoneData
 from contacts.selectors import ContactFilters, contacts_to_pick
+from invoices.models import TermsType
 from web.templatetags.bidi import nobidi
 
 EMAIL_LABELS = [("work", "Work"), ("home", "Home"), ("other", "Other")]
@@ -42,6 +44,16 @@ class ContactDetailsForm(forms.Form):
     last_name = forms.CharField(max_length=100, required=False)
     job_title = forms.CharField(max_length=150, required=False)
     organisation = ContactPickerField(queryset=Contact.objects.none(), required=False, empty_label="None")
+    gets_invoices = forms.BooleanField(
+        required=False,
+        label="Gets the organisation's invoices",
+        help_text=f"Xero emails its invoices and reminders to them too (at most {PEOPLE_GETTING_INVOICES_MAX} "
+        "people per organisation).",
+    )
+    payment_terms_day = forms.IntegerField(required=False, min_value=0, max_value=999, label="Payment due")
+    payment_terms_type = forms.ChoiceField(
+        choices=[("", "(the accounting system's default)"), *TermsType.choices], required=False, label="Counted as"
+    )
     team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody")
     tags = forms.CharField(max_length=500, required=False, help_text="Separate tags with commas.")
@@ -62,12 +74,15 @@ class ContactDetailsForm(forms.Form):
             )
         else:
             del self.fields["first_name"], self.fields["last_name"], self.fields["job_title"]
-            del self.fields["organisation"]
+            del self.fields["organisation"], self.fields["gets_invoices"]
             self.fields["name"].required = True
 
     def name_fields(self) -> list[forms.BoundField]:
-        names = ("name", "first_name", "last_name", "job_title", "organisation")
+        names = ("name", "first_name", "last_name", "job_title", "organisation", "gets_invoices")
         return [self[name] for name in names if name in self.fields]
+
+    def payment_terms_fields(self) -> list[forms.BoundField]:
+        return [self["payment_terms_day"], self["payment_terms_type"]]
 
     def filing_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ("team", "owner", "tags")]
@@ -76,6 +91,16 @@ class ContactDetailsForm(forms.Form):
         cleaned = super().clean()
         if self.is_person and not (cleaned.get("first_name", "").strip() or cleaned.get("last_name", "").strip()):
             raise forms.ValidationError("Give a first name or a last name.")
+        day, kind = cleaned.get("payment_terms_day"), cleaned.get("payment_terms_type")
+        if (day is None) != (not kind) and "payment_terms_day" not in self.errors:
+            self.add_error(
+                "payment_terms_day" if day is None else "payment_terms_type",
+                "Give both the number of days and how they count, or neither.",
+            )
+        elif kind in (TermsType.OFCURRENTMONTH, TermsType.OFFOLLOWINGMONTH) and day is not None and not 1 <= day <= 31:
+            self.add_error("payment_terms_day", "A day of the month is 1 to 31.")
+        if cleaned.get("gets_invoices") and self.is_person and not cleaned.get("organisation"):
+            self.add_error("gets_invoices", "Only a person of an organisation gets its invoices: pick one above.")
         owner, team = cleaned.get("owner"), cleaned.get("team")
         if owner and team and not owner.teams.filter(pk=team.pk).exists():
             self.add_error("owner", f"{owner} is not a member of {team}: pick someone from that team.")
@@ -160,6 +185,9 @@ class ContactEdit:
         initial: dict[str, Any] | None = None,
     ) -> None:
         self.is_person = contact.is_person if contact else kind == Contact.Kind.PERSON
+        self.contact = contact
+        # Details another system manages (contacts.locks): shown read-only, never taken from the POST.
+        self.locks = locks_of(contact.pk if contact else None)
         team = teams_visible_to(user=user).first()
         details = {
             "team": team,
@@ -177,11 +205,18 @@ class ContactEdit:
                 "owner": contact.owner_id,
                 "tags": ", ".join(tag.name for tag in contact.tags.all()),
                 "about": contact.about,
+                "gets_invoices": contact.gets_invoices,
+                "payment_terms_day": contact.payment_terms_day,
+                "payment_terms_type": contact.payment_terms_type,
             }
             if data is not None and any(name not in data for name in KEPT_WHEN_ABSENT):
                 data = data.copy()
                 for name in KEPT_WHEN_ABSENT:
                     data.setdefault(name, "" if details[name] is None else str(details[name]))
+            if data is not None and "payment_terms_type" not in data:  # a script that edits only the details
+                data = data.copy()
+                data["payment_terms_day"] = "" if contact.payment_terms_day is None else str(contact.payment_terms_day)
+                data["payment_terms_type"] = contact.payment_terms_type
         self.details = ContactDetailsForm(
             data,
             user=user,
@@ -216,6 +251,23 @@ class ContactEdit:
             ],
         )
 
+        self._lock_fields()
+
+    def _lock_fields(self) -> None:
+        """Disable what another system manages: Django then keeps the initial value, whatever is posted."""
+        locked_fields = {
+            "name": [self.details.fields.get(name) for name in ("name", "first_name", "last_name")],
+            "payment_terms": [self.details.fields[name] for name in ("payment_terms_day", "payment_terms_type")],
+            "gets_invoices": [self.details.fields.get("gets_invoices")],
+            "emails": [field for row in self.emails for field in row.fields.values()],
+            "phones": [field for row in self.phones for field in row.fields.values()],
+            "addresses": [field for row in self.addresses for field in row.fields.values()],
+        }
+        for detail in self.locks:
+            for field in locked_fields.get(detail, []):
+                if field is not None:
+                    field.disabled = True
+
     def is_valid(self) -> bool:
         return all([self.details.is_valid(), self.emails.is_valid(), self.phones.is_valid(), self.addresses.is_valid()])
 
@@ -249,8 +301,18 @@ class ContactEdit:
                 if any(row.get(name) for name in ADDRESS_FIELDS)
             ],
         }
+        day = details.get("payment_terms_day")
+        arguments["payment_terms"] = (day, details.get("payment_terms_type") or "") if day is not None else (None, "")
         if self.is_person:
             arguments["organisation_id"] = details["organisation"].pk if details["organisation"] else None
+            arguments["gets_invoices"] = bool(details.get("gets_invoices")) and arguments["organisation_id"] is not None
+        for detail in self.locks:  # another system's: left as they are
+            for name in {"name": ("name", "first_name", "last_name")}.get(detail, (detail,)):
+                arguments.pop(name, None)
+        if "name" in self.locks and self.contact is not None:
+            arguments.update(
+                name=self.contact.name, first_name=self.contact.first_name, last_name=self.contact.last_name
+            )
         return arguments
 
     def duplicate_facts(self) -> dict[str, Any]:

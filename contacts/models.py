@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from invoices.models import TermsType
+
 
 class Tag(models.Model):
     name = models.CharField(max_length=50)
@@ -13,6 +15,10 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Xero's limit on a contact's persons (beside its own email): who may get an organisation's invoices.
+PEOPLE_GETTING_INVOICES_MAX = 5
 
 
 class Contact(models.Model):
@@ -38,6 +44,17 @@ class Contact(models.Model):
         limit_choices_to={"kind": "organisation"},
     )
     about = models.TextField(blank=True)
+    # A person of an organisation who gets its invoices and reminders (sent to Xero as a contact person with
+    # IncludeInEmails); at most PEOPLE_GETTING_INVOICES_MAX per organisation, Xero's limit on contact persons.
+    # Meaningless without an organisation (one deleted leaves the flag, which nothing then reads).
+    gets_invoices = models.BooleanField(default=False, db_default=False)
+    # The customer's payment terms (Xero's PaymentTerms.Sales), the one place Capsync keeps them (due dates, the
+    # forecast and field ownership read them here): a day and how it counts; no day means the
+    # accounting system's default applies.
+    payment_terms_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    payment_terms_type = models.CharField(
+        max_length=20, blank=True, default="", db_default="", choices=TermsType.choices
+    )
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="contacts")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_contacts"
@@ -61,6 +78,11 @@ class Contact(models.Model):
             models.CheckConstraint(condition=~Q(name=""), name="contact_name_not_empty"),
             models.CheckConstraint(
                 condition=Q(kind="person") | Q(organisation__isnull=True), name="only_people_belong_to_organisations"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_terms_day__isnull=True, payment_terms_type="")
+                | Q(payment_terms_day__isnull=False, payment_terms_type__in=TermsType.values),
+                name="payment_terms_day_and_type_together",
             ),
         ]
 

@@ -89,7 +89,10 @@ def contact_detail(*, user: User, contact_id: int) -> Contact:
             "phones",
             "addresses",
             "tags",
-            Prefetch("people", queryset=Contact.objects.filter(archived_at__isnull=True).order_by("name")),
+            Prefetch(
+                "people",
+                queryset=Contact.objects.filter(archived_at__isnull=True).order_by("name").prefetch_related("emails"),
+            ),
         )
         .get(pk=contact_id)
     )

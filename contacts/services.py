@@ -12,8 +12,9 @@ from django.db import transaction
 
 from accounts.models import User
 from contacts import rows, signals
-from contacts.models import Address, Contact, EmailAddress, PhoneNumber
+from contacts.models import PEOPLE_GETTING_INVOICES_MAX, Address, Contact, EmailAddress, PhoneNumber
 from contacts.rows import AddressData, EmailData, PhoneData
+from invoices.models import TermsType
 
 logger = logging.getLogger(__name__)
 
@@ -62,15 +63,21 @@ def contact_create(
     phones: Iterable[str | PhoneData] = (),
     addresses: Iterable[AddressData] = (),
     tags: Iterable[str] = (),
+    payment_terms: tuple[int | None, str] = (None, ""),
+    gets_invoices: bool = False,
+    now: datetime | None = None,
 ) -> Contact:
     """Create a person or organisation with its emails, phones, addresses and tags; return it.
 
     A person without a `name` is named "first last". Blank and repeated emails are dropped, as are blank phones
-    and addresses; tags are found whatever their case, or created. Raises ContactDetailsInvalid when an
-    organisation is named for a non-person or is not an organisation, or the owner is not in the team.
+    and addresses; tags are found whatever their case, or created. A person who `gets_invoices` makes their
+    organisation count as changed (as contact_update does; `now` is then required). Raises ContactDetailsInvalid
+    when an organisation is named for a non-person or is not an organisation, the owner is not in the team, the
+    payment terms are half given, or an invoice recipient breaks contact_update's rules.
     """
     name, first_name, last_name = rows.contact_names(kind=kind, name=name, first_name=first_name, last_name=last_name)
     _check_placement(kind=kind, team_id=team_id, owner_id=owner_id, organisation_id=organisation_id)
+    terms = _payment_terms(payment_terms)
     contact = Contact.objects.create(
         kind=kind,
         name=name,
@@ -81,11 +88,21 @@ def contact_create(
         job_title=job_title.strip()[:150],
         about=about.strip(),
         organisation_id=organisation_id,
+        payment_terms_day=terms[0],
+        payment_terms_type=terms[1],
     )
+    email_rows = rows.email_rows(emails, labels={})
     EmailAddress.objects.bulk_create(
-        EmailAddress(contact=contact, address=row.address, label=row.label)
-        for row in rows.email_rows(emails, labels={})
+        EmailAddress(contact=contact, address=row.address, label=row.label) for row in email_rows
     )
+    if gets_invoices:
+        if now is None:
+            raise ValueError("contact_create needs `now` for a person who gets invoices")
+        _check_recipient(contact_id=contact.pk, organisation_id=organisation_id, emails=email_rows, name=name)
+        Contact.objects.filter(pk=contact.pk).update(gets_invoices=True)
+        contact.gets_invoices = True
+        _organisations_touch([organisation_id], now=now)  # type: ignore[list-item]  # checked above
+        _changed_announce([organisation_id])  # type: ignore[list-item]
     PhoneNumber.objects.bulk_create(
         PhoneNumber(contact=contact, number=row.number, label=row.label) for row in rows.phone_rows(phones)
     )
@@ -106,6 +123,7 @@ class ContactDetails:
     emails: tuple[EmailData, ...]
     phones: tuple[PhoneData, ...]
     addresses: tuple[AddressData, ...]
+    payment_terms: tuple[int | None, str] = (None, "")
 
 
 @dataclass(frozen=True)
@@ -133,6 +151,7 @@ def _details_of(contact: Contact) -> ContactDetails:
             )
             for a in contact.addresses.all()
         ),
+        payment_terms=(contact.payment_terms_day, contact.payment_terms_type),
     )
 
 
@@ -161,6 +180,8 @@ def contact_update(
     organisation_id: Kept[int | None] = KEEP,
     tags: Kept[Sequence[str]] = KEEP,
     about: Kept[str] = KEEP,
+    payment_terms: Kept[tuple[int | None, str]] = KEEP,
+    gets_invoices: Kept[bool] = KEEP,
     now: datetime,
 ) -> Contact:
     """Replace a contact's details with those given; whatever is left as KEEP stays as it is. Return the contact.
@@ -172,8 +193,12 @@ def contact_update(
     after its previous value, should the clock be behind) and `contacts.signals.contact_changed` is sent after
     the write. A change to the team, owner, organisation, tags or "about" alone is written without either: Xero
     holds none of them. When nothing changed, nothing is written or sent.
-    Raises ContactDetailsInvalid for a missing name, a non-organisation as organisation or an owner outside
-    the team, and Contact.DoesNotExist for an unknown contact.
+    `gets_invoices` marks a person as getting their organisation's invoices (its contact persons in Xero): when
+    that, or the details of such a person, or their organisation changes, each organisation concerned counts as
+    changed too (its `updated_at` moves, contact_changed is sent for it).
+    Raises ContactDetailsInvalid for a missing name, a non-organisation as organisation, an owner outside the
+    team, bad payment terms, or an invoice recipient without an organisation or an email or beyond the
+    organisation's five; and Contact.DoesNotExist for an unknown contact.
     """
     with transaction.atomic():
         contact = (
@@ -202,6 +227,7 @@ def contact_update(
             emails=current.emails if emails is KEEP else rows.email_rows(emails, labels=labels),
             phones=current.phones if phones is KEEP else rows.phone_rows(phones),
             addresses=current.addresses if addresses is KEEP else rows.address_rows(addresses),
+            payment_terms=current.payment_terms if payment_terms is KEEP else _payment_terms(payment_terms),
         )
         placement = ContactPlacement(
             team_id=placed.team_id if team_id is KEEP else team_id,
@@ -218,18 +244,94 @@ def contact_update(
                 organisation_id=placement.organisation_id,
             )
             _placement_write(contact, current=placed, wanted=placement)
-        if wanted == current:
-            return Contact.objects.get(pk=contact.pk) if placement != placed else contact
-        _details_write(contact, current=current, wanted=wanted, now=now)
-    # Robust: the edit is saved whatever a receiver does; a failing one (say, a broker that is down) is logged.
-    for receiver, error in signals.contact_changed.send_robust(sender=Contact, contact_id=contact.pk):
-        if error is not None:
-            logger.error(
-                "A contact_changed receiver failed",
-                exc_info=error,
-                extra={"contact_id": contact.pk, "receiver": getattr(receiver, "__qualname__", "")},
+        recipient = contact.gets_invoices if gets_invoices is KEEP else bool(gets_invoices)
+        if recipient:
+            _check_recipient(
+                contact_id=contact.pk, organisation_id=placement.organisation_id, emails=wanted.emails, name=name
             )
+        touched = _recipient_organisations(
+            contact,
+            recipient=recipient,
+            organisation_id=placement.organisation_id,
+            details_changed=wanted != current,
+        )
+        if recipient != contact.gets_invoices:
+            Contact.objects.filter(pk=contact.pk).update(gets_invoices=recipient)
+        _organisations_touch(touched, now=now)
+        if wanted == current:
+            _changed_announce(touched)
+            return Contact.objects.get(pk=contact.pk) if placement != placed or touched else contact
+        _details_write(contact, current=current, wanted=wanted, now=now)
+    _changed_announce([contact.pk, *touched])
     return Contact.objects.get(pk=contact.pk)
+
+
+def _changed_announce(contact_ids: Iterable[int]) -> None:
+    # Robust: the edit is saved whatever a receiver does; a failing one (say, a broker that is down) is logged.
+    for contact_id in contact_ids:
+        for receiver, error in signals.contact_changed.send_robust(sender=Contact, contact_id=contact_id):
+            if error is not None:
+                logger.error(
+                    "A contact_changed receiver failed",
+                    exc_info=error,
+                    extra={"contact_id": contact_id, "receiver": getattr(receiver, "__qualname__", "")},
+                )
+
+
+def _payment_terms(terms: tuple[int | None, str]) -> tuple[int | None, str]:
+    day, kind = terms
+    if day is None and not kind:
+        return (None, "")
+    if day is None or not kind or kind not in TermsType.values:
+        raise ContactDetailsInvalid("Payment terms need a number of days and how they count, or neither.")
+    if kind in (TermsType.OFCURRENTMONTH, TermsType.OFFOLLOWINGMONTH) and not 1 <= day <= 31:
+        raise ContactDetailsInvalid("A day of the month is 1 to 31.")
+    if not 0 <= day < 1000:
+        raise ContactDetailsInvalid("Payment terms are 0 to 999 days.")
+    return (day, kind)
+
+
+def contact_payment_terms_fill(*, contact_id: int, payment_terms: tuple[int, str]) -> bool:
+    """Give a contact with no payment terms these, read from the accounting system it was just linked to; its
+    version (`updated_at`) stays and no signal is sent, as that system holds them already. Returns whether it took
+    them (False: it has its own). Raises ContactDetailsInvalid for bad terms."""
+    day, kind = _payment_terms(payment_terms)
+    unset = Contact.objects.filter(pk=contact_id, payment_terms_day__isnull=True)
+    return bool(unset.update(payment_terms_day=day, payment_terms_type=kind))
+
+
+def _check_recipient(*, contact_id: int, organisation_id: int | None, emails: tuple[EmailData, ...], name: str) -> None:
+    """A person who gets invoices belongs to an organisation, has an email, and is one of its five at most."""
+    if organisation_id is None:
+        raise ContactDetailsInvalid(f"{name} gets invoices only as a person of an organisation: pick one first.")
+    if not emails:
+        raise ContactDetailsInvalid(f"{name} needs an email address to get invoices.")
+    others = Contact.objects.filter(organisation_id=organisation_id, gets_invoices=True).exclude(pk=contact_id).count()
+    if others >= PEOPLE_GETTING_INVOICES_MAX:
+        raise ContactDetailsInvalid(
+            f"{PEOPLE_GETTING_INVOICES_MAX} people already get this organisation's invoices, the most Xero takes "
+            "for one contact: untick one of them first."
+        )
+
+
+def _recipient_organisations(
+    contact: Contact, *, recipient: bool, organisation_id: int | None, details_changed: bool
+) -> list[int]:
+    """The organisations whose invoice recipients this edit changes: the old and new one when the flag or the
+    organisation changes, the one the person gets invoices of when their details change."""
+    was = contact.organisation_id if contact.gets_invoices else None
+    now_of = organisation_id if recipient else None
+    if was != now_of:
+        return [org for org in dict.fromkeys((was, now_of)) if org is not None]
+    return [now_of] if now_of is not None and details_changed else []
+
+
+def _organisations_touch(organisation_ids: list[int], *, now: datetime) -> None:
+    """Move each organisation's version forward, as an edit of its own details would (the push compares it)."""
+    for organisation in Contact.objects.select_for_update().filter(pk__in=organisation_ids):
+        Contact.objects.filter(pk=organisation.pk).update(
+            updated_at=max(now, organisation.updated_at + timedelta(microseconds=1))
+        )
 
 
 def _placement_write(contact: Contact, *, current: ContactPlacement, wanted: ContactPlacement) -> None:
@@ -249,6 +351,8 @@ def _details_write(contact: Contact, *, current: ContactDetails, wanted: Contact
         first_name=wanted.first_name,
         last_name=wanted.last_name,
         job_title=wanted.job_title,
+        payment_terms_day=wanted.payment_terms[0],
+        payment_terms_type=wanted.payment_terms[1],
         updated_at=max(now, contact.updated_at + timedelta(microseconds=1)),
     )
     if wanted.emails != current.emails:

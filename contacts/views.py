@@ -53,7 +53,7 @@ def _save_or_show(request: HtmxHttpRequest, edit: ContactEdit, *, contact: Conta
         if not duplicates:
             try:
                 if contact is None:
-                    saved = services.contact_create(kind=kind, **edit.arguments())
+                    saved = services.contact_create(kind=kind, now=timezone.now(), **edit.arguments())
                 else:
                     saved = services.contact_update(contact_id=contact.pk, now=timezone.now(), **edit.arguments())
             except services.ContactDetailsInvalid as exc:

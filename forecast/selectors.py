@@ -6,11 +6,11 @@ days up to today) is averaged in SQL, grouped by customer, for the customers wit
 is in `forecast.rules`; amounts stay in their own currency and are summed per currency only.
 
 Payment terms: an open opportunity's money is expected when an invoice dated its close date would fall due under
-the sales payment terms the sync stores for its contact's organisation (`Organisation.sales_terms_*`, Xero's
-Organisation.PaymentTerms.Sales): the organisation the contact has invoices in, else the only organisation there
-is. Without stored terms, `settings.FORECAST_PAYMENT_TERMS_DAYS` (30 by default) after the close date. A contact's
-own terms (Xero's Contact.PaymentTerms) are kept by the integration on its Xero contact, which the CRM may not
-read; they are not used here.
+its contact's own payment terms (`Contact.payment_terms_*`, Xero's Contact.PaymentTerms.Sales, kept in step with
+Xero by field ownership), else the sales payment terms the sync stores for the contact's accounting organisation
+(`Organisation.sales_terms_*`, Xero's Organisation.PaymentTerms.Sales): the organisation the contact has invoices
+in, else the only organisation there is. Without either, `settings.FORECAST_PAYMENT_TERMS_DAYS` (30 by default)
+after the close date.
 """
 
 from dataclasses import dataclass
@@ -226,7 +226,13 @@ def _pipeline_placements(*, user: User, today: date, horizon: date, terms: int) 
     )
     placements = []
     for deal in deals:
-        stored = (deal.terms_day, deal.terms_type) if deal.terms_type and deal.terms_day is not None else None
+        contact = deal.contact
+        if contact.payment_terms_type and contact.payment_terms_day is not None:
+            stored, whose = (contact.payment_terms_day, contact.payment_terms_type), f"{contact.name}'s own terms"
+        elif deal.terms_type and deal.terms_day is not None:
+            stored, whose = (deal.terms_day, deal.terms_type), f"{deal.terms_of}'s terms"
+        else:
+            stored, whose = None, ""
         expected_on = opportunity_expected_on(
             close_on=deal.expected_close_date, payment_terms_days=terms, today=today, terms=stored
         )
@@ -245,8 +251,7 @@ def _pipeline_placements(*, user: User, today: date, horizon: date, terms: int) 
             due_on=deal.expected_close_date,
             basis=f"{deal.value} at {deal.milestone.probability}% ({deal.milestone.name}), "
             + (
-                f"invoiced on its closing date, due on {deal.terms_of}'s terms: "
-                f"{terms_label(day=stored[0], terms_type=stored[1])}"
+                f"invoiced on its closing date, due on {whose}: {terms_label(day=stored[0], terms_type=stored[1])}"
                 if stored
                 else f"closing date + {terms} days' terms"
             ),

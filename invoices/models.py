@@ -13,20 +13,22 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
 
+class TermsType(models.TextChoices):
+    """Xero's PaymentTermType (see invoices/terms.py for the rule each one names): the organisation's terms here,
+    a customer's on `contacts.Contact`."""
+
+    DAYSAFTERBILLDATE = "DAYSAFTERBILLDATE", "day(s) after the invoice date"
+    DAYSAFTERBILLMONTH = "DAYSAFTERBILLMONTH", "day(s) after the end of the invoice month"
+    OFCURRENTMONTH = "OFCURRENTMONTH", "of the current month"
+    OFFOLLOWINGMONTH = "OFFOLLOWINGMONTH", "of the following month"
+
+
 class Organisation(models.Model):
     """An accounting organisation whose books the CRM mirrors (a Xero organisation), not a contact.
 
     Its local date ("today" for due dates) comes from `timezone`, an IANA name; amounts in `base_currency` are
     what base-currency totals add up to. The Xero connection that fills it points here, one to one.
     """
-
-    class TermsType(models.TextChoices):
-        """Xero's PaymentTermType (see invoices/terms.py for the rule each one names)."""
-
-        DAYSAFTERBILLDATE = "DAYSAFTERBILLDATE", "day(s) after the invoice date"
-        DAYSAFTERBILLMONTH = "DAYSAFTERBILLMONTH", "day(s) after the end of the invoice month"
-        OFCURRENTMONTH = "OFCURRENTMONTH", "of the current month"
-        OFFOLLOWINGMONTH = "OFFOLLOWINGMONTH", "of the following month"
 
     name = models.CharField(max_length=255)
     short_code = models.CharField(max_length=20, blank=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from contacts.selectors import contacts_visible_to
+from integrations.xero import ownership
 from integrations.xero.models import MatchConflict, SyncRun, XeroConnection, XeroContact
 
 
@@ -111,6 +112,31 @@ class ContactOrganisationStatus:
     data_from_label: str
     # The linked Xero contact is archived there: it stays linked, its invoices count, edits are not sent to it.
     archived_in_xero: bool = False
+    # As last read from Xero: who its invoice emails go to beside its own email (ContactPersons with
+    # IncludeInEmails), its tax and account numbers (always Xero's), and the field groups Xero owns there.
+    invoice_persons: tuple[str, ...] = ()
+    tax_number: str = ""
+    account_number: str = ""
+    managed_in_xero: tuple[str, ...] = ()
+
+
+def _xero_details(connection: XeroConnection, link: XeroContact) -> dict[str, object]:
+    return {
+        "invoice_persons": tuple(
+            " ".join(
+                part for part in (p["first_name"], p["last_name"], f"<{p['email']}>" if p["email"] else "") if part
+            )
+            for p in link.persons
+            if p["include_in_emails"]
+        ),
+        "tax_number": link.tax_number,
+        "account_number": link.account_number,
+        "managed_in_xero": tuple(
+            rule.label
+            for rule in ownership.CHOOSABLE
+            if ownership.owner_of(connection, rule.group) == ownership.Owner.XERO
+        ),
+    }
 
 
 def _moment_label(moment: datetime | None, *, now: datetime) -> str:
@@ -219,6 +245,7 @@ def contact_xero_status(
                 finished_message=finished,
                 data_from_label=_moment_label(data_from, now=now),
                 archived_in_xero=link is not None and link.status == "ARCHIVED",
+                **(_xero_details(connection, link) if link is not None else {}),
             )
         )
     return ContactXeroStatus(

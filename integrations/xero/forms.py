@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from accounts.models import Team
+from integrations.xero import ownership
 from integrations.xero.models import XeroConnection
 from invoices import catalogue
 from invoices.bounds import QUANTITY_MAX, date_field, money_field, money_in_range
@@ -16,6 +17,12 @@ SYNC_INTERVALS = [
     (2 * 60 * 60, "Every 2 hours (recommended)"),
     (6 * 60 * 60, "Every 6 hours"),
     (24 * 60 * 60, "Once a day"),
+]
+
+
+OWNER_CHOICES = [
+    (ownership.Owner.CRM, "Capsync wins (edits made here are sent to Xero)"),
+    (ownership.Owner.XERO, "Xero wins (managed in Xero, read-only here)"),
 ]
 
 
@@ -70,9 +77,36 @@ class ConnectionOptionsForm(forms.Form):
             *[(a.code, f"{a.code} {a.name}") for a in accounts],
         ]
         self.fields["sales_tax_type"].choices = [("", "Xero's default"), *[(r.tax_type, r.name) for r in rates]]
+        # One choice per field group of ownership.RULES: who wins when both sides hold a value.
+        for rule in ownership.CHOOSABLE:
+            self.fields[f"owner_{rule.group}"] = forms.ChoiceField(
+                choices=OWNER_CHOICES,
+                initial=ownership.Owner.CRM,
+                widget=forms.RadioSelect,
+                label=rule.label,
+                required=False,
+            )
 
     def clean_invoice_status(self) -> str:
         return self.cleaned_data["invoice_status"] or XeroConnection.InvoiceStatus.DRAFT
+
+    def owner_fields(self) -> list[forms.BoundField]:
+        return [self[f"owner_{rule.group}"] for rule in ownership.CHOOSABLE]
+
+    def other_fields(self) -> list[forms.BoundField]:
+        return [field for field in self if not field.name.startswith("owner_")]
+
+    def field_owners(self) -> dict[str, str]:
+        """Who wins each group; a group the POST left out keeps its current owner."""
+        return {
+            rule.group: self.cleaned_data.get(f"owner_{rule.group}")
+            or self.initial.get(f"owner_{rule.group}", ownership.Owner.CRM)
+            for rule in ownership.CHOOSABLE
+        }
+
+    @staticmethod
+    def owners_initial(connection: XeroConnection) -> dict[str, str]:
+        return {f"owner_{rule.group}": ownership.owner_of(connection, rule.group) for rule in ownership.CHOOSABLE}
 
 
 class PickOrganisationsForm(forms.Form):

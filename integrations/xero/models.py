@@ -85,6 +85,9 @@ class XeroConnection(models.Model):
     sync_interval_seconds = models.PositiveIntegerField(default=2 * 60 * 60)
     push_crm_edits = models.BooleanField(default=True)
     # Where an open opportunity moves when the sync sees its quote become ACCEPTED (None: it stays put).
+    # Who wins each field group of a linked contact, {group: "crm" | "xero"}; a group left out is the CRM's
+    # (ownership.py holds the groups and their rules).
+    field_owners = models.JSONField(default=dict, blank=True)
     accepted_quote_milestone = models.ForeignKey(
         "opportunities.Milestone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -193,7 +196,14 @@ class XeroContact(models.Model):
     # Xero's ContactNumber: "CAPSYNC-<CRM contact id>" on contacts Capsync created (sync/matching.py).
     contact_number = models.CharField(max_length=50, blank=True)
     phones = models.JSONField(default=list, blank=True)
+    # The same numbers by Xero's PhoneType ({"DEFAULT": "01225 1234", "MOBILE": ...}), as field ownership reads them.
+    phones_by_type = models.JSONField(default=dict, blank=True)
+    # [{"type": "STREET", "lines": [...], "city", "region", "postal_code", "country"}, ...]
     addresses = models.JSONField(default=list, blank=True)
+    # ContactPersons: [{"first_name", "last_name", "email", "include_in_emails"}] (at most five, Xero's limit).
+    persons = models.JSONField(default=list, blank=True)
+    tax_number = models.CharField(max_length=50, blank=True)
+    account_number = models.CharField(max_length=50, blank=True)
     status = models.CharField(max_length=12, default="ACTIVE")
     is_customer = models.BooleanField(default=False)
     is_supplier = models.BooleanField(default=False)
@@ -206,7 +216,13 @@ class XeroContact(models.Model):
     push_state = models.CharField(max_length=8, choices=PushState.choices, default=PushState.IN_SYNC)
     push_error = models.TextField(blank=True)
     pushed_at = models.DateTimeField(null=True, blank=True)
-    # Xero's PaymentTerms.Sales of this contact (empty type: the organisation's terms apply).
+    # Field ownership (ownership.py): each field group's value as both sides last agreed on it, {group: value};
+    # a change since then on either side is an edit. `reconciled_at` is Xero's version (`xero_updated_at`) those
+    # values were last reconciled with, so a sync reconciles only the links Xero changed since.
+    synced = models.JSONField(default=dict, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    # Xero's PaymentTerms.Sales of this contact as last read (empty type: none). Not where Capsync reads the
+    # contact's terms (that is the CRM contact's `payment_terms_*`): field ownership compares it with them.
     sales_terms_day = models.PositiveSmallIntegerField(null=True, blank=True)
     sales_terms_type = models.CharField(max_length=20, blank=True)
 

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from integrations.xero import auth, client, schemas, selectors
-from integrations.xero.models import SyncError, WebhookEvent, XeroConnection, XeroGrant
+from integrations.xero import auth, client, ownership, schemas, selectors
+from integrations.xero.models import SyncError, WebhookEvent, XeroConnection, XeroContact, XeroGrant
 from integrations.xero.sync import claims
 from invoices import services as invoice_services
 
@@ -239,9 +239,17 @@ def connection_configure(
     invoice_status: str = XeroConnection.InvoiceStatus.DRAFT,
     sales_account_code: str = "",
     sales_tax_type: str = "",
+    field_owners: dict[str, str] | None = None,
 ) -> XeroConnection:
-    """Save the wizard's options for one organisation."""
+    """Save the wizard's options for one organisation. `field_owners` ({group: "crm" | "xero"}, ownership.py; None
+    keeps them) picks who wins each field group; a group given to Xero makes every link of the organisation be
+    reconciled at the next sync, so Xero's values are taken."""
     connection = XeroConnection.objects.get(pk=connection_id)
+    if field_owners is not None:
+        owners = ownership.owners_validated(field_owners)
+        if set(owners) - set(connection.field_owners):
+            XeroContact.objects.filter(connection_id=connection_id).update(reconciled_at=None)
+        connection.field_owners = owners
     connection.suppliers = suppliers
     connection.default_team_id = default_team_id
     connection.sync_interval_seconds = sync_interval_seconds

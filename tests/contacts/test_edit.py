@@ -237,3 +237,14 @@ def test_a_person_cannot_belong_to_a_person(team_a):
         )
 
     assert Contact.objects.get(pk=person.pk).organisation is None
+
+
+@pytest.mark.parametrize(("day", "kind"), [(0, "OFFOLLOWINGMONTH"), (32, "OFCURRENTMONTH")])
+def test_a_day_of_the_month_past_31_or_before_1_is_refused_as_xero_would(team_a, day, kind):
+    contact = OrganisationFactory(team=team_a)
+
+    with pytest.raises(services.ContactDetailsInvalid, match="A day of the month is 1 to 31"):
+        services.contact_update(contact_id=contact.pk, name=contact.name, payment_terms=(day, kind), now=NOW)
+
+    contact.refresh_from_db()
+    assert (contact.payment_terms_day, contact.payment_terms_type) == (None, "")

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from contacts.models import Contact
 from forecast.rules import Source
 from forecast.selectors import cash_forecast
 from invoices.models import Invoice
@@ -168,3 +169,21 @@ def test_an_opportunity_is_expected_on_its_organisations_stored_payment_terms(fo
     assert weeks[8][PIPE] == Decimal("175.00")  # 125 + 50: First order, invoiced 25 March, due 20 April too
     small = next(p for p in forecast.week(8).placements if p.item.label == "Small deal")
     assert small.item.basis.endswith(f"due on {books.name}'s terms: the 20th of the following month")
+
+
+def test_the_contacts_own_payment_terms_come_before_its_organisations(forecast_world, member):
+    """Late Ltd's own terms (the CRM contact's, their one home): 7 days after the invoice date. Small deal (250 x
+    50%, closing 1 March, so today, 2 March) is then due 9 March (week 2), though its books say the 20th of the
+    following month (20 April, week 8)."""
+    books = Invoice.objects.filter(contact=forecast_world.late).first().organisation
+    books.sales_terms_day, books.sales_terms_type = 20, "OFFOLLOWINGMONTH"
+    books.save()
+    Contact.objects.filter(pk=forecast_world.late.pk).update(
+        payment_terms_day=7, payment_terms_type="DAYSAFTERBILLDATE"
+    )
+
+    forecast = cash_forecast(user=member, today=TODAY)
+
+    small = next(p for p in forecast.week(2).placements if p.item.label == "Small deal")
+    assert small.item.basis.endswith("due on Late Ltd's own terms: 7 day(s) after the invoice date")
+    assert all(p.item.label != "Small deal" for p in forecast.week(8).placements)

@@ -24,7 +24,7 @@ def test_a_salesperson_adds_contacts_opens_an_opportunity_and_loses_it(signed_in
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bluebell Bakery")
 
     page.get_by_role("link", name="Add person").click()
-    expect(page.get_by_label("Organisation")).to_have_value(page.url.split("organisation=")[1])
+    expect(page.locator("#id_organisation")).to_have_value(page.url.split("organisation=")[1])
     page.get_by_label("First name").fill("Oliver")
     page.get_by_label("Last name").fill("Brown")
     page.get_by_label("Job title").fill("Head baker")

@@ -9,6 +9,7 @@ import pytest
 from integrations.xero.models import SyncRun, XeroContact
 from invoices import catalogue
 from invoices.models import Item, LedgerAccount, Organisation, TaxRate
+from tests.factories import OrganisationFactory
 from tests.xero.sync_data import load, sync
 from tests.xero_records import xero_contact, xero_invoice, xero_item
 
@@ -59,8 +60,30 @@ def test_the_first_sync_keeps_the_catalogue_and_the_payment_terms(xero_connectio
     assert TaxRate.objects.filter(organisation=organisation, tax_type="OUTPUT2", can_apply_to_revenue=True).exists()
     assert [str(o) for o in catalogue.tracking_choices(organisation_id=organisation.pk)] == ["Region: North"]
     assert (organisation.sales_terms_day, organisation.sales_terms_type) == (20, "OFFOLLOWINGMONTH")
-    link = XeroContact.objects.get(xero_id=stocked["ContactID"])
+    link = XeroContact.objects.select_related("contact").get(xero_id=stocked["ContactID"])
     assert (link.sales_terms_day, link.sales_terms_type) == (28, "OFCURRENTMONTH")
+    # The contact made from it holds the terms: their one home, where due dates and the forecast read them.
+    assert (link.contact.payment_terms_day, link.contact.payment_terms_type) == (28, "OFCURRENTMONTH")
+
+
+def test_a_linked_contact_without_terms_takes_xeros_and_one_with_terms_keeps_its_own(
+    xero_connection, xero, stocked, team_a
+):
+    bakery = OrganisationFactory(name="Bluebell Bakery", team=team_a)
+    termed = xero_contact(name="Termed Ltd", PaymentTerms={"Sales": {"Day": 10, "Type": "DAYSAFTERBILLDATE"}})
+    load(xero, contacts=[termed], invoices=[xero_invoice(contact=termed)])
+    own = OrganisationFactory(
+        name="Termed Ltd", team=team_a, payment_terms_day=45, payment_terms_type="DAYSAFTERBILLMONTH"
+    )
+
+    sync(xero_connection)
+
+    bakery.refresh_from_db()
+    own.refresh_from_db()
+    assert XeroContact.objects.get(xero_id=stocked["ContactID"]).contact_id == bakery.pk
+    assert (bakery.payment_terms_day, bakery.payment_terms_type) == (28, "OFCURRENTMONTH")
+    assert XeroContact.objects.get(xero_id=termed["ContactID"]).contact_id == own.pk
+    assert (own.payment_terms_day, own.payment_terms_type) == (45, "DAYSAFTERBILLMONTH")
 
 
 def test_an_idle_sync_asks_only_for_changed_items_and_a_stale_catalogue_is_read_again(xero_connection, xero, stocked):

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts.models import Contact
 from integrations.xero.models import CreateRequest, XeroConnection, XeroContact
 from integrations.xero.sync import invoicing
 from invoices.models import Invoice, Organisation
@@ -113,8 +114,12 @@ def test_the_contacts_own_terms_come_before_the_organisations(won_linked_opportu
     Organisation.objects.filter(pk=xero_connection.organisation_id).update(
         sales_terms_day=20, sales_terms_type="OFFOLLOWINGMONTH"
     )
+    # The CRM contact holds its terms (their one home); the Xero copy's are only compared by field ownership.
+    Contact.objects.filter(pk=won_linked_opportunity.contact_id).update(
+        payment_terms_day=14, payment_terms_type="DAYSAFTERBILLDATE"
+    )
     XeroContact.objects.filter(contact=won_linked_opportunity.contact).update(
-        sales_terms_day=14, sales_terms_type="DAYSAFTERBILLDATE"
+        sales_terms_day=30, sales_terms_type="DAYSAFTERBILLDATE"
     )
 
     due = invoicing.due_date_default(

@@ -57,13 +57,15 @@ def test_editing_a_linked_contact_changes_it_in_xero(admin_client, xero, xero_co
     )
 
 
-def test_one_edit_is_one_call_to_xero(admin_client, xero, xero_connection, bakery, tasks_run_inline):
+def test_one_edit_is_one_read_and_one_write_to_xero(admin_client, xero, xero_connection, bakery, tasks_run_inline):
     since = last_call_id(xero)
 
     tasks_run_inline(lambda: edit(admin_client, crm(bakery), name="Bluebell Bakehouse"))
 
-    assert [call["path"] for call in xero.sandbox.calls(since_id=since)["calls"]] == [
-        f"{ACCOUNTING}/Contacts/{bakery['ContactID']}"
+    # The read tells an edit made in Xero since the last sync, so it is never overwritten without a record.
+    assert [(call["method"], call["path"]) for call in xero.sandbox.calls(since_id=since)["calls"]] == [
+        ("GET", f"{ACCOUNTING}/Contacts"),
+        ("POST", f"{ACCOUNTING}/Contacts/{bakery['ContactID']}"),
     ]
 
 

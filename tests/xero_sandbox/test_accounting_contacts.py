@@ -280,3 +280,57 @@ def test_malformed_json_body_is_a_400(api):
 
     assert result.status == 400
     assert result.body["Type"] == "PostDataInvalidException"
+
+
+def _person(n: int, **fields) -> dict:
+    return {"FirstName": f"Person{n}", "LastName": "Payer", "EmailAddress": f"p{n}@acme.example", **fields}
+
+
+def test_contact_persons_are_kept_with_include_in_emails(api):
+    persons = [_person(1, IncludeInEmails=True), _person(2)]
+
+    created = api.put(
+        "Contacts", {"Contacts": [{"Name": "Acme Ltd", "EmailAddress": "a@acme.example", "ContactPersons": persons}]}
+    )
+    fetched = api.get(f"Contacts/{created.body['Contacts'][0]['ContactID']}")
+
+    assert [(p["EmailAddress"], p["IncludeInEmails"]) for p in fetched.body["Contacts"][0]["ContactPersons"]] == [
+        ("p1@acme.example", True),
+        ("p2@acme.example", False),
+    ]
+
+
+def test_five_contact_persons_are_taken_and_a_sixth_refused(api):
+    element = {"Name": "Acme Ltd", "EmailAddress": "a@acme.example"}
+
+    five = api.put("Contacts", {"Contacts": [{**element, "ContactPersons": [_person(n) for n in range(5)]}]})
+    six = api.post(
+        f"Contacts/{five.body['Contacts'][0]['ContactID']}",
+        {"Contacts": [{"ContactPersons": [_person(n) for n in range(6)]}]},
+    )
+
+    assert five.status == 200
+    assert six.status == 400
+    assert six.body["Elements"][0]["ValidationErrors"] == [
+        {"Message": "A contact can have at most 5 contact persons (additional people)."}
+    ]
+    kept = api.get(f"Contacts/{five.body['Contacts'][0]['ContactID']}").body["Contacts"][0]["ContactPersons"]
+    assert len(kept) == 5
+
+
+def test_contact_persons_need_the_primary_persons_email(api):
+    result = api.put("Contacts", {"Contacts": [{"Name": "Acme Ltd", "ContactPersons": [_person(1)]}]})
+
+    assert result.status == 400
+    assert result.body["Elements"][0]["ValidationErrors"] == [
+        {"Message": "Additional people cannot be added when the primary person has no email address set."}
+    ]
+
+
+def test_a_contact_persons_email_must_be_valid(api):
+    element = {"Name": "Acme Ltd", "EmailAddress": "a@acme.example", "ContactPersons": [_person(1, EmailAddress="x")]}
+
+    result = api.put("Contacts", {"Contacts": [element]})
+
+    assert result.status == 400
+    assert result.body["Elements"][0]["ValidationErrors"] == [{"Message": "Email address must be valid."}]

@@ -62,6 +62,11 @@ DOCUMENT_FOR_ARCHIVED = (
     "The contact with the specified contact details has been archived. "
     "The contact must be un-archived before creating new invoices or credit notes."
 )
+# Contact persons (README, "Contact persons"): at most five beside the primary person, who needs an email first.
+PERSONS_MAX = 5
+PERSONS_TOO_MANY = f"A contact can have at most {PERSONS_MAX} contact persons (additional people)."
+PERSONS_NEED_PRIMARY_EMAIL = "Additional people cannot be added when the primary person has no email address set."
+_PERSON_STRINGS = ("FirstName", "LastName", "EmailAddress")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ENUMS = {
     "ContactStatus": ("ACTIVE", "ARCHIVED", "GDPRREQUEST"),
@@ -197,6 +202,7 @@ def _validate(*, data: TenantData, merged: Record, contact_id: str) -> None:
     for field, allowed in _ENUMS.items():
         if field in merged and merged[field] not in allowed:
             errors.append(f"{field} must be one of {', '.join(allowed)}.")
+    errors.extend(_persons_errors(merged))
     if isinstance(name, str) and name.strip() and merged.get("ContactStatus", "ACTIVE") == "ACTIVE":
         errors.extend(_name_taken(data=data, name=name, contact_id=contact_id))
     number = merged.get("ContactNumber")
@@ -204,6 +210,36 @@ def _validate(*, data: TenantData, merged: Record, contact_id: str) -> None:
         errors.append(f"The contact number {number} is already assigned to another contact.")
     if errors:
         raise ElementInvalid(errors)
+
+
+def _persons_errors(merged: Record) -> list[str]:
+    """Xero's rules for ContactPersons (README, "Contact persons"): objects of FirstName, LastName, EmailAddress
+    (each at most 255 characters, the email valid) and IncludeInEmails (a boolean); at most five of them; and
+    none while the contact itself (its primary person) has no email address."""
+    persons = merged.get("ContactPersons") or []
+    if not isinstance(persons, list):
+        return ["ContactPersons must be an array."]
+    errors: list[str] = []
+    for person in persons:
+        if not isinstance(person, dict):
+            errors.append("Each ContactPerson must be an object.")
+            continue
+        for field in _PERSON_STRINGS:
+            value = person.get(field)
+            if value is not None and not isinstance(value, str):
+                errors.append(f"ContactPerson {field} must be a string.")
+            elif isinstance(value, str) and len(value) > _MAX_LENGTHS[field]:
+                errors.append(f"The ContactPerson {field} must not exceed {_MAX_LENGTHS[field]} characters.")
+        email = person.get("EmailAddress")
+        if isinstance(email, str) and email and not _EMAIL.match(email):
+            errors.append("Email address must be valid.")
+        if person.get("IncludeInEmails") is not None and not isinstance(person["IncludeInEmails"], bool):
+            errors.append("ContactPerson IncludeInEmails must be a boolean.")
+    if len(persons) > PERSONS_MAX:
+        errors.append(PERSONS_TOO_MANY)
+    if persons and not str(merged.get("EmailAddress") or "").strip():
+        errors.append(PERSONS_NEED_PRIMARY_EMAIL)
+    return errors
 
 
 def _name_taken(*, data: TenantData, name: str, contact_id: str) -> list[str]:
@@ -248,6 +284,11 @@ def contact_save(
         # Only restoring (ContactStatus ACTIVE) may touch an archived contact; any other edit is refused.
         raise ElementInvalid([ARCHIVED_MATCH])
     _validate(data=data, merged=merged, contact_id=record_id)
+    if merged.get("ContactPersons"):
+        # Xero answers every person with IncludeInEmails, false unless sent true.
+        merged["ContactPersons"] = [
+            {**person, "IncludeInEmails": person.get("IncludeInEmails") is True} for person in merged["ContactPersons"]
+        ]
     merged["ContactID"] = record_id
     merged["UpdatedDateUTC"] = msdate.format_datetime(now)
     data.save("Contacts", merged)

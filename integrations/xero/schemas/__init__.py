@@ -59,6 +59,7 @@ from integrations.xero.schemas.records import (
     XeroAddress,
     XeroAllocation,
     XeroContact,
+    XeroContactPerson,
     XeroCreditNote,
     XeroInvoice,
     XeroPayment,
@@ -75,13 +76,11 @@ from integrations.xero.schemas.webhooks import (
     webhook_events,
 )
 from integrations.xero.schemas.writes import (
-    ContactChange,
     ContactWriteResult,
     InvoiceDraft,
     InvoiceLine,
     QuoteDraft,
     QuoteLine,
-    contact_change_json,
     contact_write_results,
     document_line,
     invoice_draft_json,
@@ -89,7 +88,6 @@ from integrations.xero.schemas.writes import (
 )
 
 __all__ = [
-    "ContactChange",
     "ContactStatus",
     "ContactWriteResult",
     "InvoiceDraft",
@@ -114,6 +112,7 @@ __all__ = [
     "XeroAddress",
     "XeroAllocation",
     "XeroContact",
+    "XeroContactPerson",
     "XeroCreditNote",
     "XeroInvoice",
     "XeroItem",
@@ -125,7 +124,6 @@ __all__ = [
     "XeroTrackingOption",
     "account",
     "contact",
-    "contact_change_json",
     "contact_write_results",
     "credit_note",
     "document_line",

@@ -40,19 +40,32 @@ class PaymentTerms:
     type: PaymentTermType
 
 
+# The days a term may name: a day of the month for the OF... types, a count of days for the DAYSAFTER... ones (Xero
+# takes three digits there; the sandbox and the contact form hold the same bounds).
+DAY_OF_MONTH = range(1, 32)
+DAYS_COUNT = range(0, 1000)
+
+
+def terms_days(kind: str) -> range:
+    """The days `kind` (a PaymentTermType) takes."""
+    return DAY_OF_MONTH if kind in (PaymentTermType.OFCURRENTMONTH, PaymentTermType.OFFOLLOWINGMONTH) else DAYS_COUNT
+
+
 def sales_terms(record: Record, *, record_id: str) -> PaymentTerms | None:
-    """PaymentTerms.Sales of an Organisation or Contact, or None when Xero gives none (or an incomplete one)."""
+    """PaymentTerms.Sales of an Organisation or Contact, or None when Xero gives none (or an incomplete one). The
+    one parser of payment terms: the contacts' and the organisation's."""
     sales = _object(_object(record, "PaymentTerms", record_id=record_id), "Sales", record_id=record_id)
     day, kind = sales.get("Day"), sales.get("Type")
     if day is None or kind in (None, ""):
         return None
-    whole = isinstance(day, int) or (isinstance(day, Decimal) and day.is_finite() and day == day.to_integral_value())
-    if isinstance(day, bool) or not whole or not 0 <= int(day) <= 31:
-        raise SchemaError(f"PaymentTerms.Sales.Day is not a day: {day!r}", record_id=record_id)
     try:
-        return PaymentTerms(day=int(day), type=PaymentTermType(kind))
+        kind = PaymentTermType(kind)
     except (ValueError, TypeError) as exc:
         raise SchemaError(f"unknown PaymentTerms.Sales.Type {kind!r}", record_id=record_id) from exc
+    whole = isinstance(day, int) or (isinstance(day, Decimal) and day.is_finite() and day == day.to_integral_value())
+    if isinstance(day, bool) or not whole or int(day) not in terms_days(kind):
+        raise SchemaError(f"PaymentTerms.Sales.Day is not a day: {day!r}", record_id=record_id)
+    return PaymentTerms(day=int(day), type=kind)
 
 
 def _updated(record: Record, *, record_id: str) -> datetime | None:

@@ -48,6 +48,17 @@ class XeroAddress:
 
 
 @dataclass(frozen=True)
+class XeroContactPerson:
+    """One of a contact's ContactPersons (at most five); those with `include_in_emails` get Xero's invoice and
+    reminder emails beside the contact's own EmailAddress."""
+
+    first_name: str
+    last_name: str
+    email: str
+    include_in_emails: bool
+
+
+@dataclass(frozen=True)
 class XeroContact:
     """A Xero contact. Text fields are "" when Xero leaves them out.
 
@@ -74,6 +85,9 @@ class XeroContact:
     default_currency: str
     merged_to_contact_id: str = ""
     contact_number: str = ""
+    persons: tuple[XeroContactPerson, ...] = ()
+    tax_number: str = ""
+    account_number: str = ""
     # PaymentTerms.Sales (None: the organisation's terms apply). Absent from summaryOnly reads.
     sales_terms: PaymentTerms | None = None
 
@@ -236,7 +250,21 @@ def contact(record: Record) -> XeroContact:
         default_currency=_text(record, "DefaultCurrency", record_id=record_id),
         merged_to_contact_id=_text(record, "MergedToContactID", record_id=record_id),
         contact_number=_text(record, "ContactNumber", record_id=record_id, max_length=CONTACT_NUMBER_MAX).strip(),
+        persons=tuple(
+            _person(item, record_id=record_id) for item in _objects(record, "ContactPersons", record_id=record_id)
+        ),
+        tax_number=_text(record, "TaxNumber", record_id=record_id, max_length=CONTACT_NUMBER_MAX),
+        account_number=_text(record, "AccountNumber", record_id=record_id, max_length=CONTACT_NUMBER_MAX),
         sales_terms=sales_terms(record, record_id=record_id),
+    )
+
+
+def _person(item: Record, *, record_id: str) -> XeroContactPerson:
+    return XeroContactPerson(
+        first_name=_text(item, "FirstName", record_id=record_id, max_length=NAME_MAX),
+        last_name=_text(item, "LastName", record_id=record_id, max_length=NAME_MAX),
+        email=_text(item, "EmailAddress", record_id=record_id, max_length=NAME_MAX).strip(),
+        include_in_emails=_flag(item, "IncludeInEmails", record_id=record_id),
     )
 
 

@@ -6,58 +6,7 @@ from decimal import Decimal
 
 from integrations.xero.schemas.fields import Record, SchemaError, _flag, _money, _objects, _text
 from integrations.xero.schemas.pages import _collection
-from integrations.xero.schemas.records import XeroAddress, XeroContact, contact
-
-
-@dataclass(frozen=True)
-class ContactChange:
-    """A linked contact's details as the CRM holds them, to be written over Xero's copy.
-
-    `first_name`/`last_name` are None for an organisation, whose Xero FirstName/LastName (its main person) the CRM
-    does not hold and so leaves alone. An empty `email`, `default_phone`, `mobile_phone` or `street` clears Xero's.
-    """
-
-    contact_id: str
-    name: str
-    first_name: str | None
-    last_name: str | None
-    email: str
-    default_phone: str
-    mobile_phone: str
-    street: XeroAddress
-
-
-def contact_change_json(change: ContactChange) -> Record:
-    """The element of a POST /Contacts body for `change`.
-
-    Phones and addresses are sent by type, every part included, so an emptied number or a Xero-side area code
-    does not linger next to the CRM's number. AddressLine1..4 are the street's first four lines (a fifth and later
-    lines are joined onto the fourth).
-    """
-    lines = [*change.street.lines[:3], ", ".join(change.street.lines[3:])]
-    element: Record = {
-        "ContactID": change.contact_id,
-        "Name": change.name,
-        "EmailAddress": change.email,
-        "Phones": [
-            {"PhoneType": phone_type, "PhoneNumber": number, "PhoneAreaCode": "", "PhoneCountryCode": ""}
-            for phone_type, number in (("DEFAULT", change.default_phone), ("MOBILE", change.mobile_phone))
-        ],
-        "Addresses": [
-            {
-                "AddressType": "STREET",
-                **{f"AddressLine{n}": line for n, line in enumerate([*lines, "", "", ""][:4], start=1)},
-                "City": change.street.city,
-                "Region": change.street.region,
-                "PostalCode": change.street.postal_code,
-                "Country": change.street.country,
-            }
-        ],
-    }
-    if change.first_name is not None and change.last_name is not None:
-        element["FirstName"] = change.first_name
-        element["LastName"] = change.last_name
-    return element
+from integrations.xero.schemas.records import XeroContact, contact
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Paying Xero contacts into the CRM: keep Xero's copy, then link, create or queue a conflict for each.
 
 Longer than 400 lines because linking, creating in batches and queueing conflicts read the same index of the
-CRM's contacts in one pass; contact persons (issue 17) should bring a split of the batch writer into its own module.
+CRM's contacts in one pass, and links record where both sides agree when made (ownership.py). Contact persons live
+in persons.py; the batch writer (`_Creations`, `_links_write`) is the next piece to move out.
 """
 
 import logging
@@ -13,9 +14,10 @@ from django.db.models import Q, QuerySet
 
 from contacts import batch as contact_batch
 from contacts import selectors as contact_selectors
+from contacts import services as contact_services
 from contacts.models import Contact
 from contacts.rows import AddressData
-from integrations.xero import schemas
+from integrations.xero import ownership, schemas
 from integrations.xero.models import MatchConflict, XeroConnection, XeroContact
 from integrations.xero.sync.matching import Action, CrmIndex, Facts, contact_number_for, match, name_key
 from invoices.bulk import update_from_values
@@ -30,7 +32,11 @@ MIRRORED_FIELDS = [
     "email",
     "contact_number",
     "phones",
+    "phones_by_type",
     "addresses",
+    "persons",
+    "tax_number",
+    "account_number",
     "status",
     "is_customer",
     "is_supplier",
@@ -58,8 +64,10 @@ def _mirror(connection_id: int, record: schemas.XeroContact) -> XeroContact:
         email=record.email,
         contact_number=record.contact_number,
         phones=[phone.number for phone in record.phones],
+        phones_by_type={phone.type: phone.number for phone in reversed(record.phones)},
         addresses=[
             {
+                "type": address.type,
                 "lines": list(address.lines),
                 "city": address.city,
                 "region": address.region,
@@ -68,6 +76,17 @@ def _mirror(connection_id: int, record: schemas.XeroContact) -> XeroContact:
             }
             for address in record.addresses
         ],
+        persons=[
+            {
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": person.email,
+                "include_in_emails": person.include_in_emails,
+            }
+            for person in record.persons
+        ],
+        tax_number=record.tax_number,
+        account_number=record.account_number,
         status=str(record.status),
         is_customer=record.is_customer,
         is_supplier=record.is_supplier,
@@ -189,13 +208,28 @@ def contacts_waiting(*, connection: XeroConnection) -> bool:
     return _wanted(connection).exists()
 
 
+# How many merges in a row one sync follows (A merged into B, then B into C, between two syncs).
+MERGE_CHAIN_MAX = 10
+
+
 def merges_follow(*, connection_id: int, now: datetime) -> int:
     """Move each link from a Xero contact merged away in Xero to the contact it was merged into, when that one is
     known and not linked yet: the CRM contact follows the merge, instead of gaining a duplicate or a conflict.
     A conflict the survivor was waiting in is closed as linked by the sync (no admin named), kept for the audit.
+    A chain of merges (the survivor merged away in turn) is followed to its end.
 
     Returns how many links moved. Invoices of the survivor are attached afterwards by the sync's relink step.
     """
+    moved = 0
+    for _ in range(MERGE_CHAIN_MAX):
+        step = _merges_follow_once(connection_id=connection_id, now=now)
+        if not step:
+            break
+        moved += step
+    return moved
+
+
+def _merges_follow_once(*, connection_id: int, now: datetime) -> int:
     moved = 0
     merged_away = XeroContact.objects.filter(
         connection_id=connection_id, link_state=XeroContact.LinkState.LINKED
@@ -217,7 +251,7 @@ def merges_follow(*, connection_id: int, now: datetime) -> int:
             away.contact = None
             away.link_state = XeroContact.LinkState.UNLINKED
             away.save(update_fields=["contact", "link_state"])
-            contact_link(xero_contact=survivor, contact_id=contact_id)
+            contact_link(xero_contact=survivor, contact_id=contact_id, following=away)
             survivor.conflicts.filter(status=MatchConflict.Status.OPEN).update(
                 status=MatchConflict.Status.RESOLVED,
                 resolution=MatchConflict.Resolution.LINKED,
@@ -305,12 +339,19 @@ def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> Link
 
 
 def _links_write(links: list[tuple[XeroContact, int, datetime]]) -> None:
-    """Link each Xero contact to its new CRM contact, as contact_link does, in one query per 1,000."""
+    """Link each Xero contact to its new CRM contact, as contact_link does, in two queries per 1,000."""
+    for xero_contact, _, _ in links:  # made from Xero's copy, so both sides agree on Xero's values
+        xero_contact.synced = ownership.agreed_at_link(link=xero_contact)
+    XeroContact.objects.bulk_update([xero_contact for xero_contact, _, _ in links], ["synced"], batch_size=1000)
     update_from_values(
         model=XeroContact,
         match="id",
-        columns=["contact_id", "pushed_at"],
-        rows=[(xero_contact.pk, contact_id, updated_at) for xero_contact, contact_id, updated_at in links],
+        columns=["contact_id", "pushed_at", "reconciled_at"],
+        # Nothing to reconcile until one side changes, but persons listed in Xero, brought in by the next sync.
+        rows=[
+            (xero_contact.pk, contact_id, updated_at, None if xero_contact.persons else xero_contact.xero_updated_at)
+            for xero_contact, contact_id, updated_at in links
+        ],
         constants={
             "link_state": XeroContact.LinkState.LINKED,
             "push_state": XeroContact.PushState.IN_SYNC,
@@ -319,18 +360,41 @@ def _links_write(links: list[tuple[XeroContact, int, datetime]]) -> None:
     )
 
 
-def contact_link(*, xero_contact: XeroContact, contact_id: int) -> None:
+def contact_link(*, xero_contact: XeroContact, contact_id: int, following: XeroContact | None = None) -> None:
     """Link a Xero contact to a CRM contact; the CRM keeps its own details.
 
     Linking writes nothing to Xero: the CRM contact as it is now counts as sent (`pushed_at` is its version, see
-    sync/push.py), so only edits made after linking are pushed.
+    sync/push.py), so only edits made after linking are pushed. A link that `following` a merge (the contact the
+    link was on, merged away in Xero) keeps where that link stood instead: an edit not sent yet is still sent (or,
+    for a field Xero owns, recorded), and is never taken as agreed.
     """
+    contact = Contact.objects.prefetch_related("emails", "phones", "addresses", "people__emails").get(pk=contact_id)
+    if contact.payment_terms_day is None and xero_contact.sales_terms_type and xero_contact.sales_terms_day is not None:
+        # The CRM contact is the one home of the terms (due dates and the forecast read them there): one that has
+        # none takes Xero's, which Capsync could not clear in Xero anyway.
+        terms = (xero_contact.sales_terms_day, xero_contact.sales_terms_type)
+        contact_services.contact_payment_terms_fill(contact_id=contact_id, payment_terms=terms)
+        contact.payment_terms_day, contact.payment_terms_type = terms
     xero_contact.contact_id = contact_id
     xero_contact.link_state = XeroContact.LinkState.LINKED
-    xero_contact.pushed_at = Contact.objects.values_list("updated_at", flat=True).get(pk=contact_id)
+    xero_contact.pushed_at = contact.updated_at
     xero_contact.push_state = XeroContact.PushState.IN_SYNC
     xero_contact.push_error = ""
-    xero_contact.save(update_fields=["contact", "link_state", "pushed_at", "push_state", "push_error"])
+    # Both sides agree as they are (ownership.py). Unless Xero owns some fields or lists persons, nothing waits to
+    # be reconciled; otherwise the next sync takes those fields and brings the persons in.
+    owns_some = XeroConnection.objects.filter(pk=xero_contact.connection_id).exclude(field_owners={}).exists()
+    waiting = owns_some or bool(xero_contact.persons)
+    xero_contact.reconciled_at = None if waiting else xero_contact.xero_updated_at
+    xero_contact.synced = ownership.agreed_at_link(link=xero_contact, contact=contact)
+    if following is not None:
+        xero_contact.pushed_at, xero_contact.synced = following.pushed_at, following.synced
+        # A refusal was the merged-away contact's (archived there): the survivor is tried afresh.
+        in_sync = following.push_state == XeroContact.PushState.IN_SYNC
+        xero_contact.push_state = XeroContact.PushState.IN_SYNC if in_sync else XeroContact.PushState.PENDING
+        xero_contact.reconciled_at = None
+    xero_contact.save(
+        update_fields=["contact", "link_state", "pushed_at", "push_state", "push_error", "reconciled_at", "synced"]
+    )
 
 
 def xero_contact_matching(*, connection_id: int, contact_id: int) -> XeroContact | None:
@@ -406,6 +470,10 @@ def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> conta
             for a in xero_contact.addresses
         ),
         tags=tags,
+        # Made from this Xero contact, so it starts with Xero's terms (field ownership counts them as agreed).
+        payment_terms=(xero_contact.sales_terms_day, xero_contact.sales_terms_type)
+        if xero_contact.sales_terms_type and xero_contact.sales_terms_day is not None
+        else (None, ""),
     )
 
 

@@ -18,12 +18,10 @@ from typing import Any
 from django.db import models, transaction
 
 from accounts.models import User
-from contacts.models import Contact
-from integrations.xero import auth, client, schemas
+from integrations.xero import auth, client, ownership, schemas
 from integrations.xero.models import CreateRequest, XeroContact
 from integrations.xero.sync import contacts as contact_sync
-from integrations.xero.sync import names
-from integrations.xero.sync import push as push_sync
+from integrations.xero.sync import names, reconcile
 from integrations.xero.sync.matching import contact_number_for
 from opportunities.models import Opportunity
 
@@ -165,12 +163,15 @@ def _xero_contact_id(request: CreateRequest, *, xero: client.XeroClient) -> str:
         contact_sync.contact_link(xero_contact=known, contact_id=contact_id)
         logger.info("Contact linked to its Xero copy for a document", extra={"create_request_id": request.pk})
         return known.xero_id
-    contact = Contact.objects.prefetch_related("emails", "phones", "addresses").get(pk=contact_id)
+    contact = reconcile.contacts_loaded([contact_id])[contact_id]
     if names.name_holder(connection_id=request.connection_id, name=contact.name) is not None:
         # Never a suffixed second contact: the admin decides in the conflict inbox.
         raise names.NameTaken(connection_id=request.connection_id, contact_id=contact_id, name=contact.name)
-    element = schemas.contact_change_json(push_sync.contact_change(contact, xero_id=""))
-    del element["ContactID"]
+    # Everything the CRM holds of it, as a push of every group would send it (persons only when Xero takes them).
+    values = ownership.crm_values(contact=contact, link=XeroContact(persons=[]))
+    if ownership.send_refusal(contact=contact, send=values):
+        values.pop(ownership.Group.PERSONS, None)
+    element = ownership.element_of(contact=contact, xero_id="", send=values)
     element["ContactNumber"] = contact_number_for(contact_id)
     try:
         made = xero.contact_create(element, idempotency_key=f"{request.idempotency_key}-contact")

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from accounts.models import User
+from contacts.models import Contact
 from integrations.xero import auth, client, schemas, selectors
-from integrations.xero.models import CreateRequest, XeroConnection, XeroContact
+from integrations.xero.models import CreateRequest, XeroConnection
 from integrations.xero.sync import creates
 from integrations.xero.sync.invoices import invoices_apply
 from integrations.xero.sync.quotes import quotes_apply
@@ -237,17 +238,13 @@ class DueDate:
 
 
 def due_date_default(*, connection_id: int, contact_id: int, issued_on: date) -> DueDate:
-    """The due date the contact's payment terms give in this organisation, else the organisation's, else none."""
+    """The due date the contact's payment terms give (the CRM contact's, their one home, which field ownership
+    keeps in step with Xero's), else the organisation's, else none."""
     connection = XeroConnection.objects.select_related("organisation").get(pk=connection_id)
-    link = (
-        XeroContact.objects.filter(connection_id=connection_id, contact_id=contact_id)
-        .exclude(sales_terms_type="")
-        .values_list("sales_terms_day", "sales_terms_type")
-        .first()
-    )
+    own = Contact.objects.filter(pk=contact_id).values_list("payment_terms_day", "payment_terms_type").first()
     organisation: Organisation = connection.organisation
-    if link is not None and link[0] is not None:
-        day, kind, whose = link[0], link[1], "the contact's terms"
+    if own is not None and own[0] is not None and own[1]:
+        day, kind, whose = own[0], own[1], "the contact's terms"
     elif organisation.sales_terms_type and organisation.sales_terms_day is not None:
         day, kind, whose = organisation.sales_terms_day, organisation.sales_terms_type, "the organisation's terms"
     else:

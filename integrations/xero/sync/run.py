@@ -446,13 +446,16 @@ def _cursors_advance(
 
 
 def _crm_edits_push(ctx: SyncContext) -> None:
-    """Send every CRM edit not yet in Xero (dirty links), up to 50 contacts a call. One refused contact does not
-    stop the others (summarizeErrors=false); its reason is kept on it. Runs after reading, so it never delays it."""
-    if not ctx.connection.push_crm_edits:
-        return
-    ctx.progress("Sending Capsync edits to Xero")
-    for batch in push_sync.dirty_batches(connection_id=ctx.connection.pk):
+    """Reconcile every link that changed on either side (ownership.py): take what Xero owns into the CRM, and send
+    every CRM edit not yet in Xero, up to 50 contacts a call. One refused contact does not stop the others
+    (summarizeErrors=false); its reason is kept on it. Runs after reading, so it never delays it; an organisation
+    that takes no CRM edits still has Xero's owned fields taken."""
+    may_send = ctx.connection.push_crm_edits
+    ctx.progress("Sending Capsync edits to Xero" if may_send else "Taking Xero's fields")
+    for batch in push_sync.dirty_batches(connection_id=ctx.connection.pk, now=ctx.clock(), may_send=may_send):
         results = ctx.call(lambda batch=batch: ctx.xero.contacts_update(batch.elements)) if batch.elements else []
-        counts = push_sync.batch_record(connection_id=ctx.connection.pk, batch=batch, results=results)
+        counts = push_sync.batch_record(connection_id=ctx.connection.pk, batch=batch, results=results, now=ctx.clock())
         ctx.add("contacts_pushed", counts.pushed)
         ctx.add("contacts_push_refused", counts.refused)
+        if counts.clashes:
+            ctx.add("field_clashes", counts.clashes)

@@ -183,6 +183,7 @@ def options(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         "invoice_status": connection.invoice_status,
         "sales_account_code": connection.sales_account_code,
         "sales_tax_type": connection.sales_tax_type,
+        **ConnectionOptionsForm.owners_initial(connection),
     }
     form = ConnectionOptionsForm(request.POST or None, initial=initial, organisation_id=connection.organisation_id)
     if request.method == "POST" and form.is_valid():
@@ -196,6 +197,7 @@ def options(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
             invoice_status=form.cleaned_data["invoice_status"],
             sales_account_code=form.cleaned_data["sales_account_code"],
             sales_tax_type=form.cleaned_data["sales_tax_type"],
+            field_owners=form.field_owners(),
         )
         messages.success(request, f"Options saved for {connection.name}.")
         if not selectors.sync_run_latest(connection_id=connection.pk):
