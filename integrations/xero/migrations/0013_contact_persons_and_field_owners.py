@@ -12,7 +12,7 @@ def links_count_as_reconciled(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('xero', '0011_create_requests_and_invoice_options'),
+        ('xero', '0012_sync_run_resume'),
     ]
 
     operations = [
