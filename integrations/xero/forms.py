@@ -1,8 +1,10 @@
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Self
 
 from django import forms
+from django.http import QueryDict
 
 from accounts.models import Team
 from integrations.xero import ownership
@@ -128,11 +130,48 @@ LINE_AMOUNT_TYPES = [
 ]
 
 
-class QuoteForm(forms.Form):
-    """The "Create quote in Xero" form; its line items are a QuoteLineFormSet beside it."""
+class XeroCreateForm(forms.Form):
+    """What the "Create quote in Xero" and "Create invoice in Xero" forms share: the organisation (hidden when there
+    is only one), the submission key that makes a resent form create nothing twice, and a second date that may not
+    fall before `date` (`later_date_field`, refused with `later_date_message`)."""
 
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
     organisation = forms.TypedChoiceField(coerce=int, label="Xero organisation")
+    organisation_placeholder: str | None = None
+    later_date_field = ""
+    later_date_message = ""
+
+    def __init__(self, *args: object, organisations: list[XeroConnection], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(c.pk, c.label) for c in organisations]
+        if len(organisations) > 1 and self.organisation_placeholder:
+            self.fields["organisation"].choices.insert(0, ("", self.organisation_placeholder))
+        if len(organisations) == 1:
+            self.fields["organisation"].widget = forms.HiddenInput()
+
+    @staticmethod
+    def new_submission_key() -> uuid.UUID:
+        return uuid.uuid4()
+
+    @classmethod
+    def after_refusal(cls, data: QueryDict, *, organisations: list[XeroConnection]) -> Self:
+        """The form again once Xero refused its submission: that submission is spent, so the corrected one gets a
+        new key (`data` is the view's mutable copy of the POST)."""
+        data["submission_key"] = str(cls.new_submission_key())
+        return cls(data, organisations=organisations)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        issued: date | None = cleaned.get("date")
+        later: date | None = cleaned.get(self.later_date_field)
+        if issued and later and later < issued:
+            self.add_error(self.later_date_field, self.later_date_message)
+        return cleaned
+
+
+class QuoteForm(XeroCreateForm):
+    """The "Create quote in Xero" form; its line items are a QuoteLineFormSet beside it."""
+
     title = forms.CharField(max_length=100, required=False)
     summary = forms.CharField(max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     date = date_field(label="Quote date")
@@ -146,25 +185,9 @@ class QuoteForm(forms.Form):
     )
     another_draft = forms.BooleanField(required=False, label="Create another draft anyway")
 
-    def __init__(self, *args: object, organisations: list[XeroConnection], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [(c.pk, c.label) for c in organisations]
-        if len(organisations) > 1:
-            self.fields["organisation"].choices.insert(0, ("", "Choose an organisation"))
-        if len(organisations) == 1:
-            self.fields["organisation"].widget = forms.HiddenInput()
-
-    @staticmethod
-    def new_submission_key() -> uuid.UUID:
-        return uuid.uuid4()
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        issued: date | None = cleaned.get("date")
-        expires: date | None = cleaned.get("expiry_date")
-        if issued and expires and expires < issued:
-            self.add_error("expiry_date", "The quote cannot expire before its date.")
-        return cleaned
+    organisation_placeholder = "Choose an organisation"
+    later_date_field = "expiry_date"
+    later_date_message = "The quote cannot expire before its date."
 
 
 MAX_QUOTE_LINES = 20

@@ -1,14 +1,11 @@
 """The "Create invoice in Xero" form: the quote form's lines with the codes an invoice line carries (item, account,
 tax type, tracking option) and a discount, the status (draft or approved) and the due date."""
 
-import uuid
-from datetime import date
 from decimal import Decimal
 
 from django import forms
 
-from integrations.xero.forms import MAX_QUOTE_LINES, LineFormSet, QuoteLineForm
-from integrations.xero.models import XeroConnection
+from integrations.xero.forms import MAX_QUOTE_LINES, LineFormSet, QuoteLineForm, XeroCreateForm
 from invoices import catalogue
 from invoices.bounds import date_field
 from invoices.models import Item
@@ -21,32 +18,15 @@ INVOICE_LINE_AMOUNT_TYPES = [
 INVOICE_STATUSES = [("DRAFT", "Draft"), ("AUTHORISED", "Approved (gets a number; can no longer be edited as a draft)")]
 
 
-class InvoiceForm(forms.Form):
-    submission_key = forms.UUIDField(widget=forms.HiddenInput)
-    organisation = forms.TypedChoiceField(coerce=int, label="Xero organisation")
+class InvoiceForm(XeroCreateForm):
     status = forms.ChoiceField(choices=INVOICE_STATUSES, widget=forms.RadioSelect, label="Create it as")
     date = date_field(label="Invoice date")
     due_date = date_field(label="Due on", required=False, help_text="Empty: Xero applies its own terms.")
     line_amount_types = forms.ChoiceField(choices=INVOICE_LINE_AMOUNT_TYPES, label="Tax")
     another_invoice = forms.BooleanField(required=False, label="Create another invoice anyway")
 
-    def __init__(self, *args: object, organisations: list[XeroConnection], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [(c.pk, c.label) for c in organisations]
-        if len(organisations) == 1:
-            self.fields["organisation"].widget = forms.HiddenInput()
-
-    @staticmethod
-    def new_submission_key() -> uuid.UUID:
-        return uuid.uuid4()
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        issued: date | None = cleaned.get("date")
-        due: date | None = cleaned.get("due_date")
-        if issued and due and due < issued:
-            self.add_error("due_date", "The invoice cannot fall due before its date.")
-        return cleaned
+    later_date_field = "due_date"
+    later_date_message = "The invoice cannot fall due before its date."
 
 
 class InvoiceLineForm(QuoteLineForm):

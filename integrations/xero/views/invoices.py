@@ -2,7 +2,6 @@
 invoices, and its line items picked from the organisation's Xero Items."""
 
 import logging
-import uuid
 from decimal import Decimal
 
 from django.contrib import messages
@@ -19,7 +18,7 @@ from integrations.xero import invoice_selectors as selectors
 from integrations.xero.invoice_forms import InvoiceForm, InvoiceLines
 from integrations.xero.line_forms import OpportunityLineForm
 from integrations.xero.sync import invoicing
-from integrations.xero.views.quotes import xero_problem
+from integrations.xero.views.quotes import create_form_page, xero_problem
 from integrations.xero.views.wizard import xero_identity
 from invoices import catalogue
 from invoices.models import Item, Quote, TrackingOption
@@ -163,8 +162,7 @@ def invoice_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpRespons
             raise Http404("This form belongs to another opportunity.") from None
         except invoicing.InvoiceRefused as exc:
             refused = exc.messages
-            data["submission_key"] = str(uuid.uuid4())  # that submission is spent; the corrected one is new
-            form = InvoiceForm(data, organisations=page.organisations)
+            form = InvoiceForm.after_refusal(data, organisations=page.organisations)
         except client.XeroError as exc:
             logger.warning("Creating an invoice in Xero failed", extra={"error": type(exc).__name__})
             problem = xero_problem(exc, noun="invoice")
@@ -174,11 +172,8 @@ def invoice_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpRespons
             if page.quote is not None:
                 _quote_invoiced(request, page.quote)
             return redirect("opportunities:detail", opportunity_id=opportunity.pk)
-    return render(
-        request,
-        "xero/invoice_form.html",
-        {"page": page, "form": form, "lines": lines, "refused": refused, "problem": problem},
-        status=400 if refused or problem else 200,
+    return create_form_page(
+        request, "xero/invoice_form.html", page=page, form=form, lines=lines, refused=refused, problem=problem
     )
 
 

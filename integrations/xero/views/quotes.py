@@ -1,10 +1,10 @@
 """Quote drafts in Xero from an opportunity, and the opportunity's quotes."""
 
 import logging
-import uuid
 from datetime import timedelta
 
 from django.contrib import messages
+from django.forms import BaseFormSet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.money import money_required, money_withheld
 from accounts.selectors import user_sees_money
 from integrations.xero import client, selectors
-from integrations.xero.forms import QuoteForm, QuoteLineFormSet
+from integrations.xero.forms import QuoteForm, QuoteLineFormSet, XeroCreateForm
 from integrations.xero.sync import quotes
 from integrations.xero.views.wizard import xero_identity
 from opportunities import selectors as opportunity_selectors
@@ -114,24 +114,34 @@ def quote_create(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
             raise Http404("This form belongs to another opportunity.") from None
         except quotes.QuoteRefused as exc:
             refused = exc.messages
-            data["submission_key"] = str(uuid.uuid4())  # that submission is spent; the corrected one is new
-            form = QuoteForm(data, organisations=page.organisations)
+            form = QuoteForm.after_refusal(data, organisations=page.organisations)
         except client.XeroError as exc:
             logger.warning("Creating a quote in Xero failed", extra={"error": type(exc).__name__})
             problem = xero_problem(exc, noun="quote")
         else:
             messages.success(request, f"Quote {quote.number} is a draft in Xero.")
             return redirect("opportunities:detail", opportunity_id=opportunity.pk)
+    return create_form_page(
+        request, "xero/quote_form.html", page=page, form=form, lines=lines, refused=refused, problem=problem
+    )
+
+
+def create_form_page(
+    request: HtmxHttpRequest,
+    template: str,
+    *,
+    page: object,
+    form: XeroCreateForm,
+    lines: BaseFormSet,
+    refused: list[str],
+    problem: str,
+) -> HttpResponse:
+    """A "Create quote/invoice in Xero" form page; 400 when Xero refused the submission (`refused`, its messages) or
+    could not be asked (`problem`), so the HTMX swap shows them in place."""
     return render(
         request,
-        "xero/quote_form.html",
-        {
-            "page": page,
-            "form": form,
-            "lines": lines,
-            "refused": refused,
-            "problem": problem,
-        },
+        template,
+        {"page": page, "form": form, "lines": lines, "refused": refused, "problem": problem},
         status=400 if refused or problem else 200,
     )
 
