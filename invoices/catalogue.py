@@ -6,7 +6,7 @@ Plain data in, so the ledger never sees the integration's types.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -93,8 +93,12 @@ def items_store(*, organisation_id: int, items: Sequence[ItemData], whole: bool)
             return _replace(Item, organisation_id=organisation_id, rows=rows, key="xero_id", fields=_ITEM_FIELDS)
         # Codes are unique within an organisation at Xero: an item now holding a code replaces any other kept with
         # it (deleted in Xero and made again, which If-Modified-Since cannot tell).
-        for row in rows:
-            Item.objects.filter(organisation_id=organisation_id, code=row.code).exclude(xero_id=row.xero_id).delete()
+        # One read and one delete for the whole page, not a delete per item.
+        holder = {row.code: row.xero_id for row in rows}
+        kept = Item.objects.filter(organisation_id=organisation_id, code__in=holder).values_list(
+            "pk", "code", "xero_id"
+        )
+        Item.objects.filter(pk__in=[pk for pk, code, xero_id in kept if holder[code] != xero_id]).delete()
         Item.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["organisation", "xero_id"], update_fields=_ITEM_FIELDS
         )
@@ -116,32 +120,21 @@ def catalogue_store(
     _replace(
         LedgerAccount,
         organisation_id=organisation_id,
-        rows=[
-            LedgerAccount(organisation_id=organisation_id, **{f: getattr(a, f) for f in AccountData.__annotations__})
-            for a in accounts
-        ],
+        rows=[LedgerAccount(organisation_id=organisation_id, **asdict(a)) for a in accounts],
         key="xero_id",
         fields=["code", "name", "status", "tax_type"],
     )
     _replace(
         TaxRate,
         organisation_id=organisation_id,
-        rows=[
-            TaxRate(organisation_id=organisation_id, **{f: getattr(t, f) for f in TaxRateData.__annotations__})
-            for t in tax_rates
-        ],
+        rows=[TaxRate(organisation_id=organisation_id, **asdict(t)) for t in tax_rates],
         key="tax_type",
         fields=["name", "status", "effective_rate", "can_apply_to_revenue"],
     )
     _replace(
         TrackingOption,
         organisation_id=organisation_id,
-        rows=[
-            TrackingOption(
-                organisation_id=organisation_id, **{f: getattr(o, f) for f in TrackingOptionData.__annotations__}
-            )
-            for o in tracking_options
-        ],
+        rows=[TrackingOption(organisation_id=organisation_id, **asdict(o)) for o in tracking_options],
         key="xero_id",
         fields=["category_xero_id", "category_name", "name", "is_active"],
     )
