@@ -64,7 +64,8 @@ bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Issue 18's many-organisations runs: 100 organisations x 1,000 contacts / 10,000 invoices with 1, 2 and 4 Celery
-# workers, one after another, each writing its table to docs/BENCHMARKS.md. Needs REDIS_URL (broker, call slots).
+# workers (prefork pools of 5 processes, as docker-compose.yml runs them; `--pool threads` in BENCH_ORGS_ARGS for
+# threads), one after another, each writing its table to docs/BENCHMARKS.md. Needs REDIS_URL (broker, call slots).
 BENCH_ORGS_ARGS ?= --orgs 100 --contacts 1000 --invoices 10000 --per-worker 5 --slice-pages 5
 bench-orgs: install-dev
 	@test -n "$$REDIS_URL" || { echo "bench-orgs needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1; }

@@ -2,11 +2,13 @@
 
 Starts the sandbox with N generated organisations of C contacts and I invoices each (Xero's limits on: 60 calls a
 minute and 5 in flight per organisation, 10,000 a minute per app), recreates the benchmark database, links every
-organisation with one consent, starts W `celery worker` processes (threads pool, `--per-worker` syncs each) on
-Redis and PostgreSQL, queues every organisation's initial full sync at once and waits for all of them, then does
+organisation with one consent, starts W `celery worker` processes (`--per-worker` syncs each: child processes of
+Celery's prefork pool, as docker-compose.yml runs production, or threads with `--pool threads`) on Redis and
+PostgreSQL, queues every organisation's initial full sync at once and waits for all of them, then does
 the same for an idle incremental round. It reports the total time, each organisation's time against its own
 floor, the slowest organisation, the peaks of calls in flight per organisation and per app (the sandbox's
-counters), 429s, calls a minute for the app and each worker's peak RSS (VmHWM).
+counters), 429s, calls a minute for the app and each worker process's peak RSS (VmHWM): with prefork, the
+worker's parent and each pool process that runs syncs.
 """
 
 import argparse
@@ -53,7 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--per-worker",
         type=int,
         default=4,
-        help="with --orgs: syncs each worker runs at once (threads pool; default 4)",
+        help="with --orgs: syncs each worker runs at once (pool processes or threads; default 4)",
+    )
+    parser.add_argument(
+        "--pool",
+        choices=("prefork", "threads"),
+        default="prefork",
+        help="with --orgs: Celery's pool; prefork (the default, as in docker-compose.yml) runs each sync in its own "
+        "process, threads runs --per-worker syncs in one process",
     )
     parser.add_argument(
         "--slice-pages",
@@ -80,7 +89,7 @@ def link_all(sandbox: SandboxControl) -> list[int]:
 
 
 def workers_start(
-    count: int, *, per_worker: int, log_dir: Path, slice_pages: int | None = None
+    count: int, *, per_worker: int, log_dir: Path, pool: str = "prefork", slice_pages: int | None = None
 ) -> list[subprocess.Popen]:
     """Start `count` Celery workers on the xero queue and wait until each says it is ready."""
     started = []
@@ -96,7 +105,7 @@ def workers_start(
                     "-A",
                     "capsync",
                     "worker",
-                    "--pool=threads",
+                    f"--pool={pool}",
                     f"--concurrency={per_worker}",
                     "--queues=xero",
                     "--loglevel=INFO",
@@ -130,6 +139,14 @@ def workers_start(
                 raise SystemExit(f"Celery worker {number} did not start:\n{log.read_text()[-2000:]}")
             time.sleep(0.2)
     return started
+
+
+def pool_processes(worker: subprocess.Popen) -> list[int]:
+    """The pids of a prefork worker's pool processes (none for a threads pool)."""
+    try:
+        return [int(pid) for pid in Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def workers_stop(workers: list[subprocess.Popen]) -> None:
@@ -203,6 +220,25 @@ def _per_minute(calls: list[dict]) -> tuple[int, float]:
 
 def _s(seconds: float) -> str:
     return f"{seconds:,.1f} s"
+
+
+def _mib(peak: PeakRss) -> str:
+    return f"{peak.kib / 1024:,.0f} MiB"
+
+
+def rss_rows(parents: list[PeakRss], pool_peaks: list[list[PeakRss]]) -> list[report.Row]:
+    """Each worker's peak RSS; with prefork, its parent's and its pool processes' (where the syncs run)."""
+    if not any(pool_peaks):
+        return [report.Row("Peak RSS per worker (VmHWM)", ", ".join(map(_mib, parents)))]
+    children = [peak for worker_peaks in pool_peaks for peak in worker_peaks]
+    return [
+        report.Row("Peak RSS per worker's parent process (VmHWM)", ", ".join(map(_mib, parents))),
+        report.Row(
+            "Peak RSS per pool process running syncs (VmHWM)",
+            f"max {_mib(max(children, key=lambda peak: peak.kib))}",
+            "; ".join(", ".join(map(_mib, worker_peaks)) for worker_peaks in pool_peaks),
+        ),
+    ]
 
 
 def round_rows(result: Round) -> list[report.Row]:
@@ -300,6 +336,7 @@ def main(args: argparse.Namespace) -> int:
     build_seconds = time.perf_counter() - begun
     workers: list[subprocess.Popen] = []
     peaks: list[PeakRss] = []
+    pool_peaks: list[list[PeakRss]] = []
     try:
         sandbox = SandboxControl(sandbox_process.url)
         environment_set(sandbox=sandbox, database_url=args.database_url)
@@ -328,8 +365,12 @@ def main(args: argparse.Namespace) -> int:
             f"{args.workers} worker(s) ...",
             flush=True,
         )
-        workers = workers_start(args.workers, per_worker=args.per_worker, log_dir=log_dir, slice_pages=args.slice_pages)
+        workers = workers_start(
+            args.workers, per_worker=args.per_worker, log_dir=log_dir, pool=args.pool, slice_pages=args.slice_pages
+        )
         peaks = [PeakRss(worker.pid).__enter__() for worker in workers]
+        pool_peaks = [[PeakRss(pid).__enter__() for pid in pool_processes(worker)] for worker in workers]
+        peaks += [peak for worker_peaks in pool_peaks for peak in worker_peaks]
         full = sync_round(sandbox=sandbox, connection_ids=connection_ids, kind="full", timeout=args.orgs * 600)
         print(f"Initial syncs done in {full.seconds:.0f} s; idle round ...", flush=True)
         idle = sync_round(sandbox=sandbox, connection_ids=connection_ids, kind="incremental", timeout=args.orgs * 60)
@@ -342,7 +383,7 @@ def main(args: argparse.Namespace) -> int:
     rows = [
         *round_rows(full),
         *round_rows(idle),
-        report.Row("Peak RSS per worker (VmHWM)", ", ".join(f"{peak.kib / 1024:,.0f} MiB" for peak in peaks)),
+        *rss_rows(peaks[: len(workers)], pool_peaks),
     ]
     machine = report.machine()
     machine_line = (
@@ -351,7 +392,7 @@ def main(args: argparse.Namespace) -> int:
     )
     command = (
         f".venv/bin/python -m bench --orgs {args.orgs} --contacts {args.contacts} --invoices {args.invoices} "
-        f"--workers {args.workers} --per-worker {args.per_worker}"
+        f"--workers {args.workers} --per-worker {args.per_worker} --pool {args.pool}"
         + (f" --slice-pages {args.slice_pages}" if args.slice_pages is not None else "")
         + (f" --latency-ms {args.latency_ms}" if args.latency_ms else "")
     )
@@ -360,12 +401,14 @@ def main(args: argparse.Namespace) -> int:
     print(report.plain_table(rows))
     if not args.no_write:
         when = started_at.strftime("%Y-%m-%d %H:%M %Z")
-        key = f"orgs-{args.orgs}x{args.contacts}x{args.invoices}-w{args.workers}x{args.per_worker}" + (
-            f"-l{args.latency_ms}" if args.latency_ms else ""
+        key = (
+            f"orgs-{args.orgs}x{args.contacts}x{args.invoices}-w{args.workers}x{args.per_worker}"
+            + (f"-l{args.latency_ms}" if args.latency_ms else "")
+            + ("-threads" if args.pool == "threads" else "")
         )
         section = "\n\n".join(
             [
-                f"### {size}, {args.workers} worker(s) x {args.per_worker} syncs",
+                f"### {size}, {args.workers} worker(s) x {args.per_worker} syncs ({args.pool} pool)",
                 f"Last run {when}: `{command}`.  \nMachine: {machine_line}. The sandbox built the organisations in "
                 f"{build_seconds:.0f} s.",
                 report.table(rows),

@@ -185,3 +185,37 @@ def test_peak_overlap_counts_the_syncs_running_at_one_moment():
     assert peak_overlap([(at(0), at(10)), (at(5), at(15)), (at(9), at(20))]) == 3
     assert peak_overlap([(at(0), at(5)), (at(5), at(10))]) == 1  # one ends as the next begins
     assert peak_overlap([]) == 0
+
+
+def test_prefork_pool_processes_are_found_and_reported_apart_from_their_parent():
+    import subprocess
+    import sys
+
+    from bench.orgs import pool_processes, rss_rows
+    from bench.process import PeakRss
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys; subprocess.run([sys.executable, '-c', 'input()'])"],
+        stdin=subprocess.PIPE,
+    )
+    try:
+        for _ in range(100):
+            if children := pool_processes(parent):
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        assert len(children) == 1
+    finally:
+        parent.communicate(b"\n", timeout=10)
+    assert pool_processes(parent) == []  # gone
+
+    def peak(kib: int) -> PeakRss:
+        measured = PeakRss(0)
+        measured.kib = kib
+        return measured
+
+    threads = rss_rows([peak(200 * 1024)], [[]])
+    prefork = rss_rows([peak(110 * 1024)], [[peak(120 * 1024), peak(140 * 1024)]])
+
+    assert [(row.measure, row.value) for row in threads] == [("Peak RSS per worker (VmHWM)", "200 MiB")]
+    assert [row.value for row in prefork] == ["110 MiB", "max 140 MiB"]
+    assert prefork[1].target == "120 MiB, 140 MiB"
