@@ -21,7 +21,20 @@ from enum import IntEnum
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Case, CharField, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    Func,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Upper
 
 from accounts.models import User
@@ -224,11 +237,18 @@ def contact_hits(*, visible: QuerySet[Contact], query: str, limit: int, trigram:
         visible.annotate(matched=Value("")), query=query, trigram=trigram, fields=fields, then_by=then_by, limit=limit
     )
 
-    emails = EmailAddress.objects.filter(contact=OuterRef("pk"), address__icontains=query)
+    # Each matching address is ranked in the join and each contact keeps its best; the address shown is looked up
+    # for the hits only. Ranking a per-contact subquery instead repeated that subquery in every branch of the rank's
+    # CASE for every match: "accounts8" (11,111 of 100,000 addresses) took 62,000 buffer reads and 130 ms.
+    best_email = (
+        EmailAddress.objects.filter(contact=OuterRef("pk"), address__icontains=query)
+        .annotate(rank=_rank("address", query, word_starts="@."))
+        .order_by("rank", "pk")
+    )
     by_email = (
-        visible.filter(pk__in=EmailAddress.objects.filter(address__icontains=query).values("contact_id"))
-        .annotate(matched=Subquery(emails.order_by("pk").values("address")[:1]))
-        .annotate(rank=_rank("matched", query, word_starts="@."), similarity=Value(1.0))
+        visible.filter(emails__address__icontains=query)
+        .annotate(rank=Min(_rank("emails__address", query, word_starts="@.")), similarity=Value(1.0))
+        .annotate(matched=Subquery(best_email.values("address")[:1]))
     )
     rows += by_email.order_by("rank", *then_by).values_list(*fields, "rank", "similarity")[:limit]
 

@@ -115,6 +115,22 @@ def test_exact_and_prefix_matches_come_first(member, team_a, trigram):
     assert names(documents) == ["INV-1000", "INV-10001", "XINV-1000"]
 
 
+@BOTH_PATHS
+def test_a_contact_with_several_matching_emails_is_one_hit_showing_its_best_address(member, team_a, trigram):
+    wright = OrganisationFactory(team=team_a, name="Aardvark & Wright")
+    EmailAddressFactory(contact=wright, address="hw@acme.example")
+    EmailAddressFactory(contact=wright, address="acme.accounts@wright.example")
+    EmailAddressFactory(contact=wright, address="acme@wright.example")
+    EmailAddressFactory(contact=OrganisationFactory(team=team_a, name="Zed Ltd"), address="zed@acme.example")
+
+    found = search_results(user=member, query="acme", limit=2, trigram=trigram).contacts
+
+    assert [(hit.name, hit.matched, hit.rank) for hit in found] == [
+        ("Aardvark & Wright", "acme.accounts@wright.example", Rank.PREFIX),
+        ("Zed Ltd", "zed@acme.example", Rank.WORD_PREFIX),
+    ]
+
+
 def test_trigram_similarity_forgives_a_typo_and_the_fallback_does_not(member, team_a):
     OrganisationFactory(team=team_a, name="Copperfield Books")
     OrganisationFactory(team=team_a, name="Copperfeld Stores")
