@@ -164,15 +164,21 @@ def search_results(*, user: User, query: str, limit: int, trigram: bool | None =
 
 
 def _rank_conditions(field: str, query: str, *, word_starts: str = " ") -> list[tuple[Rank, Q]]:
-    """What each rank but SIMILAR asks of a text field, best first; a word starts after any of `word_starts`."""
+    """What each rank but SIMILAR asks of a text field, best first; a word starts after any of `word_starts`.
+
+    A word's prefix also asks for the plain substring, which the word starts imply: PostgreSQL then finds it with one
+    trigram index scan rather than one per word start, each reading the lists of word-start trigrams (" ac") that
+    nearly every text holds (a third of the buffers for an email fragment found nowhere, at 100,000 addresses).
+    """
+    contains = Q(**{f"{field}__icontains": query})
     after_word_start = Q()
     for separator in word_starts:
         after_word_start |= Q(**{f"{field}__icontains": separator + query})
     return [
         (Rank.EXACT, Q(**{f"{field}__iexact": query})),
         (Rank.PREFIX, Q(**{f"{field}__istartswith": query})),
-        (Rank.WORD_PREFIX, after_word_start),
-        (Rank.CONTAINS, Q(**{f"{field}__icontains": query})),
+        (Rank.WORD_PREFIX, contains & after_word_start),
+        (Rank.CONTAINS, contains),
     ]
 
 
