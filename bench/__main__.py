@@ -96,12 +96,20 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="no sandbox and no sync: load the contacts and invoices straight into PostgreSQL (COPY) "
         "and time the pages (issue 18's ten-times size: --contacts 100000 --invoices 1000000)",
     )
+    parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="with --pages-only: keep the database the last --pages-only run loaded (of the same size), migrate it "
+        "and time the pages again, instead of recreating and loading it",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     orgs.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.quick and (args.contacts or args.invoices):
         parser.error("--quick sets the sizes; leave out --contacts/--invoices")
+    if args.reuse_data and not args.pages_only:
+        parser.error("--reuse-data only applies to --pages-only")
     contacts, invoices = QUICK_SIZE if args.quick else FULL_SIZE
     args.contacts = args.contacts or contacts
     args.invoices = args.invoices or invoices
@@ -451,16 +459,26 @@ def pages_only(args: argparse.Namespace) -> int:
     size = f"{args.contacts:,} contacts / {args.invoices:,} invoices"
     unused = "http://127.0.0.1:9"  # no Xero is called: nothing is synced
     environment_set(sandbox=SandboxControl(unused), database_url=args.database_url)
-    database_recreate(args.database_url)
+    if not args.reuse_data:
+        database_recreate(args.database_url)
     django.setup()
     from django.core.management import call_command
 
     from bench import pages, scenario, tenfold
 
     call_command("migrate", verbosity=0, interactive=False)
-    print(f"Pages only, {size}: loading them with COPY ...", flush=True)
-    loaded = tenfold.load(contacts=args.contacts, invoices=args.invoices)
-    print(f"Loaded in {loaded.load_seconds:.0f} s; timing pages ({args.page_requests} requests each) ...", flush=True)
+    if args.reuse_data:
+        loaded = tenfold.loaded_before()
+        if (loaded.contacts, loaded.invoices) != (args.contacts, args.invoices):
+            print(f"The database holds {loaded.contacts:,} contacts / {loaded.invoices:,} invoices, not {size}")
+            return 1
+        print(f"Pages only, {size}: reusing the loaded database; timing pages ...", flush=True)
+    else:
+        print(f"Pages only, {size}: loading them with COPY ...", flush=True)
+        loaded = tenfold.load(contacts=args.contacts, invoices=args.invoices)
+        print(
+            f"Loaded in {loaded.load_seconds:.0f} s; timing pages ({args.page_requests} requests each) ...", flush=True
+        )
     page_setup, timings = tenfold.measure(loaded, requests=args.page_requests)
     machine = report.machine()
     machine_line = (
@@ -468,10 +486,11 @@ def pages_only(args: argparse.Namespace) -> int:
         f"Python {machine['python']}, PostgreSQL {scenario.postgres_version()}; load average {machine['load']} "
         "(1 / 5 / 15 min) as the run ended"
     )
+    how = "by an earlier run" if args.reuse_data else f"in {loaded.load_seconds:.0f} s"
     note = (
         f"{loaded.contacts:,} contacts ({page_setup.visible_contacts:,} in the member's team), "
-        f"{loaded.invoices:,} invoices and credit notes, {loaded.payments:,} payments, loaded with COPY in "
-        f"{loaded.load_seconds:.0f} s (not synced); {page_setup.open_opportunities} open and as many won "
+        f"{loaded.invoices:,} invoices and credit notes, {loaded.payments:,} payments, loaded with COPY {how} "
+        f"(not synced); {page_setup.open_opportunities} open and as many won "
         f"opportunities; {pages.WARM_UPS} warm-ups, then {args.page_requests} timed requests of each page; "
         "queries counted on one request."
     )
@@ -479,7 +498,8 @@ def pages_only(args: argparse.Namespace) -> int:
     print(f"\n{size} (pages only) on {machine_line}\n{note}")
     print(report.grid_plain(PAGE_HEADER, table))
     if not args.no_write:
-        command = f".venv/bin/python -m bench --pages-only --contacts {args.contacts} --invoices {args.invoices}"
+        reuse = " --reuse-data" if args.reuse_data else ""
+        command = f".venv/bin/python -m bench --pages-only --contacts {args.contacts} --invoices {args.invoices}{reuse}"
         when = started_at.strftime("%Y-%m-%d %H:%M UTC")
         section = "\n\n".join(
             [

@@ -75,7 +75,11 @@ def member_setup(*, team_id: int) -> User:
 
 def pipeline_setup(*, team_id: int, owner: User, count: int = OPPORTUNITIES) -> int:
     """Open opportunities on the team's customers with the most invoices, spread over the demo's milestones, and
-    as many won ones (not invoiced) on the same customers; returns how many of each."""
+    as many won ones (not invoiced) on the same customers; returns how many of each. Done once: a database set up
+    before (`--pages-only --reuse-data`) keeps its opportunities."""
+    existing = Opportunity.objects.filter(team_id=team_id, owner=owner, outcome=Opportunity.Outcome.OPEN).count()
+    if existing:
+        return existing
     for position, (name, probability) in enumerate(MILESTONES):
         Milestone.objects.get_or_create(name=name, defaults={"position": position, "probability": probability})
     milestones = list(Milestone.objects.all())
@@ -121,7 +125,10 @@ def pipeline_setup(*, team_id: int, owner: User, count: int = OPPORTUNITIES) -> 
 
 def history_setup(*, contact_id: int, author: User) -> None:
     """Give the busiest customer a salesperson's history to interleave with its money events: a note or logged call
-    a week back to three years ago, and tasks due from a year ago to a month ahead (done once their day passed)."""
+    a week back to three years ago, and tasks due from a year ago to a month ahead (done once their day passed).
+    Done once, like `pipeline_setup`."""
+    if Note.objects.filter(contact_id=contact_id, author=author).exists():
+        return
     now = timezone.now()
     Note.objects.bulk_create(
         Note(

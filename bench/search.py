@@ -31,8 +31,8 @@ def search_setup(*, team_id: int) -> None:
 
 
 def search_pages(*, member: User) -> list[tuple[str, str, bool]]:
-    """(name, URL, HTMX?) of the dropdown for a name prefix, an email fragment, a phone fragment, an invoice number
-    and a misspelt name, each taken from the member's own contacts and invoices."""
+    """(name, URL, HTMX?) of the dropdown for a name prefix, an email fragment, an email domain, a phone fragment,
+    an invoice number and a misspelt name, each taken from the member's own contacts and invoices."""
     contacts = Contact.objects.filter(team__members=member).order_by("pk")
     middle = contacts[contacts.count() // 2]
     email = EmailAddress.objects.filter(contact__in=contacts).order_by("pk").values_list("address", flat=True)[7]
@@ -43,6 +43,7 @@ def search_pages(*, member: User) -> list[tuple[str, str, bool]]:
     queries = [
         ("name prefix", first_word[:4]),
         ("email fragment", email.split("@")[0][:10]),
+        ("email domain", email.split("@")[-1]),  # in many addresses: the search must stop at a dropdown's worth
         ("phone fragment", phone[3:10]),
         ("invoice number", number),
         ("misspelt name", first_word[:3] + first_word[2:]),  # "Kesstrel" (a doubled letter) finds "Kestrel"

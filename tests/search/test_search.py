@@ -115,6 +115,22 @@ def test_exact_and_prefix_matches_come_first(member, team_a, trigram):
     assert names(documents) == ["INV-1000", "INV-10001", "XINV-1000"]
 
 
+@BOTH_PATHS
+def test_a_contact_with_several_matching_emails_is_one_hit_showing_its_best_address(member, team_a, trigram):
+    wright = OrganisationFactory(team=team_a, name="Aardvark & Wright")
+    EmailAddressFactory(contact=wright, address="hw@acme.example")
+    EmailAddressFactory(contact=wright, address="acme.accounts@wright.example")
+    EmailAddressFactory(contact=wright, address="acme@wright.example")
+    EmailAddressFactory(contact=OrganisationFactory(team=team_a, name="Zed Ltd"), address="zed@acme.example")
+
+    found = search_results(user=member, query="acme", limit=2, trigram=trigram).contacts
+
+    assert [(hit.name, hit.matched, hit.rank) for hit in found] == [
+        ("Aardvark & Wright", "acme.accounts@wright.example", Rank.PREFIX),
+        ("Zed Ltd", "zed@acme.example", Rank.WORD_PREFIX),
+    ]
+
+
 def test_trigram_similarity_forgives_a_typo_and_the_fallback_does_not(member, team_a):
     OrganisationFactory(team=team_a, name="Copperfield Books")
     OrganisationFactory(team=team_a, name="Copperfeld Stores")
@@ -203,9 +219,11 @@ def test_the_query_count_does_not_grow_with_the_hits(member, team_a, django_asse
         InvoiceFactory(contact=contact, number=f"INV-20{number:02d}")
         QuoteFactory(contact=contact, number=f"QU-20{number:02d}")
 
-    with django_assert_max_num_queries(6):  # names, emails, phones, opportunities, invoices, quotes (none similar)
+    # Names, emails (one query per rank: "20" is in one address, so all four run), phones, opportunities, invoices
+    # and quotes; no similar names.
+    with django_assert_max_num_queries(9):
         results = search_results(user=member, query="20", limit=25)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(9):
         phone_results = search_results(user=member, query="7946 20", limit=25)
 
     assert len(results.contacts) == 25
@@ -222,7 +240,7 @@ def test_the_dropdown_is_a_partial_and_the_page_works_without_javascript(
     OpportunityFactory(contact=acme, name="Acme 0042 renewal", value=Decimal("5555.00"))
     url = reverse("search:results") + "?q=0042"
 
-    with django_assert_max_num_queries(9):  # the search's six, the session, the user, the unread count
+    with django_assert_max_num_queries(12):  # the search's nine, the session, the user, the unread count
         dropdown = member_client.get(url, headers={"HX-Request": "true"})
     page = member_client.get(url)
 
