@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from xero_sandbox import msdate
+from xero_sandbox import jsonutil, msdate
 from xero_sandbox.accounting import contacts, lines, listing, writes
 from xero_sandbox.accounting.results import ApiResult, ElementInvalid, money, not_found, ok, to_decimal
 from xero_sandbox.store import Event, TenantData
@@ -119,10 +119,16 @@ def render(
 
     Unit amounts are shown to 2 dp unless the caller asked for ``unitdp=4``.
     """
-    view = dict(record)
+    view = _shaped(record, with_lines=with_lines, summary=summary, unit_dp=unit_dp)
     contact = data.contacts.get((record.get("Contact") or {}).get("ContactID", ""))
     if contact is not None:
         view["Contact"] = contacts.contact_summary(contact)
+    return view
+
+
+def _shaped(record: Record, *, with_lines: bool, summary: bool, unit_dp: int) -> Record:
+    """The document's own fields as a response shows them (render() adds the live contact)."""
+    view = dict(record)
     if summary:
         for name in _SUMMARY_DROPPED:
             view.pop(name, None)
@@ -131,6 +137,51 @@ def render(
     elif unit_dp < 4 and view.get("LineItems"):
         view["LineItems"] = [_unit_amount_2dp(line) for line in view["LineItems"]]
     return view
+
+
+# Where a document's contact goes in its kept JSON: no control character survives json.dumps unescaped, so this
+# can only be the slot.
+_CONTACT_SLOT = "\x00contact\x00"
+
+
+def render_json(
+    *, data: TenantData, collection: str, records: list[Record], with_lines: bool, summary: bool, unit_dp: int
+) -> jsonutil.Raw:
+    """The JSON array of these documents exactly as ``render`` would show them, written once per stored record.
+
+    Each record's JSON is kept (collection.Fragments) with a slot for its contact, which is filled from the
+    contact's current record on every request, so renaming a contact shows in every document without a rewrite.
+    """
+    fragments = data.collections[collection].fragments
+    id_field = kind_of(collection).id_field
+    variant = (with_lines, summary, unit_dp < 4)
+    texts = []
+    for record in records:
+        parts = fragments.get(record[id_field], record, variant)
+        if parts is None:
+            view = _shaped(record, with_lines=with_lines, summary=summary, unit_dp=unit_dp)
+            if "Contact" in view:
+                view["Contact"] = jsonutil.Raw(_CONTACT_SLOT)
+            parts = tuple(jsonutil.dumps_text(view).split(_CONTACT_SLOT))
+            fragments.put(record[id_field], record, variant, parts)
+        if len(parts) == 1:
+            texts.append(parts[0])
+            continue
+        stored = record.get("Contact")
+        contact = data.contacts.get((stored or {}).get("ContactID", ""))
+        shown = jsonutil.dumps_text(stored) if contact is None else _contact_json(data, contact)
+        texts.append(f"{parts[0]}{shown}{parts[1]}")
+    return jsonutil.Raw(f"[{','.join(texts)}]")
+
+
+def _contact_json(data: TenantData, contact: Record) -> str:
+    """The contact as embedded in documents, as JSON (kept with the contact's record)."""
+    contact_id = contact["ContactID"]
+    parts = data.contacts.fragments.get(contact_id, contact, "summary")
+    if parts is None:
+        parts = (jsonutil.dumps_text(contacts.contact_summary(contact)),)
+        data.contacts.fragments.put(contact_id, contact, "summary", parts)
+    return parts[0]
 
 
 def _unit_amount_2dp(line: Record) -> Record:
@@ -177,10 +228,14 @@ def list_documents(
     unit_dp = listing.query_int(query, "unitdp") or 2
     with_lines = page.paged  # docs: "page=1 - ... with line items shown"; without page there are none
     body: Record = {
-        collection: [
-            render(data=data, record=record, with_lines=with_lines, summary=summary, unit_dp=unit_dp)
-            for record in page.records
-        ]
+        collection: render_json(
+            data=data,
+            collection=collection,
+            records=page.records,
+            with_lines=with_lines,
+            summary=summary,
+            unit_dp=unit_dp,
+        )
     }
     if page.pagination is not None:
         body = {"pagination": page.pagination, **body}
