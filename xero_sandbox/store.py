@@ -220,7 +220,9 @@ class TenantData:
     def save(self, collection: str, record: dict[str, Any]) -> None:
         """Store a record and keep every secondary index in step."""
         coll = self.collections[collection]
-        old = coll.get(record[coll.id_field])
+        # Exactly the record put() replaces (Collection.get would also match another spelling of the id, which
+        # stays stored under its own).
+        old = coll.records.get(record[coll.id_field])
         coll.put(record)
         self._index(collection, record, old)
 

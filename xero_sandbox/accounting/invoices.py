@@ -278,7 +278,32 @@ def document_save(
     document_id: str | None = None,
     unit_dp: int = 2,
 ) -> tuple[Record, list[Event]]:
-    """Create or update one invoice or credit note. Raises ElementInvalid (nothing saved) on a broken rule."""
+    """Create or update one invoice or credit note and return it as the response shows it (``render``).
+    Raises ElementInvalid (nothing saved) on a broken rule."""
+    record, events = document_store(
+        data=data,
+        kind=kind,
+        element=element,
+        now=now,
+        create_only=create_only,
+        document_id=document_id,
+        unit_dp=unit_dp,
+    )
+    return render(data=data, record=record, unit_dp=unit_dp), events
+
+
+def document_store(
+    *,
+    data: TenantData,
+    kind: Kind,
+    element: Record,
+    now: datetime,
+    create_only: bool,
+    document_id: str | None = None,
+    unit_dp: int = 2,
+) -> tuple[Record, list[Event]]:
+    """Create or update one invoice or credit note and return the stored record (never to be changed: store.py).
+    Raises ElementInvalid (nothing saved) on a broken rule."""
     writes.require_shapes(
         element,
         strings=(kind.id_field, kind.number_field, "Type", "Status", "LineAmountTypes", "CurrencyCode", "Reference"),
@@ -426,7 +451,7 @@ def document_save(
     if status == "AUTHORISED":
         contacts.contact_mark_trading(data=data, contact_id=contact["ContactID"], invoice_type=doc_type)
     events.append(Event(kind.category, "UPDATE" if existing else "CREATE", record_id, f"{kind.collection}/{record_id}"))
-    return render(data=data, record=merged, unit_dp=unit_dp), events
+    return merged, events
 
 
 def _changes_date(element: Record, existing: Record | None) -> bool:
