@@ -6,6 +6,7 @@ collection.Fragments), which ``dumps`` copies into its output verbatim.
 
 import json
 import re
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -16,9 +17,9 @@ _MARK_OPEN = "\x00\x01\x02"
 _MARK_CLOSE = "\x02\x01\x00"
 _OPEN = '"\\u0000\\u0001\\u0002'
 _CLOSE = '\\u0002\\u0001\\u0000"'
-# A Raw value is written as a numbered placeholder the same way (U+0000 U+0001 U+0003), then replaced by its text.
+# A Raw value is written as a placeholder the same way (U+0000 U+0001 U+0003, a nonce drawn for the call and its
+# number), then replaced by its text: no string of the value can match a nonce it could not know.
 _RAW_OPEN = "\x00\x01\x03"
-_RAW_PLACEHOLDER = re.compile(r'"\\u0000\\u0001\\u0003(\d+)\\u0003\\u0001\\u0000"')
 
 
 class Raw:
@@ -36,6 +37,7 @@ class Raw:
 def dumps_text(obj: Any) -> str:
     """``dumps`` as a str."""
     raws: list[str] = []
+    nonce = ""  # drawn at the first Raw
 
     def default(value: object) -> str:  # called once per Decimal: a page of invoices has about 12,000 of them
         if isinstance(value, Decimal):
@@ -43,15 +45,18 @@ def dumps_text(obj: Any) -> str:
                 raise ValueError(f"cannot serialise {value!r}")
             return f"{_MARK_OPEN}{value}{_MARK_CLOSE}"
         if isinstance(value, Raw):
+            nonlocal nonce
+            nonce = nonce or secrets.token_hex(8)
             raws.append(value.text)
-            return f"{_RAW_OPEN}{len(raws) - 1}\x03\x01\x00"
+            return f"{_RAW_OPEN}{nonce}:{len(raws) - 1}\x03\x01\x00"
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
     text = json.dumps(obj, ensure_ascii=False, default=default, separators=(",", ":"))
     if _OPEN in text:
         text = text.replace(_OPEN, "").replace(_CLOSE, "")
     if raws:
-        text = _RAW_PLACEHOLDER.sub(lambda found: raws[int(found.group(1))], text)
+        placeholder = re.compile(rf'"\\u0000\\u0001\\u0003{nonce}:(\d+)\\u0003\\u0001\\u0000"')
+        text = placeholder.sub(lambda found: raws[int(found.group(1))], text)
     return text
 
 

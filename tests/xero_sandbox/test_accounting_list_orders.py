@@ -291,3 +291,25 @@ def test_an_invoice_page_in_xml_lists_the_same_invoices(sandbox, ledger):
     assert "xml" in response.headers["Content-Type"]
     positions = [response.text.index(f"<InvoiceID>{invoice_id}</InvoiceID>") for invoice_id in ids]
     assert positions == sorted(positions)
+
+
+def test_invoices_whose_text_looks_like_the_writers_markers_are_listed_as_they_are(sandbox, sandbox_tenant):
+    contact = {"ContactID": "0b2f5a4e-5d6e-4f00-8000-000000000001", "Name": "Marker Ltd"}
+    odd = ["\x00record\x00", "\x00contact\x00", "\x00\x01\x03" + "0\x03\x01\x00", '"\\u0000record\\u0000"']
+    invoices = [
+        {
+            "InvoiceID": f"0b2f5a4e-5d6e-4f00-8000-00000000010{n}",
+            "Type": "ACCREC",
+            "Status": "DRAFT",
+            "Contact": {"ContactID": contact["ContactID"]},
+            "Reference": reference,
+            "LineItems": [],
+        }
+        for n, reference in enumerate(odd)
+    ]
+    sandbox.load(sandbox_tenant.tenant_id, {"Contacts": [contact], "Invoices": invoices})
+
+    listed = _get(sandbox, sandbox_tenant, "Invoices", params={"order": "InvoiceID", "page": 1})["Invoices"]
+
+    assert [invoice["Reference"] for invoice in listed] == odd
+    assert {invoice["Contact"]["Name"] for invoice in listed} == {"Marker Ltd"}

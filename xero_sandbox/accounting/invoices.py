@@ -139,9 +139,12 @@ def _shaped(record: Record, *, with_lines: bool, summary: bool, unit_dp: int) ->
     return view
 
 
-# Where a document's contact goes in its kept JSON: no control character survives json.dumps unescaped, so this
-# can only be the slot.
+# Markers in the JSON of a batch of documents written at once: where each document's contact goes, and where one
+# document ends. JSON escapes their control characters, so only a string of exactly that text could be mistaken.
 _CONTACT_SLOT = "\x00contact\x00"
+_RECORD_END = "\x00record\x00"
+_CONTACT_SLOT_JSON = '"\\u0000contact\\u0000"'
+_RECORD_END_JSON = ',"\\u0000record\\u0000",'
 
 
 def render_json(
@@ -151,19 +154,23 @@ def render_json(
 
     Each record's JSON is kept (collection.Fragments) with a slot for its contact, which is filled from the
     contact's current record on every request, so renaming a contact shows in every document without a rewrite.
+    The records not kept yet are written together, in one pass of the JSON writer.
     """
     fragments = data.collections[collection].fragments
     id_field = kind_of(collection).id_field
     variant = (with_lines, summary, unit_dp < 4)
+    kept = [fragments.get(record[id_field], record, variant) for record in records]
+    missing = [record for record, parts in zip(records, kept, strict=True) if parts is None]
+    if missing:
+        written = iter(_write_documents(missing, with_lines=with_lines, summary=summary, unit_dp=unit_dp))
+        for position, parts in enumerate(kept):
+            if parts is None:
+                record = records[position]
+                kept[position] = parts = next(written)
+                fragments.put(record[id_field], record, variant, parts)
     texts = []
-    for record in records:
-        parts = fragments.get(record[id_field], record, variant)
-        if parts is None:
-            view = _shaped(record, with_lines=with_lines, summary=summary, unit_dp=unit_dp)
-            if "Contact" in view:
-                view["Contact"] = jsonutil.Raw(_CONTACT_SLOT)
-            parts = tuple(jsonutil.dumps_text(view).split(_CONTACT_SLOT))
-            fragments.put(record[id_field], record, variant, parts)
+    for record, parts in zip(records, kept, strict=True):
+        assert parts is not None
         if len(parts) == 1:
             texts.append(parts[0])
             continue
@@ -172,6 +179,27 @@ def render_json(
         shown = jsonutil.dumps_text(stored) if contact is None else _contact_json(data, contact)
         texts.append(f"{parts[0]}{shown}{parts[1]}")
     return jsonutil.Raw(f"[{','.join(texts)}]")
+
+
+def _write_documents(records: list[Record], *, with_lines: bool, summary: bool, unit_dp: int) -> list[tuple[str, ...]]:
+    """Each document's JSON without its contact, split at the contact's place (one part when it has none)."""
+    views = [_shaped(record, with_lines=with_lines, summary=summary, unit_dp=unit_dp) for record in records]
+    batch: list[Any] = []
+    for view in views:
+        batch += [{**view, "Contact": _CONTACT_SLOT} if "Contact" in view else view, _RECORD_END]
+    text = jsonutil.dumps_text(batch[:-1])
+    written = [tuple(document.split(_CONTACT_SLOT_JSON)) for document in text[1:-1].split(_RECORD_END_JSON)]
+    expected = [2 if "Contact" in view else 1 for view in views]
+    if [len(parts) for parts in written] == expected:
+        return written
+    # A document holding one of the markers as a string of its own: write each alone, with a slot that cannot
+    # occur in the writer's output (a raw control character).
+    alone = []
+    for view in views:
+        if "Contact" in view:
+            view["Contact"] = jsonutil.Raw(_CONTACT_SLOT)
+        alone.append(tuple(jsonutil.dumps_text(view).split(_CONTACT_SLOT)))
+    return alone
 
 
 def _contact_json(data: TenantData, contact: Record) -> str:
