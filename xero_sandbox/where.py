@@ -355,7 +355,7 @@ def parse_order(text: str) -> list[OrderTerm]:
     return terms
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
+def sort_key(value: Any) -> tuple[int, Any]:
     """Nulls first; dates by instant; numbers numerically; strings case-insensitively."""
     if value is None:
         return (0, 0)
@@ -376,5 +376,5 @@ def sort_records(records: list[Record], terms: list[OrderTerm]) -> list[Record]:
     result = list(records)
     for term in reversed(terms):
         getter = _path_getter(list(term.path))
-        result.sort(key=lambda record, get=getter: _sort_key(get(record)), reverse=term.descending)
+        result.sort(key=lambda record, get=getter: sort_key(get(record)), reverse=term.descending)
     return result

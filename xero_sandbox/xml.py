@@ -6,6 +6,8 @@ Good enough to show the shape (``<Response><Contacts><Contact>...``); see README
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from xero_sandbox.jsonutil import Raw, loads
+
 _SINGULAR = {
     "Addresses": "Address",
     "Phones": "Phone",
@@ -48,6 +50,8 @@ def _scalar(value: object) -> str:
 
 
 def _element(name: str, value: object, out: list[str]) -> None:
+    if isinstance(value, Raw):
+        value = loads(value.text)
     if isinstance(value, dict):
         out.append(f"<{name}>")
         for key, child in value.items():

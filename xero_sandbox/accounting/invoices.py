@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from xero_sandbox import msdate
+from xero_sandbox import jsonutil, msdate
 from xero_sandbox.accounting import contacts, lines, listing, writes
 from xero_sandbox.accounting.results import ApiResult, ElementInvalid, money, not_found, ok, to_decimal
 from xero_sandbox.store import Event, TenantData
@@ -119,10 +119,16 @@ def render(
 
     Unit amounts are shown to 2 dp unless the caller asked for ``unitdp=4``.
     """
-    view = dict(record)
+    view = _shaped(record, with_lines=with_lines, summary=summary, unit_dp=unit_dp)
     contact = data.contacts.get((record.get("Contact") or {}).get("ContactID", ""))
     if contact is not None:
         view["Contact"] = contacts.contact_summary(contact)
+    return view
+
+
+def _shaped(record: Record, *, with_lines: bool, summary: bool, unit_dp: int) -> Record:
+    """The document's own fields as a response shows them (render() adds the live contact)."""
+    view = dict(record)
     if summary:
         for name in _SUMMARY_DROPPED:
             view.pop(name, None)
@@ -131,6 +137,79 @@ def render(
     elif unit_dp < 4 and view.get("LineItems"):
         view["LineItems"] = [_unit_amount_2dp(line) for line in view["LineItems"]]
     return view
+
+
+# Markers in the JSON of a batch of documents written at once: where each document's contact goes, and where one
+# document ends. JSON escapes their control characters, so only a string of exactly that text could be mistaken.
+_CONTACT_SLOT = "\x00contact\x00"
+_RECORD_END = "\x00record\x00"
+_CONTACT_SLOT_JSON = '"\\u0000contact\\u0000"'
+_RECORD_END_JSON = ',"\\u0000record\\u0000",'
+
+
+def render_json(
+    *, data: TenantData, collection: str, records: list[Record], with_lines: bool, summary: bool, unit_dp: int
+) -> jsonutil.Raw:
+    """The JSON array of these documents exactly as ``render`` would show them, written once per stored record.
+
+    Each record's JSON is kept (collection.Fragments) with a slot for its contact, which is filled from the
+    contact's current record on every request, so renaming a contact shows in every document without a rewrite.
+    The records not kept yet are written together, in one pass of the JSON writer.
+    """
+    fragments = data.collections[collection].fragments
+    id_field = kind_of(collection).id_field
+    variant = (with_lines, summary, unit_dp < 4)
+    kept = [fragments.get(record[id_field], record, variant) for record in records]
+    missing = [record for record, parts in zip(records, kept, strict=True) if parts is None]
+    if missing:
+        written = iter(_write_documents(missing, with_lines=with_lines, summary=summary, unit_dp=unit_dp))
+        for position, parts in enumerate(kept):
+            if parts is None:
+                record = records[position]
+                kept[position] = parts = next(written)
+                fragments.put(record[id_field], record, variant, parts)
+    texts = []
+    for record, parts in zip(records, kept, strict=True):
+        assert parts is not None
+        if len(parts) == 1:
+            texts.append(parts[0])
+            continue
+        stored = record.get("Contact")
+        contact = data.contacts.get((stored or {}).get("ContactID", ""))
+        shown = jsonutil.dumps_text(stored) if contact is None else _contact_json(data, contact)
+        texts.append(f"{parts[0]}{shown}{parts[1]}")
+    return jsonutil.Raw(f"[{','.join(texts)}]")
+
+
+def _write_documents(records: list[Record], *, with_lines: bool, summary: bool, unit_dp: int) -> list[tuple[str, ...]]:
+    """Each document's JSON without its contact, split at the contact's place (one part when it has none)."""
+    views = [_shaped(record, with_lines=with_lines, summary=summary, unit_dp=unit_dp) for record in records]
+    batch: list[Any] = []
+    for view in views:
+        batch += [{**view, "Contact": _CONTACT_SLOT} if "Contact" in view else view, _RECORD_END]
+    text = jsonutil.dumps_text(batch[:-1])
+    written = [tuple(document.split(_CONTACT_SLOT_JSON)) for document in text[1:-1].split(_RECORD_END_JSON)]
+    expected = [2 if "Contact" in view else 1 for view in views]
+    if [len(parts) for parts in written] == expected:
+        return written
+    # A document holding one of the markers as a string of its own: write each alone, with a slot that cannot
+    # occur in the writer's output (a raw control character).
+    alone = []
+    for view in views:
+        if "Contact" in view:
+            view["Contact"] = jsonutil.Raw(_CONTACT_SLOT)
+        alone.append(tuple(jsonutil.dumps_text(view).split(_CONTACT_SLOT)))
+    return alone
+
+
+def _contact_json(data: TenantData, contact: Record) -> str:
+    """The contact as embedded in documents, as JSON (kept with the contact's record)."""
+    contact_id = contact["ContactID"]
+    parts = data.contacts.fragments.get(contact_id, contact, "summary")
+    if parts is None:
+        parts = (jsonutil.dumps_text(contacts.contact_summary(contact)),)
+        data.contacts.fragments.put(contact_id, contact, "summary", parts)
+    return parts[0]
 
 
 def _unit_amount_2dp(line: Record) -> Record:
@@ -177,10 +256,14 @@ def list_documents(
     unit_dp = listing.query_int(query, "unitdp") or 2
     with_lines = page.paged  # docs: "page=1 - ... with line items shown"; without page there are none
     body: Record = {
-        collection: [
-            render(data=data, record=record, with_lines=with_lines, summary=summary, unit_dp=unit_dp)
-            for record in page.records
-        ]
+        collection: render_json(
+            data=data,
+            collection=collection,
+            records=page.records,
+            with_lines=with_lines,
+            summary=summary,
+            unit_dp=unit_dp,
+        )
     }
     if page.pagination is not None:
         body = {"pagination": page.pagination, **body}
@@ -223,7 +306,32 @@ def document_save(
     document_id: str | None = None,
     unit_dp: int = 2,
 ) -> tuple[Record, list[Event]]:
-    """Create or update one invoice or credit note. Raises ElementInvalid (nothing saved) on a broken rule."""
+    """Create or update one invoice or credit note and return it as the response shows it (``render``).
+    Raises ElementInvalid (nothing saved) on a broken rule."""
+    record, events = document_store(
+        data=data,
+        kind=kind,
+        element=element,
+        now=now,
+        create_only=create_only,
+        document_id=document_id,
+        unit_dp=unit_dp,
+    )
+    return render(data=data, record=record, unit_dp=unit_dp), events
+
+
+def document_store(
+    *,
+    data: TenantData,
+    kind: Kind,
+    element: Record,
+    now: datetime,
+    create_only: bool,
+    document_id: str | None = None,
+    unit_dp: int = 2,
+) -> tuple[Record, list[Event]]:
+    """Create or update one invoice or credit note and return the stored record (never to be changed: store.py).
+    Raises ElementInvalid (nothing saved) on a broken rule."""
     writes.require_shapes(
         element,
         strings=(kind.id_field, kind.number_field, "Type", "Status", "LineAmountTypes", "CurrencyCode", "Reference"),
@@ -371,7 +479,7 @@ def document_save(
     if status == "AUTHORISED":
         contacts.contact_mark_trading(data=data, contact_id=contact["ContactID"], invoice_type=doc_type)
     events.append(Event(kind.category, "UPDATE" if existing else "CREATE", record_id, f"{kind.collection}/{record_id}"))
-    return render(data=data, record=merged, unit_dp=unit_dp), events
+    return merged, events
 
 
 def _changes_date(element: Record, existing: Record | None) -> bool:

@@ -1,6 +1,7 @@
 """GET list mechanics shared by every collection: If-Modified-Since, where, order, paging, query parsing."""
 
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,30 +138,68 @@ def select(
 
     Default order is ``UpdatedDateUTC`` ascending then id (stable across pages). Without ``page`` every matching
     record is returned. ``pageSize`` (only where allowed) defaults to 100 and is clamped to 1..1000.
+
+    In an order the collection keeps (the default one, ``UpdatedDateUTC`` and the id: collection.py), a page is
+    read from its index: a slice when nothing is filtered, else the filters run in that order, and only up to the
+    page when no ``itemCount`` is due. Any other order filters and sorts the whole collection.
     """
-    records = collection.ordered(modified_after_ms=modified_after_ms(headers))
+    after = modified_after_ms(headers)
     predicates = list(filters)
     if use_where:
         predicate = where_filter(query)
         if predicate is not None:
             predicates.append(predicate)
-    for predicate in predicates:
-        records = [record for record in records if predicate(record)]
     terms = ordering(query)
-    if terms:
-        records = where.sort_records(records, terms)
     page = query_int(query, "page")
+    index = collection.index_of(terms)
+    if index is None:
+        records = collection.ordered(modified_after_ms=after)
+        for predicate in predicates:
+            records = [record for record in records if predicate(record)]
+        records = where.sort_records(records, terms or [])
+        if page is None:
+            return Page(records=records, paged=False, pagination=None)
+        return _page_of(records, page=page, query=query, page_size_allowed=page_size_allowed)
+    name, descending = index
+
+    def matching() -> Iterator[Record]:
+        walked = collection.walk(name, descending=descending, modified_after_ms=after)
+        return (record for record in walked if all(predicate(record) for predicate in predicates))
+
     if page is None:
-        return Page(records=records, paged=False, pagination=None)
-    page = max(page, 1)
+        return Page(records=list(matching()), paged=False, pagination=None)
+    page, size = _page_and_size(page, query=query, page_size_allowed=page_size_allowed)
+    start, stop = (page - 1) * size, page * size
+    if not predicates:
+        item_count = collection.count(modified_after_ms=after)
+        chunk = collection.window(name, descending=descending, modified_after_ms=after, start=start, stop=stop)
+    elif page_size_allowed:
+        item_count, chunk = 0, []
+        for record in matching():
+            if start <= item_count < stop:
+                chunk.append(record)
+            item_count += 1
+    else:
+        return Page(records=list(itertools.islice(matching(), start, stop)), paged=True, pagination=None)
+    return Page(records=chunk, paged=True, pagination=_pagination(page, size, item_count, page_size_allowed))
+
+
+def _page_and_size(page: int, *, query: dict[str, list[str]], page_size_allowed: bool) -> tuple[int, int]:
     size = DEFAULT_PAGE_SIZE
     if page_size_allowed:
         requested = query_int(query, "pageSize")
         if requested is not None:
             size = min(max(requested, 1), MAX_PAGE_SIZE)
-    item_count = len(records)
+    return max(page, 1), size
+
+
+def _pagination(page: int, size: int, item_count: int, page_size_allowed: bool) -> dict[str, int] | None:
+    if not page_size_allowed:
+        return None
+    return {"page": page, "pageSize": size, "pageCount": -(-item_count // size), "itemCount": item_count}
+
+
+def _page_of(records: list[Record], *, page: int, query: dict[str, list[str]], page_size_allowed: bool) -> Page:
+    page, size = _page_and_size(page, query=query, page_size_allowed=page_size_allowed)
     chunk = records[(page - 1) * size : page * size]
-    pagination = None
-    if page_size_allowed:
-        pagination = {"page": page, "pageSize": size, "pageCount": -(-item_count // size), "itemCount": item_count}
-    return Page(records=chunk, paged=True, pagination=pagination)
+    return Page(records=chunk, paged=True, pagination=_pagination(page, size, len(records), page_size_allowed))

@@ -51,6 +51,16 @@ def require_shapes(
     element: Record, *, strings: tuple[str, ...] = (), objects: tuple[str, ...] = (), lists: tuple[str, ...] = ()
 ) -> None:
     """Refuse (ElementInvalid) fields of the wrong JSON type before any rule looks at them."""
+    for names, kind in ((strings, str), (objects, dict), (lists, list)):
+        for name in names:
+            value = element.get(name)
+            if value is not None and not isinstance(value, kind):
+                _refuse_shapes(element, strings=strings, objects=objects, lists=lists)
+
+
+def _refuse_shapes(
+    element: Record, *, strings: tuple[str, ...], objects: tuple[str, ...], lists: tuple[str, ...]
+) -> None:
     errors = [
         f"{name} must be a string."
         for name in strings
