@@ -9,10 +9,15 @@ import requests
 from integrations.xero.client.errors import XeroUnavailable
 
 
+def loads(body: bytes | str) -> Any:
+    """JSON text as Python, numbers with a fraction as Decimal. Raises ValueError when it is not JSON."""
+    return json.loads(body, parse_float=Decimal)
+
+
 def decode_json(response: requests.Response) -> Any:
     """The answer's JSON, numbers with a fraction as Decimal. Raises XeroUnavailable when the body is not JSON."""
     try:
-        return json.loads(response.content, parse_float=Decimal)
+        return loads(response.content)
     except ValueError as exc:
         raise XeroUnavailable(
             f"Xero answered {response.status_code} with a body that is not JSON "
