@@ -100,6 +100,25 @@ def test_upserting_the_same_records_twice_leaves_the_same_rows(uk_org):
 
 
 @pytest.mark.django_db
+def test_a_call_with_new_and_stored_records_creates_the_new_ones_and_updates_the_stored_ones(uk_org):
+    stored = [InvoiceDataFactory.build(payments=(PaymentDataFactory.build(),)) for _ in range(2)]
+    _upsert(uk_org, stored)
+    new = [InvoiceDataFactory.build(payments=(PaymentDataFactory.build(),)) for _ in range(3)]
+    changed = [replace(item, status="PAID", xero_updated_at=SECOND_EDIT) for item in stored]
+
+    result = _upsert(uk_org, [new[0], changed[0], new[1], changed[1], new[2]])
+
+    assert (result.created, result.updated, result.skipped_stale) == (3, 2, 0)
+    assert {row["xero_id"]: row["status"] for row in _stored(uk_org)} == {
+        **{item.xero_id: "AUTHORISED" for item in new},
+        **{item.xero_id: "PAID" for item in stored},
+    }
+    assert sorted(Payment.objects.values_list("invoice__xero_id", "xero_id")) == sorted(
+        (item.xero_id, item.payments[0].xero_id) for item in new + changed
+    )
+
+
+@pytest.mark.django_db
 def test_a_record_older_than_the_stored_one_is_skipped(uk_org):
     newer = InvoiceDataFactory.build(status="PAID", amount_paid=Decimal("100.00"), xero_updated_at=SECOND_EDIT)
     older = InvoiceDataFactory.build(xero_id=newer.xero_id, status="AUTHORISED", xero_updated_at=FIRST_EDIT)
@@ -243,10 +262,10 @@ def test_upsert_spans_several_batches(uk_org):
 def test_upsert_uses_the_same_number_of_queries_for_one_or_a_thousand_records(
     uk_org, django_assert_num_queries, upsert_path
 ):
-    # COPY, new rows: savepoint + temporary table + truncate + COPY + upsert + 2 COPYs + release (the deletes of
-    # replaced children come only with updated rows); portable: savepoint + lock + upsert + 2 deletes + 2 inserts
-    # + release
-    queries = 8
+    # COPY, new rows: savepoint + lookup of the stored ones + savepoint + ids + COPY + release + 2 COPYs of the
+    # children + release (the temporary table and the upsert come only with stored rows); portable: savepoint +
+    # lock + upsert + 2 deletes + 2 inserts + release
+    queries = 9 if upsert_path else 8
 
     def upsert(count):
         items = [
