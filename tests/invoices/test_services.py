@@ -1,10 +1,13 @@
 import sys
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
 
 from contacts.models import Contact
 from invoices import copy_upsert, services
@@ -116,6 +119,46 @@ def test_a_call_with_new_and_stored_records_creates_the_new_ones_and_updates_the
     assert sorted(Payment.objects.values_list("invoice__xero_id", "xero_id")) == sorted(
         (item.xero_id, item.payments[0].xero_id) for item in new + changed
     )
+
+
+def _store_and_hold_until_a_writer_waits(connection, items, *, stored: threading.Event) -> None:
+    """Store the items in a transaction that commits only once another session waits for one of its rows."""
+    try:
+        with transaction.atomic():
+            _upsert(connection, items)
+            stored.set()
+            deadline = time.monotonic() + 30
+            with db_connection.cursor() as cursor:
+                waiting = 0
+                while not waiting and time.monotonic() < deadline:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                    (waiting,) = cursor.fetchone()
+    finally:
+        db_connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_record_another_writer_stores_first_is_updated_instead(uk_org, upsert_path):
+    if not upsert_path:
+        pytest.skip("the COPY path's fallback (the portable path counts such a record as created)")
+    theirs = InvoiceDataFactory.build(payments=(PaymentDataFactory.build(),))
+    ours = replace(theirs, status="PAID", payments=(PaymentDataFactory.build(),), xero_updated_at=SECOND_EDIT)
+    stored = threading.Event()
+    other = threading.Thread(
+        target=_store_and_hold_until_a_writer_waits, args=(uk_org, [theirs]), kwargs={"stored": stored}
+    )
+    other.start()
+    assert stored.wait(30)
+
+    result = _upsert(uk_org, [ours])
+
+    other.join(30)
+    assert (result.created, result.updated, result.skipped_stale) == (0, 1, 0)
+    assert [(row["xero_id"], row["status"]) for row in _stored(uk_org)] == [(ours.xero_id, "PAID")]
+    assert list(Payment.objects.values_list("xero_id", flat=True)) == [ours.payments[0].xero_id]
 
 
 @pytest.mark.django_db
