@@ -143,7 +143,7 @@ def _store_and_hold_until_a_writer_waits(connection, items, *, stored: threading
 @pytest.mark.django_db(transaction=True)
 def test_a_new_record_another_writer_stores_first_is_updated_instead(uk_org, upsert_path):
     if not upsert_path:
-        pytest.skip("the COPY path's fallback (the portable path counts such a record as created)")
+        pytest.skip("the portable path counts such a record as created (it was not stored when it looked)")
     theirs = InvoiceDataFactory.build(payments=(PaymentDataFactory.build(),))
     ours = replace(theirs, status="PAID", payments=(PaymentDataFactory.build(),), xero_updated_at=SECOND_EDIT)
     stored = threading.Event()
@@ -305,10 +305,10 @@ def test_upsert_spans_several_batches(uk_org):
 def test_upsert_uses_the_same_number_of_queries_for_one_or_a_thousand_records(
     uk_org, django_assert_num_queries, upsert_path
 ):
-    # COPY, new rows: savepoint + lookup of the stored ones + savepoint + ids + COPY + release + 2 COPYs of the
-    # children + release (the temporary table and the upsert come only with stored rows); portable: savepoint +
-    # lock + upsert + 2 deletes + 2 inserts + release
-    queries = 9 if upsert_path else 8
+    # COPY, new rows: savepoint + temporary table made or emptied + COPY + upsert + 2 COPYs + release (the deletes
+    # of replaced children come only with updated rows); portable: savepoint + lock + upsert + 2 deletes + 2
+    # inserts + release
+    queries = 7 if upsert_path else 8
 
     def upsert(count):
         items = [
