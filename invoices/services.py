@@ -237,8 +237,8 @@ def invoices_upsert(
     `use_copy` None takes PostgreSQL's COPY path on PostgreSQL and the portable one elsewhere; False takes the
     portable path anywhere (both store the same rows). `durable` False lets PostgreSQL acknowledge the commit
     before its WAL is on disk (`synchronous_commit = off` for this transaction only): a crash can then lose the
-    last such commits, never corrupt them, and never one that an acknowledged later commit followed (the WAL is
-    flushed in order). For a writer that fetches again whatever was not stored, such as the sync, whose cursors
+    last such commits, never corrupt them, and never one that a durable commit followed (the WAL is flushed in
+    order). For a writer that fetches again whatever was not stored, such as the sync, whose cursors
     move in a later commit. Raises ValueError for `use_copy` True on another database,
     and IntegrityError when a record breaks a constraint (e.g. a credit note with an invoice type) or the
     organisation does not exist; nothing is stored then.

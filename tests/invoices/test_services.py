@@ -161,6 +161,31 @@ def test_a_new_record_another_writer_stores_first_is_updated_instead(uk_org, ups
     assert list(Payment.objects.values_list("xero_id", flat=True)) == [ours.payments[0].xero_id]
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("durable", "setting"), [(True, "on"), (False, "off")])
+def test_a_store_that_need_not_be_durable_commits_without_waiting_for_the_disk(uk_org, durable, setting):
+    if db_connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+
+    with transaction.atomic():
+        services.invoices_upsert(
+            organisation_id=uk_org.organisation_id,
+            items=[InvoiceDataFactory.build()],
+            contact_ids_by_xero_id={},
+            now=NOW,
+            use_copy=_use_copy,
+            durable=durable,
+        )
+        with db_connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            (in_transaction,) = cursor.fetchone()
+
+    assert in_transaction == setting
+    with db_connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+
+
 @pytest.mark.django_db
 def test_a_record_older_than_the_stored_one_is_skipped(uk_org):
     newer = InvoiceDataFactory.build(status="PAID", amount_paid=Decimal("100.00"), xero_updated_at=SECOND_EDIT)
