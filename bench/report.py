@@ -213,3 +213,13 @@ def grid_plain(header: list[str], rows: list[list[str]]) -> str:
         ).rstrip()
         for cells in [header, *rows]
     )
+
+
+def block_write(path: Path, markers: tuple[str, str], body: str) -> None:
+    """Replace the block between `markers` (start, end) in the file with `body`, or append it when absent."""
+    start, end = markers
+    text = path.read_text() if path.exists() else ""
+    block = f"{start}\n{body.strip()}\n{end}"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    text = pattern.sub(lambda _: block, text, count=1) if pattern.search(text) else f"{text.rstrip()}\n\n{block}\n"
+    path.write_text(text)

@@ -78,12 +78,14 @@ class Invoice(models.Model):
         VOIDED = "VOIDED", "Voided"
         DELETED = "DELETED", "Deleted"
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="invoices")
+    # No index of their own on organisation, contact and xero_contact_id: each leads a composite index below that
+    # every reader (and foreign key check) uses, and every index costs each row the sync writes.
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="invoices", db_index=False)
     xero_id = models.CharField(max_length=64)
     contact = models.ForeignKey(
-        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices", db_index=False
     )
-    xero_contact_id = models.CharField(max_length=64, db_index=True)
+    xero_contact_id = models.CharField(max_length=64)
     kind = models.CharField(max_length=11, choices=Kind.choices)
     type = models.CharField(max_length=12, choices=Type.choices)
     status = models.CharField(max_length=10, choices=Status.choices)
@@ -138,6 +140,8 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["contact", "kind", "status"], name="invoice_contact_kind_status"),
             models.Index(fields=["organisation", "xero_updated_at"], name="invoice_organisation_updated"),
+            # The invoices of one Xero contact, as relinking and unlinking look for them.
+            models.Index(fields=["organisation", "xero_contact_id"], name="invoice_org_xero_contact"),
             # What customers owe: the outstanding sales invoices (about one in eight) with every column the
             # dashboard, the "has overdue" filter and the contact's panel read of them, so PostgreSQL answers
             # from the index alone. Its condition is invoices.overdue.outstanding_filter's.
@@ -176,7 +180,8 @@ class Payment(models.Model):
         AUTHORISED = "AUTHORISED", "Authorised"
         DELETED = "DELETED", "Deleted"
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
+    # Indexed by payment_unique_per_invoice, which it leads.
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments", db_index=False)
     xero_id = models.CharField(max_length=64)
     paid_on = models.DateField()
     amount = models.DecimalField(max_digits=18, decimal_places=2)

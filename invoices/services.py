@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import batched
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from contacts.models import Contact
 from invoices import copy_upsert
@@ -224,6 +224,7 @@ def invoices_upsert(
     contact_ids_by_xero_id: dict[str, int],
     now: datetime,
     use_copy: bool | None = None,
+    durable: bool = True,
 ) -> UpsertResult:
     """Store Xero invoices and credit notes of one organisation, idempotently and whatever the arrival order.
 
@@ -234,7 +235,11 @@ def invoices_upsert(
     `xero_contact_id` that is linked. Rows are written in batches of 1,000 with a fixed number of queries per batch.
 
     `use_copy` None takes PostgreSQL's COPY path on PostgreSQL and the portable one elsewhere; False takes the
-    portable path anywhere (both store the same rows). Raises ValueError for `use_copy` True on another database,
+    portable path anywhere (both store the same rows). `durable` False lets PostgreSQL acknowledge the commit
+    before its WAL is on disk (`synchronous_commit = off` for this transaction only): a crash can then lose the
+    last such commits, never corrupt them, and never one that a durable commit followed (the WAL is flushed in
+    order). For a writer that fetches again whatever was not stored, such as the sync, whose cursors
+    move in a later commit. Raises ValueError for `use_copy` True on another database,
     and IntegrityError when a record breaks a constraint (e.g. a credit note with an invoice type) or the
     organisation does not exist; nothing is stored then.
     """
@@ -243,6 +248,9 @@ def invoices_upsert(
     elif use_copy and not copy_upsert.available():
         raise ValueError("the COPY upsert needs PostgreSQL")
     write = copy_upsert.upsert_batch if use_copy else _upsert_batch_portable
+    if not durable and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
     unique_items, skipped = _newest_per_xero_id(items)
     created = updated = 0
     stored_times: list[datetime] = []

@@ -1,10 +1,13 @@
 import sys
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
 
 from contacts.models import Contact
 from invoices import copy_upsert, services
@@ -97,6 +100,90 @@ def test_upserting_the_same_records_twice_leaves_the_same_rows(uk_org):
 
     assert (result.created, result.updated, result.skipped_stale) == (0, 3, 0)
     assert (_stored(uk_org), list(Payment.objects.values_list("invoice__xero_id", "xero_id", "amount"))) == first
+
+
+@pytest.mark.django_db
+def test_a_call_with_new_and_stored_records_creates_the_new_ones_and_updates_the_stored_ones(uk_org):
+    stored = [InvoiceDataFactory.build(payments=(PaymentDataFactory.build(),)) for _ in range(2)]
+    _upsert(uk_org, stored)
+    new = [InvoiceDataFactory.build(payments=(PaymentDataFactory.build(),)) for _ in range(3)]
+    changed = [replace(item, status="PAID", xero_updated_at=SECOND_EDIT) for item in stored]
+
+    result = _upsert(uk_org, [new[0], changed[0], new[1], changed[1], new[2]])
+
+    assert (result.created, result.updated, result.skipped_stale) == (3, 2, 0)
+    assert {row["xero_id"]: row["status"] for row in _stored(uk_org)} == {
+        **{item.xero_id: "AUTHORISED" for item in new},
+        **{item.xero_id: "PAID" for item in stored},
+    }
+    assert sorted(Payment.objects.values_list("invoice__xero_id", "xero_id")) == sorted(
+        (item.xero_id, item.payments[0].xero_id) for item in new + changed
+    )
+
+
+def _store_and_hold_until_a_writer_waits(connection, items, *, stored: threading.Event) -> None:
+    """Store the items in a transaction that commits only once another session waits for one of its rows."""
+    try:
+        with transaction.atomic():
+            _upsert(connection, items)
+            stored.set()
+            deadline = time.monotonic() + 30
+            with db_connection.cursor() as cursor:
+                waiting = 0
+                while not waiting and time.monotonic() < deadline:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                    (waiting,) = cursor.fetchone()
+    finally:
+        db_connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_record_another_writer_stores_first_is_updated_instead(uk_org, upsert_path):
+    if not upsert_path:
+        pytest.skip("the portable path counts such a record as created (it was not stored when it looked)")
+    theirs = InvoiceDataFactory.build(payments=(PaymentDataFactory.build(),))
+    ours = replace(theirs, status="PAID", payments=(PaymentDataFactory.build(),), xero_updated_at=SECOND_EDIT)
+    stored = threading.Event()
+    other = threading.Thread(
+        target=_store_and_hold_until_a_writer_waits, args=(uk_org, [theirs]), kwargs={"stored": stored}
+    )
+    other.start()
+    assert stored.wait(30)
+
+    result = _upsert(uk_org, [ours])
+
+    other.join(30)
+    assert (result.created, result.updated, result.skipped_stale) == (0, 1, 0)
+    assert [(row["xero_id"], row["status"]) for row in _stored(uk_org)] == [(ours.xero_id, "PAID")]
+    assert list(Payment.objects.values_list("xero_id", flat=True)) == [ours.payments[0].xero_id]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("durable", "setting"), [(True, "on"), (False, "off")])
+def test_a_store_that_need_not_be_durable_commits_without_waiting_for_the_disk(uk_org, durable, setting):
+    if db_connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+
+    with transaction.atomic():
+        services.invoices_upsert(
+            organisation_id=uk_org.organisation_id,
+            items=[InvoiceDataFactory.build()],
+            contact_ids_by_xero_id={},
+            now=NOW,
+            use_copy=_use_copy,
+            durable=durable,
+        )
+        with db_connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            (in_transaction,) = cursor.fetchone()
+
+    assert in_transaction == setting
+    with db_connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
 
 
 @pytest.mark.django_db
@@ -243,10 +330,10 @@ def test_upsert_spans_several_batches(uk_org):
 def test_upsert_uses_the_same_number_of_queries_for_one_or_a_thousand_records(
     uk_org, django_assert_num_queries, upsert_path
 ):
-    # COPY, new rows: savepoint + temporary table + truncate + COPY + upsert + 2 COPYs + release (the deletes of
-    # replaced children come only with updated rows); portable: savepoint + lock + upsert + 2 deletes + 2 inserts
-    # + release
-    queries = 8
+    # COPY, new rows: savepoint + temporary table made or emptied + COPY + upsert + 2 COPYs + release (the deletes
+    # of replaced children come only with updated rows); portable: savepoint + lock + upsert + 2 deletes + 2
+    # inserts + release
+    queries = 7 if upsert_path else 8
 
     def upsert(count):
         items = [

@@ -339,17 +339,22 @@ def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> Link
 
 
 def _links_write(links: list[tuple[XeroContact, int, datetime]]) -> None:
-    """Link each Xero contact to its new CRM contact, as contact_link does, in two queries per 1,000."""
+    """Link each Xero contact to its new CRM contact, as contact_link does, in one query per 1,000."""
     for xero_contact, _, _ in links:  # made from Xero's copy, so both sides agree on Xero's values
         xero_contact.synced = ownership.agreed_at_link(link=xero_contact)
-    XeroContact.objects.bulk_update([xero_contact for xero_contact, _, _ in links], ["synced"], batch_size=1000)
     update_from_values(
         model=XeroContact,
         match="id",
-        columns=["contact_id", "pushed_at", "reconciled_at"],
+        columns=["contact_id", "pushed_at", "reconciled_at", "synced"],
         # Nothing to reconcile until one side changes, but persons listed in Xero, brought in by the next sync.
         rows=[
-            (xero_contact.pk, contact_id, updated_at, None if xero_contact.persons else xero_contact.xero_updated_at)
+            (
+                xero_contact.pk,
+                contact_id,
+                updated_at,
+                None if xero_contact.persons else xero_contact.xero_updated_at,
+                xero_contact.synced,
+            )
             for xero_contact, contact_id, updated_at in links
         ],
         constants={

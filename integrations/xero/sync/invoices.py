@@ -6,6 +6,8 @@ The mirror is keyed by the CRM's accounting organisation; a connection names its
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import connection as db
+
 from integrations.xero import schemas
 from integrations.xero.models import XeroConnection, XeroContact
 from invoices import selectors as invoice_selectors
@@ -20,11 +22,18 @@ def organisation_id_of(*, connection_id: int) -> int:
 
 
 def _linked_contacts(connection_id: int, xero_contact_ids: set[str]) -> dict[str, int]:
-    return dict(
-        XeroContact.objects.filter(
-            connection_id=connection_id, xero_id__in=xero_contact_ids, contact__isnull=False
-        ).values_list("xero_id", "contact_id")
-    )
+    linked = XeroContact.objects.filter(connection_id=connection_id, contact__isnull=False)
+    if db.vendor != "postgresql":
+        return dict(linked.filter(xero_id__in=xero_contact_ids).values_list("xero_id", "contact_id"))
+    # One array parameter: `__in` gives a placeholder per id, which Django and psycopg's client-side binding then
+    # handle one by one (a third of a page's store time at 1,000 ids).
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT xero_id, contact_id FROM {XeroContact._meta.db_table} "  # noqa: S608
+            "WHERE connection_id = %s AND contact_id IS NOT NULL AND xero_id = ANY(%s)",
+            [connection_id, list(xero_contact_ids)],
+        )
+        return dict(cursor.fetchall())
 
 
 def _invoice_data(invoice: schemas.XeroInvoice) -> invoice_services.InvoiceData:
@@ -97,24 +106,33 @@ def _credit_note_data(note: schemas.XeroCreditNote) -> invoice_services.InvoiceD
     )
 
 
-def invoices_apply(*, connection_id: int, invoices: list[schemas.XeroInvoice], now: datetime) -> int:
-    """Store one page of invoices (newer wins); returns how many were written."""
+def invoices_apply(
+    *, connection_id: int, invoices: list[schemas.XeroInvoice], now: datetime, durable: bool = False
+) -> int:
+    """Store one page of invoices (newer wins); returns how many were written.
+
+    Not `durable` by default: a page lost in a crash is read again, because the sync's cursors move only in a
+    later commit (invoices_upsert). A writer that must not lose its commit (an invoice just made in Xero) passes
+    True."""
     result = invoice_services.invoices_upsert(
         organisation_id=organisation_id_of(connection_id=connection_id),
         items=[_invoice_data(invoice) for invoice in invoices],
         contact_ids_by_xero_id=_linked_contacts(connection_id, {invoice.contact_id for invoice in invoices}),
         now=now,
+        durable=durable,
     )
     return result.created + result.updated
 
 
 def credit_notes_apply(*, connection_id: int, credit_notes: list[schemas.XeroCreditNote], now: datetime) -> int:
-    """Store one page of credit notes (newer wins); returns how many were written."""
+    """Store one page of credit notes (newer wins), not durably (see invoices_apply); returns how many were
+    written."""
     result = invoice_services.invoices_upsert(
         organisation_id=organisation_id_of(connection_id=connection_id),
         items=[_credit_note_data(note) for note in credit_notes],
         contact_ids_by_xero_id=_linked_contacts(connection_id, {note.contact_id for note in credit_notes}),
         now=now,
+        durable=False,
     )
     return result.created + result.updated
 

@@ -94,7 +94,7 @@ def _invoice_send(xero: client.XeroClient, request: CreateRequest, xero_contact_
 
 
 def _invoice_store(request: CreateRequest, made: schemas.XeroInvoice, now: datetime) -> Invoice:
-    invoices_apply(connection_id=request.connection_id, invoices=[made], now=now)
+    invoices_apply(connection_id=request.connection_id, invoices=[made], now=now, durable=True)
     return Invoice.objects.get(organisation_id=request.connection.organisation_id, xero_id=made.invoice_id)
 
 
