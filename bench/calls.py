@@ -1,6 +1,7 @@
 """Counting Xero calls from the sandbox's own calls log: the one counter used for Capsync and for tap-xero alike."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from tests.sandbox import SandboxControl
 
@@ -19,6 +20,8 @@ class Calls:
     server_seconds: float  # the sandbox's own time answering the accounting calls (its calls log)
     first_at: str = ""  # sandbox clock (ISO) of the first and last accounting call, "" when none
     last_at: str = ""
+    # Sandbox clock (ISO) when the last minute window these calls opened at Xero closes, "" when none.
+    window_closes_at: str = ""
 
     @property
     def accounting(self) -> int:
@@ -33,6 +36,32 @@ class Calls:
 def calls_mark(sandbox: SandboxControl) -> int:
     """The id of the sandbox's latest logged call: count from here."""
     return int(sandbox.calls(since_id=2**62)["last_id"])
+
+
+MINUTE = timedelta(minutes=1)
+
+
+def minute_windows_close(calls: list[dict]) -> datetime | None:
+    """When the last of the fixed minute windows these calls opened closes, on the sandbox's clock.
+
+    As at Xero (and in the sandbox's limits.py), a window of an app and organisation opens with the first call that
+    arrives after the previous one closed, and lasts a minute; a refused (429) call opens none. The log records a
+    call when it was answered, so it arrived `duration_ms` earlier."""
+    arrivals: dict[tuple[str, str], list[datetime]] = {}
+    for call in calls:
+        if not call["path"].startswith(ACCOUNTING_PREFIX) or int(call["status"]) == 429 or not call.get("time"):
+            continue
+        arrived = datetime.fromisoformat(call["time"]) - timedelta(milliseconds=float(call["duration_ms"]))
+        arrivals.setdefault((str(call.get("client_id")), str(call.get("tenant_id"))), []).append(arrived)
+    closes = None
+    for times in arrivals.values():
+        opened = None
+        for arrived in sorted(times):
+            if opened is None or arrived >= opened + MINUTE:
+                opened = arrived
+        if opened is not None and (closes is None or opened + MINUTE > closes):
+            closes = opened + MINUTE
+    return closes
 
 
 def calls_count(calls: list[dict], *, client_id: str | None = None) -> Calls:
@@ -69,4 +98,6 @@ def calls_count(calls: list[dict], *, client_id: str | None = None) -> Calls:
 
 
 def calls_since(sandbox: SandboxControl, since_id: int, *, client_id: str | None = None) -> Calls:
-    return calls_count(sandbox.calls(since_id=since_id)["calls"], client_id=client_id)
+    calls = sandbox.calls(since_id=since_id)["calls"]
+    closes = minute_windows_close([call for call in calls if client_id is None or call.get("client_id") == client_id])
+    return replace(calls_count(calls, client_id=client_id), window_closes_at=closes.isoformat() if closes else "")

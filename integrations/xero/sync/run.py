@@ -1,7 +1,11 @@
 """One sync run of one organisation: claim it, read what changed at Xero, apply it, record what happened.
 
-Order of work: invoices and credit notes first (they say who is paying), then contacts changed since the last run
-plus any paying contact we have never seen, then matching. Each page is applied as it arrives while the next few are
+Order of work (`STEPS`): the small reads first (the catalogue, credit notes, contacts changed since the last run),
+then the invoice pages (they say who is paying), then any paying contact we have never seen (by id), matching, and
+the quotes (stored against the contacts matching just linked). Xero allows 60 calls in a fixed minute window, so a
+large first sync waits once for the second window: putting the invoice pages last leaves only invoice pages (and
+the one quotes call) for the windows after the first, instead of the contacts, credit notes and catalogue that
+used to come after them. Each page is applied as it arrives while the next few are
 on the wire (prefetch.py), so memory stays flat however large the organisation. The cursors (If-Modified-Since) move
 only when the whole run succeeded, to Xero's own clock at the start of the run minus an overlap, so nothing changed
 during a run is ever skipped; re-reading the overlap is harmless because every write is an upsert where newer wins.
@@ -342,8 +346,10 @@ def _cursors(connection: XeroConnection, *, full: bool) -> dict[str, datetime | 
 # One CRM match index at a time in a worker process: each holds every CRM contact of the deployment (tens of MiB
 # at 50,000), and five syncs of a threads-pool worker building theirs at once took it to 420 MiB (issue 18).
 _ONE_INDEX_AT_A_TIME = threading.Lock()
-# The steps of an organisation-wide run, in order: a sliced run goes on from the step (and page) it reached.
-STEPS = ("Invoices", "CreditNotes", "Contacts", "Paying", "Quotes", "Catalogue")
+# The steps of an organisation-wide run, in order: a sliced run goes on from the step (and page) it reached, in the
+# order it started with (saved in SyncRun.resume; slices.STEPS_BEFORE_SMALL_FIRST for runs saved without it).
+# Quotes come after Paying because a quote is stored against its contact's CRM link as it stands (invoices.quotes).
+STEPS = ("Catalogue", "CreditNotes", "Contacts", "Invoices", "Paying", "Quotes")
 
 
 def _sync(ctx: SyncContext, *, full: bool) -> None:
@@ -352,19 +358,19 @@ def _sync(ctx: SyncContext, *, full: bool) -> None:
 
     started = ctx.run.started_at
     read_quotes = quote_sync.quotes_wanted(connection_id=connection.pk, full=full)
-    catalogue_cursors: list[str] = []
     steps = {
         "Invoices": lambda: _read(ctx, INVOICES, step="Invoices", modified_since=since["Invoices"]),
         "CreditNotes": lambda: _read(ctx, CREDIT_NOTES, step="CreditNotes", modified_since=since["CreditNotes"]),
         "Contacts": lambda: _read(ctx, CONTACTS, step="Contacts", modified_since=since["Contacts"]),
         "Paying": lambda: _bring_in_paying(ctx),
         "Quotes": lambda: read_quotes and _read(ctx, QUOTES, step="Quotes", modified_since=since[quote_sync.RESOURCE]),
-        "Catalogue": lambda: catalogue_cursors.extend(catalogue_sync.catalogue_refresh(ctx, full=full)),
+        "Catalogue": lambda: catalogue_sync.catalogue_refresh(ctx, full=full),
     }
-    for step in STEPS[STEPS.index(ctx.resume_step or STEPS[0]) :]:
+    ctx.steps = ctx.steps or STEPS
+    for step in ctx.steps[ctx.steps.index(ctx.resume_step or ctx.steps[0]) :]:
         steps[step]()
     if not ctx.partial and ctx.server_time is not None:
-        resources = (*RESOURCES, *catalogue_cursors, *((quote_sync.RESOURCE,) if read_quotes else ()))
+        resources = (*RESOURCES, catalogue_sync.ITEMS_CURSOR, *((quote_sync.RESOURCE,) if read_quotes else ()))
         _cursors_advance(connection=connection, to=ctx.server_time - OVERLAP, now=ctx.clock(), resources=resources)
         # What the webhooks announced before this run began is now read.
         WebhookEvent.objects.filter(
