@@ -51,7 +51,6 @@ STAGES = [
     ("invoices_apply", "Invoice upserts"),
     ("credit_notes_apply", "Credit note upserts"),
     ("contacts_store", "Storing Xero contacts"),
-    ("crm_index_build", "Building the CRM match index"),
     ("contacts_link_paying", "Linking / creating CRM contacts"),
     ("invoices_relink", "Relinking invoices to contacts"),
 ]

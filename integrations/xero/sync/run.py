@@ -18,7 +18,6 @@ reads best in one place.
 """
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -343,9 +342,6 @@ def _cursors(connection: XeroConnection, *, full: bool) -> dict[str, datetime | 
     return {resource: stored.get(resource) for resource in resources}
 
 
-# One CRM match index at a time in a worker process: each holds every CRM contact of the deployment (tens of MiB
-# at 50,000), and five syncs of a threads-pool worker building theirs at once took it to 420 MiB (issue 18).
-_ONE_INDEX_AT_A_TIME = threading.Lock()
 # The steps of an organisation-wide run, in order: a sliced run goes on from the step (and page) it reached, in the
 # order it started with (saved in SyncRun.resume; slices.STEPS_BEFORE_SMALL_FIRST for runs saved without it).
 # Quotes come after Paying because a quote is stored against its contact's CRM link as it stands (invoices.quotes).
@@ -422,12 +418,9 @@ def _bring_in_paying(ctx: SyncContext) -> None:
     ctx.progress("Matching contacts")
     if followed := contact_sync.merges_follow(connection_id=connection.pk, now=ctx.clock()):
         ctx.add("merges_followed", followed)
-    # Indexing every CRM contact costs a few queries and all their rows; skip it when nobody waits.
+    # Matching reads only the CRM contacts each batch could match (contacts.crm_index_of): no whole-CRM index.
     if contact_sync.contacts_waiting(connection=connection):
-        with _ONE_INDEX_AT_A_TIME:
-            index = contact_sync.crm_index_build(connection_id=connection.pk)
-            linked = contact_sync.contacts_link_paying(connection=connection, index=index)
-            del index
+        linked = contact_sync.contacts_link_paying(connection=connection)
         ctx.add("contacts_linked", linked.linked)
         ctx.add("contacts_created", linked.created)
         ctx.add("conflicts", linked.conflicts)
