@@ -177,6 +177,13 @@ def _run_seconds(run) -> float:
     return (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
 
 
+def _tail_seconds(result) -> float | None:
+    """From the sandbox's answer to the run's last call to the run's end (the sandbox's clock is the real one)."""
+    if not (result.calls.last_at and result.run.finished_at):
+        return None
+    return max((result.run.finished_at - datetime.fromisoformat(result.calls.last_at)).total_seconds(), 0.0)
+
+
 def honest_floor(full) -> report.Floor:
     """The window floor (report.window_floor) of the initial sync's own calls, from its mean HTTP and store times."""
     timers, calls = full.payload["timers"], full.payload["timer_calls"]
@@ -225,6 +232,10 @@ def results_rows(*, contacts: int, invoices: int, full, incremental, webhook) ->
             f"{_seconds(floor.seconds)} ({floor.windows - 1} x 60 s + {floor.last_window_calls} calls "
             f"5 in flight + the last store: {floor.last_window_work_seconds:,.1f} s)",
             _ratio(sync_seconds, floor.seconds),
+        ),
+        report.Row(
+            "Initial sync: its tail, from the last call answered to the run's end (storing, matching, relinking, ...)",
+            _seconds(tail) if (tail := _tail_seconds(full)) is not None else "n/a",
         ),
         report.Row("Initial sync: worker process wall time (incl. Django start-up)", _seconds(full.wall_seconds)),
         report.Row("Initial sync: worker peak RSS", f"{full.max_rss_kib / 1024:,.0f} MiB"),

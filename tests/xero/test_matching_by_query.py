@@ -3,6 +3,8 @@ index, instead of an index of every CRM contact. It must decide exactly as the w
 below are those of the code that built the whole index (commit 4f0788f), on a mixed data set read in one page.
 """
 
+from datetime import UTC, datetime
+
 import pytest
 
 from contacts.models import Contact, PhoneNumber
@@ -101,3 +103,35 @@ def test_matching_by_query_decides_as_the_whole_crm_index_did(xero_connection, x
     }
     assert finished.counts["contacts_created"] == 3
     assert Contact.objects.filter(name="Nobody Matches Me").count() == 1
+
+
+def test_contacts_created_from_an_earlier_invoice_page_are_matched_as_the_whole_index_matched_them(
+    xero_connection, xero
+):
+    """Each invoice page's paying contacts are linked before the page is stored, so a contact created for page 1
+    is read back from the CRM when page 2 names another Xero contact with its email or name. (Pages in the order
+    of the names, so the outcome is the one of the code that linked every paying contact at the end.)"""
+    first = [xero_contact(name="Alpha One", email="shared@alpha.example"), xero_contact(name="Gamma Limited")]
+    later = [xero_contact(name="Beta", email="Shared@Alpha.example"), xero_contact(name="Gamma Ltd")]
+    filler = xero_contact(name="Filler Customer")
+    on = {day: datetime(2026, 1, day, tzinfo=UTC) for day in (1, 2, 3)}
+    load(
+        xero,
+        contacts=[*first, *later, filler],
+        invoices=[
+            *(xero_invoice(contact=customer, updated=on[1]) for customer in first),
+            *(xero_invoice(contact=filler, updated=on[2]) for _ in range(998)),  # page 1 is full
+            *(xero_invoice(contact=customer, updated=on[3]) for customer in later),  # page 2
+        ],
+    )
+
+    finished = sync(xero_connection)
+
+    assert finished.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
+    assert _outcomes({}) == {
+        "Alpha One": ("linked", "created: Alpha One", []),
+        "Beta": ("conflict", None, ["created: Alpha One"]),
+        "Filler Customer": ("linked", "created: Filler Customer", []),
+        "Gamma Limited": ("linked", "created: Gamma Limited", []),
+        "Gamma Ltd": ("conflict", None, ["created: Gamma Limited"]),
+    }

@@ -67,12 +67,40 @@ class Reader:
 
 
 def _invoices_apply(ctx: SyncContext, invoices: list[schemas.XeroInvoice]) -> int:
+    paying, suppliers = set(), set()
     for invoice in invoices:
         if invoice.status in PAYING_STATUSES and invoice.type == schemas.InvoiceType.ACCREC:
-            ctx.paying.add(invoice.contact_id)
+            paying.add(invoice.contact_id)
         elif invoice.status in PAYING_STATUSES and invoice.type == schemas.InvoiceType.ACCPAY:
-            ctx.suppliers.add(invoice.contact_id)
+            suppliers.add(invoice.contact_id)
+    ctx.paying |= paying
+    ctx.suppliers |= suppliers
+    if _links_as_read(ctx):
+        _paying_link(ctx, paying=paying, suppliers=suppliers)
     return invoice_sync.invoices_apply(connection_id=ctx.connection.pk, invoices=invoices, now=ctx.clock())
+
+
+def _links_as_read(ctx: SyncContext) -> bool:
+    """Whether an invoice page's paying contacts are linked as it arrives: in an organisation-wide run that read
+    the contacts before the invoices (Xero's copy of them is fresh). Webhook and contact runs, and runs resumed
+    in the order that read the invoices first, link them all in `_bring_in_paying`."""
+    return bool(ctx.steps) and ctx.steps.index("Contacts") < ctx.steps.index("Invoices")
+
+
+def _paying_link(ctx: SyncContext, *, paying: set[str], suppliers: set[str]) -> None:
+    """Link, create or queue a conflict for the Xero contacts this invoice page makes paying (or, per the option,
+    suppliers), before the page is stored: its invoices are then stored attached to their CRM contacts, and the
+    run's last step has (almost) nothing left to match or relink. A contact Xero's copy does not hold yet is left
+    to `_bring_in_paying`, which fetches it by id. Xero contacts are so matched in the order of the pages that
+    make them paying (by name within a page) rather than all by name at the end: of two that match each other and
+    no CRM contact, the one paying on an earlier page is created and the other waits as a conflict."""
+    connection = ctx.connection
+    wanted = paying | (suppliers if connection.suppliers != XeroConnection.Suppliers.IGNORE else set())
+    contact_sync.paying_mark(connection_id=connection.pk, xero_contact_ids=paying)
+    linked = contact_sync.contacts_link_paying(connection=connection, xero_contact_ids=wanted)
+    ctx.add("contacts_linked", linked.linked)
+    ctx.add("contacts_created", linked.created)
+    ctx.add("conflicts", linked.conflicts)
 
 
 def _credit_notes_apply(ctx: SyncContext, credit_notes: list[schemas.XeroCreditNote]) -> int:
@@ -355,7 +383,7 @@ def _sync(ctx: SyncContext, *, full: bool) -> None:
     started = ctx.run.started_at
     read_quotes = quote_sync.quotes_wanted(connection_id=connection.pk, full=full)
     steps = {
-        "Invoices": lambda: _read(ctx, INVOICES, step="Invoices", modified_since=since["Invoices"]),
+        "Invoices": lambda: _read_invoices(ctx, modified_since=since["Invoices"]),
         "CreditNotes": lambda: _read(ctx, CREDIT_NOTES, step="CreditNotes", modified_since=since["CreditNotes"]),
         "Contacts": lambda: _read(ctx, CONTACTS, step="Contacts", modified_since=since["Contacts"]),
         "Paying": lambda: _bring_in_paying(ctx),
@@ -372,6 +400,16 @@ def _sync(ctx: SyncContext, *, full: bool) -> None:
         WebhookEvent.objects.filter(
             tenant_id=connection.tenant_id, processed_at__isnull=True, received_at__lt=started
         ).update(processed_at=ctx.clock())
+
+
+def _read_invoices(ctx: SyncContext, *, modified_since: datetime | None) -> None:
+    """The invoices step. When each page's paying contacts are linked as it arrives, links of Xero contacts merged
+    away in Xero move first (as `_bring_in_paying` does before matching), so a survivor is not matched anew."""
+    if _links_as_read(ctx) and (
+        followed := contact_sync.merges_follow(connection_id=ctx.connection.pk, now=ctx.clock())
+    ):
+        ctx.add("merges_followed", followed)
+    _read(ctx, INVOICES, step="Invoices", modified_since=modified_since)
 
 
 def _sync_webhook_events(ctx: SyncContext) -> None:
@@ -418,7 +456,7 @@ def _bring_in_paying(ctx: SyncContext) -> None:
     ctx.progress("Matching contacts")
     if followed := contact_sync.merges_follow(connection_id=connection.pk, now=ctx.clock()):
         ctx.add("merges_followed", followed)
-    # Matching reads only the CRM contacts each batch could match (contacts.crm_index_of): no whole-CRM index.
+    # Those of the invoice pages are linked already (`_paying_link`): what waits is usually none, or a few.
     if contact_sync.contacts_waiting(connection=connection):
         linked = contact_sync.contacts_link_paying(connection=connection)
         ctx.add("contacts_linked", linked.linked)
