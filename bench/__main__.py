@@ -178,10 +178,13 @@ def _run_seconds(run) -> float:
 
 
 def _tail_seconds(result) -> float | None:
-    """From the sandbox's answer to the run's last call to the run's end (the sandbox's clock is the real one)."""
-    if not (result.calls.last_at and result.run.finished_at):
+    """From the sandbox's answer to the run's last invoice page to the run's end (the sandbox's clock is the real
+    one): what the run still did once the invoice pages were on their way in (storing the last pages, matching,
+    relinking, the quotes call, ...)."""
+    last_page = result.calls.last_at_by_path.get("Invoices")
+    if not (last_page and result.run.finished_at):
         return None
-    return max((result.run.finished_at - datetime.fromisoformat(result.calls.last_at)).total_seconds(), 0.0)
+    return max((result.run.finished_at - datetime.fromisoformat(last_page)).total_seconds(), 0.0)
 
 
 def honest_floor(full) -> report.Floor:
@@ -234,7 +237,7 @@ def results_rows(*, contacts: int, invoices: int, full, incremental, webhook) ->
             _ratio(sync_seconds, floor.seconds),
         ),
         report.Row(
-            "Initial sync: its tail, from the last call answered to the run's end (storing, matching, relinking, ...)",
+            "Initial sync: its tail, from the last invoice page answered to the run's end (storing, matching, ...)",
             _seconds(tail) if (tail := _tail_seconds(full)) is not None else "n/a",
         ),
         report.Row("Initial sync: worker process wall time (incl. Django start-up)", _seconds(full.wall_seconds)),

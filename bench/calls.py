@@ -1,6 +1,6 @@
 """Counting Xero calls from the sandbox's own calls log: the one counter used for Capsync and for tap-xero alike."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from tests.sandbox import SandboxControl
@@ -22,6 +22,8 @@ class Calls:
     last_at: str = ""
     # Sandbox clock (ISO) when the last minute window these calls opened at Xero closes, "" when none.
     window_closes_at: str = ""
+    # Sandbox clock (ISO) of each resource's last accounting call.
+    last_at_by_path: dict[str, str] = field(default_factory=dict)
 
     @property
     def accounting(self) -> int:
@@ -70,6 +72,7 @@ def calls_count(calls: list[dict], *, client_id: str | None = None) -> Calls:
     server_seconds = 0.0
     by_path: dict[str, int] = {}
     times: list[str] = []
+    last_at_by_path: dict[str, str] = {}
     for call in calls:
         if client_id is not None and call.get("client_id") != client_id:
             continue
@@ -81,6 +84,7 @@ def calls_count(calls: list[dict], *, client_id: str | None = None) -> Calls:
             other += not (200 <= status < 300 or status == 429)
             resource = path.removeprefix(f"{ACCOUNTING_PREFIX}2.0/").split("/")[0]
             by_path[resource] = by_path.get(resource, 0) + 1
+            last_at_by_path[resource] = max(last_at_by_path.get(resource, ""), str(call.get("time", "")))
             server_seconds += float(call["duration_ms"]) / 1000
             times.append(str(call.get("time", "")))
         else:
@@ -94,6 +98,7 @@ def calls_count(calls: list[dict], *, client_id: str | None = None) -> Calls:
         server_seconds=server_seconds,
         first_at=min(times, default=""),
         last_at=max(times, default=""),
+        last_at_by_path=last_at_by_path,
     )
 
 

@@ -95,6 +95,7 @@ def test_calls_count_splits_accounting_calls_by_outcome_and_filters_by_app():
     assert (tap.accounting_ok, tap.accounting_429, tap.accounting_other, tap.identity) == (2, 1, 1, 1)
     assert tap.counted == 3
     assert tap.by_path == {"Contacts": 1, "Invoices": 3}
+    assert tap.last_at_by_path == {"Contacts": "t1", "Invoices": "t4"}
     assert tap.server_seconds == pytest.approx(0.032)
     assert (tap.first_at, tap.last_at) == ("t1", "t4")
     assert calls_count(calls).accounting == 5
