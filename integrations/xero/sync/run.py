@@ -73,10 +73,12 @@ def _invoices_apply(ctx: SyncContext, invoices: list[schemas.XeroInvoice]) -> in
             paying.add(invoice.contact_id)
         elif invoice.status in PAYING_STATUSES and invoice.type == schemas.InvoiceType.ACCPAY:
             suppliers.add(invoice.contact_id)
+    # Those met on an earlier page of the run were linked then (or left for the end, when Xero's copy lacked them).
+    new_paying, new_suppliers = paying - ctx.paying, suppliers - ctx.suppliers
     ctx.paying |= paying
     ctx.suppliers |= suppliers
-    if _links_as_read(ctx):
-        _paying_link(ctx, paying=paying, suppliers=suppliers)
+    if _links_as_read(ctx) and (new_paying or new_suppliers):
+        _paying_link(ctx, paying=new_paying, suppliers=new_suppliers)
     return invoice_sync.invoices_apply(connection_id=ctx.connection.pk, invoices=invoices, now=ctx.clock())
 
 
