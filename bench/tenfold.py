@@ -28,6 +28,7 @@ from psycopg.types.json import Jsonb
 
 from accounts.models import Team
 from bench import pages
+from contacts.matching import name_key
 from contacts.models import Contact, EmailAddress, PhoneNumber
 from integrations.xero.models import XeroConnection, XeroContact, XeroGrant
 from invoices.models import Invoice, Organisation, Payment
@@ -258,6 +259,7 @@ def load(*, contacts: int, invoices: int, seed: int = SEED) -> Loaded:
             {
                 "kind": kind,
                 "name": name,
+                "name_key": name_key(name),  # COPY skips the key's pre_save (contacts.models.NameKeyField)
                 "first_name": first,
                 "last_name": last,
                 "team_id": team.pk if rng.random() < MEMBER_TEAM_SHARE else other.pk,

@@ -63,7 +63,6 @@ def instrument() -> Timers:
     timers.patch(invoice_sync, "credit_notes_apply", "credit_notes_apply")
     timers.patch(invoice_sync, "invoices_relink", "invoices_relink")
     timers.patch(contact_sync, "xero_contacts_store", "contacts_store")
-    timers.patch(contact_sync, "crm_index_build", "crm_index_build")
     timers.patch(contact_sync, "contacts_link_paying", "contacts_link_paying")
     return timers
 

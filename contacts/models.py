@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
 
+from contacts.matching import name_key
 from invoices.models import TermsType
 
 
@@ -15,6 +16,19 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NameKeyField(models.CharField):
+    """The contact's name as matching compares it (contacts.matching.name_key), so the Xero sync can look up the
+    contacts of a name by index instead of holding every contact's name in memory.
+
+    Kept like `auto_now`: every save() and bulk_create() sets it from `name`. Writes that skip pre_save (a
+    queryset's update(), bulk_update(), COPY) must set it themselves, from `name_key`."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = name_key(getattr(model_instance, "name"))  # noqa: B009  # any model with a `name`
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 # Xero's limit on a contact's persons (beside its own email): who may get an organisation's invoices.
@@ -31,6 +45,7 @@ class Contact(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     # Display name: the organisation's name, or the person's "first last" (kept for search and sorting).
     name = models.CharField(max_length=255)
+    name_key = NameKeyField(max_length=255, blank=True, default="", editable=False)
     title = models.CharField(max_length=20, blank=True)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -72,6 +87,8 @@ class Contact(models.Model):
             models.Index(fields=["team", "name"]),
             # The list's order: its first page is read in this order, stopping after 50 visible contacts.
             models.Index(fields=["name", "id"], name="contact_name_id_idx"),
+            # The Xero sync's matching looks up the contacts of a name (integrations.xero.sync.contacts).
+            models.Index(fields=["name_key"], name="contact_name_key_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=["person", "organisation"]), name="contact_kind_valid"),
@@ -110,7 +127,11 @@ class EmailAddress(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(Lower("address"), name="email_address_lower_idx")]
+        indexes = [
+            models.Index(Lower("address"), name="email_address_lower_idx"),
+            # contacts.matching.email_key: the Xero sync's matching looks up the contacts of an email by it.
+            models.Index(Lower(Trim("address")), name="email_address_key_idx"),
+        ]
         constraints = [
             models.UniqueConstraint("contact", Lower("address"), name="email_unique_per_contact"),
         ]

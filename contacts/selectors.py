@@ -1,9 +1,10 @@
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
 
 from accounts.models import User
 from accounts.selectors import teams_visible_to
@@ -171,14 +172,32 @@ class MatchFacts:
     postcodes: list[str]
 
 
-def contacts_match_facts() -> list[MatchFacts]:
-    """Every CRM contact's name, emails, phones and postcodes, in four queries whatever their number."""
+def contacts_match_facts(
+    *, email_keys: Iterable[str] = (), name_keys: Iterable[str] = (), contact_ids: Iterable[int] = ()
+) -> list[MatchFacts]:
+    """The name, emails, phones and postcodes of every CRM contact (all teams) that has one of these emails (as
+    contacts.matching.email_key compares them), one of these name keys (contacts.matching.name_key), or one of
+    these ids. What matching a batch of Xero contacts needs to know of the CRM, read by index in six queries at
+    most, whatever the size of the CRM; blank keys match nothing."""
+    ids = set(contact_ids)
+    if emails_wanted := {key for key in email_keys if key}:
+        ids.update(
+            EmailAddress.objects.annotate(key=Lower(Trim("address")))
+            .filter(key__in=emails_wanted)
+            .values_list("contact_id", flat=True)
+        )
+    if names_wanted := {key for key in name_keys if key}:
+        ids.update(Contact.objects.filter(name_key__in=names_wanted).values_list("pk", flat=True))
+    if not ids:
+        return []
     emails, phones, postcodes = defaultdict(list), defaultdict(list), defaultdict(list)
-    for contact_id, address in EmailAddress.objects.values_list("contact_id", "address"):
+    for contact_id, address in EmailAddress.objects.filter(contact_id__in=ids).values_list("contact_id", "address"):
         emails[contact_id].append(address)
-    for contact_id, number in PhoneNumber.objects.values_list("contact_id", "number"):
+    for contact_id, number in PhoneNumber.objects.filter(contact_id__in=ids).values_list("contact_id", "number"):
         phones[contact_id].append(number)
-    for contact_id, postcode in Address.objects.exclude(postcode="").values_list("contact_id", "postcode"):
+    for contact_id, postcode in (
+        Address.objects.filter(contact_id__in=ids).exclude(postcode="").values_list("contact_id", "postcode")
+    ):
         postcodes[contact_id].append(postcode)
     return [
         MatchFacts(
@@ -189,5 +208,5 @@ def contacts_match_facts() -> list[MatchFacts]:
             phones=phones[pk],
             postcodes=postcodes[pk],
         )
-        for pk, kind, name in Contact.objects.values_list("pk", "kind", "name")
+        for pk, kind, name in Contact.objects.filter(pk__in=ids).values_list("pk", "kind", "name")
     ]

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from accounts.models import User
 from contacts import rows, signals
+from contacts.matching import name_key
 from contacts.models import PEOPLE_GETTING_INVOICES_MAX, Address, Contact, EmailAddress, PhoneNumber
 from contacts.rows import AddressData, EmailData, PhoneData
 from invoices.models import TermsType
@@ -348,6 +349,7 @@ def _details_write(contact: Contact, *, current: ContactDetails, wanted: Contact
     # apps compare (the Xero push), so it only ever moves forward, even from a server whose clock is behind.
     Contact.objects.filter(pk=contact.pk).update(
         name=wanted.name,
+        name_key=name_key(wanted.name),  # update() skips the key's pre_save (contacts.models.NameKeyField)
         first_name=wanted.first_name,
         last_name=wanted.last_name,
         job_title=wanted.job_title,

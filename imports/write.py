@@ -178,7 +178,9 @@ def contacts_write(*, plans: list[ContactPlan], organisation_ids: OrganisationId
         addresses += found[2]
         tag_links += [(contact.pk, tag) for tag in found[3]]
         tally.updated.append((plan.row, contact.pk, contact.name))
-    Contact.objects.bulk_update(changed, [*CONTACT_FIELDS, "updated_at"])
+    for contact in changed:  # bulk_update skips the key's pre_save (contacts.models.NameKeyField)
+        contact.name_key = name_key(contact.name)
+    Contact.objects.bulk_update(changed, [*CONTACT_FIELDS, "name_key", "updated_at"])
     EmailAddress.objects.bulk_create(emails)
     PhoneNumber.objects.bulk_create(phones)
     Address.objects.bulk_create(addresses)

@@ -2,11 +2,12 @@
 and the tap-xero launcher's URL replacement. No timings are asserted here (they live in docs/BENCHMARKS.md)."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bench import peer, report
-from bench.calls import calls_count
+from bench.calls import calls_count, minute_windows_close
 from bench.peer_tap_xero import XERO_API_URL, XERO_TOKEN_URL, client_source_pointed_at
 from bench.process import vm_hwm_kib
 
@@ -94,6 +95,7 @@ def test_calls_count_splits_accounting_calls_by_outcome_and_filters_by_app():
     assert (tap.accounting_ok, tap.accounting_429, tap.accounting_other, tap.identity) == (2, 1, 1, 1)
     assert tap.counted == 3
     assert tap.by_path == {"Contacts": 1, "Invoices": 3}
+    assert tap.last_at_by_path == {"Contacts": "t1", "Invoices": "t4"}
     assert tap.server_seconds == pytest.approx(0.032)
     assert (tap.first_at, tap.last_at) == ("t1", "t4")
     assert calls_count(calls).accounting == 5
@@ -219,3 +221,33 @@ def test_prefork_pool_processes_are_found_and_reported_apart_from_their_parent()
     assert [(row.measure, row.value) for row in threads] == [("Peak RSS per worker (VmHWM)", "200 MiB")]
     assert [row.value for row in prefork] == ["110 MiB", "max 140 MiB"]
     assert prefork[1].target == "120 MiB, 140 MiB"
+
+
+def _answered(second: float, *, status: int = 200, duration_ms: float = 0, client_id: str = "capsync") -> dict:
+    return {
+        "client_id": client_id,
+        "tenant_id": "org",
+        "path": "/api/api.xro/2.0/Invoices",
+        "status": status,
+        "duration_ms": duration_ms,
+        "time": (datetime(2026, 12, 7, 13, 0, tzinfo=UTC) + timedelta(seconds=second)).isoformat(),
+    }
+
+
+def test_the_last_minute_window_opens_with_the_first_call_after_the_previous_one_closed():
+    calls = [_answered(0), _answered(30), _answered(61.5), _answered(100), _answered(119)]
+
+    closes = minute_windows_close(calls)
+
+    assert closes == datetime(2026, 12, 7, 13, 2, 1, 500000, tzinfo=UTC)
+
+
+def test_a_window_counts_from_the_calls_arrival_and_refused_calls_open_none():
+    # Answered at 61 s after 2 s on the wire: it arrived at 59 s, inside the first window, so the call answered at
+    # 65 s opens the second one; the 429 at 62 s opened nothing.
+    calls = [_answered(0), _answered(61, duration_ms=2000), _answered(62, status=429), _answered(65)]
+
+    closes = minute_windows_close(calls)
+
+    assert closes == datetime(2026, 12, 7, 13, 2, 5, tzinfo=UTC)
+    assert minute_windows_close([_answered(3, status=429)]) is None

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 import pytest
 
+from contacts import selectors as contact_selectors
+from contacts.matching import name_key
 from contacts.models import Address, Contact, EmailAddress, PhoneNumber, Tag
 from imports import services
 from imports.models import Import
@@ -304,3 +306,20 @@ def test_text_longer_than_its_column_is_cut_or_refused_without_failing_the_impor
     assert finished.report["skipped"][0]["problems"][0].startswith("bad email")
     long_ltd = Contact.objects.get(name="Long Ltd")
     assert (len(long_ltd.addresses.get().street), len(long_ltd.title)) == (500, 20)
+
+
+def _found_by_name(name: str) -> set[int]:
+    """The contacts the Xero sync's matching finds by this name (through their stored name key)."""
+    return {one.contact_id for one in contact_selectors.contacts_match_facts(name_keys={name_key(name)})}
+
+
+def test_a_contact_renamed_by_an_import_is_found_by_its_new_name(upload, team_a):
+    bakery = OrganisationFactory(team=team_a, name="Old Name Of The Bakery")
+    EmailAddressFactory(contact=bakery, address="hello@bluebell.example")
+
+    run(upload("capsule_contacts_export.csv"))
+
+    bakery.refresh_from_db()
+    assert bakery.name == "Bluebell Bakery Ltd"
+    assert bakery.pk in _found_by_name("Bluebell Bakery")
+    assert bakery.pk not in _found_by_name("Old Name Of The Bakery")

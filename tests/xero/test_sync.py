@@ -147,3 +147,16 @@ def test_an_incremental_sync_picks_up_a_new_invoice(xero_connection, xero):
     sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
 
     assert Contact.objects.filter(name="Harbour Lights Hotel").exists()
+
+
+def test_a_full_sync_stores_invoices_attached_to_their_contacts_and_relinks_none(xero_connection, xero, team_a):
+    """The contacts are read first and each invoice page's paying contacts linked before the page is stored."""
+    existing = OrganisationFactory(team=team_a, name="Copperfield Books Ltd")
+    known, new = xero_contact(name="Copperfield Books Limited"), xero_contact(name="Bluebell Bakery")
+    load(xero, contacts=[known, new], invoices=[xero_invoice(contact=known), xero_invoice(contact=new)])
+
+    finished = sync(xero_connection)
+
+    assert finished.counts.get("invoices_relinked", 0) == 0
+    assert Invoice.objects.get(xero_contact_id=known["ContactID"]).contact == existing
+    assert Invoice.objects.get(xero_contact_id=new["ContactID"]).contact.name == "Bluebell Bakery"

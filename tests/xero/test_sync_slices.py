@@ -75,6 +75,54 @@ def test_a_run_in_slices_stores_what_one_task_stores_with_the_same_calls(xero_co
     assert finished.counts["invoices"] == whole.counts["invoices"] == Invoice.objects.count()
 
 
+def _resources_called(xero, *, since_id: int = 0) -> list[str]:
+    """The accounting resources the sandbox was asked for, in the order the calls were logged."""
+    calls = xero.sandbox.calls(since_id=since_id, tenant_id=xero.uk_tenant_id)["calls"]
+    return [call["path"].split("/2.0/")[1].split("/")[0] for call in calls if "/2.0/" in call["path"]]
+
+
+@pytest.mark.django_db
+def test_the_invoice_pages_are_read_after_the_small_reads(xero_connection, xero):
+    _three_pages(xero, xero.uk_tenant_id, tag="UK")
+    xero.sandbox.clear_calls()
+
+    finished = run.organisation_sync(
+        connection_id=xero_connection.pk,
+        kind=SyncRun.Kind.FULL,
+        clock=timezone.now,
+        identity=client.identity_from_settings(),
+        sleep=Sleeps(),
+    )
+
+    called = _resources_called(xero)
+    assert finished.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
+    first_invoices = called.index("Invoices")
+    # Every call before the invoice pages is a small read; after them only the one quotes call (a full run).
+    assert set(called[:first_invoices]) >= {"Items", "Accounts", "CreditNotes", "Contacts"}
+    assert called[first_invoices:] == ["Invoices"] * PAGES_OF_INVOICES + ["Quotes"]
+
+
+@pytest.mark.django_db
+def test_a_run_saved_in_the_order_before_small_reads_first_goes_on_in_that_order(xero_connection, xero):
+    """A SyncRun.resume saved by the code that read the invoice pages first (no "steps" in it) goes on in its own
+    order: from the credit notes on, then contacts, quotes and the catalogue, reading no invoice page again."""
+    _three_pages(xero, xero.uk_tenant_id, tag="UK")
+    first = _slice(xero_connection.pk)
+    old_style = {key: value for key, value in first.resume.items() if key != "steps"}
+    SyncRun.objects.filter(pk=first.pk).update(resume={**old_style, "step": "CreditNotes", "page": 1})
+    since = xero.sandbox.calls(since_id=2**62, tenant_id=xero.uk_tenant_id)["last_id"]
+
+    finished = _slice(xero_connection.pk, run_id=first.pk, slice_number=first.resume["slice"])
+    while finished.outcome == SyncRun.Outcome.RUNNING:
+        finished = _slice(xero_connection.pk, run_id=finished.pk, slice_number=finished.resume["slice"])
+
+    called = _resources_called(xero, since_id=since)
+    assert finished.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
+    assert "Invoices" not in called
+    assert called.index("CreditNotes") < called.index("Contacts") < called.index("Items")
+    assert SyncCursor.objects.filter(resource="Items").exists()
+
+
 @pytest.mark.django_db
 def test_a_slice_already_done_does_nothing_when_delivered_again(xero_connection, xero):
     _three_pages(xero, xero.uk_tenant_id, tag="UK")

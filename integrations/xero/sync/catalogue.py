@@ -34,8 +34,9 @@ def _item_data(item: schemas.XeroItem) -> catalogue.ItemData:
     )
 
 
-def catalogue_refresh(ctx: SyncContext, *, full: bool) -> list[str]:
-    """Read what changed of the catalogue and store it; returns the cursors to move when the run succeeds."""
+def catalogue_refresh(ctx: SyncContext, *, full: bool) -> None:
+    """Read what changed of the catalogue and store it. The run moves the Items cursor (ITEMS_CURSOR) when it has
+    succeeded as a whole, which may be in a later slice than this step."""
     connection = ctx.connection
     organisation = Organisation.objects.get(pk=connection.organisation_id)
     now = ctx.clock()
@@ -96,4 +97,3 @@ def catalogue_refresh(ctx: SyncContext, *, full: bool) -> list[str]:
             sales_terms=(details.sales_terms.day, str(details.sales_terms.type)) if details.sales_terms else None,
             now=now,
         )
-    return [ITEMS_CURSOR]

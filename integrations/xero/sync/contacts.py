@@ -1,11 +1,13 @@
 """Paying Xero contacts into the CRM: keep Xero's copy, then link, create or queue a conflict for each.
 
 Longer than 400 lines because linking, creating in batches and queueing conflicts read the same index of the
-CRM's contacts in one pass, and links record where both sides agree when made (ownership.py). Contact persons live
-in persons.py; the batch writer (`_Creations`, `_links_write`) is the next piece to move out.
+CRM contacts a batch of Xero contacts could match, in one pass, and links record where both sides agree when made
+(ownership.py). Contact persons live in persons.py; the batch writer (`_Creations`, `_links_write`) is the next
+piece to move out.
 """
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +21,15 @@ from contacts.models import Contact
 from contacts.rows import AddressData
 from integrations.xero import ownership, schemas
 from integrations.xero.models import MatchConflict, XeroConnection, XeroContact
-from integrations.xero.sync.matching import Action, CrmIndex, Facts, contact_number_for, match, name_key
+from integrations.xero.sync.matching import (
+    Action,
+    CrmIndex,
+    Facts,
+    contact_id_numbered,
+    contact_number_for,
+    match,
+    name_key,
+)
 from invoices.bulk import update_from_values
 
 logger = logging.getLogger(__name__)
@@ -170,25 +180,37 @@ def _is_person(xero_contact: XeroContact) -> bool:
     )
 
 
-def crm_index_build(*, connection_id: int) -> CrmIndex:
-    """Index every CRM contact for matching; those already linked in this organisation are marked as such."""
+def crm_index_of(*, connection_id: int, facts: list[Facts]) -> CrmIndex:
+    """The CRM contacts (all teams) these Xero contacts could match, indexed for matching: those with one of their
+    emails or normalised names, and those their Capsync numbers name. Those already linked in this organisation are
+    marked as such.
+
+    `match` weighs only a Xero contact's candidates (same email, same name, its number), so it decides the same
+    with this index as with one of every CRM contact, and the index is read by index in a few queries: memory
+    stays flat however large the CRM, and no worker holds a whole copy of it.
+    """
+    found = contact_selectors.contacts_match_facts(
+        email_keys={email for one in facts for email in one.emails},
+        name_keys={name_key(one.name) for one in facts},
+        contact_ids={number for one in facts if (number := contact_id_numbered(one.contact_number)) is not None},
+    )
     linked = set(
-        XeroContact.objects.filter(connection_id=connection_id, contact__isnull=False).values_list(
-            "contact_id", flat=True
-        )
+        XeroContact.objects.filter(
+            connection_id=connection_id, contact_id__in=[crm.contact_id for crm in found]
+        ).values_list("contact_id", flat=True)
     )
     index = CrmIndex()
-    for facts in contact_selectors.contacts_match_facts():
+    for crm in found:
         index.add(
-            facts.contact_id,
+            crm.contact_id,
             Facts.of(
-                name=facts.name,
-                is_person=facts.is_person,
-                emails=facts.emails,
-                phones=facts.phones,
-                postcodes=facts.postcodes,
+                name=crm.name,
+                is_person=crm.is_person,
+                emails=crm.emails,
+                phones=crm.phones,
+                postcodes=crm.postcodes,
             ),
-            already_linked=facts.contact_id in linked,
+            already_linked=crm.contact_id in linked,
         )
     return index
 
@@ -268,9 +290,10 @@ def _merges_follow_once(*, connection_id: int, now: datetime) -> int:
 class _Creations:
     """Xero contacts waiting to become CRM contacts, created together in batches (contacts_link_paying).
 
-    Each is matched against the CRM index when it comes; the ones waiting here are kept in an index of their own,
-    so a later Xero contact that would match one of them first has them created (and indexed as linked), and is
-    then matched against everything, exactly as if each had been created on its own.
+    Each is matched against the CRM index (`index`: its batch's candidates) when it comes; the ones waiting here
+    are kept in an index of their own, so a later Xero contact that would match one of them first has them created
+    (and indexed as linked), and is then matched against everything, exactly as if each had been created on its
+    own.
     """
 
     def __init__(self, connection: XeroConnection, index: CrmIndex) -> None:
@@ -308,18 +331,46 @@ class _Creations:
         return count
 
 
-def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> LinkCounts:
-    """Bring each paying (and, per the connection's option, supplier) Xero contact into the CRM.
+# How many Xero contacts are matched against one read of their CRM candidates.
+MATCH_BATCH_SIZE = 1000
 
-    Each Xero contact is matched once, against every CRM contact including those created before it in this run:
-    linked, queued as a conflict, or (when nothing matches) created. New CRM contacts are created in batches of
-    1,000 with their details, each batch in one transaction. Archived Xero contacts are linked when they match, but
-    never create a new CRM contact.
+
+def contacts_link_paying(*, connection: XeroConnection, xero_contact_ids: Collection[str] | None = None) -> LinkCounts:
+    """Bring each paying (and, per the connection's option, supplier) Xero contact into the CRM; only those of
+    `xero_contact_ids` when given (the sync links the contacts of each invoice page before storing it).
+
+    Each Xero contact is matched once, in order of name, against every CRM contact including those created before
+    it in this run: linked, queued as a conflict, or (when nothing matches) created. The CRM contacts it could
+    match are read for each MATCH_BATCH_SIZE Xero contacts (crm_index_of). New CRM contacts are created in
+    batches of 1,000 with their details, each batch in one transaction. Archived Xero contacts are linked when
+    they match, but never create a new CRM contact.
     """
     counts = LinkCounts()
-    creations = _Creations(connection, index)
-    for xero_contact in _wanted(connection).order_by("name", "pk").iterator(chunk_size=1000):
-        facts = _facts(xero_contact)
+    wanted = _wanted(connection)
+    if xero_contact_ids is not None:
+        if not xero_contact_ids:
+            return counts
+        wanted = wanted.filter(xero_id__in=list(xero_contact_ids))
+    creations = _Creations(connection, CrmIndex())
+    batch: list[XeroContact] = []
+    for xero_contact in wanted.order_by("name", "pk").iterator(chunk_size=MATCH_BATCH_SIZE):
+        batch.append(xero_contact)
+        if len(batch) >= MATCH_BATCH_SIZE:
+            _batch_link(batch, creations=creations, counts=counts)
+            batch = []
+    _batch_link(batch, creations=creations, counts=counts)
+    counts.created += creations.flush()
+    return counts
+
+
+def _batch_link(batch: list[XeroContact], *, creations: "_Creations", counts: LinkCounts) -> None:
+    if not batch:
+        return
+    facts_of = [_facts(xero_contact) for xero_contact in batch]
+    # Contacts created or linked by earlier batches are read back as linked; those still waiting in `creations`
+    # are not in the CRM yet, exactly as before they are created (a Xero contact touching one creates them first).
+    index = creations.index = crm_index_of(connection_id=creations.connection.pk, facts=facts_of)
+    for xero_contact, facts in zip(batch, facts_of, strict=True):
         if creations.touches(facts):
             counts.created += creations.flush()
         decision = match(facts, index)
@@ -334,8 +385,6 @@ def contacts_link_paying(*, connection: XeroConnection, index: CrmIndex) -> Link
             counts.conflicts += 1
         elif xero_contact.status != "ARCHIVED":
             counts.created += creations.add(xero_contact, facts)
-    counts.created += creations.flush()
-    return counts
 
 
 def _links_write(links: list[tuple[XeroContact, int, datetime]]) -> None:
@@ -425,7 +474,7 @@ def xero_contact_matching(*, connection_id: int, contact_id: int) -> XeroContact
     candidates = list(unlinked.filter(Q(name__iexact=contact.name) | Q(email__in=emails)).order_by("pk"))
     if not candidates:
         return None
-    index = crm_index_build(connection_id=connection_id)
+    index = crm_index_of(connection_id=connection_id, facts=[_facts(xero_contact) for xero_contact in candidates])
     return next(
         (
             xero_contact

@@ -57,8 +57,10 @@ class SyncContext:
     counts: dict[str, int] = field(default_factory=dict)
     partial: bool = False
     # Slicing (run.py): pages this task may still read before it hands the rest of the run to a new task (None:
-    # no limit), and the step and page a resumed run goes on from.
+    # no limit), the run's steps in its order (run.STEPS, or the order a resumed run started with) and the step and
+    # page a resumed run goes on from.
     slice_left: int | None = None
+    steps: tuple[str, ...] = ()
     resume_step: str = ""
     resume_page: int = 1
 

@@ -1,7 +1,11 @@
 """One sync run of one organisation: claim it, read what changed at Xero, apply it, record what happened.
 
-Order of work: invoices and credit notes first (they say who is paying), then contacts changed since the last run
-plus any paying contact we have never seen, then matching. Each page is applied as it arrives while the next few are
+Order of work (`STEPS`): the small reads first (the catalogue, credit notes, contacts changed since the last run),
+then the invoice pages (they say who is paying), then any paying contact we have never seen (by id), matching, and
+the quotes (stored against the contacts matching just linked). Xero allows 60 calls in a fixed minute window, so a
+large first sync waits once for the second window: putting the invoice pages last leaves only invoice pages (and
+the one quotes call) for the windows after the first, instead of the contacts, credit notes and catalogue that
+used to come after them. Each page is applied as it arrives while the next few are
 on the wire (prefetch.py), so memory stays flat however large the organisation. The cursors (If-Modified-Since) move
 only when the whole run succeeded, to Xero's own clock at the start of the run minus an overlap, so nothing changed
 during a run is ever skipped; re-reading the overlap is harmless because every write is an upsert where newer wins.
@@ -14,7 +18,6 @@ reads best in one place.
 """
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -64,12 +67,42 @@ class Reader:
 
 
 def _invoices_apply(ctx: SyncContext, invoices: list[schemas.XeroInvoice]) -> int:
+    paying, suppliers = set(), set()
     for invoice in invoices:
         if invoice.status in PAYING_STATUSES and invoice.type == schemas.InvoiceType.ACCREC:
-            ctx.paying.add(invoice.contact_id)
+            paying.add(invoice.contact_id)
         elif invoice.status in PAYING_STATUSES and invoice.type == schemas.InvoiceType.ACCPAY:
-            ctx.suppliers.add(invoice.contact_id)
+            suppliers.add(invoice.contact_id)
+    # Those met on an earlier page of the run were linked then (or left for the end, when Xero's copy lacked them).
+    new_paying, new_suppliers = paying - ctx.paying, suppliers - ctx.suppliers
+    ctx.paying |= paying
+    ctx.suppliers |= suppliers
+    if _links_as_read(ctx) and (new_paying or new_suppliers):
+        _paying_link(ctx, paying=new_paying, suppliers=new_suppliers)
     return invoice_sync.invoices_apply(connection_id=ctx.connection.pk, invoices=invoices, now=ctx.clock())
+
+
+def _links_as_read(ctx: SyncContext) -> bool:
+    """Whether an invoice page's paying contacts are linked as it arrives: in an organisation-wide run that read
+    the contacts before the invoices (Xero's copy of them is fresh). Webhook and contact runs, and runs resumed
+    in the order that read the invoices first, link them all in `_bring_in_paying`."""
+    return bool(ctx.steps) and ctx.steps.index("Contacts") < ctx.steps.index("Invoices")
+
+
+def _paying_link(ctx: SyncContext, *, paying: set[str], suppliers: set[str]) -> None:
+    """Link, create or queue a conflict for the Xero contacts this invoice page makes paying (or, per the option,
+    suppliers), before the page is stored: its invoices are then stored attached to their CRM contacts, and the
+    run's last step has (almost) nothing left to match or relink. A contact Xero's copy does not hold yet is left
+    to `_bring_in_paying`, which fetches it by id. Xero contacts are so matched in the order of the pages that
+    make them paying (by name within a page) rather than all by name at the end: of two that match each other and
+    no CRM contact, the one paying on an earlier page is created and the other waits as a conflict."""
+    connection = ctx.connection
+    wanted = paying | (suppliers if connection.suppliers != XeroConnection.Suppliers.IGNORE else set())
+    contact_sync.paying_mark(connection_id=connection.pk, xero_contact_ids=paying)
+    linked = contact_sync.contacts_link_paying(connection=connection, xero_contact_ids=wanted)
+    ctx.add("contacts_linked", linked.linked)
+    ctx.add("contacts_created", linked.created)
+    ctx.add("conflicts", linked.conflicts)
 
 
 def _credit_notes_apply(ctx: SyncContext, credit_notes: list[schemas.XeroCreditNote]) -> int:
@@ -339,11 +372,10 @@ def _cursors(connection: XeroConnection, *, full: bool) -> dict[str, datetime | 
     return {resource: stored.get(resource) for resource in resources}
 
 
-# One CRM match index at a time in a worker process: each holds every CRM contact of the deployment (tens of MiB
-# at 50,000), and five syncs of a threads-pool worker building theirs at once took it to 420 MiB (issue 18).
-_ONE_INDEX_AT_A_TIME = threading.Lock()
-# The steps of an organisation-wide run, in order: a sliced run goes on from the step (and page) it reached.
-STEPS = ("Invoices", "CreditNotes", "Contacts", "Paying", "Quotes", "Catalogue")
+# The steps of an organisation-wide run, in order: a sliced run goes on from the step (and page) it reached, in the
+# order it started with (saved in SyncRun.resume; slices.STEPS_BEFORE_SMALL_FIRST for runs saved without it).
+# Quotes come after Paying because a quote is stored against its contact's CRM link as it stands (invoices.quotes).
+STEPS = ("Catalogue", "CreditNotes", "Contacts", "Invoices", "Paying", "Quotes")
 
 
 def _sync(ctx: SyncContext, *, full: bool) -> None:
@@ -352,24 +384,34 @@ def _sync(ctx: SyncContext, *, full: bool) -> None:
 
     started = ctx.run.started_at
     read_quotes = quote_sync.quotes_wanted(connection_id=connection.pk, full=full)
-    catalogue_cursors: list[str] = []
     steps = {
-        "Invoices": lambda: _read(ctx, INVOICES, step="Invoices", modified_since=since["Invoices"]),
+        "Invoices": lambda: _read_invoices(ctx, modified_since=since["Invoices"]),
         "CreditNotes": lambda: _read(ctx, CREDIT_NOTES, step="CreditNotes", modified_since=since["CreditNotes"]),
         "Contacts": lambda: _read(ctx, CONTACTS, step="Contacts", modified_since=since["Contacts"]),
         "Paying": lambda: _bring_in_paying(ctx),
         "Quotes": lambda: read_quotes and _read(ctx, QUOTES, step="Quotes", modified_since=since[quote_sync.RESOURCE]),
-        "Catalogue": lambda: catalogue_cursors.extend(catalogue_sync.catalogue_refresh(ctx, full=full)),
+        "Catalogue": lambda: catalogue_sync.catalogue_refresh(ctx, full=full),
     }
-    for step in STEPS[STEPS.index(ctx.resume_step or STEPS[0]) :]:
+    ctx.steps = ctx.steps or STEPS
+    for step in ctx.steps[ctx.steps.index(ctx.resume_step or ctx.steps[0]) :]:
         steps[step]()
     if not ctx.partial and ctx.server_time is not None:
-        resources = (*RESOURCES, *catalogue_cursors, *((quote_sync.RESOURCE,) if read_quotes else ()))
+        resources = (*RESOURCES, catalogue_sync.ITEMS_CURSOR, *((quote_sync.RESOURCE,) if read_quotes else ()))
         _cursors_advance(connection=connection, to=ctx.server_time - OVERLAP, now=ctx.clock(), resources=resources)
         # What the webhooks announced before this run began is now read.
         WebhookEvent.objects.filter(
             tenant_id=connection.tenant_id, processed_at__isnull=True, received_at__lt=started
         ).update(processed_at=ctx.clock())
+
+
+def _read_invoices(ctx: SyncContext, *, modified_since: datetime | None) -> None:
+    """The invoices step. When each page's paying contacts are linked as it arrives, links of Xero contacts merged
+    away in Xero move first (as `_bring_in_paying` does before matching), so a survivor is not matched anew."""
+    if _links_as_read(ctx) and (
+        followed := contact_sync.merges_follow(connection_id=ctx.connection.pk, now=ctx.clock())
+    ):
+        ctx.add("merges_followed", followed)
+    _read(ctx, INVOICES, step="Invoices", modified_since=modified_since)
 
 
 def _sync_webhook_events(ctx: SyncContext) -> None:
@@ -416,12 +458,9 @@ def _bring_in_paying(ctx: SyncContext) -> None:
     ctx.progress("Matching contacts")
     if followed := contact_sync.merges_follow(connection_id=connection.pk, now=ctx.clock()):
         ctx.add("merges_followed", followed)
-    # Indexing every CRM contact costs a few queries and all their rows; skip it when nobody waits.
+    # Those of the invoice pages are linked already (`_paying_link`): what waits is usually none, or a few.
     if contact_sync.contacts_waiting(connection=connection):
-        with _ONE_INDEX_AT_A_TIME:
-            index = contact_sync.crm_index_build(connection_id=connection.pk)
-            linked = contact_sync.contacts_link_paying(connection=connection, index=index)
-            del index
+        linked = contact_sync.contacts_link_paying(connection=connection)
         ctx.add("contacts_linked", linked.linked)
         ctx.add("contacts_created", linked.created)
         ctx.add("conflicts", linked.conflicts)

@@ -2,11 +2,12 @@
 
 An organisation-wide run (full or incremental) reads at most XERO_SYNC_SLICE_PAGES pages in one Celery task (10
 by default, about ten seconds of storing). Then it stops after storing a page, saves on its SyncRun where it is
-(the step and page, the claim it keeps on the organisation, Xero's clock for the cursors, the paying contacts met
-so far and the organisation's minute window) and the task queues the next slice behind whatever else waits, so
-the workers take turns between organisations. Nothing is held in a process between slices: a killed worker's
-slice is redelivered (acks late) and goes on from the last saved place; cursors still move only when the whole
-run has succeeded, and every write is an upsert, so a slice done twice stores nothing twice.
+(the run's order of steps, the step and page, the claim it keeps on the organisation, Xero's clock for the
+cursors, the paying contacts met so far and the organisation's minute window) and the task queues the next slice
+behind whatever else waits, so the workers take turns between organisations. Nothing is held in a process between
+slices: a killed worker's slice is redelivered (acks late) and goes on from the last saved place; cursors still
+move only when the whole run has succeeded, and every write is an upsert, so a slice done twice stores nothing
+twice.
 """
 
 from datetime import datetime
@@ -14,12 +15,17 @@ from typing import Any
 
 from integrations.xero.sync.context import SliceEnd, SyncContext
 
+# The order of the steps before the small reads were moved ahead of the invoice pages (2026-12-07). A run saved
+# by that code has no "steps" in its resume state and goes on in this order, so no step is skipped or done twice.
+STEPS_BEFORE_SMALL_FIRST = ("Invoices", "CreditNotes", "Contacts", "Paying", "Quotes", "Catalogue")
+
 
 def resume_state(ctx: SyncContext, end: SliceEnd, *, slice_number: int) -> dict[str, Any]:
     """What the next slice needs to go on exactly where this one stopped (JSON for SyncRun.resume)."""
     pacer = ctx.pacer
     return {
         "slice": slice_number,
+        "steps": list(ctx.steps),
         "step": end.step,
         "page": end.page,
         "claim": ctx.claim_token,
@@ -38,6 +44,7 @@ def resume_state(ctx: SyncContext, end: SliceEnd, *, slice_number: int) -> dict[
 
 def resume_restore(ctx: SyncContext, resume: dict[str, Any]) -> None:
     """Put a resumed run's context back where `resume_state` left it."""
+    ctx.steps = tuple(resume.get("steps") or STEPS_BEFORE_SMALL_FIRST)
     ctx.resume_step, ctx.resume_page = resume["step"], resume["page"]
     ctx.server_time = datetime.fromisoformat(resume["server_time"]) if resume["server_time"] else None
     ctx.partial = resume["partial"]
