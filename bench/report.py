@@ -159,10 +159,10 @@ def window_floor(*, calls: int, seconds_per_call: float, seconds_per_store: floa
 
     Xero's minute windows are fixed and each opens with its first call, so 60 calls fit into the first window
     at once, and only `ceil(calls/60) - 1` whole windows must be waited out. What no pipeline can hide is the last
-    window's own work: its calls, at most 5 in flight, each taking `seconds_per_call` (the run's mean HTTP time
-    per call), and storing the page that comes back last (`seconds_per_store`, the run's mean store time per
-    page). The old floor, `calls x 1 s`, spreads the calls evenly over the minutes instead, which is 1.8 times
-    as generous at 112 calls. Raises ValueError for a negative argument.
+    window's own work: its calls, at most 5 in flight, each taking `seconds_per_call` (Xero's, here the sandbox's,
+    mean time answering a call), and storing the page that comes back last (`seconds_per_store`, the run's mean
+    store time per page). The old floor, `calls x 1 s`, spreads the calls evenly over the minutes instead, which is
+    1.8 times as generous at 112 calls. Raises ValueError for a negative argument.
     """
     if calls < 0 or seconds_per_call < 0 or seconds_per_store < 0:
         raise ValueError("calls and seconds must not be negative")
