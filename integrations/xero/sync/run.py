@@ -1,4 +1,6 @@
 """One sync run of one organisation: claim it, read what changed at Xero, apply it, record what happened.
+Longer than 400 lines because one run's whole life (claim or resume, steps, every outcome, release or hand-over)
+reads best in one place.
 
 Order of work (`STEPS`): the small reads first (the catalogue, credit notes, contacts changed since the last run),
 then the invoice pages (they say who is paying), then any paying contact we have never seen (by id), matching, and
@@ -13,8 +15,6 @@ during a run is ever skipped; re-reading the overlap is harmless because every w
 Every resource is read by one loop (`_read`) driven by a table of readers: how to fetch it, how to apply a page
 of it, and what to count. Claims live in `claims.py`, pacing in `pacing.py`, the run's state in `context.py`,
 slicing a run over several tasks in `slices.py`.
-Longer than 400 lines because one run's whole life (claim or resume, steps, every outcome, release or hand-over)
-reads best in one place.
 """
 
 import logging
