@@ -7,7 +7,7 @@ runs the sync's own functions on them against PostgreSQL (a fresh database, $BEN
 1. JSON decode of every invoice page (`client.jsonwire`);
 2. parse into typed records (`schemas.page_of` with the client's Invoices resource);
 3. invoice upserts, insert pass: `sync.invoices.invoices_apply` page by page, as the sync stores them;
-4. CRM contacts: Xero's copy stored, the paying ones marked, then `crm_index_build` + `contacts_link_paying`
+4. CRM contacts: Xero's copy stored, the paying ones marked, then `contacts_link_paying`
    (one match, i.e. one conflict check, per contact; about 7,000 created with email, phones and addresses);
 5. relinking: `sync.invoices.invoices_relink` (about 90,000 invoices attached to their new CRM contacts);
 6. invoice upserts, update pass: the same pages one day newer, now attached, so the receivable summary's
@@ -257,9 +257,8 @@ def run(*, contacts: int, invoices: int, database_url: str, cache: Path | None =
     stages.append(meter.measure("Invoice upserts, insert pass", lambda: upsert(records), pages=len(records)))
 
     def contacts_link() -> int:
-        index = contact_sync.crm_index_build(connection_id=connection_id)
         connection = contact_sync.XeroConnection.objects.get(pk=connection_id)
-        return contact_sync.contacts_link_paying(connection=connection, index=index).created
+        return contact_sync.contacts_link_paying(connection=connection).created
 
     contact_records = [
         record

@@ -1,11 +1,14 @@
 import pytest
+from django.utils import timezone
 
 from contacts.models import Contact
+from integrations.xero import schemas
 from integrations.xero.models import MatchConflict, SyncRun, XeroContact
+from integrations.xero.sync import invoices as invoice_sync
 from invoices.models import Invoice
 from tests.factories import EmailAddressFactory, OrganisationFactory, PersonFactory
 from tests.xero.sync_data import load, sync
-from tests.xero_records import xero_contact, xero_invoice
+from tests.xero_records import decoded, xero_contact, xero_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +163,28 @@ def test_a_full_sync_stores_invoices_attached_to_their_contacts_and_relinks_none
     assert finished.counts.get("invoices_relinked", 0) == 0
     assert Invoice.objects.get(xero_contact_id=known["ContactID"]).contact == existing
     assert Invoice.objects.get(xero_contact_id=new["ContactID"]).contact.name == "Bluebell Bakery"
+
+
+def test_a_page_is_stored_attached_to_contacts_whose_xero_ids_need_quoting(xero_connection, team_a):
+    """The page's Xero contact ids reach PostgreSQL as one array text (sync/invoices.py): ids holding its quote,
+    backslash, comma and braces still find their links."""
+    odd_ids = ['quote"d', "back\\slash", "com,ma", "{braced}", "NULL"]
+    crm = {}
+    for xero_id in odd_ids:
+        crm[xero_id] = OrganisationFactory(team=team_a, name=f"Customer {xero_id}")
+        XeroContact.objects.create(
+            connection=xero_connection,
+            xero_id=xero_id,
+            name=f"Customer {xero_id}",
+            contact=crm[xero_id],
+            xero_updated_at=timezone.now(),
+        )
+    invoices = [
+        schemas.invoice(decoded(xero_invoice(contact={"ContactID": xero_id}, updated=timezone.now())))
+        for xero_id in odd_ids
+    ]
+
+    invoice_sync.invoices_apply(connection_id=xero_connection.pk, invoices=invoices, now=timezone.now())
+
+    attached = dict(Invoice.objects.values_list("xero_contact_id", "contact_id"))
+    assert attached == {xero_id: crm[xero_id].pk for xero_id in odd_ids}
