@@ -9,6 +9,8 @@ trigram lookup compare; the phone index holds the number's digits), or PostgreSQ
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
+from search import pg_indexes
+
 INDEXES = {
     "search_contact_name_trgm": "contacts_contact USING gin (UPPER(name) gin_trgm_ops)",
     "search_email_address_trgm": "contacts_emailaddress USING gin (UPPER(address) gin_trgm_ops)",
@@ -19,20 +21,6 @@ INDEXES = {
 }
 
 
-def indexes_create(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, definition in INDEXES.items():
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
-
-
-def indexes_drop(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("contacts", "0002_contact_archived_at"),
@@ -41,4 +29,4 @@ class Migration(migrations.Migration):
     ]
 
     # TrigramExtension does nothing on databases other than PostgreSQL.
-    operations = [TrigramExtension(), migrations.RunPython(indexes_create, indexes_drop, elidable=False)]
+    operations = [TrigramExtension(), pg_indexes.indexes_operation(INDEXES)]

@@ -11,24 +11,12 @@ Plain SQL, as in 0001: SQLite (`make demo`) needs neither, and `text_pattern_ops
 
 from django.db import migrations
 
+from search import pg_indexes
+
 INDEXES = {
     "search_contact_order_idx": "contacts_contact (archived_at NULLS FIRST, name, id)",
     "search_email_address_prefix": "contacts_emailaddress (UPPER(address) text_pattern_ops)",
 }
-
-
-def indexes_create(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, definition in INDEXES.items():
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
-
-
-def indexes_drop(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
@@ -37,4 +25,4 @@ class Migration(migrations.Migration):
         ("contacts", "0005_invoice_recipients_and_payment_terms"),
     ]
 
-    operations = [migrations.RunPython(indexes_create, indexes_drop, elidable=False)]
+    operations = [pg_indexes.indexes_operation(INDEXES)]
