@@ -1,7 +1,6 @@
 """Writes to people and organisations, one at a time (the edit forms'); the sync's batches are `contacts.batch`,
 and both follow the row rules of `contacts.rows`."""
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -16,8 +15,6 @@ from contacts.matching import name_key
 from contacts.models import PEOPLE_GETTING_INVOICES_MAX, Address, Contact, EmailAddress, PhoneNumber
 from contacts.rows import AddressData, EmailData, PhoneData
 from invoices.models import TermsType
-
-logger = logging.getLogger(__name__)
 
 
 class ContactDetailsInvalid(Exception):
@@ -103,7 +100,7 @@ def contact_create(
         Contact.objects.filter(pk=contact.pk).update(gets_invoices=True)
         contact.gets_invoices = True
         _organisations_touch([organisation_id], now=now)  # type: ignore[list-item]  # checked above
-        _changed_announce([organisation_id])  # type: ignore[list-item]
+        signals.contact_changed_announce([organisation_id])  # type: ignore[list-item]
     PhoneNumber.objects.bulk_create(
         PhoneNumber(contact=contact, number=row.number, label=row.label) for row in rows.phone_rows(phones)
     )
@@ -260,23 +257,11 @@ def contact_update(
             Contact.objects.filter(pk=contact.pk).update(gets_invoices=recipient)
         _organisations_touch(touched, now=now)
         if wanted == current:
-            _changed_announce(touched)
+            signals.contact_changed_announce(touched)
             return Contact.objects.get(pk=contact.pk) if placement != placed or touched else contact
         _details_write(contact, current=current, wanted=wanted, now=now)
-    _changed_announce([contact.pk, *touched])
+    signals.contact_changed_announce([contact.pk, *touched])
     return Contact.objects.get(pk=contact.pk)
-
-
-def _changed_announce(contact_ids: Iterable[int]) -> None:
-    # Robust: the edit is saved whatever a receiver does; a failing one (say, a broker that is down) is logged.
-    for contact_id in contact_ids:
-        for receiver, error in signals.contact_changed.send_robust(sender=Contact, contact_id=contact_id):
-            if error is not None:
-                logger.error(
-                    "A contact_changed receiver failed",
-                    exc_info=error,
-                    extra={"contact_id": contact_id, "receiver": getattr(receiver, "__qualname__", "")},
-                )
 
 
 def _payment_terms(terms: tuple[int | None, str]) -> tuple[int | None, str]:

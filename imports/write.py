@@ -6,7 +6,6 @@ tags are added to those the contact has (nothing the contact had is removed), so
 the second run with nothing to change.
 """
 
-import logging
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +18,6 @@ from contacts.models import Address, Contact, EmailAddress, PhoneNumber, Tag
 from imports.plan import ORGANISATION, PERSON, ContactPlan, OpportunityPlan
 from opportunities.models import Opportunity
 
-logger = logging.getLogger(__name__)
 CONTACT_FIELDS = ["name", "title", "first_name", "last_name", "job_title", "about", "owner_id", "organisation_id"]
 DETAIL_FIELDS = {"name", "first_name", "last_name", "job_title"}  # what Xero also holds (contacts.services)
 
@@ -189,14 +187,7 @@ def contacts_write(*, plans: list[ContactPlan], organisation_ids: OrganisationId
         [Contact.tags.through(contact_id=contact_id, tag_id=tag_ids[tag.lower()]) for contact_id, tag in tag_links],
         ignore_conflicts=True,
     )
-    for contact_id in announced:
-        for receiver, error in signals.contact_changed.send_robust(sender=Contact, contact_id=contact_id):
-            if error is not None:
-                logger.error(
-                    "A contact_changed receiver failed",
-                    exc_info=error,
-                    extra={"contact_id": contact_id, "receiver": getattr(receiver, "__qualname__", "")},
-                )
+    signals.contact_changed_announce(announced)
 
 
 _OPPORTUNITY_FIELDS = [
