@@ -380,6 +380,9 @@ XERO_SYNC_CLAIM_SECONDS = env.int("XERO_SYNC_CLAIM_SECONDS", default=15 * 60)
 # Pages of a collection a sync asks for ahead of the one it is storing (integrations/xero/sync/prefetch.py): that many
 # calls in flight, never more than Xero's 5 per organisation; 1 reads page after page.
 XERO_SYNC_PAGES_AHEAD = max(1, min(5, env.int("XERO_SYNC_PAGES_AHEAD", default=5)))
+# Connections that store a sync's invoice pages while it parses the next ones (integrations/xero/sync/writers.py);
+# 0 stores each page in the sync's own thread. PostgreSQL only.
+XERO_SYNC_PAGE_WRITERS = max(0, min(4, env.int("XERO_SYNC_PAGE_WRITERS", default=2)))
 # Pages one task of an organisation-wide sync reads before it queues the rest of the run behind the other
 # organisations' work (sync/slices.py); 0 runs every sync in one task.
 XERO_SYNC_SLICE_PAGES = max(0, env.int("XERO_SYNC_SLICE_PAGES", default=10))

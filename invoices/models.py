@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
+from invoices.fields import XeroIdField
+
 
 class TermsType(models.TextChoices):
     """Xero's PaymentTermType (see invoices/terms.py for the rule each one names): the organisation's terms here,
@@ -81,11 +83,11 @@ class Invoice(models.Model):
     # No index of their own on organisation, contact and xero_contact_id: each leads a composite index below that
     # every reader (and foreign key check) uses, and every index costs each row the sync writes.
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="invoices", db_index=False)
-    xero_id = models.CharField(max_length=64)
+    xero_id = XeroIdField()
     contact = models.ForeignKey(
         "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices", db_index=False
     )
-    xero_contact_id = models.CharField(max_length=64)
+    xero_contact_id = XeroIdField()
     kind = models.CharField(max_length=11, choices=Kind.choices)
     type = models.CharField(max_length=12, choices=Type.choices)
     status = models.CharField(max_length=10, choices=Status.choices)
@@ -182,7 +184,7 @@ class Payment(models.Model):
 
     # Indexed by payment_unique_per_invoice, which it leads.
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments", db_index=False)
-    xero_id = models.CharField(max_length=64)
+    xero_id = XeroIdField()
     paid_on = models.DateField()
     amount = models.DecimalField(max_digits=18, decimal_places=2)
     # Xero's CurrencyRate at payment time, same direction as Invoice.currency_rate; null in the base currency.

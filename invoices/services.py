@@ -45,7 +45,7 @@ _UPDATED_FIELDS = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PaymentData:
     """A payment as read from Xero, in the currency of the document it pays."""
 
@@ -65,7 +65,7 @@ class AllocationData:
     allocated_on: date
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InvoiceData:
     """An invoice or credit note as read from Xero (see Invoice for the meaning of each field).
 

@@ -7,7 +7,8 @@ from django.db import migrations, models
 # transition tables, so a write of 1,000 invoices adjusts the summary with one grouped INSERT ... ON CONFLICT, in
 # the writer's transaction. Each adds what the new rows owe and takes away what the old rows owed; keys left with
 # no invoice are deleted. "Owed" is invoices.overdue.outstanding_filter: ACCREC, AUTHORISED, amount_due > 0,
-# attached to a contact (whose team is the key's).
+# attached to a contact (whose team is the key's). Keys are written in key order, so two writers that share keys
+# lock them in the same order and wait for each other instead of deadlocking (0011 brings older databases to it).
 SUMMARY = "invoices_receivablesummary"
 OWED = "i.type = 'ACCREC' AND i.status = 'AUTHORISED' AND i.amount_due > 0"
 ADD = f"""
@@ -19,6 +20,7 @@ ADD = f"""
     GROUP BY organisation_id, team_id, currency_code, due_on
     HAVING SUM(sign) <> 0 OR SUM(sign * amount_due) <> 0
         OR SUM(sign * amount_due * 1.0 / COALESCE(currency_rate, 1)) <> 0
+    ORDER BY organisation_id, team_id, currency_code, due_on
     ON CONFLICT (organisation_id, team_id, currency_code, due_on) DO UPDATE SET
         amount_due = s.amount_due + excluded.amount_due,
         amount_due_base = s.amount_due_base + excluded.amount_due_base,
@@ -49,6 +51,13 @@ FUNCTIONS = {
     "invoices_owed_update": ADD % f"{_rows(-1, 'old_rows')} UNION ALL {_rows(1, 'new_rows')}",
     "contacts_owed_moved": ADD % f"{_moved(-1, 'o')} UNION ALL {_moved(1, 'n')}",
 }
+
+
+def function_sql(name: str) -> str:
+    """The statement that creates (or replaces) trigger function `name` of FUNCTIONS."""
+    return f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {FUNCTIONS[name]} RETURN NULL; END $$"
+
+
 TRIGGERS = (
     ("invoices_owed_insert", "invoices_invoice", "INSERT", "NEW TABLE AS new_rows"),
     ("invoices_owed_delete", "invoices_invoice", "DELETE", "OLD TABLE AS old_rows"),
@@ -64,10 +73,8 @@ def triggers_create(apps, schema_editor) -> None:
         f"CREATE UNIQUE INDEX receivable_summary_key ON {SUMMARY} "
         "(organisation_id, team_id, currency_code, due_on) NULLS NOT DISTINCT"
     )
-    for name, body in FUNCTIONS.items():
-        schema_editor.execute(
-            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
-        )
+    for name in FUNCTIONS:
+        schema_editor.execute(function_sql(name))
     for name, table, event, referencing in TRIGGERS:
         schema_editor.execute(
             f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "

@@ -2,9 +2,11 @@
 
 from django.utils import timezone
 
+from contacts.models import Contact
 from integrations.xero import client
-from integrations.xero.models import MatchConflict, SyncRun
+from integrations.xero.models import MatchConflict, SyncCursor, SyncRun, XeroContact
 from integrations.xero.sync import run
+from invoices.models import Invoice
 from tests.factories import OrganisationFactory
 from tests.xero_records import xero_contact, xero_invoice
 
@@ -55,3 +57,25 @@ def doubtful_match(xero, connection):
     load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer)])
     sync(connection)
     return MatchConflict.objects.get(xero_contact__xero_id=customer["ContactID"])
+
+
+def stored_state() -> dict:
+    """What a sync left in the database, without keys or timestamps that differ between runs."""
+    return {
+        "invoices": sorted(
+            Invoice.objects.values_list(
+                "xero_id", "number", "status", "total", "amount_due", "xero_contact_id", "contact__name"
+            )
+        ),
+        "xero_contacts": sorted(XeroContact.objects.values_list("xero_id", "name", "contact__name")),
+        "contacts": sorted(Contact.objects.values_list("name", "kind", "team_id")),
+        "cursors": sorted(SyncCursor.objects.values_list("resource", flat=True)),
+    }
+
+
+def forget_synced() -> None:
+    """Delete what a sync stored, so the next one starts from nothing."""
+    Invoice.objects.all().delete()
+    XeroContact.objects.all().delete()
+    Contact.objects.all().delete()
+    SyncCursor.objects.all().delete()

@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contacts.models import Contact
-from integrations.xero.models import SyncCursor, SyncRun, XeroContact
+from integrations.xero.models import SyncRun
 from integrations.xero.sync import prefetch
 from integrations.xero.sync.pacing import MinutePacer
 from invoices.models import Invoice
-from tests.xero.sync_data import load, sync
+from tests.xero.sync_data import forget_synced, load, stored_state, sync
 from tests.xero_records import xero_contact, xero_invoice
 from xero_sandbox.limits import RateLimiter
 
@@ -56,27 +55,6 @@ def test_the_pacer_never_lets_a_61st_call_into_xeros_minute_window_with_five_in_
     assert pacer.waits == 4  # 300 calls: five windows of 60, so four waits and no window wasted
 
 
-def _stored() -> dict:
-    """What a sync left in the database, without keys or timestamps that differ between runs."""
-    return {
-        "invoices": sorted(
-            Invoice.objects.values_list(
-                "xero_id", "number", "status", "total", "amount_due", "xero_contact_id", "contact__name"
-            )
-        ),
-        "xero_contacts": sorted(XeroContact.objects.values_list("xero_id", "name", "contact__name")),
-        "contacts": sorted(Contact.objects.values_list("name", "kind", "team_id")),
-        "cursors": sorted(SyncCursor.objects.values_list("resource", flat=True)),
-    }
-
-
-def _forget_everything_synced() -> None:
-    Invoice.objects.all().delete()
-    XeroContact.objects.all().delete()
-    Contact.objects.all().delete()
-    SyncCursor.objects.all().delete()
-
-
 @pytest.fixture
 def org_of_many_pages(xero):
     """4,300 invoices (five pages) of 1,100 contacts (two pages), half of them paying."""
@@ -115,8 +93,8 @@ def test_reading_ahead_stores_exactly_what_reading_page_after_page_stores(
     xero.sandbox.clear_calls()
     serial = sync(xero_connection)
     serial_calls = xero.sandbox.calls(tenant_id=xero.uk_tenant_id)["counts"]["by_path"]
-    page_after_page = _stored()
-    _forget_everything_synced()
+    page_after_page = stored_state()
+    forget_synced()
 
     settings.XERO_SYNC_PAGES_AHEAD = 5
     xero.sandbox.config(latency_ms=50)
@@ -127,7 +105,7 @@ def test_reading_ahead_stores_exactly_what_reading_page_after_page_stores(
     assert (serial.outcome, ahead.outcome) == (SyncRun.Outcome.SUCCEEDED, SyncRun.Outcome.SUCCEEDED)
     assert len(page_after_page["invoices"]) == 4300
     assert len(page_after_page["contacts"]) == 550
-    assert _stored() == page_after_page
+    assert stored_state() == page_after_page
     assert ahead_calls == serial_calls
     assert ahead.api_calls == serial.api_calls
 
@@ -145,7 +123,7 @@ def test_syncs_in_one_process_share_the_read_ahead_and_give_it_back(xero_connect
     finally:
         for _ in taken:
             prefetch._AHEAD_BUDGET.release()
-    _forget_everything_synced()
+    forget_synced()
     xero.sandbox.clear_calls()
     alone = sync(xero_connection)
     peak_alone = xero.sandbox.calls(tenant_id=xero.uk_tenant_id)["peak_concurrency"][xero.uk_tenant_id]

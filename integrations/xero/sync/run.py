@@ -30,7 +30,7 @@ from django.db import transaction
 from activity import services as activity_services
 from integrations.xero import auth, client, schemas
 from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
-from integrations.xero.sync import budget, prefetch, slices
+from integrations.xero.sync import budget, prefetch, slices, writers
 from integrations.xero.sync import catalogue as catalogue_sync
 from integrations.xero.sync import contacts as contact_sync
 from integrations.xero.sync import invoices as invoice_sync
@@ -56,7 +56,9 @@ class SyncNotConfigured(Exception):
 class Reader:
     """How one kind of Xero record is read: `fetch` picks the client's list call, `apply` stores a page of
     records and returns how many it wrote (counted under `counter`). `resource` names quarantined records; a
-    reader that `sets_server_time` gives the run the Xero clock its cursors move to."""
+    reader that `sets_server_time` gives the run the Xero clock its cursors move to. A reader with `apply_later`
+    may have its pages stored by page writers (writers.py): it does in the sync's thread what must come first and
+    returns the page's store, which returns how many it wrote."""
 
     stage: str
     resource: str
@@ -64,9 +66,15 @@ class Reader:
     fetch: Callable[[client.XeroClient], Callable[..., Iterator[schemas.Page[Any]]]]
     apply: Callable[[SyncContext, list[Any]], int]
     sets_server_time: bool = True
+    apply_later: Callable[[SyncContext, list[Any]], Callable[[], int]] | None = None
 
 
 def _invoices_apply(ctx: SyncContext, invoices: list[schemas.XeroInvoice]) -> int:
+    return _invoices_apply_later(ctx, invoices)()
+
+
+def _invoices_apply_later(ctx: SyncContext, invoices: list[schemas.XeroInvoice]) -> Callable[[], int]:
+    """Link the page's new paying contacts (committed), then return its store."""
     paying, suppliers = set(), set()
     for invoice in invoices:
         if invoice.status in PAYING_STATUSES and invoice.type == schemas.InvoiceType.ACCREC:
@@ -79,7 +87,8 @@ def _invoices_apply(ctx: SyncContext, invoices: list[schemas.XeroInvoice]) -> in
     ctx.suppliers |= suppliers
     if _links_as_read(ctx) and (new_paying or new_suppliers):
         _paying_link(ctx, paying=new_paying, suppliers=new_suppliers)
-    return invoice_sync.invoices_apply(connection_id=ctx.connection.pk, invoices=invoices, now=ctx.clock())
+    connection_id, now = ctx.connection.pk, ctx.clock()
+    return lambda: invoice_sync.invoices_apply(connection_id=connection_id, invoices=invoices, now=now)
 
 
 def _links_as_read(ctx: SyncContext) -> bool:
@@ -125,6 +134,7 @@ INVOICES = Reader(
     counter="invoices",
     fetch=lambda xero: xero.invoices,
     apply=_invoices_apply,
+    apply_later=_invoices_apply_later,
 )
 CREDIT_NOTES = Reader(
     stage="Reading credit notes",
@@ -167,7 +177,8 @@ def _read(ctx: SyncContext, reader: Reader, *, seen: set[str] | None = None, ste
             raise SliceEnd(step=step, page=start)
         last = start + ctx.slice_left - 1
     ahead = settings.XERO_SYNC_PAGES_AHEAD
-    if ahead <= 1 or any(filters.get(name) for name in ("ids", "contact_ids", "where")):
+    by_id = any(filters.get(name) for name in ("ids", "contact_ids", "where"))
+    if ahead <= 1 or by_id:
         # A few records by id: one call per id list (or per id), read one after another.
         pages = ctx.pages(lambda first: reader.fetch(ctx.xero)(start_page=first, **filters), start=start)
     else:  # whole collections: the next pages are on the wire while this one is applied
@@ -178,14 +189,22 @@ def _read(ctx: SyncContext, reader: Reader, *, seen: set[str] | None = None, ste
             start=start,
             last=last,
         )
-    with closing(pages):  # a failure while applying stops the pages still being fetched
+    # Closing the pages stops those still being fetched when applying fails. Whole collections of a reader that
+    # allows it are stored by page writers while the next pages are parsed; leaving their block waits for every
+    # page handed over (before a SliceEnd too), and a failed store is raised there at the latest.
+    count = settings.XERO_SYNC_PAGE_WRITERS if reader.apply_later is not None and not by_id else 0
+    with closing(pages), writers.page_writers(count) as page_writers:
         for page in pages:
             if seen is not None:
                 seen.update(page.record_ids)
             if reader.sets_server_time:
                 ctx.server_time = ctx.server_time or page.server_time
             ctx.quarantine(resource=reader.resource, errors=page.errors)
-            ctx.add(reader.counter, reader.apply(ctx, page.records))
+            if page_writers is not None and reader.apply_later is not None:
+                store = reader.apply_later(ctx, page.records)
+                page_writers.submit(store, on_stored=lambda written: ctx.add(reader.counter, written))
+            else:
+                ctx.add(reader.counter, reader.apply(ctx, page.records))
             ctx.run.done += len(page.records) + len(page.errors)
             ctx.progress(reader.stage)
             if last is not None:
