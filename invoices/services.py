@@ -45,6 +45,9 @@ _UPDATED_FIELDS = [
 ]
 
 
+# PaymentData and InvoiceData are not frozen: a frozen dataclass sets each field through object.__setattr__, which
+# made building a page of 1,000 invoices twice as slow (12 against 6 ms, on the sync's page writers' shared CPU).
+# Nothing changes them once built; they are records handed from the sync to the upsert.
 @dataclass(slots=True)
 class PaymentData:
     """A payment as read from Xero, in the currency of the document it pays."""

@@ -4,7 +4,6 @@ still match the same ids in other tables, whose columns keep the database's own 
 import pytest
 from django.db import connection
 
-from invoices.models import Invoice
 from tests.factories import InvoiceFactory, LedgerOrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +13,8 @@ def test_the_mirrors_xero_id_columns_take_the_c_collation():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT table_name, column_name, collation_name FROM information_schema.columns "
-            "WHERE table_name IN ('invoices_invoice', 'invoices_payment') AND column_name LIKE 'xero%%id' "
+            "WHERE table_name IN ('invoices_invoice', 'invoices_payment') "
+            "AND column_name IN ('xero_id', 'xero_contact_id') "
             "ORDER BY table_name, column_name"
         )
         columns = cursor.fetchall()
@@ -36,10 +36,8 @@ def test_an_id_still_matches_the_same_id_in_a_column_of_the_databases_collation(
         cursor.execute("CREATE TEMPORARY TABLE other_ids (xero_contact_id varchar(64))")
         cursor.execute("INSERT INTO other_ids VALUES (%s)", [invoice.xero_contact_id])
         cursor.execute(
-            "SELECT i.id FROM invoices_invoice i JOIN other_ids other ON other.xero_contact_id = i.xero_contact_id "
-            "ORDER BY i.xero_id"
+            "SELECT i.id FROM invoices_invoice i JOIN other_ids other ON other.xero_contact_id = i.xero_contact_id"
         )
         found = [row[0] for row in cursor.fetchall()]
 
     assert found == [invoice.pk]
-    assert Invoice.objects.filter(xero_contact_id=invoice.xero_contact_id.upper()).count() == 0

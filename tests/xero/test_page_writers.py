@@ -6,10 +6,12 @@ Real PostgreSQL outside any test transaction (`transaction=True`), as in product
 see what the sync's connection committed."""
 
 import threading
+import time
 from datetime import timedelta
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from integrations.xero.models import SyncCursor, SyncRun
 from integrations.xero.sync import invoices as invoice_sync
@@ -30,20 +32,18 @@ def org_of_four_pages(xero):
     keys of the receivable summary."""
     customers = [xero_contact(name=f"Customer {n:03}") for n in range(300)]
     statuses = ("AUTHORISED", "PAID", "DRAFT", "AUTHORISED")
-    load(
-        xero,
-        contacts=customers,
-        invoices=[
-            xero_invoice(
-                contact=customers[n % 300],
-                status=statuses[n % 4],
-                number=f"INV-{n:05}",
-                total=f"{100 + n % 7}.00",
-                due=DUE + timedelta(days=n % 4),
-            )
-            for n in range(1000 * (PAGES - 1) + 200)
-        ],
-    )
+    invoices = [
+        xero_invoice(
+            contact=customers[n % 300],
+            status=statuses[n % 4],
+            number=f"INV-{n:05}",
+            total=f"{100 + n % 7}.00",
+            due=DUE + timedelta(days=n % 4),
+        )
+        for n in range(1000 * (PAGES - 1) + 200)
+    ]
+    load(xero, contacts=customers, invoices=invoices)
+    return customers, invoices
 
 
 class StoresSeen:
@@ -72,10 +72,21 @@ def _backend() -> int:
         return cursor.fetchone()[0]
 
 
-def _backends_of_this_database() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
-        return cursor.fetchone()[0]
+def _backends_left(backends: set[int]) -> set[int]:
+    """Which of `backends` still run, after giving the ones closing a few seconds to go."""
+    left = backends
+    for _ in range(50):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", [list(backends)])
+            left = {row[0] for row in cursor.fetchall()}
+        if not left:
+            break
+        time.sleep(0.1)
+    return left
+
+
+def _by_writers(stores: list[tuple[str, int]]) -> bool:
+    return bool(stores) and all(name.startswith("page-writer-") for name, _ in stores)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -89,7 +100,6 @@ def test_page_writers_store_exactly_what_page_after_page_stores(
 
     settings.XERO_SYNC_PAGE_WRITERS = 2
     seen = StoresSeen(monkeypatch)
-    backends_before = _backends_of_this_database()
     by_writers = sync(xero_connection)
 
     assert (serial.outcome, by_writers.outcome) == (SyncRun.Outcome.SUCCEEDED, SyncRun.Outcome.SUCCEEDED)
@@ -101,9 +111,43 @@ def test_page_writers_store_exactly_what_page_after_page_stores(
     # Every page went to a writer thread, on a connection other than the sync's, and the writers' connections
     # are closed once the invoices are read.
     assert len(seen.stores) == PAGES
-    assert {name.rsplit("-", 1)[0] for name, _ in seen.stores} == {"page-writer"}
-    assert _backend() not in {backend for _, backend in seen.stores}
-    assert _backends_of_this_database() == backends_before
+    assert _by_writers(seen.stores)
+    writer_backends = {backend for _, backend in seen.stores}
+    assert _backend() not in writer_backends
+    assert _backends_left(writer_backends) == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_apply_changed_and_new_invoices_across_pages(
+    xero_connection, xero, org_of_four_pages, settings, monkeypatch
+):
+    """An incremental sync whose pages both update and insert, on two writers at once: each upsert fires the
+    summary's update and insert triggers, and the summary still adds up."""
+    settings.XERO_SYNC_PAGE_WRITERS = 2
+    customers, invoices = org_of_four_pages
+    sync(xero_connection)
+    changed = [
+        {**invoice, "AmountDue": 50.0, "AmountPaid": invoice["Total"] - 50.0}
+        for invoice in invoices[::2]
+        if invoice["Status"] == "AUTHORISED"
+    ]
+    new = [
+        xero_invoice(contact=customers[n % 300], number=f"NEW-{n:05}", due=DUE + timedelta(days=n % 5))
+        for n in range(900)
+    ]
+    load(xero, invoices=[*changed, *new])
+    seen = StoresSeen(monkeypatch)
+
+    again = sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
+
+    assert again.outcome == SyncRun.Outcome.SUCCEEDED, again.message
+    assert len(seen.stores) >= 2
+    assert _by_writers(seen.stores)
+    assert Invoice.objects.count() == 3200 + 900
+    assert set(
+        Invoice.objects.filter(xero_id__in=[i["InvoiceID"] for i in changed]).values_list("amount_due", flat=True)
+    ) == {50}
+    assert kept() == recomputed()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -132,9 +176,10 @@ def test_a_failed_page_store_stops_the_sync_and_the_next_sync_reads_it_again(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_slice_of_a_run_ends_only_once_its_invoice_pages_are_stored(
-    xero_connection, xero, org_of_four_pages, settings
+    xero_connection, xero, org_of_four_pages, settings, monkeypatch
 ):
     settings.XERO_SYNC_PAGE_WRITERS = 2
+    seen = StoresSeen(monkeypatch)
     stored_at_each_hand_over = []
 
     finished = _slice(xero_connection.pk)
@@ -147,11 +192,13 @@ def test_a_slice_of_a_run_ends_only_once_its_invoice_pages_are_stored(
     assert finished.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
     assert stored_at_each_hand_over == [(page, 1000 * (page - 1)) for page in range(1, PAGES + 1)]
     assert Invoice.objects.count() == 3200
+    assert len(seen.stores) == PAGES
+    assert _by_writers(seen.stores)
 
 
-def _counted_store(calls: list[str], rows: int):
+def _counted_store(calls: list[tuple[str, int]], rows: int):
     def store() -> int:
-        calls.append(threading.current_thread().name)
+        calls.append((threading.current_thread().name, _backend()))
         return rows
 
     return store
@@ -163,8 +210,7 @@ def _failing_store() -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_writers_report_in_the_callers_thread_and_close_their_connections():
-    backends_before = _backends_of_this_database()
-    calls: list[str] = []
+    calls: list[tuple[str, int]] = []
     reported: list[tuple[int, str]] = []
 
     with writers.page_writers(2) as page_writers:
@@ -176,15 +222,18 @@ def test_writers_report_in_the_callers_thread_and_close_their_connections():
             )
 
     assert len(calls) == 5
-    assert all(name.startswith("page-writer-") for name in calls)
+    assert _by_writers(calls)
     assert sorted(written for written, _ in reported) == [10, 20, 30, 40, 50]
     assert {name for _, name in reported} == {threading.current_thread().name}
-    assert _backends_of_this_database() == backends_before
+    writer_backends = {backend for _, backend in calls}
+    assert 1 <= len(writer_backends) <= 2
+    assert _backend() not in writer_backends
+    assert _backends_left(writer_backends) == set()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_after_a_failed_store_no_later_page_is_stored_and_the_failure_is_raised():
-    calls: list[str] = []
+    calls: list[tuple[str, int]] = []
 
     # raised by a later submit or on leaving the block
     with pytest.raises(ValueError, match="cannot be stored"), writers.page_writers(1) as page_writers:  # noqa: PT012
@@ -211,3 +260,33 @@ def test_inside_a_transaction_pages_are_stored_in_the_callers_thread():
     assert connection.in_atomic_block
     with writers.page_writers(2) as page_writers:
         assert page_writers is None
+
+
+def test_a_store_stopped_by_a_deadlock_is_run_again_after_a_pause():
+    """PostgreSQL breaks a deadlock by failing one of the transactions (SQLSTATE 40P01, which Django raises as an
+    OperationalError from psycopg's DeadlockDetected); the page's store is an upsert, so it is simply run again."""
+    attempts, pauses = [], []
+
+    def store() -> int:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
+        return 1000
+
+    assert writers._store_retrying(store, sleep=pauses.append) == 1000
+    assert len(attempts) == 3
+    assert len(pauses) == 2
+    assert all(0 < pause < 1 for pause in pauses)
+
+
+def test_a_deadlock_that_persists_and_any_other_failure_are_raised():
+    def deadlocked() -> int:
+        raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
+
+    def lost() -> int:
+        raise OperationalError("server closed the connection") from psycopg.OperationalError("closed")
+
+    with pytest.raises(OperationalError, match="deadlock"):
+        writers._store_retrying(deadlocked, sleep=lambda seconds: None)
+    with pytest.raises(OperationalError, match="closed"):
+        writers._store_retrying(lost, sleep=lambda seconds: None)

@@ -9,14 +9,17 @@ page's store costs does not change (bench/dbwork.py measures both).
 
 What stays true with writers:
 - a page's contact links are committed before its store is handed over, so its invoices are stored attached;
-- a failed store stops the sync: the next `submit` (or the end of the `page_writers` block) raises it, no later
-  page is stored, and the sync's cursors do not move, so the next run reads those pages again;
+- a failed store stops the sync: the next `submit` (or the end of the `page_writers` block) raises it, no page
+  handed over after it is stored (one another writer had begun is finished), and the sync's cursors do not move,
+  so the next run reads those pages again;
 - the block ends only once every page handed over is stored (or the first failure is known): a slice never ends,
   and a run never moves its cursors, with a page still being written;
 - pages of one run may be stored in any order. That is safe: each page's rows are upserted "newer wins" under row
-  locks taken in Xero ID order, and the receivable summary's triggers lock their keys in key order (invoices
-  migration 0011), so two writers wait for each other but do not deadlock. Should PostgreSQL still report a
-  deadlock, the page's store is run again (it is an idempotent upsert).
+  locks taken in Xero ID order, and each of the receivable summary's triggers locks its keys in key order
+  (invoices migration 0011), so two writers storing new invoices wait for each other but do not deadlock. An
+  upsert that both updates and inserts fires two triggers, one after the other, so two pages of changed and new
+  invoices can still lock two keys in opposite orders: PostgreSQL then stops one of them with a deadlock error,
+  and that page's store is run again after a short random pause (it is an idempotent upsert).
 
 Writers are used only where another connection sees what this one committed: on PostgreSQL, outside any atomic
 block (inside one, such as a test wrapped in a transaction, the rows written so far are invisible to other
@@ -26,7 +29,9 @@ stored in the calling thread as before.
 
 import logging
 import queue
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -80,8 +85,13 @@ class PageWriters:
             self._work.put(None)
         for thread in self._threads:
             thread.join()
-        while self._pending:  # outcomes left after a failure; their pages are read again by the next run
-            self._take(self._outcomes.get())
+        # Every outcome is in by now (the threads are gone). Without waiting: an interruption between handing a
+        # page over and counting it could otherwise leave `_pending` above what will ever arrive.
+        while True:
+            try:
+                self._take(self._outcomes.get_nowait())
+            except queue.Empty:
+                return
 
     @property
     def failure(self) -> BaseException | None:
@@ -123,7 +133,9 @@ class PageWriters:
             connections.close_all()  # this thread's own connections
 
 
-def _store_retrying(store: Store) -> int:
+def _store_retrying(store: Store, *, sleep: Callable[[float], None] = time.sleep) -> int:
+    """Run `store`; when PostgreSQL stopped it to break a deadlock, run it again (at most DEADLOCK_RETRIES times
+    in all) after a random pause, so the two writers do not meet again in step."""
     attempt = 1
     while True:
         try:
@@ -132,6 +144,7 @@ def _store_retrying(store: Store) -> int:
             if getattr(exc.__cause__, "sqlstate", None) != _DEADLOCK or attempt >= DEADLOCK_RETRIES:
                 raise
             logger.warning("A page's store met a deadlock; storing it again", extra={"attempt": attempt})
+            sleep(random.uniform(0.05, 0.25) * attempt)  # a pause, not a secret
             attempt += 1
 
 
