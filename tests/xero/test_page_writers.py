@@ -26,6 +26,12 @@ from tests.xero_records import DUE, xero_contact, xero_invoice
 PAGES = 4
 
 
+@pytest.fixture(autouse=True)
+def cpus_to_spare(settings):
+    """Whatever else runs on the machine, the sync takes writers (test_while_every_cpu_is_busy... shows the rule)."""
+    settings.XERO_SYNC_PAGE_WRITERS_MAX_LOAD = 1000.0
+
+
 @pytest.fixture
 def org_of_four_pages(xero):
     """3,200 invoices (four pages) of 300 contacts, owing on four due dates: pages stored at once add to the same
@@ -194,6 +200,23 @@ def test_a_slice_of_a_run_ends_only_once_its_invoice_pages_are_stored(
     assert Invoice.objects.count() == 3200
     assert len(seen.stores) == PAGES
     assert _by_writers(seen.stores)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_every_cpu_is_busy_the_sync_stores_pages_in_its_own_thread(
+    xero_connection, xero, org_of_four_pages, settings, monkeypatch
+):
+    """Writers would only add contention then (many organisations' syncs at once on few CPUs)."""
+    settings.XERO_SYNC_PAGE_WRITERS = 2
+    settings.XERO_SYNC_PAGE_WRITERS_MAX_LOAD = 0.0  # no load average is below it
+    seen = StoresSeen(monkeypatch)
+
+    finished = sync(xero_connection)
+
+    assert finished.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
+    assert Invoice.objects.count() == 3200
+    assert {name for name, _ in seen.stores} == {threading.current_thread().name}
+    assert {backend for _, backend in seen.stores} == {_backend()}
 
 
 def _counted_store(calls: list[tuple[str, int]], rows: int):

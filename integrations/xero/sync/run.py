@@ -190,9 +190,11 @@ def _read(ctx: SyncContext, reader: Reader, *, seen: set[str] | None = None, ste
             last=last,
         )
     # Closing the pages stops those still being fetched when applying fails. Whole collections of a reader that
-    # allows it are stored by page writers while the next pages are parsed; leaving their block waits for every
-    # page handed over (before a SliceEnd too), and a failed store is raised there at the latest.
-    count = settings.XERO_SYNC_PAGE_WRITERS if reader.apply_later is not None and not by_id else 0
+    # allows it are stored by page writers while the next pages are parsed, when the CPUs have room for them;
+    # leaving their block waits for every page handed over (before a SliceEnd too), and a failed store is raised
+    # there at the latest.
+    behind = reader.apply_later is not None and not by_id and writers.cpus_to_spare()
+    count = settings.XERO_SYNC_PAGE_WRITERS if behind else 0
     with closing(pages), writers.page_writers(count) as page_writers:
         for page in pages:
             if seen is not None:

@@ -24,10 +24,12 @@ What stays true with writers:
 Writers are used only where another connection sees what this one committed: on PostgreSQL, outside any atomic
 block (inside one, such as a test wrapped in a transaction, the rows written so far are invisible to other
 connections) and with settings.XERO_SYNC_PAGE_WRITERS above 0. Elsewhere, such as the demo's SQLite, each page is
-stored in the calling thread as before.
+stored in the calling thread as before. The sync also leaves them out while the machine's CPUs are all busy
+(`cpus_to_spare`).
 """
 
 import logging
+import os
 import queue
 import random
 import threading
@@ -35,6 +37,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import OperationalError, connection, connections
 
 logger = logging.getLogger(__name__)
@@ -146,6 +149,17 @@ def _store_retrying(store: Store, *, sleep: Callable[[float], None] = time.sleep
             logger.warning("A page's store met a deadlock; storing it again", extra={"attempt": attempt})
             sleep(random.uniform(0.05, 0.25) * attempt)  # a pause, not a secret
             attempt += 1
+
+
+def cpus_to_spare() -> bool:
+    """Whether the machine has CPU to spare for page writers: its load average over the last minute is below
+    settings.XERO_SYNC_PAGE_WRITERS_MAX_LOAD (by default, the number of CPUs this process may run on).
+
+    Writers put a CPU that would wait to work on a page's store while the next page is read. When every CPU is
+    busy already, as in a worker running many organisations' syncs at once, they add only contention and
+    connections: 100 organisations on two prefork workers of five processes (2 CPUs) took 165.5 s with writers
+    and 140.2 s without (docs/BENCHMARKS.md, issue 18)."""
+    return os.getloadavg()[0] < settings.XERO_SYNC_PAGE_WRITERS_MAX_LOAD
 
 
 def writers_possible() -> bool:
