@@ -30,14 +30,21 @@ class WaitsThatPass(Sleeps):
         self.sandbox.clock_advance(seconds)
 
 
-def sync(connection, *, kind=SyncRun.Kind.FULL, sleeps=None) -> SyncRun:
+def sync(connection, *, kind=SyncRun.Kind.FULL, sleeps=None, **options) -> SyncRun:
+    """One run of `organisation_sync` on the real clock; `options` go to it (slice_pages, run_id, ...)."""
     return run.organisation_sync(
         connection_id=connection.pk,
         kind=kind,
         clock=timezone.now,
         identity=client.identity_from_settings(),
         sleep=sleeps if sleeps is not None else Sleeps(),
+        **options,
     )
+
+
+def sync_slice(connection, **resume) -> SyncRun:
+    """One slice of a full run that reads one page a slice; `resume` (run_id, slice_number) goes on with a run."""
+    return sync(connection, slice_pages=1, **resume)
 
 
 def load(xero, *, contacts=(), invoices=()):

@@ -18,9 +18,8 @@ from integrations.xero.sync import invoices as invoice_sync
 from integrations.xero.sync import writers
 from integrations.xero.sync.context import SliceEnd
 from invoices.models import Invoice
-from tests.xero.sync_data import forget_synced, load, stored_state, sync
+from tests.xero.sync_data import forget_synced, load, stored_state, sync, sync_slice
 from tests.xero.test_receivable_summary import kept, recomputed
-from tests.xero.test_sync_slices import _slice
 from tests.xero_records import DUE, xero_contact, xero_invoice
 
 PAGES = 4
@@ -188,12 +187,12 @@ def test_a_slice_of_a_run_ends_only_once_its_invoice_pages_are_stored(
     seen = StoresSeen(monkeypatch)
     stored_at_each_hand_over = []
 
-    finished = _slice(xero_connection.pk)
+    finished = sync_slice(xero_connection)
     while finished.outcome == SyncRun.Outcome.RUNNING:
         if finished.resume["step"] == "Invoices":
             # The run goes on from this page: every page before it is in the table.
             stored_at_each_hand_over.append((finished.resume["page"], Invoice.objects.count()))
-        finished = _slice(xero_connection.pk, run_id=finished.pk, slice_number=finished.resume["slice"])
+        finished = sync_slice(xero_connection, run_id=finished.pk, slice_number=finished.resume["slice"])
 
     assert finished.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
     assert stored_at_each_hand_over == [(page, 1000 * (page - 1)) for page in range(1, PAGES + 1)]

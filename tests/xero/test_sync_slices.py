@@ -6,15 +6,13 @@ import signal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Team
-from integrations.xero import client, tasks
+from integrations.xero import tasks
 from integrations.xero.models import SyncCursor, SyncRun, XeroConnection
-from integrations.xero.sync import run
 from invoices.models import Invoice
 from tests.sandbox import wait_for
-from tests.xero.sync_data import Sleeps
+from tests.xero.sync_data import sync, sync_slice
 from tests.xero_records import xero_contact, xero_invoice
 
 PAGES_OF_INVOICES = 3
@@ -30,38 +28,20 @@ def _three_pages(xero, tenant_id: str, *, tag: str) -> None:
     xero.sandbox.load(tenant_id, {"Contacts": customers, "Invoices": invoices})
 
 
-def _slice(connection_id: int, **resume) -> SyncRun:
-    return run.organisation_sync(
-        connection_id=connection_id,
-        kind=SyncRun.Kind.FULL,
-        clock=timezone.now,
-        identity=client.identity_from_settings(),
-        sleep=Sleeps(),
-        slice_pages=1,
-        **resume,
-    )
-
-
 @pytest.mark.django_db
 def test_a_run_in_slices_stores_what_one_task_stores_with_the_same_calls(xero_connection, xero):
     _three_pages(xero, xero.uk_tenant_id, tag="UK")
     xero.sandbox.clear_calls()
 
-    finished = _slice(xero_connection.pk)
+    finished = sync_slice(xero_connection)
     slices = 1
     cursors_mid_run = SyncCursor.objects.exists()
     while finished.outcome == SyncRun.Outcome.RUNNING:
-        finished = _slice(xero_connection.pk, run_id=finished.pk, slice_number=finished.resume["slice"])
+        finished = sync_slice(xero_connection, run_id=finished.pk, slice_number=finished.resume["slice"])
         slices += 1
     sliced_calls = len(xero.sandbox.calls(tenant_id=xero.uk_tenant_id)["calls"])
     xero.sandbox.clear_calls()
-    whole = run.organisation_sync(
-        connection_id=xero_connection.pk,
-        kind=SyncRun.Kind.FULL,
-        clock=timezone.now,
-        identity=client.identity_from_settings(),
-        sleep=Sleeps(),
-    )
+    whole = sync(xero_connection)
 
     assert finished.outcome == whole.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
     assert slices >= PAGES_OF_INVOICES + 2  # three invoice pages, credit notes, contacts: one page a slice
@@ -86,13 +66,7 @@ def test_the_invoice_pages_are_read_after_the_small_reads(xero_connection, xero)
     _three_pages(xero, xero.uk_tenant_id, tag="UK")
     xero.sandbox.clear_calls()
 
-    finished = run.organisation_sync(
-        connection_id=xero_connection.pk,
-        kind=SyncRun.Kind.FULL,
-        clock=timezone.now,
-        identity=client.identity_from_settings(),
-        sleep=Sleeps(),
-    )
+    finished = sync(xero_connection)
 
     called = _resources_called(xero)
     assert finished.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
@@ -107,14 +81,14 @@ def test_a_run_saved_in_the_order_before_small_reads_first_goes_on_in_that_order
     """A SyncRun.resume saved by the code that read the invoice pages first (no "steps" in it) goes on in its own
     order: from the credit notes on, then contacts, quotes and the catalogue, reading no invoice page again."""
     _three_pages(xero, xero.uk_tenant_id, tag="UK")
-    first = _slice(xero_connection.pk)
+    first = sync_slice(xero_connection)
     old_style = {key: value for key, value in first.resume.items() if key != "steps"}
     SyncRun.objects.filter(pk=first.pk).update(resume={**old_style, "step": "CreditNotes", "page": 1})
     since = xero.sandbox.calls(since_id=2**62, tenant_id=xero.uk_tenant_id)["last_id"]
 
-    finished = _slice(xero_connection.pk, run_id=first.pk, slice_number=first.resume["slice"])
+    finished = sync_slice(xero_connection, run_id=first.pk, slice_number=first.resume["slice"])
     while finished.outcome == SyncRun.Outcome.RUNNING:
-        finished = _slice(xero_connection.pk, run_id=finished.pk, slice_number=finished.resume["slice"])
+        finished = sync_slice(xero_connection, run_id=finished.pk, slice_number=finished.resume["slice"])
 
     called = _resources_called(xero, since_id=since)
     assert finished.outcome == SyncRun.Outcome.SUCCEEDED, finished.message
@@ -126,11 +100,11 @@ def test_a_run_saved_in_the_order_before_small_reads_first_goes_on_in_that_order
 @pytest.mark.django_db
 def test_a_slice_already_done_does_nothing_when_delivered_again(xero_connection, xero):
     _three_pages(xero, xero.uk_tenant_id, tag="UK")
-    first = _slice(xero_connection.pk)
-    second = _slice(xero_connection.pk, run_id=first.pk, slice_number=1)
+    first = sync_slice(xero_connection)
+    second = sync_slice(xero_connection, run_id=first.pk, slice_number=1)
     calls = second.api_calls
 
-    again = _slice(xero_connection.pk, run_id=first.pk, slice_number=1)  # a redelivered copy of slice 1
+    again = sync_slice(xero_connection, run_id=first.pk, slice_number=1)  # a redelivered copy of slice 1
 
     assert again.resume["slice"] == 2
     assert again.api_calls == calls
