@@ -28,7 +28,6 @@ import functools
 import gc
 import os
 import pickle
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from typing import Any
 
 import django
 
+from bench.environment import database_recreate, git_revision
 from bench.report import block_write, grid, grid_plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,8 +169,6 @@ def pages_render(*, contacts: int, invoices: int) -> tuple[list[bytes], list[byt
 
 
 def database_prepare(url: str) -> None:
-    from bench.__main__ import database_recreate
-
     database_recreate(url)
     os.environ.update(
         {
@@ -342,15 +340,6 @@ def run(*, contacts: int, invoices: int, database_url: str, cache: Path | None =
     return stages
 
 
-def _revision() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
-    except OSError:
-        return "unknown"
-    return head.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else "")
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m bench.dbwork", description=__doc__.split("\n\n")[0])
@@ -374,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     per_page = sum(stage.cpu + stage.server_cpu for stage in worker) / max(worker[0].pages, 1)
     summary = (
-        f"{args.contacts:,} contacts / {args.invoices:,} invoices, commit {_revision()}, "
+        f"{args.contacts:,} contacts / {args.invoices:,} invoices, commit {git_revision()}, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_before:.1f} before / {load_after:.1f} after. "
         f"Worker CPU per page of {PAGE_SIZE:,} invoices (decode + parse + build rows + upsert, this process and "
         f"PostgreSQL, insert pass on one connection): {per_page * 1000:,.0f} ms."

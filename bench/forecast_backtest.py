@@ -28,6 +28,7 @@ from pathlib import Path
 
 import django
 
+from bench.environment import database_recreate
 from bench.report import grid, grid_plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -226,19 +227,6 @@ def _docs_write(path: Path, body: str) -> None:
     path.write_text(text)
 
 
-def _database_recreate(url: str) -> None:
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m bench.forecast_backtest", description=__doc__.split("\n\n")[0])
@@ -257,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(
         {"DJANGO_SETTINGS_MODULE": "capsync.settings", "DATABASE_URL": args.database_url, "LOG_LEVEL": "WARNING"}
     )
-    _database_recreate(args.database_url)
+    database_recreate(args.database_url)
     django.setup()
     from django.core.management import call_command
 

@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import report
+from bench.environment import database_recreate, environment_set
 from bench.process import PeakRss
 from tests.sandbox import SandboxControl, SandboxProcess
 
@@ -300,8 +301,6 @@ def round_rows(result: Round) -> list[report.Row]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bench.__main__ import database_recreate, environment_set
-
     log_dir = ROOT / "var" / "bench"
     log_dir.mkdir(parents=True, exist_ok=True)
     redis_url = os.environ.get("REDIS_URL", "")
@@ -385,11 +384,7 @@ def main(args: argparse.Namespace) -> int:
         *round_rows(idle),
         *rss_rows(peaks[: len(workers)], pool_peaks),
     ]
-    machine = report.machine()
-    machine_line = (
-        f"{machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} RAM, {machine['os']}; "
-        f"load average {machine['load']} (1 / 5 / 15 min) as the run ended"
-    )
+    machine_line = report.machine_line()
     command = (
         f".venv/bin/python -m bench --orgs {args.orgs} --contacts {args.contacts} --invoices {args.invoices} "
         f"--workers {args.workers} --per-worker {args.per_worker} --pool {args.pool}"

@@ -71,6 +71,17 @@ def machine() -> dict[str, str]:
     }
 
 
+def machine_line(*, postgres: str | None = None) -> str:
+    """The machine in one line for a block of the docs: CPUs, memory, system, Python, the PostgreSQL version when
+    given, and the load average as the run ended."""
+    found = machine()
+    software = f", Python {found['python']}" + (f", PostgreSQL {postgres}" if postgres else "")
+    return (
+        f"{found['nproc']} CPUs ({found['cpu']}), {found['memory']} RAM, {found['os']}{software}; "
+        f"load average {found['load']} (1 / 5 / 15 min) as the run ended"
+    )
+
+
 TABLE_HEADER = Row("Measure", "Value", "Floor / target", "Ratio")
 
 

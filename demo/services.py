@@ -199,19 +199,9 @@ def _quoted_sales(*, organisations: dict[str, Contact], today: date) -> None:
     milestones = {milestone.name: milestone for milestone in Milestone.objects.all()}
     for sale in DATA["quoted_sales"]["sales"]:
         contact, milestone = organisations[sale["contact"]], milestones[sale["milestone"]]
+        defaults = _open_sale_fields(sale, contact=contact, milestone=milestone, today=today)
         Opportunity.objects.get_or_create(
-            pk=sale["id"],
-            defaults={
-                "name": sale["name"],
-                "contact": contact,
-                "team": contact.team,
-                "owner": contact.owner,
-                "milestone": milestone,
-                "value": Decimal(sale["value"]),
-                "currency_code": sale["currency_code"],
-                "probability": milestone.probability,
-                "expected_close_date": today + timedelta(days=sale["close_in_days"]),
-            },
+            pk=sale["id"], defaults={"name": sale["name"], "contact": contact, **defaults}
         )
 
 
@@ -225,20 +215,24 @@ def _sequence_reset() -> None:
 def _invoice_sale(*, contact: Contact, milestone: Milestone, today: date) -> None:
     """An open sale of the key account, to be won and invoiced in Xero from its page (kept as it is when it exists)."""
     sale = DATA["invoice_sale"]
+    defaults = _open_sale_fields(sale, contact=contact, milestone=milestone, today=today)
     Opportunity.objects.get_or_create(
-        name=sale["name"],
-        contact=contact,
-        defaults={
-            "team": contact.team,
-            "owner": contact.owner,
-            "milestone": milestone,
-            "value": Decimal(sale["value"]),
-            "currency_code": sale["currency_code"],
-            "probability": milestone.probability,
-            "expected_close_date": today + timedelta(days=sale["close_in_days"]),
-            "description": sale["description"],
-        },
+        name=sale["name"], contact=contact, defaults={**defaults, "description": sale["description"]}
     )
+
+
+def _open_sale_fields(sale: dict, *, contact: Contact, milestone: Milestone, today: date) -> dict[str, object]:
+    """An open sale's fields from its entry in the demo data: in the contact's team, with its owner, at the
+    milestone's probability, closing `close_in_days` from `today`."""
+    return {
+        "team": contact.team,
+        "owner": contact.owner,
+        "milestone": milestone,
+        "value": Decimal(sale["value"]),
+        "currency_code": sale["currency_code"],
+        "probability": milestone.probability,
+        "expected_close_date": today + timedelta(days=sale["close_in_days"]),
+    }
 
 
 def _history(*, users: dict[str, User], today: date) -> None:

@@ -5,7 +5,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +16,7 @@ from opportunities import plan_invoicing, selectors, services
 from opportunities.models import Instalment, InstalmentPlan
 from opportunities.selectors import Progress
 from tests.concurrency import at_once
-from tests.factories import OpportunityFactory, OrganisationFactory, UserFactory
+from tests.factories import OpportunityFactory, OrganisationFactory
 from tests.xero.sync_data import load, sync
 from tests.xero_records import payment_element, xero_contact, xero_invoice
 
@@ -27,20 +26,7 @@ def _approved_invoices(connection: XeroConnection) -> None:
     XeroConnection.objects.filter(pk=connection.pk).update(invoice_status="AUTHORISED", sales_account_code="200")
 
 
-@pytest.fixture
-def seller(xero_connection):
-    user = UserFactory(email="seller@example.com")
-    user.teams.add(xero_connection.default_team)
-    return user
-
-
-@pytest.fixture
-def seller_client(seller) -> Client:
-    browser = Client()
-    browser.force_login(seller)
-    return browser
-
-
+# `seller` and `seller_client` are tests.xero.quote_data's (a plugin of tests/conftest.py).
 @pytest.fixture
 def sale(xero, xero_connection, seller):
     """A won sale of Bluebell Bakery (a paying Xero customer, linked by a first sync) in three instalments of

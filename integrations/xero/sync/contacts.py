@@ -1,15 +1,13 @@
 """Paying Xero contacts into the CRM: keep Xero's copy, then link, create or queue a conflict for each.
 
-Longer than 400 lines because linking, creating in batches and queueing conflicts read the same index of the
-CRM contacts a batch of Xero contacts could match, in one pass, and links record where both sides agree when made
-(ownership.py). Contact persons live in persons.py; the batch writer (`_Creations`, `_links_write`) is the next
-piece to move out.
+Linking, creating in batches and queueing conflicts read the same index of the CRM contacts a batch of Xero
+contacts could match, in one pass, and links record where both sides agree when made (ownership.py). New contacts
+are made in creations.py, contact persons in persons.py, merges made in Xero are followed in merges.py.
 """
 
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -18,9 +16,9 @@ from contacts import batch as contact_batch
 from contacts import selectors as contact_selectors
 from contacts import services as contact_services
 from contacts.models import Contact
-from contacts.rows import AddressData
 from integrations.xero import ownership, schemas
 from integrations.xero.models import MatchConflict, XeroConnection, XeroContact
+from integrations.xero.sync.creations import Creations, is_person, new_contact
 from integrations.xero.sync.matching import (
     Action,
     CrmIndex,
@@ -30,11 +28,9 @@ from integrations.xero.sync.matching import (
     match,
     name_key,
 )
-from invoices.bulk import update_from_values
 
 logger = logging.getLogger(__name__)
 
-SUPPLIER_TAG = "Supplier"
 MIRRORED_FIELDS = [
     "name",
     "first_name",
@@ -164,19 +160,11 @@ def xero_contact_ids_missing(*, connection_id: int, xero_contact_ids: set[str]) 
 def _facts(xero_contact: XeroContact) -> Facts:
     return Facts.of(
         name=xero_contact.name,
-        is_person=_is_person(xero_contact),
+        is_person=is_person(xero_contact),
         emails=[xero_contact.email],
         phones=xero_contact.phones,
         postcodes=[a.get("postal_code", "") for a in xero_contact.addresses],
         contact_number=xero_contact.contact_number,
-    )
-
-
-def _is_person(xero_contact: XeroContact) -> bool:
-    """A Xero contact is a person when its name is exactly its first and last name; otherwise an organisation."""
-    full_name = f"{xero_contact.first_name} {xero_contact.last_name}"
-    return bool(xero_contact.first_name and xero_contact.last_name) and name_key(full_name) == name_key(
-        xero_contact.name
     )
 
 
@@ -230,107 +218,6 @@ def contacts_waiting(*, connection: XeroConnection) -> bool:
     return _wanted(connection).exists()
 
 
-# How many merges in a row one sync follows (A merged into B, then B into C, between two syncs).
-MERGE_CHAIN_MAX = 10
-
-
-def merges_follow(*, connection_id: int, now: datetime) -> int:
-    """Move each link from a Xero contact merged away in Xero to the contact it was merged into, when that one is
-    known and not linked yet: the CRM contact follows the merge, instead of gaining a duplicate or a conflict.
-    A conflict the survivor was waiting in is closed as linked by the sync (no admin named), kept for the audit.
-    A chain of merges (the survivor merged away in turn) is followed to its end.
-
-    Returns how many links moved. Invoices of the survivor are attached afterwards by the sync's relink step.
-    """
-    moved = 0
-    for _ in range(MERGE_CHAIN_MAX):
-        step = _merges_follow_once(connection_id=connection_id, now=now)
-        if not step:
-            break
-        moved += step
-    return moved
-
-
-def _merges_follow_once(*, connection_id: int, now: datetime) -> int:
-    moved = 0
-    merged_away = XeroContact.objects.filter(
-        connection_id=connection_id, link_state=XeroContact.LinkState.LINKED
-    ).exclude(merged_into_xero_id="")
-    for away in merged_away:
-        with transaction.atomic():
-            survivor = (
-                XeroContact.objects.select_for_update()
-                .filter(
-                    connection_id=connection_id,
-                    xero_id=away.merged_into_xero_id,
-                    link_state__in=[XeroContact.LinkState.UNLINKED, XeroContact.LinkState.CONFLICT],
-                )
-                .first()
-            )
-            if survivor is None:
-                continue
-            contact_id = away.contact_id
-            away.contact = None
-            away.link_state = XeroContact.LinkState.UNLINKED
-            away.save(update_fields=["contact", "link_state"])
-            contact_link(xero_contact=survivor, contact_id=contact_id, following=away)
-            survivor.conflicts.filter(status=MatchConflict.Status.OPEN).update(
-                status=MatchConflict.Status.RESOLVED,
-                resolution=MatchConflict.Resolution.LINKED,
-                resolved_contact_id=contact_id,
-                resolved_at=now,
-            )
-        logger.info(
-            "Xero contact merge followed", extra={"connection_id": connection_id, "xero_contact_id": survivor.xero_id}
-        )
-        moved += 1
-    return moved
-
-
-class _Creations:
-    """Xero contacts waiting to become CRM contacts, created together in batches (contacts_link_paying).
-
-    Each is matched against the CRM index (`index`: its batch's candidates) when it comes; the ones waiting here
-    are kept in an index of their own, so a later Xero contact that would match one of them first has them created
-    (and indexed as linked), and is then matched against everything, exactly as if each had been created on its
-    own.
-    """
-
-    def __init__(self, connection: XeroConnection, index: CrmIndex) -> None:
-        self.connection, self.index = connection, index
-        self.waiting: list[tuple[XeroContact, Facts]] = []
-        self.waiting_index = CrmIndex()
-
-    def touches(self, facts: Facts) -> bool:
-        return bool(self.waiting) and match(facts, self.waiting_index).action != Action.CREATE
-
-    def add(self, xero_contact: XeroContact, facts: Facts) -> int:
-        """Queue one; when that fills the batch, create it. Returns how many were created now."""
-        self.waiting_index.add(len(self.waiting), facts)
-        self.waiting.append((xero_contact, facts))
-        return self.flush() if len(self.waiting) >= contact_batch.CREATE_BATCH_SIZE else 0
-
-    def flush(self) -> int:
-        """Create the waiting contacts and link their Xero contacts, in one transaction; return how many."""
-        if not self.waiting:
-            return 0
-        with transaction.atomic():
-            created = contact_batch.contacts_create(
-                contacts=[_new_contact(xero_contact, self.connection) for xero_contact, _ in self.waiting]
-            )
-            _links_write(
-                [
-                    (xero_contact, contact.pk, contact.updated_at)
-                    for (xero_contact, _), contact in zip(self.waiting, created, strict=True)
-                ]
-            )
-        for (_, facts), contact in zip(self.waiting, created, strict=True):
-            self.index.add(contact.pk, facts, already_linked=True)
-        count = len(self.waiting)
-        self.waiting, self.waiting_index = [], CrmIndex()
-        return count
-
-
 # How many Xero contacts are matched against one read of their CRM candidates.
 MATCH_BATCH_SIZE = 1000
 
@@ -351,7 +238,7 @@ def contacts_link_paying(*, connection: XeroConnection, xero_contact_ids: Collec
         if not xero_contact_ids:
             return counts
         wanted = wanted.filter(xero_id__in=list(xero_contact_ids))
-    creations = _Creations(connection, CrmIndex())
+    creations = Creations(connection, CrmIndex())
     batch: list[XeroContact] = []
     for xero_contact in wanted.order_by("name", "pk").iterator(chunk_size=MATCH_BATCH_SIZE):
         batch.append(xero_contact)
@@ -363,7 +250,7 @@ def contacts_link_paying(*, connection: XeroConnection, xero_contact_ids: Collec
     return counts
 
 
-def _batch_link(batch: list[XeroContact], *, creations: "_Creations", counts: LinkCounts) -> None:
+def _batch_link(batch: list[XeroContact], *, creations: Creations, counts: LinkCounts) -> None:
     if not batch:
         return
     facts_of = [_facts(xero_contact) for xero_contact in batch]
@@ -385,33 +272,6 @@ def _batch_link(batch: list[XeroContact], *, creations: "_Creations", counts: Li
             counts.conflicts += 1
         elif xero_contact.status != "ARCHIVED":
             counts.created += creations.add(xero_contact, facts)
-
-
-def _links_write(links: list[tuple[XeroContact, int, datetime]]) -> None:
-    """Link each Xero contact to its new CRM contact, as contact_link does, in one query per 1,000."""
-    for xero_contact, _, _ in links:  # made from Xero's copy, so both sides agree on Xero's values
-        xero_contact.synced = ownership.agreed_at_link(link=xero_contact)
-    update_from_values(
-        model=XeroContact,
-        match="id",
-        columns=["contact_id", "pushed_at", "reconciled_at", "synced"],
-        # Nothing to reconcile until one side changes, but persons listed in Xero, brought in by the next sync.
-        rows=[
-            (
-                xero_contact.pk,
-                contact_id,
-                updated_at,
-                None if xero_contact.persons else xero_contact.xero_updated_at,
-                xero_contact.synced,
-            )
-            for xero_contact, contact_id, updated_at in links
-        ],
-        constants={
-            "link_state": XeroContact.LinkState.LINKED,
-            "push_state": XeroContact.PushState.IN_SYNC,
-            "push_error": "",
-        },
-    )
 
 
 def contact_link(*, xero_contact: XeroContact, contact_id: int, following: XeroContact | None = None) -> None:
@@ -502,38 +362,9 @@ def conflict_open(*, xero_contact: XeroContact, candidates: tuple) -> MatchConfl
     return conflict
 
 
-def _new_contact(xero_contact: XeroContact, connection: XeroConnection) -> contact_batch.NewContact:
-    tags = (SUPPLIER_TAG,) if (xero_contact.is_supplier and connection.suppliers == "import_tagged") else ()
-    person = _is_person(xero_contact)
-    return contact_batch.NewContact(
-        kind=Contact.Kind.PERSON if person else Contact.Kind.ORGANISATION,
-        name=xero_contact.name,
-        first_name=xero_contact.first_name if person else "",
-        last_name=xero_contact.last_name if person else "",
-        team_id=connection.default_team_id,
-        emails=(xero_contact.email,) if xero_contact.email else (),
-        phones=tuple(xero_contact.phones),
-        addresses=tuple(
-            AddressData(
-                street=", ".join(a.get("lines", [])),
-                city=a.get("city", ""),
-                region=a.get("region", ""),
-                postcode=a.get("postal_code", ""),
-                country=a.get("country", ""),
-            )
-            for a in xero_contact.addresses
-        ),
-        tags=tags,
-        # Made from this Xero contact, so it starts with Xero's terms (field ownership counts them as agreed).
-        payment_terms=(xero_contact.sales_terms_day, xero_contact.sales_terms_type)
-        if xero_contact.sales_terms_type and xero_contact.sales_terms_day is not None
-        else (None, ""),
-    )
-
-
 @transaction.atomic
 def contact_from_xero(*, xero_contact: XeroContact, connection: XeroConnection) -> Contact:
     """Create the CRM contact for a Xero contact nobody in the CRM matches, in the connection's default team."""
-    (contact,) = contact_batch.contacts_create(contacts=[_new_contact(xero_contact, connection)])
+    (contact,) = contact_batch.contacts_create(contacts=[new_contact(xero_contact, connection)])
     contact_link(xero_contact=xero_contact, contact_id=contact.pk)
     return contact
