@@ -20,7 +20,7 @@ from pathlib import Path
 import django
 
 from bench import orgs, pages_only, peer, report
-from bench.environment import ROOT, WEBHOOK_KEY, database_recreate, environment_set, git_revision
+from bench.environment import ROOT, WEBHOOK_KEY, database_recreate, environment_set, git_revision, sandbox_start
 from bench.sync_tables import (
     PAGE_HEADER,
     SIDE_HEADER,
@@ -31,7 +31,7 @@ from bench.sync_tables import (
     side_by_side_rows,
     stage_rows,
 )
-from tests.sandbox import SandboxControl, SandboxProcess
+from tests.sandbox import SandboxControl
 
 FULL_SIZE = (10_000, 100_000)
 QUICK_SIZE = (1_000, 10_000)
@@ -113,25 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     size = f"{args.contacts:,} contacts / {args.invoices:,} invoices"
     peer_python = None if args.skip_peer else peer.peer_python()
     print(f"Benchmark: {size}. Starting the Xero sandbox (it builds the organisation first) ...", flush=True)
-    begun = time.perf_counter()
-    sandbox_process = SandboxProcess(
-        [
-            "--port",
-            "0",
-            "--contacts",
-            str(args.contacts),
-            "--invoices",
-            str(args.invoices),
-            "--rate-limits",
-            "xero",
-            "--latency-ms",
-            str(args.latency_ms),
-            "--log-level",
-            "WARNING",
-        ],
-        start_timeout=args.sandbox_timeout,
+    sandbox_process, build_seconds = sandbox_start(
+        contacts=args.contacts, invoices=args.invoices, latency_ms=args.latency_ms, timeout=args.sandbox_timeout
     )
-    build_seconds = time.perf_counter() - begun
     tap = None
     try:
         sandbox = SandboxControl(sandbox_process.url)

@@ -4,6 +4,7 @@ the commit the figures were measured on."""
 import os
 import secrets
 import subprocess
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -11,7 +12,7 @@ import psycopg
 from cryptography.fernet import Fernet
 from psycopg import sql
 
-from tests.sandbox import SandboxControl
+from tests.sandbox import SandboxControl, SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CLIENT_ID, DEMO_CLIENT_SECRET = "capsync-demo", "demo-secret"  # registered by the sandbox with the org
@@ -68,3 +69,17 @@ def git_revision() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head} with uncommitted changes" if dirty else head
+
+
+def sandbox_start(
+    *, contacts: int, invoices: int, latency_ms: int, timeout: float, organisations: int = 1
+) -> tuple[SandboxProcess, float]:
+    """The Xero sandbox on a free port with generated organisations of this size, Xero's rate limits and
+    `latency_ms` added to every call; returns it and the seconds it took to build them."""
+    begun = time.perf_counter()
+    arguments = ["--port", "0", "--contacts", str(contacts), "--invoices", str(invoices)]
+    if organisations != 1:
+        arguments += ["--organisations", str(organisations)]
+    arguments += ["--rate-limits", "xero", "--latency-ms", str(latency_ms), "--log-level", "WARNING"]
+    process = SandboxProcess(arguments, start_timeout=timeout)
+    return process, time.perf_counter() - begun

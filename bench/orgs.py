@@ -25,9 +25,9 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import report
-from bench.environment import database_recreate, environment_set
+from bench.environment import database_recreate, environment_set, sandbox_start
 from bench.process import PeakRss
-from tests.sandbox import SandboxControl, SandboxProcess
+from tests.sandbox import SandboxControl
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER_START_SECONDS = 60
@@ -312,27 +312,13 @@ def main(args: argparse.Namespace) -> int:
         f"Many organisations: {size}, {args.workers} worker(s) x {args.per_worker} syncs. Starting the sandbox ...",
         flush=True,
     )
-    begun = time.perf_counter()
-    sandbox_process = SandboxProcess(
-        [
-            "--port",
-            "0",
-            "--organisations",
-            str(args.orgs),
-            "--contacts",
-            str(args.contacts),
-            "--invoices",
-            str(args.invoices),
-            "--rate-limits",
-            "xero",
-            "--latency-ms",
-            str(args.latency_ms),
-            "--log-level",
-            "WARNING",
-        ],
-        start_timeout=args.sandbox_timeout,
+    sandbox_process, build_seconds = sandbox_start(
+        contacts=args.contacts,
+        invoices=args.invoices,
+        latency_ms=args.latency_ms,
+        timeout=args.sandbox_timeout,
+        organisations=args.orgs,
     )
-    build_seconds = time.perf_counter() - begun
     workers: list[subprocess.Popen] = []
     peaks: list[PeakRss] = []
     pool_peaks: list[list[PeakRss]] = []
