@@ -3,7 +3,8 @@
 A card is computed on the spot only the first time its scope is seen. After that the dashboard shows the kept
 figures, and when they are from an earlier day or older than FORECAST_CARD_SECONDS it queues one refresh
 (`forecast.tasks.forecast_card_refresh`), so no dashboard load waits for the forecast's full read. The forecast
-page itself is always computed live; the card says when its figures were taken.
+page itself is always computed live; the card says when its figures were taken. An organisation's first sync
+forgets every card (`cards_forget`), so its invoices show on the next dashboard.
 """
 
 from datetime import date, datetime, timedelta
@@ -70,6 +71,15 @@ def card_refresh(*, user: User, today: date, now: datetime, scope: str | None = 
         defaults={"as_of": today, "computed_at": now, "figures": _figures(forecast), "refresh_queued_at": None},
     )
     return card
+
+
+def cards_forget() -> int:
+    """Forget every kept card, so each scope's next dashboard computes its figures on the spot; returns how many.
+
+    For when the ledger has just gained an organisation's invoices (its first sync): kept figures from before would
+    say nothing is coming in for up to FORECAST_CARD_SECONDS, next to receivables that show the new invoices."""
+    deleted, _ = ForecastCard.objects.all().delete()
+    return deleted
 
 
 def card_stale(card: ForecastCard, *, today: date, now: datetime) -> bool:

@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Contact
+from forecast.models import ForecastCard
 from integrations.xero import schemas
 from integrations.xero.models import MatchConflict, SyncRun, XeroContact
 from integrations.xero.sync import invoices as invoice_sync
@@ -188,3 +192,21 @@ def test_a_page_is_stored_attached_to_contacts_whose_xero_ids_need_quoting(xero_
 
     attached = dict(Invoice.objects.values_list("xero_contact_id", "contact_id"))
     assert attached == {xero_id: crm[xero_id].pk for xero_id in odd_ids}
+
+
+def test_the_first_sync_shows_its_invoices_in_the_dashboards_forecast_at_once(xero_connection, xero, seller_client):
+    """The forecast card keeps its figures for ten minutes; those from before the organisation's invoices came in
+    would say nothing is coming in, beside receivables that show them. A later sync leaves the kept card alone."""
+    customer = xero_contact(name="Bluebell Bakery")
+    due = timezone.localdate() + timedelta(days=7)
+    load(xero, contacts=[customer], invoices=[xero_invoice(contact=customer, total="321.00", due=due)])
+    before = seller_client.get(reverse("dashboard")).text
+
+    sync(xero_connection)
+    after = seller_client.get(reverse("dashboard")).text
+    kept = ForecastCard.objects.get()
+    sync(xero_connection, kind=SyncRun.Kind.INCREMENTAL)
+
+    assert "No cash is expected in the next 13 weeks." in before
+    assert "GBP 321.00 in 13 weeks" in after
+    assert ForecastCard.objects.get().computed_at == kept.computed_at

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 
 from activity import services as activity_services
+from forecast import card as forecast_card
 from integrations.xero import auth, client
 from integrations.xero.models import SyncCursor, SyncError, SyncRun, WebhookEvent, XeroConnection, XeroGrant
 from integrations.xero.sync import budget, readers, slices
@@ -250,8 +251,11 @@ def _sync(ctx: SyncContext, *, full: bool) -> None:
     for step in ctx.steps[ctx.steps.index(ctx.resume_step or ctx.steps[0]) :]:
         steps[step]()
     if not ctx.partial and ctx.server_time is not None:
+        first_success = connection.last_successful_sync_at is None
         resources = (*RESOURCES, catalogue_sync.ITEMS_CURSOR, *((quote_sync.RESOURCE,) if read_quotes else ()))
         _cursors_advance(connection=connection, to=ctx.server_time - OVERLAP, now=ctx.clock(), resources=resources)
+        if first_success:  # the organisation's invoices are new to the ledger: no card may keep figures without them
+            forecast_card.cards_forget()
         # What the webhooks announced before this run began is now read.
         WebhookEvent.objects.filter(
             tenant_id=connection.tenant_id, processed_at__isnull=True, received_at__lt=started
