@@ -1,3 +1,6 @@
+import tempfile
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -41,3 +44,25 @@ def test_cancelling_at_xero_shows_a_friendly_page_and_a_restart(xero_consent_pag
     page.get_by_role("link", name="Start again").click()
     expect(page.locator("#connect-to-xero")).to_be_visible()
     assert not XeroConnection.objects.exists()
+
+
+def test_each_sync_option_stands_on_its_own_line_under_its_label(xero_consent_page):
+    Team.objects.create(name="Pacific")
+    page = xero_consent_page
+    page.get_by_label("Demo UK Ltd").check()
+    page.get_by_label("Demo NZ Ltd").check()
+    page.click("#allow")
+    expect(page.get_by_role("heading", name="Choose organisations")).to_be_visible()
+    page.get_by_label("Demo UK Ltd").check()
+    page.get_by_role("button", name="Link").click()
+    expect(page.get_by_role("heading", name="How Demo UK Ltd syncs")).to_be_visible()
+
+    team, interval, push, quote_move = (
+        page.locator(f"#id_{name}").bounding_box()
+        for name in ("default_team", "sync_interval_seconds", "push_crm_edits", "accepted_quote_milestone")
+    )
+    page.screenshot(path=str(Path(tempfile.gettempdir()) / "sync-options.png"), full_page=True)
+
+    assert team["y"] + team["height"] <= interval["y"]
+    assert interval["y"] + interval["height"] <= push["y"]
+    assert push["y"] + push["height"] <= quote_move["y"]

@@ -1,0 +1,42 @@
+"""The dashboard in Chromium: what a narrow column does with a wide table."""
+
+import tempfile
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import InvoiceFactory, OpportunityFactory, OrganisationFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_won_sales_table_keeps_its_last_column_inside_its_card(signed_in_page, member, team_a, live_server):
+    for number in range(3):
+        contact = OrganisationFactory(name=f"Bluebell Bakery {number}", team=team_a)
+        sale = OpportunityFactory(
+            contact=contact,
+            name=f"Bluebell Bakery: Shop fit-out programme {number}",
+            outcome="won",
+            closed_on=date(2026, 7, 25),
+            value=Decimal("6000.00"),
+        )
+        InvoiceFactory(
+            contact=contact,
+            reference=f"OPP-{sale.pk}-1",
+            sub_total=Decimal("5000.00"),
+            due_on=timezone.localdate() - timedelta(days=12),
+        )
+    page = signed_in_page(member)
+    page.set_viewport_size({"width": 1000, "height": 900})  # its column is narrower than the table
+    page.goto(f"{live_server.url}/")
+
+    card = page.locator("#won-not-invoiced")
+    last_column = card.get_by_role("columnheader", name="To invoice")
+    last_column.scroll_into_view_if_needed()
+    page.screenshot(path=str(Path(tempfile.gettempdir()) / "dashboard-won.png"), full_page=True)
+    card_box, column_box = card.bounding_box(), last_column.bounding_box()
+
+    assert column_box["x"] + column_box["width"] <= card_box["x"] + card_box["width"]
