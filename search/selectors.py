@@ -100,6 +100,7 @@ class DocumentHit:
     issued_on: date | None
     contact_id: int
     contact_name: str
+    organisation_name: str  # the Xero organisation it is in: two organisations can each have an INV-0003
     archived: bool  # its contact is archived
     rank: Rank
 
@@ -352,7 +353,16 @@ def document_hits(*, visible: QuerySet[Contact], query: str, limit: int) -> list
     if len(query) < MIN_SIMILAR_LENGTH or not any(character.isdigit() for character in query):
         return []
     order = ("rank", F("issued_on").desc(nulls_last=True), "-pk")
-    common = ("number", "status", "issued_on", "contact_id", "contact__name", "contact__archived_at", "rank")
+    common = (
+        "number",
+        "status",
+        "issued_on",
+        "contact_id",
+        "contact__name",
+        "organisation__name",
+        "contact__archived_at",
+        "rank",
+    )
     invoices = (
         Invoice.objects.filter(contact__in=visible, number__icontains=query)
         .annotate(rank=_rank("number", query))
@@ -373,10 +383,11 @@ def document_hits(*, visible: QuerySet[Contact], query: str, limit: int) -> list
             issued_on=issued_on,
             contact_id=contact_id,
             contact_name=contact_name,
+            organisation_name=organisation_name,
             archived=archived_at is not None,
             rank=Rank(rank),
         )
-        for type_, number, status, issued_on, contact_id, contact_name, archived_at, rank in invoices
+        for type_, number, status, issued_on, contact_id, contact_name, organisation_name, archived_at, rank in invoices
     ] + [
         DocumentHit(
             number=number,
@@ -385,10 +396,11 @@ def document_hits(*, visible: QuerySet[Contact], query: str, limit: int) -> list
             issued_on=issued_on,
             contact_id=contact_id,
             contact_name=contact_name,
+            organisation_name=organisation_name,
             archived=archived_at is not None,
             rank=Rank(rank),
         )
-        for number, status, issued_on, contact_id, contact_name, archived_at, rank in quotes
+        for number, status, issued_on, contact_id, contact_name, organisation_name, archived_at, rank in quotes
     ]
     hits.sort(key=lambda hit: (hit.rank, -(hit.issued_on or date.min).toordinal(), hit.number))
     return hits[:limit]

@@ -13,6 +13,7 @@ from search.selectors import Rank, phone_needle, search_results
 from tests.factories import (
     EmailAddressFactory,
     InvoiceFactory,
+    LedgerOrganisationFactory,
     OpportunityFactory,
     OrganisationFactory,
     PersonFactory,
@@ -80,6 +81,17 @@ def test_it_finds_opportunities_by_name_and_documents_by_number_leading_to_their
         ("CN-0042", "Credit note", acme.pk),
         ("INV-0042", "Invoice", acme.pk),
     ]
+
+
+def test_the_same_number_in_two_organisations_says_which_is_which(member_client, team_a):
+    acme = OrganisationFactory(team=team_a, name="Acme Ltd")
+    InvoiceFactory(contact=acme, number="INV-0003", organisation=LedgerOrganisationFactory(name="Demo Company (UK)"))
+    InvoiceFactory(contact=acme, number="INV-0003", organisation=LedgerOrganisationFactory(name="Demo Company (NZ)"))
+
+    page = member_client.get(reverse("search:results"), {"q": "INV-0003"}).text
+
+    assert "Acme Ltd · Demo Company (UK)" in page
+    assert "Acme Ltd · Demo Company (NZ)" in page
 
 
 @BOTH_PATHS
