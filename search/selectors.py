@@ -90,6 +90,10 @@ class OpportunityHit:
     rank: Rank
 
 
+# The reference Capsync gives a quote or invoice made from an opportunity (invoices.quotes, opportunities.billing).
+OPPORTUNITY_REFERENCE = re.compile(r"OPP-(\d{1,18})(?:-\d{1,4})?", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class DocumentHit:
     """An invoice, credit note or quote found by its number; it leads to its contact's page."""
@@ -318,20 +322,25 @@ def contact_hits(*, visible: QuerySet[Contact], query: str, limit: int, trigram:
 def opportunity_hits(
     *, user: User, visible: QuerySet[Contact], query: str, limit: int, trigram: bool
 ) -> list[OpportunityHit]:
-    """Visible opportunities (of a visible contact) whose name matches; open ones first within a rank."""
+    """Visible opportunities (of a visible contact) whose name matches; open ones first within a rank. A query that
+    is an opportunity's Xero reference ("OPP-42", or an instalment's "OPP-42-3", as its quotes and invoices carry
+    it) finds that opportunity instead, in the same one query."""
     opportunities = (
         opportunities_visible_to(user=user)
         .filter(contact__in=visible)
         .annotate(closed=Case(When(outcome=Opportunity.Outcome.OPEN, then=Value(0)), default=Value(1)))
     )
-    found = name_match_rows(
-        opportunities,
-        query=query,
-        trigram=trigram,
-        limit=limit,
-        then_by=("closed", "name", "pk"),
-        fields=("pk", "name", "contact__name", "outcome", "milestone__name"),
-    )
+    fields = ("pk", "name", "contact__name", "outcome", "milestone__name")
+    if referenced := OPPORTUNITY_REFERENCE.fullmatch(query):
+        found = (
+            opportunities.filter(pk=int(referenced.group(1)))
+            .annotate(rank=Value(Rank.EXACT), similarity=Value(1.0))
+            .values_list(*fields, "rank", "similarity")
+        )
+    else:
+        found = name_match_rows(
+            opportunities, query=query, trigram=trigram, limit=limit, then_by=("closed", "name", "pk"), fields=fields
+        )
     return [
         OpportunityHit(
             opportunity_id=pk,

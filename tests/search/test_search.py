@@ -95,6 +95,20 @@ def test_the_same_number_in_two_organisations_says_which_is_which(member_client,
 
 
 @BOTH_PATHS
+def test_an_opportunitys_xero_reference_finds_it_for_those_who_may_see_it(member, team_a, team_b, trigram):
+    sale = OpportunityFactory(contact=OrganisationFactory(team=team_a, name="Bluebell Bakery"), name="Shop fit-out")
+    hidden = OpportunityFactory(contact=OrganisationFactory(team=team_b), name="Another team's sale")
+
+    def found(query: str) -> list[tuple[str, str]]:
+        hits = search_results(user=member, query=query, limit=5, trigram=trigram).opportunities
+        return [(hit.name, hit.contact_name) for hit in hits]
+
+    assert found(f"OPP-{sale.pk}") == [("Shop fit-out", "Bluebell Bakery")]
+    assert found(f" opp-{sale.pk}-2 ") == [("Shop fit-out", "Bluebell Bakery")]  # an instalment's invoice
+    assert found(f"OPP-{hidden.pk}") == []
+
+
+@BOTH_PATHS
 def test_exact_and_prefix_matches_come_first(member, team_a, trigram):
     for name in ["The Big Acme", "Acmeville Stores", "Acme", "Notacme Ltd", "Acme Holdings"]:
         OrganisationFactory(team=team_a, name=name)
