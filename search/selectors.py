@@ -10,16 +10,14 @@ On PostgreSQL names are matched by substring and, when that finds too few and th
 by pg_trgm word similarity (so "Coperfield" finds "Copperfield Books"), both served by the GIN indexes of
 search/migrations/0001; email addresses are looked for one rank at a time with the indexes of 0002 as well.
 SQLite (`make demo`) has no pg_trgm: `trigram=False` matches substrings only. Ranking is the same on both:
-exact, then prefix, then a word's prefix, then anywhere in the text, then merely similar.
+exact, then prefix, then a word's prefix, then anywhere in the text, then merely similar (ranking.py).
 """
 
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from enum import IntEnum
 
-from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
 from django.db.models import (
     Case,
@@ -27,15 +25,12 @@ from django.db.models import (
     Exists,
     F,
     Func,
-    IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Upper
 
 from accounts.models import User
 from contacts.matching import phone_key
@@ -44,30 +39,19 @@ from contacts.selectors import contacts_visible_to
 from invoices.models import Invoice, Quote
 from opportunities.models import Opportunity
 from opportunities.selectors import opportunities_visible_to
+from search.ranking import MIN_SIMILAR_LENGTH, Rank, name_match_rows, rank_conditions, rank_of
 
 MIN_QUERY_LENGTH = 2
-MIN_SIMILAR_LENGTH = 3  # a trigram needs three letters; shorter queries match substrings only
 MIN_PHONE_DIGITS = 3
 MAX_QUERY_LENGTH = 100
 # A query made only of digits and the usual separators may be (part of) a phone number.
 PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]+")
-WORDS_ONLY = re.compile(r"[^\W\d_]+(?:[\s'&.-]+[^\W\d_]+)*")  # letters, with spaces, hyphens and the like
 DOCUMENT_KINDS = {
     Invoice.Type.ACCREC: "Invoice",
     Invoice.Type.ACCPAY: "Bill",
     Invoice.Type.ACCRECCREDIT: "Credit note",
     Invoice.Type.ACCPAYCREDIT: "Supplier credit note",
 }
-
-
-class Rank(IntEnum):
-    """How well a hit matches, best first."""
-
-    EXACT = 0
-    PREFIX = 1
-    WORD_PREFIX = 2
-    CONTAINS = 3
-    SIMILAR = 4
 
 
 @dataclass(frozen=True)
@@ -168,70 +152,6 @@ def search_results(*, user: User, query: str, limit: int, trigram: bool | None =
     )
 
 
-def _rank_conditions(field: str, query: str, *, word_starts: str = " ") -> list[tuple[Rank, Q]]:
-    """What each rank but SIMILAR asks of a text field, best first; a word starts after any of `word_starts`.
-
-    A word's prefix also asks for the plain substring, which the word starts imply: PostgreSQL then finds it with one
-    trigram index scan rather than one per word start, each reading the lists of word-start trigrams (" ac") that
-    nearly every text holds (a third of the buffers for an email fragment found nowhere, at 100,000 addresses).
-    """
-    contains = Q(**{f"{field}__icontains": query})
-    after_word_start = Q()
-    for separator in word_starts:
-        after_word_start |= Q(**{f"{field}__icontains": separator + query})
-    return [
-        (Rank.EXACT, Q(**{f"{field}__iexact": query})),
-        (Rank.PREFIX, Q(**{f"{field}__istartswith": query})),
-        (Rank.WORD_PREFIX, contains & after_word_start),
-        (Rank.CONTAINS, contains),
-    ]
-
-
-def _rank(field: str, query: str) -> Case:
-    """Rank of a text field against the query (exact, prefix, a word's prefix, anywhere, else merely similar)."""
-    return Case(
-        *(When(condition, then=Value(rank)) for rank, condition in _rank_conditions(field, query)),
-        default=Value(Rank.SIMILAR),
-        output_field=IntegerField(),
-    )
-
-
-def similarity_allowed(query: str, *, trigram: bool) -> bool:
-    """Whether to look for names merely similar to the query: only with pg_trgm, and only for words (three
-    letters or more, no digits or "@"); numbers and email fragments are typed exactly, or not found."""
-    return trigram and len(query) >= MIN_SIMILAR_LENGTH and bool(WORDS_ONLY.fullmatch(query))
-
-
-def name_match_rows(
-    records: QuerySet, *, query: str, trigram: bool, fields: tuple[str, ...], then_by: tuple, limit: int
-) -> list[tuple]:
-    """Up to `limit` rows (`fields`, then rank and similarity) of `records` whose name contains the query, best
-    first; when fewer than `limit` do and `similarity_allowed`, followed by names with a word merely similar to it
-    (pg_trgm's `%>`, so "Coperfield" finds "Copperfield Books"), most similar first.
-
-    The similar names are a second query, run only when needed: PostgreSQL underrates `%>`'s cost and scans the
-    whole table with it when it is OR-ed with the substring match, several times slower than the index.
-    """
-    rows = list(
-        records.filter(name__icontains=query)
-        .annotate(rank=_rank("name", query), similarity=Value(1.0))
-        .order_by("rank", *then_by)
-        .values_list(*fields, "rank", "similarity")[:limit]
-    )
-    if len(rows) < limit and similarity_allowed(query, trigram=trigram):
-        similar = (
-            # Upper(name) is the indexed expression; pg_trgm ignores case anyway.
-            records.alias(upper_name=Upper("name"))
-            .filter(upper_name__trigram_word_similar=query)
-            .exclude(name__icontains=query)
-            .annotate(rank=Value(Rank.SIMILAR), similarity=TrigramWordSimilarity(Value(query), Upper("name")))
-            .order_by("-similarity", *then_by)
-            .values_list(*fields, "rank", "similarity")[: limit - len(rows)]
-        )
-        rows += similar
-    return rows
-
-
 def phone_needle(query: str) -> str:
     """The digits to look for in phone numbers, or "" when the query is not phone-like.
 
@@ -259,7 +179,7 @@ def email_match_rows(
     contacts).
     """
     rows: list[tuple] = []
-    for rank, condition in _rank_conditions("address", query, word_starts="@."):
+    for rank, condition in rank_conditions("address", query, word_starts="@."):
         matching = EmailAddress.objects.filter(condition, contact=OuterRef("pk"))
         # Contacts with a better address were all found by the queries before (else the loop has stopped).
         found = [row[0] for row in rows]
@@ -374,13 +294,13 @@ def document_hits(*, visible: QuerySet[Contact], query: str, limit: int) -> list
     )
     invoices = (
         Invoice.objects.filter(contact__in=visible, number__icontains=query)
-        .annotate(rank=_rank("number", query))
+        .annotate(rank=rank_of("number", query))
         .order_by(*order)
         .values_list("type", *common)[:limit]
     )
     quotes = (
         Quote.objects.filter(contact__in=visible, number__icontains=query)
-        .annotate(rank=_rank("number", query))
+        .annotate(rank=rank_of("number", query))
         .order_by(*order)
         .values_list(*common)[:limit]
     )

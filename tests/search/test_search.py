@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from contacts.models import PhoneNumber
 from opportunities.models import Opportunity
-from search.selectors import Rank, phone_needle, search_results
+from search.ranking import Rank
+from search.selectors import phone_needle, search_results
 from tests.factories import (
     EmailAddressFactory,
     InvoiceFactory,
