@@ -25,6 +25,8 @@ def is_person(xero_contact: XeroContact) -> bool:
 
 
 def new_contact(xero_contact: XeroContact, connection: XeroConnection) -> contact_batch.NewContact:
+    """The CRM contact a Xero contact becomes: a person or an organisation (`is_person`), in the connection's
+    default team, with Xero's email, phones, addresses and sales terms, tagged "Supplier" when the option asks."""
     tags = (SUPPLIER_TAG,) if (xero_contact.is_supplier and connection.suppliers == "import_tagged") else ()
     person = is_person(xero_contact)
     return contact_batch.NewContact(
