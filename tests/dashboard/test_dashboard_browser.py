@@ -40,3 +40,17 @@ def test_the_won_sales_table_keeps_its_last_column_inside_its_card(signed_in_pag
     card_box, column_box = card.bounding_box(), last_column.bounding_box()
 
     assert column_box["x"] + column_box["width"] <= card_box["x"] + card_box["width"]
+
+
+def test_the_pages_and_the_sign_in_page_name_an_icon_that_is_served(signed_in_page, browser, member, live_server):
+    """Without one a browser asks for /favicon.ico, a 404 in every log."""
+    page = signed_in_page(member)
+    anonymous = browser.new_page()
+    page.goto(f"{live_server.url}/")
+    anonymous.goto(f"{live_server.url}/accounts/login/")
+
+    for each in (page, anonymous):
+        icon = each.locator('link[rel="icon"]').get_attribute("href", timeout=2_000)
+        answer = each.request.get(f"{live_server.url}{icon}")
+        assert (answer.status, answer.headers["content-type"]) == (200, "image/svg+xml")
+    anonymous.close()
