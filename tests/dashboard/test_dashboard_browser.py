@@ -1,4 +1,4 @@
-"""The dashboard in Chromium: what a narrow column does with a wide table."""
+"""Pages in Chromium: the dashboard's wide tables in a narrow column, and the icon every page names."""
 
 import tempfile
 from datetime import date, timedelta
