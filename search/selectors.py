@@ -39,6 +39,7 @@ from contacts.selectors import contacts_visible_to
 from invoices.models import Invoice, Quote
 from opportunities.models import Opportunity
 from opportunities.selectors import opportunities_visible_to
+from opportunities.services import REFERENCE_PATTERN
 from search.ranking import MIN_SIMILAR_LENGTH, Rank, name_match_rows, rank_conditions, rank_of
 
 MIN_QUERY_LENGTH = 2
@@ -72,10 +73,6 @@ class OpportunityHit:
     contact_name: str
     stage: str  # the milestone while open, else "Won" or "Lost"
     rank: Rank
-
-
-# The reference Capsync gives a quote or invoice made from an opportunity (invoices.quotes, opportunities.billing).
-OPPORTUNITY_REFERENCE = re.compile(r"OPP-(\d{1,18})(?:-\d{1,4})?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -251,7 +248,7 @@ def opportunity_hits(
         .annotate(closed=Case(When(outcome=Opportunity.Outcome.OPEN, then=Value(0)), default=Value(1)))
     )
     fields = ("pk", "name", "contact__name", "outcome", "milestone__name")
-    if referenced := OPPORTUNITY_REFERENCE.fullmatch(query):
+    if referenced := REFERENCE_PATTERN.fullmatch(query):
         found = (
             opportunities.filter(pk=int(referenced.group(1)))
             .annotate(rank=Value(Rank.EXACT), similarity=Value(1.0))
