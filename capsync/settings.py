@@ -384,8 +384,10 @@ XERO_SYNC_PAGES_AHEAD = max(1, min(5, env.int("XERO_SYNC_PAGES_AHEAD", default=5
 # 0 stores each page in the sync's own thread. PostgreSQL only.
 XERO_SYNC_PAGE_WRITERS = max(0, min(4, env.int("XERO_SYNC_PAGE_WRITERS", default=2)))
 # ... but only while the machine's load average (1 minute) is below this: by default, the CPUs this process may use.
+# (os.sched_getaffinity is Linux's; elsewhere, as on a Mac running the demo, every CPU counts.)
 XERO_SYNC_PAGE_WRITERS_MAX_LOAD = env.float(
-    "XERO_SYNC_PAGE_WRITERS_MAX_LOAD", default=float(len(os.sched_getaffinity(0)))
+    "XERO_SYNC_PAGE_WRITERS_MAX_LOAD",
+    default=float(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1),
 )
 # Pages one task of an organisation-wide sync reads before it queues the rest of the run behind the other
 # organisations' work (sync/slices.py); 0 runs every sync in one task.
